@@ -1,0 +1,50 @@
+/** The headless CLI: `pinscope proxy | run | ca | export`. */
+import { caCommand } from './caCommand';
+import { proxyCommand } from './proxyCommand';
+import { runCommand } from './runCommand';
+import { EXIT_USAGE, UsageError } from './usage';
+import { errorMessage } from '../core/certificateAuthority';
+
+const HELP = `Usage: pinscope <command> [options]
+
+See which hosts of your app break under SSL inspection, and whether certificate pinning is the cause.
+
+Commands:
+  proxy    run the intercepting proxy with a live timeline of every connection
+  run      run a command through the proxy and judge what broke (for CI)
+  ca       export the CA certificate
+  export   turn recorded events into an exemption request for your security team
+
+Run 'pinscope <command> --help' for a command's options.
+`;
+
+const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
+  proxy: proxyCommand,
+  run: runCommand,
+  ca: caCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
+    return await command(rest);
+  } catch (error) {
+    const usage = error instanceof UsageError || (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
+    process.stderr.write(`pinscope${command ? ` ${name}` : ''}: ${errorMessage(error)}\n`);
+    if (usage) process.stderr.write(`Run 'pinscope ${command ? `${name} ` : ''}--help' for usage.\n`);
+    return usage ? EXIT_USAGE : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+    process.stderr.write(`pinscope: ${errorMessage(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+/** `pinscope run -- CMD`: run a command through the proxy and judge what broke. */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { proxyEnvironment } from '../core/proxyEnvironment';
+import type { HostSummary } from '../core/hostSummary';
+import { renderSummaryMarkdown } from '../core/summaryMarkdown';
+import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
+import { formatSummary, startCliSession } from './session';
+import { EXIT_POLICY, UsageError } from './usage';
+
+export const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never] -- CMD [ARGS...]
+
+Starts the proxy, runs CMD with HTTP(S)_PROXY pointing at it and the CA trusted by common runtimes
+(NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, ...),
+prints a per-host summary, and exits with CMD's status — or ${EXIT_POLICY} when CMD succeeded but the
+--fail-on policy found pinning (default) or any breakage.
+
+Options:
+${PROXY_FLAGS_HELP}
+  --report FILE.md         write a Markdown summary of every host
+  --fail-on POLICY         pinning (default): fail when a host likely pins; breakage: when any host
+                           breaks; never: only CMD's own status counts
+  -h, --help               show this help
+`;
+
+const FAIL_ON = ['pinning', 'breakage', 'never'] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+export async function runCommand(args: string[]): Promise<number> {
+  const separator = args.indexOf('--');
+  const own = separator >= 0 ? args.slice(0, separator) : args;
+  const command = separator >= 0 ? args.slice(separator + 1) : [];
+  const { values } = parseArgs({ args: own, options: { ...PROXY_FLAGS, report: { type: 'string' }, 'fail-on': { type: 'string' } }, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const failOn = (values['fail-on'] ?? 'pinning') as FailOn;
+  if (!FAIL_ON.includes(failOn)) throw new UsageError(`--fail-on expects one of ${FAIL_ON.join(', ')}, got "${values['fail-on'] ?? ''}"`);
+  const [program, ...programArgs] = command;
+  if (!program) throw new UsageError('pinscope run needs a command after --, e.g. pinscope run -- curl https://example.com');
+  const options = toProxyOptions(values);
+  const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
+  const environment = proxyEnvironment({ proxyUrl: session.engine.proxy.url, caCertPath: session.engine.proxy.ca.certPath });
+  const status = await new Promise<number>((resolve) => {
+    const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
+    child.once('error', (error) => {
+      process.stderr.write(`pinscope: cannot run ${program}: ${error.message}\n`);
+      resolve(127);
+    });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+  });
+  // Let connections that the command closed at exit finish their timelines.
+  await waitUntil(() => session.engine.proxy.openConnections === 0, 1000);
+  const hosts = await session.stop();
+  process.stderr.write(formatSummary(hosts));
+  if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));
+  if (status !== 0) return status;
+  return violates(hosts, failOn) ? EXIT_POLICY : 0;
+}
+
+function violates(hosts: readonly HostSummary[], failOn: FailOn): boolean {
+  if (failOn === 'never') return false;
+  return hosts.some((h) => h.breaks && (failOn === 'breakage' || h.pinning === 'likely'));
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}

@@ -1,0 +1,49 @@
+/** Runs the engine for a CLI command: events file, live lines on stderr, a summary at the end. */
+import { humanLine, terminalSafe } from '../core/connectionReport';
+import { Engine } from '../core/engine';
+import type { HostSummary } from '../core/hostSummary';
+import type { ProxyOptions } from '../core/proxyServer';
+import { EventsFile } from './eventsFile';
+
+export interface CliSession {
+  readonly engine: Engine;
+  stop(): Promise<HostSummary[]>;
+}
+
+export async function startCliSession(options: ProxyOptions, eventsTarget: string | undefined, autoConfirm: boolean): Promise<CliSession> {
+  const colour = process.stderr.isTTY && !process.env['NO_COLOR'];
+  const engine = await Engine.start({
+    ...options,
+    confirmation: { enabled: autoConfirm, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 },
+    onError: (message) => process.stderr.write(`pinscope: ${terminalSafe(message)}\n`),
+  });
+  const events = eventsTarget ? new EventsFile(eventsTarget) : undefined;
+  events?.write({ type: 'proxy', listening: engine.proxy.url, ca: engine.proxy.ca.certPath, startedAt: new Date().toISOString() });
+  engine.onJudged.subscribe(({ line }) => {
+    events?.write(line);
+    process.stderr.write(`${humanLine(line, colour)}\n`);
+  });
+  if (engine.proxy.host !== '127.0.0.1' && engine.proxy.host !== '::1' && engine.proxy.host !== 'localhost') {
+    process.stderr.write(`pinscope: WARNING: listening on ${engine.proxy.host}: other machines can use this proxy and see intercepted traffic.\n`);
+  }
+  process.stderr.write(`pinscope: listening on ${engine.proxy.url}\npinscope: CA certificate ${engine.proxy.ca.certPath}${engine.proxy.ca.created ? ' (new)' : ''}\n`);
+  return {
+    engine,
+    stop: async () => {
+      const hosts = engine.hosts();
+      await engine.stop();
+      await events?.close();
+      return hosts;
+    },
+  };
+}
+
+export function formatSummary(hosts: readonly HostSummary[]): string {
+  if (hosts.length === 0) return 'pinscope: no connections went through the proxy.\n';
+  const rows = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || a.host.localeCompare(b.host)).map((h) => {
+    const categories = Object.entries(h.categories).map(([c, n]) => `${c}×${n}`).join(' ');
+    const verdict = h.breaks ? `BREAKS, pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : 'ok';
+    return `  ${terminalSafe(h.host)}:${h.port}  ${verdict}  [${categories}]`;
+  });
+  return `pinscope: per-host summary\n${rows.join('\n')}\n`;
+}

@@ -1,0 +1,51 @@
+/** The proxy joined to its diagnosis: what the CLI and the extension both run. */
+import { toConnectionLine, type ConnectionLine } from './connectionReport';
+import { Channel } from './connectionStore';
+import { DEFAULT_CONFIRMATION, type ConfirmationOptions } from './confirmation';
+import { Diagnosis } from './diagnosis';
+import type { HostSummary } from './hostSummary';
+import type { Verdict } from './pinning';
+import { InterceptingProxy, type ProxyOptions } from './proxyServer';
+import type { ConnectionRecord } from './timeline';
+
+export interface JudgedNotice {
+  readonly record: ConnectionRecord;
+  readonly verdict: Verdict;
+  readonly line: ConnectionLine;
+}
+
+export interface EngineOptions extends ProxyOptions {
+  readonly confirmation?: ConfirmationOptions;
+}
+
+export class Engine {
+  readonly onJudged: Channel<JudgedNotice>;
+
+  private constructor(readonly proxy: InterceptingProxy, readonly diagnosis: Diagnosis, onError: (message: string) => void) {
+    this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
+    proxy.policy.setHook((host) => diagnosis.confirmation.decide(host));
+    proxy.store.onFinished.subscribe((record) => {
+      const verdict = diagnosis.finished(record);
+      this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
+    });
+  }
+
+  static async start(options: EngineOptions): Promise<Engine> {
+    const onError = options.onError ?? (() => undefined);
+    const proxy = await InterceptingProxy.start(options);
+    return new Engine(proxy, new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION), onError);
+  }
+
+  hosts(): HostSummary[] {
+    return this.diagnosis.hosts(this.proxy.store.all());
+  }
+
+  clear(): void {
+    this.proxy.store.clear();
+    this.diagnosis.reset();
+  }
+
+  stop(): Promise<void> {
+    return this.proxy.stop();
+  }
+}

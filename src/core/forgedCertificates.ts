@@ -1,0 +1,115 @@
+/**
+ * Forged leaf certificates, one per host, as an SSL-inspection service makes them. One leaf key pair
+ * per process (generated at start-up, off the connection path); certificates and their TLS contexts are
+ * kept in a bounded LRU cache.
+ */
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { promisify } from 'node:util';
+import forge from 'node-forge';
+import { octetString, type CertificateAuthority } from './certificateAuthority';
+import { buildSignedCertificate, keyIdentifier, spkiPin, type Extension } from './x509';
+
+/** Back-dated so that clients with a slightly wrong clock still accept it. */
+export const LEAF_BACKDATE_MS = 60 * 60 * 1000;
+/** Well inside the 398 days browsers accept for a TLS server certificate. */
+export const LEAF_LIFETIME_DAYS = 30;
+export const DEFAULT_LEAF_CACHE_SIZE = 2000;
+
+export interface ForgedCertificate {
+  readonly host: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  readonly notAfter: string;
+  readonly pin: string;
+  readonly certPem: string;
+  readonly secureContext: SecureContext;
+}
+
+const generateRsaKeyPair = promisify(generateKeyPair);
+
+export class ForgedCertificates {
+  private readonly cache = new Map<string, ForgedCertificate>();
+  private readonly keyPem: string;
+  private readonly publicKey: forge.pki.PublicKey;
+  private readonly pin: string;
+  private readonly issuerName: string;
+  private readonly fixedExtensions: readonly Extension[];
+
+  private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, private readonly capacity: number) {
+    this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.publicKey = forge.pki.publicKeyFromPem(leafPublicKey.export({ type: 'spki', format: 'pem' }).toString());
+    this.pin = spkiPin(leafPublicKey.export({ type: 'spki', format: 'der' }));
+    this.issuerName = distinguishedName(ca.cert.subject.attributes);
+    this.fixedExtensions = [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(this.publicKey)) },
+      { name: 'authorityKeyIdentifier', keyIdentifier: ca.keyIdentifier },
+    ];
+  }
+
+  /** Generates the process's leaf key pair (asynchronously, off the event loop). */
+  static async create(ca: CertificateAuthority, capacity = DEFAULT_LEAF_CACHE_SIZE): Promise<ForgedCertificates> {
+    const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
+    return new ForgedCertificates(ca, privateKey, publicKey, capacity);
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** The forged certificate for `host`, and whether it came from the cache. */
+  forHost(rawHost: string): { certificate: ForgedCertificate; cached: boolean } {
+    const host = rawHost.toLowerCase();
+    const hit = this.cache.get(host);
+    if (hit) {
+      this.cache.delete(host);
+      this.cache.set(host, hit);
+      return { certificate: hit, cached: true };
+    }
+    const certificate = this.issue(host);
+    this.cache.set(host, certificate);
+    if (this.cache.size > this.capacity) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    return { certificate, cached: false };
+  }
+
+  private issue(host: string): ForgedCertificate {
+    const now = Date.now();
+    const ipVersion = isIP(host);
+    const altName = ipVersion ? { type: 7, ip: host } : { type: 2, value: host };
+    const cert = buildSignedCertificate(
+      {
+        subject: [{ name: 'commonName', value: host.slice(0, 64) }, { name: 'organizationName', value: 'Pinscope forged certificate' }],
+        issuer: this.ca.cert.subject.attributes,
+        publicKey: this.publicKey,
+        notBefore: new Date(now - LEAF_BACKDATE_MS),
+        notAfter: new Date(now + LEAF_LIFETIME_DAYS * 24 * 60 * 60 * 1000),
+        extensions: [...this.fixedExtensions, { name: 'subjectAltName', altNames: [altName] }],
+      },
+      this.ca.key,
+    );
+    const certPem = forge.pki.certificateToPem(cert);
+    return {
+      host,
+      subject: `CN=${host}`,
+      issuer: this.issuerName,
+      serialNumber: cert.serialNumber,
+      notAfter: cert.validity.notAfter.toISOString(),
+      pin: this.pin,
+      certPem,
+      secureContext: createSecureContext({ key: this.keyPem, cert: certPem + this.ca.certPem }),
+    };
+  }
+}
+
+export function distinguishedName(attributes: readonly forge.pki.CertificateField[]): string {
+  return attributes.map((a) => `${a.shortName ?? a.name ?? '?'}=${String(a.value)}`).join(', ');
+}
+

@@ -1,0 +1,186 @@
+/**
+ * One CONNECT tunnel: read the first bytes, then either relay untouched (tunnel, not TLS) or intercept:
+ * handshake with the real server first, then finish the client's handshake with a forged certificate,
+ * then relay. Every step lands on the connection's timeline.
+ */
+import { isIP, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { receivedAlert } from './alerts';
+import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
+import type { ConnectionRecorder } from './connectionStore';
+import type { ForgedCertificates } from './forgedCertificates';
+import type { HostPolicy } from './hostPolicy';
+import { relay } from './relay';
+import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig } from './upstream';
+import { errorMessage } from './certificateAuthority';
+
+export interface InterceptionContext {
+  readonly certificates: ForgedCertificates;
+  readonly policy: HostPolicy;
+  readonly upstream: UpstreamConfig;
+  readonly handshakeTimeoutMs: number;
+  readonly firstBytesTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly keylog: ((line: Buffer) => void) | undefined;
+}
+
+/** OpenSSL errors on our side that mean "no protocol version or cipher in common". */
+const MISMATCH_CODES = new Set([
+  'ERR_SSL_NO_SHARED_CIPHER', 'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE', 'ERR_SSL_VERSION_TOO_LOW',
+  'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM', 'ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS',
+]);
+
+type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
+
+function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstBytes> {
+  return new Promise((resolve) => {
+    const finish = (result: FirstBytes): void => {
+      clearTimeout(timer);
+      socket.off('data', onData).off('end', onEnd).off('error', onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      socket.pause();
+      socket.unshift(chunk);
+      finish({ kind: 'data', chunk });
+    };
+    const onEnd = (): void => finish({ kind: 'end' });
+    const onError = (error: NodeJS.ErrnoException): void => finish({ kind: 'error', error });
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    socket.on('data', onData).once('end', onEnd).once('error', onError);
+  });
+}
+
+export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
+  const decision = context.policy.decide(host);
+  recorder.record.mode = decision.mode;
+  recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
+  const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
+  if (first.kind === 'end' || first.kind === 'error') {
+    recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
+    client.destroy();
+    recorder.finish(0, 0);
+    return;
+  }
+  if (first.kind === 'timeout') {
+    recorder.add({ kind: 'timeout', phase: 'first-bytes' });
+    recorder.add({ kind: 'not-tls', firstBytes: '', reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol` });
+    return tunnelRaw(context, client, host, port, recorder);
+  }
+  if (decision.mode === 'tunnel') return tunnelRaw(context, client, host, port, recorder);
+  if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
+    recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
+    return tunnelRaw(context, client, host, port, recorder);
+  }
+  return intercept(context, client, host, port, recorder);
+}
+
+async function tunnelRaw(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
+  const upstream = await connectOrRecord(context, client, host, port, recorder);
+  if (!upstream) return;
+  relay({ client, upstream }, recorder, { idleTimeoutMs: context.idleTimeoutMs });
+  client.resume();
+}
+
+async function connectOrRecord(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<Socket | undefined> {
+  try {
+    const { socket, address } = await connectUpstream(host, port, context.upstream);
+    recorder.add({ kind: 'upstream-connected', address });
+    if (client.destroyed) {
+      socket.destroy();
+      recorder.finish(0, 0);
+      return undefined;
+    }
+    return socket;
+  } catch (error) {
+    failUpstream(client, recorder, error);
+    return undefined;
+  }
+}
+
+function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
+  const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', errorMessage(error));
+  recorder.add({ kind: 'upstream-failed', stage: failure.stage, reason: failure.message });
+  client.end();
+  client.destroySoon();
+  recorder.finish(0, 0);
+}
+
+async function intercept(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
+  const handshakeDeadline = setTimeout(() => {
+    recorder.add({ kind: 'timeout', phase: 'handshake' });
+    client.destroy();
+  }, context.handshakeTimeoutMs);
+  const clientGone = (): boolean => client.destroyed;
+  let hello;
+  try {
+    hello = await readClientHello(client);
+  } catch (error) {
+    clearTimeout(handshakeDeadline);
+    if (clientGone()) return recorder.finish(0, 0);
+    recorder.add({ kind: 'not-tls', firstBytes: '', reason: `malformed ClientHello: ${errorMessage(error)}` });
+    return tunnelRaw(context, client, host, port, recorder);
+  }
+  recorder.add({ kind: 'client-hello', hello });
+  const servername = hello.sni ?? (isIP(host) ? null : host);
+  const raw = await connectOrRecord(context, client, host, port, recorder);
+  if (!raw) return clearTimeout(handshakeDeadline);
+  let upstream;
+  try {
+    upstream = await handshakeUpstream(raw, { servername, alpn: hello.alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs });
+  } catch (error) {
+    clearTimeout(handshakeDeadline);
+    return failUpstream(client, recorder, error);
+  }
+  recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain });
+  if (clientGone()) {
+    upstream.socket.destroy();
+    return recorder.finish(0, 0);
+  }
+  const { certificate, cached } = context.certificates.forHost(hello.sni ?? host);
+  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
+  const tls = new TLSSocket(client, {
+    isServer: true,
+    secureContext: certificate.secureContext,
+    ...(upstream.alpn ? { ALPNProtocols: [upstream.alpn] } : {}),
+  });
+  if (context.keylog) tls.on('keylog', context.keylog);
+  let secure = false;
+  let rawBytesAtSecure = 0;
+  const onHandshakeError = (error: NodeJS.ErrnoException): void => {
+    const alert = receivedAlert(error);
+    if (alert) recorder.add({ kind: 'client-alert', name: alert.name, code: alert.code, message: error.message });
+    else if (error.code === 'ECONNRESET' && error.syscall === 'read') recorder.add({ kind: 'rst', from: 'client' });
+    else if (error.code === 'ECONNRESET') recorder.add({ kind: 'fin', from: 'client' });
+    else if (MISMATCH_CODES.has(error.code ?? '')) recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
+    else recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
+    teardown();
+  };
+  const onHandshakeEnd = (): void => {
+    recorder.add({ kind: 'fin', from: 'client' });
+    teardown();
+  };
+  const teardown = (): void => {
+    clearTimeout(handshakeDeadline);
+    tls.destroy();
+    upstream.socket.destroy();
+    recorder.finish(0, 0);
+  };
+  tls.once('error', onHandshakeError);
+  tls.once('end', onHandshakeEnd);
+  tls.once('close', () => { if (!secure) teardown(); });
+  tls.once('secure', () => {
+    secure = true;
+    clearTimeout(handshakeDeadline);
+    tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
+    rawBytesAtSecure = client.bytesRead;
+    const cipher = tls.getCipher();
+    recorder.add({ kind: 'handshake-complete', version: tls.getProtocol() ?? 'unknown', cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
+    relay({ client: tls, upstream: upstream.socket }, recorder, {
+      idleTimeoutMs: context.idleTimeoutMs,
+      // An encrypted close_notify arrives as raw bytes without application data. When it came in the same
+      // read as the client's Finished (curl does that) it cannot be told apart, and the close is a plain FIN.
+      clientEnding: (bytesFromClient) => (bytesFromClient === 0 && client.bytesRead > rawBytesAtSecure ? 'close-notify' : 'fin'),
+    });
+  });
+}

@@ -1,0 +1,192 @@
+/** Connections to the real servers: host overrides, an optional upstream HTTP proxy, TLS with the client's offer. */
+import { X509Certificate } from 'node:crypto';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, rootCertificates, createSecureContext, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import { readFile } from 'node:fs/promises';
+import { findOverride, type HostOverride } from './hostPatterns';
+import type { CertificateSummary, UpstreamFailureStage } from './timeline';
+import { spkiPin } from './x509';
+import { errorMessage } from './certificateAuthority';
+
+export class UpstreamFailure extends Error {
+  override name = 'UpstreamFailure';
+  constructor(readonly stage: UpstreamFailureStage, message: string) {
+    super(message);
+  }
+}
+
+export interface UpstreamConfig {
+  readonly overrides: readonly HostOverride[];
+  readonly proxy: URL | null;
+  /** Built once at start: Node's roots plus the user's extra CAs; undefined means Node's defaults. */
+  readonly secureContext: SecureContext | undefined;
+  readonly connectTimeoutMs: number;
+}
+
+const CERTIFICATE_ERROR_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED',
+  'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Node's root store plus extra CA files, as one SecureContext to reuse for every upstream connection. */
+export async function buildUpstreamSecureContext(extraCaFiles: readonly string[]): Promise<SecureContext | undefined> {
+  if (extraCaFiles.length === 0) return undefined;
+  const extra = await Promise.all(extraCaFiles.map(async (file) => {
+    try {
+      const pem = await readFile(file, 'utf8');
+      new X509Certificate(pem);
+      return pem;
+    } catch (error) {
+      throw new Error(`Cannot use upstream CA file ${file}: ${errorMessage(error)}`);
+    }
+  }));
+  return createSecureContext({ ca: [...rootCertificates, ...extra] });
+}
+
+export function parseUpstreamProxy(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`"${raw}" is not an upstream proxy URL: expected http://HOST:PORT`);
+  }
+  if (url.protocol !== 'http:') throw new Error(`"${raw}" is not an upstream proxy URL: only http:// proxies are supported`);
+  if (!url.port) url.port = '80';
+  return url;
+}
+
+/** Opens a TCP path to host:port: directly (honouring overrides) or through the upstream proxy's CONNECT. */
+export function connectUpstream(host: string, port: number, config: UpstreamConfig): Promise<{ socket: Socket; address: string }> {
+  const override = findOverride(config.overrides, host);
+  const targetHost = override?.address ?? host;
+  const targetPort = override?.port ?? port;
+  if (config.proxy) return connectThroughProxy(config.proxy, targetHost, targetPort, config.connectTimeoutMs);
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host: targetHost, port: targetPort, noDelay: true });
+    const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `no TCP connection to ${targetHost}:${targetPort} within ${config.connectTimeoutMs} ms`)), config.connectTimeoutMs);
+    const fail = (error: UpstreamFailure): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(networkFailure(error, targetHost, targetPort)));
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve({ socket, address: `${socket.remoteAddress ?? targetHost}:${socket.remotePort ?? targetPort}` });
+    });
+  });
+}
+
+function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; address: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host: proxy.hostname, port: Number(proxy.port), noDelay: true });
+    const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the upstream proxy ${proxy.host} did not answer CONNECT within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: UpstreamFailure): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(new UpstreamFailure('proxy', `upstream proxy ${proxy.host}: ${networkFailure(error, proxy.hostname, Number(proxy.port)).message}`)));
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const auth = proxy.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n` : '';
+    socket.once('connect', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${auth}\r\n`));
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > 16384) fail(new UpstreamFailure('proxy', `the upstream proxy ${proxy.host} sent an oversized response`));
+        return;
+      }
+      socket.off('data', onData);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'));
+      if (status?.[1] !== '200') {
+        fail(new UpstreamFailure('proxy', `the upstream proxy ${proxy.host} refused CONNECT ${authority}: ${head.subarray(0, head.indexOf('\r\n')).toString('latin1').slice(0, 200)}`));
+        return;
+      }
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      const rest = head.subarray(end + 4);
+      if (rest.length > 0) socket.unshift(rest);
+      resolve({ socket, address: `${authority} via ${proxy.host}` });
+    };
+    socket.on('data', onData);
+  });
+}
+
+function networkFailure(error: NodeJS.ErrnoException, host: string, port: number): UpstreamFailure {
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.syscall === 'getaddrinfo') {
+    return new UpstreamFailure('dns', `DNS lookup of ${host} failed (${error.code ?? 'error'})`);
+  }
+  if (error.code === 'ETIMEDOUT') return new UpstreamFailure('timeout', `TCP connection to ${host}:${port} timed out`);
+  return new UpstreamFailure('connect', `TCP connection to ${host}:${port} failed: ${error.code ?? error.message}`);
+}
+
+export interface UpstreamTls {
+  readonly socket: TLSSocket;
+  readonly version: string;
+  readonly alpn: string | null;
+  readonly chain: readonly CertificateSummary[];
+}
+
+/** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
+export function handshakeUpstream(
+  socket: Socket,
+  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number },
+): Promise<UpstreamTls> {
+  return new Promise((resolve, reject) => {
+    const tls = connectTls({
+      socket,
+      ...(options.servername ? { servername: options.servername } : {}),
+      ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
+      ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+      rejectUnauthorized: true,
+    });
+    const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const fail = (error: UpstreamFailure): void => {
+      clearTimeout(timer);
+      tls.destroy();
+      reject(error);
+    };
+    tls.once('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? '';
+      const stage = CERTIFICATE_ERROR_CODES.has(code) ? 'certificate' : 'tls';
+      const reason = stage === 'certificate' ? `the server's certificate is not valid: ${error.message} (${code})` : `TLS with the server failed: ${error.message}`;
+      fail(new UpstreamFailure(stage, reason));
+    });
+    tls.once('end', () => fail(new UpstreamFailure('closed', 'the server closed the connection during the TLS handshake')));
+    tls.once('secureConnect', () => {
+      clearTimeout(timer);
+      tls.removeAllListeners('error');
+      tls.removeAllListeners('end');
+      resolve({
+        socket: tls,
+        version: tls.getProtocol() ?? 'unknown',
+        alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
+        chain: summariseChain(tls.getPeerCertificate(true)),
+      });
+    });
+  });
+}
+
+function summariseChain(leaf: PeerCertificate & { issuerCertificate?: PeerCertificate }): CertificateSummary[] {
+  const chain: CertificateSummary[] = [];
+  const seen = new Set<string>();
+  let current: (PeerCertificate & { issuerCertificate?: PeerCertificate }) | undefined = leaf;
+  while (current?.raw && !seen.has(current.fingerprint256)) {
+    seen.add(current.fingerprint256);
+    const x509 = new X509Certificate(current.raw);
+    chain.push({
+      subject: x509.subject.replace(/\n/g, ', '),
+      issuer: x509.issuer.replace(/\n/g, ', '),
+      validFrom: new Date(x509.validFrom).toISOString(),
+      validTo: new Date(x509.validTo).toISOString(),
+      serialNumber: x509.serialNumber,
+      pin: spkiPin(x509.publicKey.export({ type: 'spki', format: 'der' })),
+    });
+    current = current.issuerCertificate;
+  }
+  return chain;
+}

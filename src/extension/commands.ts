@@ -1,0 +1,81 @@
+/** Every command of the extension, in one table. */
+import * as vscode from 'vscode';
+import { toShellExports } from '../core/proxyEnvironment';
+import { normaliseHost, parseHostPattern } from '../core/hostPatterns';
+import { exportCaCertificate } from './caExport';
+import type { PinscopeContext } from './pinscopeContext';
+import { environmentFor, openProxiedTerminal } from './terminals';
+
+type CommandHandler = (context: PinscopeContext, ...args: unknown[]) => unknown;
+
+async function runningEngine(context: PinscopeContext) {
+  return context.controller.engine ?? (await context.controller.start());
+}
+
+async function askHost(argument: unknown, verb: string): Promise<string | undefined> {
+  if (typeof argument === 'string' && argument.trim()) return normaliseHost(argument);
+  const value = await vscode.window.showInputBox({
+    title: `Pinscope: ${verb} host`,
+    prompt: 'Host name, e.g. api.example.com',
+    validateInput: (text) => {
+      try {
+        parseHostPattern(text);
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+  });
+  return value ? normaliseHost(value) : undefined;
+}
+
+export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
+  'pinscope.startProxy': async (context) => {
+    const engine = await context.controller.start();
+    if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.proxy.url}.`, 'Open Proxied Terminal').then((choice) => {
+      if (choice) openProxiedTerminal(engine);
+    });
+    return engine?.proxy.port;
+  },
+  'pinscope.stopProxy': (context) => context.controller.stop(),
+  'pinscope.restartProxy': async (context) => (await context.controller.restart())?.proxy.port,
+  'pinscope.exportCaCertificate': (context) => exportCaCertificate(context.caDir, context.log),
+  'pinscope.openProxiedTerminal': async (context) => {
+    const engine = await runningEngine(context);
+    return engine ? openProxiedTerminal(engine) : undefined;
+  },
+  'pinscope.copyProxyEnvironment': async (context) => {
+    const engine = await runningEngine(context);
+    if (!engine) return undefined;
+    const text = toShellExports(environmentFor(engine));
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.showInformationMessage('Pinscope: proxy environment copied as shell export lines.');
+    return text;
+  },
+  'pinscope.clearConnections': (context) => {
+    context.controller.engine?.clear();
+    context.controller.onDidChange.emit();
+  },
+  'pinscope.tunnelHost': async (context, host) => {
+    const name = await askHost(host, 'Tunnel');
+    if (!name) return;
+    const engine = await runningEngine(context);
+    engine?.proxy.policy.choose(name, 'tunnel');
+    context.log.info(`${name}: tunnelled untouched from its next connection`);
+    context.controller.onDidChange.emit();
+  },
+  'pinscope.interceptHost': async (context, host) => {
+    const name = await askHost(host, 'Intercept');
+    if (!name) return;
+    const engine = await runningEngine(context);
+    engine?.proxy.policy.choose(name, 'intercept');
+    engine?.diagnosis.confirmation.forget(name);
+    context.log.info(`${name}: intercepted from its next connection`);
+    context.controller.onDidChange.emit();
+  },
+  'pinscope.showLog': (context) => context.log.show(),
+};
+
+export function registerCommands(context: PinscopeContext): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, (...args: unknown[]) => handler(context, ...args)));
+}

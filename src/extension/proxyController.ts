@@ -1,0 +1,146 @@
+/** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
+import * as vscode from 'vscode';
+import { errorMessage } from '../core/certificateAuthority';
+import { humanLine } from '../core/connectionReport';
+import { Engine, type JudgedNotice } from '../core/engine';
+import { ProxyStartError } from '../core/proxyServer';
+import { Channel } from '../core/connectionStore';
+import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
+
+export const RUNNING_CONTEXT_KEY = 'pinscope.running';
+
+export class ProxyController implements vscode.Disposable {
+  private engineValue: Engine | undefined;
+  private starting: Promise<Engine | undefined> | undefined;
+  /** Fires when the proxy starts or stops, and when a connection is judged. */
+  readonly onDidChange = new Channel<void>();
+  readonly onJudged = new Channel<JudgedNotice>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly caDir: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(SECTION)) void this.applySettings(event);
+    }));
+    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
+  }
+
+  get engine(): Engine | undefined {
+    return this.engineValue;
+  }
+
+  /** Starts the proxy; errors become notifications with an action that helps. Returns undefined on failure. */
+  async start(): Promise<Engine | undefined> {
+    if (this.engineValue) return this.engineValue;
+    this.starting ??= this.doStart().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<Engine | undefined> {
+    try {
+      const settings = this.settings;
+      const listen = settings.listenAddress;
+      const engine = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Pinscope: starting the proxy' },
+        () => Engine.start({
+          caDir: this.caDir,
+          host: listen,
+          port: settings.port,
+          handshakeTimeoutMs: settings.handshakeTimeoutMs,
+          passthrough: settings.tunnelHosts,
+          resolve: settings.hostOverrides,
+          upstreamCaFiles: settings.upstreamCaFiles,
+          upstreamProxy: settings.upstreamProxy,
+          keylogFile: settings.keyLogFile,
+          storeCapacity: settings.maxConnections,
+          confirmation: { enabled: settings.confirmByTunnelling, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 },
+          onError: (message) => this.log.error(message),
+        }),
+      );
+      this.engineValue = engine;
+      engine.onJudged.subscribe((notice) => {
+        const line = humanLine(notice.line, false);
+        if (notice.verdict.category === 'ok' || notice.verdict.category === 'not-tls') this.log.info(line);
+        else this.log.warn(line);
+        this.onJudged.emit(notice);
+      });
+      if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
+      this.log.info(`Proxy listening on ${engine.proxy.url}`);
+      if (!['127.0.0.1', '::1', 'localhost'].includes(listen)) {
+        void vscode.window.showWarningMessage(`Pinscope is listening on ${listen}: other machines can use this proxy and see intercepted traffic.`, 'Open Setting').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
+        });
+      }
+      await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
+      this.onDidChange.emit();
+      return engine;
+    } catch (error) {
+      this.reportStartError(error);
+      return undefined;
+    }
+  }
+
+  private reportStartError(error: unknown): void {
+    const message = errorMessage(error);
+    this.log.error(`Cannot start the proxy: ${message}`);
+    if (error instanceof ProxyStartError && error.code === 'EADDRINUSE') {
+      void vscode.window.showErrorMessage(`Pinscope: ${message}`, 'Use Any Free Port', 'Open Setting').then(async (choice) => {
+        if (choice === 'Use Any Free Port') {
+          await vscode.workspace.getConfiguration(SECTION).update('port', 0, vscode.ConfigurationTarget.Global);
+          await this.start();
+        } else if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.port');
+      });
+      return;
+    }
+    const setting = error instanceof SettingError ? `pinscope.${error.setting}` : 'pinscope';
+    void vscode.window.showErrorMessage(`Pinscope cannot start the proxy: ${message}`, 'Open Settings', 'Show Log').then((choice) => {
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+      else if (choice === 'Show Log') this.log.show();
+    });
+  }
+
+  async stop(): Promise<void> {
+    const engine = this.engineValue;
+    if (!engine) return;
+    this.engineValue = undefined;
+    await engine.stop();
+    this.log.info('Proxy stopped');
+    await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
+    this.onDidChange.emit();
+  }
+
+  async restart(): Promise<Engine | undefined> {
+    await this.stop();
+    return this.start();
+  }
+
+  private async applySettings(event: vscode.ConfigurationChangeEvent): Promise<void> {
+    const engine = this.engineValue;
+    if (!engine) return;
+    try {
+      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.proxy.policy.setTunnelPatterns(this.settings.tunnelHosts);
+      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.proxy.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
+      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.proxy.store.capacity = this.settings.maxConnections;
+      if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
+        engine.diagnosis.confirmation.configure({ enabled: this.settings.confirmByTunnelling, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 });
+      }
+    } catch (error) {
+      this.log.error(errorMessage(error));
+      void vscode.window.showErrorMessage(`Pinscope: ${errorMessage(error)}`);
+      return;
+    }
+    if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
+      const choice = await vscode.window.showInformationMessage('Pinscope: this setting applies when the proxy restarts.', 'Restart Proxy');
+      if (choice) await this.restart();
+    }
+    this.onDidChange.emit();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    void this.stop();
+  }
+}

@@ -1,0 +1,95 @@
+/** Typed access to the `pinscope.*` settings, validated: a broken value is reported with its setting's name. */
+import * as vscode from 'vscode';
+import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/hostPatterns';
+import { parseUpstreamProxy } from '../core/upstream';
+
+export const SECTION = 'pinscope';
+
+export class SettingError extends Error {
+  override name = 'SettingError';
+  constructor(readonly setting: string, message: string) {
+    super(`Setting pinscope.${setting}: ${message}`);
+  }
+}
+
+/** Settings that only take effect when the proxy (re)starts. */
+export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'hostOverrides'] as const;
+
+export class Settings {
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  private get<T>(key: string, fallback: T): T {
+    return this.config.get<T>(key, fallback);
+  }
+
+  get port(): number {
+    const port: number = this.get<number>('port', 0);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SettingError('port', `${String(port)} is not a port (0 = any free port, up to 65535)`);
+    return port;
+  }
+
+  get listenAddress(): string {
+    return this.get('listenAddress', '127.0.0.1').trim() || '127.0.0.1';
+  }
+
+  get handshakeTimeoutMs(): number {
+    const value: number = this.get<number>('handshakeTimeoutMs', 10_000);
+    if (!Number.isFinite(value) || value < 100) throw new SettingError('handshakeTimeoutMs', `${String(value)} ms is too short (at least 100)`);
+    return value;
+  }
+
+  get tunnelHosts(): string[] {
+    return this.validated('tunnelHosts', (v) => parseHostPattern(v));
+  }
+
+  get hostOverrides(): string[] {
+    return this.validated('hostOverrides', (v) => parseHostOverride(v));
+  }
+
+  get upstreamCaFiles(): string[] {
+    return this.get<string[]>('upstreamCaFiles', []);
+  }
+
+  get upstreamProxy(): string | null {
+    const value = this.get('upstreamProxy', '').trim();
+    if (!value) return null;
+    try {
+      parseUpstreamProxy(value);
+    } catch (error) {
+      throw new SettingError('upstreamProxy', error instanceof Error ? error.message : String(error));
+    }
+    return value;
+  }
+
+  get confirmByTunnelling(): boolean {
+    return this.get('confirmByTunnelling', false);
+  }
+
+  get maxConnections(): number {
+    return Math.max(100, this.get('maxConnectionsKept', 10_000));
+  }
+
+  get keyLogFile(): string | null {
+    return this.get('keyLogFile', '').trim() || null;
+  }
+
+  get applyToAllTerminals(): boolean {
+    return this.get('applyToAllTerminals', false);
+  }
+
+  private validated(key: string, check: (value: string) => unknown): string[] {
+    const values = this.get<unknown>(key, []);
+    if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string')) throw new SettingError(key, 'expected a list of strings');
+    for (const value of values) {
+      try {
+        check(value);
+      } catch (error) {
+        if (error instanceof HostPatternError) throw new SettingError(key, error.message);
+        throw error;
+      }
+    }
+    return values;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The inspector's message protocol: the only module that both the extension and the webview import.
+ * Every string inside these messages may have come off the network: the webview renders it as text.
+ */
+
+export type Category = 'ok' | 'cert-rejected' | 'closed-after-handshake' | 'reset' | 'handshake-timeout' | 'not-tls' | 'tls-mismatch' | 'upstream-failed';
+export type Pinning = 'likely' | 'possible' | 'unlikely';
+
+export interface StripStep {
+  readonly kind: string;
+  readonly t: number;
+  readonly label: string;
+}
+
+/** One row of the inspector: a connection, live or finished. */
+export interface ConnectionRow {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly host: string;
+  readonly port: number;
+  readonly sni: string | null;
+  readonly mode: 'intercept' | 'tunnel' | 'http';
+  readonly finished: boolean;
+  readonly category: Category | null;
+  readonly alert: string | null;
+  readonly pinning: Pinning | null;
+  readonly confirmed: boolean;
+  readonly durationMs: number;
+  readonly bytesFromClient: number;
+  readonly bytesToClient: number;
+  readonly registrableDomain: string;
+  /** The handshake in a few steps, for the row's strip. */
+  readonly steps: readonly StripStep[];
+}
+
+export interface ConnectionDetail {
+  readonly id: number;
+  readonly reason: string;
+  readonly evidence: readonly string[];
+  /** The raw timeline, as recorded (JSON-safe). */
+  readonly events: readonly ({ readonly t: number; readonly kind: string } & Record<string, unknown>)[];
+}
+
+export interface ProxyState {
+  readonly running: boolean;
+  readonly url: string | null;
+  readonly headline: string;
+  readonly dropped: number;
+}
+
+/** Host → webview. */
+export type HostMessage =
+  | { readonly type: 'reset'; readonly rows: readonly ConnectionRow[]; readonly state: ProxyState }
+  | { readonly type: 'rows'; readonly rows: readonly ConnectionRow[]; readonly state: ProxyState }
+  | { readonly type: 'detail'; readonly detail: ConnectionDetail }
+  | { readonly type: 'state'; readonly state: ProxyState };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'select'; readonly id: number }
+  | { readonly type: 'tunnelHost'; readonly host: string }
+  | { readonly type: 'interceptHost'; readonly host: string }
+  | { readonly type: 'exportRequest'; readonly hosts: readonly string[] }
+  | { readonly type: 'copy'; readonly text: string }
+  | { readonly type: 'clear' }
+  | { readonly type: 'startProxy' }
+  | { readonly type: 'stopProxy' };
+
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'exportRequest', 'copy', 'clear', 'startProxy', 'stopProxy']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Type guard for messages from the webview: the extension trusts nothing it did not check. */
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  if (!isRecord(value) || typeof value['type'] !== 'string' || !WEBVIEW_TYPES.has(value['type'])) return false;
+  switch (value['type']) {
+    case 'select':
+      return typeof value['id'] === 'number';
+    case 'tunnelHost':
+    case 'interceptHost':
+      return typeof value['host'] === 'string' && value['host'].length <= 253;
+    case 'exportRequest':
+      return Array.isArray(value['hosts']) && value['hosts'].every((h) => typeof h === 'string');
+    case 'copy':
+      return typeof value['text'] === 'string' && value['text'].length <= 1_000_000;
+    default:
+      return true;
+  }
+}
+
+export function isHostMessage(value: unknown): value is HostMessage {
+  return isRecord(value) && (value['type'] === 'reset' || value['type'] === 'rows' || value['type'] === 'detail' || value['type'] === 'state');
+}

@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../../src/core/certificateAuthority';
+import { ForgedCertificates, LEAF_LIFETIME_DAYS } from '../../src/core/forgedCertificates';
+import { runClient } from '../support/clients';
+
+describe('forged certificates', () => {
+  let ca: CertificateAuthority;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pinscope-leaf-test-'));
+    ca = await loadOrCreateCertificateAuthority(join(dir, 'ca'));
+  });
+
+  it('forges a DNS leaf that openssl verifies against the CA, with the right fields', async () => {
+    const forged = await ForgedCertificates.create(ca);
+    const { certificate, cached } = forged.forHost('API.Example.com');
+    assert.equal(cached, false);
+    const leafFile = join(dir, 'leaf.pem');
+    writeFileSync(leafFile, certificate.certPem);
+    const verify = await runClient('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', ca.certPath, leafFile]);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    const text = await runClient('openssl', ['x509', '-noout', '-text', '-in', leafFile]);
+    assert.match(text.stdout, /DNS:api\.example\.com/);
+    assert.match(text.stdout, /CA:FALSE/, 'a forged certificate can never act as a CA');
+    assert.match(text.stdout, /TLS Web Server Authentication/);
+    assert.match(text.stdout, /Authority Key Identifier/);
+    const x509 = new X509Certificate(certificate.certPem);
+    const notBefore = new Date(x509.validFrom).getTime();
+    const notAfter = new Date(x509.validTo).getTime();
+    assert.ok(notBefore < Date.now() - 30 * 60_000, 'back-dated');
+    assert.ok(notAfter - notBefore <= (LEAF_LIFETIME_DAYS + 1) * 86_400_000, 'within browser limits');
+    assert.ok(notAfter - notBefore < 398 * 86_400_000);
+    assert.ok(x509.checkIssued(new X509Certificate(ca.certPem)));
+  });
+
+  it('forges an IP SAN for an IP address, and caches per host with a bound', async () => {
+    const forged = await ForgedCertificates.create(ca, 2);
+    const ip = forged.forHost('127.0.0.1').certificate;
+    assert.match(new X509Certificate(ip.certPem).subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+    assert.equal(forged.forHost('127.0.0.1').cached, true);
+    forged.forHost('a.test');
+    forged.forHost('b.test');
+    assert.equal(forged.size, 2);
+    assert.equal(forged.forHost('127.0.0.1').cached, false, 'the least recently used entry was evicted');
+  });
+
+  it('uses one leaf key for every host and unique serial numbers', async () => {
+    const forged = await ForgedCertificates.create(ca);
+    const a = forged.forHost('one.test').certificate;
+    const b = forged.forHost('two.test').certificate;
+    assert.equal(a.pin, b.pin);
+    assert.notEqual(a.serialNumber, b.serialNumber);
+  });
+});

@@ -1,0 +1,226 @@
+/** The proxy with real sockets and real TLS clients against a local HTTPS origin; timelines asserted event by event. */
+import * as assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { connect } from 'node:tls';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { findEvent } from '../../src/core/timeline';
+import { InterceptingProxy, ProxyStartError } from '../../src/core/proxyServer';
+import { curl, runClient, waitFor } from '../support/clients';
+import { inOrder, kinds, startHarness, type Harness } from '../support/harness';
+import { httpGet, openTunnel, tlsThroughProxy } from '../support/proxyClient';
+
+describe('intercepting proxy', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness(); });
+  after(async () => { await h.close(); });
+
+  it('intercepts curl over HTTP/1.1 when curl trusts the CA, with the full timeline', async () => {
+    const result = await curl(h.proxyUrl, 'https://h1.example.test/hello', ['--http1.1', '--cacert', h.caFile]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'hello from origin over HTTP/1.1\n');
+    const notice = await h.connection('h1.example.test');
+    assert.ok(inOrder(kinds(notice), ['accepted', 'connect', 'policy', 'client-hello', 'upstream-connected', 'upstream-tls', 'forged-certificate', 'handshake-complete', 'first-data', 'first-data', 'closed']), kinds(notice).join(' '));
+    const hello = findEvent(notice.record.events, 'client-hello')?.hello;
+    assert.ok(hello);
+    assert.equal(hello.sni, 'h1.example.test');
+    assert.deepEqual(hello.alpn, ['http/1.1']);
+    assert.ok(hello.versions.includes('TLSv1.3'));
+    assert.match(hello.ja4, /^t13d\d{4}h1_[0-9a-f]{12}_[0-9a-f]{12}$/);
+    assert.match(hello.ja3, /^[0-9a-f]{32}$/);
+    const upstream = findEvent(notice.record.events, 'upstream-tls');
+    assert.ok(upstream);
+    assert.equal(upstream.alpn, 'http/1.1');
+    assert.match(upstream.chain[0]?.subject ?? '', /CN=localhost/);
+    assert.match(upstream.chain[0]?.pin ?? '', /^[A-Za-z0-9+/]{43}=$/);
+    const forged = findEvent(notice.record.events, 'forged-certificate');
+    assert.ok(forged);
+    assert.equal(forged.subject, 'CN=h1.example.test');
+    assert.match(forged.issuer, /Pinscope Inspection CA/);
+    const complete = findEvent(notice.record.events, 'handshake-complete');
+    assert.ok(complete);
+    assert.equal(complete.version, 'TLSv1.3');
+    assert.equal(complete.alpn, 'http/1.1');
+    assert.equal(notice.verdict.category, 'ok');
+    assert.equal(notice.verdict.pinning, 'unlikely');
+    const closed = findEvent(notice.record.events, 'closed');
+    assert.ok((closed?.bytesToClient ?? 0) > 30 && (closed?.bytesFromClient ?? 0) > 30);
+    const times = notice.record.events.map((e) => e.t);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'times are ordered');
+  });
+
+  it('negotiates HTTP/2 with curl --http2 (the protocol upstream chose)', async () => {
+    const result = await curl(h.proxyUrl, 'https://h2.example.test/hello', ['--http2', '--cacert', h.caFile]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'hello from origin over HTTP/2.0\n');
+    const notice = await h.connection('h2.example.test');
+    assert.deepEqual(findEvent(notice.record.events, 'client-hello')?.hello.alpn, ['h2', 'http/1.1']);
+    assert.equal(findEvent(notice.record.events, 'handshake-complete')?.alpn, 'h2');
+    assert.equal(notice.verdict.category, 'ok');
+  });
+
+  it('records curl that does not trust the CA as cert-rejected with unknown_ca', async () => {
+    const result = await curl(h.proxyUrl, 'https://untrusting.example.test/hello');
+    assert.notEqual(result.code, 0);
+    const notice = await h.connection('untrusting.example.test');
+    const alert = findEvent(notice.record.events, 'client-alert');
+    assert.ok(alert);
+    assert.equal(alert.name, 'unknown_ca');
+    assert.equal(alert.code, 48);
+    assert.ok(inOrder(kinds(notice), ['client-hello', 'forged-certificate', 'client-alert', 'closed']));
+    assert.equal(notice.verdict.category, 'cert-rejected');
+    assert.equal(notice.verdict.alert, 'unknown_ca');
+  });
+
+  it('records curl --pinnedpubkey as closed after a completed handshake: pinning likely', async () => {
+    const result = await curl(h.proxyUrl, 'https://pinned.example.test/hello', ['--cacert', h.caFile, '--pinnedpubkey', 'sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=']);
+    assert.equal(result.code, 90, result.stderr);
+    const notice = await h.connection('pinned.example.test');
+    assert.ok(inOrder(kinds(notice), ['forged-certificate', 'handshake-complete', 'closed']), kinds(notice).join(' '));
+    assert.ok(!notice.record.events.some((e) => e.kind === 'first-data' && e.from === 'client'));
+    assert.equal(notice.verdict.category, 'closed-after-handshake');
+    assert.equal(notice.verdict.pinning, 'likely');
+  });
+
+  it('records openssl s_client that verifies and rejects the forged chain', async () => {
+    const result = await runClient('openssl', ['s_client', '-connect', 'sclient.example.test:443', '-proxy', `127.0.0.1:${h.proxyPort}`, '-servername', 'sclient.example.test', '-verify_return_error', '-brief'], { input: '' });
+    assert.notEqual(result.code, 0);
+    const notice = await h.connection('sclient.example.test');
+    assert.equal(notice.verdict.category, 'cert-rejected');
+    assert.match(notice.verdict.alert ?? '', /unknown_ca|unable/);
+  });
+
+  it('relays for a Node https client that trusts the CA', async () => {
+    const tls = await tlsThroughProxy(h.proxyPort, 'node.example.test', 443, { ca: readFileSync(h.caFile, 'utf8') });
+    const response = await httpGet(tls, 'node.example.test', '/hello');
+    assert.match(response, /^HTTP\/1\.1 200/);
+    assert.match(response, /hello from origin/);
+    const notice = await h.connection('node.example.test');
+    assert.equal(notice.verdict.category, 'ok');
+  });
+
+  it('records a Node client that pins in checkServerIdentity (TLS 1.3: FIN after our flight)', async () => {
+    await assert.rejects(tlsThroughProxy(h.proxyPort, 'nodepin.example.test', 443, {
+      ca: readFileSync(h.caFile, 'utf8'),
+      checkServerIdentity: () => new Error('pin mismatch'),
+    }), /pin mismatch/);
+    const notice = await h.connection('nodepin.example.test');
+    assert.ok(!kinds(notice).includes('client-alert'));
+    assert.equal(notice.verdict.category, 'closed-after-handshake');
+    assert.notEqual(notice.verdict.pinning, 'unlikely');
+  });
+
+  it('carries a websocket through the interception', async () => {
+    const tunnel = await openTunnel(h.proxyPort, 'ws.example.test', 443);
+    const ws = new WebSocket('wss://ws.example.test/ws', { createConnection: () => connect({ socket: tunnel, servername: 'ws.example.test', ca: readFileSync(h.caFile, 'utf8'), ALPNProtocols: ['http/1.1'] }) });
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.once('open', () => ws.send('ping over a websocket'));
+      ws.once('message', (data: Buffer) => resolve(data.toString()));
+      ws.once('error', reject);
+    });
+    assert.equal(echoed, 'ping over a websocket');
+    ws.close();
+    const notice = await h.connection('ws.example.test');
+    assert.equal(notice.verdict.category, 'ok');
+  });
+
+  it('forwards plain HTTP absolute-URI requests', async () => {
+    const plain = createHttpServer((req, res) => res.end(`plain ${req.url ?? ''}`));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const port = (plain.address() as AddressInfo).port;
+    const result = await curl(h.proxyUrl, `http://127.0.0.1:${port}/path?q=1`);
+    assert.equal(result.stdout, 'plain /path?q=1');
+    const notice = await h.connection('127.0.0.1');
+    assert.equal(notice.record.mode, 'http');
+    assert.equal(notice.verdict.category, 'ok');
+    plain.close();
+  });
+
+  it('relays a non-TLS protocol in a CONNECT tunnel untouched and records not-tls', async () => {
+    const echo = createTcpServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const port = (echo.address() as AddressInfo).port;
+    const socket = await openTunnel(h.proxyPort, '127.0.0.1', port);
+    const reply = await new Promise<string>((resolve) => {
+      socket.once('data', (d: Buffer) => resolve(d.toString()));
+      socket.write('PING not tls\n');
+    });
+    assert.equal(reply, 'PING not tls\n');
+    socket.end();
+    const notice = await h.connection('127.0.0.1', 1);
+    assert.equal(notice.verdict.category, 'not-tls');
+    assert.equal(findEvent(notice.record.events, 'not-tls')?.firstBytes, Buffer.from('PING not tls\n').toString('hex'));
+    echo.close();
+  });
+
+  it('tunnels a passthrough host untouched: the client sees the real certificate', async () => {
+    h.engine.proxy.policy.setTunnelPatterns(['passthrough.example.test']);
+    const result = await curl(h.proxyUrl, 'https://passthrough.example.test/hello', ['--cacert', h.origin.caFile]);
+    assert.equal(result.code, 0, result.stderr);
+    const notice = await h.connection('passthrough.example.test');
+    assert.equal(notice.record.mode, 'tunnel');
+    assert.ok(!kinds(notice).includes('forged-certificate'));
+    assert.equal(notice.verdict.category, 'ok');
+    h.engine.proxy.policy.setTunnelPatterns([]);
+  });
+
+  it('records an unreachable upstream and a failed DNS lookup, and ends the client cleanly', async () => {
+    const refused = await startHarness({ resolve: ['refused.example.test=127.0.0.1:1'] });
+    try {
+      const result = await curl(refused.proxyUrl, 'https://refused.example.test/', ['--cacert', refused.caFile]);
+      assert.notEqual(result.code, 0);
+      const notice = await refused.connection('refused.example.test');
+      assert.equal(notice.verdict.category, 'upstream-failed');
+      assert.equal(findEvent(notice.record.events, 'upstream-failed')?.stage, 'connect');
+      await curl(refused.proxyUrl, 'https://no-such-host.invalid/', ['--cacert', refused.caFile]);
+      const dns = await refused.connection('no-such-host.invalid');
+      assert.equal(findEvent(dns.record.events, 'upstream-failed')?.stage, 'dns');
+    } finally {
+      await refused.close();
+    }
+  });
+
+  it('records an upstream whose certificate is not valid', async () => {
+    const strict = await startHarness({ upstreamCaFiles: [] });
+    try {
+      await curl(strict.proxyUrl, 'https://badcert.example.test/', ['--cacert', strict.caFile]);
+      const notice = await strict.connection('badcert.example.test');
+      assert.equal(notice.verdict.category, 'upstream-failed');
+      assert.equal(findEvent(notice.record.events, 'upstream-failed')?.stage, 'certificate');
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('handles many concurrent connections', async () => {
+    const ca = readFileSync(h.caFile, 'utf8');
+    const responses = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+      const tls = await tlsThroughProxy(h.proxyPort, `c${i % 7}.example.test`, 443, { ca });
+      return httpGet(tls, `c${i % 7}.example.test`, '/hello');
+    }));
+    assert.ok(responses.every((r) => r.includes('hello from origin')));
+    const finished = await waitFor(() => (h.judged.filter((j) => /^c\d\.example\.test$/.test(j.line.host)).length === 60 ? true : undefined));
+    assert.equal(finished, true);
+  });
+
+  it('writes an NSS key log when asked', async () => {
+    const keylog = join(mkdtempSync(join(tmpdir(), 'pinscope-keylog-')), 'keys.log');
+    const logged = await startHarness({ keylogFile: keylog });
+    try {
+      const result = await curl(logged.proxyUrl, 'https://keys.example.test/hello', ['--cacert', logged.caFile]);
+      assert.equal(result.code, 0, result.stderr);
+      await logged.connection('keys.example.test');
+    } finally {
+      await logged.close();
+    }
+    assert.match(readFileSync(keylog, 'utf8'), /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$/m);
+  });
+
+  it('reports a port in use precisely', async () => {
+    await assert.rejects(InterceptingProxy.start({ caDir: join(mkdtempSync(join(tmpdir(), 'pinscope-port-')), 'ca'), port: h.proxyPort }), (error: unknown) => error instanceof ProxyStartError && /Port \d+ on 127\.0\.0\.1 is already in use/.test(error.message));
+  });
+});

@@ -1,0 +1,56 @@
+/** A proxy in front of a local origin, with every connection's timeline collected. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine, type EngineOptions, type JudgedNotice } from '../../src/core/engine';
+import { startOrigin, type Origin } from './origin';
+import { waitFor } from './clients';
+
+export interface Harness {
+  readonly engine: Engine;
+  readonly origin: Origin;
+  readonly proxyUrl: string;
+  readonly proxyPort: number;
+  readonly caFile: string;
+  readonly judged: JudgedNotice[];
+  /** Waits for the finished connection to `host` (SNI or CONNECT host) numbered `index` (0 = first). */
+  connection(host: string, index?: number): Promise<JudgedNotice>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: Partial<EngineOptions> = {}): Promise<Harness> {
+  const origin = await startOrigin();
+  const caDir = join(mkdtempSync(join(tmpdir(), 'pinscope-harness-')), 'ca');
+  const engine = await Engine.start({
+    caDir,
+    upstreamCaFiles: [origin.caFile],
+    resolve: [`*.example.test=127.0.0.1:${origin.port}`, `example.test=127.0.0.1:${origin.port}`],
+    handshakeTimeoutMs: 3000,
+    ...options,
+  });
+  const judged: JudgedNotice[] = [];
+  engine.onJudged.subscribe((notice) => judged.push(notice));
+  return {
+    engine, origin, judged,
+    proxyUrl: engine.proxy.url,
+    proxyPort: engine.proxy.port,
+    caFile: engine.proxy.ca.certPath,
+    connection: (host, index = 0) => waitFor(() => judged.filter((j) => j.line.host === host || j.line.sni === host)[index], 8000, `connection ${index} to ${host}`),
+    close: async () => {
+      await engine.stop();
+      await origin.close();
+    },
+  };
+}
+
+/** The event kinds of a timeline, in order. */
+export function kinds(notice: JudgedNotice): string[] {
+  return notice.record.events.map((e) => e.kind);
+}
+
+/** Asserts that `expected` appears in `actual` in order (other events may come between). */
+export function inOrder(actual: readonly string[], expected: readonly string[]): boolean {
+  let index = 0;
+  for (const kind of actual) if (kind === expected[index]) index++;
+  return index === expected.length;
+}

@@ -1,0 +1,100 @@
+/** A local HTTPS origin on 127.0.0.1 with its own test CA, standing in for "the real server". */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import forge from 'node-forge';
+import { WebSocketServer } from 'ws';
+import { buildSignedCertificate, keyIdentifier } from '../../src/core/x509';
+import { octetString } from '../../src/core/certificateAuthority';
+
+export interface Origin {
+  readonly port: number;
+  readonly caFile: string;
+  readonly caPem: string;
+  readonly leafPem: string;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+function forgeKey(publicKey: KeyObject): forge.pki.PublicKey {
+  return forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+}
+
+/** Makes a CA and a server certificate for `localhost`, `*.example.test`, `example.test` and 127.0.0.1. */
+export function makeOriginCertificates(names: readonly string[] = ['localhost', 'example.test', '*.example.test']): { caPem: string; leafPem: string; keyPem: string } {
+  const caKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const caName = [{ name: 'commonName', value: 'Pinscope Test Origin CA' }];
+  const now = Date.now();
+  const caPublic = forgeKey(caKeys.publicKey);
+  const ca = buildSignedCertificate({
+    subject: caName, issuer: caName, publicKey: caPublic, notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000 * 30),
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, critical: true }, { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(caPublic)) }],
+  }, caKeys.privateKey);
+  const leafKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const leaf = buildSignedCertificate({
+    subject: [{ name: 'commonName', value: names[0] ?? 'localhost' }], issuer: caName, publicKey: forgeKey(leafKeys.publicKey),
+    notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000 * 30),
+    extensions: [
+      { name: 'basicConstraints', cA: false }, { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }] },
+    ],
+  }, caKeys.privateKey);
+  return { caPem: forge.pki.certificateToPem(ca), leafPem: forge.pki.certificateToPem(leaf), keyPem: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/**
+ * Serves `/hello` (text), `/bytes?n=N` (N bytes), `/echo` (request body back), and websockets on `/ws`
+ * (echo), over HTTP/1.1 and HTTP/2.
+ */
+export async function startOrigin(): Promise<Origin> {
+  const { caPem, leafPem, keyPem } = makeOriginCertificates();
+  const dir = mkdtempSync(join(tmpdir(), 'pinscope-origin-'));
+  const caFile = join(dir, 'origin-ca.pem');
+  writeFileSync(caFile, caPem);
+  const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, handle);
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port, caFile, caPem, leafPem, dir,
+    close: () => new Promise<void>((resolve) => {
+      sockets.close();
+      server.close(() => resolve());
+      for (const client of sockets.clients) client.terminate();
+    }),
+  };
+}
+
+function handle(request: Http2ServerRequest, response: Http2ServerResponse): void {
+  const url = new URL(request.url, 'https://origin');
+  if (url.pathname === '/hello') {
+    response.writeHead(200, { 'content-type': 'text/plain', 'x-http-version': request.httpVersion });
+    response.end(`hello from origin over HTTP/${request.httpVersion}\n`);
+  } else if (url.pathname === '/bytes') {
+    const total = Math.min(Number(url.searchParams.get('n') ?? '0'), 1024 * 1024 * 1024);
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < total) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
+        sent += piece.length;
+        if (!response.write(piece)) return void response.once('drain', pump);
+      }
+      response.end();
+    };
+    pump();
+  } else if (url.pathname === '/echo') {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    request.pipe(response);
+  } else {
+    response.writeHead(404);
+    response.end('not found\n');
+  }
+}

@@ -1,0 +1,44 @@
+/** A Node client that opens a CONNECT tunnel through the proxy, then speaks TLS (or anything) over it. */
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
+
+export function openTunnel(proxyPort: number, host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(proxyPort, '127.0.0.1', () => socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`));
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      if (!head.startsWith('HTTP/1.1 200')) {
+        socket.destroy();
+        reject(new Error(`CONNECT refused: ${head.split('\r\n')[0] ?? ''}`));
+        return;
+      }
+      resolve(socket);
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}
+
+/** TLS through the proxy; resolves with the socket once secure, rejects with the client's TLS error. */
+export async function tlsThroughProxy(proxyPort: number, host: string, port: number, options: ConnectionOptions): Promise<TLSSocket> {
+  const socket = await openTunnel(proxyPort, host, port);
+  return new Promise((resolve, reject) => {
+    const tls = connectTls({ socket, servername: host, ...options }, () => resolve(tls));
+    tls.once('error', reject);
+  });
+}
+
+/** One HTTP/1.1 GET over an established TLS socket; returns the whole response text. */
+export function httpGet(tls: TLSSocket, host: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    tls.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    tls.once('end', () => resolve(body));
+    tls.once('error', reject);
+    tls.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  });
+}
