@@ -1,9 +1,12 @@
 /** The headless CLI: `pinscope proxy | run | ca | export`. */
 import { caCommand } from './caCommand';
+import { exportCommand } from './exportCommand';
 import { proxyCommand } from './proxyCommand';
 import { runCommand } from './runCommand';
 import { EXIT_USAGE, UsageError } from './usage';
 import { errorMessage } from '../core/certificateAuthority';
+import { RecordingError } from '../core/exemptions/recordedConnections';
+import { SnippetError } from '../core/exemptions/vendorFormats';
 
 const HELP = `Usage: pinscope <command> [options]
 
@@ -22,6 +25,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = 
   proxy: proxyCommand,
   run: runCommand,
   ca: caCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!command) throw new UsageError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
     return await command(rest);
   } catch (error) {
-    const usage = error instanceof UsageError || (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
+    const usage = error instanceof UsageError || error instanceof SnippetError || error instanceof RecordingError || (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
     process.stderr.write(`pinscope${command ? ` ${name}` : ''}: ${errorMessage(error)}\n`);
     if (usage) process.stderr.write(`Run 'pinscope ${command ? `${name} ` : ''}--help' for usage.\n`);
     return usage ? EXIT_USAGE : 1;
@@ -43,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+  void main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
     process.stderr.write(`pinscope: ${errorMessage(error)}\n`);
     process.exit(1);
   });

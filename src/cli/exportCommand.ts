@@ -1,0 +1,62 @@
+/** `pinscope export`: recorded events → an exemption request in a vendor's format, or an evidence report. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { arch, platform, release } from 'node:os';
+import { parseArgs } from 'node:util';
+import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
+import { parseRecordedConnections } from '../core/exemptions/recordedConnections';
+import { VENDOR_FORMATS } from '../core/exemptions/vendorFormats';
+import { UsageError } from './usage';
+
+export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
+                       [--vendor NAME] [--no-wildcards] [--out FILE]
+
+Turns the JSONL that 'pinscope proxy --events' wrote into an exemption request: a snippet for the
+security team's product, or an evidence report. Without --host, every host judged to break is included.
+'--format list' prints the format names.
+
+Formats:
+${[...VENDOR_FORMATS, ...REPORT_FORMATS].map((f) => `  ${f.id.padEnd(22)} ${f.title}`).join('\n')}
+`;
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      from: { type: 'string' }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
+      'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(EXPORT_HELP);
+    return 0;
+  }
+  if (values.format === 'list') {
+    process.stdout.write(`${exportFormatIds().join('\n')}\n`);
+    return 0;
+  }
+  if (!values.format) throw new UsageError(`--format is required; one of ${exportFormatIds().join(', ')}`);
+  if (!exportFormatIds().includes(values.format)) throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
+  if (!values.from) throw new UsageError('--from EVENTS.jsonl is required (written by pinscope proxy --events FILE)');
+  let text: string;
+  try {
+    text = await readFile(values.from, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --from ${values.from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const request = buildExemptionRequest({
+    records: parseRecordedConnections(text),
+    hosts: values.host ?? [],
+    format: values.format,
+    ...(values.vendor ? { vendor: values.vendor } : {}),
+    appName: values.app ?? 'the app',
+    appVersion: values['app-version'] ?? '',
+    environment: { 'Pinscope CLI': 'pinscope export', OS: `${platform()} ${release()} ${arch()}`, 'Node.js': process.version },
+    wildcards: values['no-wildcards'] ? 'never' : 'auto',
+  });
+  for (const warning of request.warnings) process.stderr.write(`pinscope export: ${warning}\n`);
+  if (values.out) await writeFile(values.out, request.text);
+  else process.stdout.write(request.text);
+  return 0;
+}

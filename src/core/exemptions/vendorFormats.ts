@@ -1,0 +1,312 @@
+/**
+ * Exemption snippets for the products security teams run. Pure functions of the proposed entries,
+ * each checked against the vendor's documented constraints (shared/notes/exemption-formats.md) and
+ * beginning with a comment, where the format has comments, that says what it does and where it goes.
+ */
+import { isIP } from 'node:net';
+import type { ExemptionEntry } from './hostEntries';
+
+export interface SnippetContext {
+  /** e.g. "Pinscope pinning exemptions: Acme app"; sanitised per format. */
+  readonly name: string;
+  readonly appName: string;
+  readonly generatedAt: string;
+}
+
+export interface VendorFormat {
+  readonly id: string;
+  readonly title: string;
+  readonly language: string;
+  readonly extension: string;
+  render(entries: readonly ExemptionEntry[], context: SnippetContext): string;
+  /** Problems that would make the snippet invalid for the vendor; empty when valid. */
+  check(entries: readonly ExemptionEntry[]): string[];
+}
+
+export class SnippetError extends Error {
+  override name = 'SnippetError';
+}
+
+/** Letters, digits, spaces and a few separators: safe inside any vendor's quoted name. */
+export function safeName(text: string, max: number): string {
+  const cleaned = text.normalize('NFKD').replace(/[^\w .:()-]/g, '').replace(/\s+/g, ' ').trim().slice(0, max).trim();
+  return cleaned || 'Pinscope exemptions';
+}
+
+/** Identifiers for objects (FortiGate, Squid ACLs, Terraform resources). */
+export function safeIdentifier(text: string, max: number): string {
+  return text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, max) || 'pinscope';
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+const terraformString = (text: string): string => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '$$$${').replace(/%\{/g, '%%{').replace(/\n/g, '\\n')}"`;
+const hostsOf = (entries: readonly ExemptionEntry[]): string => entries.flatMap((e) => e.hosts).join(', ');
+
+function noProblems(): string[] {
+  return [];
+}
+
+function zscalerUrls(entries: readonly ExemptionEntry[]): string[] {
+  return entries.map((e) => (e.kind === 'domain' ? `.${e.value}` : e.value));
+}
+
+function checkZscaler(entries: readonly ExemptionEntry[]): string[] {
+  return zscalerUrls(entries).flatMap((url) => {
+    const problems: string[] = [];
+    if (url !== url.toLowerCase()) problems.push(`${url}: Zscaler URLs must be lowercase`);
+    if (/^[a-z]+:\/\//.test(url) || url.includes('/')) problems.push(`${url}: no scheme or path`);
+    if (url.length > 1024) problems.push(`${url}: longer than 1024 characters`);
+    if (/[^\x21-\x7e]/.test(url)) problems.push(`${url}: not ASCII (use punycode)`);
+    if (!url.replace(/^\./, '').includes('.') && !/^[\d.]+$/.test(url) && !url.includes(':')) problems.push(`${url}: a bare TLD`);
+    return problems;
+  });
+}
+
+function panosList(entries: readonly ExemptionEntry[]): string[] {
+  // A trailing "/" stops "example.com" from also matching "example.com.evil.net"; "*.D" does not match D.
+  return entries.flatMap((e) => (e.kind === 'domain' ? [`${e.value}/`, `*.${e.value}/`] : [`${e.value}/`]));
+}
+
+function checkPanos(entries: readonly ExemptionEntry[]): string[] {
+  return panosList(entries).flatMap((entry) => {
+    const problems: string[] = [];
+    if (entry.length > 255) problems.push(`${entry}: PAN-OS entries are at most 255 characters`);
+    if (/\*(?!\.)|[^.]\*/.test(entry)) problems.push(`${entry}: PAN-OS wildcards must be whole tokens`);
+    return problems;
+  });
+}
+
+function netskopeUrls(entries: readonly ExemptionEntry[]): string[] {
+  return entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `*.${e.value}`] : [e.value]));
+}
+
+function checkNetskope(entries: readonly ExemptionEntry[]): string[] {
+  return netskopeUrls(entries).filter((u) => (u.match(/\*/g) ?? []).length > 1 || (u.includes('*') && !u.startsWith('*.'))).map((u) => `${u}: Netskope allows one "*", first, followed by "."`);
+}
+
+function squidDomains(entries: readonly ExemptionEntry[]): string[] {
+  const domains = entries.filter((e) => e.kind === 'domain').map((e) => e.value);
+  const covered = (host: string): boolean => domains.some((d) => host === d || host.endsWith(`.${d}`));
+  return [...domains.map((d) => `.${d}`), ...entries.filter((e) => e.kind === 'exact' && !covered(e.value)).map((e) => e.value)];
+}
+
+function checkSquid(entries: readonly ExemptionEntry[]): string[] {
+  const list = squidDomains(entries);
+  return list.filter((a) => list.some((b) => b !== a && b.startsWith('.') && (a === b.slice(1) || a.endsWith(b)))).map((a) => `${a}: overlaps another entry (Squid warns and ignores it)`);
+}
+
+function header(lines: readonly string[], prefix: string, entries: readonly ExemptionEntry[], context: SnippetContext): string {
+  return [`${prefix} ${lines[0] ?? ''}`, ...lines.slice(1).map((l) => `${prefix} ${l}`), `${prefix} Hosts: ${hostsOf(entries)}`, `${prefix} Generated by Pinscope for ${safeName(context.appName, 80)} on ${context.generatedAt}.`, ''].join('\n');
+}
+
+export const VENDOR_FORMATS: readonly VendorFormat[] = [
+  {
+    id: 'zscaler-urls', title: 'Zscaler ZIA: URL list for a custom URL category', language: 'plaintext', extension: 'txt',
+    render: (entries) => `${zscalerUrls(entries).join('\n')}\n`,
+    check: checkZscaler,
+  },
+  {
+    id: 'zscaler-api', title: 'Zscaler ZIA: API JSON (custom URL category + DO_NOT_DECRYPT SSL inspection rule)', language: 'json', extension: 'json',
+    render: (entries, context) => json({
+      _comment: 'Step 1: POST /api/v1/urlCategories with "urlCategory". Step 2: put the returned id into sslInspectionRule.urlCategories and POST /api/v1/sslInspectionRules. Step 3: POST /api/v1/status/activate.',
+      urlCategory: { configuredName: safeName(context.name, 255), superCategory: 'USER_DEFINED', customCategory: true, type: 'URL_CATEGORY', urls: zscalerUrls(entries), description: safeName(`Certificate-pinned hosts of ${context.appName} (Pinscope evidence)`, 255) },
+      sslInspectionRule: {
+        name: safeName(`Do not decrypt: ${context.appName}`, 31), order: 1, rank: 7, state: 'ENABLED', urlCategories: ['<id returned by the urlCategories call>'],
+        action: { type: 'DO_NOT_DECRYPT', doNotDecryptSubActions: { bypassOtherPolicies: false, serverCertificates: 'ALLOW', ocspCheck: true, blockSslTrafficWithNoSniEnabled: false, minTLSVersion: 'SERVER_TLS_1_2' } },
+        description: safeName(`Pinned hosts of ${context.appName}; evidence from Pinscope`, 255),
+      },
+    }),
+    check: checkZscaler,
+  },
+  {
+    id: 'zscaler-terraform', title: 'Zscaler ZIA: Terraform (zscaler/zia provider)', language: 'terraform', extension: 'tf',
+    render: (entries, context) => `${header(['Zscaler ZIA: custom URL category of certificate-pinned hosts and a Do Not Decrypt SSL inspection rule.', 'Add to your zscaler/zia Terraform configuration, then plan, apply and activate.'], '#', entries, context)}resource "zia_url_categories" "pinscope_pinned" {
+  configured_name = ${terraformString(safeName(context.name, 255))}
+  super_category  = "USER_DEFINED"
+  custom_category = true
+  type            = "URL_CATEGORY"
+  description     = ${terraformString(safeName(`Certificate-pinned hosts of ${context.appName}`, 255))}
+  urls = [
+${zscalerUrls(entries).map((u) => `    ${terraformString(u)},`).join('\n')}
+  ]
+}
+
+resource "zia_ssl_inspection_rules" "pinscope_do_not_decrypt" {
+  name           = ${terraformString(safeName(`Do not decrypt: ${context.appName}`, 31))}
+  state          = "ENABLED"
+  order          = 1
+  rank           = 7
+  url_categories = [zia_url_categories.pinscope_pinned.id]
+  action {
+    type = "DO_NOT_DECRYPT"
+    do_not_decrypt_sub_actions {
+      bypass_other_policies               = false
+      server_certificates                 = "ALLOW"
+      ocsp_check                          = true
+      block_ssl_traffic_with_no_sni_enabled = false
+      min_tls_version                     = "SERVER_TLS_1_2"
+    }
+  }
+}
+`,
+    check: checkZscaler,
+  },
+  {
+    id: 'panos-set', title: 'Palo Alto PAN-OS: set commands (custom URL category + no-decrypt rule)', language: 'shellscript', extension: 'txt',
+    render: (entries, context) => {
+      const name = safeIdentifier(`pinscope-${context.appName}`, 31);
+      return `${header(['PAN-OS CLI (configure mode): a custom URL category of certificate-pinned hosts and a no-decrypt rule.', 'Move the rule above your decrypt rules, then commit. On Panorama use: set device-group <DG> pre-rulebase decryption rules ...'], '#', entries, context)}set profiles custom-url-category ${name} type "URL List"
+set profiles custom-url-category ${name} description "${safeName(`Pinned hosts of ${context.appName}`, 255)}"
+set profiles custom-url-category ${name} list [ ${panosList(entries).join(' ')} ]
+set rulebase decryption rules ${name}-no-decrypt from any to any source any destination any service any category ${name} action no-decrypt type ssl-forward-proxy
+`;
+    },
+    check: checkPanos,
+  },
+  {
+    id: 'panos-exclude', title: 'Palo Alto PAN-OS: SSL decryption exclusion list', language: 'shellscript', extension: 'txt',
+    render: (entries, context) => `${header(['PAN-OS CLI (configure mode): exclude hosts that break decryption technically (certificate pinning).', 'Then commit. Each "*" stands for exactly one label.'], '#', entries, context)}${entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `*.${e.value}`] : [e.value])).map((h) => `set shared ssl-decrypt ssl-exclude-cert "${h}" exclude yes description "${safeName(`Pinned by ${context.appName}`, 63)}"`).join('\n')}\n`,
+    check: checkPanos,
+  },
+  {
+    id: 'fortigate', title: 'FortiGate: CLI (ssl-exempt in a deep-inspection profile)', language: 'shellscript', extension: 'txt',
+    render: (entries, context) => {
+      const profile = safeIdentifier(`pinscope-${context.appName}`, 35);
+      const domains = entries.filter((e) => e.kind === 'domain');
+      const exacts = entries.filter((e) => e.kind === 'exact').map((e) => e.value);
+      const names = [...domains.map((e) => e.value), ...exacts.filter((h) => !isIP(h))];
+      const v4 = exacts.filter((h) => isIP(h) === 4);
+      const v6 = exacts.filter((h) => isIP(h) === 6);
+      const lines: string[] = [header(['FortiOS CLI: exempt certificate-pinned hosts from deep inspection.', `Replace "${profile}" with your custom deep-inspection profile (the built-in "deep-inspection" profile is read-only).`], '#', entries, context)];
+      if (domains.length > 0) {
+        lines.push('config firewall wildcard-fqdn custom', ...domains.flatMap((e) => [`    edit "wc-${e.value}"`, `        set wildcard-fqdn "*.${e.value}"`, '    next']), 'end');
+      }
+      if (names.length + v4.length > 0) {
+        lines.push('config firewall address',
+          ...names.flatMap((h) => [`    edit "fqdn-${h}"`, '        set type fqdn', `        set fqdn "${h}"`, '    next']),
+          ...v4.flatMap((ip) => [`    edit "ip-${ip}"`, `        set subnet ${ip} 255.255.255.255`, '    next']), 'end');
+      }
+      if (v6.length > 0) lines.push('config firewall address6', ...v6.flatMap((ip) => [`    edit "ip-${ip}"`, `        set ip6 ${ip}/128`, '    next']), 'end');
+      lines.push('config firewall ssl-ssh-profile', `    edit "${profile}"`, '        config ssl-exempt');
+      let id = 1;
+      for (const e of domains) lines.push(`            edit ${id++}`, '                set type wildcard-fqdn', `                set wildcard-fqdn "wc-${e.value}"`, '            next');
+      for (const h of names) lines.push(`            edit ${id++}`, '                set type address', `                set address "fqdn-${h}"`, '            next');
+      for (const ip of v4) lines.push(`            edit ${id++}`, '                set type address', `                set address "ip-${ip}"`, '            next');
+      for (const ip of v6) lines.push(`            edit ${id++}`, '                set type address6', `                set address6 "ip-${ip}"`, '            next');
+      lines.push('        end', '    next', 'end', '');
+      return lines.join('\n');
+    },
+    check: (entries) => entries.filter((e) => `fqdn-${e.value}`.length > 79).map((e) => `${e.value}: FortiGate object names are at most 79 characters`),
+  },
+  {
+    id: 'netskope', title: 'Netskope: URL list API JSON (for a Do Not Decrypt SSL policy)', language: 'json', extension: 'json',
+    render: (entries, context) => json({
+      _comment: 'POST /api/v2/policy/urllist with "urllist", then POST /api/v2/policy/urllist/deploy; use the list in a custom category with an SSL Decryption policy action "Do Not Decrypt".',
+      urllist: { name: safeName(context.name, 64), data: { type: 'exact', urls: netskopeUrls(entries) } },
+    }),
+    check: checkNetskope,
+  },
+  {
+    id: 'cloudflare-api', title: 'Cloudflare Zero Trust Gateway: API JSON (Do Not Inspect HTTP policy)', language: 'json', extension: 'json',
+    render: (entries, context) => json({
+      _comment: 'POST /client/v4/accounts/<ACCOUNT_ID>/gateway/rules (remove this _comment field first).',
+      name: safeName(context.name, 100), description: safeName(`Certificate-pinned hosts of ${context.appName}`, 255), enabled: true, action: 'off', filters: ['http'],
+      traffic: cloudflareTraffic(entries),
+    }),
+    check: noProblems,
+  },
+  {
+    id: 'cloudflare-terraform', title: 'Cloudflare Zero Trust Gateway: Terraform', language: 'terraform', extension: 'tf',
+    render: (entries, context) => `${header(['Cloudflare Zero Trust: a Gateway HTTP policy that does not inspect certificate-pinned hosts.', 'Add to your cloudflare provider configuration; set account_id.'], '#', entries, context)}resource "cloudflare_zero_trust_gateway_policy" "pinscope_do_not_inspect" {
+  account_id  = var.cloudflare_account_id
+  name        = ${terraformString(safeName(context.name, 100))}
+  description = ${terraformString(safeName(`Certificate-pinned hosts of ${context.appName}`, 255))}
+  enabled     = true
+  action      = "off"
+  filters     = ["http"]
+  precedence  = 100
+  traffic     = ${terraformString(cloudflareTraffic(entries))}
+}
+`,
+    check: noProblems,
+  },
+  {
+    id: 'squid', title: 'Squid: ssl_bump splice (peek and splice)', language: 'properties', extension: 'conf',
+    render: (entries, context) => `${header(['squid.conf: splice (do not bump) certificate-pinned hosts. Place before your other ssl_bump lines.'], '#', entries, context)}acl step1 at_step SslBump1
+acl pinscope_nobump ssl::server_name ${squidDomains(entries).join(' ')}
+ssl_bump peek step1
+ssl_bump splice pinscope_nobump
+ssl_bump bump all
+`,
+    check: checkSquid,
+  },
+  {
+    id: 'entra', title: 'Microsoft Entra Internet Access: TLS inspection bypass rule (Graph beta JSON)', language: 'json', extension: 'json',
+    render: (entries, context) => json({
+      _comment: 'Add as a rule of your TLS inspection policy: POST https://graph.microsoft.com/beta/networkAccess/tlsInspectionPolicies/<POLICY_ID>/policyRules (remove this _comment field first).',
+      '@odata.type': '#microsoft.graph.networkaccess.tlsInspectionRule', name: safeName(context.name, 128), priority: 100, description: safeName(`Certificate-pinned hosts of ${context.appName}`, 255),
+      action: 'bypass', settings: { status: 'enabled' },
+      matchingConditions: { destinations: [{ '@odata.type': '#microsoft.graph.networkaccess.tlsInspectionFqdnDestination', values: entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `*.${e.value}`] : [e.value])) }] },
+    }),
+    check: noProblems,
+  },
+  {
+    id: 'proxysg', title: 'Broadcom ProxySG: CPL', language: 'plaintext', extension: 'cpl',
+    render: (entries, context) => {
+      const name = safeIdentifier(`pinscope_${context.appName}`, 60).replace(/-/g, '_');
+      return `${header(['ProxySG CPL (Local Policy or a CPL layer in VPM): do not intercept certificate-pinned hosts.'], ';', entries, context)}define condition ${name}
+${entries.map((e) => (e.kind === 'domain' ? `    url.domain=${e.value}` : `    url.host.exact=${e.value}`)).join('\n')}
+end
+
+<ssl-intercept>
+    condition=${name} ssl.forward_proxy(no)
+`;
+    },
+    check: noProblems,
+  },
+  {
+    id: 'mitmproxy', title: 'mitmproxy: --ignore-hosts', language: 'shellscript', extension: 'sh',
+    render: (entries, context) => `${header(['mitmproxy / mitmdump: pass certificate-pinned hosts through untouched (anchored regexes on host:port).'], '#', entries, context)}mitmproxy ${entries.map((e) => `--ignore-hosts '${mitmproxyRegex(e)}'`).join(' ')}\n`,
+    check: noProblems,
+  },
+  {
+    id: 'pac', title: 'PAC file: send pinned hosts DIRECT', language: 'javascript', extension: 'pac',
+    render: (entries, context) => `${header(['Proxy auto-config: certificate-pinned hosts go DIRECT (not through the inspecting proxy).', 'Merge into your PAC file before its default return.'], '//', entries, context)}function FindProxyForURL(url, host) {
+  host = host.toLowerCase();
+  if (${entries.map((e) => (e.kind === 'domain' ? `host == ${JSON.stringify(e.value)} || dnsDomainIs(host, ${JSON.stringify(`.${e.value}`)})` : `host == ${JSON.stringify(e.value)}`)).join(' ||\n      ')}) {
+    return "DIRECT";
+  }
+  return "PROXY proxy.example.com:8080"; // your existing proxy
+}
+`,
+    check: noProblems,
+  },
+  {
+    id: 'no-proxy', title: 'NO_PROXY environment variable', language: 'shellscript', extension: 'sh',
+    render: (entries, context) => `${header(['Bypass the proxy for certificate-pinned hosts. Semantics differ between tools: both D and .D are listed.'], '#', entries, context)}export NO_PROXY="${entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `.${e.value}`] : [e.value])).join(',')}\${NO_PROXY:+,$NO_PROXY}"\n`,
+    check: noProblems,
+  },
+];
+
+function cloudflareTraffic(entries: readonly ExemptionEntry[]): string {
+  const domains = entries.filter((e) => e.kind === 'domain').map((e) => JSON.stringify(e.value));
+  const exact = entries.filter((e) => e.kind === 'exact').map((e) => `http.conn.hostname == ${JSON.stringify(e.value)}`);
+  return [...(domains.length > 0 ? [`any(http.conn.domains[*] in {${domains.join(' ')}})`] : []), ...exact].join(' or ');
+}
+
+function mitmproxyRegex(entry: ExemptionEntry): string {
+  const escaped = entry.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return entry.kind === 'domain' ? `^(.+\\.)?${escaped}:443$` : `^${escaped}:443$`;
+}
+
+export function findVendorFormat(id: string): VendorFormat | undefined {
+  return VENDOR_FORMATS.find((f) => f.id === id);
+}
+
+/** Renders after checking the vendor's constraints: an invalid snippet is refused with its reasons, never emitted. */
+export function renderSnippet(format: VendorFormat, entries: readonly ExemptionEntry[], context: SnippetContext): string {
+  if (entries.length === 0) throw new SnippetError('No hosts to exempt: choose hosts that break under inspection.');
+  const problems = format.check(entries);
+  if (problems.length > 0) throw new SnippetError(`${format.title}: ${problems.join('; ')}`);
+  return format.render(entries, context);
+}
