@@ -75,7 +75,9 @@ describe('vendor snippets', () => {
   }
 
   it('Zscaler: lowercase, no scheme, .domain for domain entries', () => {
-    const text = renderSnippet(findVendorFormat('zscaler-urls') ?? VENDOR_FORMATS[0]!, entries, CONTEXT);
+    const zscaler = findVendorFormat('zscaler-urls');
+    assert.ok(zscaler);
+    const text = renderSnippet(zscaler, entries, CONTEXT);
     assert.ok(text.split('\n').filter(Boolean).every((line) => line === line.toLowerCase() && !line.includes('://')));
     assert.ok(text.includes('.pinned-bank.com\n'));
     assert.ok(text.includes('telemetry.vendor.io\n'));
