@@ -73,6 +73,16 @@ export function parseHostOverride(raw: string): HostOverride {
   return { pattern, address: match[1], port };
 }
 
+/** The most specific override for a host: an exact pattern wins over wildcards, a longer wildcard over a shorter one. */
 export function findOverride(overrides: readonly HostOverride[], host: string): HostOverride | undefined {
-  return overrides.find((o) => matchesHostPattern(o.pattern, host));
+  let best: HostOverride | undefined;
+  for (const override of overrides) {
+    if (!matchesHostPattern(override.pattern, host)) continue;
+    if (!best || specificity(override.pattern) > specificity(best.pattern)) best = override;
+  }
+  return best;
+}
+
+function specificity(pattern: string): number {
+  return pattern.startsWith('*.') || pattern.startsWith('.') ? pattern.length : 10_000;
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HostPatternList, matchesHostPattern, parseHostOverride, parseHostPattern } from '../../src/core/hostPatterns';
+import { findOverride, HostPatternList, matchesHostPattern, parseHostOverride, parseHostPattern } from '../../src/core/hostPatterns';
 import { parseConnectTarget } from '../../src/core/proxyTargets';
 
 describe('host patterns', () => {
@@ -25,6 +25,10 @@ describe('host patterns', () => {
     assert.deepEqual(parseHostOverride('a.test=[::1]'), { pattern: 'a.test', address: '::1', port: null });
     assert.throws(() => parseHostOverride('a.test'), /PATTERN=ADDRESS/);
     assert.throws(() => parseHostOverride('a.test=1.2.3.4:99999'), /out of range/);
+    const overrides = ['*.test=10.0.0.1', 'x.a.test=10.0.0.3', '*.a.test=10.0.0.2'].map(parseHostOverride);
+    assert.equal(findOverride(overrides, 'x.a.test')?.address, '10.0.0.3', 'exact wins');
+    assert.equal(findOverride(overrides, 'y.a.test')?.address, '10.0.0.2', 'the longer wildcard wins');
+    assert.equal(findOverride(overrides, 'b.test')?.address, '10.0.0.1');
   });
 
   it('parses CONNECT targets and refuses bad ones', () => {
