@@ -20,12 +20,14 @@ export interface EngineOptions extends ProxyOptions {
 
 export class Engine {
   readonly onJudged: Channel<JudgedNotice>;
+  private readonly verdicts = new Map<number, Verdict>();
 
   private constructor(readonly proxy: InterceptingProxy, readonly diagnosis: Diagnosis, onError: (message: string) => void) {
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
     proxy.policy.setHook((host) => diagnosis.confirmation.decide(host));
     proxy.store.onFinished.subscribe((record) => {
       const verdict = diagnosis.finished(record);
+      this.remember(record.id, verdict);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
     });
   }
@@ -36,12 +38,25 @@ export class Engine {
     return new Engine(proxy, new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION), onError);
   }
 
+  /** The verdict a connection got when it finished. */
+  verdictOf(id: number): Verdict | undefined {
+    return this.verdicts.get(id);
+  }
+
+  private remember(id: number, verdict: Verdict): void {
+    this.verdicts.set(id, verdict);
+    if (this.verdicts.size > this.proxy.store.capacity + 1000) {
+      for (const known of this.verdicts.keys()) if (!this.proxy.store.get(known)) this.verdicts.delete(known);
+    }
+  }
+
   hosts(): HostSummary[] {
     return this.diagnosis.hosts(this.proxy.store.all());
   }
 
   clear(): void {
     this.proxy.store.clear();
+    this.verdicts.clear();
     this.diagnosis.reset();
   }
 

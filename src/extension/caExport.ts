@@ -3,9 +3,10 @@ import * as vscode from 'vscode';
 import { loadOrCreateCertificateAuthority } from '../core/certificateAuthority';
 import { trustInstructions } from '../core/trustInstructions';
 
-export async function exportCaCertificate(caDir: string, log: vscode.LogOutputChannel): Promise<vscode.Uri | undefined> {
+/** Without arguments it asks; `target` and `der` (used by scripts and tests) skip the questions. */
+export async function exportCaCertificate(caDir: string, log: vscode.LogOutputChannel, args: { target?: vscode.Uri; der?: boolean } = {}): Promise<vscode.Uri | undefined> {
   const ca = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Pinscope: preparing the CA certificate' }, () => loadOrCreateCertificateAuthority(caDir));
-  const format = await vscode.window.showQuickPick(
+  const format = args.der !== undefined ? { der: args.der } : await vscode.window.showQuickPick(
     [
       { label: 'PEM', description: 'pinscope-ca.pem — Node, Python, curl, OpenSSL, Linux, Android', der: false },
       { label: 'DER', description: 'pinscope-ca.cer — Windows, macOS Keychain, Java keytool', der: true },
@@ -15,7 +16,7 @@ export async function exportCaCertificate(caDir: string, log: vscode.LogOutputCh
   if (!format) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const defaultName = format.der ? 'pinscope-ca.cer' : 'pinscope-ca.pem';
-  const target = await vscode.window.showSaveDialog({
+  const target = args.target ?? await vscode.window.showSaveDialog({
     title: 'Save the Pinscope CA certificate',
     ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, defaultName) } : {}),
     filters: format.der ? { 'DER certificate': ['cer', 'der', 'crt'] } : { 'PEM certificate': ['pem', 'crt'] },

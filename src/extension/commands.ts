@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { toShellExports } from '../core/proxyEnvironment';
 import { normaliseHost, parseHostPattern } from '../core/hostPatterns';
 import { exportCaCertificate } from './caExport';
+import { exportExemptionRequest } from './exportRequest';
+import { InspectorPanel } from './inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
 import { environmentFor, openProxiedTerminal } from './terminals';
 
@@ -39,7 +41,18 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   },
   'pinscope.stopProxy': (context) => context.controller.stop(),
   'pinscope.restartProxy': async (context) => (await context.controller.restart())?.proxy.port,
-  'pinscope.exportCaCertificate': (context) => exportCaCertificate(context.caDir, context.log),
+  'pinscope.openInspector': (context) => {
+    InspectorPanel.show(context);
+  },
+  'pinscope.exportExemptionRequest': (context, hosts, format, appName) => exportExemptionRequest(context, {
+    ...(Array.isArray(hosts) ? { hosts: hosts.filter((h): h is string => typeof h === 'string') } : {}),
+    ...(typeof format === 'string' ? { format } : {}),
+    ...(typeof appName === 'string' ? { appName } : {}),
+  }),
+  'pinscope.exportCaCertificate': (context, target, format) => exportCaCertificate(context.caDir, context.log, {
+    ...(target instanceof vscode.Uri ? { target } : {}),
+    ...(format === 'pem' || format === 'der' ? { der: format === 'der' } : {}),
+  }),
   'pinscope.openProxiedTerminal': async (context) => {
     const engine = await runningEngine(context);
     return engine ? openProxiedTerminal(engine) : undefined;

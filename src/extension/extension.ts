@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { registerCommands } from './commands';
+import { InspectorPanel } from './inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
 import { ProxyController } from './proxyController';
 import { Settings } from './settings';
@@ -24,7 +25,7 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   const activeController = controller;
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
-  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), { dispose: () => terminalSync.dispose() });
+  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), InspectorPanel.registerSerializer(context), new vscode.Disposable(() => terminalSync.dispose()));
   return { context };
 }
 

@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { driveWebviewRequests } from './webviewDriver';
 import { CODE_SERVER_VERSION, codeServerEntry, ensureCodeServer } from './codeServerInstall';
 
 export const CHROMIUM = process.env['PINSCOPE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -54,6 +55,8 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
   const dir = ensureCodeServer((line) => log(line));
   const port = await freePort();
   const scratch = mkdtempSync(join(tmpdir(), 'pinscope-code-server-'));
+  const signals = join(scratch, 'signals');
+  mkdirSync(signals, { recursive: true });
   for (const sub of ['user', 'ext', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp']) mkdirSync(join(scratch, sub), { recursive: true });
   writeFileSync(join(scratch, 'config.yaml'), 'auth: none\n');
   writeFileSync(join(scratch, 'user', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off' }));
@@ -65,7 +68,7 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
   ], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TMPDIR: join(scratch, 'tmp'), XDG_CONFIG_HOME: join(scratch, 'xdg-config'), XDG_DATA_HOME: join(scratch, 'xdg-data'), XDG_CACHE_HOME: join(scratch, 'xdg-cache') },
+    env: { ...process.env, PINSCOPE_TEST_SIGNALS: signals, TMPDIR: join(scratch, 'tmp'), XDG_CONFIG_HOME: join(scratch, 'xdg-config'), XDG_DATA_HOME: join(scratch, 'xdg-data'), XDG_CACHE_HOME: join(scratch, 'xdg-cache') },
   });
   let serverOutput = '';
   server.stdout.on('data', (chunk: Buffer) => { serverOutput += chunk.toString(); });
@@ -89,7 +92,8 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
     await waitForHttp(`${base}/healthz`, 60_000, server);
     log(`integration: host is code-server ${CODE_SERVER_VERSION} (VS Code's Node extension host, web workbench in Chromium)`);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const page = await browser.newPage();
+    const page: Page = await browser.newPage();
+    const driving = driveWebviewRequests(page, signals, log);
     const exitCode = new Promise<number>((resolve) => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
     });
@@ -112,7 +116,9 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
       ['skipWelcome', 'true'],
     ];
     await page.goto(`${base}/?folder=${encodeURIComponent(options.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    return exitCode;
+    const code = await exitCode;
+    driving.stop();
+    return code;
   })();
   try {
     const code = await Promise.race([run, timeout]);

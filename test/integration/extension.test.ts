@@ -6,6 +6,10 @@ import type { PinscopeApi } from '../../src/extension/extension';
 import { startOrigin, type Origin } from '../support/origin';
 import { curl, portAccepts, runClient, waitFor } from '../support/clients';
 import { classify } from '../../src/core/classification';
+import { askWebview } from '../host/webviewDriver';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const EXTENSION_ID = 'pinscope.pinscope';
 
@@ -117,5 +121,53 @@ describe('Pinscope in a real VS Code extension host', function () {
     const openssl = await runClient('openssl', ['x509', '-noout', '-subject', '-in', engine.proxy.ca.certPath]);
     assert.equal(openssl.code, 0, openssl.stderr);
     assert.match(openssl.stdout, /Pinscope Inspection CA/);
+  });
+  it('opens the inspector from the command; the real webview shows a live connection and its Tunnel Host action reaches the engine', async () => {
+    const { context } = await api();
+    const engine = context.controller.engine ?? (await context.controller.start());
+    assert.ok(engine);
+    await vscode.commands.executeCommand('pinscope.openInspector');
+    const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('pinscope.inspector')), 10_000, 'the inspector tab');
+    assert.equal(tab.label, 'Pinscope Inspector');
+    const first = await curl(engine.proxy.url, 'https://panel.example.test/hello', ['--cacert', engine.proxy.ca.certPath]);
+    assert.equal(first.code, 0, first.stderr);
+    const answer = await askWebview({ host: 'panel.example.test', action: 'tunnel' });
+    if (answer === undefined) {
+      // No browser to drive (the @vscode/test-electron host): run the same action through its command.
+      await vscode.commands.executeCommand('pinscope.tunnelHost', 'panel.example.test');
+    } else {
+      assert.match(answer, /^clicked tunnel/);
+    }
+    await waitFor(() => (engine.proxy.policy.hostChoices.get('panel.example.test') === 'tunnel' ? true : undefined), 10_000, 'the tunnel choice');
+    const second = await curl(engine.proxy.url, 'https://panel.example.test/hello', ['--cacert', origin.caFile]);
+    assert.equal(second.code, 0, second.stderr);
+    const records = await waitFor(() => {
+      const found = engine.proxy.store.all().filter((r) => r.finished && r.host === 'panel.example.test');
+      return found.length >= 2 ? found : undefined;
+    });
+    assert.deepEqual(records.map((r) => r.mode), ['intercept', 'tunnel']);
+  });
+
+  it('exports an exemption request into an untitled editor in the right language', async () => {
+    const { context } = await api();
+    const engine = context.controller.engine ?? (await context.controller.start());
+    assert.ok(engine);
+    await curl(engine.proxy.url, 'https://pinned.example.test/hello', ['--cacert', engine.proxy.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    await waitFor(() => engine.proxy.store.all().find((r) => r.finished && r.host === 'pinned.example.test'));
+    const document = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['pinned.example.test'], 'zscaler-api', 'Acme Mobile');
+    assert.equal(document.languageId, 'json');
+    const parsed = JSON.parse(document.getText()) as { urlCategory: { urls: string[] } };
+    assert.deepEqual(parsed.urlCategory.urls, ['pinned.example.test']);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('Export CA Certificate writes a DER file openssl reads', async () => {
+    const target = vscode.Uri.file(join(mkdtempSync(join(tmpdir(), 'pinscope-export-')), 'pinscope-ca.cer'));
+    const written = await vscode.commands.executeCommand<vscode.Uri>('pinscope.exportCaCertificate', target, 'der');
+    assert.equal(written.fsPath, target.fsPath);
+    const parsed = await runClient('openssl', ['x509', '-inform', 'der', '-noout', '-subject', '-in', target.fsPath]);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    assert.match(parsed.stdout, /Pinscope Inspection CA/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * Lets integration tests inside the extension host act on the real webview: a test writes a request
+ * file into PINSCOPE_TEST_SIGNALS, this driver (outside, with Playwright) performs it in the webview's
+ * frame, then writes the answer file. Only the code-server host has a browser to drive.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+
+export interface WebviewRequest {
+  /** Click the row whose text contains this host, then the detail pane's button with this data-action. */
+  readonly host: string;
+  readonly action: string;
+}
+
+async function findInspectorFrame(page: Page, host: string): Promise<Frame | undefined> {
+  for (const frame of page.frames()) {
+    try {
+      if (await frame.locator('.row', { hasText: host }).count() > 0) return frame;
+    } catch {
+      // a frame that went away
+    }
+  }
+  return undefined;
+}
+
+export function driveWebviewRequests(page: Page, dir: string, log: (line: string) => void): { stop(): void } {
+  let stopped = false;
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      for (const name of readdirSync(dir).filter((f) => f.endsWith('.request.json'))) {
+        const path = join(dir, name);
+        const request = JSON.parse(readFileSync(path, 'utf8')) as WebviewRequest;
+        unlinkSync(path);
+        let answer: string;
+        try {
+          const deadline = Date.now() + 15_000;
+          let frame: Frame | undefined;
+          while (!frame && Date.now() < deadline) {
+            frame = await findInspectorFrame(page, request.host);
+            if (!frame) await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          if (!frame) throw new Error(`no webview row shows ${request.host}`);
+          await frame.locator('.row', { hasText: request.host }).first().click();
+          await frame.locator(`.detail [data-action="${request.action}"]`).click();
+          answer = `clicked ${request.action} for ${request.host}`;
+          const shots = join(__dirname, '..', '..', '..', '.test-artifacts', 'screenshots');
+          mkdirSync(shots, { recursive: true });
+          await page.screenshot({ path: join(shots, 'code-server-inspector.png') });
+        } catch (error) {
+          answer = `error: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        log(`integration: webview driver: ${answer}`);
+        writeFileSync(path.replace('.request.json', '.answer'), answer);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  void loop();
+  return { stop: () => { stopped = true; } };
+}
+
+/** Used by tests inside the extension host: asks the driver, waits for its answer. */
+export async function askWebview(request: WebviewRequest, timeoutMs = 30_000): Promise<string | undefined> {
+  const dir = process.env['PINSCOPE_TEST_SIGNALS'];
+  if (!dir) return undefined;
+  const id = randomUUID();
+  writeFileSync(join(dir, `${id}.request.json`), JSON.stringify(request));
+  const answer = join(dir, `${id}.answer`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(answer)) return readFileSync(answer, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the webview driver did not answer');
+}
