@@ -17,17 +17,16 @@ export function strip(steps: readonly StripStep[]): HTMLElement {
   return container;
 }
 
-/** Events on a horizontal axis drawn to scale, each labelled with its time in ms. */
+/** One line per event: its name, a track with the event placed to scale, and its time in ms. */
 export function fullTimeline(detail: ConnectionDetail): HTMLElement {
   const events = detail.events;
   const end = Math.max(1, ...events.map((e) => e.t));
-  const axis = el('div', { class: 'timeline', role: 'list', 'aria-label': 'Handshake timeline' });
+  const list = el('ol', { class: 'timeline', 'aria-label': `Handshake timeline, ${end.toFixed(1)} ms in all` });
   for (const event of events) {
-    const left = (event.t / end) * 100;
-    const mark = el('div', { class: `mark ${STEP_CLASS[event.kind] ?? 'step-other'}`, role: 'listitem' });
-    mark.style.left = `calc(${left.toFixed(2)}% - 1px)`;
-    mark.append(el('span', { class: 'mark-label' }, `${event.kind} ${event.t.toFixed(1)} ms`));
-    axis.append(mark);
+    const dot = el('span', { class: `dot ${STEP_CLASS[event.kind] ?? 'step-other'}` });
+    dot.style.left = `${((event.t / end) * 100).toFixed(2)}%`;
+    const label = typeof event['name'] === 'string' ? `${event.kind} ${event['name']}` : typeof event['from'] === 'string' ? `${event.kind} (${event['from']})` : event.kind;
+    list.append(el('li', { class: 'event' }, el('span', { class: 'event-kind' }, label), el('span', { class: 'track' }, dot), el('span', { class: 'event-time' }, `${event.t.toFixed(1)} ms`)));
   }
-  return el('div', { class: 'timeline-wrap' }, axis, el('div', { class: 'timeline-scale' }, el('span', {}, '0 ms'), el('span', {}, `${end.toFixed(1)} ms`)));
+  return list;
 }

@@ -102,7 +102,8 @@ describe('inspector webview', () => {
     const judged = recorded().find((j) => j.record.host === 'pinned.bank.test');
     assert.ok(judged);
     await view.send({ type: 'detail', detail: { ...toConnectionDetail(judged.record, judged.verdict), id: pinned.id } });
-    assert.ok(await view.page.locator('.timeline .mark').count() >= 8);
+    assert.ok(await view.page.locator('.timeline .event').count() >= 8);
+    assert.match(await view.page.locator('.timeline .event').last().textContent() ?? '', /closed.*13\.5 ms/);
     assert.match(await view.page.textContent('.detail') ?? '', /accepted the forged chain/);
     assert.match(await view.page.textContent('.detail') ?? '', /sha256\/r3alPin/);
     for (const action of ['tunnel', 'intercept', 'copy-host', 'choose']) await view.page.locator(`.detail [data-action="${action}"]`).click();
