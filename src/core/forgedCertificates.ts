@@ -1,7 +1,8 @@
 /**
  * Forged leaf certificates, one per host, as an SSL-inspection service makes them. One leaf key pair
  * per process (generated at start-up, off the connection path); certificates and their TLS contexts are
- * kept in a bounded LRU cache.
+ * kept in a bounded LRU cache. The leaf key is ECDSA P-256 (a handshake signature costs ~0.06 ms instead
+ * of ~1 ms with RSA-2048), certified by the RSA CA, as many inspection services do.
  */
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -9,7 +10,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { octetString, type CertificateAuthority } from './certificateAuthority';
-import { buildSignedCertificate, keyIdentifier, spkiPin, type Extension } from './x509';
+import { buildSignedCertificate, spkiKeyIdentifier, spkiPin, type Extension } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
 export const LEAF_BACKDATE_MS = 60 * 60 * 1000;
@@ -28,33 +29,33 @@ export interface ForgedCertificate {
   readonly secureContext: SecureContext;
 }
 
-const generateRsaKeyPair = promisify(generateKeyPair);
+const generateEcKeyPair = promisify(generateKeyPair);
 
 export class ForgedCertificates {
   private readonly cache = new Map<string, ForgedCertificate>();
   private readonly keyPem: string;
-  private readonly publicKey: forge.pki.PublicKey;
+  private readonly spkiDer: Buffer;
   private readonly pin: string;
   private readonly issuerName: string;
   private readonly fixedExtensions: readonly Extension[];
 
   private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, private readonly capacity: number) {
     this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    this.publicKey = forge.pki.publicKeyFromPem(leafPublicKey.export({ type: 'spki', format: 'pem' }).toString());
-    this.pin = spkiPin(leafPublicKey.export({ type: 'spki', format: 'der' }));
+    this.spkiDer = leafPublicKey.export({ type: 'spki', format: 'der' });
+    this.pin = spkiPin(this.spkiDer);
     this.issuerName = distinguishedName(ca.cert.subject.attributes);
     this.fixedExtensions = [
       { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(this.publicKey)) },
+      { name: 'subjectKeyIdentifier', value: octetString(spkiKeyIdentifier(this.spkiDer)) },
       { name: 'authorityKeyIdentifier', keyIdentifier: ca.keyIdentifier },
     ];
   }
 
   /** Generates the process's leaf key pair (asynchronously, off the event loop). */
   static async create(ca: CertificateAuthority, capacity = DEFAULT_LEAF_CACHE_SIZE): Promise<ForgedCertificates> {
-    const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
+    const { privateKey, publicKey } = await generateEcKeyPair('ec', { namedCurve: 'P-256' });
     return new ForgedCertificates(ca, privateKey, publicKey, capacity);
   }
 
@@ -88,7 +89,9 @@ export class ForgedCertificates {
       {
         subject: [{ name: 'commonName', value: host.slice(0, 64) }, { name: 'organizationName', value: 'Pinscope forged certificate' }],
         issuer: this.ca.cert.subject.attributes,
-        publicKey: this.publicKey,
+        // A placeholder for forge's encoder; the EC key is swapped in before signing.
+        publicKey: this.ca.cert.publicKey,
+        spkiDer: this.spkiDer,
         notBefore: new Date(now - LEAF_BACKDATE_MS),
         notAfter: new Date(now + LEAF_LIFETIME_DAYS * 24 * 60 * 60 * 1000),
         extensions: [...this.fixedExtensions, { name: 'subjectAltName', altNames: [altName] }],

@@ -51,51 +51,55 @@ function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstByte
   });
 }
 
+/** The upstream TCP connection, started as soon as the CONNECT target is known (in parallel with the ClientHello). */
+type PendingUpstream = Promise<{ socket: Socket; address: string } | { error: unknown }>;
+
 export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
   const decision = context.policy.decide(host);
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
+  const pending: PendingUpstream = connectUpstream(host, port, context.upstream).catch((error: unknown) => ({ error }));
   const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
     client.destroy();
+    void pending.then((result) => { if ('socket' in result) result.socket.destroy(); });
     recorder.finish(0, 0);
     return;
   }
   if (first.kind === 'timeout') {
     recorder.add({ kind: 'timeout', phase: 'first-bytes' });
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol` });
-    return tunnelRaw(context, client, host, port, recorder);
+    return tunnelRaw(context, client, pending, recorder);
   }
-  if (decision.mode === 'tunnel') return tunnelRaw(context, client, host, port, recorder);
+  if (decision.mode === 'tunnel') return tunnelRaw(context, client, pending, recorder);
   if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
     recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
-    return tunnelRaw(context, client, host, port, recorder);
+    return tunnelRaw(context, client, pending, recorder);
   }
-  return intercept(context, client, host, port, recorder);
+  return intercept(context, client, host, pending, recorder);
 }
 
-async function tunnelRaw(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
-  const upstream = await connectOrRecord(context, client, host, port, recorder);
+async function tunnelRaw(context: InterceptionContext, client: Socket, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<void> {
+  const upstream = await connectOrRecord(client, pending, recorder);
   if (!upstream) return;
   relay({ client, upstream }, recorder, { idleTimeoutMs: context.idleTimeoutMs });
   client.resume();
 }
 
-async function connectOrRecord(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<Socket | undefined> {
-  try {
-    const { socket, address } = await connectUpstream(host, port, context.upstream);
-    recorder.add({ kind: 'upstream-connected', address });
-    if (client.destroyed) {
-      socket.destroy();
-      recorder.finish(0, 0);
-      return undefined;
-    }
-    return socket;
-  } catch (error) {
-    failUpstream(client, recorder, error);
+async function connectOrRecord(client: Socket, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<Socket | undefined> {
+  const result = await pending;
+  if ('error' in result) {
+    failUpstream(client, recorder, result.error);
     return undefined;
   }
+  recorder.add({ kind: 'upstream-connected', address: result.address });
+  if (client.destroyed) {
+    result.socket.destroy();
+    recorder.finish(0, 0);
+    return undefined;
+  }
+  return result.socket;
 }
 
 function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
@@ -106,7 +110,7 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
   recorder.finish(0, 0);
 }
 
-async function intercept(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
+async function intercept(context: InterceptionContext, client: Socket, host: string, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<void> {
   const handshakeDeadline = setTimeout(() => {
     recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
@@ -119,15 +123,18 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
     clearTimeout(handshakeDeadline);
     if (clientGone()) return recorder.finish(0, 0);
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `malformed ClientHello: ${errorMessage(error)}` });
-    return tunnelRaw(context, client, host, port, recorder);
+    return tunnelRaw(context, client, pending, recorder);
   }
   recorder.add({ kind: 'client-hello', hello });
   const servername = hello.sni ?? (isIP(host) ? null : host);
-  const raw = await connectOrRecord(context, client, host, port, recorder);
+  const raw = await connectOrRecord(client, pending, recorder);
   if (!raw) return clearTimeout(handshakeDeadline);
   let upstream;
+  const handshaking = handshakeUpstream(raw, { servername, alpn: hello.alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` });
+  // Forge (or fetch) the leaf while the real server works on its side of the handshake.
+  const { certificate, cached } = context.certificates.forHost(hello.sni ?? host);
   try {
-    upstream = await handshakeUpstream(raw, { servername, alpn: hello.alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs });
+    upstream = await handshaking;
   } catch (error) {
     clearTimeout(handshakeDeadline);
     return failUpstream(client, recorder, error);
@@ -137,7 +144,6 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
     upstream.socket.destroy();
     return recorder.finish(0, 0);
   }
-  const { certificate, cached } = context.certificates.forHost(hello.sni ?? host);
   recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
   const tls = new TLSSocket(client, {
     isServer: true,

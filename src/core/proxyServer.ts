@@ -12,7 +12,7 @@ import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy } from './hostPolicy';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, type UpstreamConfig } from './upstream';
+import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, TlsSessionCache, type UpstreamConfig } from './upstream';
 import { errorMessage } from './certificateAuthority';
 
 export interface ProxyOptions {
@@ -83,7 +83,7 @@ export class InterceptingProxy {
     const context = {
       certificates,
       policy,
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs },
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessionCache() },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,

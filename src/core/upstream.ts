@@ -21,6 +21,27 @@ export interface UpstreamConfig {
   /** Built once at start: Node's roots plus the user's extra CAs; undefined means Node's defaults. */
   readonly secureContext: SecureContext | undefined;
   readonly connectTimeoutMs: number;
+  /** TLS sessions per server, so that repeated connections resume instead of full handshakes. */
+  readonly sessions: TlsSessionCache;
+}
+
+/** A bounded cache of upstream TLS sessions (tickets), keyed by server, address and ALPN offer. */
+export class TlsSessionCache {
+  private readonly sessions = new Map<string, Buffer>();
+  constructor(private readonly capacity = 1000) {}
+
+  get(key: string): Buffer | undefined {
+    return this.sessions.get(key);
+  }
+
+  set(key: string, session: Buffer): void {
+    this.sessions.delete(key);
+    this.sessions.set(key, session);
+    if (this.sessions.size > this.capacity) {
+      const oldest = this.sessions.keys().next();
+      if (!oldest.done) this.sessions.delete(oldest.value);
+    }
+  }
 }
 
 const CERTIFICATE_ERROR_CODES = new Set([
@@ -134,16 +155,23 @@ export interface UpstreamTls {
 /** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
 export function handshakeUpstream(
   socket: Socket,
-  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number },
+  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number; sessions?: TlsSessionCache; address?: string },
 ): Promise<UpstreamTls> {
+  const sessionKey = `${options.servername ?? ''}|${options.address ?? ''}|${options.alpn.join(',')}`;
+  const session = options.sessions?.get(sessionKey);
   return new Promise((resolve, reject) => {
     const tls = connectTls({
       socket,
+      ...(session ? { session } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
       ...(options.secureContext ? { secureContext: options.secureContext } : {}),
       rejectUnauthorized: true,
     });
+    if (options.sessions) {
+      const sessions = options.sessions;
+      tls.on('session', (ticket: Buffer) => sessions.set(sessionKey, ticket));
+    }
     const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
     const fail = (error: UpstreamFailure): void => {
       clearTimeout(timer);

@@ -15,6 +15,11 @@ export interface CertificateTemplate {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly extensions: readonly Extension[];
+  /**
+   * A DER SubjectPublicKeyInfo to put in place of `publicKey`'s: node-forge cannot encode EC keys, so the
+   * certificate is built around a placeholder RSA key and the real (EC) key is swapped into the TBS.
+   */
+  readonly spkiDer?: Buffer;
 }
 
 /** A positive, random 128-bit serial number in hex (RFC 5280 allows up to 20 octets). */
@@ -38,13 +43,27 @@ export function buildSignedCertificate(template: CertificateTemplate, issuerKey:
   cert.signatureOid = sha256WithRsa;
   (cert as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = sha256WithRsa;
   const tbsAsn1 = (forge.pki as unknown as { getTBSCertificate(c: ForgeCertificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  if (template.spkiDer) {
+    // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, [3] extensions
+    (tbsAsn1.value as forge.asn1.Asn1[])[6] = forge.asn1.fromDer(template.spkiDer.toString('binary'));
+  }
   const tbs = Buffer.from(forge.asn1.toDer(tbsAsn1).getBytes(), 'binary');
   cert.signature = sign('sha256', tbs, issuerKey).toString('binary');
+  // certificateToAsn1 prefers this cached TBS, so the swapped key is what gets encoded.
+  (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbsAsn1;
   return cert;
 }
 
 export function certificateToDer(cert: ForgeCertificate): Buffer {
   return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+}
+
+/** SHA-1 over the subjectPublicKey bits of a DER SubjectPublicKeyInfo (RFC 5280 4.2.1.2 method 1). */
+export function spkiKeyIdentifier(spkiDer: Buffer): string {
+  const spki = forge.asn1.fromDer(spkiDer.toString('binary'));
+  const bits = (spki.value as forge.asn1.Asn1[])[1]?.value;
+  if (typeof bits !== 'string') throw new Error('not a SubjectPublicKeyInfo');
+  return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest().toString('binary');
 }
 
 /** SHA-1 over the subjectPublicKey bits, the usual subjectKeyIdentifier (RFC 5280 4.2.1.2 method 1). */

@@ -27,6 +27,8 @@ describe('forged certificates', () => {
     const text = await runClient('openssl', ['x509', '-noout', '-text', '-in', leafFile]);
     assert.match(text.stdout, /DNS:api\.example\.com/);
     assert.match(text.stdout, /CA:FALSE/, 'a forged certificate can never act as a CA');
+    assert.match(text.stdout, /id-ecPublicKey/);
+    assert.match(text.stdout, /NIST CURVE: P-256/);
     assert.match(text.stdout, /TLS Web Server Authentication/);
     assert.match(text.stdout, /Authority Key Identifier/);
     const x509 = new X509Certificate(certificate.certPem);

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench`: the same workloads direct, through a plain CONNECT tunnel (the floor) and through
+ * Pinscope (interception, events recorded), in one run; medians and p99 as JSON lines, then a table of
+ * ratios against the tunnel. Not part of `npm test`. Every loop is bounded in count and time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadOrCreateCertificateAuthority } from '../../src/core/certificateAuthority';
+import { ForgedCertificates } from '../../src/core/forgedCertificates';
+import { judgeAll } from '../../src/core/hostSummary';
+import { makeOriginCertificates } from '../support/origin';
+import { transcripts } from '../support/transcripts';
+import { HttpConnection, oneShot, openTls, type Route } from './benchClient';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const REPS = Number(process.env['BENCH_REPS'] ?? '3');
+const WORKLOAD_LIMIT_MS = 120_000;
+
+interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
+const results: Result[] = [];
+function report(result: Result): void {
+  results.push(result);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
+const p99 = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? NaN; };
+
+function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolveChild, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const port = /^(\d+)$/m.exec(out)?.[1];
+      if (port) resolveChild({ child, port: Number(port) });
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err)?.[1];
+      if (port) resolveChild({ child, port: Number(port) });
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0] ?? ''} exited ${code}: ${err}`)));
+  });
+}
+
+function rssMiB(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? '0') / 1024;
+}
+
+async function bounded<T>(name: string, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name} exceeded ${WORKLOAD_LIMIT_MS} ms`)), WORKLOAD_LIMIT_MS); });
+  try {
+    return await Promise.race([work(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pinscope-bench-'));
+  const certs = makeOriginCertificates(['bench.test', '*.bench.test']);
+  writeFileSync(join(dir, 'origin.pem'), certs.leafPem);
+  writeFileSync(join(dir, 'origin-key.pem'), certs.keyPem);
+  writeFileSync(join(dir, 'origin-ca.pem'), certs.caPem);
+  const origin = await startChild([join(__dirname, 'benchOrigin.js'), join(dir, 'origin.pem'), join(dir, 'origin-key.pem')]);
+  const tunnel = await startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]);
+  const pinscope = await startChild([join(ROOT, 'dist', 'cli.js'), 'proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, 'events.jsonl'),
+    '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
+  const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
+  const modes: [string, Route, ChildProcess | undefined][] = [
+    ['direct', { kind: 'direct', originPort: origin.port }, undefined],
+    ['tunnel', { kind: 'proxy', proxyPort: tunnel.port }, tunnel.child],
+    ['pinscope', { kind: 'proxy', proxyPort: pinscope.port }, pinscope.child],
+  ];
+  process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
+  try {
+    // Warm-up: JIT and the proxies' first-use paths.
+    for (const [, route] of modes) for (let i = 0; i < 20; i++) await oneShot(route, 'warm.bench.test', ca);
+
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [mode, route, proxyChild] of modes) {
+        await bounded('W1', async () => {
+          const times: number[] = [];
+          for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
+          report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
+        });
+        await bounded('W2', async () => {
+          const times: number[] = [];
+          for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
+          report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
+        });
+        await bounded('W3', async () => {
+          const latencies: number[] = [];
+          const started = performance.now();
+          await Promise.all(Array.from({ length: 10 }, async () => {
+            const connection = new HttpConnection(await openTls(route, 'w3.bench.test', ca), 'w3.bench.test');
+            for (let i = 0; i < 500; i++) {
+              const t = performance.now();
+              await connection.request('/small');
+              latencies.push(performance.now() - t);
+            }
+            connection.close();
+          }));
+          report({ workload: 'W3 keep-alive (5000 GETs, 10 conns)', mode, metric: 'throughput', value: 5000 / ((performance.now() - started) / 1000), unit: 'req/s', p99: p99(latencies) });
+        });
+        await bounded('W4', async () => {
+          const bytes = 200 * 1024 * 1024;
+          const connection = new HttpConnection(await openTls(route, 'w4.bench.test', ca), 'w4.bench.test');
+          const started = performance.now();
+          const received = await connection.request(`/bytes?n=${bytes}`);
+          const seconds = (performance.now() - started) / 1000;
+          connection.close();
+          if (received !== bytes) throw new Error(`W4 received ${received} of ${bytes} bytes`);
+          report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: bytes / 1024 / 1024 / seconds, unit: 'MB/s' });
+        });
+        await bounded('W5', async () => {
+          const started = performance.now();
+          const sockets = await Promise.all(Array.from({ length: 500 }, async (_, i) => {
+            const tls = await openTls(route, `w5-${i % 50}.bench.test`, ca);
+            const connection = new HttpConnection(tls, 'w5.bench.test');
+            await connection.request('/small');
+            return connection;
+          }));
+          const elapsed = performance.now() - started;
+          const memory = rssMiB(proxyChild?.pid);
+          for (const s of sockets) s.close();
+          report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
+          if (proxyChild) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
+        });
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+
+    // Microbenchmarks, in this process.
+    const authority = await loadOrCreateCertificateAuthority(join(dir, 'micro-ca'));
+    const forged = await ForgedCertificates.create(authority, 10_000);
+    const issue: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now();
+      forged.forHost(`leaf-${i}.bench.test`);
+      issue.push(performance.now() - t);
+    }
+    report({ workload: 'leaf issuance (forge + native RSA signature + SecureContext)', mode: 'pinscope', metric: 'median', value: median(issue), unit: 'ms', p99: p99(issue) });
+    const records = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? transcripts.alert(`h${i % 400}.test`) : i % 3 === 1 ? transcripts.ok(`h${i % 400}.test`) : transcripts.closedAfterHandshake(`h${i % 400}.test`)));
+    const t0 = performance.now();
+    judgeAll(records);
+    report({ workload: 'classifier + pinning judgement (10,000 connections)', mode: 'pinscope', metric: 'throughput', value: 10_000 / ((performance.now() - t0) / 1000), unit: 'connections/s' });
+    const load = spawn(process.execPath, ['-e', `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=performance.now();require(${JSON.stringify(join(ROOT, 'dist', 'extension.js'))});console.log(performance.now()-t)`]);
+    const loadMs = await new Promise<number>((r) => { let out = ''; load.stdout.on('data', (c: Buffer) => { out += c.toString(); }); load.once('exit', () => r(Number(out.trim()))); });
+    report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
+  } finally {
+    for (const child of [origin.child, tunnel.child, pinscope.child]) child.kill('SIGTERM');
+  }
+  printTable();
+}
+
+function printTable(): void {
+  const workloads = [...new Set(results.map((r) => r.workload))];
+  const lines = ['| workload | direct | tunnel | pinscope | pinscope / tunnel |', '| --- | --- | --- | --- | --- |'];
+  for (const workload of workloads) {
+    const value = (mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
+    const unit = results.find((r) => r.workload === workload)?.unit ?? '';
+    const fmt = (v: number): string => (Number.isNaN(v) ? '–' : `${v >= 100 ? Math.round(v) : v.toFixed(2)} ${unit}`);
+    const ratio = value('pinscope') / value('tunnel');
+    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${Number.isNaN(ratio) ? '–' : `${ratio.toFixed(2)}×`} |`);
+  }
+  const table = lines.join('\n');
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+  writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), `${table}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
