@@ -13,6 +13,7 @@ import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig } from './upstream';
 import { errorMessage } from './certificateAuthority';
+import { HOSTNAME } from './proxyTargets';
 
 export interface InterceptionContext {
   readonly certificates: ForgedCertificates;
@@ -54,6 +55,11 @@ function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstByte
 /** The upstream TCP connection, started as soon as the CONNECT target is known (in parallel with the ClientHello). */
 type PendingUpstream = Promise<{ socket: Socket; address: string } | { error: unknown }>;
 
+/** Closes the upstream connection once it exists: for every path where the client went away first. */
+function dropUpstream(pending: PendingUpstream): void {
+  void pending.then((result) => { if ('socket' in result) result.socket.destroy(); });
+}
+
 export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
   const decision = context.policy.decide(host);
   recorder.record.mode = decision.mode;
@@ -63,7 +69,7 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
     client.destroy();
-    void pending.then((result) => { if ('socket' in result) result.socket.destroy(); });
+    dropUpstream(pending);
     recorder.finish(0, 0);
     return;
   }
@@ -77,7 +83,15 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
     recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
     return tunnelRaw(context, client, pending, recorder);
   }
-  return intercept(context, client, host, pending, recorder);
+  try {
+    await intercept(context, client, host, pending, recorder);
+  } catch (error) {
+    // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
+    recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
+    client.destroy();
+    dropUpstream(pending);
+    recorder.finish(0, 0);
+  }
 }
 
 async function tunnelRaw(context: InterceptionContext, client: Socket, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<void> {
@@ -114,6 +128,8 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
   const handshakeDeadline = setTimeout(() => {
     recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
+    dropUpstream(pending);
+    recorder.finish(0, 0);
   }, context.handshakeTimeoutMs);
   const clientGone = (): boolean => client.destroyed;
   let hello;
@@ -121,18 +137,24 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
     hello = await readClientHello(client);
   } catch (error) {
     clearTimeout(handshakeDeadline);
-    if (clientGone()) return recorder.finish(0, 0);
+    if (clientGone()) {
+      dropUpstream(pending);
+      return recorder.finish(0, 0);
+    }
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `malformed ClientHello: ${errorMessage(error)}` });
     return tunnelRaw(context, client, pending, recorder);
   }
   recorder.add({ kind: 'client-hello', hello });
-  const servername = hello.sni ?? (isIP(host) ? null : host);
+  // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
+  const sni = hello.sni !== null && HOSTNAME.test(hello.sni) && !isIP(hello.sni) ? hello.sni.toLowerCase() : null;
+  if (hello.sni !== null && sni === null) recorder.add({ kind: 'error', reason: 'the SNI is not a valid host name; using the CONNECT host instead' });
+  const servername = sni ?? (isIP(host) ? null : host);
   const raw = await connectOrRecord(client, pending, recorder);
   if (!raw) return clearTimeout(handshakeDeadline);
   let upstream;
   const handshaking = handshakeUpstream(raw, { servername, alpn: hello.alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` });
   // Forge (or fetch) the leaf while the real server works on its side of the handshake.
-  const { certificate, cached } = context.certificates.forHost(hello.sni ?? host);
+  const { certificate, cached } = context.certificates.forHost(sni ?? host);
   try {
     upstream = await handshaking;
   } catch (error) {

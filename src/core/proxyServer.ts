@@ -30,6 +30,8 @@ export interface ProxyOptions {
   readonly upstreamProxy?: string | null;
   readonly keylogFile?: string | null;
   readonly storeCapacity?: number;
+  /** How long a client may take to send its request head (slowloris bound). */
+  readonly headersTimeoutMs?: number;
   /** Where internal errors go (never key material). */
   readonly onError?: (message: string) => void;
 }
@@ -42,6 +44,7 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   firstBytesTimeoutMs: 2_000,
   maxConnections: 2_000,
+  headersTimeoutMs: 10_000,
 } as const;
 
 export class ProxyStartError extends Error {
@@ -89,7 +92,8 @@ export class InterceptingProxy {
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
       keylog: keylogStream ? (line: Buffer) => void keylogStream.write(line) : undefined,
     };
-    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16_384 });
+    const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
+    const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
     server.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     const boundPort = await listen(server, host, port);
     const proxy = new InterceptingProxy(server, ca, store, policy, context, keylogStream, host, boundPort);

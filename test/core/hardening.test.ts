@@ -1,0 +1,223 @@
+/**
+ * Hardening: bad input on the proxy port, fuzzed ClientHellos, stalls, resets, faults, load and soak.
+ * Counts are bounded for CI; PINSCOPE_SOAK=10000 runs the full soak.
+ */
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { after, before, describe, it } from 'node:test';
+import { readClientHello } from '../../src/core/clientHello';
+import { findEvent } from '../../src/core/timeline';
+import { curl, waitFor } from '../support/clients';
+import { startHarness, type Harness } from '../support/harness';
+import { openTunnel } from '../support/proxyClient';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const SOAK = Number(process.env['PINSCOPE_SOAK'] ?? '1000');
+
+/** Sends raw bytes to the proxy port and returns what came back before it closed (or 3 s passed). */
+function rawExchange(port: number, data: Buffer | string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(data));
+    let reply = '';
+    socket.on('data', (c: Buffer) => { reply += c.toString('latin1'); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(reply));
+    setTimeout(() => { socket.destroy(); }, 3000);
+  });
+}
+
+/** A real ClientHello, as Node's TLS client sends it. */
+function captureClientHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const server = createTcpServer((socket) => socket.once('data', (chunk: Buffer) => { resolve(chunk); socket.destroy(); server.close(); }));
+    server.listen(0, '127.0.0.1', () => {
+      const tls = connectTls({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername: 'fuzz.example.test', ALPNProtocols: ['h2', 'http/1.1'] });
+      tls.on('error', () => undefined);
+    });
+  });
+}
+
+function mutate(hello: Buffer, seed: number): Buffer {
+  let state = seed * 2654435761 >>> 0;
+  const random = (n: number): number => { state = (state * 1103515245 + 12345) >>> 0; return state % n; };
+  const copy = Buffer.from(hello);
+  switch (seed % 5) {
+    case 0: return copy.subarray(0, random(copy.length));
+    case 1: for (let i = 0; i < 1 + random(8); i++) copy[random(copy.length)] = random(256); return copy;
+    case 2: copy.writeUInt16BE(random(65536), 3); return copy;
+    case 3: { const at = 5 + random(copy.length - 5); copy.writeUInt16BE(random(65536), Math.min(at, copy.length - 2)); return copy; }
+    default: return Buffer.concat([copy.subarray(0, random(copy.length)), Buffer.alloc(random(2000), random(256))]);
+  }
+}
+
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe('hardening', () => {
+  let h: Harness;
+  let realHello: Buffer;
+  before(async () => {
+    h = await startHarness({ handshakeTimeoutMs: 700, headersTimeoutMs: 1000, firstBytesTimeoutMs: 500, storeCapacity: 20_000 });
+    realHello = await captureClientHello();
+  });
+  after(async () => { await h.close(); });
+
+  const stillWorks = async (): Promise<void> => {
+    const result = await curl(h.proxyUrl, 'https://alive.example.test/hello', ['--cacert', h.caFile]);
+    assert.equal(result.code, 0, `the proxy still serves others: ${result.stderr}`);
+  };
+
+  it('answers garbage, malformed and oversized requests with precise HTTP errors', async () => {
+    assert.match(await rawExchange(h.proxyPort, Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5, 0x0d, 0x0a, 0x0d, 0x0a])), /^HTTP\/1\.1 400 Bad Request/);
+    assert.match(await rawExchange(h.proxyPort, 'GARBAGE GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.match(await rawExchange(h.proxyPort, `GET http://x.test/ HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
+    assert.match(await rawExchange(h.proxyPort, 'GET /relative HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400[\s\S]*absolute-URI/);
+    assert.match(await rawExchange(h.proxyPort, 'CONNECT <script>:443 HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400[\s\S]*(not a valid hostname|not host:port|HPE_INVALID_URL)/);
+    assert.match(await rawExchange(h.proxyPort, 'CONNECT example.test:99999 HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400[\s\S]*(out of range|not host:port)/);
+    await stillWorks();
+  });
+
+  it('survives a fuzz of mutated real ClientHellos: every connection recorded, no crash, no hang', async () => {
+    const count = 2000;
+    const before = h.engine.proxy.store.all().filter((r) => r.finished).length;
+    const fdsBefore = openFds();
+    for (let batch = 0; batch < count; batch += 50) {
+      await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+        const socket = await openTunnel(h.proxyPort, `fuzz${(batch + i) % 10}.example.test`, 443);
+        socket.on('error', () => undefined);
+        socket.write(mutate(realHello, batch + i));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        socket.destroy();
+      }));
+    }
+    await waitFor(() => (h.engine.proxy.store.all().filter((r) => r.finished).length - before >= count ? true : undefined), 20_000, `${count} fuzzed connections to finish`);
+    assert.equal(h.engine.proxy.openConnections, 0, 'no socket left open');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(openFds() <= fdsBefore + 20, `file descriptors after the fuzz: ${fdsBefore} → ${openFds()} (upstream sockets must close too)`);
+    await stillWorks();
+  });
+
+  it('parses truncated and mutated ClientHellos without throwing synchronously or hanging', async () => {
+    for (let seed = 0; seed < 3000; seed++) {
+      const stream = Readable.from([mutate(realHello, seed)]);
+      const outcome = await Promise.race([readClientHello(stream).then(() => 'parsed', () => 'rejected'), new Promise((resolve) => setTimeout(() => resolve('hang'), 200))]);
+      assert.notEqual(outcome, 'hang', `seed ${seed}`);
+    }
+  });
+
+  it('uses only a well-formed SNI: control characters and markup are recorded, never trusted', async () => {
+    const hostile = Buffer.from(realHello.toString('latin1').replace('fuzz.example.test', 'fuzz<img\u0001.exam.te'), 'latin1');
+    const socket = await openTunnel(h.proxyPort, 'sni.example.test', 443);
+    socket.on('error', () => undefined);
+    socket.write(hostile);
+    const record = await waitFor(() => h.engine.proxy.store.all().find((r) => r.finished && r.host === 'sni.example.test'), 5000);
+    socket.destroy();
+    const hello = findEvent(record.events, 'client-hello');
+    assert.ok(hello);
+    assert.equal(hello.hello.sni, 'fuzz<img\u0001.exam.te');
+    assert.ok(record.events.some((e) => e.kind === 'error' && /SNI is not a valid host name/.test(e.reason)));
+    const forged = findEvent(record.events, 'forged-certificate');
+    if (forged) assert.equal(forged.subject, 'CN=sni.example.test', 'the certificate names the CONNECT host, not the hostile SNI');
+  });
+
+  it('bounds clients that stall before CONNECT (slowloris) and after it, and keeps serving', async () => {
+    const stalled: Socket[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = connectTcp(h.proxyPort, '127.0.0.1', () => s.write('CONNECT slow.example.test:443 HTTP/1.1\r\nX-Slow: '));
+      s.on('error', () => undefined);
+      s.resume();
+      stalled.push(s);
+    }
+    const silent = await Promise.all(Array.from({ length: 30 }, () => openTunnel(h.proxyPort, 'silent.example.test', 443)));
+    for (const s of silent) {
+      s.on('error', () => undefined);
+      s.write(realHello.subarray(0, 10));
+    }
+    await stillWorks();
+    await waitFor(() => (stalled.every((s) => s.destroyed || s.readableEnded) ? true : undefined), 8000, 'the header timeout to close stalled clients');
+    const timedOut = await waitFor(() => {
+      const records = h.engine.proxy.store.all().filter((r) => r.finished && r.host === 'silent.example.test');
+      return records.length >= 30 ? records : undefined;
+    }, 5000, 'the handshake timeout');
+    assert.ok(timedOut.every((r) => r.events.some((e) => e.kind === 'timeout')));
+    for (const s of [...stalled, ...silent]) s.destroy();
+  });
+
+  it('records half-open clients and bursts of resets', async () => {
+    const half = await openTunnel(h.proxyPort, 'half.example.test', 443);
+    half.on('error', () => undefined);
+    half.end(realHello.subarray(0, 40));
+    const resets = await Promise.all(Array.from({ length: 100 }, () => openTunnel(h.proxyPort, 'burst.example.test', 443)));
+    for (const s of resets) {
+      s.on('error', () => undefined);
+      s.write(realHello);
+      s.resetAndDestroy();
+    }
+    await waitFor(() => h.engine.proxy.store.all().find((r) => r.finished && r.host === 'half.example.test'), 5000, 'the half-open client');
+    await waitFor(() => (h.engine.proxy.store.all().filter((r) => r.finished && r.host === 'burst.example.test').length === 100 ? true : undefined), 10_000, 'all resets recorded');
+    await stillWorks();
+  });
+
+  it('records an upstream that closes mid-stream', async () => {
+    const abrupt = createTcpServer((socket) => socket.once('data', () => { socket.write('partial'); socket.destroy(); }));
+    await new Promise<void>((resolve) => abrupt.listen(0, '127.0.0.1', resolve));
+    const tunnel = await openTunnel(h.proxyPort, '127.0.0.1', (abrupt.address() as AddressInfo).port);
+    tunnel.write('hello\n');
+    await new Promise((resolve) => tunnel.once('close', resolve));
+    const record = await waitFor(() => h.engine.proxy.store.all().find((r) => r.finished && r.port === (abrupt.address() as AddressInfo).port));
+    assert.ok(record.events.some((e) => (e.kind === 'fin' || e.kind === 'rst') && e.from === 'upstream'));
+    abrupt.close();
+  });
+
+  it(`soak: ${SOAK} sequential and 500 concurrent connections leave no file descriptors or memory behind`, async () => {
+    const ca = h.caFile;
+    await stillWorks();
+    gc();
+    const fdsBefore = openFds();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const caPem = readFileSync(ca, 'utf8');
+    const once = async (host: string): Promise<void> => {
+      const socket = await openTunnel(h.proxyPort, host, 443);
+      await new Promise<void>((resolve, reject) => {
+        const tls = connectTls({ socket, servername: host, ca: caPem }, () => { tls.end(); });
+        tls.on('close', () => resolve());
+        tls.on('error', reject);
+      });
+    };
+    for (let i = 0; i < SOAK; i++) await once(`soak${i % 20}.example.test`);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => once(`conc${i % 20}.example.test`)));
+    await waitFor(() => (h.engine.proxy.openConnections === 0 ? true : undefined), 10_000, 'all connections closed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gc();
+    const fdsAfter = openFds();
+    const heapAfter = process.memoryUsage().heapUsed;
+    const storeGrowth = (SOAK + 500) * 4 * 1024; // the kept timelines themselves, ~4 KB each at most
+    console.log(`soak: fds ${fdsBefore} → ${fdsAfter}, heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(fdsAfter <= fdsBefore + 5, `file descriptors: ${fdsBefore} → ${fdsAfter}`);
+    assert.ok(heapAfter - heapBefore < storeGrowth + 30 * 2 ** 20, `heap grew by ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB`);
+  });
+
+  it('keeps the event store within its bound and says how much it dropped', async () => {
+    const small = await startHarness({ storeCapacity: 50 });
+    try {
+      for (let i = 0; i < 120; i++) await curl(small.proxyUrl, 'https://bound.example.test/hello', ['--cacert', small.caFile]);
+      await waitFor(() => (small.judged.length === 120 ? true : undefined), 10_000);
+      assert.ok(small.engine.proxy.store.size <= 50);
+      assert.equal(small.engine.proxy.store.dropped, 70);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('listens on loopback by default', () => {
+    assert.equal(h.engine.proxy.host, '127.0.0.1');
+    assert.match(h.proxyUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+});
