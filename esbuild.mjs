@@ -1,7 +1,7 @@
 // Builds every bundle of Pinscope: the extension host entry, the headless CLI, the inspector webview,
 // and a non-bundled transpile of src/ and test/ into out/ for the test layers.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -48,6 +48,11 @@ const builds = [
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'media/build/inspector.js', platform: 'browser', format: 'iife', target: 'es2022' },
   { entryPoints: [...tsFiles('src'), ...tsFiles('test')], outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', plugins: watch ? [problemMatcherPlugin] : [] },
 ];
+
+if (production) {
+  // A release carries no source maps: remove any left by a development build.
+  for (const map of ['dist/extension.js.map', 'dist/cli.js.map', 'media/build/inspector.js.map']) rmSync(map, { force: true });
+}
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
