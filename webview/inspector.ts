@@ -227,6 +227,7 @@ export class Inspector {
         }),
         action('Tunnel host', 'tunnel', () => this.post({ type: 'tunnelHost', host })),
         action('Intercept host', 'intercept', () => this.post({ type: 'interceptHost', host })),
+        action('Confirm by tunnelling', 'confirm', () => this.post({ type: 'confirmHost', host })),
         action('Copy host', 'copy-host', () => this.post({ type: 'copy', text: host })),
         ...(this.detail ? [action('Copy JSON', 'copy-json', () => this.post({ type: 'copy', text: JSON.stringify(this.detail, null, 2) }))] : [])),
     );

@@ -65,18 +65,27 @@ export class TunnelConfirmation {
 
   /** The policy hook: tunnels a host whose confirmation is pending. */
   decide(host: string): PolicyDecision | undefined {
-    if (!this.options.enabled) return undefined;
     this.expire();
     const entry = this.entries.get(normaliseHost(host));
     if (entry?.state !== 'pending') return undefined;
-    return { mode: 'tunnel', reason: `confirming by tunnelling: ${host} broke ${entry.failures} times under interception` };
+    return { mode: 'tunnel', reason: entry.failures > 0 ? `confirming by tunnelling: ${host} broke ${entry.failures} times under interception` : `confirming by tunnelling, as asked for ${host}` };
+  }
+
+  /** The user asks to confirm one host now: its next connection is tunnelled, whatever the setting. */
+  request(rawHost: string): ConfirmationEntry {
+    const host = normaliseHost(rawHost);
+    const entry = { host, state: 'pending' as const, failures: this.entries.get(host)?.failures ?? 0, updatedAt: this.now() };
+    this.entries.set(host, entry);
+    return entry;
   }
 
   /** Feeds a finished connection's outcome. */
   observe(rawHost: string, mode: Mode, category: Category, dataFlowed: boolean): ConfirmationEntry | undefined {
-    if (!this.options.enabled || mode === 'http') return undefined;
+    if (mode === 'http') return undefined;
     const host = normaliseHost(rawHost);
     const entry = this.entries.get(host);
+    // Learning from failures is opt-in; a confirmation the user asked for is always completed.
+    if (!this.options.enabled && entry?.state !== 'pending') return undefined;
     const update = (state: ConfirmationState, failures: number): ConfirmationEntry => {
       const next = { host, state, failures, updatedAt: this.now() };
       this.entries.set(host, next);

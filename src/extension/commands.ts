@@ -86,6 +86,28 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     context.log.info(`${name}: intercepted from its next connection`);
     context.controller.onDidChange.emit();
   },
+  'pinscope.confirmHost': async (context, host) => {
+    const name = await askHost(host, 'Confirm by tunnelling');
+    if (!name) return;
+    const engine = await runningEngine(context);
+    engine?.diagnosis.confirmation.request(name);
+    context.log.info(`${name}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
+  },
+  'pinscope.manageConfirmations': async (context) => {
+    const engine = context.controller.engine;
+    const entries = engine?.diagnosis.confirmation.list() ?? [];
+    if (!engine || entries.length === 0) {
+      void vscode.window.showInformationMessage('Pinscope: no host is being confirmed by tunnelling, and none has been learned.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(entries.map((e) => ({
+      label: e.host,
+      description: e.state === 'confirmed' ? 'breaks only under inspection (confirmed)' : e.state === 'not-confirmed' ? 'also fails when tunnelled' : e.state === 'pending' ? 'next connection will be tunnelled' : `${e.failures} failure(s) so far`,
+      detail: `learned ${new Date(e.updatedAt).toLocaleTimeString()}; expires after 15 minutes`,
+    })), { title: 'Pinscope: learned confirmation entries — pick the ones to forget', canPickMany: true });
+    for (const item of picked ?? []) engine.diagnosis.confirmation.forget(item.label);
+    if (picked?.length) context.controller.onDidChange.emit();
+  },
   'pinscope.showLog': (context) => context.log.show(),
 };
 

@@ -158,6 +158,9 @@ export class InspectorPanel implements vscode.Disposable {
       case 'interceptHost':
         await vscode.commands.executeCommand('pinscope.interceptHost', message.host);
         return;
+      case 'confirmHost':
+        await vscode.commands.executeCommand('pinscope.confirmHost', message.host);
+        return;
       case 'exportRequest':
         await vscode.commands.executeCommand('pinscope.exportExemptionRequest', message.hosts);
         return;

@@ -61,13 +61,14 @@ export type WebviewMessage =
   | { readonly type: 'select'; readonly id: number }
   | { readonly type: 'tunnelHost'; readonly host: string }
   | { readonly type: 'interceptHost'; readonly host: string }
+  | { readonly type: 'confirmHost'; readonly host: string }
   | { readonly type: 'exportRequest'; readonly hosts: readonly string[] }
   | { readonly type: 'copy'; readonly text: string }
   | { readonly type: 'clear' }
   | { readonly type: 'startProxy' }
   | { readonly type: 'stopProxy' };
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'exportRequest', 'copy', 'clear', 'startProxy', 'stopProxy']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'clear', 'startProxy', 'stopProxy']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -81,6 +82,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof value['id'] === 'number';
     case 'tunnelHost':
     case 'interceptHost':
+    case 'confirmHost':
       return typeof value['host'] === 'string' && value['host'].length <= 253;
     case 'exportRequest':
       return Array.isArray(value['hosts']) && value['hosts'].every((h) => typeof h === 'string');

@@ -136,6 +136,32 @@ describe('pinscope proxy with real clients', () => {
   });
 });
 
+describe('pinscope proxy --auto-confirm', () => {
+  it('tunnels a host after it broke twice, and marks it confirmed when it then works', async () => {
+    const origin = await startOrigin();
+    const dir = mkdtempSync(join(tmpdir(), 'pinscope-confirm-'));
+    const events = join(dir, 'events.jsonl');
+    const cli = await startCli(['proxy', '--auto-confirm', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    try {
+      const ca = join(dir, 'ca', 'pinscope-ca.pem');
+      // An app that pins the real server's key: it fails intercepted, and works when tunnelled.
+      const pinned = ['--cacert', ca, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
+      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
+      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
+      const third = await curl(cli.url, 'https://app.example.test/hello', ['--cacert', origin.caFile]);
+      assert.equal(third.code, 0, third.stderr);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await cli.stop();
+      await origin.close();
+    }
+    const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
+    assert.deepEqual(lines.map((l) => l.mode), ['intercept', 'intercept', 'tunnel']);
+    assert.equal(lines[2]?.confirmed, true);
+    assert.match(cli.stderr(), /app\.example\.test:443 {2}BREAKS, pinning likely \(confirmed\)/);
+  });
+});
+
 describe('pinscope run, ca and bad input', () => {
   let origin: Origin;
   let dir: string;

@@ -24,6 +24,17 @@ describe('confirmation by tunnelling', () => {
     assert.equal(c.decide('a.test'), undefined, 'back to interception after confirming');
   });
 
+  it('confirms one host on request even when learning is off', () => {
+    const c = new TunnelConfirmation();
+    c.request('asked.test');
+    assert.equal(c.decide('asked.test')?.mode, 'tunnel');
+    assert.match(c.decide('asked.test')?.reason ?? '', /as asked/);
+    c.observe('asked.test', 'tunnel', 'ok', true);
+    assert.deepEqual([...c.confirmedHosts()], ['asked.test']);
+    c.observe('other.test', 'intercept', 'reset', false);
+    assert.equal(c.list().length, 1, 'nothing learned behind the user\'s back');
+  });
+
   it('does not confirm a host that also fails untouched', () => {
     const c = make({ t: 0 });
     c.observe('b.test', 'intercept', 'reset', false);

@@ -106,12 +106,13 @@ describe('inspector webview', () => {
     assert.match(await view.page.locator('.timeline .event').last().textContent() ?? '', /closed.*13\.5 ms/);
     assert.match(await view.page.textContent('.detail') ?? '', /accepted the forged chain/);
     assert.match(await view.page.textContent('.detail') ?? '', /sha256\/r3alPin/);
-    for (const action of ['tunnel', 'intercept', 'copy-host', 'choose']) await view.page.locator(`.detail [data-action="${action}"]`).click();
+    for (const action of ['tunnel', 'intercept', 'confirm', 'copy-host', 'choose']) await view.page.locator(`.detail [data-action="${action}"]`).click();
     await view.page.locator('[data-action="export"]').click();
     const posted = await view.posted();
     assert.deepEqual(posted.filter((m) => m.type !== 'ready' && m.type !== 'select'), [
       { type: 'tunnelHost', host: 'pinned.bank.test' },
       { type: 'interceptHost', host: 'pinned.bank.test' },
+      { type: 'confirmHost', host: 'pinned.bank.test' },
       { type: 'copy', text: 'pinned.bank.test' },
       { type: 'exportRequest', hosts: ['pinned.bank.test'] },
     ]);
