@@ -1,4 +1,5 @@
 /** The JSON line written for each finished connection (`pinscope proxy --events`), and the human line. */
+import { BREAKAGE } from './classification';
 import type { Verdict } from './pinning';
 import { findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
 
@@ -58,9 +59,9 @@ export function humanLine(line: ConnectionLine, colour: boolean): string {
   const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const time = line.startedAt.slice(11, 19);
   const target = terminalSafe(`${line.sni ?? line.host}:${line.port}`);
-  const ok = line.category === 'ok' || line.category === 'not-tls';
-  const mark = ok ? paint(32, 'ok ') : line.pinning === 'likely' ? paint(31, 'PIN') : paint(33, 'BRK');
+  const breaks = BREAKAGE.has(line.category);
+  const mark = !breaks ? (line.category === 'upstream-failed' ? paint(35, 'ERR') : paint(32, 'ok ')) : line.pinning === 'likely' ? paint(31, 'PIN') : paint(33, 'BRK');
   const alert = line.alert ? ` (${line.alert})` : '';
-  const pin = ok ? '' : ` pinning ${line.pinning}${line.confirmed ? ' (confirmed)' : ''}`;
+  const pin = breaks ? ` pinning ${line.pinning}${line.confirmed ? ' (confirmed)' : ''}` : line.category === 'upstream-failed' ? `: ${terminalSafe(line.reason)}` : '';
   return `${time} ${mark} #${line.id} ${target} ${line.mode} ${line.category}${alert}${pin} ${Math.round(line.durationMs)} ms`;
 }
