@@ -42,7 +42,8 @@ export function formatSummary(hosts: readonly HostSummary[]): string {
   if (hosts.length === 0) return 'pinscope: no connections went through the proxy.\n';
   const rows = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || a.host.localeCompare(b.host)).map((h) => {
     const categories = Object.entries(h.categories).map(([c, n]) => `${c}×${n}`).join(' ');
-    const verdict = h.breaks ? `BREAKS, pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : 'ok';
+    const unreachable = !h.breaks && h.categories.ok === undefined && h.categories['upstream-failed'] !== undefined;
+    const verdict = h.breaks ? `BREAKS, pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : unreachable ? 'UNREACHABLE (the real server failed)' : 'ok';
     return `  ${terminalSafe(h.host)}:${h.port}  ${verdict}  [${categories}]`;
   });
   return `pinscope: per-host summary\n${rows.join('\n')}\n`;
