@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { sendFiller } from '../support/byteStream';
 
 const [certFile, keyFile] = process.argv.slice(2);
 if (!certFile || !keyFile) throw new Error('usage: benchOrigin CERT KEY');
@@ -12,16 +13,7 @@ const server = createServer({ cert: readFileSync(certFile), key: readFileSync(ke
   if (url.pathname === '/bytes') {
     const total = Math.min(Number(url.searchParams.get('n') ?? '0'), 1024 ** 3);
     response.writeHead(200, { 'content-length': String(total), 'content-type': 'application/octet-stream' });
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < total) {
-        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
-        sent += piece.length;
-        if (!response.write(piece)) return void response.once('drain', pump);
-      }
-      response.end();
-    };
-    pump();
+    sendFiller(response, total, chunk);
     return;
   }
   response.writeHead(200, { 'content-length': String(small.length), 'content-type': 'text/plain' });

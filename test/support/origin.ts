@@ -11,6 +11,7 @@ import forge from 'node-forge';
 import { WebSocketServer } from 'ws';
 import { buildSignedCertificate, keyIdentifier } from '../../src/core/x509';
 import { octetString } from '../../src/core/certificateAuthority';
+import { sendFiller } from './byteStream';
 
 export interface Origin {
   readonly port: number;
@@ -79,17 +80,7 @@ function handle(request: Http2ServerRequest, response: Http2ServerResponse): voi
   } else if (url.pathname === '/bytes') {
     const total = Math.min(Number(url.searchParams.get('n') ?? '0'), 1024 * 1024 * 1024);
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
-    const chunk = Buffer.alloc(64 * 1024, 0x61);
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < total) {
-        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
-        sent += piece.length;
-        if (!response.write(piece)) return void response.once('drain', pump);
-      }
-      response.end();
-    };
-    pump();
+    sendFiller(response, total, Buffer.alloc(64 * 1024, 0x61));
   } else if (url.pathname === '/echo') {
     response.writeHead(200, { 'content-type': 'application/octet-stream' });
     request.pipe(response);
