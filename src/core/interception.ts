@@ -11,6 +11,7 @@ import type { ConnectionRecorder } from './connectionStore';
 import type { ForgedCertificates } from './forgedCertificates';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
+import { RELAY_BUFFER } from './relayBuffer';
 import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig } from './upstream';
 import { errorMessage } from './certificateAuthority';
 import { HOSTNAME } from './proxyTargets';
@@ -169,6 +170,7 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
   recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
   const tls = new TLSSocket(client, {
     isServer: true,
+    ...RELAY_BUFFER,
     secureContext: certificate.secureContext,
     ...(upstream.alpn ? { ALPNProtocols: [upstream.alpn] } : {}),
   });

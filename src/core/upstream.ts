@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { findOverride, type HostOverride } from './hostPatterns';
 import type { CertificateSummary, UpstreamFailureStage } from './timeline';
 import { spkiPin } from './x509';
+import { RELAY_BUFFER } from './relayBuffer';
 import { errorMessage } from './certificateAuthority';
 
 export class UpstreamFailure extends Error {
@@ -162,6 +163,7 @@ export function handshakeUpstream(
   return new Promise((resolve, reject) => {
     const tls = connectTls({
       socket,
+      ...RELAY_BUFFER,
       ...(session ? { session } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
