@@ -82,6 +82,14 @@ describe('pinscope proxy with real clients', () => {
 
   after(async () => { await origin.close(); });
 
+  it('never writes the CA key to its output or its events', () => {
+    const key = readFileSync(join(dir, 'ca', 'pinscope-ca-key.pem'), 'utf8');
+    const keyLine = key.split('\n')[1] ?? 'unreachable';
+    for (const text of [cli.stderr(), readFileSync(events, 'utf8')]) {
+      assert.ok(!text.includes('PRIVATE KEY') && !text.includes(keyLine));
+    }
+  });
+
   it('writes a proxy line, then one record per connection with the required fields', () => {
     const first = JSON.parse(readFileSync(events, 'utf8').split('\n')[0] ?? '{}') as { type: string; listening: string };
     assert.equal(first.type, 'proxy');

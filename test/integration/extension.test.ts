@@ -99,6 +99,20 @@ describe('Pinscope in a real VS Code extension host', function () {
     terminal.dispose();
   });
 
+  it('applies the proxy environment to new terminals while running, and removes it on stop', async () => {
+    const { context } = await api();
+    const engine = context.controller.engine ?? (await context.controller.start());
+    assert.ok(engine);
+    const collection = context.extension.environmentVariableCollection;
+    await configure({ applyToAllTerminals: true });
+    await waitFor(() => collection.get('HTTPS_PROXY'), 5000, 'the collection to be filled');
+    assert.equal(collection.get('HTTPS_PROXY')?.value, engine.proxy.url);
+    assert.equal(collection.get('NODE_EXTRA_CA_CERTS')?.value, engine.proxy.ca.certPath);
+    await context.controller.stop();
+    assert.equal(collection.get('HTTPS_PROXY'), undefined, 'removed when the proxy stops');
+    await configure({ applyToAllTerminals: false });
+  });
+
   it('reports a port in use as a notification, not an exception', async () => {
     const { context } = await api();
     await context.controller.stop();
