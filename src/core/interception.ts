@@ -66,6 +66,9 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
   const pending: PendingUpstream = connectUpstream(host, port, context.upstream).catch((error: unknown) => ({ error }));
+  // Forge the CONNECT host's leaf while the client is still sending its ClientHello (the SNI is nearly
+  // always the same host; otherwise the SNI's leaf is forged later).
+  if (decision.mode === 'intercept' && !isIP(host) && HOSTNAME.test(host)) context.certificates.forHost(host);
   const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
