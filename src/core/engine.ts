@@ -3,8 +3,9 @@ import { toConnectionLine, type ConnectionLine } from './connectionReport';
 import { Channel } from './connectionStore';
 import { DEFAULT_CONFIRMATION, type ConfirmationOptions } from './confirmation';
 import { Diagnosis } from './diagnosis';
-import type { HostSummary } from './hostSummary';
-import type { Verdict } from './pinning';
+import { BREAKAGE } from './classification';
+import { hostOfRecord, type HostSummary } from './hostSummary';
+import { strongest, type Pinning, type Verdict } from './pinning';
 import { InterceptingProxy, type ProxyOptions } from './proxyServer';
 import type { ConnectionRecord } from './timeline';
 
@@ -14,6 +15,13 @@ export interface JudgedNotice {
   readonly line: ConnectionLine;
 }
 
+/** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
+export interface LiveHostState {
+  readonly host: string;
+  readonly breaks: boolean;
+  readonly pinning: Pinning;
+}
+
 export interface EngineOptions extends ProxyOptions {
   readonly confirmation?: ConfirmationOptions;
 }
@@ -21,6 +29,7 @@ export interface EngineOptions extends ProxyOptions {
 export class Engine {
   readonly onJudged: Channel<JudgedNotice>;
   private readonly verdicts = new Map<number, Verdict>();
+  private readonly liveHostStates = new Map<string, LiveHostState>();
 
   private constructor(readonly proxy: InterceptingProxy, readonly diagnosis: Diagnosis, onError: (message: string) => void) {
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
@@ -28,6 +37,7 @@ export class Engine {
     proxy.store.onFinished.subscribe((record) => {
       const verdict = diagnosis.finished(record);
       this.remember(record.id, verdict);
+      this.track(hostOfRecord(record), verdict);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
     });
   }
@@ -50,6 +60,22 @@ export class Engine {
     }
   }
 
+  private track(host: string, verdict: Verdict): void {
+    const previous = this.liveHostStates.get(host);
+    const breaks = BREAKAGE.has(verdict.category);
+    if (!breaks) {
+      if (!previous) this.liveHostStates.set(host, { host, breaks: false, pinning: 'unlikely' });
+      return;
+    }
+    this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
+  }
+
+  /** Cheap per-host state for live displays; `hosts()` re-judges everything for reports. */
+  liveHosts(): LiveHostState[] {
+    return [...this.liveHostStates.values()];
+  }
+
+  /** Every host, re-judged with everything known now: O(connections), for summaries and exports. */
   hosts(): HostSummary[] {
     return this.diagnosis.hosts(this.proxy.store.all());
   }
@@ -57,6 +83,7 @@ export class Engine {
   clear(): void {
     this.proxy.store.clear();
     this.verdicts.clear();
+    this.liveHostStates.clear();
     this.diagnosis.reset();
   }
 

@@ -72,7 +72,7 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
 }
 
 /** "3 hosts break under inspection; 2 likely pin" */
-export function breakageHeadline(hosts: readonly HostSummary[]): string {
+export function breakageHeadline(hosts: readonly Pick<HostSummary, 'breaks' | 'pinning'>[]): string {
   const breaking = hosts.filter((h) => h.breaks);
   if (breaking.length === 0) return hosts.length === 0 ? 'No connections yet' : `No host breaks under inspection (${hosts.length} seen)`;
   const likely = breaking.filter((h) => h.pinning === 'likely').length;

@@ -166,12 +166,19 @@ export class InterceptingProxy {
     request.on('data', (chunk: Buffer) => { fromClient += chunk.length; });
     const finish = (): void => recorder.finish(fromClient, toClient);
     response.once('close', finish);
-    connectUpstream(url.hostname, port, { ...this.context.upstream, proxy: null }).then(({ socket, address }) => {
-      recorder.add({ kind: 'upstream-connected', address });
+    // Through an upstream proxy, plain HTTP is forwarded to it in absolute form; otherwise straight to the origin.
+    const upstreamProxy = this.context.upstream.proxy;
+    const target = upstreamProxy
+      ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), { ...this.context.upstream, overrides: [], proxy: null })
+      : connectUpstream(url.hostname, port, this.context.upstream);
+    target.then(({ socket, address }) => {
+      recorder.add({ kind: 'upstream-connected', address: upstreamProxy ? `${address} (upstream proxy)` : address });
       const headers = { ...request.headers };
       delete headers['proxy-connection'];
       delete headers['proxy-authorization'];
-      const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path: `${url.pathname}${url.search}`, headers });
+      if (upstreamProxy?.username) headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(upstreamProxy.username)}:${decodeURIComponent(upstreamProxy.password)}`).toString('base64')}`;
+      const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
+      const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
       upstreamRequest.on('response', (upstreamResponse) => {
         recorder.add({ kind: 'first-data', from: 'upstream', bytes: 0 });
         response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);

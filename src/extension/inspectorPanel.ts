@@ -108,7 +108,7 @@ export class InspectorPanel implements vscode.Disposable {
     const engine = this.engine;
     const now = Date.now();
     if (engine && now - this.headlineAt >= HEADLINE_MS) {
-      this.headline = breakageHeadline(engine.hosts());
+      this.headline = breakageHeadline(engine.liveHosts());
       this.headlineAt = now;
     }
     return { running: engine !== undefined, url: engine?.proxy.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.proxy.store.dropped ?? 0 };

@@ -32,7 +32,7 @@ export class ProxyStatusBar implements vscode.Disposable {
       this.item.backgroundColor = undefined;
       return;
     }
-    const hosts = engine.hosts();
+    const hosts = engine.liveHosts();
     const breaking = hosts.filter((h) => h.breaks);
     const likely = breaking.some((h) => h.pinning === 'likely');
     this.item.text = breaking.length > 0 ? `$(warning) Pinscope :${engine.proxy.port} · ${breaking.length} breaking` : `$(shield) Pinscope :${engine.proxy.port}`;

@@ -1,8 +1,8 @@
 /** The proxy with real sockets and real TLS clients against a local HTTPS origin; timelines asserted event by event. */
 import * as assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
@@ -207,6 +207,46 @@ describe('intercepting proxy', () => {
     assert.equal(finished, true);
   });
 
+  it('chains through an upstream HTTP proxy, for TLS (CONNECT) and plain HTTP (absolute URI)', async () => {
+    const seen: string[] = [];
+    const corporate = createHttpServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      const target = new URL(req.url ?? '');
+      const forward = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers }, (upstream) => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    corporate.on('connect', (req, socket: Socket) => {
+      seen.push(`CONNECT ${req.url ?? ''}`);
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connectTcp(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        socket.pipe(upstream).pipe(socket);
+      });
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => corporate.listen(0, '127.0.0.1', resolve));
+    const chained = await startHarness({ upstreamProxy: `http://127.0.0.1:${(corporate.address() as AddressInfo).port}` });
+    const plain = createHttpServer((_req, res) => res.end('plain through the chain'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const tls = await curl(chained.proxyUrl, 'https://chain.example.test/hello', ['--cacert', chained.caFile]);
+      assert.equal(tls.code, 0, tls.stderr);
+      assert.ok(seen.includes(`CONNECT 127.0.0.1:${chained.origin.port}`), seen.join(', '));
+      const notice = await chained.connection('chain.example.test');
+      assert.match(findEvent(notice.record.events, 'upstream-connected')?.address ?? '', /via 127\.0\.0\.1/);
+      const http = await curl(chained.proxyUrl, `http://127.0.0.1:${(plain.address() as AddressInfo).port}/x`);
+      assert.equal(http.stdout, 'plain through the chain');
+      assert.ok(seen.some((line) => line.startsWith('GET http://127.0.0.1:')), seen.join(', '));
+    } finally {
+      await chained.close();
+      corporate.close();
+      plain.close();
+    }
+  });
+
   it('writes an NSS key log when asked', async () => {
     const keylog = join(mkdtempSync(join(tmpdir(), 'pinscope-keylog-')), 'keys.log');
     const logged = await startHarness({ keylogFile: keylog });
@@ -218,6 +258,15 @@ describe('intercepting proxy', () => {
       await logged.close();
     }
     assert.match(readFileSync(keylog, 'utf8'), /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$/m);
+  });
+
+  it('keeps the cheap live host state consistent with the full re-judgement', () => {
+    const live = new Map(h.engine.liveHosts().map((x) => [x.host, x.breaks]));
+    const full = h.engine.hosts();
+    assert.ok(full.length > 5);
+    for (const host of full) assert.equal(live.get(host.host), host.breaks, host.host);
+    assert.equal(live.get('untrusting.example.test'), true);
+    assert.equal(live.get('h1.example.test'), false);
   });
 
   it('reports a port in use precisely', async () => {
