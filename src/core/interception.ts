@@ -66,9 +66,11 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
   const pending: PendingUpstream = connectUpstream(host, port, context.upstream).catch((error: unknown) => ({ error }));
+  // A tunnelled host is relayed at once: its protocol may be one where the server speaks first.
+  if (decision.mode === 'tunnel') return tunnelRaw(context, client, pending, recorder);
   // Forge the CONNECT host's leaf while the client is still sending its ClientHello (the SNI is nearly
   // always the same host; otherwise the SNI's leaf is forged later).
-  if (decision.mode === 'intercept' && !isIP(host) && HOSTNAME.test(host)) context.certificates.forHost(host);
+  if (!isIP(host) && HOSTNAME.test(host)) context.certificates.forHost(host);
   const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
@@ -82,7 +84,6 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol` });
     return tunnelRaw(context, client, pending, recorder);
   }
-  if (decision.mode === 'tunnel') return tunnelRaw(context, client, pending, recorder);
   if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
     recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
     return tunnelRaw(context, client, pending, recorder);
