@@ -20,7 +20,8 @@ export interface InterceptionContext {
   readonly certificates: ForgedCertificates;
   readonly policy: HostPolicy;
   readonly upstream: UpstreamConfig;
-  readonly handshakeTimeoutMs: number;
+  /** Changeable while running (a setting applied live). */
+  handshakeTimeoutMs: number;
   readonly firstBytesTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly keylog: ((line: Buffer) => void) | undefined;

@@ -12,7 +12,7 @@ import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy } from './hostPolicy';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, TlsSessionCache, type UpstreamConfig } from './upstream';
+import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, TlsSessionCache } from './upstream';
 import { errorMessage } from './certificateAuthority';
 
 export interface ProxyOptions {
@@ -62,7 +62,7 @@ export class InterceptingProxy {
     readonly ca: CertificateAuthority,
     readonly store: ConnectionStore,
     readonly policy: HostPolicy,
-    private readonly context: InterceptionContext & { upstream: UpstreamConfig },
+    private readonly context: InterceptionContext,
     private readonly keylogStream: WriteStream | undefined,
     readonly host: string,
     readonly port: number,
@@ -110,7 +110,7 @@ export class InterceptingProxy {
   }
 
   setHandshakeTimeout(ms: number): void {
-    (this.context as { handshakeTimeoutMs: number }).handshakeTimeoutMs = ms;
+    this.context.handshakeTimeoutMs = ms;
   }
 
   private attach(onError: (message: string) => void): void {
