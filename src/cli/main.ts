@@ -4,7 +4,7 @@ import { exportCommand } from './exportCommand';
 import { proxyCommand } from './proxyCommand';
 import { runCommand } from './runCommand';
 import { EXIT_USAGE, UsageError } from './usage';
-import { errorMessage } from '../core/certificateAuthority';
+import { errorMessage } from '../core/errors';
 import { RecordingError } from '../core/exemptions/recordedConnections';
 import { SnippetError } from '../core/exemptions/vendorFormats';
 

@@ -9,7 +9,8 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import { buildSignedCertificate, certificateToDer, keyIdentifier, spkiPin, type ForgeCertificate } from './x509';
+import { errorMessage } from './errors';
+import { buildSignedCertificate, certificateToDer, keyIdentifier, octetString, spkiPin, type ForgeCertificate } from './x509';
 
 export const CA_CERT_FILE = 'pinscope-ca.pem';
 export const CA_KEY_FILE = 'pinscope-ca-key.pem';
@@ -132,10 +133,6 @@ function describe(directory: string, cert: ForgeCertificate, key: KeyObject, cre
   };
 }
 
-export function octetString(bytes: string): forge.asn1.Asn1 {
-  return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, bytes);
-}
-
 /** Writes to a temporary file with its final mode, flushes, then renames: no half-written file is ever visible. */
 export async function writeAtomically(path: string, content: string | Buffer, mode: number): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -157,8 +154,4 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

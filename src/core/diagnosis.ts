@@ -3,10 +3,10 @@
  * confirmation-by-tunnelling state, and per-host summaries on demand.
  */
 import { TunnelConfirmation, type ConfirmationOptions } from './confirmation';
-import { hostOfRecord, judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
+import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { judge, ja4Of, type Verdict } from './pinning';
 import { BREAKAGE, classify } from './classification';
-import { hasEvent, type ConnectionRecord } from './timeline';
+import { hasEvent, targetHost, type ConnectionRecord } from './timeline';
 
 export class Diagnosis {
   readonly confirmation: TunnelConfirmation;
@@ -20,7 +20,7 @@ export class Diagnosis {
   /** Judges a connection that just finished, and learns from it. */
   finished(record: ConnectionRecord): Verdict {
     const classification = classify(record);
-    const host = hostOfRecord(record);
+    const host = targetHost(record);
     const ja4 = ja4Of(record);
     if (ja4 && record.mode === 'intercept') {
       const target = classification.category === 'ok' ? this.acceptedBy : BREAKAGE.has(classification.category) ? this.brokenBy : undefined;

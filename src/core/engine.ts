@@ -4,10 +4,10 @@ import { Channel } from './connectionStore';
 import { DEFAULT_CONFIRMATION, type ConfirmationOptions } from './confirmation';
 import { Diagnosis } from './diagnosis';
 import { BREAKAGE } from './classification';
-import { hostOfRecord, type HostSummary } from './hostSummary';
+import type { HostSummary } from './hostSummary';
 import { strongest, type Pinning, type Verdict } from './pinning';
 import { InterceptingProxy, type ProxyOptions } from './proxyServer';
-import type { ConnectionRecord } from './timeline';
+import { targetHost, type ConnectionRecord } from './timeline';
 
 export interface JudgedNotice {
   readonly record: ConnectionRecord;
@@ -37,7 +37,7 @@ export class Engine {
     proxy.store.onFinished.subscribe((record) => {
       const verdict = diagnosis.finished(record);
       this.remember(record.id, verdict);
-      this.track(hostOfRecord(record), verdict);
+      this.track(targetHost(record), verdict);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
     });
   }

@@ -9,8 +9,8 @@ import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import { octetString, type CertificateAuthority } from './certificateAuthority';
-import { buildSignedCertificate, spkiKeyIdentifier, spkiPin, type Extension } from './x509';
+import type { CertificateAuthority } from './certificateAuthority';
+import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, type Extension } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
 export const LEAF_BACKDATE_MS = 60 * 60 * 1000;

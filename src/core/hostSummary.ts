@@ -1,7 +1,7 @@
 /** Per-host view over finished connections: what breaks, how often, and how sure we are it is pinning. */
 import { BREAKAGE, CATEGORIES, type Category } from './classification';
 import { buildPeerContext, judge, ja4Of, strongest, type PeerContext, type Pinning, type Verdict } from './pinning';
-import { findEvent, type ConnectionRecord } from './timeline';
+import { targetHost, type ConnectionRecord } from './timeline';
 
 export interface JudgedConnection {
   readonly record: ConnectionRecord;
@@ -23,10 +23,6 @@ export interface HostSummary {
   readonly lastSeen: number;
 }
 
-export function hostOfRecord(record: Pick<ConnectionRecord, 'host' | 'events'>): string {
-  return findEvent(record.events, 'client-hello')?.hello.sni ?? record.host;
-}
-
 /** Judges every finished connection against the context built from all of them. */
 export function judgeAll(records: readonly ConnectionRecord[], confirmed?: ReadonlySet<string>, context?: PeerContext): JudgedConnection[] {
   const finished = records.filter((r) => r.finished);
@@ -37,7 +33,7 @@ export function judgeAll(records: readonly ConnectionRecord[], confirmed?: Reado
 export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary[] {
   const byHost = new Map<string, JudgedConnection[]>();
   for (const item of judged) {
-    const host = hostOfRecord(item.record);
+    const host = targetHost(item.record);
     const list = byHost.get(host);
     if (list) list.push(item);
     else byHost.set(host, [item]);

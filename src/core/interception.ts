@@ -13,7 +13,7 @@ import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { RELAY_BUFFER } from './relayBuffer';
 import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig } from './upstream';
-import { errorMessage } from './certificateAuthority';
+import { errorMessage } from './errors';
 import { HOSTNAME } from './proxyTargets';
 
 export interface InterceptionContext {
@@ -26,12 +26,6 @@ export interface InterceptionContext {
   readonly idleTimeoutMs: number;
   readonly keylog: ((line: Buffer) => void) | undefined;
 }
-
-/** OpenSSL errors on our side that mean "no protocol version or cipher in common". */
-const MISMATCH_CODES = new Set([
-  'ERR_SSL_NO_SHARED_CIPHER', 'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE', 'ERR_SSL_VERSION_TOO_LOW',
-  'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM', 'ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS',
-]);
 
 type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
 
@@ -187,7 +181,6 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
     if (alert) recorder.add({ kind: 'client-alert', name: alert.name, code: alert.code, message: error.message });
     else if (error.code === 'ECONNRESET' && error.syscall === 'read') recorder.add({ kind: 'rst', from: 'client' });
     else if (error.code === 'ECONNRESET') recorder.add({ kind: 'fin', from: 'client' });
-    else if (MISMATCH_CODES.has(error.code ?? '')) recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
     else recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
     teardown();
   };

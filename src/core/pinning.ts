@@ -4,7 +4,7 @@
  * recorded connections, tested as transcripts.
  */
 import { BREAKAGE, classify, type Category, type Classification } from './classification';
-import { findEvent, hasEvent, type ConnectionRecord } from './timeline';
+import { findEvent, hasEvent, targetHost, type ConnectionRecord } from './timeline';
 
 export type Pinning = 'likely' | 'possible' | 'unlikely';
 const RANK: Readonly<Record<Pinning, number>> = { unlikely: 0, possible: 1, likely: 2 };
@@ -26,10 +26,6 @@ export interface PeerContext {
   readonly confirmed: ReadonlySet<string>;
 }
 
-function hostOf(record: Pick<ConnectionRecord, 'host' | 'events'>): string {
-  return findEvent(record.events, 'client-hello')?.hello.sni ?? record.host;
-}
-
 export function ja4Of(record: Pick<ConnectionRecord, 'events'>): string | null {
   return findEvent(record.events, 'client-hello')?.hello.ja4 ?? null;
 }
@@ -48,8 +44,8 @@ export function buildPeerContext(records: readonly ConnectionRecord[], confirmed
     const ja4 = ja4Of(record);
     if (!ja4) continue;
     const { category } = classify(record);
-    if (category === 'ok') add(acceptedBy, ja4, hostOf(record));
-    else if (BREAKAGE.has(category)) add(brokenBy, ja4, hostOf(record));
+    if (category === 'ok') add(acceptedBy, ja4, targetHost(record));
+    else if (BREAKAGE.has(category)) add(brokenBy, ja4, targetHost(record));
   }
   return { acceptedBy, brokenBy, confirmed };
 }
@@ -69,7 +65,7 @@ const FAILURE_WORDS: Readonly<Partial<Record<Category, string>>> = {
 export function judge(record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>, peers: PeerContext): Verdict {
   const classification = classify(record);
   const { category } = classification;
-  const host = hostOf(record);
+  const host = targetHost(record);
   const verdict = (pinning: Pinning, evidence: string[]): Verdict => ({ ...classification, pinning, evidence, confirmed: peers.confirmed.has(host) });
   if (!BREAKAGE.has(category) || category === 'tls-mismatch') {
     const why: Partial<Record<Category, string>> = {

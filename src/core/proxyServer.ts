@@ -12,8 +12,8 @@ import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy } from './hostPolicy';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, TlsSessionCache } from './upstream';
-import { errorMessage } from './certificateAuthority';
+import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, proxyAuthorization, TlsSessionCache } from './upstream';
+import { errorMessage } from './errors';
 
 export interface ProxyOptions {
   readonly caDir: string;
@@ -176,7 +176,8 @@ export class InterceptingProxy {
       const headers = { ...request.headers };
       delete headers['proxy-connection'];
       delete headers['proxy-authorization'];
-      if (upstreamProxy?.username) headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(upstreamProxy.username)}:${decodeURIComponent(upstreamProxy.password)}`).toString('base64')}`;
+      const credentials = upstreamProxy ? proxyAuthorization(upstreamProxy) : undefined;
+      if (credentials) headers['proxy-authorization'] = credentials;
       const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
       const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
       upstreamRequest.on('response', (upstreamResponse) => {

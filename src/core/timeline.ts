@@ -76,6 +76,11 @@ export function findEvent<K extends EventKind>(events: readonly TimelineEvent[],
   return events.find((e): e is Extract<TimelineEvent, { kind: K }> => e.kind === kind);
 }
 
+/** The host a connection was for: the SNI when the client sent one, else the CONNECT target. */
+export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): string {
+  return findEvent(record.events, 'client-hello')?.hello.sni ?? record.host;
+}
+
 export function hasEvent(events: readonly TimelineEvent[], kind: EventKind): boolean {
   return events.some((e) => e.kind === kind);
 }

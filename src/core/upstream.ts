@@ -7,7 +7,7 @@ import { findOverride, type HostOverride } from './hostPatterns';
 import type { CertificateSummary, UpstreamFailureStage } from './timeline';
 import { spkiPin } from './x509';
 import { RELAY_BUFFER } from './relayBuffer';
-import { errorMessage } from './certificateAuthority';
+import { errorMessage } from './errors';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -66,6 +66,12 @@ export async function buildUpstreamSecureContext(extraCaFiles: readonly string[]
   return createSecureContext({ ca: [...rootCertificates, ...extra] });
 }
 
+/** The Basic credentials of a proxy URL (http://user:pass@host:port), if it has any. */
+export function proxyAuthorization(proxy: URL): string | undefined {
+  if (!proxy.username) return undefined;
+  return `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+}
+
 export function parseUpstreamProxy(raw: string): URL {
   let url: URL;
   try {
@@ -112,7 +118,8 @@ function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: 
     };
     socket.once('error', (error: NodeJS.ErrnoException) => fail(new UpstreamFailure('proxy', `upstream proxy ${proxy.host}: ${networkFailure(error, proxy.hostname, Number(proxy.port)).message}`)));
     const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    const auth = proxy.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n` : '';
+    const credentials = proxyAuthorization(proxy);
+    const auth = credentials ? `Proxy-Authorization: ${credentials}\r\n` : '';
     socket.once('connect', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${auth}\r\n`));
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {

@@ -54,6 +54,10 @@ export function buildSignedCertificate(template: CertificateTemplate, issuerKey:
   return cert;
 }
 
+export function octetString(bytes: string): forge.asn1.Asn1 {
+  return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, bytes);
+}
+
 export function certificateToDer(cert: ForgeCertificate): Buffer {
   return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
 }

@@ -1,6 +1,6 @@
 /** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/certificateAuthority';
+import { errorMessage } from '../core/errors';
 import { humanLine } from '../core/connectionReport';
 import { Engine, type JudgedNotice } from '../core/engine';
 import { ProxyStartError } from '../core/proxyServer';

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { WebSocketServer } from 'ws';
-import { buildSignedCertificate, keyIdentifier } from '../../src/core/x509';
-import { octetString } from '../../src/core/certificateAuthority';
+import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/x509';
 import { sendFiller } from './byteStream';
 
 export interface Origin {

@@ -3,9 +3,9 @@
  * sure we are it is pinning, the real certificate chains and pins, and the requested exemption.
  * Holds only what the user chose to share: no key log, no payloads, no client addresses.
  */
-import { hostOfRecord, summariseHosts, type HostSummary, type JudgedConnection } from '../hostSummary';
+import { summariseHosts, type HostSummary, type JudgedConnection } from '../hostSummary';
 import { markdownText } from '../textEscaping';
-import { findEvent, type CertificateSummary, type TimelineEvent } from '../timeline';
+import { findEvent, targetHost, type CertificateSummary, type TimelineEvent } from '../timeline';
 import type { ExemptionEntry } from './hostEntries';
 
 export interface ReportInput {
@@ -49,9 +49,9 @@ export function timelineSummary(events: readonly TimelineEvent[]): string {
 
 export function hostEvidence(judged: readonly JudgedConnection[], hosts: readonly string[]): HostEvidence[] {
   const wanted = new Set(hosts);
-  const mine = judged.filter((j) => wanted.has(hostOfRecord(j.record)));
+  const mine = judged.filter((j) => wanted.has(targetHost(j.record)));
   return summariseHosts(mine).map((summary) => {
-    const items = mine.filter((j) => hostOfRecord(j.record) === summary.host);
+    const items = mine.filter((j) => targetHost(j.record) === summary.host);
     const failing = items.find((j) => j.verdict.category !== 'ok' && j.verdict.pinning === summary.pinning) ?? items[0];
     const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined) ?? [];
     return { host: summary.host, summary, timeline: failing ? timelineSummary(failing.record.events) : '', chain };
