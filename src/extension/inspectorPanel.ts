@@ -20,6 +20,7 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly dirty = new Set<number>();
   private readonly disposables: vscode.Disposable[] = [];
   private engineSubscriptions: { dispose(): void }[] = [];
+  private attachedEngine: Engine | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private headline = 'No connections yet';
   private headlineAt = 0;
@@ -86,16 +87,27 @@ export class InspectorPanel implements vscode.Disposable {
 
   /** (Re)subscribes to the running engine's live events; called on start, stop and clear. */
   private attach(): void {
+    const engine = this.engine;
+    this.headlineAt = 0;
+    if (engine === this.attachedEngine) {
+      // Same engine (a policy change, a learned entry): only the header may have changed.
+      if (this.ready) this.post({ type: 'state', state: this.state() });
+      return;
+    }
+    this.attachedEngine = engine;
     for (const s of this.engineSubscriptions) s.dispose();
     this.engineSubscriptions = [];
-    const engine = this.engine;
     if (engine) {
       this.engineSubscriptions.push(
         engine.proxy.store.onEvent.subscribe(({ record }) => this.markDirty(record.id)),
         engine.onJudged.subscribe(({ record }) => this.markDirty(record.id)),
       );
     }
-    this.headlineAt = 0;
+    if (this.ready) this.postReset();
+  }
+
+  /** Sends every kept connection again, e.g. after Clear Connections. */
+  reset(): void {
     if (this.ready) this.postReset();
   }
 
