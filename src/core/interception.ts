@@ -56,7 +56,7 @@ function dropUpstream(pending: PendingUpstream): void {
   void pending.then((result) => { if ('socket' in result) result.socket.destroy(); });
 }
 
-export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
+export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder, tunnelStart = 0): Promise<void> {
   const decision = context.policy.decide(host);
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
@@ -84,7 +84,7 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
     return tunnelRaw(context, client, pending, recorder);
   }
   try {
-    await intercept(context, client, host, pending, recorder);
+    await intercept(context, client, host, pending, recorder, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
@@ -124,7 +124,28 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
   recorder.finish(0, 0);
 }
 
-async function intercept(context: InterceptionContext, client: Socket, host: string, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<void> {
+/** Where the client's TLS bytes start on the raw socket, and how long its ClientHello record is. */
+interface RawAccounting {
+  readonly tunnelStart: number;
+  readonly helloRecordBytes: number;
+}
+
+/**
+ * Whether a client that sent no application data ended with close_notify or a bare FIN. In TLS 1.3 its
+ * bytes after the ClientHello are known: a ChangeCipherSpec (6, in compatibility mode) and an encrypted
+ * Finished (5 + 4 + hash + 1 + 16); a close_notify adds an encrypted 24-byte alert record (18 more
+ * than nothing even if no ChangeCipherSpec was sent). In TLS 1.2 only bytes arriving after the
+ * handshake completed can be told apart.
+ */
+export function clientEnding(rawTlsBytes: number, raw: RawAccounting & { version: string; hashBytes: number; bytesAtSecure: number }): 'close-notify' | 'fin' {
+  if (raw.version === 'TLSv1.3') {
+    const leftover = rawTlsBytes - raw.helloRecordBytes - 6 - (5 + 4 + raw.hashBytes + 1 + 16);
+    return leftover >= 18 ? 'close-notify' : 'fin';
+  }
+  return rawTlsBytes > raw.bytesAtSecure ? 'close-notify' : 'fin';
+}
+
+async function intercept(context: InterceptionContext, client: Socket, host: string, pending: PendingUpstream, recorder: ConnectionRecorder, accounting: RawAccounting): Promise<void> {
   const handshakeDeadline = setTimeout(() => {
     recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
@@ -175,7 +196,6 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
   });
   if (context.keylog) tls.on('keylog', context.keylog);
   let secure = false;
-  let rawBytesAtSecure = 0;
   const onHandshakeError = (error: NodeJS.ErrnoException): void => {
     const alert = receivedAlert(error);
     if (alert) recorder.add({ kind: 'client-alert', name: alert.name, code: alert.code, message: error.message });
@@ -201,14 +221,13 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
     secure = true;
     clearTimeout(handshakeDeadline);
     tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
-    rawBytesAtSecure = client.bytesRead;
+    const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
     const cipher = tls.getCipher();
-    recorder.add({ kind: 'handshake-complete', version: tls.getProtocol() ?? 'unknown', cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
+    const version = tls.getProtocol() ?? 'unknown';
+    recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
     relay({ client: tls, upstream: upstream.socket }, recorder, {
       idleTimeoutMs: context.idleTimeoutMs,
-      // An encrypted close_notify arrives as raw bytes without application data. When it came in the same
-      // read as the client's Finished (curl does that) it cannot be told apart, and the close is a plain FIN.
-      clientEnding: (bytesFromClient) => (bytesFromClient === 0 && client.bytesRead > rawBytesAtSecure ? 'close-notify' : 'fin'),
+      clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
     });
   });
 }

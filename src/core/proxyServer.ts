@@ -144,7 +144,9 @@ export class InterceptingProxy {
     socket.setNoDelay(true);
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
-    await handleTunnel(this.context, socket, target.host, target.port, recorder);
+    // Raw bytes the client sent before its first tunnel byte (the CONNECT request), to count TLS records later.
+    const tunnelStart = socket.bytesRead - head.length;
+    await handleTunnel(this.context, socket, target.host, target.port, recorder, tunnelStart);
   }
 
   private onRequest(request: IncomingMessage, response: ServerResponse): void {

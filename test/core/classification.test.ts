@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/classification';
+import { clientEnding } from '../../src/core/interception';
 import { transcripts } from '../support/transcripts';
 
 describe('classification', () => {
@@ -32,5 +33,19 @@ describe('classification', () => {
 
   it('says why an upstream failed', () => {
     assert.match(classify(transcripts.upstreamFailed('gone.test')).reason, /dns: DNS lookup of gone\.test failed/);
+  });
+});
+
+describe('close_notify or bare FIN (raw byte accounting)', () => {
+  const base = { tunnelStart: 0, helloRecordBytes: 517, bytesAtSecure: 517 + 6 + 58 };
+  it('TLS 1.3: a 24-byte encrypted alert after the Finished is a close_notify, with or without a ChangeCipherSpec', () => {
+    assert.equal(clientEnding(517 + 6 + 58 + 24, { ...base, version: 'TLSv1.3', hashBytes: 32 }), 'close-notify');
+    assert.equal(clientEnding(517 + 58 + 24, { ...base, version: 'TLSv1.3', hashBytes: 32 }), 'close-notify');
+    assert.equal(clientEnding(517 + 6 + 58, { ...base, version: 'TLSv1.3', hashBytes: 32 }), 'fin');
+    assert.equal(clientEnding(517 + 6 + 74 + 24, { ...base, version: 'TLSv1.3', hashBytes: 48 }), 'close-notify');
+  });
+  it('TLS 1.2: only bytes after the handshake count', () => {
+    assert.equal(clientEnding(700, { ...base, version: 'TLSv1.2', hashBytes: 32, bytesAtSecure: 670 }), 'close-notify');
+    assert.equal(clientEnding(670, { ...base, version: 'TLSv1.2', hashBytes: 32, bytesAtSecure: 670 }), 'fin');
   });
 });

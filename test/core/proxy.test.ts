@@ -80,8 +80,9 @@ describe('intercepting proxy', () => {
     const result = await curl(h.proxyUrl, 'https://pinned.example.test/hello', ['--cacert', h.caFile, '--pinnedpubkey', 'sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=']);
     assert.equal(result.code, 90, result.stderr);
     const notice = await h.connection('pinned.example.test');
-    assert.ok(inOrder(kinds(notice), ['forged-certificate', 'handshake-complete', 'closed']), kinds(notice).join(' '));
+    assert.ok(inOrder(kinds(notice), ['forged-certificate', 'handshake-complete', 'close-notify', 'closed']), kinds(notice).join(' '));
     assert.ok(!notice.record.events.some((e) => e.kind === 'first-data' && e.from === 'client'));
+    assert.match(notice.verdict.reason, /close_notify/);
     assert.equal(notice.verdict.category, 'closed-after-handshake');
     assert.equal(notice.verdict.pinning, 'likely');
   });
@@ -112,6 +113,21 @@ describe('intercepting proxy', () => {
     assert.ok(!kinds(notice).includes('client-alert'));
     assert.equal(notice.verdict.category, 'closed-after-handshake');
     assert.notEqual(notice.verdict.pinning, 'unlikely');
+  });
+
+  it('tells a bare FIN after a TLS 1.3 handshake from a close_notify', async () => {
+    const tunnel = await openTunnel(h.proxyPort, 'barefin.example.test', 443);
+    await new Promise<void>((resolve, reject) => {
+      const tls = connect({ socket: tunnel, servername: 'barefin.example.test', ca: readFileSync(h.caFile, 'utf8') }, () => {
+        tunnel.end(); // FIN on the raw socket, no close_notify
+        resolve();
+      });
+      tls.on('error', reject);
+    });
+    const notice = await h.connection('barefin.example.test');
+    assert.ok(notice.record.events.some((e) => e.kind === 'fin' && e.from === 'client'), kinds(notice).join(' '));
+    assert.ok(!kinds(notice).includes('close-notify'));
+    assert.equal(notice.verdict.category, 'closed-after-handshake');
   });
 
   it('carries a websocket through the interception', async () => {
