@@ -45,6 +45,7 @@ export class Inspector {
   private readonly list: VirtualList;
   private readonly detailPane = el('section', { class: 'detail', 'aria-label': 'Connection detail' });
   private readonly chosen = el('span', { class: 'chosen' });
+  private toggle: HTMLElement | undefined;
 
   constructor(root: HTMLElement, private readonly post: (message: WebviewMessage) => void, saved: unknown, private readonly save: (state: ViewState) => void) {
     this.state = initialState(saved);
@@ -99,7 +100,7 @@ export class Inspector {
       el('div', { class: 'actions' },
         this.chosen,
         button('Export request…', () => this.post({ type: 'exportRequest', hosts: this.state.chosenHosts }), 'export'),
-        button('Start / stop', () => this.post({ type: this.proxy.running ? 'stopProxy' : 'startProxy' }), 'toggle'),
+        (this.toggle = button('Start proxy', () => this.post({ type: this.proxy.running ? 'stopProxy' : 'startProxy' }), 'toggle')),
         button('Clear', () => this.post({ type: 'clear' }), 'clear')));
   }
 
@@ -170,6 +171,7 @@ export class Inspector {
   private renderHeader(): void {
     this.headline.textContent = this.proxy.headline;
     this.status.textContent = this.proxy.running ? `Listening on ${this.proxy.url ?? ''} · ${this.rows.size} connections${this.proxy.dropped ? ` (${this.proxy.dropped} oldest dropped)` : ''}` : 'Proxy stopped';
+    if (this.toggle) this.toggle.textContent = this.proxy.running ? 'Stop proxy' : 'Start proxy';
     this.chosen.textContent = this.state.chosenHosts.length ? `${this.state.chosenHosts.length} host(s) chosen for the request` : '';
   }
 

@@ -48,6 +48,7 @@ describe('inspector webview', () => {
     const { message } = resetMessage();
     await view.send(message);
     assert.equal(await view.page.textContent('.headline'), '3 hosts break under inspection; 2 likely pin');
+    assert.equal(await view.page.textContent('[data-action=toggle]'), 'Stop proxy');
     assert.equal(await view.page.locator('.row').count(), 8);
     const pinnedRow = view.page.locator('.row', { hasText: 'pinned.bank.test' }).first();
     assert.match(await pinnedRow.textContent() ?? '', /closed-after-handshake.*pinning likely/);
