@@ -18,16 +18,16 @@ export interface RelayEnds {
  * Pipes both ways until both sides are closed, then finishes the recorder. Half-closes are passed on
  * (so a FIN from one side reaches the other), errors tear down both sides.
  */
-export function relay({ client, upstream }: RelayEnds, recorder: ConnectionRecorder, options: RelayOptions, initial = { fromClient: 0, toClient: 0 }): void {
-  let fromClient = initial.fromClient;
-  let toClient = initial.toClient;
+export function relay({ client, upstream }: RelayEnds, recorder: ConnectionRecorder, options: RelayOptions): void {
+  let fromClient = 0;
+  let toClient = 0;
   let open = 2;
   const done = (): void => {
     if (--open === 0) recorder.finish(fromClient, toClient);
   };
   const firstData = (from: Direction) => (chunk: Buffer): void => recorder.add({ kind: 'first-data', from, bytes: chunk.length });
-  if (fromClient === 0) client.once('data', firstData('client'));
-  if (toClient === 0) upstream.once('data', firstData('upstream'));
+  client.once('data', firstData('client'));
+  upstream.once('data', firstData('upstream'));
   client.on('data', (chunk: Buffer) => { fromClient += chunk.length; });
   upstream.on('data', (chunk: Buffer) => { toClient += chunk.length; });
   client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient) ?? 'fin', from: 'client' }));
