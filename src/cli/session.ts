@@ -1,4 +1,5 @@
 /** Runs the engine for a CLI command: events file, live lines on stderr, a summary at the end. */
+import { DEFAULT_CONFIRMATION } from '../core/confirmation';
 import { humanLine, terminalSafe } from '../core/connectionReport';
 import { Engine } from '../core/engine';
 import type { HostSummary } from '../core/hostSummary';
@@ -14,7 +15,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
   const colour = process.stderr.isTTY && !process.env['NO_COLOR'];
   const engine = await Engine.start({
     ...options,
-    confirmation: { enabled: autoConfirm, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 },
+    confirmation: { ...DEFAULT_CONFIRMATION, enabled: autoConfirm },
     onError: (message) => process.stderr.write(`pinscope: ${terminalSafe(message)}\n`),
   });
   const events = eventsTarget ? new EventsFile(eventsTarget) : undefined;

@@ -1,6 +1,7 @@
 /** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
+import { DEFAULT_CONFIRMATION } from '../core/confirmation';
 import { humanLine } from '../core/connectionReport';
 import { Engine, type JudgedNotice } from '../core/engine';
 import { ProxyStartError } from '../core/proxyServer';
@@ -56,7 +57,7 @@ export class ProxyController implements vscode.Disposable {
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
           storeCapacity: settings.maxConnections,
-          confirmation: { enabled: settings.confirmByTunnelling, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 },
+          confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
           onError: (message) => this.log.error(message),
         }),
       );
@@ -125,7 +126,7 @@ export class ProxyController implements vscode.Disposable {
       if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.proxy.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
       if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.proxy.store.capacity = this.settings.maxConnections;
       if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
-        engine.diagnosis.confirmation.configure({ enabled: this.settings.confirmByTunnelling, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 });
+        engine.diagnosis.confirmation.configure({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
       }
     } catch (error) {
       this.log.error(errorMessage(error));
