@@ -55,13 +55,6 @@ function listHosts(hosts: Iterable<string>, limit = 3): string {
   return all.slice(0, limit).join(', ') + (all.length > limit ? ` and ${all.length - limit} more` : '');
 }
 
-const FAILURE_WORDS: Readonly<Partial<Record<Category, string>>> = {
-  'cert-rejected': 'rejected its forged certificate',
-  'closed-after-handshake': 'closed right after the handshake',
-  reset: 'reset the connection',
-  'handshake-timeout': 'went silent',
-};
-
 export function judge(record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>, peers: PeerContext): Verdict {
   const classification = classify(record);
   const { category } = classification;
@@ -79,7 +72,7 @@ export function judge(record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>
   const ja4 = ja4Of(record);
   const acceptedElsewhere = [...(ja4 ? peers.acceptedBy.get(ja4) ?? [] : [])].filter((h) => h !== host);
   const brokenElsewhere = [...(ja4 ? peers.brokenBy.get(ja4) ?? [] : [])].filter((h) => h !== host);
-  const evidence: string[] = [`The client ${FAILURE_WORDS[category] ?? 'broke'}: ${classification.reason}.`];
+  const evidence: string[] = [`${classification.reason.charAt(0).toUpperCase()}${classification.reason.slice(1)}.`];
   let pinning: Pinning = 'possible';
   const completed = hasEvent(record.events, 'handshake-complete');
   const certificateSent = hasEvent(record.events, 'forged-certificate');
