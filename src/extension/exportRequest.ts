@@ -3,6 +3,7 @@ import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { SnippetError, VENDOR_FORMATS } from '../core/exemptions/vendorFormats';
+import type { HostSummary } from '../core/hostSummary';
 import type { PinscopeContext } from './pinscopeContext';
 
 export interface ExportArguments {
@@ -21,7 +22,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     return undefined;
   }
   const hosts = args.hosts && args.format ? [...args.hosts] : await pickHosts(engine.hosts(), args.hosts ?? []);
-  if (!hosts) return undefined;
+  if (!hosts || hosts.length === 0) return undefined;
   const format = args.format ?? (await pickFormat());
   if (!format) return undefined;
   const appName = args.appName ?? (await vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: 'App name and version, as the security team knows it', value: vscode.workspace.name ?? '' }));
@@ -51,7 +52,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   }
 }
 
-async function pickHosts(hosts: ReturnType<NonNullable<PinscopeContext['controller']['engine']>['hosts']>, preselected: readonly string[]): Promise<string[] | undefined> {
+async function pickHosts(hosts: readonly HostSummary[], preselected: readonly string[]): Promise<string[] | undefined> {
   const items = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || a.host.localeCompare(b.host)).map((h) => ({
     label: h.host,
     description: h.breaks ? `breaks · pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : 'works under inspection',
