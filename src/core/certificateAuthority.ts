@@ -3,7 +3,7 @@
  * use, stored owner-only in a folder the caller chooses, reused afterwards; a damaged CA is reported,
  * never silently replaced (the user may have trusted it in several places).
  */
-import { X509Certificate, createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -135,7 +135,7 @@ function describe(directory: string, cert: ForgeCertificate, key: KeyObject, cre
 
 /** Writes to a temporary file with its final mode, flushes, then renames: no half-written file is ever visible. */
 export async function writeAtomically(path: string, content: string | Buffer, mode: number): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${randomUUID()}.tmp`;
   const handle = await open(temporary, 'wx', mode);
   try {
     await handle.writeFile(content);

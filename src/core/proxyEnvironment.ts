@@ -4,12 +4,15 @@
  */
 export interface ProxyEnvironmentInput {
   readonly proxyUrl: string;
+  /** The Pinscope CA alone (added to Node's roots by NODE_EXTRA_CA_CERTS). */
   readonly caCertPath: string;
+  /** Public roots + Pinscope CA, for tools whose variable replaces their trust store. */
+  readonly trustBundlePath: string;
   /** Hosts that must bypass the proxy; loopback by default. */
   readonly noProxy?: readonly string[];
 }
 
-export function proxyEnvironment({ proxyUrl, caCertPath, noProxy = ['localhost', '127.0.0.1', '::1'] }: ProxyEnvironmentInput): Record<string, string> {
+export function proxyEnvironment({ proxyUrl, caCertPath, trustBundlePath, noProxy = ['localhost', '127.0.0.1', '::1'] }: ProxyEnvironmentInput): Record<string, string> {
   const bypass = noProxy.join(',');
   return {
     HTTP_PROXY: proxyUrl,
@@ -19,18 +22,19 @@ export function proxyEnvironment({ proxyUrl, caCertPath, noProxy = ['localhost',
     ALL_PROXY: proxyUrl,
     NO_PROXY: bypass,
     no_proxy: bypass,
-    // Node 20+ honours NODE_EXTRA_CA_CERTS; NODE_USE_ENV_PROXY (Node 24+) makes fetch/http use HTTP(S)_PROXY.
+    // NODE_EXTRA_CA_CERTS adds to Node's roots; NODE_USE_ENV_PROXY (Node 24+) makes fetch/http use HTTP(S)_PROXY.
     NODE_EXTRA_CA_CERTS: caCertPath,
     NODE_USE_ENV_PROXY: '1',
-    // OpenSSL-based tools and Python: note these *replace* the default trust store for that process.
-    SSL_CERT_FILE: caCertPath,
-    REQUESTS_CA_BUNDLE: caCertPath,
-    CURL_CA_BUNDLE: caCertPath,
-    GIT_SSL_CAINFO: caCertPath,
-    AWS_CA_BUNDLE: caCertPath,
-    DENO_CERT: caCertPath,
-    CARGO_HTTP_CAINFO: caCertPath,
-    npm_config_cafile: caCertPath,
+    // These *replace* the tool's trust store, so they get the bundle: tunnelled hosts keep their real
+    // certificates and must still verify.
+    SSL_CERT_FILE: trustBundlePath,
+    REQUESTS_CA_BUNDLE: trustBundlePath,
+    CURL_CA_BUNDLE: trustBundlePath,
+    GIT_SSL_CAINFO: trustBundlePath,
+    AWS_CA_BUNDLE: trustBundlePath,
+    DENO_CERT: trustBundlePath,
+    CARGO_HTTP_CAINFO: trustBundlePath,
+    npm_config_cafile: trustBundlePath,
     PINSCOPE_PROXY: proxyUrl,
   };
 }

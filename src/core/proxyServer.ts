@@ -12,7 +12,8 @@ import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy } from './hostPolicy';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, proxyAuthorization, TlsSessionCache } from './upstream';
+import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, TlsSessionCache } from './upstream';
+import { writeTrustBundle } from './trustBundle';
 import { errorMessage } from './errors';
 
 export interface ProxyOptions {
@@ -60,6 +61,8 @@ export class InterceptingProxy {
   private constructor(
     private readonly server: Server,
     readonly ca: CertificateAuthority,
+    /** Public roots + the upstream CAs + the Pinscope CA: what proxied programs should trust. */
+    readonly trustBundlePath: string,
     readonly store: ConnectionStore,
     readonly policy: HostPolicy,
     private readonly context: InterceptionContext,
@@ -76,8 +79,10 @@ export class InterceptingProxy {
     const overrides: HostOverride[] = (options.resolve ?? []).map(parseHostOverride);
     const policy = new HostPolicy(options.passthrough ?? []);
     const upstreamProxy = options.upstreamProxy ? parseUpstreamProxy(options.upstreamProxy) : null;
-    const secureContext = await buildUpstreamSecureContext(options.upstreamCaFiles ?? []);
+    const upstreamCas = await readUpstreamCas(options.upstreamCaFiles ?? []);
+    const secureContext = buildUpstreamSecureContext(upstreamCas);
     const ca = await loadOrCreateCertificateAuthority(options.caDir);
+    const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
     const certificates = await ForgedCertificates.create(ca);
     const onError = options.onError ?? (() => undefined);
     const store = new ConnectionStore(options.storeCapacity ?? DEFAULT_STORE_CAPACITY, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
@@ -96,7 +101,7 @@ export class InterceptingProxy {
     const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
     server.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     const boundPort = await listen(server, host, port);
-    const proxy = new InterceptingProxy(server, ca, store, policy, context, keylogStream, host, boundPort);
+    const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort);
     proxy.attach(onError);
     return proxy;
   }

@@ -51,10 +51,9 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA', 'CERT_SIGNATURE_FAILURE',
 ]);
 
-/** Node's root store plus extra CA files, as one SecureContext to reuse for every upstream connection. */
-export async function buildUpstreamSecureContext(extraCaFiles: readonly string[]): Promise<SecureContext | undefined> {
-  if (extraCaFiles.length === 0) return undefined;
-  const extra = await Promise.all(extraCaFiles.map(async (file) => {
+/** Reads and checks the user's extra upstream CA files (PEM). */
+export function readUpstreamCas(extraCaFiles: readonly string[]): Promise<string[]> {
+  return Promise.all(extraCaFiles.map(async (file) => {
     try {
       const pem = await readFile(file, 'utf8');
       new X509Certificate(pem);
@@ -63,7 +62,11 @@ export async function buildUpstreamSecureContext(extraCaFiles: readonly string[]
       throw new Error(`Cannot use upstream CA file ${file}: ${errorMessage(error)}`);
     }
   }));
-  return createSecureContext({ ca: [...rootCertificates, ...extra] });
+}
+
+/** Node's root store plus the extra CAs, as one SecureContext to reuse for every upstream connection. */
+export function buildUpstreamSecureContext(extraCas: readonly string[]): SecureContext | undefined {
+  return extraCas.length === 0 ? undefined : createSecureContext({ ca: [...rootCertificates, ...extraCas] });
 }
 
 /** The Basic credentials of a proxy URL (http://user:pass@host:port), if it has any. */

@@ -190,6 +190,15 @@ describe('pinscope run, ca and bad input', () => {
     assert.match(readFileSync(report, 'utf8'), /No host breaks under inspection/);
   });
 
+  it('gives the command a trust bundle, so that tunnelled hosts still verify with their real certificates', async () => {
+    const result = await runCli(['run', ...proxyArgs(), '--passthrough', 'real.example.test', '--events', join(dir, 'run-events.jsonl'), '--',
+      'sh', '-c', 'curl -sS --max-time 10 https://real.example.test/hello && curl -sS --max-time 10 https://forged.example.test/hello']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'hello from origin over HTTP/2.0\nhello from origin over HTTP/2.0\n');
+    const modes = readFileSync(join(dir, 'run-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; mode?: string }).filter((l) => l.type === 'connection').map((l) => `${l.host ?? ''}:${l.mode ?? ''}`);
+    assert.deepEqual(modes, ['real.example.test:tunnel', 'forged.example.test:intercept']);
+  });
+
   it("exits with the command's status when it breaks", async () => {
     const result = await runCli(['run', ...proxyArgs(), '--', 'curl', '-sS', '--max-time', '10', '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'https://pinned.example.test/hello']);
     assert.equal(result.code, 90);

@@ -95,7 +95,8 @@ describe('Pinscope in a real VS Code extension host', function () {
     const terminal = await vscode.commands.executeCommand<vscode.Terminal>('pinscope.openProxiedTerminal');
     const options = terminal.creationOptions as vscode.TerminalOptions;
     assert.equal(options.env?.['HTTPS_PROXY'], engine.proxy.url);
-    assert.equal(options.env['SSL_CERT_FILE'], engine.proxy.ca.certPath);
+    assert.equal(options.env['SSL_CERT_FILE'], engine.proxy.trustBundlePath);
+    assert.equal(options.env['NODE_EXTRA_CA_CERTS'], engine.proxy.ca.certPath);
     terminal.dispose();
   });
 
