@@ -37,7 +37,7 @@ export function formatBytes(n: number): string {
 
 export class Inspector {
   private readonly rows = new Map<number, ConnectionRow>();
-  private proxy: ProxyState = { running: false, url: null, headline: 'No connections yet', dropped: 0 };
+  private proxy: ProxyState = { running: false, url: null, headline: 'No connections yet', dropped: 0, kept: 10_000 };
   private readonly state: ViewState;
   private detail: ConnectionDetail | null = null;
   private readonly headline = el('h1', { class: 'headline', 'aria-live': 'polite' });
@@ -80,6 +80,11 @@ export class Inspector {
   private apply(rows: readonly ConnectionRow[], state: ProxyState): void {
     for (const row of rows) this.rows.set(row.id, row);
     this.proxy = state;
+    // Bounded like the host's store: a panel left open all day does not grow without limit.
+    if (this.rows.size > state.kept) {
+      const excess = [...this.rows.keys()].sort((a, b) => a - b).slice(0, this.rows.size - state.kept);
+      for (const id of excess) this.rows.delete(id);
+    }
     this.refresh();
     const selected = this.state.selectedId;
     if (selected !== null && rows.some((r) => r.id === selected)) this.post({ type: 'select', id: selected });

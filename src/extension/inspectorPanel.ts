@@ -123,7 +123,7 @@ export class InspectorPanel implements vscode.Disposable {
       this.headline = breakageHeadline(engine.liveHosts());
       this.headlineAt = now;
     }
-    return { running: engine !== undefined, url: engine?.proxy.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.proxy.store.dropped ?? 0 };
+    return { running: engine !== undefined, url: engine?.proxy.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.proxy.store.dropped ?? 0, kept: engine?.proxy.store.capacity ?? 10_000 };
   }
 
   /** Sends every changed row at once: one message per 100 ms, however many events arrived. */

@@ -46,6 +46,8 @@ export interface ProxyState {
   readonly url: string | null;
   readonly headline: string;
   readonly dropped: number;
+  /** How many connections the host keeps; the webview keeps no more (the oldest go first). */
+  readonly kept: number;
 }
 
 /** Host → webview. */

@@ -22,7 +22,7 @@ function recorded() {
   return judgeAll(records);
 }
 
-const state: ProxyState = { running: true, url: 'http://127.0.0.1:8899', headline: '3 hosts break under inspection; 2 likely pin', dropped: 0 };
+const state: ProxyState = { running: true, url: 'http://127.0.0.1:8899', headline: '3 hosts break under inspection; 2 likely pin', dropped: 0, kept: 10_000 };
 
 function resetMessage(): { message: HostMessage; rows: ConnectionRow[] } {
   const judged = recorded();
@@ -54,6 +54,15 @@ describe('inspector webview', () => {
     assert.match(await pinnedRow.textContent() ?? '', /closed-after-handshake.*pinning likely/);
     assert.match(await pinnedRow.locator('.strip').textContent() ?? '', /ClientHello→our cert→handshake→close_notify/);
     assert.deepEqual(view.errors, []);
+  });
+
+  it('keeps no more rows than the host keeps, dropping the oldest', async () => {
+    const view = await open();
+    const { rows } = resetMessage();
+    await view.send({ type: 'reset', rows, state: { ...state, kept: 5 } });
+    assert.equal(await view.page.locator('.row').count(), 5);
+    const ids = await view.page.locator('.row').evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute('data-id'))));
+    assert.deepEqual(ids, [...rows.map((r) => r.id)].sort((a, b) => b - a).slice(0, 5));
   });
 
   it('renders a hostile SNI as inert text', async () => {
