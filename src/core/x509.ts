@@ -22,6 +22,16 @@ export interface CertificateTemplate {
   readonly spkiDer?: Buffer;
 }
 
+/**
+ * DER → forge ASN.1 with BIT STRING contents kept as bytes. forge's default tries to parse every BIT
+ * STRING as nested ASN.1, which succeeds by chance for some EC points and then loses their bytes.
+ * (@types/node-forge declares only the older boolean option.)
+ */
+const fromDer = forge.asn1.fromDer as unknown as (bytes: string, options: { decodeBitStrings: boolean }) => forge.asn1.Asn1;
+export function parseDer(der: Buffer): forge.asn1.Asn1 {
+  return fromDer(der.toString('binary'), { decodeBitStrings: false });
+}
+
 /** A positive, random 128-bit serial number in hex (RFC 5280 allows up to 20 octets). */
 export function randomSerial(): string {
   const bytes = randomBytes(16);
@@ -45,7 +55,7 @@ export function buildSignedCertificate(template: CertificateTemplate, issuerKey:
   const tbsAsn1 = (forge.pki as unknown as { getTBSCertificate(c: ForgeCertificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
   if (template.spkiDer) {
     // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, [3] extensions
-    (tbsAsn1.value as forge.asn1.Asn1[])[6] = forge.asn1.fromDer(template.spkiDer.toString('binary'));
+    (tbsAsn1.value as forge.asn1.Asn1[])[6] = parseDer(template.spkiDer);
   }
   const tbs = Buffer.from(forge.asn1.toDer(tbsAsn1).getBytes(), 'binary');
   cert.signature = sign('sha256', tbs, issuerKey).toString('binary');
@@ -64,7 +74,7 @@ export function certificateToDer(cert: ForgeCertificate): Buffer {
 
 /** SHA-1 over the subjectPublicKey bits of a DER SubjectPublicKeyInfo (RFC 5280 4.2.1.2 method 1). */
 export function spkiKeyIdentifier(spkiDer: Buffer): string {
-  const spki = forge.asn1.fromDer(spkiDer.toString('binary'));
+  const spki = parseDer(spkiDer);
   const bits = (spki.value as forge.asn1.Asn1[])[1]?.value;
   if (typeof bits !== 'string') throw new Error('not a SubjectPublicKeyInfo');
   return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest().toString('binary');
