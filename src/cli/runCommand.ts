@@ -42,7 +42,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!program) throw new UsageError('pinscope run needs a command after --, e.g. pinscope run -- curl https://example.com');
   const options = toProxyOptions(values);
   const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
-  const environment = proxyEnvironment({ proxyUrl: session.engine.proxy.url, caCertPath: session.engine.proxy.ca.certPath, trustBundlePath: session.engine.proxy.trustBundlePath });
+  const environment = proxyEnvironment({ proxyUrl: session.engine.proxy.url, caCertPath: session.engine.proxy.ca.certPath, trustBundlePath: session.engine.proxy.trustBundlePath, javaToolOptions: process.env['JAVA_TOOL_OPTIONS'] });
   const status = await new Promise<number>((resolve) => {
     const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
     child.once('error', (error) => {

@@ -8,12 +8,19 @@ export interface ProxyEnvironmentInput {
   readonly caCertPath: string;
   /** Public roots + Pinscope CA, for tools whose variable replaces their trust store. */
   readonly trustBundlePath: string;
+  /** JAVA_TOOL_OPTIONS already in the environment, kept in front of ours. */
+  readonly javaToolOptions?: string | undefined;
   /** Hosts that must bypass the proxy; loopback by default. */
   readonly noProxy?: readonly string[];
 }
 
-export function proxyEnvironment({ proxyUrl, caCertPath, trustBundlePath, noProxy = ['localhost', '127.0.0.1', '::1'] }: ProxyEnvironmentInput): Record<string, string> {
+export function proxyEnvironment({ proxyUrl, caCertPath, trustBundlePath, javaToolOptions, noProxy = ['localhost', '127.0.0.1', '::1'] }: ProxyEnvironmentInput): Record<string, string> {
   const bypass = noProxy.join(',');
+  const { hostname, port } = new URL(proxyUrl);
+  // The JVM ignores HTTP(S)_PROXY: route it with system properties (its trust store is left alone —
+  // trust the CA with keytool, see Export CA Certificate).
+  const javaBypass = noProxy.filter((h) => !h.includes(':')).join('|');
+  const javaOptions = [`-Dhttp.proxyHost=${hostname}`, `-Dhttp.proxyPort=${port}`, `-Dhttps.proxyHost=${hostname}`, `-Dhttps.proxyPort=${port}`, `-Dhttp.nonProxyHosts=${javaBypass}`];
   return {
     HTTP_PROXY: proxyUrl,
     HTTPS_PROXY: proxyUrl,
@@ -35,6 +42,7 @@ export function proxyEnvironment({ proxyUrl, caCertPath, trustBundlePath, noProx
     DENO_CERT: trustBundlePath,
     CARGO_HTTP_CAINFO: trustBundlePath,
     npm_config_cafile: trustBundlePath,
+    JAVA_TOOL_OPTIONS: [javaToolOptions, ...javaOptions].filter(Boolean).join(' '),
     PINSCOPE_PROXY: proxyUrl,
   };
 }

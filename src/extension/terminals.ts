@@ -4,7 +4,7 @@ import { proxyEnvironment } from '../core/proxyEnvironment';
 import type { Engine } from '../core/engine';
 
 export function environmentFor(engine: Engine): Record<string, string> {
-  return proxyEnvironment({ proxyUrl: engine.proxy.url, caCertPath: engine.proxy.ca.certPath, trustBundlePath: engine.proxy.trustBundlePath });
+  return proxyEnvironment({ proxyUrl: engine.proxy.url, caCertPath: engine.proxy.ca.certPath, trustBundlePath: engine.proxy.trustBundlePath, javaToolOptions: process.env['JAVA_TOOL_OPTIONS'] });
 }
 
 export function openProxiedTerminal(engine: Engine): vscode.Terminal {

@@ -3,11 +3,16 @@ import java.net.Proxy;
 import java.net.URL;
 import javax.net.ssl.HttpsURLConnection;
 
-/** A Java HTTPS client through the proxy, with Java's default trust store: JavaClient URL PROXY_PORT. */
+/**
+ * A Java HTTPS client with Java's default trust store: `JavaClient URL PROXY_PORT` through that proxy,
+ * `JavaClient URL` through whatever the JVM's system properties say (as `pinscope run` sets them).
+ */
 public class JavaClient {
   public static void main(String[] args) throws Exception {
-    Proxy proxy = new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1])));
-    HttpsURLConnection connection = (HttpsURLConnection) new URL(args[0]).openConnection(proxy);
+    URL url = new URL(args[0]);
+    HttpsURLConnection connection = args.length > 1
+      ? (HttpsURLConnection) url.openConnection(new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]))))
+      : (HttpsURLConnection) url.openConnection();
     connection.setConnectTimeout(10000);
     connection.setReadTimeout(10000);
     try {
