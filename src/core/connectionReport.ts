@@ -1,7 +1,7 @@
 /** The JSON line written for each finished connection (`pinscope proxy --events`), and the human line. */
 import { BREAKAGE } from './classification';
 import type { Verdict } from './pinning';
-import { findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
+import { connectionTotals, findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
 
 export interface ConnectionLine {
   readonly type: 'connection';
@@ -26,7 +26,6 @@ export interface ConnectionLine {
 
 export function toConnectionLine(record: ConnectionRecord, verdict: Verdict): ConnectionLine {
   const hello = findEvent(record.events, 'client-hello')?.hello;
-  const closed = findEvent(record.events, 'closed');
   return {
     type: 'connection',
     id: record.id,
@@ -35,7 +34,6 @@ export function toConnectionLine(record: ConnectionRecord, verdict: Verdict): Co
     sni: hello?.sni ?? null,
     mode: record.mode,
     startedAt: new Date(record.startedAt).toISOString(),
-    durationMs: closed?.t ?? record.events.at(-1)?.t ?? 0,
     category: verdict.category,
     alert: verdict.alert,
     reason: verdict.reason,
@@ -43,8 +41,7 @@ export function toConnectionLine(record: ConnectionRecord, verdict: Verdict): Co
     confirmed: verdict.confirmed,
     evidence: verdict.evidence,
     ja4: hello?.ja4 ?? null,
-    bytesFromClient: closed?.bytesFromClient ?? 0,
-    bytesToClient: closed?.bytesToClient ?? 0,
+    ...connectionTotals(record),
     events: record.events,
   };
 }

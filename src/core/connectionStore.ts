@@ -115,10 +115,6 @@ export class ConnectionRecorder {
 
   constructor(readonly record: ConnectionRecord, private readonly store: ConnectionStore) {}
 
-  get finished(): boolean {
-    return this.record.finished;
-  }
-
   elapsed(): number {
     return Math.round((performance.now() - this.start) * 1000) / 1000;
   }

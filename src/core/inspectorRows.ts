@@ -3,7 +3,7 @@ import { getDomain } from 'tldts';
 import { isIP } from 'node:net';
 import type { ConnectionDetail, ConnectionRow, StripStep } from '../shared/protocol';
 import type { Verdict } from './pinning';
-import { findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
+import { connectionTotals, findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
 
 const STRIP_KINDS = new Set(['client-hello', 'forged-certificate', 'handshake-complete', 'client-alert', 'tls-error', 'first-data', 'close-notify', 'fin', 'rst', 'timeout', 'not-tls', 'upstream-failed']);
 
@@ -45,7 +45,6 @@ export function registrableDomain(host: string): string {
 
 export function toConnectionRow(record: ConnectionRecord, verdict: Verdict | undefined): ConnectionRow {
   const sni = findEvent(record.events, 'client-hello')?.hello.sni ?? null;
-  const closed = findEvent(record.events, 'closed');
   return {
     id: record.id,
     startedAt: record.startedAt,
@@ -58,9 +57,7 @@ export function toConnectionRow(record: ConnectionRecord, verdict: Verdict | und
     alert: verdict?.alert ?? null,
     pinning: verdict?.pinning ?? null,
     confirmed: verdict?.confirmed ?? false,
-    durationMs: closed?.t ?? record.events.at(-1)?.t ?? 0,
-    bytesFromClient: closed?.bytesFromClient ?? 0,
-    bytesToClient: closed?.bytesToClient ?? 0,
+    ...connectionTotals(record),
     registrableDomain: registrableDomain(sni ?? record.host),
     steps: stripSteps(record.events),
   };

@@ -4,7 +4,3 @@
 export function markdownText(text: string): string {
   return text.replace(/[\r\n\t]+/g, ' ').replace(/[\\`*_{}[\]<>|~#&]/g, (c) => `\\${c}`);
 }
-
-export function htmlText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
