@@ -1,18 +1,19 @@
 /**
  * One CONNECT tunnel: read the first bytes, then either relay untouched (tunnel, not TLS) or intercept:
- * handshake with the real server first, then finish the client's handshake with a forged certificate,
- * then relay. Every step lands on the connection's timeline.
+ * handshake with the real server and, once the server's ALPN choice is known (often before it answers,
+ * see alpnPlan.ts), with the client using a forged certificate, then relay. Every step lands on the connection's timeline.
  */
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { receivedAlert } from './alerts';
 import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
 import type { ConnectionRecorder } from './connectionStore';
-import type { ForgedCertificates } from './forgedCertificates';
+import type { ForgedCertificate, ForgedCertificates } from './forgedCertificates';
+import { keepsPromise, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { RELAY_BUFFER } from './relayBuffer';
-import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig } from './upstream';
+import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig, type UpstreamTls } from './upstream';
 import { errorMessage } from './errors';
 import { HOSTNAME } from './proxyTargets';
 
@@ -20,6 +21,8 @@ export interface InterceptionContext {
   readonly certificates: ForgedCertificates;
   readonly policy: HostPolicy;
   readonly upstream: UpstreamConfig;
+  /** The servers' ALPN choices, so that later clients' handshakes need not wait for the server's. */
+  readonly alpn: AlpnMemory;
   /** Changeable while running (a setting applied live). */
   handshakeTimeoutMs: number;
   readonly firstBytesTimeoutMs: number;
@@ -116,9 +119,13 @@ async function connectOrRecord(client: Socket, pending: PendingUpstream, recorde
   return result.socket;
 }
 
-function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
+function recordUpstreamFailure(recorder: ConnectionRecorder, error: unknown): void {
   const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', errorMessage(error));
   recorder.add({ kind: 'upstream-failed', stage: failure.stage, reason: failure.message });
+}
+
+function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
+  recordUpstreamFailure(recorder, error);
   client.end();
   client.destroySoon();
   recorder.finish(0, 0);
@@ -144,6 +151,8 @@ export function clientEnding(rawTlsBytes: number, raw: RawAccounting & { version
   }
   return rawTlsBytes > raw.bytesAtSecure ? 'close-notify' : 'fin';
 }
+
+type UpstreamOutcome = { readonly ok: true; readonly upstream: UpstreamTls } | { readonly ok: false; readonly error: unknown };
 
 async function intercept(context: InterceptionContext, client: Socket, host: string, pending: PendingUpstream, recorder: ConnectionRecorder, accounting: RawAccounting): Promise<void> {
   const handshakeDeadline = setTimeout(() => {
@@ -172,62 +181,110 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
   const servername = sni ?? (isIP(host) ? null : host);
   const raw = await connectOrRecord(client, pending, recorder);
   if (!raw) return clearTimeout(handshakeDeadline);
-  let upstream;
-  const handshaking = handshakeUpstream(raw, { servername, alpn: hello.alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` });
+  const leafHost = sni ?? host;
+  const plan = context.alpn.plan(leafHost, hello.alpn);
+  const offer = hello.alpn;
+  const settled: Promise<UpstreamOutcome> = handshakeUpstream(raw, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` })
+    .then((upstream): UpstreamOutcome => {
+      recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain });
+      if (plan.promised === undefined) context.alpn.remember(leafHost, offer, upstream.alpn);
+      return { ok: true, upstream };
+    }, (error: unknown): UpstreamOutcome => {
+      context.alpn.forget(leafHost, offer);
+      return { ok: false, error };
+    });
   // Forge (or fetch) the leaf while the real server works on its side of the handshake.
-  const { certificate, cached } = context.certificates.forHost(sni ?? host);
-  try {
-    upstream = await handshaking;
-  } catch (error) {
-    clearTimeout(handshakeDeadline);
-    return failUpstream(client, recorder, error);
+  const forged = context.certificates.forHost(leafHost);
+  let promised = plan.promised;
+  if (promised === undefined) {
+    // The server's ALPN choice is not known yet: the client's handshake waits for the server's.
+    const outcome = await settled;
+    if (!outcome.ok) {
+      clearTimeout(handshakeDeadline);
+      return failUpstream(client, recorder, outcome.error);
+    }
+    if (clientGone()) {
+      clearTimeout(handshakeDeadline);
+      outcome.upstream.socket.destroy();
+      return recorder.finish(0, 0);
+    }
+    promised = outcome.upstream.alpn;
   }
-  recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain });
-  if (clientGone()) {
-    upstream.socket.destroy();
-    return recorder.finish(0, 0);
-  }
+  serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged, promised });
+}
+
+interface ForgedHandshake {
+  readonly client: Socket;
+  readonly recorder: ConnectionRecorder;
+  readonly accounting: RawAccounting;
+  readonly handshakeDeadline: NodeJS.Timeout;
+  readonly settled: Promise<UpstreamOutcome>;
+  readonly forged: { readonly certificate: ForgedCertificate; readonly cached: boolean };
+  readonly promised: string | null;
+}
+
+/**
+ * The client's side: the forged certificate, the client's answer, then the relay once both sides are
+ * up. The real server's handshake may still be running; whichever side fails first ends both, and the
+ * server's outcome is still recorded (its certificate chain is evidence).
+ */
+function serveForgedCertificate(context: InterceptionContext, { client, recorder, accounting, handshakeDeadline, settled, forged, promised }: ForgedHandshake): void {
+  const { certificate, cached } = forged;
   recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
   const tls = new TLSSocket(client, {
     isServer: true,
     ...RELAY_BUFFER,
     secureContext: certificate.secureContext,
-    ...(upstream.alpn ? { ALPNProtocols: [upstream.alpn] } : {}),
+    ...(promised ? { ALPNProtocols: [promised] } : {}),
   });
   if (context.keylog) tls.on('keylog', context.keylog);
-  let secure = false;
+  let ended = false;
+  let relaying = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(handshakeDeadline);
+    tls.destroy();
+    void settled.then((outcome) => {
+      if (outcome.ok) outcome.upstream.socket.destroy();
+      recorder.finish(0, 0);
+    });
+  };
+  void settled.then((outcome) => {
+    if (outcome.ok && keepsPromise(promised, outcome.upstream.alpn)) return;
+    if (outcome.ok) recorder.add({ kind: 'error', reason: `the server chose ${outcome.upstream.alpn ?? 'no application protocol'}, but the client had been promised ${promised ?? 'none'}` });
+    else recordUpstreamFailure(recorder, outcome.error);
+    end();
+  });
   const onHandshakeError = (error: NodeJS.ErrnoException): void => {
     const alert = receivedAlert(error);
     if (alert) recorder.add({ kind: 'client-alert', name: alert.name, code: alert.code, message: error.message });
     else if (error.code === 'ECONNRESET' && error.syscall === 'read') recorder.add({ kind: 'rst', from: 'client' });
     else if (error.code === 'ECONNRESET') recorder.add({ kind: 'fin', from: 'client' });
     else recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
-    teardown();
+    end();
   };
   const onHandshakeEnd = (): void => {
     recorder.add({ kind: 'fin', from: 'client' });
-    teardown();
+    end();
   };
-  const teardown = (): void => {
-    clearTimeout(handshakeDeadline);
-    tls.destroy();
-    upstream.socket.destroy();
-    recorder.finish(0, 0);
-  };
-  tls.once('error', onHandshakeError);
+  tls.on('error', onHandshakeError);
   tls.once('end', onHandshakeEnd);
-  tls.once('close', () => { if (!secure) teardown(); });
+  tls.once('close', () => { if (!relaying) end(); });
   tls.once('secure', () => {
-    secure = true;
-    clearTimeout(handshakeDeadline);
-    tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
     const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
     const cipher = tls.getCipher();
     const version = tls.getProtocol() ?? 'unknown';
     recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
-    relay({ client: tls, upstream: upstream.socket }, recorder, {
-      idleTimeoutMs: context.idleTimeoutMs,
-      clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
+    void settled.then((outcome) => {
+      if (ended || !outcome.ok) return;
+      relaying = true;
+      clearTimeout(handshakeDeadline);
+      tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
+      relay({ client: tls, upstream: outcome.upstream.socket }, recorder, {
+        idleTimeoutMs: context.idleTimeoutMs,
+        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
+      });
     });
   });
 }

@@ -10,6 +10,7 @@ import { ConnectionStore, DEFAULT_STORE_CAPACITY } from './connectionStore';
 import { ForgedCertificates } from './forgedCertificates';
 import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy } from './hostPolicy';
+import { AlpnMemory } from './alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
 import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, TlsSessionCache } from './upstream';
@@ -91,6 +92,7 @@ export class InterceptingProxy {
     const context = {
       certificates,
       policy,
+      alpn: new AlpnMemory(),
       upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessionCache() },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,

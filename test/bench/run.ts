@@ -18,6 +18,11 @@ import { HttpConnection, oneShot, openTls, type Route } from './benchClient';
 const ROOT = resolve(__dirname, '..', '..', '..');
 const REPS = Number(process.env['BENCH_REPS'] ?? '3');
 const WORKLOAD_LIMIT_MS = 120_000;
+/** BENCH_ONLY=W1,W2 runs only those workloads (and skips the microbenchmarks); default: all. */
+const ONLY = process.env['BENCH_ONLY']?.split(',').map((w) => w.trim().toUpperCase()).filter(Boolean);
+const selected = (workload: string): boolean => !ONLY || ONLY.includes(workload);
+/** Extra Node flags for the Pinscope child, e.g. BENCH_PROXY_NODE_ARGS=--cpu-prof to profile it. */
+const PROXY_NODE_ARGS = process.env['BENCH_PROXY_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
 
 interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
 const results: Result[] = [];
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'origin-ca.pem'), certs.caPem);
   const origin = await startChild([join(__dirname, 'benchOrigin.js'), join(dir, 'origin.pem'), join(dir, 'origin-key.pem')]);
   const tunnel = await startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]);
-  const pinscope = await startChild([join(ROOT, 'dist', 'cli.js'), 'proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, 'events.jsonl'),
+  const pinscope = await startChild([...PROXY_NODE_ARGS, join(ROOT, 'dist', 'cli.js'), 'proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, 'events.jsonl'),
     '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
   const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
   const modes: [string, Route, ChildProcess | undefined][] = [
@@ -87,17 +92,17 @@ async function main(): Promise<void> {
 
     for (let rep = 0; rep < REPS; rep++) {
       for (const [mode, route, proxyChild] of modes) {
-        await bounded('W1', async () => {
+        if (selected('W1')) await bounded('W1', async () => {
           const times: number[] = [];
           for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
           report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
         });
-        await bounded('W2', async () => {
+        if (selected('W2')) await bounded('W2', async () => {
           const times: number[] = [];
           for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
           report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
         });
-        await bounded('W3', async () => {
+        if (selected('W3')) await bounded('W3', async () => {
           const latencies: number[] = [];
           const started = performance.now();
           await Promise.all(Array.from({ length: 10 }, async () => {
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
           }));
           report({ workload: 'W3 keep-alive (5000 GETs, 10 conns)', mode, metric: 'throughput', value: 5000 / ((performance.now() - started) / 1000), unit: 'req/s', p99: p99(latencies) });
         });
-        await bounded('W4', async () => {
+        if (selected('W4')) await bounded('W4', async () => {
           const bytes = 200 * 1024 * 1024;
           const connection = new HttpConnection(await openTls(route, 'w4.bench.test', ca), 'w4.bench.test');
           const started = performance.now();
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
           if (received !== bytes) throw new Error(`W4 received ${received} of ${bytes} bytes`);
           report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: bytes / 1024 / 1024 / seconds, unit: 'MB/s' });
         });
-        await bounded('W5', async () => {
+        if (selected('W5')) await bounded('W5', async () => {
           const started = performance.now();
           const sockets = await Promise.all(Array.from({ length: 500 }, async (_, i) => {
             const tls = await openTls(route, `w5-${i % 50}.bench.test`, ca);
@@ -139,27 +144,31 @@ async function main(): Promise<void> {
       }
     }
 
-    // Microbenchmarks, in this process.
-    const authority = await loadOrCreateCertificateAuthority(join(dir, 'micro-ca'));
-    const forged = await ForgedCertificates.create(authority, 10_000);
-    const issue: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t = performance.now();
-      forged.forHost(`leaf-${i}.bench.test`);
-      issue.push(performance.now() - t);
-    }
-    report({ workload: 'leaf issuance (forge + native RSA signature + SecureContext)', mode: 'pinscope', metric: 'median', value: median(issue), unit: 'ms', p99: p99(issue) });
-    const records = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? transcripts.alert(`h${i % 400}.test`) : i % 3 === 1 ? transcripts.ok(`h${i % 400}.test`) : transcripts.closedAfterHandshake(`h${i % 400}.test`)));
-    const t0 = performance.now();
-    judgeAll(records);
-    report({ workload: 'classifier + pinning judgement (10,000 connections)', mode: 'pinscope', metric: 'throughput', value: 10_000 / ((performance.now() - t0) / 1000), unit: 'connections/s' });
-    const load = spawn(process.execPath, ['-e', `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=performance.now();require(${JSON.stringify(join(ROOT, 'dist', 'extension.js'))});console.log(performance.now()-t)`]);
-    const loadMs = await new Promise<number>((r) => { let out = ''; load.stdout.on('data', (c: Buffer) => { out += c.toString(); }); load.once('exit', () => r(Number(out.trim()))); });
-    report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
+    if (!ONLY) await microbenchmarks(dir);
   } finally {
     for (const child of [origin.child, tunnel.child, pinscope.child]) child.kill('SIGTERM');
   }
   printTable();
+}
+
+/** Leaf issuance, the classifier and the extension bundle's load time, in this process. */
+async function microbenchmarks(dir: string): Promise<void> {
+  const authority = await loadOrCreateCertificateAuthority(join(dir, 'micro-ca'));
+  const forged = await ForgedCertificates.create(authority, 10_000);
+  const issue: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t = performance.now();
+    forged.forHost(`leaf-${i}.bench.test`);
+    issue.push(performance.now() - t);
+  }
+  report({ workload: 'leaf issuance (forge + native RSA signature + SecureContext)', mode: 'pinscope', metric: 'median', value: median(issue), unit: 'ms', p99: p99(issue) });
+  const records = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? transcripts.alert(`h${i % 400}.test`) : i % 3 === 1 ? transcripts.ok(`h${i % 400}.test`) : transcripts.closedAfterHandshake(`h${i % 400}.test`)));
+  const t0 = performance.now();
+  judgeAll(records);
+  report({ workload: 'classifier + pinning judgement (10,000 connections)', mode: 'pinscope', metric: 'throughput', value: 10_000 / ((performance.now() - t0) / 1000), unit: 'connections/s' });
+  const load = spawn(process.execPath, ['-e', `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=performance.now();require(${JSON.stringify(join(ROOT, 'dist', 'extension.js'))});console.log(performance.now()-t)`]);
+  const loadMs = await new Promise<number>((r) => { let out = ''; load.stdout.on('data', (c: Buffer) => { out += c.toString(); }); load.once('exit', () => r(Number(out.trim()))); });
+  report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
 }
 
 function printTable(): void {
