@@ -5,6 +5,7 @@
  * from the same offer before. The server is then offered only the promised protocol, so it cannot pick
  * another one; a server that picks none of it afterwards is caught by `keepsPromise`.
  */
+import { BoundedMap } from './boundedMap';
 
 /** What to offer the real server, and the protocol promised to the client (`undefined`: wait for the server). */
 export interface AlpnPlan {
@@ -13,28 +14,25 @@ export interface AlpnPlan {
 }
 
 export class AlpnMemory {
-  private readonly choices = new Map<string, string | null>();
-  constructor(private readonly capacity = 2000) {}
+  private readonly choices: BoundedMap<string, string | null>;
+  constructor(capacity = 2000) {
+    this.choices = new BoundedMap(capacity);
+  }
 
   plan(host: string, offer: readonly string[]): AlpnPlan {
     if (offer.length === 0) return { upstreamOffer: [], promised: null };
     const [only] = offer;
     if (offer.length === 1 && only !== undefined) return { upstreamOffer: offer, promised: only };
-    const remembered = this.choices.get(key(host, offer));
-    if (remembered === undefined) return { upstreamOffer: offer, promised: undefined };
+    const k = key(host, offer);
+    if (!this.choices.has(k)) return { upstreamOffer: offer, promised: undefined };
+    const remembered = this.choices.get(k) ?? null;
     return { upstreamOffer: remembered === null ? [] : [remembered], promised: remembered };
   }
 
   /** Records what the server chose when offered the client's whole list. */
   remember(host: string, offer: readonly string[], chosen: string | null): void {
     if (offer.length < 2) return;
-    const k = key(host, offer);
-    this.choices.delete(k);
-    this.choices.set(k, chosen);
-    if (this.choices.size > this.capacity) {
-      const oldest = this.choices.keys().next();
-      if (!oldest.done) this.choices.delete(oldest.value);
-    }
+    this.choices.set(key(host, offer), chosen);
   }
 
   forget(host: string, offer: readonly string[]): void {

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { BoundedMap } from './boundedMap';
 import type { CertificateAuthority } from './certificateAuthority';
 import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, type Extension } from './x509';
 
@@ -32,14 +33,15 @@ export interface ForgedCertificate {
 const generateEcKeyPair = promisify(generateKeyPair);
 
 export class ForgedCertificates {
-  private readonly cache = new Map<string, ForgedCertificate>();
+  private readonly cache: BoundedMap<string, ForgedCertificate>;
   private readonly keyPem: string;
   private readonly spkiDer: Buffer;
   private readonly pin: string;
   private readonly issuerName: string;
   private readonly fixedExtensions: readonly Extension[];
 
-  private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, private readonly capacity: number) {
+  private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number) {
+    this.cache = new BoundedMap(capacity);
     this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.spkiDer = leafPublicKey.export({ type: 'spki', format: 'der' });
     this.pin = spkiPin(this.spkiDer);
@@ -67,17 +69,9 @@ export class ForgedCertificates {
   forHost(rawHost: string): { certificate: ForgedCertificate; cached: boolean } {
     const host = rawHost.toLowerCase();
     const hit = this.cache.get(host);
-    if (hit) {
-      this.cache.delete(host);
-      this.cache.set(host, hit);
-      return { certificate: hit, cached: true };
-    }
+    if (hit) return { certificate: hit, cached: true };
     const certificate = this.issue(host);
     this.cache.set(host, certificate);
-    if (this.cache.size > this.capacity) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
     return { certificate, cached: false };
   }
 
@@ -107,7 +101,9 @@ export class ForgedCertificates {
       notAfter: cert.validity.notAfter.toISOString(),
       pin: this.pin,
       certPem,
-      secureContext: createSecureContext({ key: this.keyPem, cert: certPem + this.ca.certPem }),
+      // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
+      // it be omitted); sending it would cost every handshake its bytes and every client a parse.
+      secureContext: createSecureContext({ key: this.keyPem, cert: certPem }),
     };
   }
 }

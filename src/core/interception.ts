@@ -184,7 +184,7 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
   const leafHost = sni ?? host;
   const plan = context.alpn.plan(leafHost, hello.alpn);
   const offer = hello.alpn;
-  const settled: Promise<UpstreamOutcome> = handshakeUpstream(raw, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` })
+  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(raw, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` })
     .then((upstream): UpstreamOutcome => {
       recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain });
       if (plan.promised === undefined) context.alpn.remember(leafHost, offer, upstream.alpn);
@@ -193,24 +193,30 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
       context.alpn.forget(leafHost, offer);
       return { ok: false, error };
     });
-  // Forge (or fetch) the leaf while the real server works on its side of the handshake.
-  const forged = context.certificates.forHost(leafHost);
-  let promised = plan.promised;
-  if (promised === undefined) {
-    // The server's ALPN choice is not known yet: the client's handshake waits for the server's.
-    const outcome = await settled;
-    if (!outcome.ok) {
-      clearTimeout(handshakeDeadline);
-      return failUpstream(client, recorder, outcome.error);
-    }
-    if (clientGone()) {
-      clearTimeout(handshakeDeadline);
-      outcome.upstream.socket.destroy();
-      return recorder.finish(0, 0);
-    }
-    promised = outcome.upstream.alpn;
+  if (plan.promised !== undefined) {
+    // The client's answer does not depend on the server's: send it first (the leaf was forged at
+    // CONNECT), then let the server's handshake run while the client checks the forged certificate.
+    let start: ((outcome: Promise<UpstreamOutcome>) => void) | undefined;
+    const settled = new Promise<UpstreamOutcome>((resolve) => { start = resolve; });
+    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
+    start?.(startUpstream());
+    return;
   }
-  serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged, promised });
+  // The server's ALPN choice is not known yet: the client's handshake waits for the server's, and the
+  // leaf is forged (or fetched) meanwhile.
+  const settled = startUpstream();
+  const forged = context.certificates.forHost(leafHost);
+  const outcome = await settled;
+  if (!outcome.ok) {
+    clearTimeout(handshakeDeadline);
+    return failUpstream(client, recorder, outcome.error);
+  }
+  if (clientGone()) {
+    clearTimeout(handshakeDeadline);
+    outcome.upstream.socket.destroy();
+    return recorder.finish(0, 0);
+  }
+  serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged, promised: outcome.upstream.alpn });
 }
 
 interface ForgedHandshake {

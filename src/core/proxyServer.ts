@@ -13,7 +13,7 @@ import { HostPolicy } from './hostPolicy';
 import { AlpnMemory } from './alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, TlsSessionCache } from './upstream';
+import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, TlsSessionCache } from './upstream';
 import { writeTrustBundle } from './trustBundle';
 import { errorMessage } from './errors';
 
@@ -93,7 +93,7 @@ export class InterceptingProxy {
       certificates,
       policy,
       alpn: new AlpnMemory(),
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessionCache() },
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessionCache(), chains: new ChainSummaries() },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,

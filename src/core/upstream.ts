@@ -1,12 +1,13 @@
 /** Connections to the real servers: host overrides, an optional upstream HTTP proxy, TLS with the client's offer. */
 import { X509Certificate } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls, rootCertificates, createSecureContext, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect as connectTls, rootCertificates, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import { findOverride, type HostOverride } from './hostPatterns';
 import type { CertificateSummary, UpstreamFailureStage } from './timeline';
 import { spkiPin } from './x509';
 import { RELAY_BUFFER } from './relayBuffer';
+import { BoundedMap } from './boundedMap';
 import { errorMessage } from './errors';
 
 export class UpstreamFailure extends Error {
@@ -24,24 +25,13 @@ export interface UpstreamConfig {
   readonly connectTimeoutMs: number;
   /** TLS sessions per server, so that repeated connections resume instead of full handshakes. */
   readonly sessions: TlsSessionCache;
+  readonly chains: ChainSummaries;
 }
 
 /** A bounded cache of upstream TLS sessions (tickets), keyed by server, address and ALPN offer. */
-export class TlsSessionCache {
-  private readonly sessions = new Map<string, Buffer>();
-  constructor(private readonly capacity = 1000) {}
-
-  get(key: string): Buffer | undefined {
-    return this.sessions.get(key);
-  }
-
-  set(key: string, session: Buffer): void {
-    this.sessions.delete(key);
-    this.sessions.set(key, session);
-    if (this.sessions.size > this.capacity) {
-      const oldest = this.sessions.keys().next();
-      if (!oldest.done) this.sessions.delete(oldest.value);
-    }
+export class TlsSessionCache extends BoundedMap<string, Buffer> {
+  constructor(capacity = 1000) {
+    super(capacity);
   }
 }
 
@@ -166,7 +156,7 @@ export interface UpstreamTls {
 /** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
 export function handshakeUpstream(
   socket: Socket,
-  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number; sessions?: TlsSessionCache; address?: string },
+  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number; chains: ChainSummaries; sessions?: TlsSessionCache; address?: string },
 ): Promise<UpstreamTls> {
   const sessionKey = `${options.servername ?? ''}|${options.address ?? ''}|${options.alpn.join(',')}`;
   const session = options.sessions?.get(sessionKey);
@@ -205,28 +195,42 @@ export function handshakeUpstream(
         socket: tls,
         version: tls.getProtocol() ?? 'unknown',
         alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
-        chain: summariseChain(tls.getPeerCertificate(true)),
+        chain: options.chains.of(tls),
       });
     });
   });
 }
 
-function summariseChain(leaf: PeerCertificate & { issuerCertificate?: PeerCertificate }): CertificateSummary[] {
-  const chain: CertificateSummary[] = [];
-  const seen = new Set<string>();
-  let current: (PeerCertificate & { issuerCertificate?: PeerCertificate }) | undefined = leaf;
-  while (current?.raw && !seen.has(current.fingerprint256)) {
-    seen.add(current.fingerprint256);
-    const x509 = new X509Certificate(current.raw);
-    chain.push({
-      subject: x509.subject.replace(/\n/g, ', '),
-      issuer: x509.issuer.replace(/\n/g, ', '),
-      validFrom: new Date(x509.validFrom).toISOString(),
-      validTo: new Date(x509.validTo).toISOString(),
-      serialNumber: x509.serialNumber,
-      pin: spkiPin(x509.publicKey.export({ type: 'spki', format: 'der' })),
-    });
-    current = current.issuerCertificate;
+/** Summaries of certificate chains seen, keyed by the chain's fingerprints: servers send the same chain again and again. */
+export class ChainSummaries extends BoundedMap<string, readonly CertificateSummary[]> {
+  constructor(capacity = 1000) {
+    super(capacity);
   }
-  return chain;
+
+  /** The peer's chain, leaf first, as sent (summarised once per distinct chain). */
+  of(tls: TLSSocket): readonly CertificateSummary[] {
+    const chain: X509Certificate[] = [];
+    const seen = new Set<string>();
+    for (let current = tls.getPeerX509Certificate(); current && !seen.has(current.fingerprint256); current = current.issuerCertificate) {
+      seen.add(current.fingerprint256);
+      chain.push(current);
+    }
+    const key = [...seen].join(' ');
+    const known = this.get(key);
+    if (known) return known;
+    const summaries = chain.map(summarise);
+    this.set(key, summaries);
+    return summaries;
+  }
+}
+
+function summarise(x509: X509Certificate): CertificateSummary {
+  return {
+    subject: x509.subject.replace(/\n/g, ', '),
+    issuer: x509.issuer.replace(/\n/g, ', '),
+    validFrom: new Date(x509.validFrom).toISOString(),
+    validTo: new Date(x509.validTo).toISOString(),
+    serialNumber: x509.serialNumber,
+    pin: spkiPin(x509.publicKey.export({ type: 'spki', format: 'der' })),
+  };
 }

@@ -34,22 +34,23 @@ function report(result: Result): void {
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
 const p99 = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? NaN; };
 
+/** Starts a server process and resolves with its port; its output is drained, not kept, afterwards. */
 function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolveChild, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const port = /^(\d+)$/m.exec(out)?.[1];
-      if (port) resolveChild({ child, port: Number(port) });
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err)?.[1];
-      if (port) resolveChild({ child, port: Number(port) });
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0] ?? ''} exited ${code}: ${err}`)));
+    let started = false;
+    const found = (port: string | undefined): void => {
+      if (!port || started) return;
+      started = true;
+      out = '';
+      resolveChild({ child, port: Number(port) });
+    };
+    // Pinscope prints a line per connection on stderr: once started, only drain it (keeping and
+    // scanning it would cost the benchmark client CPU in Pinscope's runs only).
+    child.stdout.on('data', (c: Buffer) => { if (!started) found(/^(\d+)$/m.exec(out += c.toString())?.[1]); });
+    child.stderr.on('data', (c: Buffer) => { if (!started) found(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out += c.toString())?.[1]); });
+    child.once('exit', (code) => { if (!started) reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)); });
   });
 }
 
