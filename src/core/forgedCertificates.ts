@@ -6,11 +6,12 @@
  */
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { BoundedMap } from './boundedMap';
 import type { CertificateAuthority } from './certificateAuthority';
+import { LeafContexts } from './leafContexts';
 import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, type Extension } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
@@ -39,10 +40,12 @@ export class ForgedCertificates {
   private readonly pin: string;
   private readonly issuerName: string;
   private readonly fixedExtensions: readonly Extension[];
+  private readonly contexts: LeafContexts;
 
   private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number) {
     this.cache = new BoundedMap(capacity);
     this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.contexts = new LeafContexts(this.keyPem);
     this.spkiDer = leafPublicKey.export({ type: 'spki', format: 'der' });
     this.pin = spkiPin(this.spkiDer);
     this.issuerName = distinguishedName(ca.cert.subject.attributes);
@@ -63,6 +66,16 @@ export class ForgedCertificates {
 
   get size(): number {
     return this.cache.size;
+  }
+
+  /** Stops preparing TLS contexts ahead of need. */
+  dispose(): void {
+    this.contexts.dispose();
+  }
+
+  /** Whether `host`'s certificate is forged already. */
+  has(host: string): boolean {
+    return this.cache.has(host.toLowerCase());
   }
 
   /** The forged certificate for `host`, and whether it came from the cache. */
@@ -103,7 +116,7 @@ export class ForgedCertificates {
       certPem,
       // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
       // it be omitted); sending it would cost every handshake its bytes and every client a parse.
-      secureContext: createSecureContext({ key: this.keyPem, cert: certPem }),
+      secureContext: this.contexts.make(certPem),
     };
   }
 }

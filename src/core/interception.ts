@@ -193,13 +193,19 @@ async function intercept(context: InterceptionContext, client: Socket, host: str
       context.alpn.forget(leafHost, offer);
       return { ok: false, error };
     });
-  if (plan.promised !== undefined) {
-    // The client's answer does not depend on the server's: send it first (the leaf was forged at
-    // CONNECT), then let the server's handshake run while the client checks the forged certificate.
+  if (plan.promised !== undefined && context.certificates.has(leafHost)) {
+    // The client's answer does not depend on the server's and its leaf is at hand: send it first, and
+    // let the server's handshake run while the client checks the forged certificate.
     let start: ((outcome: Promise<UpstreamOutcome>) => void) | undefined;
     const settled = new Promise<UpstreamOutcome>((resolve) => { start = resolve; });
     serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
     start?.(startUpstream());
+    return;
+  }
+  if (plan.promised !== undefined) {
+    // A new host: forge its leaf while the real server works on its side of the handshake.
+    const settled = startUpstream();
+    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
     return;
   }
   // The server's ALPN choice is not known yet: the client's handshake waits for the server's, and the

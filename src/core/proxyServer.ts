@@ -214,6 +214,7 @@ export class InterceptingProxy {
     for (const socket of this.sockets) socket.destroy();
     this.server.closeAllConnections();
     await closed;
+    this.context.certificates.dispose();
     await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
   }
 }

@@ -23,6 +23,8 @@ const ONLY = process.env['BENCH_ONLY']?.split(',').map((w) => w.trim().toUpperCa
 const selected = (workload: string): boolean => !ONLY || ONLY.includes(workload);
 /** Extra Node flags for the Pinscope child, e.g. BENCH_PROXY_NODE_ARGS=--cpu-prof to profile it. */
 const PROXY_NODE_ARGS = process.env['BENCH_PROXY_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+/** BENCH_CANDIDATE=path/to/cli.js also runs another build of Pinscope (say, main's) in the same run, as mode "candidate". */
+const CANDIDATE = process.env['BENCH_CANDIDATE'];
 
 interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
 const results: Result[] = [];
@@ -78,13 +80,16 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'origin-ca.pem'), certs.caPem);
   const origin = await startChild([join(__dirname, 'benchOrigin.js'), join(dir, 'origin.pem'), join(dir, 'origin-key.pem')]);
   const tunnel = await startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]);
-  const pinscope = await startChild([...PROXY_NODE_ARGS, join(ROOT, 'dist', 'cli.js'), 'proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, 'events.jsonl'),
+  const startPinscope = (cli: string, events: string): ReturnType<typeof startChild> => startChild([...PROXY_NODE_ARGS, cli, 'proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, events),
     '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
+  const pinscope = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'events.jsonl');
+  const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl') : undefined;
   const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
   const modes: [string, Route, ChildProcess | undefined][] = [
     ['direct', { kind: 'direct', originPort: origin.port }, undefined],
     ['tunnel', { kind: 'proxy', proxyPort: tunnel.port }, tunnel.child],
     ['pinscope', { kind: 'proxy', proxyPort: pinscope.port }, pinscope.child],
+    ...(candidate ? [['candidate', { kind: 'proxy', proxyPort: candidate.port }, candidate.child] as [string, Route, ChildProcess]] : []),
   ];
   process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
   try {
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
 
     if (!ONLY) await microbenchmarks(dir);
   } finally {
-    for (const child of [origin.child, tunnel.child, pinscope.child]) child.kill('SIGTERM');
+    for (const child of [origin.child, tunnel.child, pinscope.child, candidate?.child]) child?.kill('SIGTERM');
   }
   printTable();
 }
@@ -174,13 +179,15 @@ async function microbenchmarks(dir: string): Promise<void> {
 
 function printTable(): void {
   const workloads = [...new Set(results.map((r) => r.workload))];
-  const lines = ['| workload | direct | tunnel | pinscope | pinscope / tunnel |', '| --- | --- | --- | --- | --- |'];
+  const extra = CANDIDATE ? ' candidate | candidate / tunnel |' : '';
+  const lines = [`| workload | direct | tunnel | pinscope | pinscope / tunnel |${extra}`, `| --- | --- | --- | --- | --- |${CANDIDATE ? ' --- | --- |' : ''}`];
   for (const workload of workloads) {
     const value = (mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
     const unit = results.find((r) => r.workload === workload)?.unit ?? '';
     const fmt = (v: number): string => (Number.isNaN(v) ? '–' : `${v >= 100 ? Math.round(v) : v.toFixed(2)} ${unit}`);
-    const ratio = value('pinscope') / value('tunnel');
-    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${Number.isNaN(ratio) ? '–' : `${ratio.toFixed(2)}×`} |`);
+    const ratio = (mode: string): string => { const r = value(mode) / value('tunnel'); return Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`; };
+    const candidateColumns = CANDIDATE ? ` ${fmt(value('candidate'))} | ${ratio('candidate')} |` : '';
+    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} |${candidateColumns}`);
   }
   const table = lines.join('\n');
   process.stdout.write(`\n${table}\n`);

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { parseDer, spkiKeyIdentifier } from '../../src/core/x509';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { connect as connectTls, createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -16,6 +18,30 @@ describe('forged certificates', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pinscope-leaf-test-'));
     ca = await loadOrCreateCertificateAuthority(join(dir, 'ca'));
+  });
+
+  it('serves each host its own certificate from the prepared contexts, made back to back and in use at once', async () => {
+    const forged = await ForgedCertificates.create(ca);
+    const hosts = Array.from({ length: 12 }, (_, i) => `ctx-${i}.example.test`);
+    const contexts = new Map(hosts.map((host) => [host, forged.forHost(host).certificate.secureContext]));
+    assert.equal(new Set(contexts.values()).size, hosts.length, 'one context per host');
+    const server = createTlsServer({ SNICallback: (name, done) => done(null, contexts.get(name)) }, (socket) => socket.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const served = await Promise.all(hosts.map((host) => new Promise<string>((resolve, reject) => {
+        const socket = connectTls({ host: '127.0.0.1', port, servername: host, ca: readFileSync(ca.certPath) }, () => {
+          resolve(socket.getPeerX509Certificate()?.subjectAltName ?? '');
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      })));
+      assert.deepEqual(served, hosts.map((host) => `DNS:${host}`));
+    } finally {
+      server.close();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    forged.dispose();
   });
 
   it('forges a DNS leaf that openssl verifies against the CA, with the right fields', async () => {
