@@ -19,6 +19,8 @@ export const LEAF_BACKDATE_MS = 60 * 60 * 1000;
 /** Well inside the 398 days browsers accept for a TLS server certificate. */
 export const LEAF_LIFETIME_DAYS = 30;
 export const DEFAULT_LEAF_CACHE_SIZE = 2000;
+/** TLS contexts kept (~30 KB each): the most recently used hosts'; others are remade from their certificate (~0.25 ms). */
+export const DEFAULT_LEAF_CONTEXTS_KEPT = 256;
 
 export interface ForgedCertificate {
   readonly host: string;
@@ -28,6 +30,13 @@ export interface ForgedCertificate {
   readonly notAfter: string;
   readonly pin: string;
   readonly certPem: string;
+}
+
+/** A forged certificate and the TLS context that serves it. */
+export interface ForgedLeaf {
+  readonly certificate: ForgedCertificate;
+  /** Whether the certificate was forged before (for an earlier connection). */
+  readonly cached: boolean;
   readonly secureContext: SecureContext;
 }
 
@@ -41,11 +50,13 @@ export class ForgedCertificates {
   private readonly issuerName: string;
   private readonly fixedExtensions: readonly Extension[];
   private readonly contexts: LeafContexts;
+  private readonly liveContexts: BoundedMap<string, SecureContext>;
 
   private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number) {
     this.cache = new BoundedMap(capacity);
     this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.contexts = new LeafContexts(this.keyPem);
+    this.liveContexts = new BoundedMap(Math.min(capacity, DEFAULT_LEAF_CONTEXTS_KEPT));
     this.spkiDer = leafPublicKey.export({ type: 'spki', format: 'der' });
     this.pin = spkiPin(this.spkiDer);
     this.issuerName = distinguishedName(ca.cert.subject.attributes);
@@ -78,14 +89,20 @@ export class ForgedCertificates {
     return this.cache.has(host.toLowerCase());
   }
 
-  /** The forged certificate for `host`, and whether it came from the cache. */
-  forHost(rawHost: string): { certificate: ForgedCertificate; cached: boolean } {
+  /** The forged certificate for `host` (from the cache or forged now) and its TLS context. */
+  forHost(rawHost: string): ForgedLeaf {
     const host = rawHost.toLowerCase();
-    const hit = this.cache.get(host);
-    if (hit) return { certificate: hit, cached: true };
-    const certificate = this.issue(host);
-    this.cache.set(host, certificate);
-    return { certificate, cached: false };
+    const known = this.cache.get(host);
+    const certificate = known ?? this.issue(host);
+    if (!known) this.cache.set(host, certificate);
+    let secureContext = this.liveContexts.get(host);
+    if (!secureContext) {
+      // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
+      // it be omitted); sending it would cost every handshake its bytes and every client a parse.
+      secureContext = this.contexts.make(certificate.certPem);
+      this.liveContexts.set(host, secureContext);
+    }
+    return { certificate, cached: known !== undefined, secureContext };
   }
 
   private issue(host: string): ForgedCertificate {
@@ -114,9 +131,6 @@ export class ForgedCertificates {
       notAfter: cert.validity.notAfter.toISOString(),
       pin: this.pin,
       certPem,
-      // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
-      // it be omitted); sending it would cost every handshake its bytes and every client a parse.
-      secureContext: this.contexts.make(certPem),
     };
   }
 }

@@ -8,7 +8,7 @@ import { TLSSocket } from 'node:tls';
 import { receivedAlert } from './alerts';
 import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
 import type { ConnectionRecorder } from './connectionStore';
-import type { ForgedCertificate, ForgedCertificates } from './forgedCertificates';
+import type { ForgedCertificates, ForgedLeaf } from './forgedCertificates';
 import { keepsPromise, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
@@ -231,7 +231,7 @@ interface ForgedHandshake {
   readonly accounting: RawAccounting;
   readonly handshakeDeadline: NodeJS.Timeout;
   readonly settled: Promise<UpstreamOutcome>;
-  readonly forged: { readonly certificate: ForgedCertificate; readonly cached: boolean };
+  readonly forged: ForgedLeaf;
   readonly promised: string | null;
 }
 
@@ -241,12 +241,12 @@ interface ForgedHandshake {
  * server's outcome is still recorded (its certificate chain is evidence).
  */
 function serveForgedCertificate(context: InterceptionContext, { client, recorder, accounting, handshakeDeadline, settled, forged, promised }: ForgedHandshake): void {
-  const { certificate, cached } = forged;
+  const { certificate, cached, secureContext } = forged;
   recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
   const tls = new TLSSocket(client, {
     isServer: true,
     ...RELAY_BUFFER,
-    secureContext: certificate.secureContext,
+    secureContext,
     ...(promised ? { ALPNProtocols: [promised] } : {}),
   });
   if (context.keylog) tls.on('keylog', context.keylog);

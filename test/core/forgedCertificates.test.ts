@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../../src/core/certificateAuthority';
-import { ForgedCertificates, LEAF_LIFETIME_DAYS } from '../../src/core/forgedCertificates';
+import { DEFAULT_LEAF_CONTEXTS_KEPT, ForgedCertificates, LEAF_LIFETIME_DAYS } from '../../src/core/forgedCertificates';
 import { runClient } from '../support/clients';
 
 describe('forged certificates', () => {
@@ -23,7 +23,7 @@ describe('forged certificates', () => {
   it('serves each host its own certificate from the prepared contexts, made back to back and in use at once', async () => {
     const forged = await ForgedCertificates.create(ca);
     const hosts = Array.from({ length: 12 }, (_, i) => `ctx-${i}.example.test`);
-    const contexts = new Map(hosts.map((host) => [host, forged.forHost(host).certificate.secureContext]));
+    const contexts = new Map(hosts.map((host) => [host, forged.forHost(host).secureContext]));
     assert.equal(new Set(contexts.values()).size, hosts.length, 'one context per host');
     const server = createTlsServer({ SNICallback: (name, done) => done(null, contexts.get(name)) }, (socket) => socket.end('ok'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,6 +77,18 @@ describe('forged certificates', () => {
     forged.forHost('b.test');
     assert.equal(forged.size, 2);
     assert.equal(forged.forHost('127.0.0.1').cached, false, 'the least recently used entry was evicted');
+  });
+
+  it('keeps TLS contexts for the most recent hosts only, and remakes one from the kept certificate', async () => {
+    const forged = await ForgedCertificates.create(ca);
+    const first = forged.forHost('first.test');
+    for (let i = 0; i < DEFAULT_LEAF_CONTEXTS_KEPT; i++) forged.forHost(`filler-${i}.test`);
+    const again = forged.forHost('first.test');
+    assert.equal(again.cached, true);
+    assert.equal(again.certificate.serialNumber, first.certificate.serialNumber, 'the same certificate');
+    assert.notEqual(again.secureContext, first.secureContext, 'its context was dropped and made again');
+    assert.equal(forged.forHost('first.test').secureContext, again.secureContext);
+    forged.dispose();
   });
 
   it('uses one leaf key for every host and unique serial numbers', async () => {
