@@ -15,8 +15,20 @@ export interface AlpnPlan {
 
 export class AlpnMemory {
   private readonly choices: BoundedMap<string, string | null>;
+  private readonly offers: BoundedMap<string, readonly string[]>;
   constructor(capacity = 2000) {
     this.choices = new BoundedMap(capacity);
+    this.offers = new BoundedMap(capacity);
+  }
+
+  /** Notes the ALPN offer a client made for `host`. */
+  observe(host: string, offer: readonly string[]): void {
+    this.offers.set(host, offer);
+  }
+
+  /** The offer the next client for `host` will most likely make: the last one (undefined for a new host). */
+  expectedOffer(host: string): readonly string[] | undefined {
+    return this.offers.get(host);
   }
 
   plan(host: string, offer: readonly string[]): AlpnPlan {
@@ -46,6 +58,10 @@ export class AlpnMemory {
  */
 export function keepsPromise(promised: string | null, chosen: string | null): boolean {
   return promised === chosen || (chosen === null && promised === 'http/1.1');
+}
+
+export function sameOffer(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((protocol, i) => protocol === b[i]);
 }
 
 const key = (host: string, offer: readonly string[]): string => `${host}|${offer.join(',')}`;

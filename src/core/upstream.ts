@@ -54,9 +54,12 @@ export function readUpstreamCas(extraCaFiles: readonly string[]): Promise<string
   }));
 }
 
-/** Node's root store plus the extra CAs, as one SecureContext to reuse for every upstream connection. */
-export function buildUpstreamSecureContext(extraCas: readonly string[]): SecureContext | undefined {
-  return extraCas.length === 0 ? undefined : createSecureContext({ ca: [...rootCertificates, ...extraCas] });
+/**
+ * One SecureContext for every upstream connection (tls.connect without one makes a context per
+ * connection): Node's default trust store, or its root certificates plus the extra CAs.
+ */
+export function buildUpstreamSecureContext(extraCas: readonly string[]): SecureContext {
+  return createSecureContext(extraCas.length === 0 ? {} : { ca: [...rootCertificates, ...extraCas] });
 }
 
 /** The Basic credentials of a proxy URL (http://user:pass@host:port), if it has any. */

@@ -1,10 +1,11 @@
 /** The proxy with real sockets and real TLS clients against a local HTTPS origin; timelines asserted event by event. */
 import * as assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { makeOriginCertificates } from '../support/origin';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:tls';
+import { connect, createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -63,6 +64,29 @@ describe('intercepting proxy', () => {
     assert.deepEqual(findEvent(notice.record.events, 'client-hello')?.hello.alpn, ['h2', 'http/1.1']);
     assert.equal(findEvent(notice.record.events, 'handshake-complete')?.alpn, 'h2');
     assert.equal(notice.verdict.category, 'ok');
+  });
+
+  it('begins the server handshake at CONNECT for a host seen before, and starts over when the ClientHello asks for something else', async () => {
+    const host = 'early.example.test';
+    const get = async (servername: string, alpn: string[]): Promise<string> => {
+      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { servername, ALPNProtocols: alpn, ca: readFileSync(h.caFile) });
+      try {
+        return await httpGet(tls, servername, '/hello');
+      } finally {
+        tls.destroy();
+      }
+    };
+    assert.match(await get(host, ['http/1.1']), /hello from origin over HTTP\/1\.1/);
+    assert.match(await get(host, ['http/1.1']), /hello from origin over HTTP\/1\.1/, 'same offer: the early handshake is used');
+    assert.match(await get(host, []), /hello from origin/, 'another offer: a fresh connection');
+    assert.match(await get('other-sni.example.test', ['http/1.1']), /hello from origin/, 'another SNI: a fresh connection');
+    const upstreams = await Promise.all([0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'upstream-tls')));
+    assert.deepEqual(upstreams.map((u) => u?.early ?? false), [false, true, false]);
+    assert.deepEqual(upstreams.map((u) => u?.alpn), ['http/1.1', 'http/1.1', null]);
+    const otherSni = await h.connection('other-sni.example.test');
+    assert.equal(otherSni.verdict.category, 'ok');
+    assert.equal(findEvent(otherSni.record.events, 'upstream-tls')?.early, undefined);
+    assert.match(findEvent(otherSni.record.events, 'forged-certificate')?.subject ?? '', /other-sni\.example\.test/);
   });
 
   it('waits for the server\'s ALPN choice the first time, then promises the remembered one without waiting', async () => {
@@ -188,6 +212,40 @@ describe('intercepting proxy', () => {
     assert.equal(notice.verdict.category, 'not-tls');
     assert.equal(findEvent(notice.record.events, 'not-tls')?.firstBytes, Buffer.from('PING not tls\n').toString('hex'));
     echo.close();
+  });
+
+  it('relays a non-TLS protocol on a fresh connection when a server handshake was begun early for the host', async () => {
+    // One port that speaks TLS to TLS clients and echoes anything else.
+    const certs = makeOriginCertificates(['mixed.example.test']);
+    const mixedCa = join(mkdtempSync(join(tmpdir(), 'pinscope-mixed-')), 'ca.pem');
+    writeFileSync(mixedCa, certs.caPem);
+    const tlsSide = createTlsServer({ cert: certs.leafPem, key: certs.keyPem }, (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
+    const mixed = createTcpServer((socket) => socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] === 0x16) tlsSide.emit('connection', socket);
+      else socket.pipe(socket).resume();
+    }));
+    await new Promise<void>((resolve) => mixed.listen(0, '127.0.0.1', resolve));
+    const mixedPort = (mixed.address() as AddressInfo).port;
+    const m = await startHarness({ resolve: [`mixed.example.test=127.0.0.1:${mixedPort}`], upstreamCaFiles: [mixedCa] });
+    try {
+      const tls = await tlsThroughProxy(m.proxyPort, 'mixed.example.test', 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(m.caFile) });
+      assert.match(await httpGet(tls, 'mixed.example.test', '/'), /ok$/);
+      const socket = await openTunnel(m.proxyPort, 'mixed.example.test', 443);
+      const reply = await new Promise<string>((resolve) => {
+        const timer = setTimeout(() => resolve('(no reply in 3 s)'), 3000);
+        socket.once('data', (d: Buffer) => { clearTimeout(timer); resolve(d.toString()); });
+        socket.write('PING not tls\n');
+      });
+      assert.equal(reply, 'PING not tls\n', 'the bytes reached the server raw, not inside the early TLS connection');
+      socket.end();
+      const notice = await m.connection('mixed.example.test', 1);
+      assert.equal(notice.verdict.category, 'not-tls');
+    } finally {
+      await m.close();
+      mixed.close();
+    }
   });
 
   it('tunnels a passthrough host untouched: the client sees the real certificate', async () => {
