@@ -1,6 +1,5 @@
 /** The headless CLI: `pinscope proxy | run | ca | export`. */
 import { caCommand } from './caCommand';
-import { exportCommand } from './exportCommand';
 import { proxyCommand } from './proxyCommand';
 import { runCommand } from './runCommand';
 import { EXIT_USAGE, UsageError } from './usage';
@@ -25,7 +24,8 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = 
   proxy: proxyCommand,
   run: runCommand,
   ca: caCommand,
-  export: exportCommand,
+  // Loaded on use: exemption requests need the public suffix list, which the proxy does not.
+  export: async (args) => (await import('./exportCommand.js')).exportCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {
