@@ -349,6 +349,11 @@ function serveForgedCertificate(context: InterceptionContext, { client, recorder
     recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
     void settled.then((outcome) => {
       if (ended || !outcome.ok) return;
+      if (outcome.upstream.socket.destroyed) {
+        // The server's connection failed while the client was finishing its handshake.
+        recorder.add({ kind: 'error', reason: 'the server\'s connection closed before the client\'s handshake finished' });
+        return end();
+      }
       relaying = true;
       clearTimeout(handshakeDeadline);
       tls.off('error', onHandshakeError).off('end', onHandshakeEnd);

@@ -15,7 +15,7 @@ import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
 import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, TlsSessionCache } from './upstream';
 import { writeTrustBundle } from './trustBundle';
-import { errorMessage } from './errors';
+import { errorMessage, parkErrors } from './errors';
 
 export interface ProxyOptions {
   readonly caDir: string;
@@ -145,6 +145,7 @@ export class InterceptingProxy {
       socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
       return;
     }
+    parkErrors(socket);
     const recorder = this.store.open(target.host, target.port, 'intercept');
     recorder.add({ kind: 'accepted', remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` });
     recorder.add({ kind: 'connect', host: target.host, port: target.port });

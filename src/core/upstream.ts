@@ -8,7 +8,7 @@ import type { CertificateSummary, UpstreamFailureStage } from './timeline';
 import { spkiPin } from './x509';
 import { RELAY_BUFFER } from './relayBuffer';
 import { BoundedMap } from './boundedMap';
-import { errorMessage } from './errors';
+import { errorMessage, parkErrors } from './errors';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -98,6 +98,7 @@ export function connectUpstream(host: string, port: number, config: UpstreamConf
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      parkErrors(socket);
       resolve({ socket, address: `${socket.remoteAddress ?? targetHost}:${socket.remotePort ?? targetPort}` });
     });
   });
@@ -133,6 +134,7 @@ function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: 
       }
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      parkErrors(socket);
       const rest = head.subarray(end + 4);
       if (rest.length > 0) socket.unshift(rest);
       resolve({ socket, address: `${authority} via ${proxy.host}` });
@@ -194,6 +196,7 @@ export function handshakeUpstream(
       clearTimeout(timer);
       tls.removeAllListeners('error');
       tls.removeAllListeners('end');
+      parkErrors(tls);
       resolve({
         socket: tls,
         version: tls.getProtocol() ?? 'unknown',

@@ -67,6 +67,8 @@ async function bounded<T>(name: string, work: () => Promise<T>): Promise<T> {
   const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name} exceeded ${WORKLOAD_LIMIT_MS} ms`)), WORKLOAD_LIMIT_MS); });
   try {
     return await Promise.race([work(), limit]);
+  } catch (error) {
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
@@ -104,17 +106,17 @@ async function main(): Promise<void> {
 
     for (let rep = 0; rep < REPS; rep++) {
       for (const [mode, route] of modes) {
-        if (selected('W1')) await bounded('W1', async () => {
+        if (selected('W1')) await bounded(`W1 ${mode}`, async () => {
           const times: number[] = [];
           for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
           report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
         });
-        if (selected('W2')) await bounded('W2', async () => {
+        if (selected('W2')) await bounded(`W2 ${mode}`, async () => {
           const times: number[] = [];
           for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
           report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
         });
-        if (selected('W3')) await bounded('W3', async () => {
+        if (selected('W3')) await bounded(`W3 ${mode}`, async () => {
           const latencies: number[] = [];
           const started = performance.now();
           await Promise.all(Array.from({ length: 10 }, async () => {
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
           }));
           report({ workload: 'W3 keep-alive (5000 GETs, 10 conns)', mode, metric: 'throughput', value: 5000 / ((performance.now() - started) / 1000), unit: 'req/s', p99: p99(latencies) });
         });
-        if (selected('W4')) await bounded('W4', async () => {
+        if (selected('W4')) await bounded(`W4 ${mode}`, async () => {
           // One download is one noisy sample on shared cores: three per repetition, the median reported.
           const bytes = 200 * 1024 * 1024;
           const rates: number[] = [];
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
         });
         // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
         // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).
-        if (selected('W5')) await bounded('W5', async () => {
+        if (selected('W5')) await bounded(`W5 ${mode}`, async () => {
           const own = await fresh[mode]?.(`w5-${rep}`);
           const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
           const burst = (count: number): Promise<HttpConnection[]> => Promise.all(Array.from({ length: count }, async (_, i) => {

@@ -5,7 +5,11 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, createSecureContext, TLSSocket } from 'node:tls';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeOriginCertificates } from '../support/origin';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -164,6 +168,50 @@ describe('hardening', () => {
     await waitFor(() => h.engine.proxy.store.all().find((r) => r.finished && r.host === 'half.example.test'), 5000, 'the half-open client');
     await waitFor(() => (h.engine.proxy.store.all().filter((r) => r.finished && r.host === 'burst.example.test').length === 100 ? true : undefined), 10_000, 'all resets recorded');
     await stillWorks();
+  });
+
+  it('survives a client that resets while the server handshake is running, and one whose server resets before the relay', async () => {
+    // A server that accepts TCP and never answers TLS: the client's handshake waits for it (two ALPN offers).
+    const silent = createTcpServer((socket) => socket.on('error', () => undefined));
+    // A server that answers TLS, then resets the connection before any request.
+    const certs = makeOriginCertificates(['resetting.example.test']);
+    const caFile = join(mkdtempSync(join(tmpdir(), 'pinscope-resetting-')), 'ca.pem');
+    writeFileSync(caFile, certs.caPem);
+    const resettingContext = createSecureContext({ key: certs.keyPem, cert: certs.leafPem });
+    const resetting = createTcpServer((raw) => {
+      const tls = new TLSSocket(raw, { isServer: true, secureContext: resettingContext, ALPNProtocols: ['http/1.1'] });
+      tls.on('error', () => undefined);
+      tls.once('secure', () => setTimeout(() => raw.resetAndDestroy(), 50));
+    });
+    for (const server of [silent, resetting]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const m = await startHarness({
+      handshakeTimeoutMs: 1000,
+      upstreamCaFiles: [caFile],
+      resolve: [`silent.example.test=127.0.0.1:${(silent.address() as AddressInfo).port}`, `resetting.example.test=127.0.0.1:${(resetting.address() as AddressInfo).port}`],
+    });
+    try {
+      const waiting = await openTunnel(m.proxyPort, 'silent.example.test', 443);
+      waiting.on('error', () => undefined);
+      waiting.write(realHello);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      waiting.resetAndDestroy();
+      // Not reading while it waits, the proxy learns of the reset only from the bounded handshake timeout.
+      const lost = await m.connection('silent.example.test');
+      assert.ok(lost.record.events.some((e) => e.kind === 'timeout'), lost.record.events.map((e) => e.kind).join(' '));
+      // The client finishes its handshake slowly (it is paused), so the server's reset comes first.
+      const raw = await openTunnel(m.proxyPort, 'resetting.example.test', 443);
+      const client = connectTls({ socket: raw, servername: 'resetting.example.test', ALPNProtocols: ['http/1.1'], ca: readFileSync(m.caFile) });
+      client.on('error', () => undefined);
+      await new Promise((resolve) => client.once('close', resolve));
+      const cut = await m.connection('resetting.example.test');
+      assert.ok(cut.record.finished);
+      // Either would have been an uncaught exception in this process; the proxy still answers CONNECT.
+      (await openTunnel(m.proxyPort, 'alive.example.test', 443)).destroy();
+    } finally {
+      await m.close();
+      silent.close();
+      resetting.close();
+    }
   });
 
   it('records an upstream that closes mid-stream', async () => {
