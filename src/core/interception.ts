@@ -1,19 +1,18 @@
 /**
  * One CONNECT tunnel: read the first bytes, then either relay untouched (tunnel, not TLS) or intercept:
- * handshake with the real server and, once the server's ALPN choice is known (often before it answers,
- * see alpnPlan.ts), with the client using a forged certificate, then relay. Every step lands on the connection's timeline.
+ * handshake with the real server and, once the server's ALPN choice is known (often before the server
+ * answers, see alpnPlan.ts), with the client using a forged certificate (forgedHandshake.ts), then
+ * relay. Every step lands on the connection's timeline.
  */
 import { isIP, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
-import { receivedAlert } from './alerts';
 import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
 import type { ConnectionRecorder } from './connectionStore';
-import type { ForgedCertificates, ForgedLeaf } from './forgedCertificates';
-import { keepsPromise, sameOffer, type AlpnMemory } from './alpnPlan';
+import type { ForgedCertificates } from './forgedCertificates';
+import { serveForgedCertificate, type RawAccounting, type UpstreamOutcome } from './forgedHandshake';
+import { sameOffer, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
-import { RELAY_BUFFER } from './relayBuffer';
-import { connectUpstream, handshakeUpstream, UpstreamFailure, type UpstreamConfig, type UpstreamTls } from './upstream';
+import { connectUpstream, handshakeUpstream, recordUpstreamFailure, type UpstreamConfig, type UpstreamTls } from './upstream';
 import { errorMessage } from './errors';
 import { HOSTNAME } from './proxyTargets';
 
@@ -161,40 +160,12 @@ async function connectOrRecord(client: Socket, pending: PendingUpstream, recorde
   return result.socket;
 }
 
-function recordUpstreamFailure(recorder: ConnectionRecorder, error: unknown): void {
-  const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', errorMessage(error));
-  recorder.add({ kind: 'upstream-failed', stage: failure.stage, reason: failure.message });
-}
-
 function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
   recordUpstreamFailure(recorder, error);
   client.end();
   client.destroySoon();
   recorder.finish(0, 0);
 }
-
-/** Where the client's TLS bytes start on the raw socket, and how long its ClientHello record is. */
-interface RawAccounting {
-  readonly tunnelStart: number;
-  readonly helloRecordBytes: number;
-}
-
-/**
- * Whether a client that sent no application data ended with close_notify or a bare FIN. In TLS 1.3 its
- * bytes after the ClientHello are known: a ChangeCipherSpec (6, in compatibility mode) and an encrypted
- * Finished (5 + 4 + hash + 1 + 16); a close_notify adds an encrypted 24-byte alert record (18 more
- * than nothing even if no ChangeCipherSpec was sent). In TLS 1.2 only bytes arriving after the
- * handshake completed can be told apart.
- */
-export function clientEnding(rawTlsBytes: number, raw: RawAccounting & { version: string; hashBytes: number; bytesAtSecure: number }): 'close-notify' | 'fin' {
-  if (raw.version === 'TLSv1.3') {
-    const leftover = rawTlsBytes - raw.helloRecordBytes - 6 - (5 + 4 + raw.hashBytes + 1 + 16);
-    return leftover >= 18 ? 'close-notify' : 'fin';
-  }
-  return rawTlsBytes > raw.bytesAtSecure ? 'close-notify' : 'fin';
-}
-
-type UpstreamOutcome = { readonly ok: true; readonly upstream: UpstreamTls } | { readonly ok: false; readonly error: unknown };
 
 interface InterceptedTunnel {
   readonly client: Socket;
@@ -284,83 +255,3 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged, promised: outcome.upstream.alpn });
 }
 
-interface ForgedHandshake {
-  readonly client: Socket;
-  readonly recorder: ConnectionRecorder;
-  readonly accounting: RawAccounting;
-  readonly handshakeDeadline: NodeJS.Timeout;
-  readonly settled: Promise<UpstreamOutcome>;
-  readonly forged: ForgedLeaf;
-  readonly promised: string | null;
-}
-
-/**
- * The client's side: the forged certificate, the client's answer, then the relay once both sides are
- * up. The real server's handshake may still be running; whichever side fails first ends both, and the
- * server's outcome is still recorded (its certificate chain is evidence).
- */
-function serveForgedCertificate(context: InterceptionContext, { client, recorder, accounting, handshakeDeadline, settled, forged, promised }: ForgedHandshake): void {
-  const { certificate, cached, secureContext } = forged;
-  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
-  const tls = new TLSSocket(client, {
-    isServer: true,
-    ...RELAY_BUFFER,
-    secureContext,
-    ...(promised ? { ALPNProtocols: [promised] } : {}),
-  });
-  if (context.keylog) tls.on('keylog', context.keylog);
-  let ended = false;
-  let relaying = false;
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    clearTimeout(handshakeDeadline);
-    tls.destroy();
-    void settled.then((outcome) => {
-      if (outcome.ok) outcome.upstream.socket.destroy();
-      recorder.finish(0, 0);
-    });
-  };
-  void settled.then((outcome) => {
-    if (outcome.ok && keepsPromise(promised, outcome.upstream.alpn)) return;
-    if (outcome.ok) recorder.add({ kind: 'error', reason: `the server chose ${outcome.upstream.alpn ?? 'no application protocol'}, but the client had been promised ${promised ?? 'none'}` });
-    else recordUpstreamFailure(recorder, outcome.error);
-    end();
-  });
-  const onHandshakeError = (error: NodeJS.ErrnoException): void => {
-    const alert = receivedAlert(error);
-    if (alert) recorder.add({ kind: 'client-alert', name: alert.name, code: alert.code, message: error.message });
-    else if (error.code === 'ECONNRESET' && error.syscall === 'read') recorder.add({ kind: 'rst', from: 'client' });
-    else if (error.code === 'ECONNRESET') recorder.add({ kind: 'fin', from: 'client' });
-    else recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
-    end();
-  };
-  const onHandshakeEnd = (): void => {
-    recorder.add({ kind: 'fin', from: 'client' });
-    end();
-  };
-  tls.on('error', onHandshakeError);
-  tls.once('end', onHandshakeEnd);
-  tls.once('close', () => { if (!relaying) end(); });
-  tls.once('secure', () => {
-    const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
-    const cipher = tls.getCipher();
-    const version = tls.getProtocol() ?? 'unknown';
-    recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
-    void settled.then((outcome) => {
-      if (ended || !outcome.ok) return;
-      if (outcome.upstream.socket.destroyed) {
-        // The server's connection failed while the client was finishing its handshake.
-        recorder.add({ kind: 'error', reason: 'the server\'s connection closed before the client\'s handshake finished' });
-        return end();
-      }
-      relaying = true;
-      clearTimeout(handshakeDeadline);
-      tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
-      relay({ client: tls, upstream: outcome.upstream.socket }, recorder, {
-        idleTimeoutMs: context.idleTimeoutMs,
-        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
-      });
-    });
-  });
-}

@@ -8,6 +8,7 @@ import type { CertificateSummary, UpstreamFailureStage } from './timeline';
 import { spkiPin } from './x509';
 import { RELAY_BUFFER } from './relayBuffer';
 import { BoundedMap } from './boundedMap';
+import type { ConnectionRecorder } from './connectionStore';
 import { errorMessage, parkErrors } from './errors';
 
 export class UpstreamFailure extends Error {
@@ -15,6 +16,12 @@ export class UpstreamFailure extends Error {
   constructor(readonly stage: UpstreamFailureStage, message: string) {
     super(message);
   }
+}
+
+/** Puts an upstream failure on the connection's timeline, with the stage it failed at. */
+export function recordUpstreamFailure(recorder: ConnectionRecorder, error: unknown): void {
+  const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', errorMessage(error));
+  recorder.add({ kind: 'upstream-failed', stage: failure.stage, reason: failure.message });
 }
 
 export interface UpstreamConfig {

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/classification';
-import { clientEnding } from '../../src/core/interception';
+import { clientEnding } from '../../src/core/forgedHandshake';
 import { transcripts } from '../support/transcripts';
 
 describe('classification', () => {
