@@ -25,7 +25,9 @@ export function fullTimeline(detail: ConnectionDetail): HTMLElement {
   for (const event of events) {
     const dot = el('span', { class: `dot ${STEP_CLASS[event.kind] ?? 'step-other'}` });
     dot.style.left = `${((event.t / end) * 100).toFixed(2)}%`;
-    const label = typeof event['name'] === 'string' ? `${event.kind} ${event['name']}` : typeof event['from'] === 'string' ? `${event.kind} (${event['from']})` : event.kind;
+    const label = typeof event['name'] === 'string' ? `${event.kind} ${event['name']}`
+      : typeof event['from'] === 'string' ? `${event.kind} (${event['from']})`
+      : event['early'] === true ? `${event.kind} (begun at CONNECT)` : event.kind;
     list.append(el('li', { class: 'event' }, el('span', { class: 'event-kind' }, label), el('span', { class: 'track' }, dot), el('span', { class: 'event-time' }, `${event.t.toFixed(1)} ms`)));
   }
   return list;
