@@ -128,7 +128,7 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
     return tunnelRaw(context, client, rawPending(), recorder);
   }
   try {
-    await intercept(context, { client, host, port, pending, early, recorder }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
+    await intercept(context, { client, host, port, pending, early, rawPending, recorder }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
@@ -173,6 +173,8 @@ interface InterceptedTunnel {
   readonly port: number;
   readonly pending: PendingUpstream;
   readonly early: EarlyHandshake | undefined;
+  /** The connection for relaying raw bytes (a fresh one if an early handshake used the first). */
+  readonly rawPending: () => PendingUpstream;
   readonly recorder: ConnectionRecorder;
 }
 
@@ -196,16 +198,16 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
       return recorder.finish(0, 0);
     }
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `malformed ClientHello: ${errorMessage(error)}` });
-    return tunnelRaw(context, client, early ? reconnect(context, pending, host, port) : pending, recorder);
+    return tunnelRaw(context, client, tunnel.rawPending(), recorder);
   }
   recorder.add({ kind: 'client-hello', hello });
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
   const sni = hello.sni !== null && HOSTNAME.test(hello.sni) && !isIP(hello.sni) ? hello.sni.toLowerCase() : null;
   if (hello.sni !== null && sni === null) recorder.add({ kind: 'error', reason: 'the SNI is not a valid host name; using the CONNECT host instead' });
   const servername = sni ?? (isIP(host) ? null : host.toLowerCase());
-  const leafHost = sni ?? host;
+  const leafHost = sni ?? host.toLowerCase();
   const offer = hello.alpn;
-  context.alpn.observe(leafHost.toLowerCase(), offer);
+  context.alpn.observe(leafHost, offer);
   const useEarly = early !== undefined && early.servername === servername && sameOffer(early.offer, offer);
   if (early && !useEarly) pending = reconnect(context, pending, host, port);
   const raw = await connectOrRecord(client, pending, recorder);
