@@ -50,7 +50,8 @@ export class ForgedCertificates {
   private readonly issuerName: string;
   private readonly fixedExtensions: readonly Extension[];
   private readonly contexts: LeafContexts;
-  private readonly liveContexts: BoundedMap<string, SecureContext>;
+  /** A host's own context, or `null` once its first connection was served from the shared one. */
+  private readonly liveContexts: BoundedMap<string, SecureContext | null>;
 
   private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number) {
     this.cache = new BoundedMap(capacity);
@@ -89,20 +90,39 @@ export class ForgedCertificates {
     return this.cache.has(host.toLowerCase());
   }
 
-  /** The forged certificate for `host` (from the cache or forged now) and its TLS context. */
+  /** The forged certificate for `host`, from the cache or forged now (say, at CONNECT, ahead of the ClientHello). */
+  certificateFor(rawHost: string): ForgedCertificate {
+    return this.lookup(rawHost.toLowerCase()).certificate;
+  }
+
+  /**
+   * The forged certificate for `host` and the TLS context to serve it with. The context may be shared:
+   * make the TLSSocket from it at once, before asking for another host's.
+   */
   forHost(rawHost: string): ForgedLeaf {
     const host = rawHost.toLowerCase();
-    const known = this.cache.get(host);
-    const certificate = known ?? this.issue(host);
-    if (!known) this.cache.set(host, certificate);
+    const { certificate, cached } = this.lookup(host);
+    // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
+    // it be omitted); sending it would cost every handshake its bytes and every client a parse.
     let secureContext = this.liveContexts.get(host);
-    if (!secureContext) {
-      // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
-      // it be omitted); sending it would cost every handshake its bytes and every client a parse.
+    if (secureContext === undefined) {
+      // A host's first connection (W1-like: many hosts, once each) borrows the shared context.
+      this.liveContexts.set(host, null);
+      return { certificate, cached, secureContext: this.contexts.forOneSocket(certificate.certPem) };
+    }
+    if (secureContext === null) {
       secureContext = this.contexts.make(certificate.certPem);
       this.liveContexts.set(host, secureContext);
     }
-    return { certificate, cached: known !== undefined, secureContext };
+    return { certificate, cached, secureContext };
+  }
+
+  private lookup(host: string): { certificate: ForgedCertificate; cached: boolean } {
+    const known = this.cache.get(host);
+    if (known) return { certificate: known, cached: true };
+    const certificate = this.issue(host);
+    this.cache.set(host, certificate);
+    return { certificate, cached: false };
   }
 
   private issue(host: string): ForgedCertificate {

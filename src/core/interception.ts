@@ -105,7 +105,7 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   if (decision.mode === 'tunnel') return tunnelRaw(context, client, pending, recorder);
   // Forge the CONNECT host's leaf while the client is still sending its ClientHello (the SNI is nearly
   // always the same host; otherwise the SNI's leaf is forged later), after starting the early handshake.
-  const forgeLeaf = (): void => { if (!isIP(host) && HOSTNAME.test(host)) context.certificates.forHost(host); };
+  const forgeLeaf = (): void => { if (!isIP(host) && HOSTNAME.test(host)) context.certificates.certificateFor(host); };
   const early = beginEarlyHandshake(context, pending, host, port, forgeLeaf);
   if (!early) forgeLeaf();
   // Paths that relay raw bytes need a connection no TLS was spoken on.
@@ -218,7 +218,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   const handshake = (): Promise<UpstreamTls> => (useEarly ? early.settled : handshakeUpstream(raw, upstreamOptions(context, servername, plan.upstreamOffer, raw)));
   const startUpstream = (): Promise<UpstreamOutcome> => handshake()
     .then((upstream): UpstreamOutcome => {
-      recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(useEarly ? { early: true as const } : {}) });
+      recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(useEarly ? { early: true as const } : {}), ...(upstream.resumed ? { resumed: true as const } : {}) });
       if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
       return { ok: true, upstream };
     }, (error: unknown): UpstreamOutcome => {

@@ -2,7 +2,11 @@
  * TLS contexts for forged leaves. Every leaf shares one private key, and loading that key is most of a
  * context's cost (OpenSSL 3 decodes a PEM key in ~0.3 ms, an empty context takes ~0.1 ms, a certificate
  * ~0.2 ms). So contexts holding just the key are made ahead of need, one at a time when the event loop
- * is free, and a new host only adds its certificate.
+ * is free, and a host only adds its certificate.
+ *
+ * A host's first connection needs no context of its own at all: OpenSSL copies a context's certificate
+ * and key into each connection when the connection is created (SSL_new), so one scratch context, given
+ * the host's certificate just before a TLSSocket is made from it, serves any number of first connections.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
 
@@ -22,11 +26,23 @@ export class LeafContexts {
   /** Whether this Node lets a certificate be added to an existing context (otherwise: one context per call). */
   readonly prepared: boolean;
 
+  private readonly scratch: SecureContext;
+
   constructor(private readonly keyPem: string, private readonly spareCount = 4) {
-    const probe = createSecureContext({ key: keyPem });
-    this.prepared = nativeOf(probe) !== undefined;
-    if (this.prepared) this.spares.push(probe);
+    this.scratch = createSecureContext({ key: keyPem });
+    this.prepared = nativeOf(this.scratch) !== undefined;
     this.scheduleRefill();
+  }
+
+  /**
+   * A context serving `certPem` to ONE TLSSocket, which must be created from it before this is called
+   * again (the socket keeps the certificate; the context moves on to the next one).
+   */
+  forOneSocket(certPem: string): SecureContext {
+    const native = nativeOf(this.scratch);
+    if (!native) return createSecureContext({ key: this.keyPem, cert: certPem });
+    native.setCert(certPem);
+    return this.scratch;
   }
 
   /** A context with the leaf key and `certPem`. */

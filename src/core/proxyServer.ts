@@ -13,7 +13,8 @@ import { HostPolicy } from './hostPolicy';
 import { AlpnMemory } from './alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, TlsSessionCache } from './upstream';
+import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas } from './upstream';
+import { TlsSessions } from './tlsSessions';
 import { writeTrustBundle } from './trustBundle';
 import { errorMessage, parkErrors } from './errors';
 
@@ -93,7 +94,7 @@ export class InterceptingProxy {
       certificates,
       policy,
       alpn: new AlpnMemory(),
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessionCache(), chains: new ChainSummaries() },
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries() },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,

@@ -10,6 +10,7 @@ import { RELAY_BUFFER } from './relayBuffer';
 import { BoundedMap } from './boundedMap';
 import type { ConnectionRecorder } from './connectionStore';
 import { errorMessage, parkErrors } from './errors';
+import type { CertificateNames, TlsSessions } from './tlsSessions';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -30,16 +31,9 @@ export interface UpstreamConfig {
   /** Built once at start: Node's roots plus the user's extra CAs; undefined means Node's defaults. */
   readonly secureContext: SecureContext | undefined;
   readonly connectTimeoutMs: number;
-  /** TLS sessions per server, so that repeated connections resume instead of full handshakes. */
-  readonly sessions: TlsSessionCache;
+  /** TLS sessions per server (and for sibling hosts at one address), so that connections resume. */
+  readonly sessions: TlsSessions;
   readonly chains: ChainSummaries;
-}
-
-/** A bounded cache of upstream TLS sessions (tickets), keyed by server, address and ALPN offer. */
-export class TlsSessionCache extends BoundedMap<string, Buffer> {
-  constructor(capacity = 1000) {
-    super(capacity);
-  }
 }
 
 const CERTIFICATE_ERROR_CODES = new Set([
@@ -163,29 +157,35 @@ export interface UpstreamTls {
   readonly version: string;
   readonly alpn: string | null;
   readonly chain: readonly CertificateSummary[];
+  /** Whether the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
+  readonly resumed: boolean;
 }
 
 /** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
 export function handshakeUpstream(
   socket: Socket,
-  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number; chains: ChainSummaries; sessions?: TlsSessionCache; address?: string },
+  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number; chains: ChainSummaries; sessions?: TlsSessions; address?: string },
 ): Promise<UpstreamTls> {
-  const sessionKey = `${options.servername ?? ''}|${options.address ?? ''}|${options.alpn.join(',')}`;
-  const session = options.sessions?.get(sessionKey);
+  const address = options.address ?? '';
+  const session = options.sessions?.find(options.servername, address, options.alpn);
   return new Promise((resolve, reject) => {
     const tls = connectTls({
       socket,
       ...RELAY_BUFFER,
-      ...(session ? { session } : {}),
+      ...(session ? { session: session.ticket } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
       ...(options.secureContext ? { secureContext: options.secureContext } : {}),
       rejectUnauthorized: true,
     });
-    if (options.sessions) {
-      const sessions = options.sessions;
-      tls.on('session', (ticket: Buffer) => sessions.set(sessionKey, ticket));
-    }
+    // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
+    // (for sibling hosts) are added to whichever comes last.
+    let names: CertificateNames | undefined;
+    let lastTicket: Buffer | undefined;
+    const remember = (): void => {
+      if (lastTicket) options.sessions?.remember(options.servername, address, options.alpn, lastTicket, names);
+    };
+    if (options.sessions) tls.on('session', (ticket: Buffer) => { lastTicket = ticket; remember(); });
     const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
     const fail = (error: UpstreamFailure): void => {
       clearTimeout(timer);
@@ -204,24 +204,28 @@ export function handshakeUpstream(
       tls.removeAllListeners('error');
       tls.removeAllListeners('end');
       parkErrors(tls);
-      resolve({
-        socket: tls,
-        version: tls.getProtocol() ?? 'unknown',
-        alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
-        chain: options.chains.of(tls),
-      });
+      const chain = options.chains.of(tls);
+      names = chain.names;
+      remember();
+      resolve({ socket: tls, version: tls.getProtocol() ?? 'unknown', alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, chain: chain.summaries, resumed: tls.isSessionReused() });
     });
   });
 }
 
+/** A server's certificate chain as recorded, and the leaf's names (for sibling sessions). */
+export interface UpstreamChain {
+  readonly summaries: readonly CertificateSummary[];
+  readonly names: CertificateNames | undefined;
+}
+
 /** Summaries of certificate chains seen, keyed by the chain's fingerprints: servers send the same chain again and again. */
-export class ChainSummaries extends BoundedMap<string, readonly CertificateSummary[]> {
+export class ChainSummaries extends BoundedMap<string, UpstreamChain> {
   constructor(capacity = 1000) {
     super(capacity);
   }
 
   /** The peer's chain, leaf first, as sent (summarised once per distinct chain). */
-  of(tls: TLSSocket): readonly CertificateSummary[] {
+  of(tls: TLSSocket): UpstreamChain {
     const chain: X509Certificate[] = [];
     const seen = new Set<string>();
     for (let current = tls.getPeerX509Certificate(); current && !seen.has(current.fingerprint256); current = current.issuerCertificate) {
@@ -231,10 +235,17 @@ export class ChainSummaries extends BoundedMap<string, readonly CertificateSumma
     const key = [...seen].join(' ');
     const known = this.get(key);
     if (known) return known;
-    const summaries = chain.map(summarise);
-    this.set(key, summaries);
-    return summaries;
+    const leaf = chain[0];
+    const summarised = { summaries: chain.map(summarise), names: leaf ? certificateNames(leaf) : undefined };
+    this.set(key, summarised);
+    return summarised;
   }
+}
+
+/** What checkServerIdentity reads of a certificate, from the X509Certificate (after which Node 20's getPeerCertificate() returns {}). */
+function certificateNames(x509: X509Certificate): CertificateNames {
+  const commonName = /^CN=(.*)$/m.exec(x509.subject)?.[1];
+  return { subject: commonName === undefined ? {} : { CN: commonName }, ...(x509.subjectAltName === undefined ? {} : { subjectaltname: x509.subjectAltName }) };
 }
 
 function summarise(x509: X509Certificate): CertificateSummary {

@@ -3,14 +3,14 @@ import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { parseDer, spkiKeyIdentifier } from '../../src/core/x509';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { connect as connectTls, createServer as createTlsServer } from 'node:tls';
+import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { connect as connectTls, TLSSocket, type SecureContext } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../../src/core/certificateAuthority';
 import { DEFAULT_LEAF_CONTEXTS_KEPT, ForgedCertificates, LEAF_LIFETIME_DAYS } from '../../src/core/forgedCertificates';
-import { runClient } from '../support/clients';
+import { runClient, waitFor } from '../support/clients';
 
 describe('forged certificates', () => {
   let ca: CertificateAuthority;
@@ -20,23 +20,37 @@ describe('forged certificates', () => {
     ca = await loadOrCreateCertificateAuthority(join(dir, 'ca'));
   });
 
-  it('serves each host its own certificate from the prepared contexts, made back to back and in use at once', async () => {
+  it('serves each host its own certificate, first from the shared context, then from its own, with every handshake in flight at once', async () => {
     const forged = await ForgedCertificates.create(ca);
     const hosts = Array.from({ length: 12 }, (_, i) => `ctx-${i}.example.test`);
-    const contexts = new Map(hosts.map((host) => [host, forged.forHost(host).secureContext]));
-    assert.equal(new Set(contexts.values()).size, hosts.length, 'one context per host');
-    const server = createTlsServer({ SNICallback: (name, done) => done(null, contexts.get(name)) }, (socket) => socket.end('ok'));
+    // Server sockets are made in the order the connections arrive; the handshakes all run afterwards.
+    const order = [...hosts, ...hosts];
+    const contexts: SecureContext[] = [];
+    const server = createTcpServer((raw) => {
+      const host = order[contexts.length] ?? '';
+      const { secureContext } = forged.forHost(host);
+      contexts.push(secureContext);
+      new TLSSocket(raw, { isServer: true, secureContext }).on('secure', function (this: TLSSocket) { this.end('ok'); }).on('error', () => undefined);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     try {
-      const served = await Promise.all(hosts.map((host) => new Promise<string>((resolve, reject) => {
-        const socket = connectTls({ host: '127.0.0.1', port, servername: host, ca: readFileSync(ca.certPath) }, () => {
+      const raws: Socket[] = [];
+      for (let i = 0; i < order.length; i++) {
+        raws.push(await new Promise<Socket>((resolve) => { const socket = connectTcp(port, '127.0.0.1', () => resolve(socket)); }));
+        await waitFor(() => (contexts.length === raws.length ? true : undefined), 2000, 'the server socket');
+      }
+      const served = await Promise.all(order.map((host, i) => new Promise<string>((resolve, reject) => {
+        const socket = connectTls({ socket: raws[i], servername: host, ca: readFileSync(ca.certPath) }, () => {
           resolve(socket.getPeerX509Certificate()?.subjectAltName ?? '');
           socket.destroy();
         });
         socket.once('error', reject);
       })));
-      assert.deepEqual(served, hosts.map((host) => `DNS:${host}`));
+      assert.deepEqual(served, order.map((host) => `DNS:${host}`));
+      assert.equal(new Set(contexts.slice(0, hosts.length)).size, 1, 'first connections share one context');
+      assert.equal(new Set(contexts.slice(hosts.length)).size, hosts.length, 'second connections: one context per host');
+      assert.ok(!contexts.slice(hosts.length).includes(contexts[0] as SecureContext));
     } finally {
       server.close();
     }
@@ -81,13 +95,16 @@ describe('forged certificates', () => {
 
   it('keeps TLS contexts for the most recent hosts only, and remakes one from the kept certificate', async () => {
     const forged = await ForgedCertificates.create(ca);
-    const first = forged.forHost('first.test');
+    const shared = forged.forHost('first.test');
+    const own = forged.forHost('first.test');
+    assert.notEqual(own.secureContext, shared.secureContext, 'the second connection gets its own context');
+    assert.equal(forged.forHost('first.test').secureContext, own.secureContext, 'and keeps it');
     for (let i = 0; i < DEFAULT_LEAF_CONTEXTS_KEPT; i++) forged.forHost(`filler-${i}.test`);
+    assert.equal(forged.forHost('first.test').secureContext, shared.secureContext, 'its context was dropped: shared again');
     const again = forged.forHost('first.test');
     assert.equal(again.cached, true);
-    assert.equal(again.certificate.serialNumber, first.certificate.serialNumber, 'the same certificate');
-    assert.notEqual(again.secureContext, first.secureContext, 'its context was dropped and made again');
-    assert.equal(forged.forHost('first.test').secureContext, again.secureContext);
+    assert.equal(again.certificate.serialNumber, own.certificate.serialNumber, 'the same certificate');
+    assert.notEqual(again.secureContext, own.secureContext, 'its context was made again');
     forged.dispose();
   });
 

@@ -89,6 +89,29 @@ describe('intercepting proxy', () => {
     assert.match(findEvent(otherSni.record.events, 'forged-certificate')?.subject ?? '', /other-sni\.example\.test/);
   });
 
+  it('resumes a sibling host\'s server session when its certificate covers the new name, and only then', async () => {
+    // An ALPN offer no other test makes, so that the first connection finds no session at this address.
+    const get = async (host: string): Promise<string> => {
+      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { servername: host, ALPNProtocols: ['http/1.1', 'x-sibling-test'], ca: readFileSync(h.caFile) });
+      try {
+        return await httpGet(tls, host, '/hello');
+      } finally {
+        tls.destroy();
+      }
+    };
+    assert.match(await get('sibling-a.example.test'), /hello from origin/);
+    assert.match(await get('sibling-b.example.test'), /hello from origin/);
+    const upstreamOf = async (host: string): Promise<ReturnType<typeof findEvent<'upstream-tls'>>> => findEvent((await h.connection(host)).record.events, 'upstream-tls');
+    assert.equal((await upstreamOf('sibling-a.example.test'))?.resumed, undefined, 'the first host: a full handshake');
+    assert.equal((await upstreamOf('sibling-b.example.test'))?.resumed, true, 'a new host under *.example.test: sibling-a\'s session');
+    // The same address, a name the certificate does not cover: no resumption, and the full handshake's
+    // certificate check fails as it must.
+    await get('deep.sibling.example.test').catch(() => undefined);
+    const deep = await h.connection('deep.sibling.example.test');
+    assert.equal(findEvent(deep.record.events, 'upstream-tls'), undefined);
+    assert.equal(findEvent(deep.record.events, 'upstream-failed')?.stage, 'certificate');
+  });
+
   it('waits for the server\'s ALPN choice the first time, then promises the remembered one without waiting', async () => {
     for (const attempt of [1, 2]) {
       const result = await curl(h.proxyUrl, `https://alpn-memory.example.test/hello?${attempt}`, ['--http2', '--cacert', h.caFile]);
