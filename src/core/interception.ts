@@ -240,10 +240,9 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
     return;
   }
-  // The server's ALPN choice is not known yet: the client's handshake waits for the server's, and the
-  // leaf is forged (or fetched) meanwhile.
+  // The server's ALPN choice is not known yet: the client's handshake waits for the server's (the leaf
+  // was forged at CONNECT; its context is taken only when the TLSSocket is made, as it may be shared).
   const settled = startUpstream();
-  const forged = context.certificates.forHost(leafHost);
   const outcome = await settled;
   if (!outcome.ok) {
     clearTimeout(handshakeDeadline);
@@ -254,6 +253,6 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     outcome.upstream.socket.destroy();
     return recorder.finish(0, 0);
   }
-  serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged, promised: outcome.upstream.alpn });
+  serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: outcome.upstream.alpn });
 }
 

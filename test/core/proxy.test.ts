@@ -112,6 +112,21 @@ describe('intercepting proxy', () => {
     assert.equal(findEvent(deep.record.events, 'upstream-failed')?.stage, 'certificate');
   });
 
+  it('serves each new host its own certificate while several wait for their servers at once', async () => {
+    // Two offers and no memory of the choice: every client's handshake waits for its server's, so the
+    // ClientHellos all arrive before the first server answers.
+    const hosts = Array.from({ length: 6 }, (_, i) => `waiting-${i}.example.test`);
+    const served = await Promise.all(hosts.map(async (host) => {
+      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { servername: host, ALPNProtocols: ['http/1.1', 'x-waiting-test'], ca: readFileSync(h.caFile) });
+      try {
+        return tls.getPeerX509Certificate()?.subjectAltName;
+      } finally {
+        tls.destroy();
+      }
+    }));
+    assert.deepEqual(served, hosts.map((host) => `DNS:${host}`));
+  });
+
   it('waits for the server\'s ALPN choice the first time, then promises the remembered one without waiting', async () => {
     for (const attempt of [1, 2]) {
       const result = await curl(h.proxyUrl, `https://alpn-memory.example.test/hello?${attempt}`, ['--http2', '--cacert', h.caFile]);
