@@ -231,7 +231,15 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     let start: ((outcome: Promise<UpstreamOutcome>) => void) | undefined;
     const settled = new Promise<UpstreamOutcome>((resolve) => { start = resolve; });
     serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
-    start?.(startUpstream());
+    // The TLSSocket answers the buffered ClientHello on the next tick; the server's side starts after
+    // that, so the client gets its flight first (W1: 4.1 -> 3.6-3.9 ms, measured in one run each).
+    setImmediate(() => {
+      try {
+        start?.(startUpstream());
+      } catch (error) {
+        start?.(Promise.resolve({ ok: false, error }));
+      }
+    });
     return;
   }
   if (plan.promised !== undefined) {
