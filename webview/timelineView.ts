@@ -17,12 +17,6 @@ export function strip(steps: readonly StripStep[]): HTMLElement {
   return container;
 }
 
-/** The server's handshake, with how it went: begun at CONNECT, resumed. */
-function upstreamLabel(event: ConnectionDetail['events'][number]): string {
-  const notes = [event['early'] === true ? 'begun at CONNECT' : '', event['resumed'] === true ? 'resumed' : ''].filter(Boolean);
-  return notes.length > 0 ? `${event.kind} (${notes.join(', ')})` : event.kind;
-}
-
 /** One line per event: its name, a track with the event placed to scale, and its time in ms. */
 export function fullTimeline(detail: ConnectionDetail): HTMLElement {
   const events = detail.events;
@@ -33,7 +27,7 @@ export function fullTimeline(detail: ConnectionDetail): HTMLElement {
     dot.style.left = `${((event.t / end) * 100).toFixed(2)}%`;
     const label = typeof event['name'] === 'string' ? `${event.kind} ${event['name']}`
       : typeof event['from'] === 'string' ? `${event.kind} (${event['from']})`
-      : upstreamLabel(event);
+      : event['resumed'] === true ? `${event.kind} (resumed)` : event.kind;
     list.append(el('li', { class: 'event' }, el('span', { class: 'event-kind' }, label), el('span', { class: 'track' }, dot), el('span', { class: 'event-time' }, `${event.t.toFixed(1)} ms`)));
   }
   return list;

@@ -15,20 +15,8 @@ export interface AlpnPlan {
 
 export class AlpnMemory {
   private readonly choices: BoundedMap<string, string | null>;
-  private readonly offers: BoundedMap<string, readonly string[]>;
   constructor(capacity = 2000) {
     this.choices = new BoundedMap(capacity);
-    this.offers = new BoundedMap(capacity);
-  }
-
-  /** Notes the ALPN offer a client made for `host`. */
-  observe(host: string, offer: readonly string[]): void {
-    this.offers.set(host, offer);
-  }
-
-  /** The offer the next client for `host` will most likely make: the last one (undefined for a new host). */
-  expectedOffer(host: string): readonly string[] | undefined {
-    return this.offers.get(host);
   }
 
   plan(host: string, offer: readonly string[]): AlpnPlan {

@@ -12,7 +12,7 @@ import { serveForgedCertificate, type RawAccounting, type UpstreamOutcome } from
 import { sameOffer, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
-import { connectUpstream, handshakeUpstream, recordUpstreamFailure, type UpstreamConfig, type UpstreamTls } from './upstream';
+import { connectUpstream, handshakeUpstream, recordUpstreamFailure, type UpstreamConfig } from './upstream';
 import { errorMessage } from './errors';
 import { HOSTNAME } from './proxyTargets';
 
@@ -58,40 +58,6 @@ function dropUpstream(pending: PendingUpstream): void {
   void pending.then((result) => { if ('socket' in result) result.socket.destroy(); });
 }
 
-/**
- * A TLS handshake with the real server begun at CONNECT, before the client's ClientHello arrives, for a
- * host seen before: the CONNECT host as SNI and the ALPN offer its last client made. The server's
- * handshake (usually resumed) then overlaps the client's; it is used only if the ClientHello asks for
- * exactly that. For a new host the full handshake would compete with the client's for the event loop.
- */
-interface EarlyHandshake {
-  readonly servername: string;
-  readonly offer: readonly string[];
-  readonly settled: Promise<UpstreamTls>;
-}
-
-function beginEarlyHandshake(context: InterceptionContext, pending: PendingUpstream, host: string, port: number, thenMeanwhile: () => void): EarlyHandshake | undefined {
-  const servername = host.toLowerCase();
-  const offer = context.alpn.expectedOffer(servername);
-  // Only on the HTTPS port, where the client is all but certain to speak TLS.
-  if (port !== 443 || offer === undefined || isIP(host) || !HOSTNAME.test(host)) return undefined;
-  const settled = pending.then((result) => {
-    if ('error' in result) throw result.error;
-    const handshake = handshakeUpstream(result.socket, upstreamOptions(context, servername, offer, result.socket));
-    // The server is now working on its side: do the other work meanwhile.
-    thenMeanwhile();
-    return handshake;
-  });
-  settled.catch(() => undefined);
-  return { servername, offer, settled };
-}
-
-/** Drops the connection an early handshake used and opens a fresh one. */
-function reconnect(context: InterceptionContext, used: PendingUpstream, host: string, port: number): PendingUpstream {
-  dropUpstream(used);
-  return connectUpstream(host, port, context.upstream).catch((error: unknown) => ({ error }));
-}
-
 function upstreamOptions(context: InterceptionContext, servername: string | null, alpn: readonly string[], raw: Socket): Parameters<typeof handshakeUpstream>[1] {
   return { servername, alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` };
 }
@@ -104,12 +70,8 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   // A tunnelled host is relayed at once: its protocol may be one where the server speaks first.
   if (decision.mode === 'tunnel') return tunnelRaw(context, client, pending, recorder);
   // Forge the CONNECT host's leaf while the client is still sending its ClientHello (the SNI is nearly
-  // always the same host; otherwise the SNI's leaf is forged later), after starting the early handshake.
-  const forgeLeaf = (): void => { if (!isIP(host) && HOSTNAME.test(host)) context.certificates.certificateFor(host); };
-  const early = beginEarlyHandshake(context, pending, host, port, forgeLeaf);
-  if (!early) forgeLeaf();
-  // Paths that relay raw bytes need a connection no TLS was spoken on.
-  const rawPending = (): PendingUpstream => (early ? reconnect(context, pending, host, port) : pending);
+  // always the same host; otherwise the SNI's leaf is forged later).
+  if (!isIP(host) && HOSTNAME.test(host)) context.certificates.certificateFor(host);
   const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
@@ -121,14 +83,14 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   if (first.kind === 'timeout') {
     recorder.add({ kind: 'timeout', phase: 'first-bytes' });
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol` });
-    return tunnelRaw(context, client, rawPending(), recorder);
+    return tunnelRaw(context, client, pending, recorder);
   }
   if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
     recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
-    return tunnelRaw(context, client, rawPending(), recorder);
+    return tunnelRaw(context, client, pending, recorder);
   }
   try {
-    await intercept(context, { client, host, port, pending, early, rawPending, recorder }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
+    await intercept(context, { client, host, pending, recorder }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
@@ -170,17 +132,12 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
 interface InterceptedTunnel {
   readonly client: Socket;
   readonly host: string;
-  readonly port: number;
   readonly pending: PendingUpstream;
-  readonly early: EarlyHandshake | undefined;
-  /** The connection for relaying raw bytes (a fresh one if an early handshake used the first). */
-  readonly rawPending: () => PendingUpstream;
   readonly recorder: ConnectionRecorder;
 }
 
 async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel, accounting: RawAccounting): Promise<void> {
-  const { client, host, port, early, recorder } = tunnel;
-  let pending = tunnel.pending;
+  const { client, host, pending, recorder } = tunnel;
   const handshakeDeadline = setTimeout(() => {
     recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
@@ -198,7 +155,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
       return recorder.finish(0, 0);
     }
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `malformed ClientHello: ${errorMessage(error)}` });
-    return tunnelRaw(context, client, tunnel.rawPending(), recorder);
+    return tunnelRaw(context, client, pending, recorder);
   }
   recorder.add({ kind: 'client-hello', hello });
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
@@ -207,18 +164,12 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   const servername = sni ?? (isIP(host) ? null : host.toLowerCase());
   const leafHost = sni ?? host.toLowerCase();
   const offer = hello.alpn;
-  context.alpn.observe(leafHost, offer);
-  const useEarly = early !== undefined && early.servername === servername && sameOffer(early.offer, offer);
-  if (early && !useEarly) pending = reconnect(context, pending, host, port);
   const raw = await connectOrRecord(client, pending, recorder);
   if (!raw) return clearTimeout(handshakeDeadline);
-  const remembered = context.alpn.plan(leafHost, offer);
-  // The early handshake offered the client's whole list; the server's choice from it may be remembered.
-  const plan = useEarly ? { upstreamOffer: offer, promised: offer.length === 1 ? offer[0] : remembered.promised } : remembered;
-  const handshake = (): Promise<UpstreamTls> => (useEarly ? early.settled : handshakeUpstream(raw, upstreamOptions(context, servername, plan.upstreamOffer, raw)));
-  const startUpstream = (): Promise<UpstreamOutcome> => handshake()
+  const plan = context.alpn.plan(leafHost, offer);
+  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(raw, upstreamOptions(context, servername, plan.upstreamOffer, raw))
     .then((upstream): UpstreamOutcome => {
-      recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(useEarly ? { early: true as const } : {}), ...(upstream.resumed ? { resumed: true as const } : {}) });
+      recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(upstream.resumed ? { resumed: true as const } : {}) });
       if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
       return { ok: true, upstream };
     }, (error: unknown): UpstreamOutcome => {

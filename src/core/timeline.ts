@@ -43,8 +43,8 @@ export type TimelineEvent =
   | { readonly t: number; readonly kind: 'client-hello'; readonly hello: ClientHelloSummary }
   | { readonly t: number; readonly kind: 'not-tls'; readonly firstBytes: string; readonly reason: string }
   | { readonly t: number; readonly kind: 'upstream-connected'; readonly address: string }
-  /** `early`: begun at CONNECT, before the client's ClientHello (a host seen before). */
-  | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly early?: true; readonly resumed?: true }
+  /** `resumed`: the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
+  | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly resumed?: true }
   | { readonly t: number; readonly kind: 'upstream-failed'; readonly stage: UpstreamFailureStage; readonly reason: string }
   | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean }
   | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }

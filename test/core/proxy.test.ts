@@ -66,29 +66,6 @@ describe('intercepting proxy', () => {
     assert.equal(notice.verdict.category, 'ok');
   });
 
-  it('begins the server handshake at CONNECT for a host seen before, and starts over when the ClientHello asks for something else', async () => {
-    const host = 'early.example.test';
-    const get = async (servername: string, alpn: string[]): Promise<string> => {
-      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { servername, ALPNProtocols: alpn, ca: readFileSync(h.caFile) });
-      try {
-        return await httpGet(tls, servername, '/hello');
-      } finally {
-        tls.destroy();
-      }
-    };
-    assert.match(await get(host, ['http/1.1']), /hello from origin over HTTP\/1\.1/);
-    assert.match(await get(host, ['http/1.1']), /hello from origin over HTTP\/1\.1/, 'same offer: the early handshake is used');
-    assert.match(await get(host, []), /hello from origin/, 'another offer: a fresh connection');
-    assert.match(await get('other-sni.example.test', ['http/1.1']), /hello from origin/, 'another SNI: a fresh connection');
-    const upstreams = await Promise.all([0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'upstream-tls')));
-    assert.deepEqual(upstreams.map((u) => u?.early ?? false), [false, true, false]);
-    assert.deepEqual(upstreams.map((u) => u?.alpn), ['http/1.1', 'http/1.1', null]);
-    const otherSni = await h.connection('other-sni.example.test');
-    assert.equal(otherSni.verdict.category, 'ok');
-    assert.equal(findEvent(otherSni.record.events, 'upstream-tls')?.early, undefined);
-    assert.match(findEvent(otherSni.record.events, 'forged-certificate')?.subject ?? '', /other-sni\.example\.test/);
-  });
-
   it('resumes a sibling host\'s server session when its certificate covers the new name, and only then', async () => {
     // An ALPN offer no other test makes, so that the first connection finds no session at this address.
     const get = async (host: string): Promise<string> => {
@@ -252,7 +229,7 @@ describe('intercepting proxy', () => {
     echo.close();
   });
 
-  it('relays a non-TLS protocol on a fresh connection when a server handshake was begun early for the host', async () => {
+  it('relays a non-TLS protocol raw to a host and port it intercepted TLS for before', async () => {
     // One port that speaks TLS to TLS clients and echoes anything else.
     const certs = makeOriginCertificates(['mixed.example.test']);
     const mixedCa = join(mkdtempSync(join(tmpdir(), 'pinscope-mixed-')), 'ca.pem');
@@ -276,7 +253,7 @@ describe('intercepting proxy', () => {
         socket.once('data', (d: Buffer) => { clearTimeout(timer); resolve(d.toString()); });
         socket.write('PING not tls\n');
       });
-      assert.equal(reply, 'PING not tls\n', 'the bytes reached the server raw, not inside the early TLS connection');
+      assert.equal(reply, 'PING not tls\n', 'the bytes reached the server raw');
       socket.end();
       const notice = await m.connection('mixed.example.test', 1);
       assert.equal(notice.verdict.category, 'not-tls');

@@ -116,10 +116,10 @@ describe('inspector webview', () => {
     assert.match(await view.page.locator('.timeline .event').last().textContent() ?? '', /closed.*13\.5 ms/);
     assert.match(await view.page.textContent('.detail') ?? '', /accepted the forged chain/);
     assert.match(await view.page.textContent('.detail') ?? '', /sha256\/r3alPin/);
-    assert.doesNotMatch(await view.page.textContent('.timeline') ?? '', /begun at CONNECT/);
+    assert.doesNotMatch(await view.page.textContent('.timeline') ?? '', /\(resumed\)/);
     const detail = toConnectionDetail(judged.record, judged.verdict);
-    await view.send({ type: 'detail', detail: { ...detail, id: pinned.id, events: detail.events.map((e) => (e.kind === 'upstream-tls' ? { ...e, early: true, resumed: true } : e)) } });
-    await view.page.waitForFunction(() => (document.querySelector('.timeline')?.textContent ?? '').includes('upstream-tls (begun at CONNECT, resumed)'), undefined, { timeout: 5000 });
+    await view.send({ type: 'detail', detail: { ...detail, id: pinned.id, events: detail.events.map((e) => (e.kind === 'upstream-tls' ? { ...e, resumed: true } : e)) } });
+    await view.page.waitForFunction(() => (document.querySelector('.timeline')?.textContent ?? '').includes('upstream-tls (resumed)'), undefined, { timeout: 5000 });
     for (const action of ['tunnel', 'intercept', 'confirm', 'copy-host', 'choose']) await view.page.locator(`.detail [data-action="${action}"]`).click();
     await view.page.locator('[data-action="export"]').click();
     const posted = await view.posted();
