@@ -16,12 +16,6 @@ export interface CertificateNames {
   readonly subjectaltname?: string;
 }
 
-export interface FoundSession {
-  readonly ticket: Buffer;
-  /** The session was another host's at the same address. */
-  readonly sibling: boolean;
-}
-
 interface SharedSession {
   readonly ticket: Buffer;
   readonly names: CertificateNames;
@@ -36,14 +30,14 @@ export class TlsSessions {
     this.byAddress = new BoundedMap(capacity);
   }
 
-  /** The session to offer `servername` at `address` with this ALPN offer, if any. */
-  find(servername: string | null, address: string, alpn: readonly string[]): FoundSession | undefined {
+  /** The session to offer `servername` at `address` with this ALPN offer: its own, else a sibling's; if any. */
+  find(servername: string | null, address: string, alpn: readonly string[]): Buffer | undefined {
     const own = this.byServer.get(serverKey(servername, address, alpn));
-    if (own) return { ticket: own, sibling: false };
-    if (servername === null) return undefined;
+    if (own || servername === null) return own;
     const shared = this.byAddress.get(addressKey(address, alpn));
-    if (!shared || checkServerIdentity(servername, shared.names as unknown as PeerCertificate) !== undefined) return undefined;
-    return { ticket: shared.ticket, sibling: true };
+    // checkServerIdentity reads only these two fields of a PeerCertificate.
+    const covered = shared !== undefined && checkServerIdentity(servername, shared.names as unknown as PeerCertificate) === undefined;
+    return covered ? shared.ticket : undefined;
   }
 
   /** Keeps a ticket the server sent; with the certificate's names once they are known, for sibling hosts too. */

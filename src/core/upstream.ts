@@ -172,7 +172,7 @@ export function handshakeUpstream(
     const tls = connectTls({
       socket,
       ...RELAY_BUFFER,
-      ...(session ? { session: session.ticket } : {}),
+      ...(session ? { session } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
       ...(options.secureContext ? { secureContext: options.secureContext } : {}),
