@@ -7,7 +7,10 @@
  * A host's first connection needs no context of its own at all: OpenSSL copies a context's certificate
  * and key into each connection when the connection is created (SSL_new), so one scratch context, given
  * the host's certificate just before a TLSSocket is made from it, serves any number of first connections.
+ * All of these contexts share one set of session ticket keys, so that a client resumes its session on
+ * its next connection whichever context served the first (as an inspection service's would).
  */
+import { randomBytes } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 
 /** The native half of a SecureContext; Node's own createSecureContext adds certificates through it. */
@@ -27,9 +30,11 @@ export class LeafContexts {
   readonly prepared: boolean;
 
   private readonly scratch: SecureContext;
+  /** Session ticket keys (48 random bytes) shared by every leaf context of this process. */
+  private readonly ticketKeys = randomBytes(48);
 
   constructor(private readonly keyPem: string, private readonly spareCount = 4) {
-    this.scratch = createSecureContext({ key: keyPem });
+    this.scratch = this.withKey();
     this.prepared = nativeOf(this.scratch) !== undefined;
     this.scheduleRefill();
   }
@@ -40,15 +45,15 @@ export class LeafContexts {
    */
   forOneSocket(certPem: string): SecureContext {
     const native = nativeOf(this.scratch);
-    if (!native) return createSecureContext({ key: this.keyPem, cert: certPem });
+    if (!native) return this.withKey(certPem);
     native.setCert(certPem);
     return this.scratch;
   }
 
   /** A context with the leaf key and `certPem`. */
   make(certPem: string): SecureContext {
-    if (!this.prepared) return createSecureContext({ key: this.keyPem, cert: certPem });
-    const context = this.spares.pop() ?? createSecureContext({ key: this.keyPem });
+    if (!this.prepared) return this.withKey(certPem);
+    const context = this.spares.pop() ?? this.withKey();
     this.scheduleRefill();
     nativeOf(context)?.setCert(certPem);
     return context;
@@ -65,11 +70,15 @@ export class LeafContexts {
     this.spares.length = 0;
   }
 
+  private withKey(certPem?: string): SecureContext {
+    return createSecureContext({ key: this.keyPem, ticketKeys: this.ticketKeys, ...(certPem === undefined ? {} : { cert: certPem }) });
+  }
+
   private scheduleRefill(): void {
     if (!this.prepared || this.refill || this.spares.length >= this.spareCount) return;
     this.refill = setImmediate(() => {
       this.refill = undefined;
-      this.spares.push(createSecureContext({ key: this.keyPem }));
+      this.spares.push(this.withKey());
       this.scheduleRefill();
     });
     this.refill.unref();

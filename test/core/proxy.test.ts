@@ -89,6 +89,19 @@ describe('intercepting proxy', () => {
     assert.equal(findEvent(deep.record.events, 'upstream-failed')?.stage, 'certificate');
   });
 
+  it('lets a client resume its session with the forged certificate on later connections', async () => {
+    const host = 'resuming-client.example.test';
+    let ticket: Buffer | undefined;
+    const reused: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(h.caFile), ...(ticket ? { session: ticket } : {}) });
+      tls.on('session', (session: Buffer) => { ticket = session; });
+      reused.push(tls.isSessionReused());
+      assert.match(await httpGet(tls, host, '/hello'), /hello from origin/);
+    }
+    assert.deepEqual(reused, [false, true, true], 'the first connection is served from the shared context, the next from the host\'s own');
+  });
+
   it('serves each new host its own certificate while several wait for their servers at once', async () => {
     // Two offers and no memory of the choice: every client's handshake waits for its server's, so the
     // ClientHellos all arrive before the first server answers.
