@@ -103,7 +103,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
     const cipher = tls.getCipher();
     const version = tls.getProtocol() ?? 'unknown';
-    recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null });
+    recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, ...(tls.isSessionReused() ? { resumed: true as const } : {}) });
     void settled.then((outcome) => {
       if (ended || !outcome.ok) return;
       if (outcome.upstream.socket.destroyed) {

@@ -49,7 +49,8 @@ export type TimelineEvent =
   | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean }
   | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }
   | { readonly t: number; readonly kind: 'tls-error'; readonly reason: string; readonly code: string | null }
-  | { readonly t: number; readonly kind: 'handshake-complete'; readonly version: string; readonly cipher: string; readonly alpn: string | null }
+  /** `resumed`: the client resumed an earlier session, so the forged certificate was not sent again. */
+  | { readonly t: number; readonly kind: 'handshake-complete'; readonly version: string; readonly cipher: string; readonly alpn: string | null; readonly resumed?: true }
   | { readonly t: number; readonly kind: 'first-data'; readonly from: Direction; readonly bytes: number }
   | { readonly t: number; readonly kind: 'close-notify'; readonly from: Direction }
   | { readonly t: number; readonly kind: 'fin'; readonly from: Direction }

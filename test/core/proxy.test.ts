@@ -100,6 +100,8 @@ describe('intercepting proxy', () => {
       assert.match(await httpGet(tls, host, '/hello'), /hello from origin/);
     }
     assert.deepEqual(reused, [false, true, true], 'the first connection is served from the shared context, the next from the host\'s own');
+    const recorded = await Promise.all([0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'handshake-complete')?.resumed ?? false));
+    assert.deepEqual(recorded, [false, true, true], 'the timeline says so');
   });
 
   it('serves each new host its own certificate while several wait for their servers at once', async () => {
