@@ -58,13 +58,14 @@ export interface ForgedHandshake {
  */
 export function serveForgedCertificate(context: ClientSideSettings, { client, recorder, accounting, handshakeDeadline, settled, forged, promised }: ForgedHandshake): void {
   const { certificate, cached, secureContext } = forged;
-  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
+  // Made first: the context may be shared, and the socket takes its certificate now (see ForgedCertificates.forHost).
   const tls = new TLSSocket(client, {
     isServer: true,
     ...RELAY_BUFFER,
     secureContext,
     ...(promised ? { ALPNProtocols: [promised] } : {}),
   });
+  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
   if (context.keylog) tls.on('keylog', context.keylog);
   let ended = false;
   let relaying = false;
