@@ -90,7 +90,7 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
     return tunnelRaw(context, client, pending, recorder);
   }
   try {
-    await intercept(context, { client, host, pending, recorder }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
+    await intercept(context, { client, host, pending, recorder, firstBytes: first.chunk }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
@@ -134,6 +134,8 @@ interface InterceptedTunnel {
   readonly host: string;
   readonly pending: PendingUpstream;
   readonly recorder: ConnectionRecorder;
+  /** What the client sent first (still in the socket): usually the whole ClientHello. */
+  readonly firstBytes: Buffer;
 }
 
 async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel, accounting: RawAccounting): Promise<void> {
@@ -147,7 +149,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   const clientGone = (): boolean => client.destroyed;
   let hello;
   try {
-    hello = await readClientHello(client);
+    hello = await readClientHello(client, tunnel.firstBytes);
   } catch (error) {
     clearTimeout(handshakeDeadline);
     if (clientGone()) {

@@ -97,8 +97,31 @@ async function main(): Promise<void> {
   const fresh: Record<string, ((name: string) => ReturnType<typeof startChild>) | undefined> = {
     tunnel: () => startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]),
     pinscope: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-events.jsonl`),
+    bare: () => startChild([join(__dirname, 'bareInterception.js'), String(origin.port), join(dir, 'origin.pem'), join(dir, 'origin-key.pem'), join(dir, 'origin-ca.pem')]),
     ...(CANDIDATE ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`) } : {}),
   };
+  // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
+  // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).
+  const w5 = (rep: number, mode: string, route: Route): Promise<void> => bounded(`W5 ${mode}`, async () => {
+    const own = await fresh[mode]?.(`w5-${rep}`);
+    const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
+    const burst = (count: number): Promise<HttpConnection[]> => Promise.all(Array.from({ length: count }, async (_, i) => {
+      const connection = new HttpConnection(await openTls(w5Route, `w5-${i % 50}.bench.test`, ca), 'w5.bench.test');
+      await connection.request('/small');
+      return connection;
+    }));
+    // Warm, as a proxy in use would be: JIT, and W5's 50 hosts (leaves, sessions), in a smaller burst.
+    for (const connection of await burst(100)) connection.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const started = performance.now();
+    const sockets = await burst(500);
+    const elapsed = performance.now() - started;
+    const memory = rssMiB(own?.child.pid);
+    for (const s of sockets) s.close();
+    own?.child.kill('SIGTERM');
+    report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
+    if (own) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
+  });
   process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
   try {
     // Warm-up: JIT and the proxies' first-use paths.
@@ -145,30 +168,11 @@ async function main(): Promise<void> {
           }
           report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: median(rates), unit: 'MB/s' });
         });
-        // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
-        // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).
-        if (selected('W5')) await bounded(`W5 ${mode}`, async () => {
-          const own = await fresh[mode]?.(`w5-${rep}`);
-          const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
-          const burst = (count: number): Promise<HttpConnection[]> => Promise.all(Array.from({ length: count }, async (_, i) => {
-            const connection = new HttpConnection(await openTls(w5Route, `w5-${i % 50}.bench.test`, ca), 'w5.bench.test');
-            await connection.request('/small');
-            return connection;
-          }));
-          // Warm, as a proxy in use would be: JIT, and W5's 50 hosts (leaves, sessions), in a smaller burst.
-          for (const connection of await burst(100)) connection.close();
-          await new Promise((r) => setTimeout(r, 200));
-          const started = performance.now();
-          const sockets = await burst(500);
-          const elapsed = performance.now() - started;
-          const memory = rssMiB(own?.child.pid);
-          for (const s of sockets) s.close();
-          own?.child.kill('SIGTERM');
-          report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
-          if (own) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
-        });
+        if (selected('W5')) await w5(rep, mode, route);
         await new Promise((r) => setTimeout(r, 300));
       }
+      // The floor for any interceptor on Node's TLS, for scale: W5 only (its memory is the question).
+      if (selected('W5')) await w5(rep, 'bare', { kind: 'direct', originPort: origin.port });
     }
 
     if (!ONLY) await microbenchmarks(dir);
@@ -213,10 +217,15 @@ function printTable(): void {
     const candidateColumns = CANDIDATE ? ` ${fmt(value('candidate'))} | ${ratio('candidate')} |` : '';
     lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} |${candidateColumns}`);
   }
-  const table = lines.join('\n');
-  process.stdout.write(`\n${table}\n`);
+  // The bare Node interceptor is a reference for W5, not a column: printed under the table.
+  const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
+  const bareMemory = of('W5 proxy memory (500 open)', 'bare');
+  const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
+    + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
+  const table = `${lines.join('\n')}\n${reference}`;
+  process.stdout.write(`\n${table}`);
   mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
-  writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), `${table}\n`);
+  writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), table);
 }
 
 main().catch((error: unknown) => {

@@ -19,6 +19,7 @@ import { findEvent } from '../../src/core/timeline';
 import { curl, waitFor } from '../support/clients';
 import { startHarness, type Harness } from '../support/harness';
 import { openTunnel } from '../support/proxyClient';
+import { captureClientHello, mutate } from '../support/clientHellos';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -34,30 +35,6 @@ function rawExchange(port: number, data: Buffer | string): Promise<string> {
     socket.on('close', () => resolve(reply));
     setTimeout(() => { socket.destroy(); }, 3000);
   });
-}
-
-/** A real ClientHello, as Node's TLS client sends it. */
-function captureClientHello(): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const server = createTcpServer((socket) => socket.once('data', (chunk: Buffer) => { resolve(chunk); socket.destroy(); server.close(); }));
-    server.listen(0, '127.0.0.1', () => {
-      const tls = connectTls({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername: 'fuzz.example.test', ALPNProtocols: ['h2', 'http/1.1'] });
-      tls.on('error', () => undefined);
-    });
-  });
-}
-
-function mutate(hello: Buffer, seed: number): Buffer {
-  let state = seed * 2654435761 >>> 0;
-  const random = (n: number): number => { state = (state * 1103515245 + 12345) >>> 0; return state % n; };
-  const copy = Buffer.from(hello);
-  switch (seed % 5) {
-    case 0: return copy.subarray(0, random(copy.length));
-    case 1: for (let i = 0; i < 1 + random(8); i++) copy[random(copy.length)] = random(256); return copy;
-    case 2: copy.writeUInt16BE(random(65536), 3); return copy;
-    case 3: { const at = 5 + random(copy.length - 5); copy.writeUInt16BE(random(65536), Math.min(at, copy.length - 2)); return copy; }
-    default: return Buffer.concat([copy.subarray(0, random(copy.length)), Buffer.alloc(random(2000), random(256))]);
-  }
 }
 
 function openFds(): number {

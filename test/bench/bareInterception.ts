@@ -1,0 +1,31 @@
+/**
+ * The floor for interception in Node, for W5's memory: CONNECT, one TLS server socket serving a fixed
+ * certificate, one TLS client socket to the origin (sessions resumed), piped both ways. No per-host
+ * leaves, no timeline, no diagnosis: what any interceptor built on Node's TLS holds per connection.
+ * Run as its own process: `bareInterception ORIGIN_PORT CERT KEY ORIGIN_CA`; prints its port.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect, createSecureContext, rootCertificates, TLSSocket } from 'node:tls';
+
+const [originPort, certFile, keyFile, originCaFile] = process.argv.slice(2);
+if (!originPort || !certFile || !keyFile || !originCaFile) throw new Error('usage: bareInterception ORIGIN_PORT CERT KEY ORIGIN_CA');
+const served = createSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
+const upstreamContext = createSecureContext({ ca: [...rootCertificates, readFileSync(originCaFile, 'utf8')] });
+let session: Buffer | undefined;
+
+const server = createServer();
+server.on('connect', (request: { url?: string }, client: Socket) => {
+  const host = (request.url ?? '').split(':')[0] ?? '';
+  client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  const toClient = new TLSSocket(client, { isServer: true, secureContext: served, ALPNProtocols: ['http/1.1'] });
+  const toOrigin = connect({ host: '127.0.0.1', port: Number(originPort), servername: host, secureContext: upstreamContext, ALPNProtocols: ['http/1.1'], ...(session ? { session } : {}) });
+  toOrigin.on('session', (ticket: Buffer) => { session = ticket; });
+  toClient.pipe(toOrigin);
+  toOrigin.pipe(toClient);
+  toClient.on('error', () => toOrigin.destroy());
+  toOrigin.on('error', () => toClient.destroy());
+});
+server.maxConnections = 10_000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
