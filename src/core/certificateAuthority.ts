@@ -8,7 +8,7 @@ import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import { forge } from './forge';
 import { errorMessage } from './errors';
 import { buildSignedCertificate, certificateToDer, keyIdentifier, octetString, spkiPin, type ForgeCertificate } from './x509';
 

@@ -8,7 +8,7 @@ import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import { forge } from './forge';
 import { BoundedMap } from './boundedMap';
 import type { CertificateAuthority } from './certificateAuthority';
 import { LeafContexts } from './leafContexts';

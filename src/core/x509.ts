@@ -3,7 +3,7 @@
  * signature over the TBSCertificate (forge's pure-JS RSA takes ~55 ms per signature, Node's ~1 ms).
  */
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { forge } from './forge';
 
 export type ForgeCertificate = forge.pki.Certificate;
 export type Extension = Record<string, unknown> & { name: string };
