@@ -10,8 +10,8 @@ export interface RelayOptions {
 }
 
 export interface RelayEnds {
-  readonly client: Duplex & { setTimeout(ms: number, cb?: () => void): unknown };
-  readonly upstream: Duplex;
+  readonly client: Duplex & { setTimeout(ms: number, cb?: () => void): unknown; readonly bytesWritten: number };
+  readonly upstream: Duplex & { readonly bytesWritten: number };
 }
 
 /**
@@ -19,18 +19,18 @@ export interface RelayEnds {
  * (so a FIN from one side reaches the other), errors tear down both sides.
  */
 export function relay({ client, upstream }: RelayEnds, recorder: ConnectionRecorder, options: RelayOptions): void {
-  let fromClient = 0;
-  let toClient = 0;
+  // Counted from what each side was given to write: a 'data' listener of our own beside pipe's would make
+  // every chunk's emit copy the listener list.
+  const fromClient = (): number => upstream.bytesWritten;
+  const toClient = (): number => client.bytesWritten;
   let open = 2;
   const done = (): void => {
-    if (--open === 0) recorder.finish(fromClient, toClient);
+    if (--open === 0) recorder.finish(fromClient(), toClient());
   };
   const firstData = (from: Direction) => (chunk: Buffer): void => recorder.add({ kind: 'first-data', from, bytes: chunk.length });
   client.once('data', firstData('client'));
   upstream.once('data', firstData('upstream'));
-  client.on('data', (chunk: Buffer) => { fromClient += chunk.length; });
-  upstream.on('data', (chunk: Buffer) => { toClient += chunk.length; });
-  client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient) ?? 'fin', from: 'client' }));
+  client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient()) ?? 'fin', from: 'client' }));
   upstream.on('end', () => recorder.add({ kind: 'fin', from: 'upstream' }));
   const onError = (from: Direction, other: Duplex) => (error: NodeJS.ErrnoException): void => {
     if (error.code === 'ECONNRESET') recorder.add({ kind: 'rst', from });

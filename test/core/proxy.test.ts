@@ -89,6 +89,16 @@ describe('intercepting proxy', () => {
     assert.equal(findEvent(deep.record.events, 'upstream-failed')?.stage, 'certificate');
   });
 
+  it('counts the bytes relayed each way exactly', async () => {
+    const host = 'counted.example.test';
+    const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(h.caFile) });
+    const response = await httpGet(tls, host, '/hello');
+    const closed = findEvent((await h.connection(host)).record.events, 'closed');
+    assert.ok(closed);
+    assert.equal(closed.bytesFromClient, Buffer.byteLength(`GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), 'the request, as httpGet sends it');
+    assert.equal(closed.bytesToClient, Buffer.byteLength(response));
+  });
+
   it('lets a client resume its session with the forged certificate on later connections', async () => {
     const host = 'resuming-client.example.test';
     let ticket: Buffer | undefined;
