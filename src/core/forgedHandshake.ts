@@ -107,15 +107,17 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, ...(tls.isSessionReused() ? { resumed: true as const } : {}) });
     void settled.then((outcome) => {
       if (ended || !outcome.ok) return;
-      if (outcome.upstream.socket.destroyed) {
-        // The server's connection failed while the client was finishing its handshake.
+      const server = outcome.upstream.socket;
+      if (server.destroyed && !server.readableEnded) {
+        // The server's connection failed while the client was finishing its handshake (one that said
+        // its piece and closed cleanly meanwhile is relayed: what it sent is passed on).
         recorder.add({ kind: 'error', reason: 'the server\'s connection closed before the client\'s handshake finished' });
         return end();
       }
       relaying = true;
       clearTimeout(handshakeDeadline);
       tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
-      relay({ client: tls, upstream: outcome.upstream.socket }, recorder, {
+      relay({ client: tls, upstream: outcome.upstream.socket, reads: outcome.upstream.reads }, recorder, {
         idleTimeoutMs: context.idleTimeoutMs,
         clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
       });

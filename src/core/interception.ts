@@ -12,7 +12,7 @@ import { serveForgedCertificate, type RawAccounting, type UpstreamOutcome } from
 import { sameOffer, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
-import { connectUpstream, handshakeUpstream, recordUpstreamFailure, type UpstreamConfig } from './upstream';
+import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';
 import { errorMessage } from './errors';
 import { HOSTNAME } from './proxyTargets';
 
@@ -50,25 +50,19 @@ function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstByte
   });
 }
 
-/** The upstream TCP connection, started as soon as the CONNECT target is known (in parallel with the ClientHello). */
+/** An upstream TCP connection (for a tunnel, or for TLS through an upstream proxy). */
 type PendingUpstream = Promise<{ socket: Socket; address: string } | { error: unknown }>;
 
-/** Closes the upstream connection once it exists: for every path where the client went away first. */
-function dropUpstream(pending: PendingUpstream): void {
-  void pending.then((result) => { if ('socket' in result) result.socket.destroy(); });
-}
-
-function upstreamOptions(context: InterceptionContext, servername: string | null, alpn: readonly string[], raw: Socket): Parameters<typeof handshakeUpstream>[1] {
-  return { servername, alpn, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions, address: `${raw.remoteAddress ?? ''}:${raw.remotePort ?? ''}` };
+function connectRaw(context: InterceptionContext, host: string, port: number): PendingUpstream {
+  return connectUpstream(host, port, context.upstream).catch((error: unknown) => ({ error }));
 }
 
 export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder, tunnelStart = 0): Promise<void> {
   const decision = context.policy.decide(host);
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
-  const pending: PendingUpstream = connectUpstream(host, port, context.upstream).catch((error: unknown) => ({ error }));
-  // A tunnelled host is relayed at once: its protocol may be one where the server speaks first.
-  if (decision.mode === 'tunnel') return tunnelRaw(context, client, pending, recorder);
+  // A tunnelled host is connected to at once: its protocol may be one where the server speaks first.
+  if (decision.mode === 'tunnel') return tunnelRaw(context, client, connectRaw(context, host, port), recorder);
   // Forge the CONNECT host's leaf while the client is still sending its ClientHello (the SNI is nearly
   // always the same host; otherwise the SNI's leaf is forged later).
   if (!isIP(host) && HOSTNAME.test(host)) context.certificates.certificateFor(host);
@@ -76,26 +70,24 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
     client.destroy();
-    dropUpstream(pending);
     recorder.finish(0, 0);
     return;
   }
   if (first.kind === 'timeout') {
     recorder.add({ kind: 'timeout', phase: 'first-bytes' });
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol` });
-    return tunnelRaw(context, client, pending, recorder);
+    return tunnelRaw(context, client, connectRaw(context, host, port), recorder);
   }
   if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
     recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
-    return tunnelRaw(context, client, pending, recorder);
+    return tunnelRaw(context, client, connectRaw(context, host, port), recorder);
   }
   try {
-    await intercept(context, { client, host, pending, recorder, firstBytes: first.chunk }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
+    await intercept(context, { client, host, port, recorder, firstBytes: first.chunk }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
     client.destroy();
-    dropUpstream(pending);
     recorder.finish(0, 0);
   }
 }
@@ -103,11 +95,11 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
 async function tunnelRaw(context: InterceptionContext, client: Socket, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<void> {
   const upstream = await connectOrRecord(client, pending, recorder);
   if (!upstream) return;
-  relay({ client, upstream }, recorder, { idleTimeoutMs: context.idleTimeoutMs });
+  relay({ client, upstream: upstream.socket }, recorder, { idleTimeoutMs: context.idleTimeoutMs });
   client.resume();
 }
 
-async function connectOrRecord(client: Socket, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<Socket | undefined> {
+async function connectOrRecord(client: Socket, pending: PendingUpstream, recorder: ConnectionRecorder): Promise<{ socket: Socket; address: string } | undefined> {
   const result = await pending;
   if ('error' in result) {
     failUpstream(client, recorder, result.error);
@@ -119,7 +111,7 @@ async function connectOrRecord(client: Socket, pending: PendingUpstream, recorde
     recorder.finish(0, 0);
     return undefined;
   }
-  return result.socket;
+  return result;
 }
 
 function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
@@ -129,21 +121,30 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
   recorder.finish(0, 0);
 }
 
+/**
+ * The server's side: a connection of its own, made once the ClientHello is read (its reads make no
+ * garbage, see UpstreamReads), or TLS over the upstream proxy's CONNECT.
+ */
+async function upstreamPath(context: InterceptionContext, { client, host, port, recorder }: InterceptedTunnel): Promise<UpstreamPath | undefined> {
+  if (!context.upstream.proxy) return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
+  const raw = await connectOrRecord(client, connectRaw(context, host, port), recorder);
+  return raw && { kind: 'socket', ...raw };
+}
+
 interface InterceptedTunnel {
   readonly client: Socket;
   readonly host: string;
-  readonly pending: PendingUpstream;
+  readonly port: number;
   readonly recorder: ConnectionRecorder;
   /** What the client sent first (still in the socket): usually the whole ClientHello. */
   readonly firstBytes: Buffer;
 }
 
 async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel, accounting: RawAccounting): Promise<void> {
-  const { client, host, pending, recorder } = tunnel;
+  const { client, host, port, recorder } = tunnel;
   const handshakeDeadline = setTimeout(() => {
     recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
-    dropUpstream(pending);
     recorder.finish(0, 0);
   }, context.handshakeTimeoutMs);
   const clientGone = (): boolean => client.destroyed;
@@ -152,12 +153,9 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     hello = await readClientHello(client, tunnel.firstBytes);
   } catch (error) {
     clearTimeout(handshakeDeadline);
-    if (clientGone()) {
-      dropUpstream(pending);
-      return recorder.finish(0, 0);
-    }
+    if (clientGone()) return recorder.finish(0, 0);
     recorder.add({ kind: 'not-tls', firstBytes: '', reason: `malformed ClientHello: ${errorMessage(error)}` });
-    return tunnelRaw(context, client, pending, recorder);
+    return tunnelRaw(context, client, connectRaw(context, host, port), recorder);
   }
   recorder.add({ kind: 'client-hello', hello });
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
@@ -166,10 +164,10 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   const servername = sni ?? (isIP(host) ? null : host.toLowerCase());
   const leafHost = sni ?? host.toLowerCase();
   const offer = hello.alpn;
-  const raw = await connectOrRecord(client, pending, recorder);
-  if (!raw) return clearTimeout(handshakeDeadline);
+  const path = await upstreamPath(context, tunnel);
+  if (!path) return clearTimeout(handshakeDeadline);
   const plan = context.alpn.plan(leafHost, offer);
-  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(raw, upstreamOptions(context, servername, plan.upstreamOffer, raw))
+  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions })
     .then((upstream): UpstreamOutcome => {
       recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(upstream.resumed ? { resumed: true as const } : {}) });
       if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);

@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream';
 import type { ConnectionRecorder } from './connectionStore';
 import type { Direction } from './timeline';
+import type { UpstreamReads } from './upstreamReads';
 
 export interface RelayOptions {
   readonly idleTimeoutMs: number;
@@ -12,13 +13,15 @@ export interface RelayOptions {
 export interface RelayEnds {
   readonly client: Duplex & { setTimeout(ms: number, cb?: () => void): unknown; readonly bytesWritten: number };
   readonly upstream: Duplex & { readonly bytesWritten: number };
+  /** Set when the upstream socket reads through UpstreamReads (then it emits no 'data'). */
+  readonly reads?: UpstreamReads | undefined;
 }
 
 /**
  * Pipes both ways until both sides are closed, then finishes the recorder. Half-closes are passed on
  * (so a FIN from one side reaches the other), errors tear down both sides.
  */
-export function relay({ client, upstream }: RelayEnds, recorder: ConnectionRecorder, options: RelayOptions): void {
+export function relay({ client, upstream, reads }: RelayEnds, recorder: ConnectionRecorder, options: RelayOptions): void {
   // Counted from what each side was given to write: a 'data' listener of our own beside pipe's would make
   // every chunk's emit copy the listener list.
   const fromClient = (): number => upstream.bytesWritten;
@@ -29,9 +32,7 @@ export function relay({ client, upstream }: RelayEnds, recorder: ConnectionRecor
   };
   const firstData = (from: Direction) => (chunk: Buffer): void => recorder.add({ kind: 'first-data', from, bytes: chunk.length });
   client.once('data', firstData('client'));
-  upstream.once('data', firstData('upstream'));
   client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient()) ?? 'fin', from: 'client' }));
-  upstream.on('end', () => recorder.add({ kind: 'fin', from: 'upstream' }));
   const onError = (from: Direction, other: Duplex) => (error: NodeJS.ErrnoException): void => {
     if (error.code === 'ECONNRESET') recorder.add({ kind: 'rst', from });
     else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') recorder.add({ kind: 'error', reason: `${from}: ${error.message}` });
@@ -40,12 +41,26 @@ export function relay({ client, upstream }: RelayEnds, recorder: ConnectionRecor
   client.on('error', onError('client', upstream));
   upstream.on('error', onError('upstream', client));
   client.once('close', done);
-  upstream.once('close', done);
+  // The server's side may have closed already, after ending cleanly, while the client finished its handshake.
+  if (upstream.closed) done();
+  else upstream.once('close', done);
   client.setTimeout(options.idleTimeoutMs, () => {
     recorder.add({ kind: 'timeout', phase: 'idle' });
     client.destroy();
     upstream.destroy();
   });
   client.pipe(upstream);
-  upstream.pipe(client);
+  if (reads) {
+    reads.relayTo(client, upstream, (bytes) => recorder.add({ kind: 'first-data', from: 'upstream', bytes }));
+  } else {
+    upstream.once('data', firstData('upstream'));
+    upstream.pipe(client);
+  }
+  // The server may have ended before the relay began: its 'end' is emitted whether or not anyone listens.
+  const upstreamEnded = (): void => {
+    recorder.add({ kind: 'fin', from: 'upstream' });
+    if (reads) client.end();
+  };
+  if (upstream.readableEnded) upstreamEnded();
+  else upstream.once('end', upstreamEnded);
 }

@@ -11,6 +11,7 @@ import { BoundedMap } from './boundedMap';
 import type { ConnectionRecorder } from './connectionStore';
 import { errorMessage, parkErrors } from './errors';
 import type { CertificateNames, TlsSessions } from './tlsSessions';
+import { UpstreamReads } from './upstreamReads';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -159,18 +160,43 @@ export interface UpstreamTls {
   readonly chain: readonly CertificateSummary[];
   /** Whether the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
   readonly resumed: boolean;
+  /** How the server's bytes are read, when the connection is our own (else they are read as a stream). */
+  readonly reads: UpstreamReads | undefined;
+}
+
+/**
+ * Where the server's side of the TLS runs: over a TCP path already open (through an upstream proxy), or
+ * over a connection of its own, whose reads then go through UpstreamReads (no Buffer per piece read).
+ */
+export type UpstreamPath =
+  | { readonly kind: 'socket'; readonly socket: Socket; readonly address: string }
+  | { readonly kind: 'direct'; readonly host: string; readonly port: number; readonly connectTimeoutMs: number; readonly onConnected: (address: string) => void };
+
+/** The direct path to host:port, honouring the host overrides. */
+export function directPath(host: string, port: number, config: UpstreamConfig, onConnected: (address: string) => void): UpstreamPath {
+  const override = findOverride(config.overrides, host);
+  return { kind: 'direct', host: override?.address ?? host, port: override?.port ?? port, connectTimeoutMs: config.connectTimeoutMs, onConnected };
+}
+
+export interface UpstreamHandshakeOptions {
+  readonly servername: string | null;
+  readonly alpn: readonly string[];
+  readonly secureContext: SecureContext | undefined;
+  readonly timeoutMs: number;
+  readonly chains: ChainSummaries;
+  readonly sessions?: TlsSessions;
 }
 
 /** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
-export function handshakeUpstream(
-  socket: Socket,
-  options: { servername: string | null; alpn: readonly string[]; secureContext: SecureContext | undefined; timeoutMs: number; chains: ChainSummaries; sessions?: TlsSessions; address?: string },
-): Promise<UpstreamTls> {
-  const address = options.address ?? '';
+export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshakeOptions): Promise<UpstreamTls> {
+  // Sessions are kept per target as dialled (an override's address, or the host name and port).
+  const address = path.kind === 'socket' ? path.address : `${path.host}:${path.port}`;
   const session = options.sessions?.find(options.servername, address, options.alpn);
+  const reads = path.kind === 'direct' ? new UpstreamReads() : undefined;
   return new Promise((resolve, reject) => {
     const tls = connectTls({
-      socket,
+      ...(path.kind === 'socket' ? { socket: path.socket } : { host: path.host, port: path.port }),
+      ...(reads ? { onread: reads.onread } : {}),
       ...RELAY_BUFFER,
       ...(session ? { session } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
@@ -186,13 +212,31 @@ export function handshakeUpstream(
       if (lastTicket) options.sessions?.remember(options.servername, address, options.alpn, lastTicket, names);
     };
     if (options.sessions) tls.on('session', (ticket: Buffer) => { lastTicket = ticket; remember(); });
-    const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+    let connected = path.kind === 'socket';
+    let timer: NodeJS.Timeout;
     const fail = (error: UpstreamFailure): void => {
       clearTimeout(timer);
       tls.destroy();
       reject(error);
     };
+    const startHandshakeTimer = (): void => {
+      timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+    };
+    if (path.kind === 'direct') {
+      // tls.connect does not pass `noDelay` on to its TCP socket; without it, small writes wait for delayed ACKs.
+      tls.setNoDelay(true);
+      timer = setTimeout(() => fail(new UpstreamFailure('timeout', `no TCP connection to ${path.host}:${path.port} within ${path.connectTimeoutMs} ms`)), path.connectTimeoutMs);
+      tls.once('connect', () => {
+        connected = true;
+        clearTimeout(timer);
+        path.onConnected(`${tls.remoteAddress ?? path.host}:${tls.remotePort ?? path.port}`);
+        startHandshakeTimer();
+      });
+    } else {
+      startHandshakeTimer();
+    }
     tls.once('error', (error: NodeJS.ErrnoException) => {
+      if (!connected && path.kind === 'direct') return fail(networkFailure(error, path.host, path.port));
       const code = error.code ?? '';
       const stage = CERTIFICATE_ERROR_CODES.has(code) ? 'certificate' : 'tls';
       const reason = stage === 'certificate' ? `the server's certificate is not valid: ${error.message} (${code})` : `TLS with the server failed: ${error.message}`;
@@ -207,7 +251,7 @@ export function handshakeUpstream(
       const chain = options.chains.of(tls);
       names = chain.names;
       remember();
-      resolve({ socket: tls, version: tls.getProtocol() ?? 'unknown', alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, chain: chain.summaries, resumed: tls.isSessionReused() });
+      resolve({ socket: tls, reads, version: tls.getProtocol() ?? 'unknown', alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, chain: chain.summaries, resumed: tls.isSessionReused() });
     });
   });
 }

@@ -4,16 +4,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { WebSocketServer } from 'ws';
 import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/x509';
-import { sendFiller } from './byteStream';
+import { sendFiller, sendPattern } from './byteStream';
 
 export interface Origin {
   readonly port: number;
+  /** A TLS server that speaks first: a greeting line, then it closes (like SMTPS or IMAPS). */
+  readonly greetingPort: number;
   readonly caFile: string;
   readonly caPem: string;
   readonly leafPem: string;
@@ -48,8 +51,9 @@ export function makeOriginCertificates(names: readonly string[] = ['localhost', 
 }
 
 /**
- * Serves `/hello` (text), `/bytes?n=N` (N bytes), `/echo` (request body back), and websockets on `/ws`
- * (echo), over HTTP/1.1 and HTTP/2.
+ * Serves `/hello` (text), `/bytes?n=N` (N bytes), `/pattern?n=N` (N checkable bytes, see patternBytes),
+ * `/echo` (request body back), and websockets on `/ws` (echo), over HTTP/1.1 and HTTP/2; and a greeting
+ * over TLS on a port of its own.
  */
 export async function startOrigin(): Promise<Origin> {
   const { caPem, leafPem, keyPem } = makeOriginCertificates();
@@ -61,10 +65,14 @@ export async function startOrigin(): Promise<Origin> {
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) => socket.end(`220 ${socket.servername || 'origin'} ready\r\n`));
+  await new Promise<void>((resolve) => greeter.listen(0, '127.0.0.1', resolve));
   return {
     port, caFile, caPem, leafPem, dir,
+    greetingPort: (greeter.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => {
       sockets.close();
+      greeter.close();
       server.close(() => resolve());
       for (const client of sockets.clients) client.terminate();
     }),
@@ -80,6 +88,10 @@ function handle(request: Http2ServerRequest, response: Http2ServerResponse): voi
     const total = Math.min(Number(url.searchParams.get('n') ?? '0'), 1024 * 1024 * 1024);
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
     sendFiller(response, total, Buffer.alloc(64 * 1024, 0x61));
+  } else if (url.pathname === '/pattern') {
+    const total = Math.min(Number(url.searchParams.get('n') ?? '0'), 1024 * 1024 * 1024);
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+    sendPattern(response, total);
   } else if (url.pathname === '/echo') {
     response.writeHead(200, { 'content-type': 'application/octet-stream' });
     request.pipe(response);

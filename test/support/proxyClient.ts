@@ -1,5 +1,6 @@
 /** A Node client that opens a CONNECT tunnel through the proxy, then speaks TLS (or anything) over it. */
 import { connect as connectTcp, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 export function openTunnel(proxyPort: number, host: string, port: number): Promise<Socket> {
@@ -41,4 +42,37 @@ export function httpGet(tls: TLSSocket, host: string, path: string): Promise<str
     tls.once('error', reject);
     tls.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   });
+}
+
+/**
+ * A TLS client's transport that sends its first write (the ClientHello) at once and holds back the rest
+ * (its Finished, then anything else) for `delayMs`: the proxy sees the server's side finish first.
+ */
+export class HeldBackFinished extends Duplex {
+  private writes = 0;
+
+  constructor(private readonly socket: Socket, private readonly delayMs: number) {
+    super();
+    socket.on('data', (chunk: Buffer) => { this.push(chunk); });
+    socket.once('end', () => this.push(null));
+    socket.once('error', (error) => this.destroy(error));
+  }
+
+  override _read(): void {
+    // Pushed as the socket delivers.
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.writes++ === 0) this.socket.write(chunk, callback);
+    else setTimeout(() => this.socket.write(chunk, callback), this.delayMs);
+  }
+
+  override _final(callback: () => void): void {
+    setTimeout(() => this.socket.end(callback), this.delayMs);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.socket.destroy();
+    callback(error);
+  }
 }
