@@ -14,7 +14,7 @@ import { InterceptingProxy, ProxyStartError } from '../../src/core/proxyServer';
 import { curl, runClient, waitFor } from '../support/clients';
 import { inOrder, kinds, startHarness, type Harness } from '../support/harness';
 import { HeldBackFinished, httpGet, openTunnel, tlsThroughProxy } from '../support/proxyClient';
-import { PatternCheck } from '../support/byteStream';
+import { PatternCheck, sendPattern } from '../support/byteStream';
 
 describe('intercepting proxy', () => {
   let h: Harness;
@@ -135,6 +135,47 @@ describe('intercepting proxy', () => {
       assert.equal(head, 'HTTP/1.1 200 OK');
       assert.equal(check.mismatch, undefined, `download ${i}: first wrong byte at ${check.mismatch ?? -1}`);
       assert.equal(check.received, sizes[i]);
+    }
+  });
+
+  it('echoes a large upload byte for byte while relaying the echo back', async () => {
+    const host = 'upload.example.test';
+    const size = 8 * 1024 * 1024 + 5;
+    const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(h.caFile) });
+    tls.write(`POST /echo HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`);
+    sendPattern(tls, size, false);
+    const check = new PatternCheck();
+    let head = Buffer.alloc(0);
+    let body = false;
+    tls.on('data', (chunk: Buffer) => {
+      if (body) return check.push(chunk);
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      body = true;
+      check.push(head.subarray(end + 4));
+    });
+    await new Promise((resolve) => tls.once('end', resolve));
+    assert.match(head.toString('latin1'), new RegExp(`^HTTP/1.1 200 OK\r\n[^]*content-length: ${size}\r\n`, 'i'));
+    assert.equal(check.mismatch, undefined, `first wrong byte at ${check.mismatch ?? -1}`);
+    assert.equal(check.received, size);
+  });
+
+  it('closes the server\'s side when a client goes away in the middle of a download', async () => {
+    const own = await startHarness();
+    try {
+      const host = 'abandoned.example.test';
+      const tls = await tlsThroughProxy(own.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(own.caFile) });
+      tls.write(`GET /pattern?n=${1024 * 1024 * 1024} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      let received = 0;
+      await new Promise<void>((resolve) => tls.on('data', (chunk: Buffer) => { if ((received += chunk.length) > 2 * 1024 * 1024) resolve(); }));
+      tls.destroy();
+      const closed = findEvent((await own.connection(host)).record.events, 'closed');
+      assert.ok(closed && closed.bytesToClient < 1024 * 1024 * 1024);
+      // Had the server's side been left open, its 1 GB would have been read to the end.
+      assert.deepEqual(await waitFor(() => own.origin.downloads[0], 5000, 'the download to end'), 'cut off');
+    } finally {
+      await own.close();
     }
   });
 

@@ -29,7 +29,8 @@ export function patternBytes(offset: number, length: number): Buffer {
   return words.subarray(offset - first * 4, offset - first * 4 + length);
 }
 
-export function sendPattern(response: Writable, total: number): void {
+/** Writes patternBytes(0, total), honouring back-pressure; ends the stream unless told not to. */
+export function sendPattern(response: Writable, total: number, end = true): void {
   let sent = 0;
   const pump = (): void => {
     while (sent < total) {
@@ -37,7 +38,7 @@ export function sendPattern(response: Writable, total: number): void {
       sent += piece.length;
       if (!response.write(piece)) return void response.once('drain', pump);
     }
-    response.end();
+    if (end) response.end();
   };
   pump();
 }

@@ -17,6 +17,8 @@ export interface Origin {
   readonly port: number;
   /** A TLS server that speaks first: a greeting line, then it closes (like SMTPS or IMAPS). */
   readonly greetingPort: number;
+  /** How each `/pattern` download ended: sent in full, or cut off by the connection closing. */
+  readonly downloads: ('finished' | 'cut off')[];
   readonly caFile: string;
   readonly caPem: string;
   readonly leafPem: string;
@@ -60,7 +62,8 @@ export async function startOrigin(): Promise<Origin> {
   const dir = mkdtempSync(join(tmpdir(), 'pinscope-origin-'));
   const caFile = join(dir, 'origin-ca.pem');
   writeFileSync(caFile, caPem);
-  const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, handle);
+  const downloads: ('finished' | 'cut off')[] = [];
+  const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, (request, response) => handle(request, response, downloads));
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,6 +73,7 @@ export async function startOrigin(): Promise<Origin> {
   return {
     port, caFile, caPem, leafPem, dir,
     greetingPort: (greeter.address() as AddressInfo).port,
+    downloads,
     close: () => new Promise<void>((resolve) => {
       sockets.close();
       greeter.close();
@@ -79,7 +83,7 @@ export async function startOrigin(): Promise<Origin> {
   };
 }
 
-function handle(request: Http2ServerRequest, response: Http2ServerResponse): void {
+function handle(request: Http2ServerRequest, response: Http2ServerResponse, downloads: ('finished' | 'cut off')[]): void {
   const url = new URL(request.url, 'https://origin');
   if (url.pathname === '/hello') {
     response.writeHead(200, { 'content-type': 'text/plain', 'x-http-version': request.httpVersion });
@@ -91,9 +95,11 @@ function handle(request: Http2ServerRequest, response: Http2ServerResponse): voi
   } else if (url.pathname === '/pattern') {
     const total = Math.min(Number(url.searchParams.get('n') ?? '0'), 1024 * 1024 * 1024);
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+    response.once('close', () => downloads.push(response.writableFinished ? 'finished' : 'cut off'));
     sendPattern(response, total);
   } else if (url.pathname === '/echo') {
-    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const length = request.headers['content-length'];
+    response.writeHead(200, { 'content-type': 'application/octet-stream', ...(length ? { 'content-length': length } : {}) });
     request.pipe(response);
   } else {
     response.writeHead(404);
