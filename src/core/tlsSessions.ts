@@ -1,7 +1,8 @@
 /**
  * Upstream TLS sessions (tickets), so that connections resume instead of running full handshakes.
  *
- * A session is kept per server name, address and ALPN offer. A host seen for the first time may also
+ * A session is kept per server name, address (the target as dialled: an override's address, the host
+ * name, or the host through an upstream proxy) and ALPN offer. A host seen for the first time may also
  * resume the latest session of another host at the same address, when that session's certificate covers
  * the new name too — what RFC 8446 §4.6.1 requires of such a resumption (`*.example.com` served from one
  * address is the common case). A server that does not accept the ticket for that name answers with a full
