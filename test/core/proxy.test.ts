@@ -14,7 +14,7 @@ import { InterceptingProxy, ProxyStartError } from '../../src/core/proxyServer';
 import { curl, runClient, waitFor } from '../support/clients';
 import { inOrder, kinds, startHarness, type Harness } from '../support/harness';
 import { HeldBackFinished, httpGet, openTunnel, tlsThroughProxy } from '../support/proxyClient';
-import { PatternCheck, sendPattern } from '../support/byteStream';
+import { PatternCheck, patternBytes, sendPattern } from '../support/byteStream';
 
 describe('intercepting proxy', () => {
   let h: Harness;
@@ -135,6 +135,17 @@ describe('intercepting proxy', () => {
       assert.equal(head, 'HTTP/1.1 200 OK');
       assert.equal(check.mismatch, undefined, `download ${i}: first wrong byte at ${check.mismatch ?? -1}`);
       assert.equal(check.received, sizes[i]);
+    }
+  });
+
+  it('gives curl a 16 MB download byte for byte over HTTP/1.1 and HTTP/2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinscope-curl-download-'));
+    const size = 16 * 1024 * 1024 + 3;
+    for (const version of ['--http1.1', '--http2']) {
+      const file = join(dir, `${version.slice(2)}.bin`);
+      const result = await curl(h.proxyUrl, `https://curl-bulk.example.test/pattern?n=${size}`, [version, '--cacert', h.caFile, '-o', file]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(readFileSync(file).equals(patternBytes(0, size)), `curl ${version}: the bytes differ`);
     }
   });
 
