@@ -205,6 +205,18 @@ describe('intercepting proxy', () => {
     assert.equal(findEvent(notice.record.events, 'closed')?.bytesToClient, text.length);
   });
 
+  it('holds what a server sends before the relay starts, pausing past 256 KiB, and passes all of it on', async () => {
+    const host = 'big-greeting.example.test';
+    const tunnel = await openTunnel(h.proxyPort, host, 443);
+    const tls = connect({ socket: new HeldBackFinished(tunnel, 300), servername: host, ca: readFileSync(h.caFile) });
+    const check = new PatternCheck();
+    tls.on('data', (chunk: Buffer) => check.push(chunk));
+    await new Promise((resolve, reject) => tls.once('end', resolve).once('error', reject));
+    assert.equal(check.mismatch, undefined, `first wrong byte at ${check.mismatch ?? -1}`);
+    assert.equal(check.received, 1024 * 1024);
+    assert.equal(findEvent((await h.connection(host)).record.events, 'closed')?.bytesToClient, 1024 * 1024);
+  });
+
   it('lets a client resume its session with the forged certificate on later connections', async () => {
     const host = 'resuming-client.example.test';
     let ticket: Buffer | undefined;

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { WebSocketServer } from 'ws';
 import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/x509';
-import { sendFiller, sendPattern } from './byteStream';
+import { patternBytes, sendFiller, sendPattern } from './byteStream';
 
 export interface Origin {
   readonly port: number;
-  /** A TLS server that speaks first: a greeting line, then it closes (like SMTPS or IMAPS). */
+  /** A TLS server that speaks first: a greeting line (1 MiB of patternBytes for `big-*` names), then it closes (like SMTPS or IMAPS). */
   readonly greetingPort: number;
   /** How each `/pattern` download ended: sent in full, or cut off by the connection closing. */
   readonly downloads: ('finished' | 'cut off')[];
@@ -68,7 +68,8 @@ export async function startOrigin(): Promise<Origin> {
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) => socket.end(`220 ${socket.servername || 'origin'} ready\r\n`));
+  // A name starting with `big-` is greeted with 1 MiB of patternBytes instead of a line.
+  const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) => socket.end((socket.servername || '').startsWith('big-') ? patternBytes(0, 1024 * 1024) : `220 ${socket.servername || 'origin'} ready\r\n`));
   await new Promise<void>((resolve) => greeter.listen(0, '127.0.0.1', resolve));
   return {
     port, caFile, caPem, leafPem, dir,
