@@ -124,8 +124,12 @@ async function main(): Promise<void> {
   });
   process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
   try {
-    // Warm-up: JIT and the proxies' first-use paths.
-    for (const [, route] of modes) for (let i = 0; i < 20; i++) await oneShot(route, 'warm.bench.test', ca);
+    // Warm-up: JIT and the proxies' first-use paths, both for new hosts (W1's path: a leaf, a context,
+    // a server session) and for a known one (W2's), so that the first repetition measures the same code.
+    for (const [, route] of modes) {
+      for (let i = 0; i < 50; i++) await oneShot(route, `warm-${i}.bench.test`, ca);
+      for (let i = 0; i < 50; i++) await oneShot(route, 'warm.bench.test', ca);
+    }
 
     for (let rep = 0; rep < REPS; rep++) {
       for (const [mode, route] of modes) {
