@@ -22,7 +22,7 @@ const MAX_FREE_SLABS = 64;
 /** What the server may send before the relay starts (HTTP/2 SETTINGS, a server-speaks-first greeting) before reading pauses. */
 const MAX_EARLY_BYTES = 256 * 1024;
 
-export type RelayTarget = Pick<Duplex, 'write' | 'end' | 'once' | 'destroyed' | 'writableLength' | 'writableCorked'>;
+export type RelayTarget = Pick<Duplex, 'write' | 'once' | 'destroyed' | 'writableLength' | 'writableCorked'>;
 
 interface Source {
   resume(): unknown;
@@ -53,7 +53,7 @@ export class UpstreamReads {
     const early = this.early;
     this.early = [];
     let open = true;
-    for (const piece of early) open = this.pass(piece, piece) && open;
+    for (const piece of early) open = this.pass(piece, true) && open;
     const wasPaused = this.earlyBytes >= MAX_EARLY_BYTES;
     this.earlyBytes = 0;
     if (open && wasPaused) source.resume();
@@ -67,8 +67,8 @@ export class UpstreamReads {
     return this.earlyBytes < MAX_EARLY_BYTES;
   }
 
-  /** `owned`: the piece is a copy of its own (it may be queued as is); else it is the shared buffer. */
-  private pass(piece: Buffer, owned?: Buffer): boolean {
+  /** `owned`: the piece is a copy of its own (it may be queued as is), not the shared buffer. */
+  private pass(piece: Buffer, owned = false): boolean {
     const target = this.target;
     if (!target || target.destroyed) return true;
     if (this.onFirst) {
@@ -76,8 +76,9 @@ export class UpstreamReads {
       this.onFirst = undefined;
     }
     let room: boolean;
-    if (owned ?? (target.writableLength === 0 && target.writableCorked === 0)) {
-      // Nothing queued: the client's TLS layer encrypts the piece before write() returns.
+    if (owned || (target.writableLength === 0 && target.writableCorked === 0)) {
+      // Nothing queued, so the client's TLS layer encrypts the piece before write() returns; or a copy
+      // of its own, which may wait in the queue.
       room = target.write(piece);
     } else {
       const slab = freeSlabs.pop() ?? Buffer.allocUnsafeSlow(PIECE);
