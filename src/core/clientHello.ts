@@ -78,6 +78,7 @@ export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefin
   return { version: version.readUInt16BE(0), random, sessionId, cipherSuites: suites, compressionMethods: [...compressionMethods], extensions };
 }
 
+/** As the library parses an extension (its own, looser GREASE test included, so that both frame alike). */
 function parseExtension(id: number, data: Buffer): Record<string, unknown> | null {
   const parser = (extensionParsers as Partial<Record<number, (data: Buffer) => Record<string, unknown> | null>>)[id];
   if (!parser || isGREASE(id)) return null;

@@ -179,18 +179,12 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   if (plan.promised !== undefined && context.certificates.has(leafHost)) {
     // The client's answer does not depend on the server's and its leaf is at hand: send it first, and
     // let the server's handshake run while the client checks the forged certificate.
-    let start: ((outcome: Promise<UpstreamOutcome>) => void) | undefined;
-    const settled = new Promise<UpstreamOutcome>((resolve) => { start = resolve; });
-    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
     // The TLSSocket answers the buffered ClientHello on the next tick; the server's side starts after
     // that, so the client gets its flight first (W1: 4.1 -> 3.6-3.9 ms, measured in one run each).
-    setImmediate(() => {
-      try {
-        start?.(startUpstream());
-      } catch (error) {
-        start?.(Promise.resolve({ ok: false, error }));
-      }
-    });
+    const settled = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(startUpstream)
+      .catch((error: unknown): UpstreamOutcome => ({ ok: false, error }));
+    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised: plan.promised });
     return;
   }
   if (plan.promised !== undefined) {

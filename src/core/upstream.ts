@@ -90,7 +90,7 @@ export function connectUpstream(host: string, port: number, config: UpstreamConf
   if (config.proxy) return connectThroughProxy(config.proxy, targetHost, targetPort, config.connectTimeoutMs);
   return new Promise((resolve, reject) => {
     const socket = connectTcp({ host: targetHost, port: targetPort, noDelay: true });
-    const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `no TCP connection to ${targetHost}:${targetPort} within ${config.connectTimeoutMs} ms`)), config.connectTimeoutMs);
+    const timer = setTimeout(() => fail(connectTimeout(targetHost, targetPort, config.connectTimeoutMs)), config.connectTimeoutMs);
     const fail = (error: UpstreamFailure): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -143,6 +143,10 @@ function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: 
     };
     socket.on('data', onData);
   });
+}
+
+function connectTimeout(host: string, port: number, ms: number): UpstreamFailure {
+  return new UpstreamFailure('timeout', `no TCP connection to ${host}:${port} within ${ms} ms`);
 }
 
 function networkFailure(error: NodeJS.ErrnoException, host: string, port: number): UpstreamFailure {
@@ -225,7 +229,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
     if (path.kind === 'direct') {
       // tls.connect does not pass `noDelay` on to its TCP socket; without it, small writes wait for delayed ACKs.
       tls.setNoDelay(true);
-      timer = setTimeout(() => fail(new UpstreamFailure('timeout', `no TCP connection to ${path.host}:${path.port} within ${path.connectTimeoutMs} ms`)), path.connectTimeoutMs);
+      timer = setTimeout(() => fail(connectTimeout(path.host, path.port, path.connectTimeoutMs)), path.connectTimeoutMs);
       tls.once('connect', () => {
         connected = true;
         clearTimeout(timer);

@@ -210,11 +210,12 @@ async function microbenchmarks(dir: string): Promise<void> {
 }
 
 function printTable(): void {
+  const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const workloads = [...new Set(results.map((r) => r.workload))];
   const extra = CANDIDATE ? ' candidate | candidate / tunnel |' : '';
   const lines = [`| workload | direct | tunnel | pinscope | pinscope / tunnel |${extra}`, `| --- | --- | --- | --- | --- |${CANDIDATE ? ' --- | --- |' : ''}`];
   for (const workload of workloads) {
-    const value = (mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
+    const value = (mode: string): number => of(workload, mode);
     const unit = results.find((r) => r.workload === workload)?.unit ?? '';
     const fmt = (v: number): string => (Number.isNaN(v) ? '–' : `${v >= 100 ? Math.round(v) : v.toFixed(2)} ${unit}`);
     const ratio = (mode: string): string => { const r = value(mode) / value('tunnel'); return Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`; };
@@ -222,7 +223,6 @@ function printTable(): void {
     lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} |${candidateColumns}`);
   }
   // The bare Node interceptor is a reference for W5, not a column: printed under the table.
-  const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const bareMemory = of('W5 proxy memory (500 open)', 'bare');
   const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
     + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
