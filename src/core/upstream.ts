@@ -84,9 +84,7 @@ export function parseUpstreamProxy(raw: string): URL {
 
 /** Opens a TCP path to host:port: directly (honouring overrides) or through the upstream proxy's CONNECT. */
 export function connectUpstream(host: string, port: number, config: UpstreamConfig): Promise<{ socket: Socket; address: string }> {
-  const override = findOverride(config.overrides, host);
-  const targetHost = override?.address ?? host;
-  const targetPort = override?.port ?? port;
+  const { host: targetHost, port: targetPort } = dialled(host, port, config);
   if (config.proxy) return connectThroughProxy(config.proxy, targetHost, targetPort, config.connectTimeoutMs);
   return new Promise((resolve, reject) => {
     const socket = connectTcp({ host: targetHost, port: targetPort, noDelay: true });
@@ -178,8 +176,13 @@ export type UpstreamPath =
 
 /** The direct path to host:port, honouring the host overrides. */
 export function directPath(host: string, port: number, config: UpstreamConfig, onConnected: (address: string) => void): UpstreamPath {
+  return { kind: 'direct', ...dialled(host, port, config), connectTimeoutMs: config.connectTimeoutMs, onConnected };
+}
+
+/** The address and port actually dialled for host:port: a host override's, else the host's own. */
+function dialled(host: string, port: number, config: UpstreamConfig): { host: string; port: number } {
   const override = findOverride(config.overrides, host);
-  return { kind: 'direct', host: override?.address ?? host, port: override?.port ?? port, connectTimeoutMs: config.connectTimeoutMs, onConnected };
+  return { host: override?.address ?? host, port: override?.port ?? port };
 }
 
 export interface UpstreamHandshakeOptions {
