@@ -4,7 +4,7 @@ import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { parseRecordedConnections } from '../core/exemptions/recordedConnections';
-import { VENDOR_FORMATS } from '../core/exemptions/vendorFormats';
+import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { UsageError } from './usage';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]

@@ -5,7 +5,7 @@ import { runCommand } from './runCommand';
 import { EXIT_USAGE, UsageError } from './usage';
 import { errorMessage } from '../core/errors';
 import { RecordingError } from '../core/exemptions/recordedConnections';
-import { SnippetError } from '../core/exemptions/vendorFormats';
+import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 
 const HELP = `Usage: pinscope <command> [options]
 

@@ -2,7 +2,8 @@
 import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
-import { SnippetError, VENDOR_FORMATS } from '../core/exemptions/vendorFormats';
+import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
+import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import type { HostSummary } from '../core/hostSummary';
 import type { PinscopeContext } from './pinscopeContext';
 

@@ -3,7 +3,8 @@ import { judgeAll, summariseHosts } from '../hostSummary';
 import type { ConnectionRecord } from '../timeline';
 import { renderReportCsv, renderReportJson, renderReportMarkdown, type ReportInput } from './evidenceReport';
 import { proposeExemption, type ExemptionEntry, type WildcardPolicy } from './hostEntries';
-import { findVendorFormat, renderSnippet, SnippetError, VENDOR_FORMATS } from './vendorFormats';
+import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from './vendors/registry';
+import { SnippetError } from './vendors/vendorFormat';
 
 export const REPORT_FORMATS = [
   { id: 'report-md', title: 'Evidence report (Markdown, for a ticket)', language: 'markdown', extension: 'md', render: renderReportMarkdown },
