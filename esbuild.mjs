@@ -1,7 +1,7 @@
 // Builds every bundle of Pinscope: the extension host entry, the headless CLI, the inspector webview,
 // and a non-bundled transpile of src/ and test/ into out/ for the test layers.
 import * as esbuild from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -59,3 +59,5 @@ if (watch) {
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
 }
+// out/ is a transpile, not a bundle: the JSON data files that src/ imports are copied beside it.
+cpSync('src/core/exemptions/data', 'out/src/core/exemptions/data', { recursive: true });

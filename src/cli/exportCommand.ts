@@ -2,16 +2,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
+import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { parseRecordedConnections } from '../core/exemptions/recordedConnections';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { UsageError } from './usage';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
-                       [--vendor NAME] [--no-wildcards] [--out FILE]
+                       [--vendor NAME] [--no-wildcards] [--include-possible] [--workspace DIR] [--out FILE]
 
 Turns the JSONL that 'pinscope proxy --events' wrote into an exemption request: a snippet for the
-security team's product, or an evidence report. Without --host, every host judged to break is included.
+security team's product, or an evidence report. Only hosts with evidence are requested: pinning likely,
+or confirmed by tunnelling. Hosts where pinning is only possible go to the report's "verify first"
+section; --include-possible requests them too. Hosts that work are never requested. Without --host,
+every host with evidence is included. The app's name comes from --app, else from the workspace
+(--workspace, default the current folder): Android applicationId, iOS bundle id, package.json name.
 '--format list' prints the format names.
 
 Formats:
@@ -24,6 +29,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
       'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'include-possible': { type: 'boolean' }, workspace: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -45,13 +51,15 @@ export async function exportCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot read --from ${values.from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  const app = await resolveAppIdentity({ override: values.app, workspace: values.workspace ?? process.cwd() });
   const request = buildExemptionRequest({
     records: parseRecordedConnections(text),
     hosts: values.host ?? [],
     format: values.format,
     ...(values.vendor ? { vendor: values.vendor } : {}),
-    appName: values.app ?? 'the app',
-    appVersion: values['app-version'] ?? '',
+    appName: app.name,
+    appVersion: values['app-version'] ?? app.version,
+    includePossible: values['include-possible'] ?? false,
     environment: { 'Pinscope CLI': 'pinscope export', OS: `${platform()} ${release()} ${arch()}`, 'Node.js': process.version },
     wildcards: values['no-wildcards'] ? 'never' : 'auto',
   });

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
+import { resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { hasEvidence } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/hostSummary';
 import type { PinscopeContext } from './pinscopeContext';
 
@@ -11,6 +13,8 @@ export interface ExportArguments {
   readonly hosts?: readonly string[];
   readonly format?: string;
   readonly appName?: string;
+  /** Request hosts where pinning is only possible (the quick pick sets it when one of them is picked). */
+  readonly includePossible?: boolean;
 }
 
 export async function exportExemptionRequest(context: PinscopeContext, args: ExportArguments = {}): Promise<vscode.TextDocument | undefined> {
@@ -22,11 +26,14 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     });
     return undefined;
   }
-  const hosts = args.hosts && args.format ? [...args.hosts] : await pickHosts(engine.hosts(), args.hosts ?? []);
-  if (!hosts || hosts.length === 0) return undefined;
+  const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false } : await pickHosts(engine.hosts(), args.hosts ?? []);
+  if (!picked || picked.hosts.length === 0) return undefined;
+  const { hosts, includePossible } = picked;
   const format = args.format ?? (await pickFormat());
   if (!format) return undefined;
-  const appName = args.appName ?? (await vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: 'App name and version, as the security team knows it', value: vscode.workspace.name ?? '' }));
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const detected = await resolveAppIdentity({ workspace: folder });
+  const appName = args.appName ?? (await vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: `App name and version, as the security team knows it${detected.source === 'default' ? '' : ` (from ${detected.source})`}`, value: detected.source === 'default' ? vscode.workspace.name ?? '' : `${detected.name}${detected.version ? ` ${detected.version}` : ''}` }));
   if (appName === undefined) return undefined;
   try {
     const request = buildExemptionRequest({
@@ -34,6 +41,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
       hosts,
       format,
       appName: appName || 'the app',
+      includePossible,
       environment: { 'Pinscope': `VS Code extension ${(context.extension.extension.packageJSON as { version?: string }).version ?? ''}`, 'VS Code': vscode.version, OS: `${platform()} ${release()} ${arch()}` },
     });
     for (const warning of request.warnings) context.log.warn(`Export: ${warning}`);
@@ -53,15 +61,38 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   }
 }
 
-async function pickHosts(hosts: readonly HostSummary[], preselected: readonly string[]): Promise<string[] | undefined> {
-  const items = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || a.host.localeCompare(b.host)).map((h) => ({
-    label: h.host,
-    description: h.breaks ? `breaks · pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : 'works under inspection',
-    detail: Object.entries(h.categories).map(([c, n]) => `${c} ×${n}`).join(', '),
-    picked: preselected.length > 0 ? preselected.includes(h.host) : h.breaks,
-  }));
+interface PickedHosts {
+  readonly hosts: string[];
+  readonly includePossible: boolean;
+}
+
+type HostItem = vscode.QuickPickItem & { readonly host: string; readonly possible: boolean };
+
+/**
+ * Hosts with evidence (pinning likely or confirmed) are picked by default. Hosts where pinning is only
+ * possible stand in a section of their own, unpicked: picking one is the visible choice to request it.
+ */
+async function pickHosts(hosts: readonly HostSummary[], preselected: readonly string[]): Promise<PickedHosts | undefined> {
+  const item = (h: HostSummary, description: string, picked: boolean): HostItem => ({
+    label: h.host, host: h.host, possible: h.breaks && !hasEvidence(h) && h.pinning === 'possible', description,
+    detail: Object.entries(h.categories).map(([c, n]) => `${c} ×${n}`).join(', '), picked,
+  });
+  const sorted = [...hosts].sort((a, b) => a.host.localeCompare(b.host));
+  const choose = (h: HostSummary, fallback: boolean): boolean => (preselected.length > 0 ? preselected.includes(h.host) : fallback);
+  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
+  const possible = sorted.filter((h) => h.breaks && !hasEvidence(h) && h.pinning === 'possible').map((h) => item(h, 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));
+  const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', possible: false });
+  const items = [
+    ...(withEvidence.length > 0 ? [separator('Evidence of pinning'), ...withEvidence] : []),
+    ...(possible.length > 0 ? [separator('Pinning only possible: picking one includes it in the request'), ...possible] : []),
+  ];
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. Hosts that work, or break for other reasons, are never exempted.');
+    return undefined;
+  }
   const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: hosts to exempt from inspection', canPickMany: true, matchOnDescription: true });
-  return picked?.map((p) => p.label);
+  if (!picked) return undefined;
+  return { hosts: picked.map((p) => p.host), includePossible: picked.some((p) => p.possible) };
 }
 
 async function pickFormat(): Promise<string | undefined> {

@@ -7,6 +7,18 @@ import { summariseHosts, type HostSummary, type JudgedConnection } from '../host
 import { markdownText } from '../textEscaping';
 import { findEvent, targetHost, type CertificateSummary, type TimelineEvent } from '../timeline';
 import type { ExemptionEntry } from './hostEntries';
+import type { VerifyFirstHost } from './hostSelection';
+
+/** A requested host that a vendor or the service's owner already lists (knownBypasses.ts). */
+export interface KnownBypassNote {
+  readonly host: string;
+  readonly text: string;
+  readonly vendor: string;
+  readonly kind: string;
+  readonly source: string;
+  readonly retrieved: string;
+  readonly uncertain: boolean;
+}
 
 export interface ReportInput {
   readonly appName: string;
@@ -18,6 +30,9 @@ export interface ReportInput {
   readonly vendorTitle: string;
   readonly snippet: string;
   readonly generatedAt: string;
+  /** Hosts where pinning is only possible: not requested, with the step that decides them. */
+  readonly verifyFirst?: readonly VerifyFirstHost[];
+  readonly knownBypasses?: readonly KnownBypassNote[];
 }
 
 export interface HostEvidence {
@@ -87,12 +102,9 @@ export function renderReportMarkdown(input: ReportInput): string {
     ...input.entries.map((e) => `| ${e.kind === 'domain' ? `${markdownText(e.value)} and subdomains` : markdownText(e.value)} | ${e.hosts.map(markdownText).join(', ')} | ${markdownText(e.reason)} |`),
     '',
     ...(input.warnings.length > 0 ? ['Warnings:', '', ...input.warnings.map((w) => `- ${markdownText(w)}`), ''] : []),
-    `### ${markdownText(input.vendorTitle)}`,
-    '',
-    '~~~~',
-    input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd(),
-    '~~~~',
-    '',
+    ...knownBypassMarkdown(input),
+    ...snippetMarkdown(input),
+    ...verifyFirstMarkdown(input),
     '## Evidence per host',
     '',
   ];
@@ -115,6 +127,32 @@ export function renderReportMarkdown(input: ReportInput): string {
   return lines.join('\n');
 }
 
+/** The vendor snippet in a fence no network-supplied text can close; or why there is none yet. */
+function snippetMarkdown(input: ReportInput): string[] {
+  if (input.snippet === '') return ['No exemption is requested yet: no host has evidence of pinning. Verify the hosts below first.', ''];
+  return [`### ${markdownText(input.vendorTitle)}`, '', '~~~~', input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd(), '~~~~', ''];
+}
+
+/** Hosts a vendor already bypasses by default, or whose owner asks not to inspect them, with the source. */
+function knownBypassMarkdown(input: ReportInput): string[] {
+  const notes = input.knownBypasses ?? [];
+  if (notes.length === 0) return [];
+  return ['### Already known', '', ...notes.map((n) => `- ${markdownText(n.text)}`), ''];
+}
+
+/** Hosts where pinning is only possible: not in the request, each with the step that decides it. */
+function verifyFirstMarkdown(input: ReportInput): string[] {
+  const hosts = input.verifyFirst ?? [];
+  if (hosts.length === 0) return [];
+  return [
+    '## Verify first (not requested)',
+    '',
+    'These hosts broke under inspection, but the evidence does not yet separate pinning from a client that does not trust the inspection CA. Exempting them could weaken inspection for nothing.',
+    '',
+    ...hosts.flatMap((v) => [`### ${markdownText(v.host)}:${v.summary.port}`, '', `- Outcome under inspection: ${Object.entries(v.summary.categories).map(([c, n]) => `${c} ×${n}`).join(', ')}`, `- Pinning: **${v.summary.pinning}**`, `- Step that decides it: ${markdownText(v.step)}`, ...v.summary.evidence.map((x) => `- ${markdownText(x)}`), '']),
+  ];
+}
+
 export function renderReportJson(input: ReportInput): string {
   const evidence = hostEvidence(input.judged, input.entries.flatMap((e) => e.hosts));
   return `${JSON.stringify({
@@ -124,6 +162,8 @@ export function renderReportJson(input: ReportInput): string {
     justification: justification(input, evidence),
     exemption: { vendor: input.vendorTitle, entries: input.entries, warnings: input.warnings, snippet: input.snippet },
     hosts: evidence.map((e) => ({ ...e.summary, firstSeen: new Date(e.summary.firstSeen).toISOString(), lastSeen: new Date(e.summary.lastSeen).toISOString(), timeline: e.timeline, chain: e.chain })),
+    knownBypasses: input.knownBypasses ?? [],
+    verifyFirst: (input.verifyFirst ?? []).map((v) => ({ host: v.host, port: v.summary.port, pinning: v.summary.pinning, categories: v.summary.categories, alerts: v.summary.alerts, evidence: v.summary.evidence, step: v.step })),
   }, null, 2)}\n`;
 }
 

@@ -1,0 +1,62 @@
+/**
+ * Which hosts go into an exemption request: only hosts with evidence. A host that likely pins, or was
+ * confirmed by tunnelling, is requested; a host where pinning is only `possible` (the client may just
+ * not trust the CA) goes to "verify first" with the step that decides it, unless the user asks to
+ * include it; a host that works under inspection, or broke for another reason, never.
+ */
+import type { HostSummary } from '../hostSummary';
+
+export interface VerifyFirstHost {
+  readonly host: string;
+  readonly summary: HostSummary;
+  /** What decides it: trust the CA and retry, or confirm by tunnelling. */
+  readonly step: string;
+}
+
+export interface LeftOut {
+  readonly host: string;
+  readonly reason: string;
+}
+
+export interface HostSelection {
+  readonly requested: readonly HostSummary[];
+  readonly verifyFirst: readonly VerifyFirstHost[];
+  /** Hosts the user chose that are not requested, with why (hosts nobody chose are not listed). */
+  readonly leftOut: readonly LeftOut[];
+}
+
+export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed'>): boolean {
+  return summary.breaks && (summary.confirmed || summary.pinning === 'likely');
+}
+
+/** The step that turns `possible` into evidence, or rules it out. */
+export function verifyStep(summary: Pick<HostSummary, 'host' | 'alerts'>): string {
+  const alert = summary.alerts.length > 0 ? ` (it sent ${summary.alerts.join(', ')})` : '';
+  return `The client rejected the inspection certificate${alert}, which a client that simply does not trust the CA also does. `
+    + 'Trust the Pinscope CA in that client (Export CA Certificate) and retry: if it still breaks, pinning is likely. '
+    + `Or confirm by tunnelling (the inspector's "confirm by tunnelling", or --auto-confirm): if ${summary.host} then works untouched, it breaks only under inspection.`;
+}
+
+export function selectHosts(summaries: readonly HostSummary[], chosen: readonly string[], includePossible: boolean): HostSelection {
+  const byHost = new Map(summaries.map((s) => [s.host, s]));
+  const wanted = chosen.length > 0 ? chosen : summaries.map((s) => s.host);
+  const requested: HostSummary[] = [];
+  const verifyFirst: VerifyFirstHost[] = [];
+  const leftOut: LeftOut[] = [];
+  const explicit = chosen.length > 0;
+  for (const host of [...new Set(wanted)]) {
+    const summary = byHost.get(host);
+    if (!summary) {
+      if (explicit) leftOut.push({ host, reason: 'no recorded connection: there is no evidence for it' });
+      continue;
+    }
+    if (hasEvidence(summary)) requested.push(summary);
+    else if (summary.breaks && summary.pinning === 'possible') {
+      if (includePossible) requested.push(summary);
+      else verifyFirst.push({ host, summary, step: verifyStep(summary) });
+    } else if (explicit) {
+      leftOut.push({ host, reason: summary.breaks ? 'it breaks for a reason other than pinning: an exemption would not help' : 'it works under inspection: never exempted' });
+    }
+  }
+  return { requested, verifyFirst, leftOut };
+}
