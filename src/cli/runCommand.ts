@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { proxyEnvironment } from '../core/proxyEnvironment';
-import type { HostSummary } from '../core/hostSummary';
+import { failsGate, type FailOn } from '../core/report/junit';
 import { renderSummaryMarkdown } from '../core/summaryMarkdown';
+import { CI_FLAGS, writeCiReports } from './ciReports';
 import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
 import { formatSummary, startCliSession } from './session';
 import { EXIT_POLICY, UsageError } from './usage';
@@ -21,17 +22,18 @@ ${PROXY_FLAGS_HELP}
   --report FILE.md         write a Markdown summary of every host
   --fail-on POLICY         pinning (default): fail when a host likely pins; breakage: when any host
                            breaks; never: only CMD's own status counts
+  --junit FILE             write JUnit XML: a test case per host, failing per --fail-on (with
+                           GITHUB_ACTIONS=true, failing hosts are also printed as ::error annotations)
   -h, --help               show this help
 `;
 
-const FAIL_ON = ['pinning', 'breakage', 'never'] as const;
-type FailOn = (typeof FAIL_ON)[number];
+const FAIL_ON: readonly FailOn[] = ['pinning', 'breakage', 'never'];
 
 export async function runCommand(args: string[]): Promise<number> {
   const separator = args.indexOf('--');
   const own = separator >= 0 ? args.slice(0, separator) : args;
   const command = separator >= 0 ? args.slice(separator + 1) : [];
-  const { values } = parseArgs({ args: own, options: { ...PROXY_FLAGS, report: { type: 'string' }, 'fail-on': { type: 'string' } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: own, options: { ...PROXY_FLAGS, ...CI_FLAGS, report: { type: 'string' }, 'fail-on': { type: 'string' } }, strict: true, allowPositionals: false });
   if (values.help) {
     process.stdout.write(RUN_HELP);
     return 0;
@@ -41,6 +43,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const [program, ...programArgs] = command;
   if (!program) throw new UsageError('pinscope run needs a command after --, e.g. pinscope run -- curl https://example.com');
   const options = toProxyOptions(values);
+  const startedAt = new Date();
   const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
   const environment = proxyEnvironment({ proxyUrl: session.engine.proxy.url, caCertPath: session.engine.proxy.ca.certPath, trustBundlePath: session.engine.proxy.trustBundlePath, javaToolOptions: process.env['JAVA_TOOL_OPTIONS'] });
   const status = await new Promise<number>((resolve) => {
@@ -56,13 +59,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const hosts = await session.stop();
   process.stderr.write(formatSummary(hosts));
   if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));
+  await writeCiReports(hosts, { junit: values.junit, command: command.join(' '), failOn, startedAt });
   if (status !== 0) return status;
-  return violates(hosts, failOn) ? EXIT_POLICY : 0;
-}
-
-function violates(hosts: readonly HostSummary[], failOn: FailOn): boolean {
-  if (failOn === 'never') return false;
-  return hosts.some((h) => h.breaks && (failOn === 'breakage' || h.pinning === 'likely'));
+  return hosts.some((h) => failsGate(h, failOn)) ? EXIT_POLICY : 0;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
