@@ -46,7 +46,7 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'media/build/inspector.js', platform: 'browser', format: 'iife', target: 'es2022' },
-  { entryPoints: [...tsFiles('src'), ...tsFiles('test')], outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', plugins: watch ? [problemMatcherPlugin] : [] },
+  { entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')], outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', plugins: watch ? [problemMatcherPlugin] : [] },
 ];
 
 if (production) {

@@ -1,6 +1,7 @@
 /** Exemption entries and vendor snippets: PSL grouping, normalisation, constraints, golden files. */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { normaliseExemptionHost, proposeExemption } from '../../src/core/exemptions/hostEntries';
@@ -8,6 +9,11 @@ import { renderSnippet, VENDOR_FORMATS, findVendorFormat } from '../../src/core/
 import { SnippetError } from '../../src/core/exemptions/vendors/vendorFormat';
 import { buildExemptionRequest, REPORT_FORMATS } from '../../src/core/exemptions/exemptionRequest';
 import { csvCell } from '../../src/core/exemptions/evidenceReport';
+import { applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../src/core/exemptions/appIdentity';
+import { bypassMatches, KNOWN_BYPASSES, normaliseBypassFile } from '../../src/core/exemptions/knownBypasses';
+import { escapeData, escapeProperty, githubAnnotations } from '../../src/core/report/githubAnnotations';
+import { renderJunit, xmlAttribute, xmlText } from '../../src/core/report/junit';
+import { runClient } from '../support/clients';
 import { JA4_APP, transcripts } from '../support/transcripts';
 
 const GOLDEN = resolve(__dirname, '..', '..', '..', 'test', 'core', 'golden');
@@ -145,4 +151,75 @@ describe('evidence report', () => {
       }
     });
   }
+});
+
+describe('known bypasses data file', () => {
+  it('is valid, dated, sourced and already normalised (npm run update-bypasses leaves it unchanged)', () => {
+    const text = readFileSync(resolve(GOLDEN, '..', '..', '..', 'src', 'core', 'exemptions', 'data', 'knownBypasses.json'), 'utf8');
+    assert.equal(normaliseBypassFile(text), text, 'run npm run update-bypasses');
+    assert.ok(KNOWN_BYPASSES.entries.length > 0 && KNOWN_BYPASSES.entries.every((e) => e.source.startsWith('https://') && /^\d{4}-\d{2}-\d{2}$/.test(e.retrieved)));
+  });
+
+  it('refuses a malformed entry with the field that is wrong', () => {
+    const bad = { ...KNOWN_BYPASSES, entries: [{ ...KNOWN_BYPASSES.entries[0], pattern: '*.example.com', match: 'exact' }] };
+    assert.throws(() => normaliseBypassFile(JSON.stringify(bad)), /has a leading "\*\." but match is exact/);
+    assert.throws(() => normaliseBypassFile(JSON.stringify({ ...KNOWN_BYPASSES, entries: [{ ...KNOWN_BYPASSES.entries[0], source: 'http://x' }] })), /https URL/);
+  });
+
+  it('matches exact hosts, any-depth subdomains, and PAN-OS one-label wildcards', () => {
+    assert.ok(bypassMatches({ pattern: 'gs.apple.com', match: 'exact' }, 'GS.apple.com.'));
+    assert.ok(!bypassMatches({ pattern: 'gs.apple.com', match: 'exact' }, 'x.gs.apple.com'));
+    assert.ok(bypassMatches({ pattern: '*.cloud.microsoft', match: 'subdomains' }, 'a.b.cloud.microsoft'));
+    assert.ok(!bypassMatches({ pattern: '*.cloud.microsoft', match: 'subdomains' }, 'cloud.microsoft'));
+    assert.ok(bypassMatches({ pattern: '*.whatsapp.net', match: 'one-label' }, 'web.whatsapp.net'));
+    assert.ok(!bypassMatches({ pattern: '*.whatsapp.net', match: 'one-label' }, 'a.web.whatsapp.net'));
+  });
+});
+
+describe("the app's name", () => {
+  it('reads Android applicationId (Groovy and Kotlin DSL), the iOS bundle id and package.json', async () => {
+    assert.equal(applicationIdOf('android {\n  defaultConfig {\n    applicationId = "com.acme.bank"\n    versionName = "4.2.0"\n  }\n}'), 'com.acme.bank\n4.2.0');
+    assert.equal(applicationIdOf("defaultConfig {\n    applicationId 'com.acme.app'\n}"), 'com.acme.app');
+    assert.equal(bundleIdOf('buildSettings = {\n PRODUCT_BUNDLE_IDENTIFIER = com.acme.ios;\n};'), 'com.acme.ios');
+    assert.equal(bundleIdOf('PRODUCT_BUNDLE_IDENTIFIER = "$(PRODUCT_NAME)";\n<key>CFBundleIdentifier</key>\n<string>com.acme.plist</string>'), 'com.acme.plist');
+    const dir = mkdtempSync(join(tmpdir(), 'pinscope-app-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'acme-web', version: '1.2.3' }));
+    assert.deepEqual(await resolveAppIdentity({ workspace: dir }), { name: 'acme-web', version: '1.2.3', source: 'package.json' });
+    mkdirSync(join(dir, 'android', 'app'), { recursive: true });
+    writeFileSync(join(dir, 'android', 'app', 'build.gradle.kts'), 'defaultConfig { applicationId = "com.acme.rn" }');
+    assert.equal((await resolveAppIdentity({ workspace: dir })).name, 'com.acme.rn', 'a native id wins over the JavaScript package name');
+    assert.equal((await resolveAppIdentity({ workspace: dir, attributedProcess: 'AcmeBank.exe' })).name, 'AcmeBank.exe');
+    assert.equal((await resolveAppIdentity({ workspace: dir, attributedProcess: 'x', override: 'Acme Bank 4' })).name, 'Acme Bank 4');
+    assert.equal((await resolveAppIdentity({ workspace: join(dir, 'missing') })).name, 'the app');
+  });
+});
+
+describe('CI output escaping', () => {
+  const hostile = {
+    host: 'evil"<x>&\u0001.example', port: 443, connections: 1, categories: { 'cert-rejected': 1 }, breaks: true, pinning: 'likely' as const, confirmed: false,
+    evidence: ['line one\r\n::error::injected', '100% <b>'], alerts: ['bad_certificate'], fingerprints: [], firstSeen: 0, lastSeen: 5,
+  };
+
+  it('JUnit: untrusted names and evidence are escaped and still valid against both schemas', async () => {
+    const xml = renderJunit([hostile], { command: 'npm test', failOn: 'pinning', startedAt: new Date('2026-11-29T12:00:00.123Z'), durationMs: 1500, hostname: 'ci' });
+    assert.ok(!xml.includes('<x>') && !xml.includes('\u0001'));
+    assert.match(xml, /name="evil&quot;&lt;x&gt;&amp;\ufffd\.example:443"/);
+    const file = join(mkdtempSync(join(tmpdir(), 'pinscope-junit-')), 'junit.xml');
+    writeFileSync(file, xml);
+    for (const schema of ['ant-junit.xsd', 'jenkins-junit.xsd']) {
+      const lint = await runClient('xmllint', ['--noout', '--schema', resolve(GOLDEN, '..', 'report', 'schemas', schema), file]);
+      assert.equal(lint.code, 0, `${schema}: ${lint.stderr}`);
+    }
+    assert.equal(xmlAttribute('a\nb\t"\''), 'a&#10;b&#9;&quot;&apos;');
+    assert.equal(xmlText('a]]>b'), 'a]]&gt;b');
+  });
+
+  it('GitHub annotations: %, CR and LF encoded in messages, and also ":" and "," in properties', () => {
+    assert.equal(escapeData('50%\r\n::x'), '50%25%0D%0A::x');
+    assert.equal(escapeProperty('a:b,c%'), 'a%3Ab%2Cc%25');
+    const out = githubAnnotations([hostile], 'pinning');
+    assert.equal(out.split('\n').filter(Boolean).length, 1, 'one line: no injected command');
+    assert.ok(out.startsWith(`::error title=Pinscope%3A ${hostile.host} pins its certificate::`), out);
+    assert.ok(out.includes('line one%0D%0A::error::injected') && out.includes('100%25 <b>'));
+  });
 });

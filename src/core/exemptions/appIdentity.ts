@@ -51,8 +51,8 @@ async function fromPackageJson(dir: string): Promise<AppIdentity | undefined> {
 
 /** `applicationId "com.x"`, `applicationId = "com.x"` (Groovy or Kotlin DSL), in app/ or the root. */
 export function applicationIdOf(gradle: string): string | undefined {
-  const id = /^\s*applicationId\s*(?:=\s*)?["']([A-Za-z][\w.]*)["']/m.exec(gradle)?.[1];
-  const version = /^\s*versionName\s*(?:=\s*)?["']([^"'\n]+)["']/m.exec(gradle)?.[1];
+  const id = /\bapplicationId\s*(?:=\s*)?["']([A-Za-z][\w.]*)["']/.exec(gradle)?.[1];
+  const version = /\bversionName\s*(?:=\s*)?["']([^"'\n]+)["']/.exec(gradle)?.[1];
   return id ? `${id}${version ? `\n${version}` : ''}` : undefined;
 }
 

@@ -18,7 +18,7 @@ export const NETSKOPE_FORMATS: readonly VendorFormat[] = [
   {
     id: 'netskope', product: 'netskope', title: 'Netskope: URL list API JSON (for a Do Not Decrypt SSL policy)', language: 'json', extension: 'json',
     render: (entries, context) => json({
-      _comment: 'POST /api/v2/policy/urllist with "urllist", then POST /api/v2/policy/urllist/deploy; use the list in a custom category with an SSL Decryption policy action "Do Not Decrypt".',
+      _comment: 'Ask for an SSL Decryption policy with action "Do Not Decrypt" on a custom category built from this URL list (the traffic still goes through Netskope and its other policies), not a steering exception (the traffic would bypass Netskope entirely). POST /api/v2/policy/urllist with "urllist", then POST /api/v2/policy/urllist/deploy.',
       urllist: { name: safeName(context.name, 64), data: { type: 'exact', urls: netskopeUrls(entries) } },
     }, context),
     check: checkNetskope,
