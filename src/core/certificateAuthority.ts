@@ -51,6 +51,17 @@ export interface CertificateAuthority {
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
+/**
+ * What is wrong with a CA that strict clients refuse, and what it breaks, in plain words; undefined when
+ * the CA conforms. Callers add the action that replaces it (`pinscope ca --renew`, a button).
+ */
+export function outdatedCaWarning(ca: CertificateAuthority): string | undefined {
+  if (ca.problems.length === 0) return undefined;
+  return `The Pinscope CA in ${ca.directory} was made by an older Pinscope and strict TLS clients refuse it (${ca.problems.join('; ')}). `
+    + 'Go programs (gh, kubectl, terraform, the Docker CLI) and Chromium-based apps (Chrome, Edge, Electron) then fail under Pinscope as if they did not trust it, and are reported as breaking although they do not. '
+    + 'Create a new CA (the old files are kept as a dated backup), then trust the new certificate wherever you trusted the old one: OS store, browsers, emulators, NODE_EXTRA_CA_CERTS, Java trust stores.';
+}
+
 /** Loads the CA from `directory`, creating it there when the folder holds none. */
 export async function loadOrCreateCertificateAuthority(directory: string): Promise<CertificateAuthority> {
   const certPath = join(directory, CA_CERT_FILE);

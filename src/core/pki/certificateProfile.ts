@@ -80,7 +80,8 @@ interface ParsedExtension {
 }
 
 /** forge's extension reader (typed here: @types/node-forge does not declare it). */
-const readExtensions = (forge.pki as unknown as { certificateExtensionsFromAsn1(extensions: forge.asn1.Asn1): ParsedExtension[] }).certificateExtensionsFromAsn1;
+const readExtensions = (extensions: forge.asn1.Asn1): ParsedExtension[] =>
+  (forge.pki as unknown as { certificateExtensionsFromAsn1(field: forge.asn1.Asn1): ParsedExtension[] }).certificateExtensionsFromAsn1(extensions);
 
 /**
  * The ways `certDer` departs from the profile that every client accepts, in words a user can act on;
@@ -92,7 +93,7 @@ export function profileProblems(certDer: Buffer, role: CertificateRole): string[
   const sameNames = fields[3] && fields[5] && forge.asn1.toDer(fields[3]).getBytes() === forge.asn1.toDer(fields[5]).getBytes();
   const problems = [...serialProblems(fields[1]), ...(sameNames ? [] : nameProblems(fields[3], 'issuer name')), ...nameProblems(fields[5], sameNames ? 'name' : 'subject name')];
   const native = new X509Certificate(certDer);
-  const extensionsField = fields.find((f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && f.type === 3);
+  const extensionsField = fields.find((f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && (f.type as number) === 3);
   const extensions = extensionsField ? readExtensions(extensionsField) : [];
   const find = (name: string): ParsedExtension | undefined => extensions.find((e) => e.name === name);
   if (!find('subjectKeyIdentifier') && role === 'ca') problems.push('no subjectKeyIdentifier (RFC 5280 4.2.1.2: required in CA certificates; OpenSSL -x509_strict refuses its absence)');
