@@ -93,7 +93,7 @@ describe('certificate authority', () => {
   });
 
   it('keeps any user or host name valid: control characters dropped, 64 characters at most, never half a character', () => {
-    const [cn] = caName('j\u00fcrgen\u0007', `${'\u{1F600}'.repeat(40)}`);
+    const [cn] = caName('j\u00fcrgen\u0007', '\u{1F600}'.repeat(40));
     const value = String(cn?.value);
     assert.equal(Array.from(value).length, 64);
     assert.ok(!value.includes('\u0007'));
