@@ -1,8 +1,8 @@
 /**
- * `npm test`: the three layers, in order — unit and transcript tests of src/core under plain Node, the
- * integration suite in a real VS Code extension host, and the webview in real Chromium. Ends with one
+ * `npm test`: the layers, in order — unit and transcript tests of src/core under plain Node, the
+ * client-compatibility matrix (real TLS clients through the CLI), the integration suite in a real VS Code extension host, and the webview in real Chromium. Ends with one
  * line "N passed, N failed"; exits non-zero when anything failed.
- * Usage: node out/test/run.js [unit|integration|webview ...]
+ * Usage: node out/test/run.js [unit|compat|integration|webview ...]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -80,11 +80,12 @@ async function integration(): Promise<LayerResult> {
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);
-  const layers = wanted.length > 0 ? wanted : ['unit', 'integration', 'webview'];
+  const layers = wanted.length > 0 ? wanted : ['unit', 'compat', 'integration', 'webview'];
   const results: LayerResult[] = [];
   for (const layer of layers) {
     process.stdout.write(`\n=== ${layer} tests ===\n`);
     if (layer === 'unit') results.push(await nodeTests('unit', [...testFiles(join(OUT, 'core')), ...testFiles(join(OUT, 'cli'))]));
+    else if (layer === 'compat') results.push(await nodeTests('compat', testFiles(join(OUT, 'compat'))));
     else if (layer === 'integration') results.push(await integration());
     else if (layer === 'webview') results.push(await nodeTests('webview', testFiles(join(OUT, 'webview'))));
     else throw new Error(`unknown test layer "${layer}"`);

@@ -5,6 +5,7 @@ import { Engine } from '../core/engine';
 import type { HostSummary } from '../core/hostSummary';
 import type { ProxyOptions } from '../core/proxyServer';
 import { EventsFile } from './eventsFile';
+import { caWarningLines } from './caCommand';
 
 export interface CliSession {
   readonly engine: Engine;
@@ -28,6 +29,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
     process.stderr.write(`pinscope: WARNING: listening on ${engine.proxy.host}: other machines can use this proxy and see intercepted traffic.\n`);
   }
   process.stderr.write(`pinscope: listening on ${engine.proxy.url}\npinscope: CA certificate ${engine.proxy.ca.certPath}${engine.proxy.ca.created ? ' (new)' : ''}\n`);
+  for (const line of caWarningLines(engine.proxy.ca)) process.stderr.write(`${line}\n`);
   process.stderr.write(`pinscope: route an app with HTTPS_PROXY=${engine.proxy.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`);
   return {
     engine,

@@ -12,7 +12,7 @@ import { forge } from './forge';
 import { BoundedMap } from './boundedMap';
 import type { CertificateAuthority } from './certificateAuthority';
 import { LeafContexts } from './leafContexts';
-import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, type Extension } from './x509';
+import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, subjectNameDer, utf8Name, type Extension } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
 export const LEAF_BACKDATE_MS = 60 * 60 * 1000;
@@ -48,6 +48,8 @@ export class ForgedCertificates {
   private readonly spkiDer: Buffer;
   private readonly pin: string;
   private readonly issuerName: string;
+  /** The CA's subject as encoded in its certificate, copied into every leaf as its issuer. */
+  private readonly issuerDer: Buffer;
   private readonly fixedExtensions: readonly Extension[];
   private readonly contexts: LeafContexts;
   /** A host's own context, or `null` once its first connection was served from the shared one. */
@@ -61,6 +63,7 @@ export class ForgedCertificates {
     this.spkiDer = leafPublicKey.export({ type: 'spki', format: 'der' });
     this.pin = spkiPin(this.spkiDer);
     this.issuerName = distinguishedName(ca.cert.subject.attributes);
+    this.issuerDer = subjectNameDer(ca.certDer);
     this.fixedExtensions = [
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, critical: true },
@@ -131,8 +134,9 @@ export class ForgedCertificates {
     const altName = ipVersion ? { type: 7, ip: host } : { type: 2, value: host };
     const cert = buildSignedCertificate(
       {
-        subject: [{ name: 'commonName', value: host.slice(0, 64) }, { name: 'organizationName', value: 'Pinscope forged certificate' }],
+        subject: leafSubject(host),
         issuer: this.ca.cert.subject.attributes,
+        issuerDer: this.issuerDer,
         // A placeholder for forge's encoder; the EC key is swapped in before signing.
         publicKey: this.ca.cert.publicKey,
         spkiDer: this.spkiDer,
@@ -145,7 +149,7 @@ export class ForgedCertificates {
     const certPem = forge.pki.certificateToPem(cert);
     return {
       host,
-      subject: `CN=${host}`,
+      subject: host.length <= 64 ? `CN=${host}` : 'O=Pinscope forged certificate',
       issuer: this.issuerName,
       serialNumber: cert.serialNumber,
       notAfter: cert.validity.notAfter.toISOString(),
@@ -155,7 +159,18 @@ export class ForgedCertificates {
   }
 }
 
+/**
+ * The leaf's subject: the host as common name when it fits the 64 characters X.520 allows (a longer
+ * host is named by its subjectAltName alone: a truncated common name would be a name the certificate
+ * is not for), and an organization that says what the certificate is.
+ */
+function leafSubject(host: string): forge.pki.CertificateField[] {
+  return utf8Name([...(host.length <= 64 ? [{ name: 'commonName', value: host }] : []), { name: 'organizationName', value: 'Pinscope forged certificate' }]);
+}
+
 export function distinguishedName(attributes: readonly forge.pki.CertificateField[]): string {
-  return attributes.map((a) => `${a.shortName ?? a.name ?? '?'}=${String(a.value)}`).join(', ');
+  // forge keeps a parsed UTF8String as its UTF-8 bytes.
+  const text = (a: forge.pki.CertificateField): string => ((a.valueTagClass as unknown) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value));
+  return attributes.map((a) => `${a.shortName ?? a.name ?? '?'}=${text(a)}`).join(', ');
 }
 

@@ -20,6 +20,17 @@ export interface CertificateTemplate {
    * certificate is built around a placeholder RSA key and the real (EC) key is swapped into the TBS.
    */
   readonly spkiDer?: Buffer;
+  /**
+   * The issuer's DER Name, copied byte for byte from the issuing certificate's subject: path building
+   * compares names as bytes in several validators, and forge would re-encode a parsed UTF8String twice.
+   */
+  readonly issuerDer?: Buffer;
+}
+
+/** Name attributes as UTF8String (RFC 5280 4.1.2.4: "MUST use UTF8String" for new names): forge's default is PrintableString. */
+export function utf8Name(attributes: readonly { name: string; value: string }[]): forge.pki.CertificateField[] {
+  // @types/node-forge types valueTagClass as an ASN.1 class; forge reads it as the universal tag number.
+  return attributes.map((attribute) => ({ ...attribute, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class }));
 }
 
 /**
@@ -32,10 +43,14 @@ export function parseDer(der: Buffer): forge.asn1.Asn1 {
   return fromDer(der.toString('binary'), { decodeBitStrings: false });
 }
 
-/** A positive, random 128-bit serial number in hex (RFC 5280 allows up to 20 octets). */
+/**
+ * A positive, random serial number of exactly 16 octets in hex (RFC 5280 4.1.2.2: positive, at most 20
+ * octets). The first octet is 0x01–0x7f: 0x00 followed by an octet below 0x80 would be a non-minimal DER
+ * INTEGER, which Go's and BoringSSL's parsers refuse.
+ */
 export function randomSerial(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  bytes[0] = ((bytes[0] ?? 0) % 0x7f) + 1;
   return bytes.toString('hex');
 }
 
@@ -53,10 +68,9 @@ export function buildSignedCertificate(template: CertificateTemplate, issuerKey:
   cert.signatureOid = sha256WithRsa;
   (cert as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = sha256WithRsa;
   const tbsAsn1 = (forge.pki as unknown as { getTBSCertificate(c: ForgeCertificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  if (template.spkiDer) {
-    // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, [3] extensions
-    (tbsAsn1.value as forge.asn1.Asn1[])[6] = parseDer(template.spkiDer);
-  }
+  // TBSCertificate: [0] version, serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, [3] extensions
+  if (template.issuerDer) (tbsAsn1.value as forge.asn1.Asn1[])[3] = parseDer(template.issuerDer);
+  if (template.spkiDer) (tbsAsn1.value as forge.asn1.Asn1[])[6] = parseDer(template.spkiDer);
   const tbs = Buffer.from(forge.asn1.toDer(tbsAsn1).getBytes(), 'binary');
   cert.signature = sign('sha256', tbs, issuerKey).toString('binary');
   // certificateToAsn1 prefers this cached TBS, so the swapped key is what gets encoded.
@@ -66,6 +80,14 @@ export function buildSignedCertificate(template: CertificateTemplate, issuerKey:
 
 export function octetString(bytes: string): forge.asn1.Asn1 {
   return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, bytes);
+}
+
+/** The DER of a certificate's subject Name, exactly as encoded in `certDer`. */
+export function subjectNameDer(certDer: Buffer): Buffer {
+  const tbs = (parseDer(certDer).value as forge.asn1.Asn1[])[0];
+  const subject = (tbs?.value as forge.asn1.Asn1[] | undefined)?.[5];
+  if (!subject) throw new Error('not a certificate');
+  return Buffer.from(forge.asn1.toDer(subject).getBytes(), 'binary');
 }
 
 export function certificateToDer(cert: ForgeCertificate): Buffer {

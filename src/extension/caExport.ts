@@ -1,7 +1,10 @@
 /** Export CA Certificate: save PEM or DER, then show how to trust it where app developers need it. */
 import * as vscode from 'vscode';
-import { loadOrCreateCertificateAuthority } from '../core/certificateAuthority';
+import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/certificateAuthority';
+import { errorMessage } from '../core/errors';
 import { trustInstructions } from '../core/trustInstructions';
+
+export const CREATE_NEW_CA = 'Create New CA';
 
 /** Without arguments it asks; `target` and `der` (used by scripts and tests) skip the questions. */
 export async function exportCaCertificate(caDir: string, log: vscode.LogOutputChannel, args: { target?: vscode.Uri; der?: boolean } = {}): Promise<vscode.Uri | undefined> {
@@ -27,4 +30,31 @@ export async function exportCaCertificate(caDir: string, log: vscode.LogOutputCh
   const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: trustInstructions({ certPath: target.fsPath, der: format.der, fingerprint256: ca.fingerprint256 }) });
   await vscode.window.showTextDocument(document, { preview: true });
   return target;
+}
+
+/**
+ * Says what is wrong with the loaded CA, once per start: repairs made to its folder (logged and shown),
+ * and a CA that strict clients refuse, with one action to replace it. Never replaces it unasked.
+ */
+export function reviewCertificateAuthority(ca: CertificateAuthority, log: vscode.LogOutputChannel, restart: () => Promise<unknown>): void {
+  for (const notice of ca.notices) {
+    log.warn(notice);
+    void vscode.window.showWarningMessage(`Pinscope: ${notice}`);
+  }
+  const outdated = outdatedCaWarning(ca);
+  if (!outdated) return;
+  log.warn(outdated);
+  void vscode.window.showWarningMessage(`Pinscope: ${outdated}`, CREATE_NEW_CA).then(async (choice) => {
+    if (choice !== CREATE_NEW_CA) return;
+    try {
+      const { ca: renewed, backup } = await renewCertificateAuthority(ca.directory);
+      log.info(`Created a new Pinscope CA in ${renewed.directory} (SHA-256 ${renewed.fingerprint256}); the old one is in ${backup ?? '(nothing to back up)'}`);
+      await restart();
+      const action = await vscode.window.showInformationMessage('Pinscope: a new CA was created and the proxy restarted with it. Trust the new certificate wherever you trusted the old one.', 'Export CA Certificate');
+      if (action) await vscode.commands.executeCommand('pinscope.exportCaCertificate');
+    } catch (error) {
+      log.error(`Cannot create a new CA: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(`Pinscope cannot create a new CA: ${errorMessage(error)}`);
+    }
+  });
 }

@@ -6,6 +6,7 @@ import { humanLine } from '../core/connectionReport';
 import { Engine, type JudgedNotice } from '../core/engine';
 import { ProxyStartError } from '../core/proxyServer';
 import { Channel } from '../core/connectionStore';
+import { reviewCertificateAuthority } from './caExport';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
 
 export const RUNNING_CONTEXT_KEY = 'pinscope.running';
@@ -70,6 +71,7 @@ export class ProxyController implements vscode.Disposable {
       });
       if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
       this.log.info(`Proxy listening on ${engine.proxy.url}`);
+      reviewCertificateAuthority(engine.proxy.ca, this.log, () => this.restart());
       if (!['127.0.0.1', '::1', 'localhost'].includes(listen)) {
         void vscode.window.showWarningMessage(`Pinscope is listening on ${listen}: other machines can use this proxy and see intercepted traffic.`, 'Open Setting').then((choice) => {
           if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
