@@ -76,8 +76,7 @@ export function compiledClients(): { javaClassPath: string; goBinary: string; ph
 
 /** The environment without anything Pinscope or the test sets, for the compilers. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  const { JAVA_TOOL_OPTIONS: _java, NODE_OPTIONS: _node, ...env } = process.env;
-  return env;
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'JAVA_TOOL_OPTIONS' && name !== 'NODE_OPTIONS'));
 }
 
 export function runtimeCases(): RuntimeCase[] {
