@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RuntimeCase {
-  /** Also the first label of the host it requests: `<name>.example.test`. */
+  /** Also the first label of the host it requests: `<prefix><name>.example.test`. */
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
@@ -79,9 +79,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'JAVA_TOOL_OPTIONS' && name !== 'NODE_OPTIONS'));
 }
 
-export function runtimeCases(): RuntimeCase[] {
+/** `prefix` goes in front of each host name, so that runs in several places record distinct hosts. */
+export function runtimeCases(prefix = ''): RuntimeCase[] {
   const { javaClassPath, goBinary, phpScript } = compiledClients();
-  const url = (name: string): string => `https://${name}.example.test/hello`;
+  const url = (name: string): string => `https://${prefix}${name}.example.test/hello`;
   return [
     { name: 'node-https', command: 'node', args: ['-e', NODE_HTTPS, url('node-https')] },
     { name: 'node-fetch', command: 'node', args: ['-e', NODE_FETCH, url('node-fetch')] },
