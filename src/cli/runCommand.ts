@@ -2,8 +2,9 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { proxyEnvironment } from '../core/proxyEnvironment';
 import { failsGate, type FailOn } from '../core/report/junit';
+import { CA_VARIABLES } from '../core/setup/caVariables';
+import { routedEnvironment } from '../core/setup/routedEnvironment';
 import { renderSummaryMarkdown } from '../core/summaryMarkdown';
 import { CI_FLAGS, writeCiReports } from './ciReports';
 import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
@@ -12,8 +13,9 @@ import { EXIT_POLICY, UsageError } from './usage';
 
 export const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never] -- CMD [ARGS...]
 
-Starts the proxy, runs CMD with HTTP(S)_PROXY pointing at it and the CA trusted by common runtimes
-(NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, ...),
+Starts the proxy, runs CMD routed through it with the CA trusted (HTTP(S)_PROXY; Node through a preload
+in NODE_OPTIONS, Java through JAVA_TOOL_OPTIONS, wget through WGETRC, PHP through PHP_INI_SCAN_DIR; CA
+variables: ${CA_VARIABLES.map((v) => v.name).join(', ')}),
 prints a per-host summary, and exits with CMD's status — or ${EXIT_POLICY} when CMD succeeded but the
 --fail-on policy found pinning (default) or any breakage.
 
@@ -45,7 +47,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const options = toProxyOptions(values);
   const startedAt = new Date();
   const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
-  const environment = proxyEnvironment({ proxyUrl: session.engine.proxy.url, caCertPath: session.engine.proxy.ca.certPath, trustBundlePath: session.engine.proxy.trustBundlePath, javaToolOptions: process.env['JAVA_TOOL_OPTIONS'] });
+  // The bundled CLI runs from dist/, next to the Node preload.
+  const environment = routedEnvironment(session.engine.proxy, __dirname, process.env);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
     child.once('error', (error) => {

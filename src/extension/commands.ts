@@ -1,6 +1,6 @@
 /** Every command of the extension, in one table. */
 import * as vscode from 'vscode';
-import { toShellExports } from '../core/proxyEnvironment';
+import { toShellExports } from '../core/setup/proxyEnvironment';
 import { normaliseHost, parseHostPattern } from '../core/hostPatterns';
 import { exportCaCertificate } from './caExport';
 import { exportExemptionRequest } from './exportRequest';

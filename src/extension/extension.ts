@@ -7,7 +7,8 @@ import type { PinscopeContext } from './pinscopeContext';
 import { ProxyController } from './proxyController';
 import { Settings } from './settings';
 import { ProxyStatusBar } from './statusBar';
-import { syncTerminalEnvironment } from './terminals';
+import { registerDebugThroughProxy } from './debugThroughProxy';
+import { syncTerminalEnvironment, watchUnroutedCommands } from './terminals';
 
 /** The extension's API, used by its integration tests. */
 export interface PinscopeApi {
@@ -25,7 +26,8 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   const activeController = controller;
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
-  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), InspectorPanel.registerSerializer(context), new vscode.Disposable(() => terminalSync.dispose()));
+  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), InspectorPanel.registerSerializer(context), new vscode.Disposable(() => terminalSync.dispose()),
+    ...registerDebugThroughProxy(context), watchUnroutedCommands(context, () => settings.applyToAllTerminals));
   return { context };
 }
 

@@ -199,16 +199,6 @@ describe('pinscope run, ca and bad input', () => {
     assert.deepEqual(modes, ['real.example.test:tunnel', 'forged.example.test:intercept']);
   });
 
-  it('routes a JVM through the proxy (JAVA_TOOL_OPTIONS), which then rejects the forged certificate', async () => {
-    const events = join(dir, 'java-events.jsonl');
-    const result = await runCli(['run', ...proxyArgs(), '--fail-on', 'never', '--events', events, '--', 'java', join(ROOT, 'test', 'cli', 'clients', 'JavaClient.java'), 'https://javarun.example.test/hello']);
-    assert.equal(result.code, 1, result.stderr);
-    const line = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; category?: string; alert?: string }).find((l) => l.host === 'javarun.example.test');
-    assert.ok(line, 'the JVM went through the proxy');
-    assert.equal(line.category, 'cert-rejected');
-    assert.equal(line.alert, 'certificate_unknown');
-  });
-
   it("exits with the command's status when it breaks", async () => {
     const result = await runCli(['run', ...proxyArgs(), '--', 'curl', '-sS', '--max-time', '10', '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'https://pinned.example.test/hello']);
     assert.equal(result.code, 90);
