@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ConnectionLine } from '../../src/core/connectionReport';
 import { runCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
-import { CONFLICTING_ENVIRONMENT, GO_PRINTABLE_STRING_ERROR, caBreaksGo, runtimeCases } from '../support/runtimeMatrix';
+import { CONFLICTING_ENVIRONMENT, runtimeCases } from '../support/runtimeMatrix';
 
 describe('pinscope run routes every runtime', () => {
   let origin: Origin;
@@ -30,12 +30,6 @@ describe('pinscope run routes every runtime', () => {
       const lines = readFileSync(events, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
       const line = lines.find((l) => l.host === `${runtime.name}.example.test`);
       assert.ok(line, `${runtime.name} went through the proxy: ${result.stdout}${result.stderr}`);
-      if (runtime.name === 'go' && caBreaksGo(join(dir, 'ca', 'pinscope-ca.pem'))) {
-        // Routed, but Go rejects this CA's PrintableString subject: fixed on the certs branch, then the
-        // assertions below apply to Go as well.
-        assert.match(result.stderr, GO_PRINTABLE_STRING_ERROR);
-        return;
-      }
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /hello from origin/);
       assert.equal(line.category, 'ok', JSON.stringify(line));

@@ -4,8 +4,7 @@
  * tests share. Java and Go are compiled once into a cache directory.
  */
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -109,21 +108,3 @@ export const CONFLICTING_ENVIRONMENT: Readonly<Record<string, string>> = {
   NIX_SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
   JAVA_TOOL_OPTIONS: '-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts -Xss2m', NODE_OPTIONS: '--max-old-space-size=512',
 };
-
-/**
- * Go rejects a certificate whose subject has a PrintableString with a character outside its alphabet
- * (such as '@'), which the CA had before the `certs` fix. True while the given CA still does.
- */
-export function caBreaksGo(caCertPath: string): boolean {
-  const der = new X509Certificate(readFileSync(caCertPath)).raw;
-  // A PrintableString (tag 0x13) holding '@' anywhere in the certificate.
-  for (let i = 0; i + 1 < der.length; i++) {
-    if (der[i] !== 0x13) continue;
-    const length = der[i + 1] ?? 0;
-    if (length < 0x80 && der.subarray(i + 2, i + 2 + length).includes(0x40)) return true;
-  }
-  return false;
-}
-
-/** Go's error for that CA, the only failure the Go case accepts while caBreaksGo is true. */
-export const GO_PRINTABLE_STRING_ERROR = /x509: invalid RDNSequence: invalid attribute value: invalid PrintableString/;
