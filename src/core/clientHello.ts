@@ -1,7 +1,7 @@
 /** Reads the client's TLS ClientHello off a socket (without consuming it) and summarises it. */
 import type { Readable } from 'node:stream';
 import { calculateJa3, calculateJa4, extensionParsers, getExtensionData, isGREASE, readTlsClientHello, type TlsClientHelloMessage, type TlsExtension } from 'read-tls-client-hello';
-import type { ClientHelloSummary } from './timeline';
+import type { ClientHelloSummary } from '../shared/timelineEvents';
 
 /** The first byte of a TLS handshake record. */
 export const TLS_HANDSHAKE_RECORD = 0x16;

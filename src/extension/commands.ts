@@ -67,8 +67,6 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   },
   'pinscope.clearConnections': (context) => {
     context.controller.engine?.clear();
-    context.controller.onDidChange.emit();
-    InspectorPanel.instance?.reset();
   },
   'pinscope.tunnelHost': async (context, host) => {
     const name = await askHost(host, 'Tunnel');

@@ -16,6 +16,8 @@ export class ProxyController implements vscode.Disposable {
   /** Fires when the proxy starts or stops, and when a connection is judged. */
   readonly onDidChange = new Channel<void>();
   readonly onJudged = new Channel<JudgedNotice>();
+  /** Fires once when the running engine's connections are cleared. */
+  readonly onCleared = new Channel<void>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -68,6 +70,7 @@ export class ProxyController implements vscode.Disposable {
         else this.log.warn(line);
         this.onJudged.emit(notice);
       });
+      engine.onCleared.subscribe(() => this.onCleared.emit());
       if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
       this.log.info(`Proxy listening on ${engine.proxy.url}`);
       if (!['127.0.0.1', '::1', 'localhost'].includes(listen)) {

@@ -2,7 +2,9 @@
  * Timelines as the proxy records them, for transcript tests ("given these events, this verdict") and
  * for rendering the inspector. Shapes follow what real clients produced (see test/core/proxy.test.ts).
  */
-import type { ClientHelloSummary, ConnectionRecord, Mode, NewEvent, TimelineEvent } from '../../src/core/timeline';
+import type { ClientHelloSummary, TimelineEvent } from '../../src/shared/timelineEvents';
+import type { Mode } from '../../src/shared/vocabulary';
+import type { ConnectionRecord, NewEvent } from '../../src/core/timeline';
 
 let nextId = 1;
 
