@@ -1,6 +1,7 @@
 /** `pinscope run -- CMD`: run a command through the proxy and judge what broke. */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { proxyEnvironment } from '../core/proxyEnvironment';
 import type { HostSummary } from '../core/hostSummary';
@@ -49,7 +50,8 @@ export async function runCommand(args: string[]): Promise<number> {
       process.stderr.write(`pinscope: cannot run ${program}: ${error.message}\n`);
       resolve(127);
     });
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    // Killed by a signal: exit as a shell does, 128 + the signal's number (SIGINT 130, SIGKILL 137).
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : 1)));
   });
   // Let connections that the command closed at exit finish their timelines.
   await waitUntil(() => session.engine.proxy.openConnections === 0, 1000);

@@ -215,6 +215,13 @@ describe('pinscope run, ca and bad input', () => {
     assert.match(result.stderr, /pinned\.example\.test:443 {2}BREAKS, pinning likely/);
   });
 
+  it('exits 128 + the number of the signal that killed the command, as a shell does', async () => {
+    for (const [signal, code] of [['INT', 130], ['KILL', 137], ['TERM', 143]] as const) {
+      const result = await runCli(['run', ...proxyArgs(), '--', 'sh', '-c', `kill -${signal} $$`]);
+      assert.equal(result.code, code, `SIG${signal}: ${result.stderr}`);
+    }
+  });
+
   it('fails by policy (exit 3) when the command succeeds but a host likely pins', async () => {
     const script = `curl -sS --max-time 10 --pinnedpubkey sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= https://pinned.example.test/hello; exit 0`;
     assert.equal((await runCli(['run', ...proxyArgs(), '--', 'sh', '-c', script])).code, 3);
