@@ -31,7 +31,7 @@ function initialState(saved: unknown): ViewState {
   };
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 

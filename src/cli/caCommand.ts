@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateCertificateAuthority } from '../core/certificateAuthority';
 import { defaultCaDir } from './proxyArguments';
 
-export const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE]
+const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE]
 
 Prints the Pinscope CA certificate (PEM, or DER with --der) or writes it to FILE. The CA is created
 on first use in --ca-dir (default ${defaultCaDir()}). Its private key is never exported.

@@ -10,7 +10,7 @@ import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments'
 import { formatSummary, startCliSession } from './session';
 import { EXIT_POLICY, UsageError } from './usage';
 
-export const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never] -- CMD [ARGS...]
+const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never] -- CMD [ARGS...]
 
 Starts the proxy, runs CMD with HTTP(S)_PROXY pointing at it and the CA trusted by common runtimes
 (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, GIT_SSL_CAINFO, ...),

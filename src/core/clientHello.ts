@@ -10,7 +10,7 @@ const VERSION_NAMES: Readonly<Record<number, string>> = {
   0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3',
 };
 
-export function versionName(version: number): string {
+function versionName(version: number): string {
   return VERSION_NAMES[version] ?? `0x${version.toString(16).padStart(4, '0')}`;
 }
 

@@ -7,7 +7,7 @@ import { BREAKAGE, type Category, type Mode } from '../shared/vocabulary';
 import { normaliseHost } from './hostPatterns';
 import type { PolicyDecision } from './hostPolicy';
 
-export type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
+type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
 
 export interface ConfirmationEntry {
   readonly host: string;

@@ -21,7 +21,7 @@ export function stripSteps(events: readonly TimelineEvent[]): StripStep[] {
   return steps;
 }
 
-export function registrableDomain(host: string): string {
+function registrableDomain(host: string): string {
   if (isIP(host) || host === 'localhost') return host;
   return getDomain(host, { allowPrivateDomains: true }) ?? host;
 }

@@ -33,7 +33,7 @@ export function parseDer(der: Buffer): forge.asn1.Asn1 {
 }
 
 /** A positive, random 128-bit serial number in hex (RFC 5280 allows up to 20 octets). */
-export function randomSerial(): string {
+function randomSerial(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return bytes.toString('hex');

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
 import { inspectorHtml } from './inspectorHtml';
 import type { PinscopeContext } from './pinscopeContext';
 
-export const INSPECTOR_VIEW_TYPE = 'pinscope.inspector';
+const INSPECTOR_VIEW_TYPE = 'pinscope.inspector';
 const FLUSH_MS = 100;
 const HEADLINE_MS = 1000;
 

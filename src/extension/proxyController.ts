@@ -8,7 +8,7 @@ import { ProxyStartError } from '../core/proxyServer';
 import { Channel } from '../core/connectionStore';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
 
-export const RUNNING_CONTEXT_KEY = 'pinscope.running';
+const RUNNING_CONTEXT_KEY = 'pinscope.running';
 
 export class ProxyController implements vscode.Disposable {
   private engineValue: Engine | undefined;

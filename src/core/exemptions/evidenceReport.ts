@@ -22,7 +22,7 @@ export interface ReportInput {
   readonly generatedAt: string;
 }
 
-export interface HostEvidence {
+interface HostEvidence {
   readonly host: string;
   readonly summary: HostSummary;
   readonly timeline: string;
@@ -36,7 +36,7 @@ export function timelineSummary(events: readonly TimelineEvent[]): string {
   }).join(' → ');
 }
 
-export function hostEvidence(judged: readonly JudgedConnection[], hosts: readonly string[]): HostEvidence[] {
+function hostEvidence(judged: readonly JudgedConnection[], hosts: readonly string[]): HostEvidence[] {
   const wanted = new Set(hosts);
   const mine = judged.filter((j) => wanted.has(targetHost(j.record)));
   return summariseHosts(mine).map((summary) => {
