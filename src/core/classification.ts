@@ -1,6 +1,7 @@
 /**
  * What happened to one connection, in one word (the `category`), decided from its timeline alone.
- * Pure: given these events, this category. The categories themselves are in src/shared/vocabulary.ts.
+ * Pure: given these events, this category. The categories are defined in src/shared/vocabulary.ts;
+ * docs/tls-failure-signals.md describes how real clients fail and what the proxy sees of it.
  */
 import { CERTIFICATE_ALERTS, MISMATCH_ALERTS } from './alerts';
 import { findEvent, type TimelineEvent } from '../shared/timelineEvents';

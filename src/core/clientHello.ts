@@ -43,8 +43,8 @@ export async function readClientHello(socket: Readable, buffered?: Buffer): Prom
  * The ClientHello in `bytes` (a whole handshake record first), framed as read-tls-client-hello frames it
  * and with its extension parsers; `undefined` for anything else — a partial record, or one the library
  * would reject, which then reads it itself and says why. The library reads a stream field by field
- * (some 40 promises per hello: ~0.16 ms and ~120 KB of garbage a connection, measured); the bytes are
- * nearly always in the first read already. Tests hold the two to the same result.
+ * (some 40 promises per hello, and their garbage: docs/performance.md); the bytes are nearly always in
+ * the first read already. Tests hold the two to the same result.
  */
 export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefined {
   if (bytes.length < 5 || bytes[0] !== TLS_HANDSHAKE_RECORD) return undefined;
