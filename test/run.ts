@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   const results: LayerResult[] = [];
   for (const layer of layers) {
     process.stdout.write(`\n=== ${layer} tests ===\n`);
-    if (layer === 'unit') results.push(await nodeTests('unit', [...testFiles(join(OUT, 'core')), ...testFiles(join(OUT, 'cli'))]));
+    if (layer === 'unit') results.push(await nodeTests('unit', [...testFiles(join(OUT, 'core')), ...testFiles(join(OUT, 'cli')), ...testFiles(join(OUT, 'shared'))]));
     else if (layer === 'compat') results.push(await nodeTests('compat', testFiles(join(OUT, 'compat'))));
     else if (layer === 'integration') results.push(await integration());
     else if (layer === 'webview') results.push(await nodeTests('webview', testFiles(join(OUT, 'webview'))));

@@ -1,12 +1,12 @@
 /** The inspector's state and rendering: header, filters, the virtualized list, the detail pane. */
-import type { Category, ConnectionDetail, ConnectionRow, HostMessage, ProxyState, WebviewMessage } from '../src/shared/protocol';
+import type { ConnectionDetail, ConnectionRow, HostMessage, ProxyState, WebviewMessage } from '../src/shared/protocol';
+import { findEvent } from '../src/shared/timelineEvents';
+import { CATEGORIES, DEFAULT_MAX_CONNECTIONS_KEPT, isBreakage, type Category } from '../src/shared/vocabulary';
 import { el } from './dom';
 import { fullTimeline, strip } from './timelineView';
 import { TAGS } from './toolkit';
 import { VirtualList, type ListItem } from './virtualList';
 
-const CATEGORIES: readonly Category[] = ['ok', 'cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'not-tls', 'tls-mismatch', 'upstream-failed'];
-const BREAKAGE: ReadonlySet<Category | null> = new Set(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'tls-mismatch']);
 
 export interface ViewState {
   filter: string;
@@ -31,13 +31,13 @@ function initialState(saved: unknown): ViewState {
   };
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 
 export class Inspector {
   private readonly rows = new Map<number, ConnectionRow>();
-  private proxy: ProxyState = { running: false, url: null, headline: 'No connections yet', dropped: 0, kept: 10_000 };
+  private proxy: ProxyState = { running: false, url: null, headline: 'No connections yet', dropped: 0, kept: DEFAULT_MAX_CONNECTIONS_KEPT };
   private readonly state: ViewState;
   private detail: ConnectionDetail | null = null;
   private readonly headline = el('h1', { class: 'headline', 'aria-live': 'polite' });
@@ -86,8 +86,6 @@ export class Inspector {
       for (const id of excess) this.rows.delete(id);
     }
     this.refresh();
-    const selected = this.state.selectedId;
-    if (selected !== null && rows.some((r) => r.id === selected)) this.post({ type: 'select', id: selected });
   }
 
   private persist(): void {
@@ -143,7 +141,7 @@ export class Inspector {
     const needle = this.state.filter.trim().toLowerCase();
     const out: ConnectionRow[] = [];
     for (const row of this.rows.values()) {
-      if (this.state.onlyBreakage && !BREAKAGE.has(row.category)) continue;
+      if (this.state.onlyBreakage && !isBreakage(row.category)) continue;
       if (this.state.category !== 'all' && row.category !== this.state.category) continue;
       if (needle && !`${row.host} ${row.sni ?? ''} ${row.category ?? ''} ${row.alert ?? ''} ${row.port}`.toLowerCase().includes(needle)) continue;
       out.push(row);
@@ -165,7 +163,7 @@ export class Inspector {
         else groups.set(key, [row]);
       }
       items = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).flatMap(([key, members]) => [
-        { kind: 'group' as const, key, count: members.length, broken: members.filter((m) => BREAKAGE.has(m.category)).length },
+        { kind: 'group' as const, key, count: members.length, broken: members.filter((m) => isBreakage(m.category)).length },
         ...members.map((row) => ({ kind: 'row' as const, row })),
       ]);
     }
@@ -186,11 +184,11 @@ export class Inspector {
     }
     const row = item.row;
     const selected = row.id === this.state.selectedId;
-    const node = el('div', { class: `row${selected ? ' selected' : ''}${row.pinning === 'likely' && BREAKAGE.has(row.category) ? ' row-pin-likely' : ''}`, role: 'row', 'data-id': String(row.id), tabindex: '0', 'aria-selected': String(selected) },
+    const node = el('div', { class: `row${selected ? ' selected' : ''}${row.pinning === 'likely' && isBreakage(row.category) ? ' row-pin-likely' : ''}`, role: 'row', 'data-id': String(row.id), tabindex: '0', 'aria-selected': String(selected) },
       el('span', { class: 'time' }, new Date(row.startedAt).toLocaleTimeString()),
       el('span', { class: 'host', title: row.sni ?? row.host }, `${row.sni ?? row.host}:${row.port}`),
       el('span', { class: `badge cat-${row.category ?? 'live'}` }, row.category ?? 'live'),
-      el('span', { class: `badge pin-${row.pinning ?? 'none'}` }, row.pinning && BREAKAGE.has(row.category) ? `pinning ${row.pinning}${row.confirmed ? ' ✓' : ''}` : ''),
+      el('span', { class: `badge pin-${row.pinning ?? 'none'}` }, row.pinning && isBreakage(row.category) ? `pinning ${row.pinning}${row.confirmed ? ' ✓' : ''}` : ''),
       el('span', { class: 'duration' }, `${Math.round(row.durationMs)} ms`),
       el('span', { class: 'bytes' }, `↑${formatBytes(row.bytesFromClient)} ↓${formatBytes(row.bytesToClient)}`),
       strip(row.steps));
@@ -244,18 +242,15 @@ export class Inspector {
     }
     const detail = this.detail;
     pane.append(el('h3', {}, 'Timeline'), fullTimeline(detail), el('h3', {}, 'Verdict'), el('p', {}, detail.reason), el('ul', {}, ...detail.evidence.map((e) => el('li', {}, e))));
-    const hello = detail.events.find((e) => e.kind === 'client-hello');
-    if (hello) pane.append(el('h3', {}, 'ClientHello'), el('pre', {}, JSON.stringify(hello['hello'], null, 2)));
-    const forged = detail.events.find((e) => e.kind === 'forged-certificate');
+    const hello = findEvent(detail.events, 'client-hello')?.hello;
+    if (hello) pane.append(el('h3', {}, 'ClientHello'), el('pre', {}, JSON.stringify(hello, null, 2)));
+    const forged = findEvent(detail.events, 'forged-certificate');
     if (forged) pane.append(el('h3', {}, 'Forged certificate'), el('pre', {}, JSON.stringify(forged, null, 2)));
-    const upstream = detail.events.find((e) => e.kind === 'upstream-tls');
-    const chain = upstream?.['chain'];
-    if (Array.isArray(chain)) {
-      pane.append(el('h3', {}, 'Real upstream chain'), el('ol', {}, ...chain.map((c: unknown) => {
-        const cert = c as { subject?: string; issuer?: string; pin?: string };
-        const pin = cert.pin ?? '';
-        return el('li', {}, `${cert.subject ?? ''} — issued by ${cert.issuer ?? ''}`, el('br'), el('code', {}, `sha256/${pin}`), ' ', action('Copy pin', 'copy-pin', () => this.post({ type: 'copy', text: `sha256/${pin}` })));
-      })));
+    const chain = findEvent(detail.events, 'upstream-tls')?.chain;
+    if (chain) {
+      pane.append(el('h3', {}, 'Real upstream chain'), el('ol', {}, ...chain.map((cert) => el('li', {},
+        `${cert.subject} — issued by ${cert.issuer}`, el('br'), el('code', {}, `sha256/${cert.pin}`), ' ',
+        action('Copy pin', 'copy-pin', () => this.post({ type: 'copy', text: `sha256/${cert.pin}` }))))));
     }
     pane.append(el('h3', {}, 'Raw events'), el('pre', { class: 'raw' }, detail.events.map((e) => JSON.stringify(e)).join('\n')));
   }

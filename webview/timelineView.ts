@@ -1,8 +1,10 @@
 /** The handshake strip of a row, and the full to-scale timeline of the selected connection. */
+import { eventLabels } from '../src/shared/eventLabels';
 import type { ConnectionDetail, StripStep } from '../src/shared/protocol';
+import type { EventKind } from '../src/shared/timelineEvents';
 import { el } from './dom';
 
-const STEP_CLASS: Readonly<Record<string, string>> = {
+const STEP_CLASS: Readonly<Partial<Record<EventKind, string>>> = {
   'client-hello': 'step-hello', 'forged-certificate': 'step-cert', 'handshake-complete': 'step-done', 'first-data': 'step-data',
   'client-alert': 'step-bad', rst: 'step-bad', timeout: 'step-bad', fin: 'step-close', 'close-notify': 'step-close',
   'upstream-failed': 'step-bad', 'not-tls': 'step-other', 'tls-error': 'step-bad',
@@ -25,10 +27,7 @@ export function fullTimeline(detail: ConnectionDetail): HTMLElement {
   for (const event of events) {
     const dot = el('span', { class: `dot ${STEP_CLASS[event.kind] ?? 'step-other'}` });
     dot.style.left = `${((event.t / end) * 100).toFixed(2)}%`;
-    const label = typeof event['name'] === 'string' ? `${event.kind} ${event['name']}`
-      : typeof event['from'] === 'string' ? `${event.kind} (${event['from']})`
-      : event['resumed'] === true ? `${event.kind} (resumed)` : event.kind;
-    list.append(el('li', { class: 'event' }, el('span', { class: 'event-kind' }, label), el('span', { class: 'track' }, dot), el('span', { class: 'event-time' }, `${event.t.toFixed(1)} ms`)));
+    list.append(el('li', { class: 'event' }, el('span', { class: 'event-kind' }, eventLabels(event).timeline), el('span', { class: 'track' }, dot), el('span', { class: 'event-time' }, `${event.t.toFixed(1)} ms`)));
   }
   return list;
 }

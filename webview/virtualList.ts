@@ -4,7 +4,7 @@ import { el } from './dom';
 
 export type ListItem = { kind: 'row'; row: ConnectionRow } | { kind: 'group'; key: string; count: number; broken: number };
 
-export const ROW_HEIGHT = 28;
+const ROW_HEIGHT = 28;
 const OVERSCAN = 8;
 
 export class VirtualList {

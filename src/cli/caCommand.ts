@@ -5,7 +5,7 @@ import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAu
 import { terminalSafe } from '../core/connectionReport';
 import { defaultCaDir } from './proxyArguments';
 
-export const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE] [--renew]
+const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE] [--renew]
 
 Prints the Pinscope CA certificate (PEM, or DER with --der) or writes it to FILE. The CA is created
 on first use in --ca-dir (default ${defaultCaDir()}). Its private key is never exported.

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
 import { formatSummary, startCliSession } from './session';
 
-export const PROXY_HELP = `Usage: pinscope proxy [options]
+const PROXY_HELP = `Usage: pinscope proxy [options]
 
 Runs the intercepting proxy on 127.0.0.1 and shows every connection's outcome as it ends.
 Point an app at it with HTTPS_PROXY=http://127.0.0.1:PORT and make it trust the CA certificate.

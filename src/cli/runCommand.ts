@@ -1,6 +1,7 @@
 /** `pinscope run -- CMD`: run a command through the proxy and judge what broke. */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { failsGate, type FailOn } from '../core/report/junit';
 import { CA_VARIABLES } from '../core/setup/caVariables';
@@ -11,7 +12,7 @@ import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments'
 import { formatSummary, startCliSession } from './session';
 import { EXIT_POLICY, UsageError } from './usage';
 
-export const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never] -- CMD [ARGS...]
+const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never] -- CMD [ARGS...]
 
 Starts the proxy, runs CMD routed through it with the CA trusted (HTTP(S)_PROXY; Node through a preload
 in NODE_OPTIONS, Java through JAVA_TOOL_OPTIONS, wget through WGETRC, PHP through PHP_INI_SCAN_DIR; CA
@@ -55,7 +56,8 @@ export async function runCommand(args: string[]): Promise<number> {
       process.stderr.write(`pinscope: cannot run ${program}: ${error.message}\n`);
       resolve(127);
     });
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    // Killed by a signal: exit as a shell does, 128 + the signal's number (SIGINT 130, SIGKILL 137).
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : 1)));
   });
   // Let connections that the command closed at exit finish their timelines.
   await waitUntil(() => session.engine.proxy.openConnections === 0, 1000);

@@ -1,6 +1,6 @@
 /** TLS alert names (RFC 8446 6, RFC 5246 7.2) and how Node's OpenSSL errors name them. */
 
-export const ALERT_NAMES: Readonly<Record<number, string>> = {
+const ALERT_NAMES: Readonly<Record<number, string>> = {
   0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 21: 'decryption_failed', 22: 'record_overflow',
   30: 'decompression_failure', 40: 'handshake_failure', 41: 'no_certificate', 42: 'bad_certificate',
   43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown',

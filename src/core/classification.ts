@@ -1,17 +1,12 @@
 /**
  * What happened to one connection, in one word (the `category`), decided from its timeline alone.
- * Pure: given these events, this category. See shared/notes/tls-failure-signals.md for the signals.
+ * Pure: given these events, this category. The categories are defined in src/shared/vocabulary.ts;
+ * docs/tls-failure-signals.md describes how real clients fail and what the proxy sees of it.
  */
 import { CERTIFICATE_ALERTS, MISMATCH_ALERTS } from './alerts';
-import { findEvent, hasEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
-
-export const CATEGORIES = [
-  'ok', 'cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'not-tls', 'tls-mismatch', 'upstream-failed',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-/** Categories that mean "this connection broke" (as opposed to worked, or was never TLS). */
-export const BREAKAGE: ReadonlySet<Category> = new Set(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'tls-mismatch']);
+import { findEvent, type TimelineEvent } from '../shared/timelineEvents';
+import type { Category } from '../shared/vocabulary';
+import { hasEvent, type ConnectionRecord } from './timeline';
 
 export interface Classification {
   readonly category: Category;

@@ -1,7 +1,7 @@
 /** Reads the client's TLS ClientHello off a socket (without consuming it) and summarises it. */
 import type { Readable } from 'node:stream';
 import { calculateJa3, calculateJa4, extensionParsers, getExtensionData, isGREASE, readTlsClientHello, type TlsClientHelloMessage, type TlsExtension } from 'read-tls-client-hello';
-import type { ClientHelloSummary } from './timeline';
+import type { ClientHelloSummary } from '../shared/timelineEvents';
 
 /** The first byte of a TLS handshake record. */
 export const TLS_HANDSHAKE_RECORD = 0x16;
@@ -10,7 +10,7 @@ const VERSION_NAMES: Readonly<Record<number, string>> = {
   0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3',
 };
 
-export function versionName(version: number): string {
+function versionName(version: number): string {
   return VERSION_NAMES[version] ?? `0x${version.toString(16).padStart(4, '0')}`;
 }
 
@@ -43,8 +43,8 @@ export async function readClientHello(socket: Readable, buffered?: Buffer): Prom
  * The ClientHello in `bytes` (a whole handshake record first), framed as read-tls-client-hello frames it
  * and with its extension parsers; `undefined` for anything else — a partial record, or one the library
  * would reject, which then reads it itself and says why. The library reads a stream field by field
- * (some 40 promises per hello: ~0.16 ms and ~120 KB of garbage a connection, measured); the bytes are
- * nearly always in the first read already. Tests hold the two to the same result.
+ * (some 40 promises per hello, and their garbage: docs/performance.md); the bytes are nearly always in
+ * the first read already. Tests hold the two to the same result.
  */
 export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefined {
   if (bytes.length < 5 || bytes[0] !== TLS_HANDSHAKE_RECORD) return undefined;

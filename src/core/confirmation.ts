@@ -3,13 +3,11 @@
  * times, its next connection is tunnelled untouched. If data then flows, the host "breaks only under
  * inspection (confirmed)". Every entry is in memory only, visible, undoable, and expires.
  */
-import type { Category } from './classification';
-import { BREAKAGE } from './classification';
+import { BREAKAGE, type Category, type Mode } from '../shared/vocabulary';
 import { normaliseHost } from './hostPatterns';
 import type { PolicyDecision } from './hostPolicy';
-import type { Mode } from './timeline';
 
-export type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
+type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
 
 export interface ConfirmationEntry {
   readonly host: string;

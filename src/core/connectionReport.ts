@@ -1,7 +1,8 @@
 /** The JSON line written for each finished connection (`pinscope proxy --events`), and the human line. */
-import { BREAKAGE } from './classification';
+import { findEvent, type TimelineEvent } from '../shared/timelineEvents';
+import { BREAKAGE } from '../shared/vocabulary';
 import type { Verdict } from './pinning';
-import { connectionTotals, findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
+import { connectionTotals, type ConnectionRecord } from './timeline';
 
 export interface ConnectionLine {
   readonly type: 'connection';

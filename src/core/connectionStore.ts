@@ -1,6 +1,8 @@
 /** Keeps the most recent connections (a bounded store) and publishes their events live to subscribers. */
 import { performance } from 'node:perf_hooks';
-import type { ConnectionRecord, Mode, NewEvent, TimelineEvent } from './timeline';
+import type { TimelineEvent } from '../shared/timelineEvents';
+import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
+import type { ConnectionRecord, NewEvent } from './timeline';
 
 export interface ConnectionEventNotice {
   readonly record: ConnectionRecord;
@@ -34,7 +36,8 @@ export class Channel<T> {
   }
 }
 
-export const DEFAULT_STORE_CAPACITY = 10_000;
+/** proxyServer.ts imports the default under this name; the store's capacity is the setting `maxConnectionsKept`. */
+export const DEFAULT_STORE_CAPACITY = DEFAULT_MAX_CONNECTIONS_KEPT;
 
 export class ConnectionStore {
   readonly onEvent: Channel<ConnectionEventNotice>;

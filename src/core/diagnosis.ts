@@ -5,7 +5,8 @@
 import { TunnelConfirmation, type ConfirmationOptions } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { judge, ja4Of, type Verdict } from './pinning';
-import { BREAKAGE, classify } from './classification';
+import { BREAKAGE } from '../shared/vocabulary';
+import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from './timeline';
 
 export class Diagnosis {

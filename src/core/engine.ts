@@ -3,9 +3,9 @@ import { toConnectionLine, type ConnectionLine } from './connectionReport';
 import { Channel } from './connectionStore';
 import { DEFAULT_CONFIRMATION, type ConfirmationOptions } from './confirmation';
 import { Diagnosis } from './diagnosis';
-import { BREAKAGE } from './classification';
 import type { HostSummary } from './hostSummary';
-import { strongest, type Pinning, type Verdict } from './pinning';
+import { BREAKAGE, type Pinning } from '../shared/vocabulary';
+import { strongest, type Verdict } from './pinning';
 import { InterceptingProxy, type ProxyOptions } from './proxyServer';
 import { targetHost, type ConnectionRecord } from './timeline';
 
@@ -28,11 +28,14 @@ export interface EngineOptions extends ProxyOptions {
 
 export class Engine {
   readonly onJudged: Channel<JudgedNotice>;
+  /** Fires once after `clear()`, when every record, verdict and learned confirmation is gone. */
+  readonly onCleared: Channel<void>;
   private readonly verdicts = new Map<number, Verdict>();
   private readonly liveHostStates = new Map<string, LiveHostState>();
 
   private constructor(readonly proxy: InterceptingProxy, readonly diagnosis: Diagnosis, onError: (message: string) => void) {
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
+    this.onCleared = new Channel((error) => onError(`a clear listener failed: ${String(error)}`));
     proxy.policy.setHook((host) => diagnosis.confirmation.decide(host));
     proxy.store.onFinished.subscribe((record) => {
       const verdict = diagnosis.finished(record);
@@ -85,6 +88,7 @@ export class Engine {
     this.verdicts.clear();
     this.liveHostStates.clear();
     this.diagnosis.reset();
+    this.onCleared.emit();
   }
 
   stop(): Promise<void> {

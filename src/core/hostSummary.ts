@@ -1,6 +1,6 @@
 /** Per-host view over finished connections: what breaks, how often, and how sure we are it is pinning. */
-import { BREAKAGE, CATEGORIES, type Category } from './classification';
-import { buildPeerContext, judge, ja4Of, strongest, type PeerContext, type Pinning, type Verdict } from './pinning';
+import { BREAKAGE, CATEGORIES, type Category, type Pinning } from '../shared/vocabulary';
+import { buildPeerContext, judge, ja4Of, strongest, type PeerContext, type Verdict } from './pinning';
 import { targetHost, type ConnectionRecord } from './timeline';
 
 export interface JudgedConnection {

@@ -3,42 +3,25 @@ import { getDomain } from 'tldts';
 import { isIP } from 'node:net';
 import type { ConnectionDetail, ConnectionRow, StripStep } from '../shared/protocol';
 import type { Verdict } from './pinning';
-import { connectionTotals, findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
-
-const STRIP_KINDS = new Set(['client-hello', 'forged-certificate', 'handshake-complete', 'client-alert', 'tls-error', 'first-data', 'close-notify', 'fin', 'rst', 'timeout', 'not-tls', 'upstream-failed']);
-
-function stepLabel(event: TimelineEvent): string {
-  switch (event.kind) {
-    case 'client-hello': return 'ClientHello';
-    case 'forged-certificate': return 'our cert';
-    case 'handshake-complete': return 'handshake';
-    case 'client-alert': return `alert ${event.name}`;
-    case 'tls-error': return 'TLS error';
-    case 'first-data': return event.from === 'client' ? 'data' : 'data ↓';
-    case 'close-notify': return 'close_notify';
-    case 'fin': return event.from === 'client' ? 'FIN' : 'FIN ↓';
-    case 'rst': return 'RST';
-    case 'timeout': return 'silence';
-    case 'not-tls': return 'not TLS';
-    case 'upstream-failed': return 'upstream failed';
-    default: return event.kind;
-  }
-}
+import { eventLabels } from '../shared/eventLabels';
+import { findEvent, type TimelineEvent } from '../shared/timelineEvents';
+import { connectionTotals, type ConnectionRecord } from './timeline';
 
 /** At most six steps: the handshake and what the client did next. */
 export function stripSteps(events: readonly TimelineEvent[]): StripStep[] {
   const steps: StripStep[] = [];
   for (const event of events) {
-    if (!STRIP_KINDS.has(event.kind)) continue;
+    const label = eventLabels(event).strip;
+    if (label === null) continue;
     if (event.kind === 'fin' && event.from === 'upstream') continue;
     if (event.kind === 'first-data' && event.from === 'upstream') continue;
-    steps.push({ kind: event.kind, t: event.t, label: stepLabel(event) });
+    steps.push({ kind: event.kind, t: event.t, label });
     if (steps.length === 6) break;
   }
   return steps;
 }
 
-export function registrableDomain(host: string): string {
+function registrableDomain(host: string): string {
   if (isIP(host) || host === 'localhost') return host;
   return getDomain(host, { allowPrivateDomains: true }) ?? host;
 }

@@ -1,8 +1,7 @@
 /**
  * TLS contexts for forged leaves. Every leaf shares one private key, and loading that key is most of a
- * context's cost (OpenSSL 3 decodes a PEM key in ~0.3 ms, an empty context takes ~0.1 ms, a certificate
- * ~0.2 ms). So contexts holding just the key are made ahead of need, one at a time when the event loop
- * is free, and a host only adds its certificate.
+ * context's cost (docs/performance.md). So contexts holding just the key are made ahead of need, one at
+ * a time when the event loop is free, and a host only adds its certificate.
  *
  * A host's first connection needs no context of its own at all: OpenSSL copies a context's certificate
  * and key into each connection when the connection is created (SSL_new), so one scratch context, given

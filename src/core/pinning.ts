@@ -3,11 +3,11 @@
  * certificate, or merely from a client that does not trust the inspection CA? A pure function over
  * recorded connections, tested as transcripts.
  */
-import { BREAKAGE, classify, type Category, type Classification } from './classification';
-import { findEvent, hasEvent, targetHost, type ConnectionRecord } from './timeline';
+import { findEvent } from '../shared/timelineEvents';
+import { BREAKAGE, PINNING_VALUES, type Category, type Pinning } from '../shared/vocabulary';
+import { classify, type Classification } from './classification';
+import { hasEvent, targetHost, type ConnectionRecord } from './timeline';
 
-export type Pinning = 'likely' | 'possible' | 'unlikely';
-const RANK: Readonly<Record<Pinning, number>> = { unlikely: 0, possible: 1, likely: 2 };
 
 export interface Verdict extends Classification {
   readonly pinning: Pinning;
@@ -102,5 +102,5 @@ export function judge(record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>
 }
 
 export function strongest(a: Pinning, b: Pinning): Pinning {
-  return RANK[a] >= RANK[b] ? a : b;
+  return PINNING_VALUES.indexOf(a) >= PINNING_VALUES.indexOf(b) ? a : b;
 }

@@ -1,7 +1,7 @@
 /** Byte relays between the client and upstream: no parsing, counts and first-data events only. */
 import type { Duplex } from 'node:stream';
 import type { ConnectionRecorder } from './connectionStore';
-import type { Direction } from './timeline';
+import type { Direction } from '../shared/timelineEvents';
 import type { UpstreamReads } from './upstreamReads';
 
 export interface RelayOptions {

@@ -1,65 +1,14 @@
 /**
- * The vocabulary of Pinscope: what happened on the wire for one connection through the proxy.
- *
- * - A *connection* is one TCP connection from the app under test to the proxy (one CONNECT tunnel,
- *   or one plain-HTTP request forwarded).
- * - Its *timeline* is the ordered list of events seen on it, each with `t`: milliseconds since the
- *   connection was accepted (high-resolution).
- * - *Intercept* means we terminate the client's TLS with a forged certificate, as inspection services
- *   do; *tunnel* means we relay its bytes untouched.
- * - *Client* is the app under test; *upstream* is the real server.
+ * One connection's record: its target, its mode and its timeline, and the questions every layer asks
+ * of it. The events themselves (`TimelineEvent`) and the words for them are defined once in
+ * src/shared (timelineEvents.ts, vocabulary.ts), because the CLI's output and the webview carry them too.
  */
+import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
+import type { Mode } from '../shared/vocabulary';
 
-export type Mode = 'intercept' | 'tunnel' | 'http';
-export type Direction = 'client' | 'upstream';
+// upstream.ts imports these two from here; the folder move points it at src/shared.
+export type { CertificateSummary, UpstreamFailureStage } from '../shared/timelineEvents';
 
-export interface CertificateSummary {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly validFrom: string;
-  readonly validTo: string;
-  readonly serialNumber: string;
-  /** base64 SHA-256 of the SubjectPublicKeyInfo. */
-  readonly pin: string;
-}
-
-export interface ClientHelloSummary {
-  readonly sni: string | null;
-  readonly alpn: readonly string[];
-  /** Offered versions, e.g. `TLSv1.3`, from supported_versions or the legacy field. */
-  readonly versions: readonly string[];
-  readonly cipherSuites: readonly number[];
-  readonly ja3: string;
-  readonly ja4: string;
-}
-
-export type UpstreamFailureStage = 'dns' | 'connect' | 'timeout' | 'tls' | 'certificate' | 'proxy' | 'closed';
-
-export type TimelineEvent =
-  | { readonly t: number; readonly kind: 'accepted'; readonly remote: string }
-  | { readonly t: number; readonly kind: 'connect'; readonly host: string; readonly port: number }
-  | { readonly t: number; readonly kind: 'http-request'; readonly method: string; readonly url: string }
-  | { readonly t: number; readonly kind: 'policy'; readonly mode: Mode; readonly reason: string }
-  | { readonly t: number; readonly kind: 'client-hello'; readonly hello: ClientHelloSummary }
-  | { readonly t: number; readonly kind: 'not-tls'; readonly firstBytes: string; readonly reason: string }
-  | { readonly t: number; readonly kind: 'upstream-connected'; readonly address: string }
-  /** `resumed`: the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
-  | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly resumed?: true }
-  | { readonly t: number; readonly kind: 'upstream-failed'; readonly stage: UpstreamFailureStage; readonly reason: string }
-  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean }
-  | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }
-  | { readonly t: number; readonly kind: 'tls-error'; readonly reason: string; readonly code: string | null }
-  /** `resumed`: the client resumed an earlier session, so the forged certificate was not sent again. */
-  | { readonly t: number; readonly kind: 'handshake-complete'; readonly version: string; readonly cipher: string; readonly alpn: string | null; readonly resumed?: true }
-  | { readonly t: number; readonly kind: 'first-data'; readonly from: Direction; readonly bytes: number }
-  | { readonly t: number; readonly kind: 'close-notify'; readonly from: Direction }
-  | { readonly t: number; readonly kind: 'fin'; readonly from: Direction }
-  | { readonly t: number; readonly kind: 'rst'; readonly from: Direction }
-  | { readonly t: number; readonly kind: 'timeout'; readonly phase: 'first-bytes' | 'handshake' | 'idle' }
-  | { readonly t: number; readonly kind: 'error'; readonly reason: string }
-  | { readonly t: number; readonly kind: 'closed'; readonly bytesFromClient: number; readonly bytesToClient: number };
-
-export type EventKind = TimelineEvent['kind'];
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 export type NewEvent = DistributiveOmit<TimelineEvent, 't'>;
 
@@ -72,10 +21,6 @@ export interface ConnectionRecord {
   mode: Mode;
   readonly events: TimelineEvent[];
   finished: boolean;
-}
-
-export function findEvent<K extends EventKind>(events: readonly TimelineEvent[], kind: K): Extract<TimelineEvent, { kind: K }> | undefined {
-  return events.find((e): e is Extract<TimelineEvent, { kind: K }> => e.kind === kind);
 }
 
 /** The host a connection was for: the SNI when the client sent one, else the CONNECT target. */

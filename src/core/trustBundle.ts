@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { writeAtomically, type CertificateAuthority } from './certificateAuthority';
 
-export const TRUST_BUNDLE_FILE = 'pinscope-trust-bundle.pem';
+const TRUST_BUNDLE_FILE = 'pinscope-trust-bundle.pem';
 
 export async function writeTrustBundle(ca: CertificateAuthority, upstreamCas: readonly string[]): Promise<string> {
   const path = join(ca.directory, TRUST_BUNDLE_FILE);

@@ -3,9 +3,9 @@
  *
  * Node's TLSSocket hands JavaScript every piece it decrypts (up to 16 KiB) in a new Buffer. In a bulk
  * download those Buffers' memory is external to V8's heap, and V8 counts external memory allocated
- * since its last full collection against the old generation's limit: with a small heap that started a
- * mark-compact every ~24 MB relayed (W4 after many connections: ~20 per 600 MB, 0.64× of the tunnel's
- * MB/s). With `onread` Node copies what it decrypts into a buffer we give it instead. One buffer serves
+ * since its last full collection against the old generation's limit: with a small heap, bulk downloads
+ * started mark-compacts again and again (docs/performance.md). With `onread` Node copies what it decrypts
+ * into a buffer we give it instead. One buffer serves
  * every upstream socket: reads run one at a time on the event loop and each piece is passed on before
  * the callback returns. The client's TLSSocket encrypts what write() gives it before write() returns
  * when nothing is queued, so an idle client takes the piece as is; otherwise it is copied into a slab

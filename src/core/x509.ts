@@ -1,6 +1,6 @@
 /**
  * Certificate building: node-forge assembles the certificate, Node's native crypto computes the
- * signature over the TBSCertificate (forge's pure-JS RSA takes ~55 ms per signature, Node's ~1 ms).
+ * signature over the TBSCertificate (forge's pure-JavaScript RSA is far slower: docs/performance.md).
  */
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { forge } from './forge';

@@ -4,7 +4,7 @@ import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAu
 import { errorMessage } from '../core/errors';
 import { trustInstructions } from '../core/trustInstructions';
 
-export const CREATE_NEW_CA = 'Create New CA';
+const CREATE_NEW_CA = 'Create New CA';
 
 /** Without arguments it asks; `target` and `der` (used by scripts and tests) skip the questions. */
 export async function exportCaCertificate(caDir: string, log: vscode.LogOutputChannel, args: { target?: vscode.Uri; der?: boolean } = {}): Promise<vscode.Uri | undefined> {

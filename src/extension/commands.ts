@@ -31,7 +31,7 @@ async function askHost(argument: unknown, verb: string): Promise<string | undefi
   return value ? normaliseHost(value) : undefined;
 }
 
-export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
+const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.startProxy': async (context) => {
     const engine = await context.controller.start();
     if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.proxy.url}.`, 'Open Proxied Terminal').then((choice) => {
@@ -67,8 +67,6 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   },
   'pinscope.clearConnections': (context) => {
     context.controller.engine?.clear();
-    context.controller.onDidChange.emit();
-    InspectorPanel.instance?.reset();
   },
   'pinscope.tunnelHost': async (context, host) => {
     const name = await askHost(host, 'Tunnel');

@@ -8,7 +8,7 @@ import type { PinscopeContext } from './pinscopeContext';
 import { environmentFor } from './terminals';
 
 /** node/pwa-node/node-terminal (js-debug), python/debugpy, java, go (Delve), dart. */
-export const ROUTED_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal', 'python', 'debugpy', 'java', 'go'] as const;
+const ROUTED_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal', 'python', 'debugpy', 'java', 'go'] as const;
 /** Set on configurations started by "Debug with Pinscope". */
 const MARKER = 'pinscopeRouted';
 

@@ -8,10 +8,11 @@ import type { Engine } from '../core/engine';
 import { breakageHeadline } from '../core/hostSummary';
 import { toConnectionDetail, toConnectionRow } from '../core/inspectorRows';
 import { isWebviewMessage, type HostMessage, type ProxyState, type WebviewMessage } from '../shared/protocol';
+import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
 import { inspectorHtml } from './inspectorHtml';
 import type { PinscopeContext } from './pinscopeContext';
 
-export const INSPECTOR_VIEW_TYPE = 'pinscope.inspector';
+const INSPECTOR_VIEW_TYPE = 'pinscope.inspector';
 const FLUSH_MS = 100;
 const HEADLINE_MS = 1000;
 
@@ -25,6 +26,8 @@ export class InspectorPanel implements vscode.Disposable {
   private headline = 'No connections yet';
   private headlineAt = 0;
   private ready = false;
+  /** The connection the webview shows in its detail pane: its detail is pushed whenever it changes. */
+  private selectedId: number | undefined;
 
   static show(context: PinscopeContext): InspectorPanel {
     if (InspectorPanel.current) {
@@ -33,10 +36,6 @@ export class InspectorPanel implements vscode.Disposable {
     }
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Pinscope Inspector', vscode.ViewColumn.Active, InspectorPanel.options(context));
     return new InspectorPanel(panel, context);
-  }
-
-  static get instance(): InspectorPanel | undefined {
-    return InspectorPanel.current;
   }
 
   static options(context: PinscopeContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -101,13 +100,14 @@ export class InspectorPanel implements vscode.Disposable {
       this.engineSubscriptions.push(
         engine.proxy.store.onEvent.subscribe(({ record }) => this.markDirty(record.id)),
         engine.onJudged.subscribe(({ record }) => this.markDirty(record.id)),
+        engine.onCleared.subscribe(() => this.reset()),
       );
     }
     if (this.ready) this.postReset();
   }
 
-  /** Sends every kept connection again, e.g. after Clear Connections. */
-  reset(): void {
+  /** Sends every kept connection again (after Clear Connections: none). */
+  private reset(): void {
     if (this.ready) this.postReset();
   }
 
@@ -123,7 +123,7 @@ export class InspectorPanel implements vscode.Disposable {
       this.headline = breakageHeadline(engine.liveHosts());
       this.headlineAt = now;
     }
-    return { running: engine !== undefined, url: engine?.proxy.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.proxy.store.dropped ?? 0, kept: engine?.proxy.store.capacity ?? 10_000 };
+    return { running: engine !== undefined, url: engine?.proxy.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.proxy.store.dropped ?? 0, kept: engine?.proxy.store.capacity ?? DEFAULT_MAX_CONNECTIONS_KEPT };
   }
 
   /** Sends every changed row at once: one message per 100 ms, however many events arrived. */
@@ -139,14 +139,24 @@ export class InspectorPanel implements vscode.Disposable {
       const record = engine.proxy.store.get(id);
       if (record) rows.push(toConnectionRow(record, engine.verdictOf(id)));
     }
+    const selectedChanged = this.selectedId !== undefined && this.dirty.has(this.selectedId);
     this.dirty.clear();
     this.post({ type: 'rows', rows, state: this.state() });
+    if (selectedChanged) this.postDetail();
   }
 
   private postReset(): void {
     const engine = this.engine;
     this.headlineAt = 0;
     this.post({ type: 'reset', rows: engine ? engine.proxy.store.all().map((r) => toConnectionRow(r, engine.verdictOf(r.id))) : [], state: this.state() });
+    this.postDetail();
+  }
+
+  /** The selected connection's detail, if the running engine still keeps it. */
+  private postDetail(): void {
+    const engine = this.engine;
+    const record = this.selectedId === undefined ? undefined : engine?.proxy.store.get(this.selectedId);
+    if (engine && record) this.post({ type: 'detail', detail: toConnectionDetail(record, engine.verdictOf(record.id)) });
   }
 
   private post(message: HostMessage): void {
@@ -159,11 +169,10 @@ export class InspectorPanel implements vscode.Disposable {
         this.ready = true;
         this.postReset();
         return;
-      case 'select': {
-        const record = this.engine?.proxy.store.get(message.id);
-        if (record) this.post({ type: 'detail', detail: toConnectionDetail(record, this.engine?.verdictOf(record.id)) });
+      case 'select':
+        this.selectedId = message.id;
+        this.postDetail();
         return;
-      }
       case 'tunnelHost':
         await vscode.commands.executeCommand('pinscope.tunnelHost', message.host);
         return;

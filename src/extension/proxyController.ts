@@ -9,7 +9,7 @@ import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
 
-export const RUNNING_CONTEXT_KEY = 'pinscope.running';
+const RUNNING_CONTEXT_KEY = 'pinscope.running';
 
 export class ProxyController implements vscode.Disposable {
   private engineValue: Engine | undefined;
@@ -17,6 +17,8 @@ export class ProxyController implements vscode.Disposable {
   /** Fires when the proxy starts or stops, and when a connection is judged. */
   readonly onDidChange = new Channel<void>();
   readonly onJudged = new Channel<JudgedNotice>();
+  /** Fires once when the running engine's connections are cleared. */
+  readonly onCleared = new Channel<void>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -69,6 +71,7 @@ export class ProxyController implements vscode.Disposable {
         else this.log.warn(line);
         this.onJudged.emit(notice);
       });
+      engine.onCleared.subscribe(() => this.onCleared.emit());
       if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
       this.log.info(`Proxy listening on ${engine.proxy.url}`);
       reviewCertificateAuthority(engine.proxy.ca, this.log, () => this.restart());

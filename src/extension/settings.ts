@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/hostPatterns';
 import { parseUpstreamProxy } from '../core/upstream';
+import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
 
 export const SECTION = 'pinscope';
 
@@ -68,7 +69,7 @@ export class Settings {
   }
 
   get maxConnections(): number {
-    return Math.max(100, this.get('maxConnectionsKept', 10_000));
+    return Math.max(100, this.get('maxConnectionsKept', DEFAULT_MAX_CONNECTIONS_KEPT));
   }
 
   get keyLogFile(): string | null {

@@ -11,7 +11,7 @@ export class ProxyStatusBar implements vscode.Disposable {
   constructor(private readonly controller: ProxyController) {
     this.item.name = 'Pinscope';
     this.item.command = 'pinscope.openInspector';
-    this.subscriptions = [controller.onDidChange.subscribe(() => this.update()), controller.onJudged.subscribe(() => this.scheduleUpdate())];
+    this.subscriptions = [controller.onDidChange.subscribe(() => this.update()), controller.onJudged.subscribe(() => this.scheduleUpdate()), controller.onCleared.subscribe(() => this.update())];
     this.update();
     this.item.show();
   }

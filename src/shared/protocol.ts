@@ -1,13 +1,14 @@
 /**
- * The inspector's message protocol: the only module that both the extension and the webview import.
- * Every string inside these messages may have come off the network: the webview renders it as text.
+ * The inspector's message protocol, shared by the extension and the webview (which imports only
+ * src/shared). Every string inside these messages may have come off the network: the webview renders
+ * it as text.
  */
 
-export type Category = 'ok' | 'cert-rejected' | 'closed-after-handshake' | 'reset' | 'handshake-timeout' | 'not-tls' | 'tls-mismatch' | 'upstream-failed';
-export type Pinning = 'likely' | 'possible' | 'unlikely';
+import type { EventKind, TimelineEvent } from './timelineEvents';
+import type { Category, Mode, Pinning } from './vocabulary';
 
 export interface StripStep {
-  readonly kind: string;
+  readonly kind: EventKind;
   readonly t: number;
   readonly label: string;
 }
@@ -19,7 +20,7 @@ export interface ConnectionRow {
   readonly host: string;
   readonly port: number;
   readonly sni: string | null;
-  readonly mode: 'intercept' | 'tunnel' | 'http';
+  readonly mode: Mode;
   readonly finished: boolean;
   readonly category: Category | null;
   readonly alert: string | null;
@@ -33,12 +34,17 @@ export interface ConnectionRow {
   readonly steps: readonly StripStep[];
 }
 
+/**
+ * The selected connection, pushed by the host when it is selected and again whenever it changes. Its
+ * timeline is typed: the ClientHello is the `client-hello` event's `hello`, the forged certificate the
+ * `forged-certificate` event, the real server's chain the `upstream-tls` event's `chain` (`findEvent`).
+ */
 export interface ConnectionDetail {
   readonly id: number;
   readonly reason: string;
   readonly evidence: readonly string[];
-  /** The raw timeline, as recorded (JSON-safe). */
-  readonly events: readonly ({ readonly t: number; readonly kind: string } & Record<string, unknown>)[];
+  /** The timeline, as recorded. */
+  readonly events: readonly TimelineEvent[];
 }
 
 export interface ProxyState {
@@ -50,14 +56,18 @@ export interface ProxyState {
   readonly kept: number;
 }
 
-/** Host → webview. */
+/**
+ * Host → webview. `reset` replaces every row (on ready, on start and stop, and once on Clear); `rows`
+ * adds or updates the rows that changed, at most every 100 ms; `detail` is the selected connection's,
+ * sent when it is selected and whenever it changes; `state` is the header alone.
+ */
 export type HostMessage =
   | { readonly type: 'reset'; readonly rows: readonly ConnectionRow[]; readonly state: ProxyState }
   | { readonly type: 'rows'; readonly rows: readonly ConnectionRow[]; readonly state: ProxyState }
   | { readonly type: 'detail'; readonly detail: ConnectionDetail }
   | { readonly type: 'state'; readonly state: ProxyState };
 
-/** Webview → host. */
+/** Webview → host. `select` says which connection's detail the host keeps pushing. */
 export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'select'; readonly id: number }

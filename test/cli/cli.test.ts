@@ -3,16 +3,17 @@
  * `pinscope proxy`, every category asserted in the JSONL it writes; `pinscope run`, `ca` and `export`.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { ConnectionLine } from '../../src/core/connectionReport';
 import { curl, runClient } from '../support/clients';
 import { ROOT, runCli, startCli, type RunningCli } from '../support/cli';
+import { listenOnLoopback } from '../support/loopback';
 import { startOrigin, type Origin } from '../support/origin';
+import { temporaryDirectory } from '../support/temporaryDirectories';
 import { openTunnel } from '../support/proxyClient';
 
 const CLIENTS = join(ROOT, 'test', 'cli', 'clients');
@@ -31,14 +32,13 @@ describe('pinscope proxy with real clients', () => {
 
   before(async () => {
     origin = await startOrigin();
-    dir = mkdtempSync(join(tmpdir(), 'pinscope-cli-'));
+    dir = temporaryDirectory('cli');
     events = join(dir, 'events.jsonl');
     cli = await startCli(['proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile,
       '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--resolve', 'refused.example.test=127.0.0.1:1', '--handshake-timeout', '800']);
     const ca = join(dir, 'ca', 'pinscope-ca.pem');
     const echo = createTcpServer((socket) => socket.pipe(socket));
-    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    const echoPort = (echo.address() as AddressInfo).port;
+    const echoPort = await listenOnLoopback(echo);
 
     assert.equal((await curl(cli.url, 'https://ok.example.test/hello', ['--cacert', ca])).code, 0);
     assert.notEqual((await curl(cli.url, 'https://untrusting.example.test/hello')).code, 0);
@@ -147,7 +147,7 @@ describe('pinscope proxy with real clients', () => {
 describe('pinscope proxy --auto-confirm', () => {
   it('tunnels a host after it broke twice, and marks it confirmed when it then works', async () => {
     const origin = await startOrigin();
-    const dir = mkdtempSync(join(tmpdir(), 'pinscope-confirm-'));
+    const dir = temporaryDirectory('confirm');
     const events = join(dir, 'events.jsonl');
     const cli = await startCli(['proxy', '--auto-confirm', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
     try {
@@ -175,7 +175,7 @@ describe('pinscope run, ca and bad input', () => {
   let dir: string;
   before(async () => {
     origin = await startOrigin();
-    dir = mkdtempSync(join(tmpdir(), 'pinscope-run-'));
+    dir = temporaryDirectory('run');
   });
   after(async () => { await origin.close(); });
   const proxyArgs = (): string[] => ['--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`];
@@ -203,6 +203,13 @@ describe('pinscope run, ca and bad input', () => {
     const result = await runCli(['run', ...proxyArgs(), '--', 'curl', '-sS', '--max-time', '10', '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'https://pinned.example.test/hello']);
     assert.equal(result.code, 90);
     assert.match(result.stderr, /pinned\.example\.test:443 {2}BREAKS, pinning likely/);
+  });
+
+  it('exits 128 + the number of the signal that killed the command, as a shell does', async () => {
+    for (const [signal, code] of [['INT', 130], ['KILL', 137], ['TERM', 143]] as const) {
+      const result = await runCli(['run', ...proxyArgs(), '--', 'sh', '-c', `kill -${signal} $$`]);
+      assert.equal(result.code, code, `SIG${signal}: ${result.stderr}`);
+    }
   });
 
   it('fails by policy (exit 3) when the command succeeds but a host likely pins', async () => {

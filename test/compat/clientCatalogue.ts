@@ -20,7 +20,7 @@ export interface MatrixContext {
   readonly clientsDir: string;
 }
 
-export interface UntrustedSignal {
+interface UntrustedSignal {
   readonly category: string;
   readonly alert: string | null;
 }
@@ -62,7 +62,7 @@ const proxyUrl = (context: MatrixContext): string => `http://127.0.0.1:${context
  * gnutls-cli has no HTTP proxy support: a local port that CONNECTs through the proxy to `host:443` for
  * each connection, as proxychains or a corporate client connector would.
  */
-export async function connectShim(proxyPort: number, host: string): Promise<Server> {
+async function connectShim(proxyPort: number, host: string): Promise<Server> {
   const server = createServer((client) => {
     const upstream = connect(proxyPort, '127.0.0.1', () => upstream.write(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`));
     upstream.once('data', (head: Buffer) => {

@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { readClientHello } from '../../src/core/clientHello';
-import { findEvent } from '../../src/core/timeline';
+import { findEvent } from '../../src/shared/timelineEvents';
 import { curl, waitFor } from '../support/clients';
 import { startHarness, type Harness } from '../support/harness';
 import { openTunnel } from '../support/proxyClient';

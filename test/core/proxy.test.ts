@@ -9,7 +9,7 @@ import { connect, createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { findEvent } from '../../src/core/timeline';
+import { findEvent } from '../../src/shared/timelineEvents';
 import { InterceptingProxy, ProxyStartError } from '../../src/core/proxyServer';
 import { curl, runClient, waitFor } from '../support/clients';
 import { inOrder, kinds, startHarness, type Harness } from '../support/harness';

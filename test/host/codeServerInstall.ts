@@ -1,7 +1,7 @@
 /**
  * Installs code-server (VS Code's real server and Node extension host) into a per-user cache folder,
  * offline, for running the integration suite where `@vscode/test-electron` cannot download VS Code.
- * Recipe and pitfalls: shared/notes/vscode-tests-offline.md.
+ * Recipe and pitfalls: docs/testing-offline.md.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

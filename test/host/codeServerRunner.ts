@@ -1,6 +1,6 @@
 /**
  * Runs the integration suite inside code-server's real Node extension host, driven by Debian's
- * Chromium through playwright-core (shared/notes/vscode-tests-offline.md). Exits with the suite's code.
+ * Chromium through playwright-core (docs/testing-offline.md). Exits with the suite's code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

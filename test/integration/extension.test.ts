@@ -4,11 +4,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import { startOrigin, type Origin } from '../support/origin';
+import { temporaryDirectory } from '../support/temporaryDirectories';
 import { curl, portAccepts, runClient, waitFor } from '../support/clients';
 import { classify } from '../../src/core/classification';
 import { askWebview } from '../host/webviewDriver';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const EXTENSION_ID = 'pinscope.pinscope';
@@ -31,6 +30,12 @@ describe('Pinscope in a real VS Code extension host', function () {
     console.log(`pinscope: VS Code ${vscode.version}, app host ${vscode.env.appHost}, UI kind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote ${vscode.env.remoteName ?? 'none'}`);
     origin = await startOrigin();
     await configure({ hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`], upstreamCaFiles: [origin.caFile], port: 0 });
+  });
+
+  // Each test starts from a stopped proxy and the suite's settings, so that none depends on another.
+  afterEach(async () => {
+    await vscode.commands.executeCommand('pinscope.stopProxy');
+    await configure({ tunnelHosts: [], applyToAllTerminals: false, port: 0 });
   });
 
   after(async () => {
@@ -177,7 +182,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('Export CA Certificate writes a DER file openssl reads', async () => {
-    const target = vscode.Uri.file(join(mkdtempSync(join(tmpdir(), 'pinscope-export-')), 'pinscope-ca.cer'));
+    const target = vscode.Uri.file(join(temporaryDirectory('export'), 'pinscope-ca.cer'));
     const written = await vscode.commands.executeCommand<vscode.Uri>('pinscope.exportCaCertificate', target, 'der');
     assert.equal(written.fsPath, target.fsPath);
     const parsed = await runClient('openssl', ['x509', '-inform', 'der', '-noout', '-subject', '-in', target.fsPath]);

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
-export const CLI = resolve(ROOT, 'dist', 'cli.js');
+const CLI = resolve(ROOT, 'dist', 'cli.js');
 
 export interface RunningCli {
   readonly child: ChildProcess;

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 /** The first bytes a client sends to a TCP port: `start(port)` starts the client; it is stopped afterwards. */
-export function captureFirstBytes(start: (port: number) => () => void): Promise<Buffer> {
+function captureFirstBytes(start: (port: number) => () => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let stop = (): void => undefined;
     const timer = setTimeout(() => { stop(); server.close(); reject(new Error('no ClientHello within 5 s')); }, 5000);

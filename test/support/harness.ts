@@ -1,10 +1,9 @@
 /** A proxy in front of a local origin, with every connection's timeline collected. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type EngineOptions, type JudgedNotice } from '../../src/core/engine';
 import { startOrigin, type Origin } from './origin';
 import { waitFor } from './clients';
+import { temporaryDirectory } from './temporaryDirectories';
 
 export interface Harness {
   readonly engine: Engine;
@@ -20,7 +19,7 @@ export interface Harness {
 
 export async function startHarness(options: Partial<EngineOptions> = {}): Promise<Harness> {
   const origin = await startOrigin();
-  const caDir = join(mkdtempSync(join(tmpdir(), 'pinscope-harness-')), 'ca');
+  const caDir = join(temporaryDirectory('harness'), 'ca');
   const engine = await Engine.start({
     caDir,
     upstreamCaFiles: [origin.caFile],

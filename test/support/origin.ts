@@ -1,17 +1,17 @@
 /** A local HTTPS origin on 127.0.0.1 with its own test CA, standing in for "the real server". */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { WebSocketServer } from 'ws';
 import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/x509';
 import { patternBytes, sendFiller, sendPattern } from './byteStream';
+import { listenOnLoopback } from './loopback';
+import { temporaryDirectory } from './temporaryDirectories';
 
 export interface Origin {
   readonly port: number;
@@ -59,21 +59,19 @@ export function makeOriginCertificates(names: readonly string[] = ['localhost', 
  */
 export async function startOrigin(): Promise<Origin> {
   const { caPem, leafPem, keyPem } = makeOriginCertificates();
-  const dir = mkdtempSync(join(tmpdir(), 'pinscope-origin-'));
+  const dir = temporaryDirectory('origin');
   const caFile = join(dir, 'origin-ca.pem');
   writeFileSync(caFile, caPem);
   const downloads: ('finished' | 'cut off')[] = [];
   const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, (request, response) => handle(request, response, downloads));
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   // A name starting with `big-` is greeted with 1 MiB of patternBytes instead of a line.
   const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) => socket.end((socket.servername || '').startsWith('big-') ? patternBytes(0, 1024 * 1024) : `220 ${socket.servername || 'origin'} ready\r\n`));
-  await new Promise<void>((resolve) => greeter.listen(0, '127.0.0.1', resolve));
+  const greetingPort = await listenOnLoopback(greeter);
   return {
-    port, caFile, caPem, leafPem, dir,
-    greetingPort: (greeter.address() as AddressInfo).port,
+    port, caFile, caPem, leafPem, dir, greetingPort,
     downloads,
     close: () => new Promise<void>((resolve) => {
       sockets.close();

@@ -55,7 +55,7 @@ const NODE_HTTPS = "require('https').get(process.argv[1], (r) => { let b = ''; r
 const NODE_FETCH = 'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(e.message, e.cause && e.cause.message); process.exit(1); })';
 
 /** Compiles the Java and Go clients (and writes the PHP script) once (kept in the temp directory between runs). */
-export function compiledClients(): { javaClassPath: string; goBinary: string; phpScript: string } {
+function compiledClients(): { javaClassPath: string; goBinary: string; phpScript: string } {
   mkdirSync(CACHE, { recursive: true });
   const javaClass = join(CACHE, 'RoutedClient.class');
   if (!existsSync(javaClass)) {

@@ -133,6 +133,25 @@ describe('inspector webview', () => {
     assert.ok(posted.some((m) => m.type === 'select' && m.id === pinned.id));
   });
 
+  it('asks for a detail once per selection: the host pushes it again when the connection changes', async () => {
+    const view = await open();
+    const { message, rows } = resetMessage();
+    await view.send(message);
+    const pinned = rows.find((r) => r.host === 'pinned.bank.test');
+    const judged = recorded().find((j) => j.record.host === 'pinned.bank.test');
+    assert.ok(pinned && judged);
+    await view.page.locator(`.row[data-id="${pinned.id}"]`).click();
+    const detail = { ...toConnectionDetail(judged.record, judged.verdict), id: pinned.id };
+    await view.send({ type: 'detail', detail });
+    for (let batch = 0; batch < 3; batch++) await view.send({ type: 'rows', rows: [{ ...pinned, durationMs: pinned.durationMs + batch }], state });
+    const selects = (await view.posted()).filter((m) => m.type === 'select');
+    assert.deepEqual(selects, [{ type: 'select', id: pinned.id }], 'one select for one click, none per batch');
+    await view.send({ type: 'detail', detail: { ...detail, evidence: ['pushed again by the host'] } });
+    assert.match(await view.page.textContent('.detail') ?? '', /pushed again by the host/);
+    await view.send({ type: 'detail', detail: { ...detail, id: pinned.id + 1000, evidence: ['another connection'] } });
+    assert.doesNotMatch(await view.page.textContent('.detail') ?? '', /another connection/, 'a detail for another connection is ignored');
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it(`renders in the ${theme} theme (screenshot)`, async () => {
       const view = await open({ theme });

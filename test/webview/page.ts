@@ -32,7 +32,7 @@ export interface InspectorPage {
 }
 
 let browserPromise: Promise<Browser> | undefined;
-export function browser(): Promise<Browser> {
+function browser(): Promise<Browser> {
   browserPromise ??= chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   return browserPromise;
 }

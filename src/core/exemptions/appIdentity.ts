@@ -87,7 +87,7 @@ async function fromXcode(dir: string): Promise<AppIdentity | undefined> {
 }
 
 /** Reads what the workspace says the app is called; undefined when nothing there names it. */
-export async function appIdentityFromWorkspace(dir: string): Promise<AppIdentity | undefined> {
+async function appIdentityFromWorkspace(dir: string): Promise<AppIdentity | undefined> {
   return (await fromGradle(dir)) ?? (await fromXcode(dir)) ?? (await fromPackageJson(dir));
 }
 

@@ -5,12 +5,14 @@
  */
 import { summariseHosts, type HostSummary, type JudgedConnection } from '../hostSummary';
 import { markdownText } from '../textEscaping';
-import { findEvent, targetHost, type CertificateSummary, type TimelineEvent } from '../timeline';
+import { eventLabels } from '../../shared/eventLabels';
+import { findEvent, type CertificateSummary, type TimelineEvent } from '../../shared/timelineEvents';
+import { targetHost } from '../timeline';
 import type { ExemptionEntry } from './hostEntries';
 import type { VerifyFirstHost } from './hostSelection';
 
 /** A requested host that a vendor or the service's owner already lists (knownBypasses.ts). */
-export interface KnownBypassNote {
+interface KnownBypassNote {
   readonly host: string;
   readonly text: string;
   readonly vendor: string;
@@ -35,34 +37,21 @@ export interface ReportInput {
   readonly knownBypasses?: readonly KnownBypassNote[];
 }
 
-export interface HostEvidence {
+interface HostEvidence {
   readonly host: string;
   readonly summary: HostSummary;
   readonly timeline: string;
   readonly chain: readonly CertificateSummary[];
 }
 
-const TIMELINE_LABELS: Partial<Record<TimelineEvent['kind'], (e: TimelineEvent) => string>> = {
-  'client-hello': () => 'ClientHello',
-  'forged-certificate': () => 'forged certificate sent',
-  'handshake-complete': () => 'handshake completed',
-  'client-alert': (e) => `alert ${e.kind === 'client-alert' ? e.name : ''}`,
-  'first-data': (e) => (e.kind === 'first-data' && e.from === 'client' ? 'application data' : 'server data'),
-  'close-notify': () => 'close_notify',
-  fin: (e) => (e.kind === 'fin' && e.from === 'client' ? 'client FIN' : 'server FIN'),
-  rst: () => 'RST',
-  timeout: () => 'silence (timeout)',
-  'upstream-failed': () => 'server unreachable',
-};
-
 export function timelineSummary(events: readonly TimelineEvent[]): string {
   return events.flatMap((e) => {
-    const label = TIMELINE_LABELS[e.kind]?.(e);
+    const label = eventLabels(e).report;
     return label ? [`${label} ${e.t.toFixed(1)} ms`] : [];
   }).join(' → ');
 }
 
-export function hostEvidence(judged: readonly JudgedConnection[], hosts: readonly string[]): HostEvidence[] {
+function hostEvidence(judged: readonly JudgedConnection[], hosts: readonly string[]): HostEvidence[] {
   const wanted = new Set(hosts);
   const mine = judged.filter((j) => wanted.has(targetHost(j.record)));
   return summariseHosts(mine).map((summary) => {

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { getDomain, getPublicSuffix } from 'tldts';
 
-export type EntryKind = 'exact' | 'domain';
+type EntryKind = 'exact' | 'domain';
 
 export interface ExemptionEntry {
   /** An exact host, or a registrable domain meaning "the domain and all its subdomains". */
@@ -19,7 +19,7 @@ export interface ExemptionEntry {
   readonly reason: string;
 }
 
-export interface Refusal {
+interface Refusal {
   readonly input: string;
   readonly reason: string;
 }
@@ -33,7 +33,7 @@ export interface ProposedExemption {
 export type WildcardPolicy = 'auto' | 'never';
 
 /** Registrable domains shared by many unrelated tenants: a wildcard there would exempt far more than the app. */
-export const BROAD_SHARED_DOMAINS: ReadonlySet<string> = new Set([
+const BROAD_SHARED_DOMAINS: ReadonlySet<string> = new Set([
   'amazonaws.com', 'cloudfront.net', 'akamaiedge.net', 'akamaihd.net', 'akamaized.net', 'edgekey.net', 'edgesuite.net',
   'fastly.net', 'fastlylb.net', 'azureedge.net', 'azurefd.net', 'windows.net', 'azure.com', 'azurewebsites.net', 'cloudapp.net',
   'googleapis.com', 'gstatic.com', 'googleusercontent.com', 'appspot.com', 'cloudflare.com', 'cloudflare.net', 'workers.dev',

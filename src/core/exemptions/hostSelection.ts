@@ -30,7 +30,7 @@ export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'c
 }
 
 /** The step that turns `possible` into evidence, or rules it out. */
-export function verifyStep(summary: Pick<HostSummary, 'host' | 'alerts'>): string {
+function verifyStep(summary: Pick<HostSummary, 'host' | 'alerts'>): string {
   const alert = summary.alerts.length > 0 ? ` (it sent ${summary.alerts.join(', ')})` : '';
   return `The client rejected the inspection certificate${alert}, which a client that simply does not trust the CA also does. `
     + 'Trust the Pinscope CA in that client (Export CA Certificate) and retry: if it still breaks, pinning is likely. '

@@ -8,9 +8,9 @@ import { isIP } from 'node:net';
 import data from './data/knownBypasses.json';
 import type { Product } from './vendors/vendorFormat';
 
-export type BypassKind = 'vendor-default' | 'owner-guidance';
+type BypassKind = 'vendor-default' | 'owner-guidance';
 /** exact: the host itself; subdomains: any depth below (not the apex); one-label: exactly one label below (PAN-OS `*`). */
-export type BypassMatch = 'exact' | 'subdomains' | 'one-label';
+type BypassMatch = 'exact' | 'subdomains' | 'one-label';
 
 export interface KnownBypass {
   readonly vendor: string;
@@ -23,7 +23,7 @@ export interface KnownBypass {
   readonly uncertain: boolean;
 }
 
-export interface UnlistedBypass {
+interface UnlistedBypass {
   readonly vendor: string;
   readonly what: string;
   readonly source: string;
@@ -91,7 +91,7 @@ function validUnlisted(raw: unknown, index: number): UnlistedBypass {
 }
 
 /** Validates a parsed file; throws a BypassFileError naming the first bad field. Duplicates are errors. */
-export function validateBypassFile(value: unknown): KnownBypassFile {
+function validateBypassFile(value: unknown): KnownBypassFile {
   if (typeof value !== 'object' || value === null) throw new BypassFileError('the file is not a JSON object');
   const v = value as Record<string, unknown>;
   const updated = text(v['updated'], 'file', 'updated');

@@ -1,6 +1,7 @@
 /** Reads the JSONL that `pinscope proxy --events` writes back into connection records. */
 import type { ConnectionLine } from '../connectionReport';
-import type { ConnectionRecord, TimelineEvent } from '../timeline';
+import type { TimelineEvent } from '../../shared/timelineEvents';
+import type { ConnectionRecord } from '../timeline';
 
 export class RecordingError extends Error {
   override name = 'RecordingError';

@@ -12,7 +12,7 @@ import { parseDer } from '../x509';
 export type CertificateRole = 'ca' | 'leaf';
 
 /** Apple (and the CA/Browser Forum since 2020): a TLS server certificate may be valid 398 days at most. */
-export const MAX_LEAF_VALIDITY_DAYS = 398;
+const MAX_LEAF_VALIDITY_DAYS = 398;
 /** RFC 5280 4.1.2.2: a serial number is at most 20 octets. */
 const MAX_SERIAL_OCTETS = 20;
 /** X.680 41.4: the PrintableString character set (no `@`, `;`, `_`, `&`, `*`…). */

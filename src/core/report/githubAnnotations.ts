@@ -15,7 +15,7 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-export function annotation(level: 'error' | 'warning' | 'notice', properties: Readonly<Record<string, string>>, message: string): string {
+function annotation(level: 'error' | 'warning' | 'notice', properties: Readonly<Record<string, string>>, message: string): string {
   const props = Object.entries(properties).map(([k, v]) => `${k}=${escapeProperty(v)}`).join(',');
   return `::${level}${props ? ` ${props}` : ''}::${escapeData(message)}\n`;
 }

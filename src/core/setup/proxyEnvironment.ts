@@ -17,7 +17,7 @@ export interface ProxyEnvironmentInput {
   readonly noProxy?: readonly string[];
 }
 
-export const DEFAULT_NO_PROXY: readonly string[] = ['localhost', '127.0.0.1', '::1'];
+const DEFAULT_NO_PROXY: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
 /** Variables whose existing value is extended (ours appended) rather than replaced. */
 export const EXTENDED_VARIABLES = ['JAVA_TOOL_OPTIONS', 'NODE_OPTIONS', 'PHP_INI_SCAN_DIR'] as const;
@@ -46,12 +46,12 @@ export function proxyEnvironment({ proxyUrl, files, inherited = {}, noProxy = DE
   };
 }
 
-export function nodeOptions(preloadPath: string): string {
+function nodeOptions(preloadPath: string): string {
   return `--require ${quoteOption(preloadPath)}`;
 }
 
 /** The JVM ignores HTTP(S)_PROXY: proxy properties, and a trust store of the public roots plus the CA. */
-export function javaOptions(proxyUrl: string, noProxy: readonly string[], trustStorePath: string): string {
+function javaOptions(proxyUrl: string, noProxy: readonly string[], trustStorePath: string): string {
   const { hostname, port } = new URL(proxyUrl);
   const javaBypass = noProxy.filter((h) => !h.includes(':')).join('|');
   return [

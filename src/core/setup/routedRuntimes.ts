@@ -1,11 +1,11 @@
 /** What a routed environment routes and trusts, and what it cannot: the banner, the docs and the hints. */
 
-export interface RoutedRuntime {
+interface RoutedRuntime {
   readonly runtime: string;
   readonly routedBy: string;
 }
 
-export const ROUTED_RUNTIMES: readonly RoutedRuntime[] = [
+const ROUTED_RUNTIMES: readonly RoutedRuntime[] = [
   { runtime: 'Node.js (http, https, fetch)', routedBy: 'NODE_USE_ENV_PROXY on 22.21+/24.5+, else the Pinscope preload in NODE_OPTIONS; NODE_EXTRA_CA_CERTS' },
   { runtime: 'Java, Kotlin, Gradle, Maven (HttpURLConnection, Apache/OkHttp with system properties)', routedBy: 'JAVA_TOOL_OPTIONS: proxy properties and a trust store of the public roots plus the CA' },
   { runtime: 'Python (requests, urllib, pip, httplib2)', routedBy: 'HTTPS_PROXY; REQUESTS_CA_BUNDLE, SSL_CERT_FILE, PIP_CERT, HTTPLIB2_CA_CERTS' },
@@ -25,7 +25,7 @@ export interface UnroutedRuntime {
   readonly fix: string;
 }
 
-export const UNROUTED_RUNTIMES: readonly UnroutedRuntime[] = [
+const UNROUTED_RUNTIMES: readonly UnroutedRuntime[] = [
   { commands: ['dart', 'flutter'], runtime: 'Dart/Flutter HttpClient', why: 'ignores HTTPS_PROXY and the CA variables', fix: 'HttpClient()..findProxy = HttpClient.findProxyFromEnvironment, and SecurityContext.defaultContext.setTrustedCertificates(Platform.environment["NODE_EXTRA_CA_CERTS"]!)' },
   { commands: ['code', 'cursor', 'electron', 'slack', 'chromium', 'google-chrome'], runtime: 'Electron and Chromium apps', why: 'take their proxy from a command-line switch and their roots from the OS (NSS on Linux)', fix: 'start it with --proxy-server=<proxy URL> and trust the CA in the OS store (Export CA Certificate)' },
   { commands: ['java', 'gradle', 'mvn', './gradlew', './mvnw', 'kotlin'], runtime: 'java.net.http.HttpClient', why: 'uses no proxy unless the code gives it a ProxySelector', fix: 'HttpClient.newBuilder().proxy(ProxySelector.getDefault())' },

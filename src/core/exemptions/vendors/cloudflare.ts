@@ -5,7 +5,7 @@
 import type { ExemptionEntry } from '../hostEntries';
 import { header, json, noProblems, safeName, terraformString, type VendorFormat } from './vendorFormat';
 
-export function cloudflareTraffic(entries: readonly ExemptionEntry[]): string {
+function cloudflareTraffic(entries: readonly ExemptionEntry[]): string {
   const domains = entries.filter((e) => e.kind === 'domain').map((e) => JSON.stringify(e.value));
   const exact = entries.filter((e) => e.kind === 'exact').map((e) => `http.conn.hostname == ${JSON.stringify(e.value)}`);
   return [...(domains.length > 0 ? [`any(http.conn.domains[*] in {${domains.join(' ')}})`] : []), ...exact].join(' or ');

@@ -6,11 +6,11 @@
 import type { ExemptionEntry } from '../hostEntries';
 import { json, safeName, type VendorFormat } from './vendorFormat';
 
-export function netskopeUrls(entries: readonly ExemptionEntry[]): string[] {
+function netskopeUrls(entries: readonly ExemptionEntry[]): string[] {
   return entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `*.${e.value}`] : [e.value]));
 }
 
-export function checkNetskope(entries: readonly ExemptionEntry[]): string[] {
+function checkNetskope(entries: readonly ExemptionEntry[]): string[] {
   return netskopeUrls(entries).filter((u) => (u.match(/\*/g) ?? []).length > 1 || (u.includes('*') && !u.startsWith('*.'))).map((u) => `${u}: Netskope allows one "*", first, followed by "."`);
 }
 

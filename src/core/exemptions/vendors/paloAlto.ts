@@ -5,12 +5,12 @@
 import type { ExemptionEntry } from '../hostEntries';
 import { header, safeIdentifier, safeName, type VendorFormat } from './vendorFormat';
 
-export function panosList(entries: readonly ExemptionEntry[]): string[] {
+function panosList(entries: readonly ExemptionEntry[]): string[] {
   // A trailing "/" stops "example.com" from also matching "example.com.evil.net"; "*.D" does not match D.
   return entries.flatMap((e) => (e.kind === 'domain' ? [`${e.value}/`, `*.${e.value}/`] : [`${e.value}/`]));
 }
 
-export function checkPanos(entries: readonly ExemptionEntry[]): string[] {
+function checkPanos(entries: readonly ExemptionEntry[]): string[] {
   return panosList(entries).flatMap((entry) => {
     const problems: string[] = [];
     if (entry.length > 255) problems.push(`${entry}: PAN-OS entries are at most 255 characters`);

@@ -2,7 +2,7 @@
 import type { ExemptionEntry } from '../hostEntries';
 import { header, type VendorFormat } from './vendorFormat';
 
-export function squidDomains(entries: readonly ExemptionEntry[]): string[] {
+function squidDomains(entries: readonly ExemptionEntry[]): string[] {
   const domains = entries.filter((e) => e.kind === 'domain').map((e) => e.value);
   const covered = (host: string): boolean => domains.some((d) => host === d || host.endsWith(`.${d}`));
   return [...domains.map((d) => `.${d}`), ...entries.filter((e) => e.kind === 'exact' && !covered(e.value)).map((e) => e.value)];

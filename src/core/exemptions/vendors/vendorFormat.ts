@@ -52,7 +52,7 @@ export function terraformString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '$$$${').replace(/%\{/g, '%%{').replace(/\n/g, '\\n')}"`;
 }
 
-export function hostsOf(entries: readonly ExemptionEntry[]): string {
+function hostsOf(entries: readonly ExemptionEntry[]): string {
   return entries.flatMap((e) => e.hosts).join(', ');
 }
 
@@ -61,7 +61,7 @@ export function noProblems(): string[] {
 }
 
 /** A note on one comment line: printable ASCII only, no line breaks, bounded. */
-export function safeNote(text: string): string {
+function safeNote(text: string): string {
   return text.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').slice(0, 300);
 }
 

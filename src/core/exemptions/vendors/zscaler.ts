@@ -6,13 +6,13 @@ import type { ExemptionEntry } from '../hostEntries';
 import { header, json, safeName, terraformString, type VendorFormat } from './vendorFormat';
 
 /** Zscaler limits an SSL inspection rule's name to 31 characters. */
-export const ZSCALER_RULE_NAME_MAX = 31;
+const ZSCALER_RULE_NAME_MAX = 31;
 
-export function zscalerUrls(entries: readonly ExemptionEntry[]): string[] {
+function zscalerUrls(entries: readonly ExemptionEntry[]): string[] {
   return entries.map((e) => (e.kind === 'domain' ? `.${e.value}` : e.value));
 }
 
-export function checkZscaler(entries: readonly ExemptionEntry[]): string[] {
+function checkZscaler(entries: readonly ExemptionEntry[]): string[] {
   return zscalerUrls(entries).flatMap((url) => {
     const problems: string[] = [];
     if (url !== url.toLowerCase()) problems.push(`${url}: Zscaler URLs must be lowercase`);
