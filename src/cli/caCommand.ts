@@ -1,8 +1,8 @@
 /** `pinscope ca`: export the CA certificate (never its key); `--renew` replaces it on request. */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/certificateAuthority';
-import { terminalSafe } from '../core/connectionReport';
+import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/pki/certificateAuthority';
+import { terminalSafe } from '../core/report/connectionReport';
 import { defaultCaDir } from './proxyArguments';
 
 const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE] [--renew]

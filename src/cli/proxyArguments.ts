@@ -2,9 +2,9 @@
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/hostPatterns';
-import type { ProxyOptions } from '../core/proxyServer';
-import { parseUpstreamProxy } from '../core/upstream';
+import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
+import type { ProxyOptions } from '../core/proxy/proxyServer';
+import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { parseInteger, UsageError } from './usage';
 
 export const PROXY_FLAGS = {

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { failsGate, type FailOn } from '../core/report/junit';
 import { CA_VARIABLES } from '../core/setup/caVariables';
 import { routedEnvironment } from '../core/setup/routedEnvironment';
-import { renderSummaryMarkdown } from '../core/summaryMarkdown';
+import { renderSummaryMarkdown } from '../core/report/summaryMarkdown';
 import { CI_FLAGS, writeCiReports } from './ciReports';
 import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
 import { formatSummary, startCliSession } from './session';

@@ -1,9 +1,9 @@
 /** Runs the engine for a CLI command: events file, live lines on stderr, a summary at the end. */
-import { DEFAULT_CONFIRMATION } from '../core/confirmation';
-import { humanLine, terminalSafe } from '../core/connectionReport';
+import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
+import { humanLine, terminalSafe } from '../core/report/connectionReport';
 import { Engine } from '../core/engine';
-import type { HostSummary } from '../core/hostSummary';
-import type { ProxyOptions } from '../core/proxyServer';
+import type { HostSummary } from '../core/diagnosis/hostSummary';
+import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { EventsFile } from './eventsFile';
 import { caWarningLines } from './caCommand';
 

@@ -1,12 +1,12 @@
 /** The proxy joined to its diagnosis: what the CLI and the extension both run. */
-import { toConnectionLine, type ConnectionLine } from './connectionReport';
+import { toConnectionLine, type ConnectionLine } from './report/connectionReport';
 import { Channel } from './connectionStore';
-import { DEFAULT_CONFIRMATION, type ConfirmationOptions } from './confirmation';
-import { Diagnosis } from './diagnosis';
-import type { HostSummary } from './hostSummary';
+import { DEFAULT_CONFIRMATION, type ConfirmationOptions } from './diagnosis/confirmation';
+import { Diagnosis } from './diagnosis/diagnosis';
+import type { HostSummary } from './diagnosis/hostSummary';
 import { BREAKAGE, type Pinning } from '../shared/vocabulary';
-import { strongest, type Verdict } from './pinning';
-import { InterceptingProxy, type ProxyOptions } from './proxyServer';
+import { strongest, type Verdict } from './diagnosis/pinning';
+import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
 import { targetHost, type ConnectionRecord } from './timeline';
 
 export interface JudgedNotice {

@@ -1,10 +1,10 @@
 /** Every command of the extension, in one table. */
 import * as vscode from 'vscode';
 import { toShellExports } from '../core/setup/proxyEnvironment';
-import { normaliseHost, parseHostPattern } from '../core/hostPatterns';
+import { normaliseHost, parseHostPattern } from '../core/proxy/hostPatterns';
 import { exportCaCertificate } from './caExport';
 import { exportExemptionRequest } from './exportRequest';
-import { InspectorPanel } from './inspectorPanel';
+import { InspectorPanel } from './inspector/inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
 import { environmentFor, openProxiedTerminal } from './terminals';
 

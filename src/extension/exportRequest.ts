@@ -6,7 +6,7 @@ import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { hasEvidence } from '../core/exemptions/hostSelection';
-import type { HostSummary } from '../core/hostSummary';
+import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { PinscopeContext } from './pinscopeContext';
 
 export interface ExportArguments {

@@ -1,10 +1,10 @@
 /** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
-import { DEFAULT_CONFIRMATION } from '../core/confirmation';
-import { humanLine } from '../core/connectionReport';
+import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
+import { humanLine } from '../core/report/connectionReport';
 import { Engine, type JudgedNotice } from '../core/engine';
-import { ProxyStartError } from '../core/proxyServer';
+import { ProxyStartError } from '../core/proxy/proxyServer';
 import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';

@@ -1,6 +1,6 @@
 /** The status bar item: stopped / listening on port N / how many hosts break. */
 import * as vscode from 'vscode';
-import { breakageHeadline } from '../core/hostSummary';
+import { breakageHeadline } from '../core/diagnosis/hostSummary';
 import type { ProxyController } from './proxyController';
 
 export class ProxyStatusBar implements vscode.Disposable {

@@ -6,7 +6,7 @@ import type { PinscopeApi } from '../../src/extension/extension';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { curl, portAccepts, runClient, waitFor } from '../support/clients';
-import { classify } from '../../src/core/classification';
+import { classify } from '../../src/core/diagnosis/classification';
 import { askWebview } from '../host/webviewDriver';
 import { join } from 'node:path';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import type { Engine } from '../../src/core/engine';
-import { classify } from '../../src/core/classification';
+import { classify } from '../../src/core/diagnosis/classification';
 import { startOrigin, type Origin } from '../support/origin';
 import { waitFor } from '../support/clients';
 import { CONFLICTING_ENVIRONMENT, runtimeCases, type RuntimeCase } from '../support/runtimeMatrix';

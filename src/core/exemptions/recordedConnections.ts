@@ -1,5 +1,5 @@
 /** Reads the JSONL that `pinscope proxy --events` writes back into connection records. */
-import type { ConnectionLine } from '../connectionReport';
+import type { ConnectionLine } from '../report/connectionReport';
 import type { TimelineEvent } from '../../shared/timelineEvents';
 import type { ConnectionRecord } from '../timeline';
 

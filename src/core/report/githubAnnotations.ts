@@ -4,7 +4,7 @@
  * toolkit: in the message %, \r and \n are percent-encoded; in a property value also ":" and ",".
  * Host names come off the network, so nothing unescaped can end a command or start a new one.
  */
-import type { HostSummary } from '../hostSummary';
+import type { HostSummary } from '../diagnosis/hostSummary';
 import { failsGate, failureMessage, type FailOn } from './junit';
 
 export function escapeData(text: string): string {

@@ -5,7 +5,7 @@
  * Jenkins junit-4 schema (test/core/report/schemas). Host names come off the network: every string is
  * escaped, and characters XML 1.0 cannot carry are replaced.
  */
-import type { HostSummary } from '../hostSummary';
+import type { HostSummary } from '../diagnosis/hostSummary';
 
 export type FailOn = 'pinning' | 'breakage' | 'never';
 

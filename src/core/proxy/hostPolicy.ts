@@ -1,0 +1,57 @@
+/** Which hosts are intercepted and which are tunnelled untouched; changeable while the proxy runs. */
+import { HostPatternList, normaliseHost } from './hostPatterns';
+import type { Mode } from '../../shared/vocabulary';
+
+export interface PolicyDecision {
+  readonly mode: Exclude<Mode, 'http'>;
+  readonly reason: string;
+}
+
+/** Consulted before the patterns, e.g. by confirmation by tunnelling. */
+export type PolicyHook = (host: string) => PolicyDecision | undefined;
+
+export class HostPolicy {
+  private patterns: HostPatternList;
+  /** Per-host choices made at run time (from the panel or the CLI), which win over the patterns. */
+  private readonly choices = new Map<string, Exclude<Mode, 'http'>>();
+  private hook: PolicyHook | undefined;
+
+  constructor(tunnelPatterns: readonly string[] = []) {
+    this.patterns = new HostPatternList(tunnelPatterns);
+  }
+
+  setTunnelPatterns(patterns: readonly string[]): void {
+    this.patterns = new HostPatternList(patterns);
+  }
+
+  get tunnelPatterns(): readonly string[] {
+    return this.patterns.entries;
+  }
+
+  setHook(hook: PolicyHook | undefined): void {
+    this.hook = hook;
+  }
+
+  choose(host: string, mode: Exclude<Mode, 'http'>): void {
+    this.choices.set(normaliseHost(host), mode);
+  }
+
+  forget(host: string): void {
+    this.choices.delete(normaliseHost(host));
+  }
+
+  get hostChoices(): ReadonlyMap<string, Exclude<Mode, 'http'>> {
+    return this.choices;
+  }
+
+  decide(rawHost: string): PolicyDecision {
+    const host = normaliseHost(rawHost);
+    const chosen = this.choices.get(host);
+    if (chosen) return { mode: chosen, reason: `${chosen === 'tunnel' ? 'tunnelled' : 'intercepted'} by the user's choice for ${host}` };
+    const hooked = this.hook?.(host);
+    if (hooked) return hooked;
+    const pattern = this.patterns.match(host);
+    if (pattern) return { mode: 'tunnel', reason: `matches tunnel pattern ${pattern}` };
+    return { mode: 'intercept', reason: 'intercepted by default' };
+  }
+}
