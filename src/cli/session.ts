@@ -1,4 +1,6 @@
 /** Runs the engine for a CLI command: events file, live lines on stderr, a summary at the end. */
+import { byHostName, isLoopbackAddress } from '../core/hostNames';
+import { categoryCounts } from '../core/report/categoryCounts';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
 import { humanLine, terminalSafe } from '../core/report/connectionReport';
 import { Engine } from '../core/engine';
@@ -25,7 +27,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
     events?.write(line);
     process.stderr.write(`${humanLine(line, colour)}\n`);
   });
-  if (engine.proxy.host !== '127.0.0.1' && engine.proxy.host !== '::1' && engine.proxy.host !== 'localhost') {
+  if (!isLoopbackAddress(engine.proxy.host)) {
     process.stderr.write(`pinscope: WARNING: listening on ${engine.proxy.host}: other machines can use this proxy and see intercepted traffic.\n`);
   }
   process.stderr.write(`pinscope: listening on ${engine.proxy.url}\npinscope: CA certificate ${engine.proxy.ca.certPath}${engine.proxy.ca.created ? ' (new)' : ''}\n`);
@@ -44,8 +46,8 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
 
 export function formatSummary(hosts: readonly HostSummary[]): string {
   if (hosts.length === 0) return 'pinscope: no connections went through the proxy.\n';
-  const rows = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || a.host.localeCompare(b.host)).map((h) => {
-    const categories = Object.entries(h.categories).map(([c, n]) => `${c}×${n}`).join(' ');
+  const rows = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || byHostName(a, b)).map((h) => {
+    const categories = categoryCounts(h.categories, 'compact');
     const unreachable = !h.breaks && h.categories.ok === undefined && h.categories['upstream-failed'] !== undefined;
     const verdict = h.breaks ? `BREAKS, pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : unreachable ? 'UNREACHABLE (the real server failed)' : 'ok';
     return `  ${terminalSafe(h.host)}:${h.port}  ${verdict}  [${categories}]`;

@@ -1,7 +1,8 @@
 /** Every command of the extension, in one table. */
 import * as vscode from 'vscode';
 import { toShellExports } from '../core/setup/proxyEnvironment';
-import { normaliseHost, parseHostPattern } from '../core/proxy/hostPatterns';
+import { normaliseHost } from '../core/hostNames';
+import { parseHostPattern } from '../core/proxy/hostPatterns';
 import { exportCaCertificate } from './caExport';
 import { exportExemptionRequest } from './exportRequest';
 import { InspectorPanel } from './inspector/inspectorPanel';

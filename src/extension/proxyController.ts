@@ -1,4 +1,5 @@
 /** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
+import { isLoopbackAddress } from '../core/hostNames';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
@@ -75,7 +76,7 @@ export class ProxyController implements vscode.Disposable {
       if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
       this.log.info(`Proxy listening on ${engine.proxy.url}`);
       reviewCertificateAuthority(engine.proxy.ca, this.log, () => this.restart());
-      if (!['127.0.0.1', '::1', 'localhost'].includes(listen)) {
+      if (!isLoopbackAddress(listen)) {
         void vscode.window.showWarningMessage(`Pinscope is listening on ${listen}: other machines can use this proxy and see intercepted traffic.`, 'Open Setting').then((choice) => {
           if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
         });

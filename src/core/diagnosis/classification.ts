@@ -3,10 +3,20 @@
  * Pure: given these events, this category. The categories are defined in src/shared/vocabulary.ts;
  * docs/tls-failure-signals.md describes how real clients fail and what the proxy sees of it.
  */
-import { CERTIFICATE_ALERTS, MISMATCH_ALERTS } from '../proxy/alerts';
 import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
 import type { Category } from '../../shared/vocabulary';
 import { hasEvent, type ConnectionRecord } from '../timeline';
+
+/** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
+const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
+  'bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired',
+  'certificate_unknown', 'unknown_ca', 'access_denied', 'decrypt_error', 'certificate_required',
+]);
+
+/** Alerts that say "we share no protocol version, cipher or extension". */
+const MISMATCH_ALERTS: ReadonlySet<string> = new Set([
+  'protocol_version', 'insufficient_security', 'handshake_failure', 'inappropriate_fallback', 'no_application_protocol',
+]);
 
 export interface Classification {
   readonly category: Category;

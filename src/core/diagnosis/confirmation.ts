@@ -4,8 +4,7 @@
  * inspection (confirmed)". Every entry is in memory only, visible, undoable, and expires.
  */
 import { BREAKAGE, type Category, type Mode } from '../../shared/vocabulary';
-import { normaliseHost } from '../proxy/hostPatterns';
-import type { PolicyDecision } from '../proxy/hostPolicy';
+import { normaliseHost } from '../hostNames';
 
 type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
 
@@ -23,6 +22,12 @@ export interface ConfirmationOptions {
   /** How long a learned entry lasts, in ms. */
   readonly expiryMs: number;
   readonly now?: () => number;
+}
+
+/** What the proxy's policy does with a host whose confirmation is pending. */
+export interface TunnelDecision {
+  readonly mode: 'tunnel';
+  readonly reason: string;
 }
 
 export const DEFAULT_CONFIRMATION: ConfirmationOptions = { enabled: false, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 };
@@ -62,7 +67,7 @@ export class TunnelConfirmation {
   }
 
   /** The policy hook: tunnels a host whose confirmation is pending. */
-  decide(host: string): PolicyDecision | undefined {
+  decide(host: string): TunnelDecision | undefined {
     this.expire();
     const entry = this.entries.get(normaliseHost(host));
     if (entry?.state !== 'pending') return undefined;

@@ -14,16 +14,6 @@ const ALERT_NAMES: Readonly<Record<number, string>> = {
 
 const CODES_BY_NAME = new Map(Object.entries(ALERT_NAMES).map(([code, name]) => [name, Number(code)]));
 
-/** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
-export const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
-  'bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired',
-  'certificate_unknown', 'unknown_ca', 'access_denied', 'decrypt_error', 'certificate_required',
-]);
-
-/** Alerts that say "we share no protocol version, cipher or extension". */
-export const MISMATCH_ALERTS: ReadonlySet<string> = new Set([
-  'protocol_version', 'insufficient_security', 'handshake_failure', 'inappropriate_fallback', 'no_application_protocol',
-]);
 
 export interface ReceivedAlert {
   readonly name: string;

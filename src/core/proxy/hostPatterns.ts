@@ -2,18 +2,13 @@
  * Host patterns as users write them: `api.example.com` (exact), `*.example.com` (any subdomain, not the
  * apex), `.example.com` (the apex and any subdomain). Case-insensitive; a trailing dot is ignored.
  */
+import { normaliseHost } from '../hostNames';
 
 export class HostPatternError extends Error {
   override name = 'HostPatternError';
 }
 
 const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?|\*)$/;
-
-export function normaliseHost(host: string): string {
-  const lower = host.trim().toLowerCase();
-  const unbracketed = lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
-  return unbracketed.endsWith('.') ? unbracketed.slice(0, -1) : unbracketed;
-}
 
 /** Validates a pattern and returns its normal form; throws a HostPatternError saying what is wrong. */
 export function parseHostPattern(raw: string): string {

@@ -1,4 +1,5 @@
 /** A short Markdown per-host summary (`pinscope run --report`). */
+import { categoryCounts } from './categoryCounts';
 import type { HostSummary } from '../diagnosis/hostSummary';
 import { breakageHeadline } from '../diagnosis/hostSummary';
 import { markdownText } from './textEscaping';
@@ -13,7 +14,7 @@ export function renderSummaryMarkdown(hosts: readonly HostSummary[], context: { 
     '',
     '| Host | Outcome | Pinning | Connections |',
     '| --- | --- | --- | --- |',
-    ...hosts.map((h) => `| ${markdownText(h.host)} | ${h.breaks ? 'breaks' : 'ok'} (${Object.entries(h.categories).map(([c, n]) => `${c} ×${n}`).join(', ')}) | ${h.breaks ? h.pinning + (h.confirmed ? ' (confirmed)' : '') : '–'} | ${h.connections} |`),
+    ...hosts.map((h) => `| ${markdownText(h.host)} | ${h.breaks ? 'breaks' : 'ok'} (${categoryCounts(h.categories, 'list')}) | ${h.breaks ? h.pinning + (h.confirmed ? ' (confirmed)' : '') : '–'} | ${h.connections} |`),
     '',
   ];
   for (const h of hosts.filter((x) => x.breaks)) {
