@@ -49,7 +49,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const startedAt = new Date();
   const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
   // The bundled CLI runs from dist/, next to the Node preload.
-  const environment = routedEnvironment(session.engine.proxy, __dirname, process.env);
+  const environment = routedEnvironment(session.engine, __dirname, process.env);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
     child.once('error', (error) => {
@@ -60,7 +60,7 @@ export async function runCommand(args: string[]): Promise<number> {
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : 1)));
   });
   // Let connections that the command closed at exit finish their timelines.
-  await waitUntil(() => session.engine.proxy.openConnections === 0, 1000);
+  await waitUntil(() => session.engine.openConnections === 0, 1000);
   const hosts = await session.stop();
   process.stderr.write(formatSummary(hosts));
   if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));

@@ -22,17 +22,17 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
     onError: (message) => process.stderr.write(`pinscope: ${terminalSafe(message)}\n`),
   });
   const events = eventsTarget ? new EventsFile(eventsTarget) : undefined;
-  events?.write({ type: 'proxy', listening: engine.proxy.url, ca: engine.proxy.ca.certPath, startedAt: new Date().toISOString() });
+  events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString() });
   engine.onJudged.subscribe(({ line }) => {
     events?.write(line);
     process.stderr.write(`${humanLine(line, colour)}\n`);
   });
-  if (!isLoopbackAddress(engine.proxy.host)) {
-    process.stderr.write(`pinscope: WARNING: listening on ${engine.proxy.host}: other machines can use this proxy and see intercepted traffic.\n`);
+  if (!isLoopbackAddress(engine.host)) {
+    process.stderr.write(`pinscope: WARNING: listening on ${engine.host}: other machines can use this proxy and see intercepted traffic.\n`);
   }
-  process.stderr.write(`pinscope: listening on ${engine.proxy.url}\npinscope: CA certificate ${engine.proxy.ca.certPath}${engine.proxy.ca.created ? ' (new)' : ''}\n`);
-  for (const line of caWarningLines(engine.proxy.ca)) process.stderr.write(`${line}\n`);
-  process.stderr.write(`pinscope: route an app with HTTPS_PROXY=${engine.proxy.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`);
+  process.stderr.write(`pinscope: listening on ${engine.url}\npinscope: CA certificate ${engine.ca.certPath}${engine.ca.created ? ' (new)' : ''}\n`);
+  for (const line of caWarningLines(engine.ca)) process.stderr.write(`${line}\n`);
+  process.stderr.write(`pinscope: route an app with HTTPS_PROXY=${engine.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`);
   return {
     engine,
     stop: async () => {

@@ -21,7 +21,7 @@ export interface ExportArguments {
 
 export async function exportExemptionRequest(context: PinscopeContext, args: ExportArguments = {}): Promise<vscode.TextDocument | undefined> {
   const engine = context.controller.engine;
-  const records = engine?.proxy.store.all().filter((r) => r.finished) ?? [];
+  const records = engine?.records().filter((r) => r.finished) ?? [];
   if (!engine || records.length === 0) {
     void vscode.window.showInformationMessage('Pinscope: no connections recorded yet. Start the proxy and run your app through it first.', 'Start Proxy').then((choice) => {
       if (choice) void vscode.commands.executeCommand('pinscope.startProxy');

@@ -73,9 +73,9 @@ export class ProxyController implements vscode.Disposable {
         this.onJudged.emit(notice);
       });
       engine.onCleared.subscribe(() => this.onCleared.emit());
-      if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
-      this.log.info(`Proxy listening on ${engine.proxy.url}`);
-      reviewCertificateAuthority(engine.proxy.ca, this.log, () => this.restart());
+      if (engine.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.ca.directory} (SHA-256 ${engine.ca.fingerprint256})`);
+      this.log.info(`Proxy listening on ${engine.url}`);
+      reviewCertificateAuthority(engine.ca, this.log, () => this.restart());
       if (!isLoopbackAddress(listen)) {
         void vscode.window.showWarningMessage(`Pinscope is listening on ${listen}: other machines can use this proxy and see intercepted traffic.`, 'Open Setting').then((choice) => {
           if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
@@ -128,11 +128,11 @@ export class ProxyController implements vscode.Disposable {
     const engine = this.engineValue;
     if (!engine) return;
     try {
-      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.proxy.policy.setTunnelPatterns(this.settings.tunnelHosts);
-      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.proxy.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
-      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.proxy.store.capacity = this.settings.maxConnections;
+      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.setTunnelPatterns(this.settings.tunnelHosts);
+      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
+      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.setMaxConnectionsKept(this.settings.maxConnections);
       if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
-        engine.diagnosis.confirmation.configure({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
+        engine.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
       }
     } catch (error) {
       this.log.error(errorMessage(error));

@@ -1,34 +1,71 @@
 /**
- * Joins the proxy's finished connections to their verdicts, live: an incremental peer context, the
- * confirmation-by-tunnelling state, and per-host summaries on demand.
+ * The one owner of what is known about the connections seen so far: each finished connection's verdict,
+ * the client fingerprints that worked or broke elsewhere (the peer context), confirmation by
+ * tunnelling, and the live state of each host. Judges live, as connections finish.
  */
-import { TunnelConfirmation, type ConfirmationOptions } from './confirmation';
+import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
-import { judge, ja4Of, type Verdict } from './pinning';
-import { BREAKAGE } from '../../shared/vocabulary';
+import { judge, noPeerObservations, observePeer, strongest, type Verdict } from './pinning';
+import { BREAKAGE, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 
+/** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
+export interface LiveHostState {
+  readonly host: string;
+  readonly breaks: boolean;
+  readonly pinning: Pinning;
+}
+
+/** Verdicts of connections no longer kept are dropped once this many more than the kept ones pile up. */
+const VERDICT_SLACK = 1000;
+
 export class Diagnosis {
-  readonly confirmation: TunnelConfirmation;
-  private readonly acceptedBy = new Map<string, Set<string>>();
-  private readonly brokenBy = new Map<string, Set<string>>();
+  private readonly confirmation: TunnelConfirmation;
+  private readonly peers = noPeerObservations();
+  private readonly verdicts = new Map<number, Verdict>();
+  private readonly liveHostStates = new Map<string, LiveHostState>();
 
   constructor(confirmation?: ConfirmationOptions) {
     this.confirmation = new TunnelConfirmation(confirmation);
   }
 
-  /** Judges a connection that just finished, and learns from it. */
-  finished(record: ConnectionRecord): Verdict {
+  /**
+   * Judges a connection that just finished, learns from it and keeps its verdict; `isKept` says which
+   * connections are still kept, so verdicts of dropped ones do not pile up.
+   */
+  finished(record: ConnectionRecord, kept: { readonly count: number; isKept(id: number): boolean }): Verdict {
     const classification = classify(record);
     const host = targetHost(record);
-    const ja4 = ja4Of(record);
-    if (ja4 && record.mode === 'intercept') {
-      const target = classification.category === 'ok' ? this.acceptedBy : BREAKAGE.has(classification.category) ? this.brokenBy : undefined;
-      if (target) target.set(ja4, (target.get(ja4) ?? new Set()).add(host));
-    }
+    observePeer(this.peers, record, () => classification.category);
     this.confirmation.observe(host, record.mode, classification.category, hasEvent(record.events, 'first-data'));
-    return judge(record, { acceptedBy: this.acceptedBy, brokenBy: this.brokenBy, confirmed: this.confirmation.confirmedHosts() });
+    const verdict = judge(record, { ...this.peers, confirmed: this.confirmation.confirmedHosts() });
+    this.verdicts.set(record.id, verdict);
+    if (this.verdicts.size > kept.count + VERDICT_SLACK) {
+      for (const known of this.verdicts.keys()) if (!kept.isKept(known)) this.verdicts.delete(known);
+    }
+    this.track(host, verdict);
+    return verdict;
+  }
+
+  /** The verdict a connection got when it finished. */
+  verdictOf(id: number): Verdict | undefined {
+    return this.verdicts.get(id);
+  }
+
+  private track(host: string, verdict: Verdict): void {
+    const previous = this.liveHostStates.get(host);
+    const breaks = BREAKAGE.has(verdict.category);
+    if (!breaks) {
+      if (!previous) this.liveHostStates.set(host, { host, breaks: false, pinning: 'unlikely' });
+      return;
+    }
+    this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
+  }
+
+  /** Cheap per-host state for live displays; `hosts()` re-judges everything for reports. */
+  liveHosts(): LiveHostState[] {
+    return [...this.liveHostStates.values()];
   }
 
   /** Re-judges every connection with everything known now (later connections can sharpen earlier verdicts). */
@@ -40,8 +77,33 @@ export class Diagnosis {
     return summariseHosts(this.judgeAll(records));
   }
 
+  /** The proxy's policy hook: tunnels a host whose confirmation is pending. */
+  decide(host: string): TunnelDecision | undefined {
+    return this.confirmation.decide(host);
+  }
+
+  /** The user asks to confirm one host now: its next connection is tunnelled. */
+  confirm(host: string): ConfirmationEntry {
+    return this.confirmation.request(host);
+  }
+
+  forgetConfirmation(host: string): boolean {
+    return this.confirmation.forget(host);
+  }
+
+  confirmations(): ConfirmationEntry[] {
+    return this.confirmation.list();
+  }
+
+  configureConfirmation(options: ConfirmationOptions): void {
+    this.confirmation.configure(options);
+  }
+
+  /** Forgets every verdict, the peer context and the live host states (learned confirmations stay). */
   reset(): void {
-    this.acceptedBy.clear();
-    this.brokenBy.clear();
+    this.peers.acceptedBy.clear();
+    this.peers.brokenBy.clear();
+    this.verdicts.clear();
+    this.liveHostStates.clear();
   }
 }

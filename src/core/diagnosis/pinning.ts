@@ -30,24 +30,39 @@ export function ja4Of(record: Pick<ConnectionRecord, 'events'>): string | null {
   return findEvent(record.events, 'client-hello')?.hello.ja4 ?? null;
 }
 
+/** The client fingerprints seen so far and where they worked or broke: a PeerContext being built. */
+export interface PeerObservations {
+  readonly acceptedBy: Map<string, Set<string>>;
+  readonly brokenBy: Map<string, Set<string>>;
+}
+
+export function noPeerObservations(): PeerObservations {
+  return { acceptedBy: new Map(), brokenBy: new Map() };
+}
+
 function add(map: Map<string, Set<string>>, key: string, value: string): void {
   const set = map.get(key) ?? new Set<string>();
   set.add(value);
   map.set(key, set);
 }
 
+/**
+ * Learns from one finished connection what its client (JA4) does: worked at this host under
+ * interception, or broke there. The category is asked for only when it matters.
+ */
+export function observePeer(peers: PeerObservations, record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>, categoryOf: () => Category): void {
+  if (record.mode !== 'intercept') return;
+  const ja4 = ja4Of(record);
+  if (!ja4) return;
+  const category = categoryOf();
+  if (category === 'ok') add(peers.acceptedBy, ja4, targetHost(record));
+  else if (BREAKAGE.has(category)) add(peers.brokenBy, ja4, targetHost(record));
+}
+
 export function buildPeerContext(records: readonly ConnectionRecord[], confirmed: ReadonlySet<string> = new Set()): PeerContext {
-  const acceptedBy = new Map<string, Set<string>>();
-  const brokenBy = new Map<string, Set<string>>();
-  for (const record of records) {
-    if (!record.finished || record.mode !== 'intercept') continue;
-    const ja4 = ja4Of(record);
-    if (!ja4) continue;
-    const { category } = classify(record);
-    if (category === 'ok') add(acceptedBy, ja4, targetHost(record));
-    else if (BREAKAGE.has(category)) add(brokenBy, ja4, targetHost(record));
-  }
-  return { acceptedBy, brokenBy, confirmed };
+  const peers = noPeerObservations();
+  for (const record of records) if (record.finished) observePeer(peers, record, () => classify(record).category);
+  return { ...peers, confirmed };
 }
 
 function listHosts(hosts: Iterable<string>, limit = 3): string {

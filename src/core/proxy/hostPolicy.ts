@@ -15,9 +15,7 @@ export class HostPolicy {
   private patterns: HostPatternList;
   /** Per-host choices made at run time (from the panel or the CLI), which win over the patterns. */
   private readonly choices = new Map<string, Exclude<Mode, 'http'>>();
-  private hook: PolicyHook | undefined;
-
-  constructor(tunnelPatterns: readonly string[] = []) {
+  constructor(tunnelPatterns: readonly string[] = [], private readonly hook?: PolicyHook) {
     this.patterns = new HostPatternList(tunnelPatterns);
   }
 
@@ -27,10 +25,6 @@ export class HostPolicy {
 
   get tunnelPatterns(): readonly string[] {
     return this.patterns.entries;
-  }
-
-  setHook(hook: PolicyHook | undefined): void {
-    this.hook = hook;
   }
 
   choose(host: string, mode: Exclude<Mode, 'http'>): void {

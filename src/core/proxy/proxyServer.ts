@@ -9,7 +9,7 @@ import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../
 import { ConnectionStore, DEFAULT_STORE_CAPACITY } from '../connectionStore';
 import { ForgedCertificates } from '../pki/forgedCertificates';
 import { parseHostOverride, type HostOverride } from './hostPatterns';
-import { HostPolicy } from './hostPolicy';
+import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
@@ -35,6 +35,8 @@ export interface ProxyOptions {
   readonly storeCapacity?: number;
   /** How long a client may take to send its request head (slowloris bound). */
   readonly headersTimeoutMs?: number;
+  /** Consulted before the tunnel patterns for every host (e.g. confirmation by tunnelling). */
+  readonly policyHook?: PolicyHook;
   /** Where internal errors go (never key material). */
   readonly onError?: (message: string) => void;
 }
@@ -79,7 +81,7 @@ export class InterceptingProxy {
     const port = options.port ?? DEFAULTS.port;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyStartError(`Port ${port} is not valid: use 0 (any free port) to 65535.`, 'EINVAL');
     const overrides: HostOverride[] = (options.resolve ?? []).map(parseHostOverride);
-    const policy = new HostPolicy(options.passthrough ?? []);
+    const policy = new HostPolicy(options.passthrough ?? [], options.policyHook);
     const upstreamProxy = options.upstreamProxy ? parseUpstreamProxy(options.upstreamProxy) : null;
     const upstreamCas = await readUpstreamCas(options.upstreamCaFiles ?? []);
     const secureContext = buildUpstreamSecureContext(upstreamCas);

@@ -98,7 +98,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.engineSubscriptions = [];
     if (engine) {
       this.engineSubscriptions.push(
-        engine.proxy.store.onEvent.subscribe(({ record }) => this.markDirty(record.id)),
+        engine.onEvent.subscribe(({ record }) => this.markDirty(record.id)),
         engine.onJudged.subscribe(({ record }) => this.markDirty(record.id)),
         engine.onCleared.subscribe(() => this.reset()),
       );
@@ -123,7 +123,7 @@ export class InspectorPanel implements vscode.Disposable {
       this.headline = breakageHeadline(engine.liveHosts());
       this.headlineAt = now;
     }
-    return { running: engine !== undefined, url: engine?.proxy.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.proxy.store.dropped ?? 0, kept: engine?.proxy.store.capacity ?? DEFAULT_MAX_CONNECTIONS_KEPT };
+    return { running: engine !== undefined, url: engine?.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.connectionsDropped ?? 0, kept: engine?.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT };
   }
 
   /** Sends every changed row at once: one message per 100 ms, however many events arrived. */
@@ -136,7 +136,7 @@ export class InspectorPanel implements vscode.Disposable {
     }
     const rows = [];
     for (const id of this.dirty) {
-      const record = engine.proxy.store.get(id);
+      const record = engine.record(id);
       if (record) rows.push(toConnectionRow(record, engine.verdictOf(id)));
     }
     const selectedChanged = this.selectedId !== undefined && this.dirty.has(this.selectedId);
@@ -148,14 +148,14 @@ export class InspectorPanel implements vscode.Disposable {
   private postReset(): void {
     const engine = this.engine;
     this.headlineAt = 0;
-    this.post({ type: 'reset', rows: engine ? engine.proxy.store.all().map((r) => toConnectionRow(r, engine.verdictOf(r.id))) : [], state: this.state() });
+    this.post({ type: 'reset', rows: engine ? engine.records().map((r) => toConnectionRow(r, engine.verdictOf(r.id))) : [], state: this.state() });
     this.postDetail();
   }
 
   /** The selected connection's detail, if the running engine still keeps it. */
   private postDetail(): void {
     const engine = this.engine;
-    const record = this.selectedId === undefined ? undefined : engine?.proxy.store.get(this.selectedId);
+    const record = this.selectedId === undefined ? undefined : engine?.record(this.selectedId);
     if (engine && record) this.post({ type: 'detail', detail: toConnectionDetail(record, engine.verdictOf(record.id)) });
   }
 

@@ -407,14 +407,14 @@ describe('intercepting proxy', () => {
   });
 
   it('tunnels a passthrough host untouched: the client sees the real certificate', async () => {
-    h.engine.proxy.policy.setTunnelPatterns(['passthrough.example.test']);
+    h.engine.setTunnelPatterns(['passthrough.example.test']);
     const result = await curl(h.proxyUrl, 'https://passthrough.example.test/hello', ['--cacert', h.origin.caFile]);
     assert.equal(result.code, 0, result.stderr);
     const notice = await h.connection('passthrough.example.test');
     assert.equal(notice.record.mode, 'tunnel');
     assert.ok(!kinds(notice).includes('forged-certificate'));
     assert.equal(notice.verdict.category, 'ok');
-    h.engine.proxy.policy.setTunnelPatterns([]);
+    h.engine.setTunnelPatterns([]);
   });
 
   it('records an unreachable upstream and a failed DNS lookup, and ends the client cleanly', async () => {
