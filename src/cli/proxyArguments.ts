@@ -12,9 +12,13 @@ export const PROXY_FLAGS = {
   host: { type: 'string' },
   'ca-dir': { type: 'string' },
   events: { type: 'string' },
+  'host-override': { type: 'string', multiple: true },
+  /** Alias of --host-override, as curl spells it. */
   resolve: { type: 'string', multiple: true },
   'upstream-ca': { type: 'string', multiple: true },
   'upstream-proxy': { type: 'string' },
+  'tunnel-host': { type: 'string', multiple: true },
+  /** Alias of --tunnel-host (its first name; scripts keep working). */
   passthrough: { type: 'string', multiple: true },
   'handshake-timeout': { type: 'string' },
   keylog: { type: 'string' },
@@ -26,10 +30,12 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
   --host ADDR              address to listen on (default 127.0.0.1; anything else exposes the proxy)
   --ca-dir DIR             where the Pinscope CA lives (default ${defaultCaDir()})
   --events FILE|-          write one JSON line per finished connection
-  --resolve PATTERN=IP[:PORT]  connect hosts matching PATTERN to IP (like curl --resolve; wildcards allowed)
+  --host-override PATTERN=IP[:PORT]  connect hosts matching PATTERN to IP (setting pinscope.hostOverrides;
+                           like curl --resolve, which is accepted too; wildcards allowed)
   --upstream-ca FILE       also trust this CA for the real servers (repeatable)
   --upstream-proxy URL     reach the real servers through this HTTP proxy
-  --passthrough PATTERN    tunnel matching hosts untouched (repeatable; *.example.com, .example.com)
+  --tunnel-host PATTERN    tunnel matching hosts untouched (setting pinscope.tunnelHosts; repeatable;
+                           *.example.com, .example.com; --passthrough is accepted too)
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
   --keylog FILE            append NSS key-log lines (for Wireshark) to FILE
   --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause`;
@@ -38,9 +44,11 @@ export interface ProxyFlagValues {
   port?: string | undefined;
   host?: string | undefined;
   'ca-dir'?: string | undefined;
+  'host-override'?: string[] | undefined;
   resolve?: string[] | undefined;
   'upstream-ca'?: string[] | undefined;
   'upstream-proxy'?: string | undefined;
+  'tunnel-host'?: string[] | undefined;
   passthrough?: string[] | undefined;
   'handshake-timeout'?: string | undefined;
   keylog?: string | undefined;
@@ -65,18 +73,20 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   };
   const port = parseInteger('--port', values.port, 0, 65535);
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
-  const resolve = values.resolve ?? [];
-  const passthrough = values.passthrough ?? [];
-  resolve.forEach((r) => wrap('--resolve', () => parseHostOverride(r)));
-  passthrough.forEach((p) => wrap('--passthrough', () => parseHostPattern(p)));
+  const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
+  const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
+  for (const r of values['host-override'] ?? []) wrap('--host-override', () => parseHostOverride(r));
+  for (const r of values.resolve ?? []) wrap('--resolve', () => parseHostOverride(r));
+  for (const p of values['tunnel-host'] ?? []) wrap('--tunnel-host', () => parseHostPattern(p));
+  for (const p of values.passthrough ?? []) wrap('--passthrough', () => parseHostPattern(p));
   if (values['upstream-proxy']) wrap('--upstream-proxy', () => parseUpstreamProxy(values['upstream-proxy'] ?? ''));
   return {
     caDir: values['ca-dir'] ?? defaultCaDir(),
     ...(values.host ? { host: values.host } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),
-    resolve,
-    passthrough,
+    hostOverrides,
+    tunnelHosts,
     upstreamCaFiles: values['upstream-ca'] ?? [],
     upstreamProxy: values['upstream-proxy'] ?? null,
     keylogFile: values.keylog ?? null,

@@ -124,12 +124,12 @@ export class Engine {
     return this.proxy.policy.hostChoices;
   }
 
-  get tunnelPatterns(): readonly string[] {
-    return this.proxy.policy.tunnelPatterns;
+  get tunnelHosts(): readonly string[] {
+    return this.proxy.policy.tunnelHosts;
   }
 
-  setTunnelPatterns(patterns: readonly string[]): void {
-    this.proxy.policy.setTunnelPatterns(patterns);
+  setTunnelHosts(patterns: readonly string[]): void {
+    this.proxy.policy.setTunnelHosts(patterns);
   }
 
   setHandshakeTimeout(ms: number): void {

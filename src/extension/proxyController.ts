@@ -55,12 +55,12 @@ export class ProxyController implements vscode.Disposable {
           host: listen,
           port: settings.port,
           handshakeTimeoutMs: settings.handshakeTimeoutMs,
-          passthrough: settings.tunnelHosts,
-          resolve: settings.hostOverrides,
+          tunnelHosts: settings.tunnelHosts,
+          hostOverrides: settings.hostOverrides,
           upstreamCaFiles: settings.upstreamCaFiles,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
-          storeCapacity: settings.maxConnections,
+          maxConnectionsKept: settings.maxConnectionsKept,
           confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
           onError: (message) => this.log.error(message),
         }),
@@ -128,9 +128,9 @@ export class ProxyController implements vscode.Disposable {
     const engine = this.engineValue;
     if (!engine) return;
     try {
-      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.setTunnelPatterns(this.settings.tunnelHosts);
+      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.setTunnelHosts(this.settings.tunnelHosts);
       if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
-      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.setMaxConnectionsKept(this.settings.maxConnections);
+      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.setMaxConnectionsKept(this.settings.maxConnectionsKept);
       if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
         engine.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
       }

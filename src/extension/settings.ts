@@ -68,7 +68,7 @@ export class Settings {
     return this.get('confirmByTunnelling', false);
   }
 
-  get maxConnections(): number {
+  get maxConnectionsKept(): number {
     return Math.max(100, this.get('maxConnectionsKept', DEFAULT_MAX_CONNECTIONS_KEPT));
   }
 

@@ -82,7 +82,7 @@ describe('Pinscope in a real VS Code extension host', function () {
     const engine = context.controller.engine;
     assert.ok(engine);
     await configure({ tunnelHosts: ['.example.test'] });
-    await waitFor(() => (engine.tunnelPatterns.includes('.example.test') ? true : undefined), 5000, 'the setting to apply');
+    await waitFor(() => (engine.tunnelHosts.includes('.example.test') ? true : undefined), 5000, 'the setting to apply');
     const result = await curl(engine.url, 'https://tunnelled.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(result.code, 0, result.stderr);
     const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'tunnelled.example.test'));

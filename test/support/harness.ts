@@ -23,7 +23,7 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
   const engine = await Engine.start({
     caDir,
     upstreamCaFiles: [origin.caFile],
-    resolve: [`*.example.test=127.0.0.1:${origin.port}`, `example.test=127.0.0.1:${origin.port}`, `greeting.example.test=127.0.0.1:${origin.greetingPort}`, `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`],
+    hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`, `example.test=127.0.0.1:${origin.port}`, `greeting.example.test=127.0.0.1:${origin.greetingPort}`, `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`],
     handshakeTimeoutMs: 3000,
     ...options,
   });

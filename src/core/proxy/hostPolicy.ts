@@ -15,15 +15,15 @@ export class HostPolicy {
   private patterns: HostPatternList;
   /** Per-host choices made at run time (from the panel or the CLI), which win over the patterns. */
   private readonly choices = new Map<string, Exclude<Mode, 'http'>>();
-  constructor(tunnelPatterns: readonly string[] = [], private readonly hook?: PolicyHook) {
-    this.patterns = new HostPatternList(tunnelPatterns);
+  constructor(tunnelHosts: readonly string[] = [], private readonly hook?: PolicyHook) {
+    this.patterns = new HostPatternList(tunnelHosts);
   }
 
-  setTunnelPatterns(patterns: readonly string[]): void {
+  setTunnelHosts(patterns: readonly string[]): void {
     this.patterns = new HostPatternList(patterns);
   }
 
-  get tunnelPatterns(): readonly string[] {
+  get tunnelHosts(): readonly string[] {
     return this.patterns.entries;
   }
 

@@ -6,7 +6,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
-import { ConnectionStore, DEFAULT_STORE_CAPACITY } from '../connectionStore';
+import { ConnectionStore } from '../connectionStore';
+import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
 import { ForgedCertificates } from '../pki/forgedCertificates';
 import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy, type PolicyHook } from './hostPolicy';
@@ -26,13 +27,17 @@ export interface ProxyOptions {
   readonly idleTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly firstBytesTimeoutMs?: number;
-  readonly maxConnections?: number;
-  readonly passthrough?: readonly string[];
-  readonly resolve?: readonly string[];
+  /** Client sockets open at once (the server's limit); not to be confused with `maxConnectionsKept`. */
+  readonly maxOpenConnections?: number;
+  /** Host patterns tunnelled untouched (the `pinscope.tunnelHosts` setting). */
+  readonly tunnelHosts?: readonly string[];
+  /** `PATTERN=ADDRESS[:PORT]` connections to reach instead of DNS (the `pinscope.hostOverrides` setting). */
+  readonly hostOverrides?: readonly string[];
   readonly upstreamCaFiles?: readonly string[];
   readonly upstreamProxy?: string | null;
   readonly keylogFile?: string | null;
-  readonly storeCapacity?: number;
+  /** How many connection records are kept (the `pinscope.maxConnectionsKept` setting). */
+  readonly maxConnectionsKept?: number;
   /** How long a client may take to send its request head (slowloris bound). */
   readonly headersTimeoutMs?: number;
   /** Consulted before the tunnel patterns for every host (e.g. confirmation by tunnelling). */
@@ -48,7 +53,7 @@ export const DEFAULTS = {
   idleTimeoutMs: 300_000,
   connectTimeoutMs: 10_000,
   firstBytesTimeoutMs: 2_000,
-  maxConnections: 2_000,
+  maxOpenConnections: 2_000,
   headersTimeoutMs: 10_000,
 } as const;
 
@@ -80,8 +85,8 @@ export class InterceptingProxy {
     const host = options.host ?? DEFAULTS.host;
     const port = options.port ?? DEFAULTS.port;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyStartError(`Port ${port} is not valid: use 0 (any free port) to 65535.`, 'EINVAL');
-    const overrides: HostOverride[] = (options.resolve ?? []).map(parseHostOverride);
-    const policy = new HostPolicy(options.passthrough ?? [], options.policyHook);
+    const overrides: HostOverride[] = (options.hostOverrides ?? []).map(parseHostOverride);
+    const policy = new HostPolicy(options.tunnelHosts ?? [], options.policyHook);
     const upstreamProxy = options.upstreamProxy ? parseUpstreamProxy(options.upstreamProxy) : null;
     const upstreamCas = await readUpstreamCas(options.upstreamCaFiles ?? []);
     const secureContext = buildUpstreamSecureContext(upstreamCas);
@@ -89,7 +94,7 @@ export class InterceptingProxy {
     const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
     const certificates = await ForgedCertificates.create(ca);
     const onError = options.onError ?? (() => undefined);
-    const store = new ConnectionStore(options.storeCapacity ?? DEFAULT_STORE_CAPACITY, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
+    const store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
     const keylogStream = options.keylogFile ? createWriteStream(options.keylogFile, { flags: 'a', mode: 0o600 }) : undefined;
     keylogStream?.on('error', (error) => onError(`key log ${options.keylogFile ?? ''}: ${error.message}`));
     const context = {
@@ -104,7 +109,7 @@ export class InterceptingProxy {
     };
     const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
     const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
-    server.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    server.maxConnections = options.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
     const boundPort = await listen(server, host, port);
     const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort);
     proxy.attach(onError);

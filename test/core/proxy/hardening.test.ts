@@ -45,7 +45,7 @@ describe('hardening', () => {
   let h: Harness;
   let realHello: Buffer;
   before(async () => {
-    h = await startHarness({ handshakeTimeoutMs: 700, headersTimeoutMs: 1000, firstBytesTimeoutMs: 500, storeCapacity: 20_000 });
+    h = await startHarness({ handshakeTimeoutMs: 700, headersTimeoutMs: 1000, firstBytesTimeoutMs: 500, maxConnectionsKept: 20_000 });
     realHello = await captureClientHello();
   });
   after(async () => { await h.close(); });
@@ -165,7 +165,7 @@ describe('hardening', () => {
     const m = await startHarness({
       handshakeTimeoutMs: 1000,
       upstreamCaFiles: [caFile],
-      resolve: [`silent.example.test=127.0.0.1:${(silent.address() as AddressInfo).port}`, `resetting.example.test=127.0.0.1:${(resetting.address() as AddressInfo).port}`],
+      hostOverrides: [`silent.example.test=127.0.0.1:${(silent.address() as AddressInfo).port}`, `resetting.example.test=127.0.0.1:${(resetting.address() as AddressInfo).port}`],
     });
     try {
       const waiting = await openTunnel(m.proxyPort, 'silent.example.test', 443);
@@ -232,7 +232,7 @@ describe('hardening', () => {
   });
 
   it('keeps the event store within its bound and says how much it dropped', async () => {
-    const small = await startHarness({ storeCapacity: 50 });
+    const small = await startHarness({ maxConnectionsKept: 50 });
     try {
       for (let i = 0; i < 120; i++) await curl(small.proxyUrl, 'https://bound.example.test/hello', ['--cacert', small.caFile]);
       await waitFor(() => (small.judged.length === 120 ? true : undefined), 10_000);

@@ -386,7 +386,7 @@ describe('intercepting proxy', () => {
     }));
     await new Promise<void>((resolve) => mixed.listen(0, '127.0.0.1', resolve));
     const mixedPort = (mixed.address() as AddressInfo).port;
-    const m = await startHarness({ resolve: [`mixed.example.test=127.0.0.1:${mixedPort}`], upstreamCaFiles: [mixedCa] });
+    const m = await startHarness({ hostOverrides: [`mixed.example.test=127.0.0.1:${mixedPort}`], upstreamCaFiles: [mixedCa] });
     try {
       const tls = await tlsThroughProxy(m.proxyPort, 'mixed.example.test', 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(m.caFile) });
       assert.match(await httpGet(tls, 'mixed.example.test', '/'), /ok$/);
@@ -406,19 +406,19 @@ describe('intercepting proxy', () => {
     }
   });
 
-  it('tunnels a passthrough host untouched: the client sees the real certificate', async () => {
-    h.engine.setTunnelPatterns(['passthrough.example.test']);
-    const result = await curl(h.proxyUrl, 'https://passthrough.example.test/hello', ['--cacert', h.origin.caFile]);
+  it('tunnels a tunnelHosts host untouched: the client sees the real certificate', async () => {
+    h.engine.setTunnelHosts(['tunnelled-host.example.test']);
+    const result = await curl(h.proxyUrl, 'https://tunnelled-host.example.test/hello', ['--cacert', h.origin.caFile]);
     assert.equal(result.code, 0, result.stderr);
-    const notice = await h.connection('passthrough.example.test');
+    const notice = await h.connection('tunnelled-host.example.test');
     assert.equal(notice.record.mode, 'tunnel');
     assert.ok(!kinds(notice).includes('forged-certificate'));
     assert.equal(notice.verdict.category, 'ok');
-    h.engine.setTunnelPatterns([]);
+    h.engine.setTunnelHosts([]);
   });
 
   it('records an unreachable upstream and a failed DNS lookup, and ends the client cleanly', async () => {
-    const refused = await startHarness({ resolve: ['refused.example.test=127.0.0.1:1'] });
+    const refused = await startHarness({ hostOverrides: ['refused.example.test=127.0.0.1:1'] });
     try {
       const result = await curl(refused.proxyUrl, 'https://refused.example.test/', ['--cacert', refused.caFile]);
       assert.notEqual(result.code, 0);
