@@ -46,7 +46,7 @@ export interface ProxyOptions {
   readonly onError?: (message: string) => void;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   handshakeTimeoutMs: 10_000,

@@ -13,7 +13,7 @@ import { errorMessage, parkErrors } from '../errors';
 import type { CertificateNames, TlsSessions } from './tlsSessions';
 import { UpstreamReads } from './upstreamReads';
 
-export class UpstreamFailure extends Error {
+class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
   constructor(readonly stage: UpstreamFailureStage, message: string) {
     super(message);
