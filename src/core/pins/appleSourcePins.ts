@@ -32,6 +32,7 @@ export function scanTrustKitCode(file: string, text: string): FileScan {
         file, line, ecosystem: 'trustkit', kind: 'pins',
         hosts: [{ domain: domain.key.toLowerCase(), match: TRUE.test(setting('TSKIncludeSubdomains')?.value.trim() ?? '') ? 'subdomains' : 'exact', line }],
         pins: items.flatMap((i) => (i.value === null ? [] : [{ kind: 'spki-sha256' as const, value: i.value, line: lines.lineOf(i.offset) }])),
+        ...(unresolved > 0 ? { unresolvedPins: unresolved } : {}),
         detail: `TrustKit kTSKPinnedDomains${unresolved > 0 ? ` (${unresolved} pin${unresolved === 1 ? '' : 's'} not resolved statically)` : ''}`,
         ...(expiration ? { expiration } : {}),
         ...(enforce !== undefined && FALSE.test(enforce) ? { notEnforced: 'kTSKEnforcePinning is false: failures are only reported' } : {}),

@@ -52,7 +52,7 @@ export const SIGNALS: Readonly<Partial<Record<Ecosystem, readonly ValidationSign
     { pattern: /\bload_verify_locations\s*\(/g, detail: 'SSLContext.load_verify_locations', pin: caFile },
   ],
   node: [
-    { pattern: /\bcheckServerIdentity\s*[:=(]/g, detail: 'tls checkServerIdentity' },
+    { pattern: /(?<![.\w])checkServerIdentity\s*[:=(]/g, detail: 'tls checkServerIdentity' },
     { pattern: /\bnew\s+(?:https\s*\.\s*|undici\s*\.\s*)?Agent\s*\(\s*\{[^}]*?\bca\s*[:,}]/g, detail: 'an Agent with its own `ca` (replaces the default trust store)' },
   ],
   flutter: [

@@ -14,7 +14,7 @@ export function okHttpHost(pattern: string, line: number): PinnedHost {
 
 /** `sha256/BASE64` or `sha1/BASE64` (OkHttp's form, also used by react-native-ssl-pinning). */
 export function prefixedPin(value: string, line: number): Pin | null {
-  const match = /^(sha256|sha1)\/(\S+)$/.exec(value.trim());
+  const match = /^(sha256|sha1)\/\/?(\S+)$/.exec(value.trim());
   if (!match?.[2]) return null;
   return { kind: match[1] === 'sha256' ? 'spki-sha256' : 'spki-sha1', value: match[2], line };
 }
@@ -43,6 +43,7 @@ export function scanOkHttp(file: string, text: string): FileScan {
       file, line, ecosystem: 'okhttp', kind: 'pins',
       hosts: host === null ? [] : [okHttpHost(host, line)],
       pins,
+      ...(unresolved > 0 ? { unresolvedPins: unresolved } : {}),
       detail: `CertificatePinner.Builder().add${host === null ? ` (host ${hostArg.text} not resolved statically)` : ''}${unresolved > 0 ? ` (${unresolved} pin${unresolved === 1 ? '' : 's'} not resolved statically)` : ''}`,
     });
   }

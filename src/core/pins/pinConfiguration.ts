@@ -50,6 +50,8 @@ export interface PinConfiguration {
   readonly expiration?: string;
   /** Pins declared but not enforced (TrustKit kTSKEnforcePinning false), or bypassed (Android overridePins="true"). */
   readonly notEnforced?: string;
+  /** Pin arguments the scanner could not evaluate (built at run time): a stale verdict is then not possible. */
+  readonly unresolvedPins?: number;
   /** Debug builds of this app already accept a user-installed CA (Android <debug-overrides>). */
   readonly debugAcceptsUserCa?: boolean;
 }
