@@ -96,7 +96,7 @@ export function findingSeverity(finding: PinFinding): FindingSeverity {
 
 /** "api.example.com — breaks under inspection (closed-after-handshake ×3, pinning likely)" */
 export function describeObservation(host: ObservedHost): string {
-  const counts = Object.entries(host.categories).map(([category, count]) => `${category} ×${count ?? 0}`).join(', ');
+  const counts = Object.entries(host.categories).map(([category, count]) => `${category} ×${count}`).join(', ');
   if (!host.breaks) return `${host.host} — works under inspection (${counts})`;
   return `${host.host} — breaks under inspection (${counts}, pinning ${host.pinning})`;
 }

@@ -13,7 +13,7 @@ export interface ScanResult {
 
 /** Control characters (terminal escapes) in scanned text are shown escaped, never sent to the terminal. */
 function safe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function findingHeadline(finding: PinFinding): string {

@@ -128,14 +128,14 @@ function literalValue(text: string): string | null {
 
 /** Kotlin/Dart/Swift templates: `$NAME`, `${NAME}`, `\(NAME)`. Null when one is not a known constant. */
 function interpolate(value: string, constants: ReadonlyMap<string, string>): string | null {
-  let unresolved = false;
+  const unresolved: string[] = [];
   const result = value.replace(/\$\{\s*([A-Za-z_][\w.]*)\s*\}|\$([A-Za-z_]\w*)|\\\(\s*([A-Za-z_][\w.]*)\s*\)/g, (_all, a: string | undefined, b: string | undefined, c: string | undefined) => {
     const name = (a ?? b ?? c ?? '').split('.').at(-1) ?? '';
     const known = constants.get(name);
-    if (known === undefined) unresolved = true;
+    if (known === undefined) unresolved.push(name);
     return known ?? '';
   });
-  return unresolved ? null : result;
+  return unresolved.length > 0 ? null : result;
 }
 
 /** Evaluates `"a" + NAME + "b"`; null when a part is not a literal or a known constant. */

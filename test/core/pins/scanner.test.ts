@@ -102,10 +102,11 @@ describe('tolerant XML reader', () => {
   it('keeps line numbers and recovers after errors', () => {
     const doc = parseXml('<a>\n  <b x="1"\n  y=\'2\'>t&amp;u</b>\n  <c>\n</a>\n</zz>');
     assert.equal(doc.root?.name, 'a');
-    const b = doc.root?.children[0];
-    assert.equal(b?.line, 2);
-    assert.equal(b?.attributes.get('y')?.line, 3);
-    assert.equal(b?.text, 't&u');
+    const b = doc.root.children[0];
+    assert.ok(b);
+    assert.equal(b.line, 2);
+    assert.equal(b.attributes.get('y')?.line, 3);
+    assert.equal(b.text, 't&u');
     assert.deepEqual(doc.problems, [{ line: 4, message: '<c> is not closed before </a> (line 5)' }, { line: 6, message: '</zz> closes no open element' }]);
   });
 
