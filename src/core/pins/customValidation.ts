@@ -65,7 +65,8 @@ const NOT_PIN_PATH = /^(?:true|false|True|False)$/;
 
 export function scanCustomValidation(file: string, text: string, ecosystem: Ecosystem, style: CommentStyle): PinConfiguration[] {
   const signals = SIGNALS[ecosystem] ?? [];
-  if (signals.length === 0) return [];
+  // Most files mention none of the signals: test the raw text before the costlier comment blanking.
+  if (!signals.some((signal) => new RegExp(signal.pattern.source).test(text))) return [];
   const code = blankComments(text, style);
   const lines = new LineIndex(code);
   const constants = stringConstants(code);
