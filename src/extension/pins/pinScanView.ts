@@ -20,6 +20,11 @@ const SEVERITY: Readonly<Record<ReturnType<typeof findingSeverity>, vscode.Diagn
   note: vscode.DiagnosticSeverity.Information,
 };
 
+/** CodeLens titles render `$(name)` as icons: text from the workspace or the network must not. */
+function lensTitle(text: string): string {
+  return text.replace(/\$\(/g, '$\u200b(');
+}
+
 /** `files.exclude` globs that are switched on, as gitignore-style patterns. */
 function filesExclude(folder: vscode.WorkspaceFolder): string[] {
   const exclude = vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, boolean>>('exclude') ?? {};
@@ -99,10 +104,10 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable {
       const range = new vscode.Range(line, 0, line, 0);
       if (finding.observed.length === 0) {
         const hosts = finding.configuration.hosts.map(describeHost).join(', ');
-        return [new vscode.CodeLens(range, { title: hosts ? `${hosts} — not seen through the proxy yet` : 'custom certificate validation — hosts unknown', command: '' })];
+        return [new vscode.CodeLens(range, { title: lensTitle(hosts ? `${hosts} — not seen through the proxy yet` : 'custom certificate validation — hosts unknown'), command: '' })];
       }
       return finding.observed.flatMap((host) => [
-        new vscode.CodeLens(range, { title: describeObservation(host), command: 'pinscope.openInspector', arguments: [host.host] }),
+        new vscode.CodeLens(range, { title: lensTitle(describeObservation(host)), command: 'pinscope.openInspector', arguments: [host.host] }),
         ...(host.breaks ? [new vscode.CodeLens(range, { title: 'Add to exemption request', command: 'pinscope.exportExemptionRequest', arguments: [[host.host]] })] : []),
       ]);
     });
