@@ -72,5 +72,5 @@ export async function scanCommand(args: string[]): Promise<number> {
   } else {
     process.stdout.write(output);
   }
-  return failOn === 'stale' && result.findings.some((f) => f.stale.length > 0) ? EXIT_STALE : 0;
+  return failOn === 'stale' && result.findings.some((f) => f.stale.some((s) => s.certain)) ? EXIT_STALE : 0;
 }

@@ -5,6 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import type { Log } from 'sarif';
 import { ROOT, runCli } from '../support/cli';
-import { startOrigin, type Origin } from '../support/origin';
+import { makeOriginCertificates } from '../support/origin';
 
 const SARIF_SCHEMA = join(ROOT, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
 
@@ -26,12 +28,12 @@ interface JsonFinding {
   readonly line: number;
   readonly severity: string;
   readonly hosts: readonly { domain: string }[];
-  readonly stale: readonly { host: string; served: string[] }[];
-  readonly observed: readonly { host: string; breaks: boolean; pinning: string; categories: Record<string, number> }[];
+  readonly stale: readonly { host: string; served: string[]; certain: boolean }[];
+  readonly observed: readonly { host: string; breaks: boolean; pinning: string; categories: Record<string, number>; chains: { pins: string[]; complete: boolean }[] }[];
 }
 
 describe('pinscope scan against a real recording', () => {
-  let origin: Origin;
+  let origin: Server;
   let dir: string;
   let workspace: string;
   let events: string;
@@ -39,15 +41,27 @@ describe('pinscope scan against a real recording', () => {
   let caPin: string;
 
   before(async () => {
-    origin = await startOrigin();
+    // A server that sends its whole chain, root included, as some do: the stale verdict is then certain.
+    const certificates = makeOriginCertificates(['localhost', '*.example.test']);
+    origin = createServer({ key: certificates.keyPem, cert: certificates.leafPem + certificates.caPem }, (_request, response) => response.end('hello\n'));
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const port = (origin.address() as AddressInfo).port;
     dir = mkdtempSync(join(tmpdir(), 'pinscope-scan-'));
     events = join(dir, 'events.jsonl');
-    leafPin = spkiPinOf(origin.leafPem);
-    caPin = spkiPinOf(origin.caPem);
-    const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', events, '--fail-on', 'never', '--',
-      'sh', '-c', 'curl -sS --max-time 10 https://api.example.test/hello https://backup.example.test/hello; curl -sS --max-time 10 --pinnedpubkey "sha256//$PIN" https://pinned.example.test/hello; exit 0'],
-    { ...process.env, PIN: leafPin });
-    assert.equal(run.code, 0, run.stderr);
+    const caFile = join(dir, 'origin-ca.pem');
+    writeFileSync(caFile, certificates.caPem);
+    leafPin = spkiPinOf(certificates.leafPem);
+    caPin = spkiPinOf(certificates.caPem);
+    // The proxy resumes upstream TLS sessions across sibling hosts, and a resumed session shows no chain:
+    // one run per host whose chain the test compares, the recordings then joined into one.
+    const recordings: string[] = [];
+    for (const script of ['curl -sS --max-time 10 https://api.example.test/hello; curl -sS --max-time 10 --pinnedpubkey "sha256//$PIN" https://pinned.example.test/hello; exit 0', 'curl -sS --max-time 10 https://backup.example.test/hello']) {
+      const recording = join(dir, `events-${recordings.length}.jsonl`);
+      const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', caFile, '--resolve', `*.example.test=127.0.0.1:${port}`, '--events', recording, '--fail-on', 'never', '--', 'sh', '-c', script], { ...process.env, PIN: leafPin });
+      assert.equal(run.code, 0, run.stderr);
+      recordings.push(readFileSync(recording, 'utf8'));
+    }
+    writeFileSync(events, recordings.join(''));
     workspace = join(dir, 'app');
     mkdirSync(join(workspace, 'res', 'xml'), { recursive: true });
     writeFileSync(join(workspace, 'res', 'xml', 'network_security_config.xml'), `<?xml version="1.0" encoding="utf-8"?>
@@ -75,7 +89,7 @@ describe('pinscope scan against a real recording', () => {
   });
 
   after(async () => {
-    await origin.close();
+    await new Promise<void>((resolve) => origin.close(() => resolve()));
   });
 
   it('reports the stale pin from the chain the server really serves, and the observed breakage', async () => {
@@ -87,11 +101,12 @@ describe('pinscope scan against a real recording', () => {
     assert.ok(stale, result.stdout);
     assert.equal(stale.severity, 'error');
     assert.deepEqual(stale.stale.map((s) => s.host), ['api.example.test']);
-    assert.ok(stale.stale[0]?.served.includes(leafPin), 'the served pins are the real leaf key');
+    assert.deepEqual(stale.stale, [{ host: 'api.example.test', served: [leafPin, caPin], certain: true }], 'the served pins are the real leaf and root keys');
     assert.equal(stale.observed[0]?.categories['ok'], 1);
     const backup = byLine.get('res/xml/network_security_config.xml:12');
-    assert.deepEqual(backup?.stale, [], 'a backup pin on the CA key matches: not stale');
-    assert.deepEqual(backup.observed.map((o) => o.host), ['backup.example.test']);
+    assert.deepEqual(backup?.observed.map((o) => o.host), ['backup.example.test']);
+    assert.deepEqual(backup.observed[0]?.chains, [{ pins: [leafPin, caPin], complete: true }], 'the whole chain was seen for the backup host');
+    assert.deepEqual(backup.stale, [], 'a backup pin on the CA key matches: not stale');
     const okhttp = byLine.get('Pinning.kt:2');
     assert.deepEqual(okhttp?.stale, []);
     const pinned = okhttp.observed.find((o) => o.host === 'pinned.example.test');

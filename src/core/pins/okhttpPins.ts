@@ -12,11 +12,20 @@ export function okHttpHost(pattern: string, line: number): PinnedHost {
   return { domain: lower.slice(prefix.length), match, line };
 }
 
-/** `sha256/BASE64` or `sha1/BASE64` (OkHttp's form, also used by react-native-ssl-pinning). */
+/** Length of a base64 SHA-256 / SHA-1 digest. */
+const DIGEST_LENGTH: Readonly<Record<string, number>> = { sha256: 44, sha1: 28 };
+
+/**
+ * `sha256/BASE64` or `sha1/BASE64` (OkHttp's form); also curl's `sha256//BASE64` (react-native-ssl-pinning).
+ * Base64 may itself start with `/`, so the extra slash is only dropped when the rest is one digest too long.
+ */
 export function prefixedPin(value: string, line: number): Pin | null {
-  const match = /^(sha256|sha1)\/\/?(\S+)$/.exec(value.trim());
-  if (!match?.[2]) return null;
-  return { kind: match[1] === 'sha256' ? 'spki-sha256' : 'spki-sha1', value: match[2], line };
+  const match = /^(sha256|sha1)\/(\S+)$/.exec(value.trim());
+  const algorithm = match?.[1];
+  let digest = match?.[2];
+  if (!algorithm || !digest) return null;
+  if (digest.startsWith('/') && digest.length === (DIGEST_LENGTH[algorithm] ?? 0) + 1) digest = digest.slice(1);
+  return { kind: algorithm === 'sha256' ? 'spki-sha256' : 'spki-sha1', value: digest, line };
 }
 
 export function scanOkHttp(file: string, text: string): FileScan {

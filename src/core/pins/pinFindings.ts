@@ -11,21 +11,32 @@ import { configurationCovers } from './hostMatching';
 import type { PinConfiguration } from './pinConfiguration';
 import { fixFor, type PinFix } from './pinFixes';
 
-/** What the proxy recorded for one host: its summary and the SPKI pins of each distinct chain the real server served. */
+/**
+ * One distinct chain a server sent, as the SPKI pins (base64 SHA-256) of its certificates, leaf first.
+ * `complete`: it ends in a self-signed root. Servers usually do not send their root, and a client's pin
+ * may be on that root: when it is missing, a chain that matches no pin makes the pins only *possibly* stale.
+ */
+export interface ObservedChain {
+  readonly pins: readonly string[];
+  readonly complete: boolean;
+}
+
+/** What the proxy recorded for one host: its summary and each distinct chain the real server served. */
 export interface ObservedHost {
   readonly host: string;
   readonly connections: number;
   readonly categories: Readonly<Partial<Record<Category, number>>>;
   readonly breaks: boolean;
   readonly pinning: Pinning;
-  /** Each distinct chain seen, as the SPKI pins (base64 SHA-256) of its certificates, leaf first. */
-  readonly chains: readonly (readonly string[])[];
+  readonly chains: readonly ObservedChain[];
 }
 
 export interface StalePins {
   readonly host: string;
   /** The pins of the chain(s) the server serves now. */
   readonly served: readonly string[];
+  /** Every chain compared ended in its root: the pins are certainly stale (else only possibly: the root was not sent). */
+  readonly certain: boolean;
 }
 
 export interface PinFinding {
@@ -41,14 +52,15 @@ export type FindingSeverity = 'error' | 'warning' | 'note';
 
 /** The chains seen per host, from the `upstream-tls` events of the recording. */
 export function observedHosts(records: readonly ConnectionRecord[], summaries: readonly HostSummary[] = summariseHosts(judgeAll(records))): ObservedHost[] {
-  const chains = new Map<string, Map<string, string[]>>();
+  const chains = new Map<string, Map<string, ObservedChain>>();
   for (const record of records) {
     for (const event of record.events) {
       if (event.kind !== 'upstream-tls' || event.chain.length === 0) continue;
       const pins = event.chain.map((c) => c.pin);
+      const last = event.chain.at(-1);
       const host = targetHost(record).toLowerCase();
-      const known = chains.get(host) ?? new Map<string, string[]>();
-      known.set(pins.join(' '), pins);
+      const known = chains.get(host) ?? new Map<string, ObservedChain>();
+      known.set(pins.join(' '), { pins, complete: last !== undefined && last.subject === last.issuer });
       chains.set(host, known);
     }
   }
@@ -74,8 +86,8 @@ function staleHosts(configuration: PinConfiguration, observed: readonly Observed
   const pinned = new Set(pins.map((p) => p.value));
   return observed.flatMap((host) => {
     if (host.chains.length === 0) return [];
-    const matches = host.chains.some((chain) => chain.some((pin) => pinned.has(pin)));
-    return matches ? [] : [{ host: host.host, served: [...new Set(host.chains.flat())] }];
+    const matches = host.chains.some((chain) => chain.pins.some((pin) => pinned.has(pin)));
+    return matches ? [] : [{ host: host.host, served: [...new Set(host.chains.flatMap((chain) => chain.pins))], certain: host.chains.every((chain) => chain.complete) }];
   });
 }
 
@@ -89,8 +101,8 @@ export function linkFindings(configurations: readonly PinConfiguration[], observ
 }
 
 export function findingSeverity(finding: PinFinding): FindingSeverity {
-  if (finding.stale.length > 0) return 'error';
-  if (finding.expired || finding.observed.some((h) => h.breaks)) return 'warning';
+  if (finding.stale.some((s) => s.certain)) return 'error';
+  if (finding.stale.length > 0 || finding.expired || finding.observed.some((h) => h.breaks)) return 'warning';
   return 'note';
 }
 

@@ -20,6 +20,8 @@ export function findingHeadline(finding: PinFinding): string {
   const { configuration } = finding;
   const hosts = configuration.hosts.map(describeHost).join(', ');
   const what = configuration.kind === 'custom-validation' ? `custom certificate validation (${configuration.detail}); hosts unknown` : `pins ${hosts || 'an unresolved host'} (${configuration.detail})`;
+  const possibly = finding.stale.filter((s) => !s.certain);
+  if (finding.stale.length > 0 && possibly.length === finding.stale.length) return `possibly stale pins: ${possibly.map((s) => s.host).join(', ')} sent certificates matching none of the ${configuration.pins.length} pins, without its root CA (not compared): if no pin is on that root, the app fails for every user; ${what}`;
   if (finding.stale.length > 0) return `STALE PINS: ${finding.stale.map((s) => s.host).join(', ')} serve${finding.stale.length === 1 ? 's' : ''} a chain matching none of the ${configuration.pins.length} pins — the app fails for every user, inspected or not; ${what}`;
   if (finding.expired) return `expired pins (since ${configuration.expiration ?? '?'}: no longer enforced); ${what}`;
   return what;
@@ -38,7 +40,7 @@ export function renderScanText(result: ScanResult): string {
     lines.push(`    fix: ${finding.fix.title} — ${finding.fix.documentation}`);
   }
   for (const problem of result.problems) lines.push(`${safe(problem.file)}:${problem.line}: ${problem.kind}: ${safe(problem.message)}`);
-  const stale = result.findings.filter((f) => f.stale.length > 0).length;
+  const stale = result.findings.filter((f) => f.stale.some((s) => s.certain)).length;
   lines.push(`${result.findings.length} pin configuration${result.findings.length === 1 ? '' : 's'} in ${result.filesScanned} files scanned${stale > 0 ? `; ${stale} with stale pins` : ''}${result.problems.length > 0 ? `; ${result.problems.length} file problem${result.problems.length === 1 ? '' : 's'}` : ''}`);
   return `${lines.join('\n')}\n`;
 }

@@ -17,7 +17,7 @@ export const SARIF_RULES: readonly ReportingDescriptor[] = [
 ];
 
 function ruleOf(finding: PinFinding): string {
-  if (finding.stale.length > 0) return 'PS001';
+  if (finding.stale.length > 0) return 'PS001'; // its level: error when certain, warning when the root was not sent
   if (finding.expired) return 'PS002';
   if (finding.observed.some((h) => h.breaks)) return 'PS003';
   return finding.configuration.kind === 'custom-validation' ? 'PS005' : 'PS004';

@@ -27,14 +27,20 @@ const pinSet = (pins: string[], extra: Partial<PinConfiguration> = {}): PinConfi
   file: 'nsc.xml', line: 3, ecosystem: 'android', kind: 'pins', hosts: [{ domain: 'example.com', match: 'subdomains', line: 2 }],
   pins: pins.map((value, i) => ({ kind: 'spki-sha256', value, line: 4 + i })), detail: '<pin-set>', ...extra,
 });
-const host = (name: string, chains: string[][], breaks = true): ObservedHost => ({ host: name, connections: 2, categories: breaks ? { 'closed-after-handshake': 2 } : { ok: 2 }, breaks, pinning: breaks ? 'likely' : 'unlikely', chains });
+const host = (name: string, chains: string[][], breaks = true, complete = true): ObservedHost => ({ host: name, connections: 2, categories: breaks ? { 'closed-after-handshake': 2 } : { ok: 2 }, breaks, pinning: breaks ? 'likely' : 'unlikely', chains: chains.map((pins) => ({ pins, complete })) });
 
 describe('findings linked to observations', () => {
   it('is stale when no pin (backups included) matches any chain the server served', () => {
     const [finding] = linkFindings([pinSet(['OLD=', 'BACKUP='])], [host('api.example.com', [['LEAF=', 'CA=']]), host('other.test', [['X=']])], '2026-01-01');
-    assert.deepEqual(finding?.stale, [{ host: 'api.example.com', served: ['LEAF=', 'CA='] }]);
+    assert.deepEqual(finding?.stale, [{ host: 'api.example.com', served: ['LEAF=', 'CA='], certain: true }]);
     assert.deepEqual(finding.observed.map((o) => o.host), ['api.example.com']);
     assert.equal(findingSeverity(finding), 'error');
+  });
+
+  it('is only possibly stale when the server did not send its root (a pin may be on it)', () => {
+    const [finding] = linkFindings([pinSet(['ROOT='])], [host('api.example.com', [['LEAF=', 'INTERMEDIATE=']], true, false)]);
+    assert.deepEqual(finding?.stale, [{ host: 'api.example.com', served: ['LEAF=', 'INTERMEDIATE='], certain: false }]);
+    assert.equal(findingSeverity(finding), 'warning');
   });
 
   it('is not stale when a backup pin matches the CA, nor when the pins cannot be compared', () => {

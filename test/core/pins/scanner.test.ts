@@ -98,6 +98,13 @@ describe('pin scanner over a fixture workspace', () => {
   });
 });
 
+describe('pins in OkHttp form', () => {
+  it('keeps a base64 digest that starts with "/" and reads curl\'s sha256// form', () => {
+    const text = 'CertificatePinner.Builder()\n  .add("a.example.com", "sha256//CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=")\n  .add("b.example.com", "sha256///CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=")\n';
+    assert.deepEqual(scanFileText('P.kt', text).configurations.map((c) => c.pins.map((p) => p.value)), [['/CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU='], ['/CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=']]);
+  });
+});
+
 describe('tolerant XML reader', () => {
   it('keeps line numbers and recovers after errors', () => {
     const doc = parseXml('<a>\n  <b x="1"\n  y=\'2\'>t&amp;u</b>\n  <c>\n</a>\n</zz>');
