@@ -22,7 +22,7 @@ function restricted({ vscode, groups }) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'media/build/**', 'node_modules/**', '*.mjs', '.vscode-test/**', 'test/cli/clients/**', 'test/compat/clients/**', '.test-artifacts/**'] },
+  { ignores: ['dist/**', 'out/**', 'media/build/**', 'node_modules/**', '*.mjs', '.vscode-test/**', 'test/cli/clients/**', 'test/compat/clients/**', 'test/fixtures/pins/**', '.test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -16,6 +16,7 @@ Commands:
   run      run a command through the proxy and judge what broke (for CI)
   ca       export the CA certificate
   export   turn recorded events into an exemption request for your security team
+  scan     find the code that pins certificates, linked to a recording
 
 Run 'pinscope <command> --help' for a command's options.
 `;
@@ -26,6 +27,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = 
   ca: caCommand,
   // Loaded on use: exemption requests need the public suffix list, which the proxy does not.
   export: async (args) => (await import('./exportCommand.js')).exportCommand(args),
+  scan: async (args) => (await import('./scanCommand.js')).scanCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { registerCommands } from './commands';
 import { InspectorPanel } from './inspector/inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
+import { registerPinScanning } from './pins/registerPinScanning';
 import { ProxyController } from './proxyController';
 import { Settings } from './settings';
 import { ProxyStatusBar } from './statusBar';
@@ -26,7 +27,7 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   const activeController = controller;
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
-  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), InspectorPanel.registerSerializer(context), new vscode.Disposable(() => terminalSync.dispose()),
+  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...registerPinScanning(context), InspectorPanel.registerSerializer(context), new vscode.Disposable(() => terminalSync.dispose()),
     ...registerDebugThroughProxy(context), watchUnroutedCommands(context, () => settings.applyToAllTerminals));
   return { context };
 }
