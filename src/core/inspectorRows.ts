@@ -3,7 +3,7 @@ import { getDomain } from 'tldts';
 import { isIP } from 'node:net';
 import type { ConnectionDetail, ConnectionRow, StripStep } from '../shared/protocol';
 import type { Verdict } from './pinning';
-import { connectionTotals, findEvent, type ConnectionRecord, type TimelineEvent } from './timeline';
+import { connectionTotals, findEvent, targetHost, type ConnectionRecord, type TimelineEvent } from './timeline';
 
 const STRIP_KINDS = new Set(['client-hello', 'forged-certificate', 'handshake-complete', 'client-alert', 'tls-error', 'first-data', 'close-notify', 'fin', 'rst', 'timeout', 'not-tls', 'upstream-failed']);
 
@@ -58,7 +58,7 @@ export function toConnectionRow(record: ConnectionRecord, verdict: Verdict | und
     pinning: verdict?.pinning ?? null,
     confirmed: verdict?.confirmed ?? false,
     ...connectionTotals(record),
-    registrableDomain: registrableDomain(sni ?? record.host),
+    registrableDomain: registrableDomain(targetHost(record)),
     steps: stripSteps(record.events),
   };
 }

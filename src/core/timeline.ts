@@ -9,6 +9,7 @@
  *   do; *tunnel* means we relay its bytes untouched.
  * - *Client* is the app under test; *upstream* is the real server.
  */
+import { usableSni } from './proxyTargets';
 
 export type Mode = 'intercept' | 'tunnel' | 'http';
 export type Direction = 'client' | 'upstream';
@@ -78,9 +79,9 @@ export function findEvent<K extends EventKind>(events: readonly TimelineEvent[],
   return events.find((e): e is Extract<TimelineEvent, { kind: K }> => e.kind === kind);
 }
 
-/** The host a connection was for: the SNI when the client sent one, else the CONNECT target. */
+/** The host a connection was for: the SNI when the client sent a well-formed one, else the CONNECT target. */
 export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): string {
-  return findEvent(record.events, 'client-hello')?.hello.sni ?? record.host;
+  return usableSni(findEvent(record.events, 'client-hello')?.hello.sni ?? null) ?? record.host;
 }
 
 /** Duration and bytes each way of a connection (so far, while it is still open). */

@@ -4,7 +4,7 @@
  * Holds only what the user chose to share: no key log, no payloads, no client addresses.
  */
 import { summariseHosts, type HostSummary, type JudgedConnection } from '../hostSummary';
-import { markdownText } from '../textEscaping';
+import { markdownText, visibleControlCharacters } from '../textEscaping';
 import { findEvent, targetHost, type CertificateSummary, type TimelineEvent } from '../timeline';
 import type { ExemptionEntry } from './hostEntries';
 
@@ -53,7 +53,8 @@ export function hostEvidence(judged: readonly JudgedConnection[], hosts: readonl
   return summariseHosts(mine).map((summary) => {
     const items = mine.filter((j) => targetHost(j.record) === summary.host);
     const failing = items.find((j) => j.verdict.category !== 'ok' && j.verdict.pinning === summary.pinning) ?? items[0];
-    const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined) ?? [];
+    // The latest full chain: a resumed connection records none (the server sent no certificate).
+    const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined && c.length > 0) ?? [];
     return { host: summary.host, summary, timeline: failing ? timelineSummary(failing.record.events) : '', chain };
   });
 }
@@ -90,7 +91,7 @@ export function renderReportMarkdown(input: ReportInput): string {
     `### ${markdownText(input.vendorTitle)}`,
     '',
     '~~~~',
-    input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd(),
+    visibleControlCharacters(input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd()),
     '~~~~',
     '',
     '## Evidence per host',
@@ -129,7 +130,7 @@ export function renderReportJson(input: ReportInput): string {
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with an apostrophe. */
 export function csvCell(value: string | number | boolean): string {
-  const text = String(value);
+  const text = visibleControlCharacters(String(value));
   const inert = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
