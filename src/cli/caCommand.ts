@@ -1,8 +1,10 @@
 /** `pinscope ca`: export the CA certificate (never its key). */
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadOrCreateCertificateAuthority } from '../core/certificateAuthority';
 import { defaultCaDir } from './proxyArguments';
+import { UsageError } from './usage';
 
 export const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE]
 
@@ -16,10 +18,15 @@ export async function caCommand(args: string[]): Promise<number> {
     process.stdout.write(CA_HELP);
     return 0;
   }
-  const ca = await loadOrCreateCertificateAuthority(values['ca-dir'] ?? defaultCaDir());
+  const caDir = values['ca-dir'] ?? defaultCaDir();
+  if (existsSync(caDir) && !statSync(caDir).isDirectory()) throw new UsageError(`--ca-dir ${caDir} is not a directory`);
+  const ca = await loadOrCreateCertificateAuthority(caDir);
   const content = values.der ? ca.certDer : ca.certPem;
   if (values.out) {
-    await writeFile(values.out, content);
+    const out = values.out;
+    await writeFile(out, content).catch((error: unknown) => {
+      throw new UsageError(`cannot write --out ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    });
     process.stderr.write(`pinscope: wrote the CA certificate (${values.der ? 'DER' : 'PEM'}, SHA-256 ${ca.fingerprint256}) to ${values.out}\n`);
   } else {
     process.stdout.write(content);
