@@ -48,7 +48,7 @@ export class Engine {
   static async start(options: EngineOptions): Promise<Engine> {
     const onError = options.onError ?? (() => undefined);
     const proxy = await InterceptingProxy.start(options);
-    return new Engine(proxy, new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION), onError);
+    return new Engine(proxy, new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION, () => proxy.store.capacity), onError);
   }
 
   /** The verdict a connection got when it finished. */
@@ -68,9 +68,14 @@ export class Engine {
     const breaks = BREAKAGE.has(verdict.category);
     if (!breaks) {
       if (!previous) this.liveHostStates.set(host, { host, breaks: false, pinning: 'unlikely' });
-      return;
+    } else {
+      this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
     }
-    this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
+    // Hosts come off the network: as many as the store keeps connections, the oldest first.
+    for (const old of this.liveHostStates.keys()) {
+      if (this.liveHostStates.size <= this.proxy.store.capacity) break;
+      this.liveHostStates.delete(old);
+    }
   }
 
   /** Cheap per-host state for live displays; `hosts()` re-judges everything for reports. */

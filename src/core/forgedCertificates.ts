@@ -15,10 +15,10 @@ import { LeafContexts } from './leafContexts';
 import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, subjectNameDer, utf8Name, type Extension } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
-export const LEAF_BACKDATE_MS = 60 * 60 * 1000;
+const LEAF_BACKDATE_MS = 60 * 60 * 1000;
 /** Well inside the 398 days browsers accept for a TLS server certificate. */
 export const LEAF_LIFETIME_DAYS = 30;
-export const DEFAULT_LEAF_CACHE_SIZE = 2000;
+const DEFAULT_LEAF_CACHE_SIZE = 2000;
 /** TLS contexts kept (~30 KB each): the most recently used hosts'; others are remade from their certificate (~0.25 ms). */
 export const DEFAULT_LEAF_CONTEXTS_KEPT = 256;
 
@@ -168,7 +168,7 @@ function leafSubject(host: string): forge.pki.CertificateField[] {
   return utf8Name([...(host.length <= 64 ? [{ name: 'commonName', value: host }] : []), { name: 'organizationName', value: 'Pinscope forged certificate' }]);
 }
 
-export function distinguishedName(attributes: readonly forge.pki.CertificateField[]): string {
+function distinguishedName(attributes: readonly forge.pki.CertificateField[]): string {
   // forge keeps a parsed UTF8String as its UTF-8 bytes.
   const text = (a: forge.pki.CertificateField): string => ((a.valueTagClass as unknown) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value));
   return attributes.map((a) => `${a.shortName ?? a.name ?? '?'}=${text(a)}`).join(', ');

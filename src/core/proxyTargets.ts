@@ -3,6 +3,14 @@ import { isIP } from 'node:net';
 
 export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 
+/**
+ * The SNI as a host name we may use (lower case), or null: it came off the network, so anything but a
+ * well-formed DNS name (an IP address, control characters, markup) is never used as a host.
+ */
+export function usableSni(sni: string | null): string | null {
+  return sni !== null && HOSTNAME.test(sni) && !isIP(sni) ? sni.toLowerCase() : null;
+}
+
 export type ConnectTarget = { host: string; port: number } | { error: string };
 
 /** Parses a CONNECT request target (authority form): `host:port` or `[v6]:port`. */

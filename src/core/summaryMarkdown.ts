@@ -1,13 +1,13 @@
 /** A short Markdown per-host summary (`pinscope run --report`). */
 import type { HostSummary } from './hostSummary';
 import { breakageHeadline } from './hostSummary';
-import { markdownText } from './textEscaping';
+import { markdownText, visibleControlCharacters } from './textEscaping';
 
 export function renderSummaryMarkdown(hosts: readonly HostSummary[], context: { command: string }): string {
   const lines = [
     '# Pinscope: SSL inspection check',
     '',
-    `Command: \`${context.command.replace(/`/g, "'")}\``,
+    `Command: \`${visibleControlCharacters(context.command.replace(/`/g, "'"))}\``,
     '',
     `**${breakageHeadline(hosts)}.**`,
     '',
