@@ -156,6 +156,6 @@ describe('pinscope scan against a real recording', () => {
     // A damaged line is skipped and named; the rest of the recording is used (as `export` does).
     const bad = await runCli(['scan', workspace, '--events', badEvents, '--fail-on', 'never']);
     assert.equal(bad.code, 0, bad.stderr);
-    assert.match(bad.stderr, /pinscope scan: skipped .*bad\.jsonl line 1 is not JSON/);
+    assert.match(bad.stderr, /pinscope scan: skipped .*bad\.jsonl line 1: not JSON/);
   });
 });
