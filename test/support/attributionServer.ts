@@ -23,7 +23,7 @@ export function makeCertificate(): Promise<TestCertificate> {
   const keyPath = join(dir, 'key.pem');
   return new Promise((resolve, reject) => {
     execFile('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '2', '-keyout', keyPath, '-out', certPath], (error) => {
-      if (error) return reject(error);
+      if (error) return reject(new Error(`openssl failed: ${error.message}`));
       resolve({ certPath, cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') });
     });
   });
@@ -42,7 +42,7 @@ export interface AttributionServer {
  * Like the proxy, the listener answers a ClientHello only after `answerDelayMs` (the proxy connects to the
  * real server first); a client that does not trust the certificate fails and exits right after the answer.
  */
-export async function startAttributionServer(attributor: ProcessAttributor, certificate: TestCertificate, answerDelayMs = 25): Promise<AttributionServer> {
+export async function startAttributionServer(attributor: ProcessAttributor, certificate: TestCertificate, answerDelayMs = 100): Promise<AttributionServer> {
   const attributions = new Map<number, Promise<Attribution>>();
   const accepted: Promise<Attribution>[] = [];
   const waiters: (() => void)[] = [];

@@ -8,7 +8,7 @@
 import { describeAncestry, type ChainLink } from './appRecognition';
 import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
-import { lookupClientSocket } from './procNetTcp';
+import { TcpTables } from './procNetTcp';
 import { readCmdline, readEnviron, readExecutable, readStat, type ProcStat } from './procProcess';
 import { DEFAULT_ATTRIBUTION_DEADLINE_MS, processKey, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
 import { SocketOwnerIndex } from './socketOwners';
@@ -39,13 +39,13 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly snapshots = new Map<number, { at: number; snapshot: Promise<Snapshot | null> }>();
   private readonly deadlineMs: number;
   private readonly root: string;
-  private readonly tables: readonly string[] | undefined;
+  private readonly tables: TcpTables;
 
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
     this.root = options.root ?? '/proc';
-    this.tables = options.tables;
-    this.owners = new SocketOwnerIndex((pids) => { for (const pid of pids.slice(0, 64)) this.snapshotOf(pid); }, this.root);
+    this.tables = new TcpTables(options.tables);
+    this.owners = new SocketOwnerIndex((pids) => { for (const pid of pids.slice(0, 64)) void this.snapshotOf(pid); }, this.root);
   }
 
   attribute(endpoints: AcceptedEndpoints): Promise<Attribution> {
@@ -61,12 +61,12 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private async lookup(endpoints: AcceptedEndpoints): Promise<Attribution> {
     // The table read (slow on big machines: the kernel walks its whole connection hash) and the sweep of
     // new processes run side by side.
-    const socketLookup = lookupClientSocket(endpoints, this.tables);
+    const socketLookup = this.tables.lookup(endpoints);
     const pid = await this.owners.ownerOf(socketLookup.then((entry) => entry?.inode ?? null));
     const socket = await socketLookup;
     if (!socket) return unknownProcess('the connection had already closed, or it is in another network namespace');
     if (pid === null) return unknownProcess(socket.uid === process.getuid?.() ? 'the process exited before it could be read' : `the process belongs to another user (uid ${socket.uid}) and cannot be read`);
-    const self = await this.snapshotOf(pid);
+    const self = await this.ownerSnapshot(pid);
     if (!self) return unknownProcess('the process exited before it could be read');
     const chain = await this.parentsOf(self);
     const ancestry = describeAncestry([self.link, ...chain.map((s) => s.link)]);
@@ -95,6 +95,23 @@ export class LinuxProcessAttributor implements ProcessAttributor {
       ppid = parent.stat.ppid;
     }
     return chain;
+  }
+
+  /**
+   * The owner read now while it lives (a snapshot taken when it was first seen may predate its exec:
+   * between fork and exec a child still shows its parent's command and environment); the earlier
+   * snapshot only once it is gone.
+   */
+  private async ownerSnapshot(pid: number): Promise<Snapshot | null> {
+    const early = this.snapshots.get(pid);
+    const now = await this.readSnapshot(pid);
+    const alive = now !== null && now.stat.state !== 'Z' && now.link.path !== null;
+    if (alive) {
+      this.snapshots.set(pid, { at: Date.now(), snapshot: Promise.resolve(now) });
+      return now;
+    }
+    const earlier = early ? await early.snapshot : null;
+    return earlier && (!now || earlier.stat.startTime === now.stat.startTime) ? earlier : now;
   }
 
   /** The process's snapshot, read now or taken earlier by the same process (same start time). */

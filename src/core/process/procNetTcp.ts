@@ -86,11 +86,40 @@ export function findClientSocket(table: string, endpoints: AcceptedEndpoints, li
 export const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
 
 /**
- * Reads the tables side by side (an IPv4 client may hold a dual-stack IPv6 socket, as Java's do) and
- * returns the client's socket. The kernel walks its whole connection hash for each read: on a machine
- * with much memory that takes milliseconds of wall time, so both start at once.
+ * Reads a table; lookups that arrive while a read is queued share it (a read that starts after a
+ * connection was accepted sees that connection). The kernel walks its whole connection hash for every
+ * read (both tables walk the same hash): on a machine with much memory that costs milliseconds.
  */
-export async function lookupClientSocket(endpoints: AcceptedEndpoints, tables: readonly string[] = TCP_TABLES): Promise<SocketEntry | null> {
-  const found = await Promise.all(tables.map((path) => readFile(path, 'latin1').then((table) => findClientSocket(table, endpoints), () => null)));
-  return found.find((entry) => entry !== null) ?? null;
+export class TcpTables {
+  private readonly running = new Map<string, Promise<string>>();
+  private readonly queued = new Map<string, Promise<string>>();
+
+  constructor(private readonly tables: readonly string[] = TCP_TABLES) {}
+
+  private read(path: string): Promise<string> {
+    const waiting = this.queued.get(path);
+    if (waiting) return waiting;
+    const start = (): Promise<string> => {
+      this.queued.delete(path);
+      const reading = readFile(path, 'latin1').catch(() => '');
+      this.running.set(path, reading);
+      void reading.then(() => { if (this.running.get(path) === reading) this.running.delete(path); });
+      return reading;
+    };
+    const current = this.running.get(path);
+    if (!current) return start();
+    const next = current.then(start);
+    this.queued.set(path, next);
+    return next;
+  }
+
+  /** IPv4 first (most clients); the IPv6 table only when not found there (dual-stack sockets, as Java's). */
+  async lookup(endpoints: AcceptedEndpoints): Promise<SocketEntry | null> {
+    const ipv6First = endpoints.remoteAddress.includes(':') && !endpoints.remoteAddress.startsWith('::ffff:');
+    for (const path of ipv6First ? [...this.tables].reverse() : this.tables) {
+      const found = findClientSocket(await this.read(path), endpoints);
+      if (found) return found;
+    }
+    return null;
+  }
 }

@@ -22,25 +22,25 @@ describe('trust-aware judgement', () => {
     const [ok, pinned] = judgeAllWithTrust(items);
     assert.equal(ok?.pinning, 'unlikely');
     assert.equal(pinned?.pinning, 'likely');
-    assert.equal(pinned?.cause, 'pinning');
-    assert.ok(pinned?.evidence.some((e) => e.includes('The same process (Code terminal › bash › node server.js) accepted forged certificates') && e.includes('api.unpinned.test')));
+    assert.equal(pinned.cause, 'pinning');
+    assert.ok(pinned.evidence.some((e) => e.includes('The same process (Code terminal › bash › node server.js) accepted forged certificates') && e.includes('api.unpinned.test')));
   });
 
   it('a different process with the same TLS library that does not trust the CA is never likely: a setup gap, with its fix', () => {
     const items = [at(app, transcripts.ok('api.unpinned.test', JA4_CURL)), at(untrustingCurl, transcripts.alert('pinned.test', 'unknown_ca', JA4_CURL))];
     const verdict = judgeAllWithTrust(items)[1];
     assert.equal(verdict?.pinning, 'unlikely');
-    assert.equal(verdict?.cause, 'ca-not-installed');
-    assert.match(verdict?.fix ?? '', /Export CA Certificate/);
-    assert.ok(verdict?.evidence.some((e) => /test-setup gap/.test(e)));
+    assert.equal(verdict.cause, 'ca-not-installed');
+    assert.match(verdict.fix ?? '', /Export CA Certificate/);
+    assert.ok(verdict.evidence.some((e) => /test-setup gap/.test(e)));
   });
 
   it('the same fingerprint from a different process, trust unknown, is at most possible and says it is weak', () => {
     const stranger = process('777@3000', 'GNOME Terminal › bash › python3 fetch.py');
     const verdict = judgeAllWithTrust([at(app, transcripts.ok('a.test', JA4_CURL)), at(stranger, transcripts.alert('b.test', 'unknown_ca', JA4_CURL))])[1];
     assert.equal(verdict?.pinning, 'possible');
-    assert.equal(verdict?.cause, 'fingerprint-only');
-    assert.ok(verdict?.evidence.some((e) => /^Only weak evidence: another process with the same TLS fingerprint/.test(e) && e.includes('Code terminal › bash › node server.js')));
+    assert.equal(verdict.cause, 'fingerprint-only');
+    assert.ok(verdict.evidence.some((e) => /^Only weak evidence: another process with the same TLS fingerprint/.test(e) && e.includes('Code terminal › bash › node server.js')));
   });
 
   it('an app that brings its own trust store is not a suspect, and the fix is in the app', () => {
