@@ -1,5 +1,6 @@
 /**
- * Process attribution on Linux: `/proc/net/tcp{,6}` gives the client socket's inode, the socket owner
+ * Process attribution on Linux: the kernel's exact socket lookup over netlink (or, without python3 or
+ * netlink, the `/proc/net/tcp{,6}` tables) gives the client socket's inode, the socket owner
  * index finds the process holding it, and `/proc/PID/{stat,exe,cmdline,environ}` describe it and its
  * parents. A process that appeared since the last lookup is described as soon as it is seen (a client
  * that fails fast exits a few milliseconds after connecting); the parents, long-lived, are cached by
@@ -8,7 +9,8 @@
 import { describeAncestry, type ChainLink } from './appRecognition';
 import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
-import { TcpTables } from './procNetTcp';
+import { ClientSocketLookup, type SocketSource } from './clientSockets';
+import type { NetlinkOptions } from './netlinkSockets';
 import { readCmdline, readEnviron, readExecutable, readStat, type ProcStat } from './procProcess';
 import { DEFAULT_ATTRIBUTION_DEADLINE_MS, processKey, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
 import { SocketOwnerIndex } from './socketOwners';
@@ -26,6 +28,9 @@ export interface LinuxAttributionOptions {
   /** Where procfs is mounted (tests point it at a directory that is not procfs). */
   readonly root?: string;
   readonly tables?: readonly string[];
+  /** Where the client socket's inode comes from (default `auto`: netlink, else the tables). */
+  readonly socketSource?: SocketSource;
+  readonly netlink?: NetlinkOptions;
 }
 
 const MAX_PARENTS = 12;
@@ -39,12 +44,12 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly snapshots = new Map<number, { at: number; snapshot: Promise<Snapshot | null> }>();
   private readonly deadlineMs: number;
   private readonly root: string;
-  private readonly tables: TcpTables;
+  private readonly sockets: ClientSocketLookup;
 
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
     this.root = options.root ?? '/proc';
-    this.tables = new TcpTables(options.tables);
+    this.sockets = new ClientSocketLookup({ source: options.socketSource ?? 'auto', ...(options.tables ? { tables: options.tables } : {}), ...(options.netlink ? { netlink: options.netlink } : {}) });
     this.owners = new SocketOwnerIndex((pids) => { for (const pid of pids.slice(0, 64)) void this.snapshotOf(pid); }, this.root);
   }
 
@@ -53,15 +58,25 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     return withDeadline(this.lookup(endpoints), this.deadlineMs);
   }
 
+  get method(): string {
+    return `Linux: socket by ${this.sockets.method}; owner from /proc/PID/fd`;
+  }
+
+  /** The netlink helper's pid while it runs (for the benchmark's CPU accounting). */
+  get helperPid(): number | null {
+    return this.sockets.helperPid;
+  }
+
   dispose(): void {
+    this.sockets.dispose();
     this.owners.clear();
     this.snapshots.clear();
   }
 
   private async lookup(endpoints: AcceptedEndpoints): Promise<Attribution> {
-    // The table read (slow on big machines: the kernel walks its whole connection hash) and the sweep of
-    // new processes run side by side.
-    const socketLookup = this.tables.lookup(endpoints);
+    // The socket lookup and the sweep of new processes run side by side (the table read, the fallback, is
+    // slow on big machines: the kernel walks its whole connection hash).
+    const socketLookup = this.sockets.lookup(endpoints);
     const pid = await this.owners.ownerOf(socketLookup.then((entry) => entry?.inode ?? null));
     const socket = await socketLookup;
     if (!socket) return unknownProcess('the connection had already closed, or it is in another network namespace');

@@ -64,7 +64,9 @@ export interface ProcessAttributor {
    * `connection` handler, before anything else: a client that fails fast exits soon after.
    */
   attribute(endpoints: AcceptedEndpoints): Promise<Attribution>;
-  /** Releases caches and timers. */
+  /** For people (logs, diagnostics): how connections are attributed here, and any fallback in use. */
+  readonly method: string;
+  /** Releases caches, timers and helper processes. */
   dispose(): void;
 }
 
