@@ -40,24 +40,31 @@ export interface AttributionServer {
 
 /**
  * Like the proxy, the listener answers a ClientHello only after `answerDelayMs` (the proxy connects to the
- * real server first); a client that does not trust the certificate fails and exits right after the answer.
+ * real server first) and once the connection is attributed (the attributor's deadline bounds that): a
+ * client that does not trust the certificate fails and exits right after the answer, so it is still
+ * there while it is looked up, however loaded the machine. A wrong attribution still fails the tests.
  */
 export async function startAttributionServer(attributor: ProcessAttributor, certificate: TestCertificate, answerDelayMs = 100): Promise<AttributionServer> {
   const attributions = new Map<number, Promise<Attribution>>();
   const accepted: Promise<Attribution>[] = [];
   const waiters: (() => void)[] = [];
+  const open = new Set<Socket>();
   const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
   const server: Server = createServer((socket: Socket) => {
     socket.on('error', () => undefined);
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const attribution = attributor.attribute({ remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 });
     attributions.set(socket.remotePort ?? 0, attribution);
     accepted.push(attribution);
     for (const wake of waiters.splice(0)) wake();
-    setTimeout(() => {
+    const delay = new Promise<void>((resolve) => setTimeout(resolve, answerDelayMs).unref());
+    void Promise.all([attribution, delay]).then(() => {
+      if (socket.destroyed) return;
       const tls = new TLSSocket(socket, { isServer: true, secureContext });
       tls.on('error', () => socket.destroy());
       tls.once('secure', () => tls.end('hello\n'));
-    }, answerDelayMs).unref();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -72,6 +79,9 @@ export async function startAttributionServer(attributor: ProcessAttributor, cert
       taken += count;
       return Promise.all(batch);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of open) socket.destroy();
+      server.close(() => resolve());
+    }),
   };
 }
