@@ -2,8 +2,12 @@
  * Names the app or terminal a process runs under, from its chain of parents, and builds the label people
  * read: "Code terminal › bash › node server.js". Pure: given the chain, this label.
  */
-import { basename } from 'node:path';
 import type { ProcessSummary } from './processIdentity';
+
+/** The last part of a path, for POSIX and Windows paths alike (the tests read Windows tool output on Linux). */
+export function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
 
 /** What the chain walker knows of each process (the process itself first, then its parents). */
 export interface ChainLink {
@@ -19,7 +23,7 @@ interface KnownApp {
   readonly matches: (link: ChainLink) => boolean;
 }
 
-const exeName = (link: ChainLink): string => basename(link.path ?? link.name).toLowerCase().replace(/\.exe$/, '');
+const exeName = (link: ChainLink): string => baseName(link.path ?? link.name).toLowerCase().replace(/\.exe$/, '');
 const argvText = (link: ChainLink): string => link.argv.join(' ');
 const named = (...names: string[]) => (link: ChainLink): boolean => names.includes(exeName(link)) || names.includes(link.name.toLowerCase());
 
@@ -55,10 +59,10 @@ export function recogniseApp(link: ChainLink): string | null {
 
 /** `node server.js`: the executable's name and its first meaningful argument (a script), bounded. */
 export function shortCommand(link: ChainLink): string {
-  const name = basename(link.path ?? link.name);
+  const name = baseName(link.path ?? link.name);
   const script = link.argv.slice(1).find((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg) && /[./\\]|^[a-z][\w-]*$/i.test(arg));
   const url = script ? /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]*@)?([^/:?#\s]+)/i.exec(script) : null;
-  const text = script ? `${name} ${url?.[1] ?? basename(script)}` : name;
+  const text = script ? `${name} ${url?.[1] ?? baseName(script)}` : name;
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
@@ -79,7 +83,7 @@ export function describeAncestry(chain: readonly ChainLink[]): Ancestry {
   let app: string | null = null;
   for (const link of chain.slice(1)) {
     const recognised = recogniseApp(link);
-    parents.push({ pid: link.pid, name: basename(link.path ?? link.name) });
+    parents.push({ pid: link.pid, name: baseName(link.path ?? link.name) });
     if (recognised) {
       app = recognised;
       break;
