@@ -4,7 +4,7 @@
  */
 import { LinuxProcessAttributor, type LinuxAttributionOptions } from './linuxAttribution';
 import { macTools } from './macTools';
-import { unknownProcess, withDeadline, DEFAULT_ATTRIBUTION_DEADLINE_MS, remoteClient, type ProcessAttributor } from './processIdentity';
+import { remoteClient, unknownProcess, type ProcessAttributor } from './processIdentity';
 import { LocalAddresses } from './localAddresses';
 import { ToolProcessAttributor } from './toolAttribution';
 import { windowsTools } from './windowsTools';
@@ -24,7 +24,7 @@ export function processAttributorFor(platform: NodeJS.Platform = process.platfor
       const local = new LocalAddresses();
       return {
         method: `none on ${platform}`,
-        attribute: (endpoints) => (local.isLocal(endpoints.remoteAddress) ? withDeadline(Promise.resolve(unknownProcess(`process attribution is not available on ${platform}`)), DEFAULT_ATTRIBUTION_DEADLINE_MS) : Promise.resolve(remoteClient(endpoints.remoteAddress))),
+        attribute: (endpoints) => Promise.resolve(local.isLocal(endpoints.remoteAddress) ? unknownProcess(`process attribution is not available on ${platform}`) : remoteClient(endpoints.remoteAddress)),
         dispose: () => undefined,
       };
     }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { processAttributorFor } from '../../../src/core/process/platformAttribution';
 import { findLsofOwner, macTools, parseLsofFields, parsePs } from '../../../src/core/process/macTools';
 import type { AcceptedEndpoints, Attribution, ProcessIdentity } from '../../../src/core/process/processIdentity';
 import { splitCommandLine, ToolProcessAttributor, type RunTool } from '../../../src/core/process/toolAttribution';
@@ -182,5 +183,23 @@ describe('lsof field output of this machine (live connection)', { skip: process.
     server.close();
     assert.equal(findLsofOwner(output, endpoints), process.pid, output);
     assert.equal(parseLsofFields(output).filter((s) => s.pid === process.pid).length, 2, 'both ends are this process: only the client side matches');
+  });
+});
+
+describe('the attributor for each platform', () => {
+  it('picks the kernel on Linux, the tools on macOS and Windows, and says "unknown" elsewhere', async () => {
+    const mac = processAttributorFor('darwin');
+    const windows = processAttributorFor('win32');
+    const other = processAttributorFor('aix');
+    assert.equal(mac.method, 'macOS: socket owner by lsof, processes by ps');
+    assert.equal(windows.method, 'Windows: socket owner by Get-NetTCPConnection, processes by Win32_Process');
+    assert.deepEqual(await other.attribute(curlV4), { kind: 'unknown', reason: 'process attribution is not available on aix', label: 'unknown process' });
+    assert.equal((await other.attribute({ ...curlV4, remoteAddress: '192.0.2.7' })).kind, 'remote');
+    if (process.platform === 'linux') {
+      const linux = processAttributorFor('linux', { socketSource: 'tables' });
+      assert.match(linux.method, /^Linux: socket by \/proc\/net\/tcp tables/);
+      linux.dispose();
+    }
+    for (const attributor of [mac, windows, other]) attributor.dispose();
   });
 });
