@@ -9,7 +9,8 @@
  *
  * Everything is bounded: an answer that does not come within the timeout, a helper that died, exited too
  * often or could not open a netlink socket all give `failed`, and the caller falls back to /proc. A dead
- * helper is restarted by the next lookup, at most MAX_STARTS times a minute.
+ * helper is restarted by the next lookup, at most MAX_STARTS times a minute (then again a minute later); one
+ * that stops answering is killed after a few timeouts.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { isIPv4, isIPv6, Socket } from 'node:net';
@@ -51,6 +52,7 @@ const MAX_WAITING = 10_000;
 const MAX_LINE_CHARS = 200;
 /** Errors other than "no such socket" in a row before netlink is given up (a kernel without inet_diag). */
 const MAX_CONSECUTIVE_ERRORS = 3;
+const MAX_CONSECUTIVE_TIMEOUTS = 3;
 
 /** Node's address → the request's family and address text; null for what the helper cannot ask about. */
 function requestAddress(address: string): { family: 4 | 6; text: string } | null {
@@ -103,6 +105,9 @@ export class NetlinkSocketLookup {
   private nextId = 1;
   private starts: number[] = [];
   private consecutiveErrors = 0;
+  private consecutiveTimeouts = 0;
+  /** After too many restarts: when to try again (a loaded machine passes); undefined when it never will. */
+  private retryAt: number | undefined;
   private disposed = false;
   private readonly python: string;
   private readonly timeoutMs: number;
@@ -110,7 +115,8 @@ export class NetlinkSocketLookup {
 
   constructor(options: NetlinkOptions = {}) {
     this.python = options.python ?? 'python3';
-    this.timeoutMs = options.timeoutMs ?? 1_000;
+    // Well inside the attribution deadline, so that a slow answer still leaves time for the tables.
+    this.timeoutMs = options.timeoutMs ?? 100;
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.start();
   }
@@ -120,6 +126,10 @@ export class NetlinkSocketLookup {
   }
 
   lookup(endpoints: AcceptedEndpoints): Promise<NetlinkAnswer> {
+    if (this.current.kind === 'unavailable' && this.retryAt !== undefined && Date.now() >= this.retryAt) {
+      this.retryAt = undefined;
+      this.start();
+    }
     if (this.current.kind === 'unavailable') return Promise.resolve({ kind: 'failed', reason: this.current.reason });
     if (!this.child) this.start();
     // While it starts (once per proxy, or after it died) the caller uses /proc rather than wait.
@@ -131,7 +141,7 @@ export class NetlinkSocketLookup {
     const line = requestLine(id, endpoints);
     if (line === null) return Promise.resolve({ kind: 'failed', reason: `cannot ask netlink about ${endpoints.remoteAddress}` });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(id, { kind: 'failed', reason: `no answer within ${this.timeoutMs} ms` }), this.timeoutMs);
+      const timer = setTimeout(() => this.timedOut(id), this.timeoutMs);
       timer.unref();
       this.waiting.set(id, { resolve, endpoints, timer });
       this.outbox.push(line);
@@ -158,6 +168,15 @@ export class NetlinkSocketLookup {
     });
   }
 
+  /** A helper that stops answering (stuck, stopped) is killed after a few misses; the next lookup restarts it. */
+  private timedOut(id: number): void {
+    this.settle(id, { kind: 'failed', reason: `no answer within ${this.timeoutMs} ms` });
+    if (++this.consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS && this.child) {
+      this.consecutiveTimeouts = 0;
+      this.child.kill('SIGKILL');
+    }
+  }
+
   private settle(id: number, answer: NetlinkAnswer): void {
     const entry = this.waiting.get(id);
     if (!entry) return;
@@ -172,6 +191,7 @@ export class NetlinkSocketLookup {
     this.starts = this.starts.filter((at) => now - at < START_WINDOW_MS);
     if (this.starts.length >= MAX_STARTS) {
       this.current = { kind: 'unavailable', reason: `the netlink helper exited ${MAX_STARTS} times within a minute` };
+      this.retryAt = (this.starts[0] ?? now) + START_WINDOW_MS;
       return;
     }
     this.starts.push(now);
@@ -222,6 +242,7 @@ export class NetlinkSocketLookup {
     }
     const parsed = parseAnswer(line, (id) => this.waiting.get(id)?.endpoints);
     if (!parsed) return;
+    this.consecutiveTimeouts = 0;
     if (parsed.answer.kind === 'failed' && parsed.answer.reason.startsWith('netlink error')) {
       if (++this.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) this.giveUp(child, `netlink answers with errors (${parsed.answer.reason})`);
     } else {

@@ -141,6 +141,25 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     assert.equal((await netlink.lookup(endpoints)).kind, 'found');
   });
 
+  it('kills a helper that stops answering, falls back meanwhile, and starts a new one', async () => {
+    const stuck = new NetlinkSocketLookup({ timeoutMs: 100 });
+    for (let i = 0; i < 1_000 && stuck.state.kind === 'starting'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const state = stuck.state;
+    assert.equal(state.kind, 'ready');
+    const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
+    process.kill(state.pid, 'SIGSTOP');
+    const answers = await Promise.all([0, 1, 2].map(() => stuck.lookup(endpoints)));
+    assert.deepEqual(answers, Array<NetlinkAnswer>(3).fill({ kind: 'failed', reason: 'no answer within 100 ms' }));
+    for (let i = 0; i < 1_000 && (stuck.state.kind !== 'ready' || stuck.state.pid === state.pid); i++) {
+      await stuck.lookup(endpoints);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const restarted = stuck.state;
+    assert.ok(restarted.kind === 'ready' && restarted.pid !== state.pid, JSON.stringify(restarted));
+    assert.equal((await stuck.lookup(endpoints)).kind, 'found');
+    stuck.dispose();
+  });
+
   it('stops its helper when disposed', async () => {
     const own = new NetlinkSocketLookup();
     for (let i = 0; i < 1_000 && own.state.kind === 'starting'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
