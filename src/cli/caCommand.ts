@@ -1,9 +1,11 @@
 /** `pinscope ca`: export the CA certificate (never its key); `--renew` replaces it on request. */
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/pki/certificateAuthority';
 import { terminalSafe } from '../core/report/connectionReport';
 import { defaultCaDir } from './proxyArguments';
+import { UsageError } from './usage';
 
 const CA_HELP = `Usage: pinscope ca [--ca-dir DIR] [--der] [--out FILE] [--renew]
 
@@ -32,6 +34,7 @@ export async function caCommand(args: string[]): Promise<number> {
     return 0;
   }
   const directory = values['ca-dir'] ?? defaultCaDir();
+  if (existsSync(directory) && !statSync(directory).isDirectory()) throw new UsageError(`--ca-dir ${directory} is not a directory`);
   let ca: CertificateAuthority;
   if (values.renew) {
     const renewed = await renewCertificateAuthority(directory);
@@ -44,7 +47,10 @@ export async function caCommand(args: string[]): Promise<number> {
   for (const line of caWarningLines(ca)) process.stderr.write(`${line}\n`);
   const content = values.der ? ca.certDer : ca.certPem;
   if (values.out) {
-    await writeFile(values.out, content);
+    const out = values.out;
+    await writeFile(out, content).catch((error: unknown) => {
+      throw new UsageError(`cannot write --out ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    });
     process.stderr.write(`pinscope: wrote the CA certificate (${values.der ? 'DER' : 'PEM'}, SHA-256 ${ca.fingerprint256}) to ${values.out}\n`);
   } else {
     process.stdout.write(content);

@@ -4,8 +4,10 @@ import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
-import { parseRecordedConnections } from '../core/exemptions/recordedConnections';
-import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
+import { readRecordedConnections } from '../core/exemptions/recordedConnections';
+import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
+import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
+import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
@@ -44,6 +46,11 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   if (!values.format) throw new UsageError(`--format is required; one of ${exportFormatIds().join(', ')}`);
   if (!exportFormatIds().includes(values.format)) throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
+  if (values.vendor !== undefined && !findVendorFormat(values.vendor)) throw new UsageError(`--vendor "${values.vendor}" is unknown; one of ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);
+  for (const host of values.host ?? []) {
+    const checked = normaliseExemptionHost(host);
+    if ('reason' in checked) throw new UsageError(`--host ${JSON.stringify(host.slice(0, 100))} cannot be exempted: ${checked.reason}`);
+  }
   if (!values.from) throw new UsageError('--from EVENTS.jsonl is required (written by pinscope proxy --events FILE)');
   let text: string;
   try {
@@ -52,8 +59,10 @@ export async function exportCommand(args: string[]): Promise<number> {
     throw new UsageError(`cannot read --from ${values.from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const app = await resolveAppIdentity({ override: values.app, workspace: values.workspace ?? process.cwd() });
+  const recorded = readRecordedConnections(text);
+  for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${values.from} ${terminalSafe(line)}\n`);
   const request = buildExemptionRequest({
-    records: parseRecordedConnections(text),
+    records: recorded.records,
     hosts: values.host ?? [],
     format: values.format,
     ...(values.vendor ? { vendor: values.vendor } : {}),
@@ -63,8 +72,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     environment: { 'Pinscope CLI': 'pinscope export', OS: `${platform()} ${release()} ${arch()}`, 'Node.js': process.version },
     wildcards: values['no-wildcards'] ? 'never' : 'auto',
   });
-  for (const warning of request.warnings) process.stderr.write(`pinscope export: ${warning}\n`);
-  if (values.out) await writeFile(values.out, request.text);
-  else process.stdout.write(request.text);
+  for (const warning of request.warnings) process.stderr.write(`pinscope export: ${terminalSafe(warning)}\n`);
+  if (values.out) {
+    const out = values.out;
+    await writeFile(out, request.text).catch((error: unknown) => {
+      throw new UsageError(`cannot write --out ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    });
+  } else {
+    process.stdout.write(request.text);
+  }
   return 0;
 }

@@ -4,8 +4,10 @@ import { proxyCommand } from './proxyCommand';
 import { runCommand } from './runCommand';
 import { EXIT_USAGE, UsageError } from './usage';
 import { errorMessage } from '../core/errors';
+import { terminalSafe } from '../core/report/connectionReport';
 import { RecordingError } from '../core/exemptions/recordedConnections';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
+import { ProxyOptionError } from '../core/proxy/proxyServer';
 
 const HELP = `Usage: pinscope <command> [options]
 
@@ -41,8 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!command) throw new UsageError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
     return await command(rest);
   } catch (error) {
-    const usage = error instanceof UsageError || error instanceof SnippetError || error instanceof RecordingError || (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
-    process.stderr.write(`pinscope${command ? ` ${name}` : ''}: ${errorMessage(error)}\n`);
+    const usage = error instanceof UsageError || error instanceof SnippetError || error instanceof RecordingError || error instanceof ProxyOptionError || (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
+    process.stderr.write(`pinscope${command ? ` ${terminalSafe(name)}` : ''}: ${terminalSafe(errorMessage(error))}\n`);
     if (usage) process.stderr.write(`Run 'pinscope ${command ? `${name} ` : ''}--help' for usage.\n`);
     return usage ? EXIT_USAGE : 1;
   }

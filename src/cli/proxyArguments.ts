@@ -1,4 +1,6 @@
 /** The proxy options shared by `pinscope proxy` and `pinscope run`, parsed and validated. */
+import { existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
@@ -54,6 +56,25 @@ export interface ProxyFlagValues {
   keylog?: string | undefined;
 }
 
+/** The upstream proxy URL, checked; its password never appears in a message. */
+function checkedUpstreamProxy(raw: string): URL {
+  if (raw.trim() === '') throw new Error('is empty: expected http://HOST:PORT');
+  let url: URL;
+  try {
+    url = parseUpstreamProxy(raw);
+  } catch (error) {
+    throw new Error((error instanceof Error ? error.message : String(error)).split(raw).join(withoutPassword(raw)));
+  }
+  if (url.port === '0') throw new Error(`${withoutPassword(raw)} has port 0: expected 1 to 65535`);
+  if (url.pathname !== '/' || url.search || url.hash) throw new Error(`${withoutPassword(raw)} has a path or query: expected http://HOST:PORT`);
+  return url;
+}
+
+/** The URL text with any password replaced (for messages). */
+function withoutPassword(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:REDACTED@');
+}
+
 export function defaultCaDir(): string {
   const fromEnv = process.env['PINSCOPE_CA_DIR'];
   if (fromEnv) return fromEnv;
@@ -75,13 +96,24 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
   const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
   const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
-  for (const r of values['host-override'] ?? []) wrap('--host-override', () => parseHostOverride(r));
-  for (const r of values.resolve ?? []) wrap('--resolve', () => parseHostOverride(r));
-  for (const p of values['tunnel-host'] ?? []) wrap('--tunnel-host', () => parseHostPattern(p));
-  for (const p of values.passthrough ?? []) wrap('--passthrough', () => parseHostPattern(p));
-  if (values['upstream-proxy']) wrap('--upstream-proxy', () => parseUpstreamProxy(values['upstream-proxy'] ?? ''));
+  if (values.host !== undefined && values.host !== 'localhost' && isIP(values.host) === 0) throw new UsageError(`--host expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${values.host}"`);
+  for (const [flag, raws] of [['--host-override', values['host-override'] ?? []], ['--resolve', values.resolve ?? []]] as const) {
+    for (const raw of raws) {
+      const override = wrap(flag, () => parseHostOverride(raw));
+      if (isIP(override.address) === 0) throw new UsageError(`${flag} ${raw}: "${override.address}" is not an IP address (expected PATTERN=IP[:PORT], IPv6 in brackets)`);
+    }
+  }
+  for (const [flag, raws] of [['--tunnel-host', values['tunnel-host'] ?? []], ['--passthrough', values.passthrough ?? []]] as const) {
+    for (const raw of raws) {
+      const pattern = wrap(flag, () => parseHostPattern(raw));
+      if (pattern === '*') throw new UsageError(`${flag} "${raw}" would tunnel every host, so nothing is inspected; name the hosts (*.example.com, .example.com)`);
+    }
+  }
+  if (values['upstream-proxy'] !== undefined) wrap('--upstream-proxy', () => checkedUpstreamProxy(values['upstream-proxy'] ?? ''));
+  const caDir = values['ca-dir'] ?? defaultCaDir();
+  if (existsSync(caDir) && !statSync(caDir).isDirectory()) throw new UsageError(`--ca-dir ${caDir} is not a directory`);
   return {
-    caDir: values['ca-dir'] ?? defaultCaDir(),
+    caDir,
     ...(values.host ? { host: values.host } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),

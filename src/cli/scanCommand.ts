@@ -2,7 +2,8 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseRecordedConnections } from '../core/exemptions/recordedConnections';
+import { readRecordedConnections } from '../core/exemptions/recordedConnections';
+import { terminalSafe } from '../core/report/connectionReport';
 import { linkFindings, observedHosts, type ObservedHost } from '../core/pins/pinFindings';
 import { renderScanJson, renderScanText, type ScanResult } from '../core/pins/scanReport';
 import { scanWorkspace } from '../core/pins/workspaceWalker';
@@ -41,7 +42,9 @@ async function readObservations(path: string): Promise<ObservedHost[]> {
   } catch (error) {
     throw new UsageError(`cannot read --events ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  return observedHosts(parseRecordedConnections(text));
+  const recorded = readRecordedConnections(text);
+  for (const line of recorded.skipped) process.stderr.write(`pinscope scan: skipped ${terminalSafe(path)} ${terminalSafe(line)}\n`);
+  return observedHosts(recorded.records);
 }
 
 export async function scanCommand(args: string[]): Promise<number> {

@@ -16,12 +16,16 @@ export interface CliSession {
 
 export async function startCliSession(options: ProxyOptions, eventsTarget: string | undefined, autoConfirm: boolean): Promise<CliSession> {
   const colour = process.stderr.isTTY && !process.env['NO_COLOR'];
-  const engine = await Engine.start({
-    ...options,
-    confirmation: { ...DEFAULT_CONFIRMATION, enabled: autoConfirm },
-    onError: (message) => process.stderr.write(`pinscope: ${terminalSafe(message)}\n`),
-  });
-  const events = eventsTarget ? new EventsFile(eventsTarget) : undefined;
+  const report = (message: string): void => void process.stderr.write(`pinscope: ${terminalSafe(message)}\n`);
+  // Opened before the proxy starts: a path that cannot be written is a bad flag (exit 2), not a later crash.
+  const events = eventsTarget ? new EventsFile(eventsTarget, report) : undefined;
+  let engine: Engine;
+  try {
+    engine = await Engine.start({ ...options, confirmation: { ...DEFAULT_CONFIRMATION, enabled: autoConfirm }, onError: report });
+  } catch (error) {
+    await events?.close();
+    throw error;
+  }
   events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString() });
   engine.onJudged.subscribe(({ line }) => {
     events?.write(line);
@@ -29,6 +33,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
   });
   if (!isLoopbackAddress(engine.host)) {
     process.stderr.write(`pinscope: WARNING: listening on ${engine.host}: other machines can use this proxy and see intercepted traffic.\n`);
+    if (!(options.relayToLocalAddresses ?? false)) process.stderr.write('pinscope: it refuses to relay to loopback, unspecified and link-local addresses (this machine\'s own services), so that others cannot reach them through it.\n');
   }
   process.stderr.write(`pinscope: listening on ${engine.url}\npinscope: CA certificate ${engine.ca.certPath}${engine.ca.created ? ' (new)' : ''}\n`);
   for (const line of caWarningLines(engine.ca)) process.stderr.write(`${line}\n`);

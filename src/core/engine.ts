@@ -10,7 +10,7 @@ import { DEFAULT_CONFIRMATION, type ConfirmationEntry, type ConfirmationOptions 
 import { Diagnosis, type LiveHostState } from './diagnosis/diagnosis';
 import type { HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
-import type { Mode } from '../shared/vocabulary';
+import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
 import type { ConnectionRecord } from './timeline';
 
@@ -36,17 +36,20 @@ export class Engine {
     this.onEvent = proxy.store.onEvent;
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
     this.onCleared = new Channel((error) => onError(`a clear listener failed: ${String(error)}`));
-    const kept = { get count() { return proxy.store.capacity; }, isKept: (id: number) => proxy.store.get(id) !== undefined };
+    const isKept = (id: number): boolean => proxy.store.get(id) !== undefined;
     proxy.store.onFinished.subscribe((record) => {
-      const verdict = diagnosis.finished(record, kept);
+      const verdict = diagnosis.finished(record, isKept);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
     });
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
     const onError = options.onError ?? (() => undefined);
-    const diagnosis = new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION);
+    // The diagnosis remembers as many hosts as the store keeps connections (they come off the network).
+    let storeCapacity = (): number => DEFAULT_MAX_CONNECTIONS_KEPT;
+    const diagnosis = new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION, () => storeCapacity());
     const proxy = await InterceptingProxy.start({ ...options, policyHook: (host) => diagnosis.decide(host) });
+    storeCapacity = () => proxy.store.capacity;
     return new Engine(proxy, diagnosis, onError);
   }
 

@@ -1,4 +1,16 @@
-/** Host names as every layer compares them: one normal form, one loopback test, one order. */
+/** Host names as every layer compares them: one syntax, one normal form, one loopback test, one order. */
+import { isIP } from 'node:net';
+
+/** A well-formed DNS name (underscores allowed, as real names use them; an optional trailing dot). */
+export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/**
+ * The SNI as a host name we may use (lower case), or null: it came off the network, so anything but a
+ * well-formed DNS name (an IP address, control characters, markup) is never used as a host.
+ */
+export function usableSni(sni: string | null): string | null {
+  return sni !== null && HOSTNAME.test(sni) && !isIP(sni) ? sni.toLowerCase() : null;
+}
 
 /** Lower case, no brackets around an IPv6 address, no trailing dot. */
 export function normaliseHost(host: string): string {

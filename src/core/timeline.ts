@@ -5,6 +5,7 @@
  */
 import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
 import type { Mode } from '../shared/vocabulary';
+import { usableSni } from './hostNames';
 
 // upstream.ts imports these two from here; the folder move points it at src/shared.
 export type { CertificateSummary, UpstreamFailureStage } from '../shared/timelineEvents';
@@ -23,9 +24,9 @@ export interface ConnectionRecord {
   finished: boolean;
 }
 
-/** The host a connection was for: the SNI when the client sent one, else the CONNECT target. */
+/** The host a connection was for: the SNI when the client sent a well-formed one, else the CONNECT target. */
 export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): string {
-  return findEvent(record.events, 'client-hello')?.hello.sni ?? record.host;
+  return usableSni(findEvent(record.events, 'client-hello')?.hello.sni ?? null) ?? record.host;
 }
 
 /** Duration and bytes each way of a connection (so far, while it is still open). */

@@ -11,12 +11,12 @@ let nextId = 1;
 export const JA4_CURL = 't13d3112h2_e8f1e7e78f70_6bebaf5329ac';
 export const JA4_APP = 't13d1516h2_8daaf6152771_02713d6af862';
 
-function hello(sni: string | null, ja4 = JA4_CURL, alpn: string[] = ['h2', 'http/1.1']): ClientHelloSummary {
+export function hello(sni: string | null, ja4 = JA4_CURL, alpn: string[] = ['h2', 'http/1.1']): ClientHelloSummary {
   return { sni, alpn, versions: ['TLSv1.3', 'TLSv1.2'], cipherSuites: [4866, 4867, 4865], ja3: '0123456789abcdef0123456789abcdef', ja4 };
 }
 
 /** A record from events given without times: each event 1.5 ms after the previous one. */
-function record(host: string, events: NewEvent[], options: { mode?: Mode; port?: number; startedAt?: number } = {}): ConnectionRecord {
+export function record(host: string, events: NewEvent[], options: { mode?: Mode; port?: number; startedAt?: number } = {}): ConnectionRecord {
   const stamped: TimelineEvent[] = events.map((event, index) => ({ ...event, t: Math.round(index * 1.5 * 1000) / 1000 }));
   return { id: nextId++, startedAt: options.startedAt ?? Date.UTC(2026, 10, 26, 12, 0, 0) + nextId * 1000, host, port: options.port ?? 443, mode: options.mode ?? 'intercept', events: stamped, finished: true };
 }

@@ -3,7 +3,7 @@
  * times, its next connection is tunnelled untouched. If data then flows, the host "breaks only under
  * inspection (confirmed)". Every entry is in memory only, visible, undoable, and expires.
  */
-import { BREAKAGE, type Category, type Mode } from '../../shared/vocabulary';
+import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Mode } from '../../shared/vocabulary';
 import { normaliseHost } from '../hostNames';
 
 type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
@@ -36,8 +36,19 @@ export class TunnelConfirmation {
   private readonly entries = new Map<string, ConfirmationEntry>();
   private options: ConfirmationOptions;
 
-  constructor(options: ConfirmationOptions = DEFAULT_CONFIRMATION) {
+  /** `capacity`: at most this many hosts are remembered (hosts come off the network), the oldest go first. */
+  constructor(options: ConfirmationOptions = DEFAULT_CONFIRMATION, private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT) {
     this.options = options;
+  }
+
+  private store(entry: ConfirmationEntry): ConfirmationEntry {
+    this.entries.delete(entry.host);
+    this.entries.set(entry.host, entry);
+    for (const host of this.entries.keys()) {
+      if (this.entries.size <= this.capacity()) break;
+      this.entries.delete(host);
+    }
+    return entry;
   }
 
   configure(options: ConfirmationOptions): void {
@@ -77,9 +88,7 @@ export class TunnelConfirmation {
   /** The user asks to confirm one host now: its next connection is tunnelled, whatever the setting. */
   request(rawHost: string): ConfirmationEntry {
     const host = normaliseHost(rawHost);
-    const entry = { host, state: 'pending' as const, failures: this.entries.get(host)?.failures ?? 0, updatedAt: this.now() };
-    this.entries.set(host, entry);
-    return entry;
+    return this.store({ host, state: 'pending' as const, failures: this.entries.get(host)?.failures ?? 0, updatedAt: this.now() });
   }
 
   /** Feeds a finished connection's outcome. */
@@ -89,11 +98,7 @@ export class TunnelConfirmation {
     const entry = this.entries.get(host);
     // Learning from failures is opt-in; a confirmation the user asked for is always completed.
     if (!this.options.enabled && entry?.state !== 'pending') return undefined;
-    const update = (state: ConfirmationState, failures: number): ConfirmationEntry => {
-      const next = { host, state, failures, updatedAt: this.now() };
-      this.entries.set(host, next);
-      return next;
-    };
+    const update = (state: ConfirmationState, failures: number): ConfirmationEntry => this.store({ host, state, failures, updatedAt: this.now() });
     if (mode === 'tunnel') {
       if (entry?.state !== 'pending') return undefined;
       return update(dataFlowed ? 'confirmed' : 'not-confirmed', entry.failures);

@@ -6,7 +6,7 @@
 import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { judge, noPeerObservations, observePeer, strongest, type Verdict } from './pinning';
-import { BREAKAGE, type Pinning } from '../../shared/vocabulary';
+import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 
@@ -26,23 +26,27 @@ export class Diagnosis {
   private readonly verdicts = new Map<number, Verdict>();
   private readonly liveHostStates = new Map<string, LiveHostState>();
 
-  constructor(confirmation?: ConfirmationOptions) {
-    this.confirmation = new TunnelConfirmation(confirmation);
+  /**
+   * `capacity`: how many connections the store keeps; as many hosts and fingerprints are remembered
+   * (they come off the network), the oldest go first.
+   */
+  constructor(confirmation?: ConfirmationOptions, private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT) {
+    this.confirmation = new TunnelConfirmation(confirmation, capacity);
   }
 
   /**
    * Judges a connection that just finished, learns from it and keeps its verdict; `isKept` says which
-   * connections are still kept, so verdicts of dropped ones do not pile up.
+   * connections the store still keeps, so verdicts of dropped ones do not pile up.
    */
-  finished(record: ConnectionRecord, kept: { readonly count: number; isKept(id: number): boolean }): Verdict {
+  finished(record: ConnectionRecord, isKept: (id: number) => boolean): Verdict {
     const classification = classify(record);
     const host = targetHost(record);
-    observePeer(this.peers, record, () => classification.category);
+    observePeer(this.peers, record, () => classification.category, this.capacity());
     this.confirmation.observe(host, record.mode, classification.category, hasEvent(record.events, 'first-data'));
     const verdict = judge(record, { ...this.peers, confirmed: this.confirmation.confirmedHosts() });
     this.verdicts.set(record.id, verdict);
-    if (this.verdicts.size > kept.count + VERDICT_SLACK) {
-      for (const known of this.verdicts.keys()) if (!kept.isKept(known)) this.verdicts.delete(known);
+    if (this.verdicts.size > this.capacity() + VERDICT_SLACK) {
+      for (const known of this.verdicts.keys()) if (!isKept(known)) this.verdicts.delete(known);
     }
     this.track(host, verdict);
     return verdict;
@@ -58,9 +62,14 @@ export class Diagnosis {
     const breaks = BREAKAGE.has(verdict.category);
     if (!breaks) {
       if (!previous) this.liveHostStates.set(host, { host, breaks: false, pinning: 'unlikely' });
-      return;
+    } else {
+      this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
     }
-    this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
+    // Hosts come off the network: as many as the store keeps connections, the oldest first.
+    for (const old of this.liveHostStates.keys()) {
+      if (this.liveHostStates.size <= this.capacity()) break;
+      this.liveHostStates.delete(old);
+    }
   }
 
   /** Cheap per-host state for live displays; `hosts()` re-judges everything for reports. */

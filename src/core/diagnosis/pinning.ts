@@ -46,17 +46,38 @@ function add(map: Map<string, Set<string>>, key: string, value: string): void {
   map.set(key, set);
 }
 
+/** Adds host to the fingerprint's set, keeping at most `capacity` fingerprints and hosts each (the oldest go). */
+function remember(map: Map<string, Set<string>>, ja4: string, host: string, capacity: number): void {
+  const hosts = map.get(ja4) ?? new Set<string>();
+  hosts.delete(host);
+  hosts.add(host);
+  for (const old of hosts) {
+    if (hosts.size <= capacity) break;
+    hosts.delete(old);
+  }
+  map.delete(ja4);
+  map.set(ja4, hosts);
+  for (const old of map.keys()) {
+    if (map.size <= capacity) break;
+    map.delete(old);
+  }
+}
+
 /**
  * Learns from one finished connection what its client (JA4) does: worked at this host under
- * interception, or broke there. The category is asked for only when it matters.
+ * interception, or broke there. The category is asked for only when it matters. Live, with a
+ * `capacity` (hosts and fingerprints come off the network), the oldest are forgotten first; a whole
+ * recording judged at once keeps them all.
  */
-export function observePeer(peers: PeerObservations, record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>, categoryOf: () => Category): void {
+export function observePeer(peers: PeerObservations, record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>, categoryOf: () => Category, capacity?: number): void {
   if (record.mode !== 'intercept') return;
   const ja4 = ja4Of(record);
   if (!ja4) return;
   const category = categoryOf();
-  if (category === 'ok') add(peers.acceptedBy, ja4, targetHost(record));
-  else if (BREAKAGE.has(category)) add(peers.brokenBy, ja4, targetHost(record));
+  const target = category === 'ok' ? peers.acceptedBy : BREAKAGE.has(category) ? peers.brokenBy : undefined;
+  if (!target) return;
+  if (capacity === undefined) add(target, ja4, targetHost(record));
+  else remember(target, ja4, targetHost(record), capacity);
 }
 
 export function buildPeerContext(records: readonly ConnectionRecord[], confirmed: ReadonlySet<string> = new Set()): PeerContext {

@@ -4,7 +4,7 @@
  * Holds only what the user chose to share: no key log, no payloads, no client addresses.
  */
 import { summariseHosts, type HostSummary, type JudgedConnection } from '../diagnosis/hostSummary';
-import { markdownText } from '../report/textEscaping';
+import { markdownText, visibleControlCharacters } from '../report/textEscaping';
 import { eventLabels } from '../../shared/eventLabels';
 import { findEvent, type CertificateSummary, type TimelineEvent } from '../../shared/timelineEvents';
 import { targetHost } from '../timeline';
@@ -57,7 +57,8 @@ function hostEvidence(judged: readonly JudgedConnection[], hosts: readonly strin
   return summariseHosts(mine).map((summary) => {
     const items = mine.filter((j) => targetHost(j.record) === summary.host);
     const failing = items.find((j) => j.verdict.category !== 'ok' && j.verdict.pinning === summary.pinning) ?? items[0];
-    const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined) ?? [];
+    // The latest full chain: a resumed connection records none (the server sent no certificate).
+    const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined && c.length > 0) ?? [];
     return { host: summary.host, summary, timeline: failing ? timelineSummary(failing.record.events) : '', chain };
   });
 }
@@ -119,7 +120,7 @@ export function renderReportMarkdown(input: ReportInput): string {
 /** The vendor snippet in a fence no network-supplied text can close; or why there is none yet. */
 function snippetMarkdown(input: ReportInput): string[] {
   if (input.snippet === '') return ['No exemption is requested yet: no host has evidence of pinning. Verify the hosts below first.', ''];
-  return [`### ${markdownText(input.vendorTitle)}`, '', '~~~~', input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd(), '~~~~', ''];
+  return [`### ${markdownText(input.vendorTitle)}`, '', '~~~~', visibleControlCharacters(input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd()), '~~~~', ''];
 }
 
 /** Hosts a vendor already bypasses by default, or whose owner asks not to inspect them, with the source. */
@@ -158,7 +159,7 @@ export function renderReportJson(input: ReportInput): string {
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with an apostrophe. */
 export function csvCell(value: string | number | boolean): string {
-  const text = String(value);
+  const text = visibleControlCharacters(String(value));
   const inert = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }

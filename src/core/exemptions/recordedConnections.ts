@@ -1,40 +1,89 @@
-/** Reads the JSONL that `pinscope proxy --events` writes back into connection records. */
+/**
+ * Reads the JSONL that `pinscope proxy --events` writes back into connection records. A recording may be
+ * cut mid-line (the proxy was killed while writing) or edited by hand: bad lines are skipped and named,
+ * the rest is used.
+ */
 import type { ConnectionLine } from '../report/connectionReport';
 import type { TimelineEvent } from '../../shared/timelineEvents';
+import type { Mode } from '../../shared/vocabulary';
+import { judge } from '../diagnosis/pinning';
 import type { ConnectionRecord } from '../timeline';
 
 export class RecordingError extends Error {
   override name = 'RecordingError';
 }
 
-function isConnectionLine(value: unknown): value is ConnectionLine {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return v['type'] === 'connection' && typeof v['id'] === 'number' && typeof v['host'] === 'string' && typeof v['port'] === 'number' && Array.isArray(v['events']) && typeof v['startedAt'] === 'string';
+export interface RecordedConnections {
+  readonly records: ConnectionRecord[];
+  /** Lines that could not be used: `line N: why`. */
+  readonly skipped: string[];
 }
 
-/** Parses the lines; other line types are skipped, a malformed line is an error naming its number. */
-export function parseRecordedConnections(text: string): ConnectionRecord[] {
+const MODES: readonly Mode[] = ['intercept', 'tunnel', 'http'];
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isConnectionLine(value: Record<string, unknown>): value is Record<string, unknown> & ConnectionLine {
+  return typeof value['id'] === 'number' && typeof value['host'] === 'string' && typeof value['port'] === 'number' && Array.isArray(value['events']) && typeof value['startedAt'] === 'string' && MODES.includes(value['mode'] as Mode);
+}
+
+/** What a record's fields must hold for the diagnosis to read it; undefined when they do. */
+function malformedEvent(event: Record<string, unknown>): string | undefined {
+  const strings = (...keys: string[]): string | undefined => keys.find((k) => typeof event[k] !== 'string');
+  switch (event['kind']) {
+    case 'client-hello': {
+      const hello = event['hello'];
+      if (!isObject(hello) || !(hello['sni'] === null || typeof hello['sni'] === 'string') || !Array.isArray(hello['alpn']) || typeof hello['ja4'] !== 'string') return 'a client-hello event without a well-formed hello';
+      return undefined;
+    }
+    case 'upstream-tls': {
+      const chain = event['chain'];
+      if (!Array.isArray(chain) || !chain.every((c) => isObject(c) && ['subject', 'issuer', 'validTo', 'pin'].every((k) => typeof c[k] === 'string'))) return 'an upstream-tls event without a well-formed chain';
+      return undefined;
+    }
+    case 'upstream-failed': return strings('stage', 'reason') && 'an upstream-failed event without stage and reason';
+    case 'client-alert': return strings('name') && 'a client-alert event without a name';
+    case 'tls-error': return strings('reason') && 'a tls-error event without a reason';
+    case 'not-tls': return strings('reason') && 'a not-tls event without a reason';
+    case 'timeout': return strings('phase') && 'a timeout event without a phase';
+    case 'first-data': case 'fin': case 'rst': case 'close-notify': return strings('from') && `a ${event.kind} event without its side`;
+    default: return undefined;
+  }
+}
+
+/** Parses the lines; other line types are skipped silently, malformed ones are skipped and named. */
+export function readRecordedConnections(text: string): RecordedConnections {
   const records: ConnectionRecord[] = [];
+  const skipped: string[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
+    const skip = (why: string): void => void skipped.push(`line ${index + 1}: ${why}`);
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      throw new RecordingError(`line ${index + 1} is not JSON`);
+      return skip('not JSON (cut off while being written?)');
     }
-    if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type !== 'connection') return;
-    if (!isConnectionLine(value)) throw new RecordingError(`line ${index + 1} is not a Pinscope connection record`);
-    records.push({
-      id: value.id,
-      startedAt: Date.parse(value.startedAt),
-      host: value.host,
-      port: value.port,
-      mode: value.mode,
-      events: value.events.filter((e): e is TimelineEvent => typeof e === 'object' && typeof (e as { kind?: unknown }).kind === 'string' && typeof (e as { t?: unknown }).t === 'number'),
-      finished: true,
-    });
+    if (isObject(value) && value['type'] !== 'connection') return;
+    if (!isObject(value) || !isConnectionLine(value)) return skip('not a Pinscope connection record');
+    const startedAt = Date.parse(value.startedAt);
+    if (Number.isNaN(startedAt)) return skip(`startedAt ${JSON.stringify(value.startedAt.slice(0, 40))} is not a time`);
+    const events = value.events.filter((e): e is TimelineEvent & Record<string, unknown> => isObject(e) && typeof e['kind'] === 'string' && typeof e['t'] === 'number');
+    const bad = events.map(malformedEvent).find((why) => why !== undefined);
+    if (bad) return skip(bad);
+    const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true };
+    try {
+      judge(record, { acceptedBy: new Map(), brokenBy: new Map(), confirmed: new Set() });
+    } catch (error) {
+      return skip(`cannot be judged (${error instanceof Error ? error.message : String(error)})`);
+    }
+    records.push(record);
   });
+  return { records, skipped };
+}
+
+/** The records only; throws a RecordingError naming the first bad line (for callers that want all or nothing). */
+export function parseRecordedConnections(text: string): ConnectionRecord[] {
+  const { records, skipped } = readRecordedConnections(text);
+  if (skipped[0] !== undefined) throw new RecordingError(skipped[0]);
   return records;
 }

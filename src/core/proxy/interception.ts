@@ -12,9 +12,9 @@ import { serveForgedCertificate, type RawAccounting, type UpstreamOutcome } from
 import { sameOffer, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
-import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';
+import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, refusedLiteral, UpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';
 import { errorMessage } from '../errors';
-import { HOSTNAME } from './proxyTargets';
+import { HOSTNAME, usableSni } from '../hostNames';
 
 export interface InterceptionContext {
   readonly certificates: ForgedCertificates;
@@ -123,6 +123,11 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
  * garbage, see UpstreamReads), or TLS over the upstream proxy's CONNECT.
  */
 async function upstreamPath(context: InterceptionContext, { client, host, port, recorder }: InterceptedTunnel): Promise<UpstreamPath | undefined> {
+  const refused = refusedLiteral(host, port, context.upstream);
+  if (refused) {
+    failUpstream(client, recorder, refused);
+    return undefined;
+  }
   if (!context.upstream.proxy) return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
   const raw = await connectOrRecord(context, client, host, port, recorder);
   return raw && { kind: 'socket', ...raw };
@@ -139,8 +144,12 @@ interface InterceptedTunnel {
 
 async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel, accounting: RawAccounting): Promise<void> {
   const { client, host, port, recorder } = tunnel;
+  // Whose silence ends the handshake: while the real server's side is still running, the stall is the
+  // server's (upstream-failed, no pinning judgement), never the client's.
+  let upstreamRunning = false;
   const handshakeDeadline = setTimeout(() => {
-    recorder.add({ kind: 'timeout', phase: 'handshake' });
+    if (upstreamRunning) recordUpstreamFailure(recorder, new UpstreamFailure('timeout', `the server did not finish its TLS handshake within ${context.handshakeTimeoutMs} ms`));
+    else recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
     recorder.finish(0, 0);
   }, context.handshakeTimeoutMs);
@@ -156,20 +165,23 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   }
   recorder.add({ kind: 'client-hello', hello });
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
-  const sni = hello.sni !== null && HOSTNAME.test(hello.sni) && !isIP(hello.sni) ? hello.sni.toLowerCase() : null;
+  const sni = usableSni(hello.sni);
   if (hello.sni !== null && sni === null) recorder.add({ kind: 'error', reason: 'the SNI is not a valid host name; using the CONNECT host instead' });
   const servername = sni ?? (isIP(host) ? null : host.toLowerCase());
   const leafHost = sni ?? host.toLowerCase();
   const offer = hello.alpn;
+  upstreamRunning = true;
   const path = await upstreamPath(context, tunnel);
   if (!path) return clearTimeout(handshakeDeadline);
   const plan = context.alpn.plan(leafHost, offer);
   const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions })
     .then((upstream): UpstreamOutcome => {
+      upstreamRunning = false;
       recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(upstream.resumed ? { resumed: true as const } : {}) });
       if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
       return { ok: true, upstream };
     }, (error: unknown): UpstreamOutcome => {
+      upstreamRunning = false;
       context.alpn.forget(leafHost, offer);
       return { ok: false, error };
     });

@@ -2,7 +2,7 @@
  * The intercepting proxy: an HTTP proxy on loopback that answers CONNECT (intercepting or tunnelling
  * TLS) and forwards absolute-URI plain-HTTP requests. The only module that listens on a socket.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
@@ -14,7 +14,10 @@ import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas } from './upstream';
+import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, refusedLiteral, UpstreamCaError } from './upstream';
+import { endToEndHeaders, redactedUrl } from './httpForwarding';
+import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
+import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
 import { writeTrustBundle } from '../setup/trustBundle';
 import { errorMessage, parkErrors } from '../errors';
@@ -36,6 +39,11 @@ export interface ProxyOptions {
   readonly upstreamCaFiles?: readonly string[];
   readonly upstreamProxy?: string | null;
   readonly keylogFile?: string | null;
+  /**
+   * Relay to this machine's own addresses (loopback, unspecified, link-local). Default: only when
+   * listening on loopback, where the user asking is on this machine anyway. Never to the proxy's own port.
+   */
+  readonly relayToLocalAddresses?: boolean;
   /** How many connection records are kept (the `pinscope.maxConnectionsKept` setting). */
   readonly maxConnectionsKept?: number;
   /** How long a client may take to send its request head (slowloris bound). */
@@ -64,6 +72,11 @@ export class ProxyStartError extends Error {
   }
 }
 
+/** An option value the proxy cannot use (a CA file without certificates, an unsafe key log path…): the caller's mistake. */
+export class ProxyOptionError extends ProxyStartError {
+  override name = 'ProxyOptionError';
+}
+
 export class InterceptingProxy {
   private readonly sockets = new Set<Socket>();
 
@@ -88,20 +101,26 @@ export class InterceptingProxy {
     const overrides: HostOverride[] = (options.hostOverrides ?? []).map(parseHostOverride);
     const policy = new HostPolicy(options.tunnelHosts ?? [], options.policyHook);
     const upstreamProxy = options.upstreamProxy ? parseUpstreamProxy(options.upstreamProxy) : null;
-    const upstreamCas = await readUpstreamCas(options.upstreamCaFiles ?? []);
+    const upstreamCas = await readUpstreamCas(options.upstreamCaFiles ?? []).catch((error: unknown) => {
+      throw error instanceof UpstreamCaError ? new ProxyOptionError(error.message, 'EINVAL') : error;
+    });
     const secureContext = buildUpstreamSecureContext(upstreamCas);
     const ca = await loadOrCreateCertificateAuthority(options.caDir);
     const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
     const certificates = await ForgedCertificates.create(ca);
     const onError = options.onError ?? (() => undefined);
     const store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
-    const keylogStream = options.keylogFile ? createWriteStream(options.keylogFile, { flags: 'a', mode: 0o600 }) : undefined;
+    const keylog = options.keylogFile ? openKeylog(options.keylogFile) : undefined;
+    if (keylog?.tightened) onError(`key log ${options.keylogFile ?? ''} was readable by others: its mode is now 0600`);
+    const keylogStream = keylog?.stream;
     keylogStream?.on('error', (error) => onError(`key log ${options.keylogFile ?? ''}: ${error.message}`));
+    let boundPort = port;
+    const guard = targetGuard(() => boundPort, options.relayToLocalAddresses ?? isLoopbackListen(host), host);
     const context = {
       certificates,
       policy,
       alpn: new AlpnMemory(),
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries() },
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
@@ -110,7 +129,7 @@ export class InterceptingProxy {
     const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
     const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
     server.maxConnections = options.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
-    const boundPort = await listen(server, host, port);
+    boundPort = await listen(server, host, port);
     const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort);
     proxy.attach(onError);
     return proxy;
@@ -176,9 +195,11 @@ export class InterceptingProxy {
       return;
     }
     const port = parseProxyPort(url.port, 80);
-    const recorder = this.store.open(url.hostname, port, 'http');
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const recorder = this.store.open(hostname, port, 'http');
     recorder.add({ kind: 'accepted', remote: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}` });
-    recorder.add({ kind: 'http-request', method: request.method ?? 'GET', url: url.href.slice(0, 2048) });
+    // Recorded without credentials: events files and the inspector are not the place for passwords and tokens.
+    recorder.add({ kind: 'http-request', method: request.method ?? 'GET', url: redactedUrl(url).slice(0, 2048) });
     let fromClient = 0;
     let toClient = 0;
     request.on('data', (chunk: Buffer) => { fromClient += chunk.length; });
@@ -186,22 +207,26 @@ export class InterceptingProxy {
     response.once('close', finish);
     // Through an upstream proxy, plain HTTP is forwarded to it in absolute form; otherwise straight to the origin.
     const upstreamProxy = this.context.upstream.proxy;
-    const target = upstreamProxy
-      ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), { ...this.context.upstream, overrides: [], proxy: null })
-      : connectUpstream(url.hostname, port, this.context.upstream);
+    const refused = refusedLiteral(hostname, port, this.context.upstream);
+    const target = refused ? Promise.reject(refused) : upstreamProxy
+      ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), { ...this.context.upstream, overrides: [], proxy: null, guard: undefined })
+      : connectUpstream(hostname, port, this.context.upstream);
     target.then(({ socket, address }) => {
       recorder.add({ kind: 'upstream-connected', address: upstreamProxy ? `${address} (upstream proxy)` : address });
-      const headers = { ...request.headers };
-      delete headers['proxy-connection'];
-      delete headers['proxy-authorization'];
+      // One request per upstream connection: hop-by-hop headers stay on their hop, the origin is asked
+      // to close, and the socket is closed once the exchange ends or goes idle (never left to the origin).
+      const headers = { ...endToEndHeaders(request.headers), connection: 'close' };
       const credentials = upstreamProxy ? proxyAuthorization(upstreamProxy) : undefined;
       if (credentials) headers['proxy-authorization'] = credentials;
+      socket.setTimeout(this.context.idleTimeoutMs, () => socket.destroy());
+      response.once('close', () => socket.destroy());
       const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
       const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
       upstreamRequest.on('response', (upstreamResponse) => {
         recorder.add({ kind: 'first-data', from: 'upstream', bytes: 0 });
-        response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        response.writeHead(upstreamResponse.statusCode ?? 502, endToEndHeaders(upstreamResponse.headers));
         upstreamResponse.on('data', (chunk: Buffer) => { toClient += chunk.length; });
+        upstreamResponse.once('end', () => socket.destroySoon());
         upstreamResponse.pipe(response);
       });
       upstreamRequest.on('error', (error) => {
@@ -225,6 +250,14 @@ export class InterceptingProxy {
     await closed;
     this.context.certificates.dispose();
     await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
+  }
+}
+
+function openKeylog(path: string): KeylogFile {
+  try {
+    return openKeylogFile(path);
+  } catch (error) {
+    throw error instanceof KeylogFileError ? new ProxyOptionError(error.message, 'EINVAL') : error;
   }
 }
 

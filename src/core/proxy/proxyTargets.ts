@@ -1,7 +1,6 @@
 /** Parsing of what clients ask the proxy for: `CONNECT host:port` targets and URL ports. */
 import { isIP } from 'node:net';
-
-export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+import { HOSTNAME } from '../hostNames';
 
 export type ConnectTarget = { host: string; port: number } | { error: string };
 

@@ -1,6 +1,6 @@
 /** Connections to the real servers: host overrides, an optional upstream HTTP proxy, TLS with the client's offer. */
 import { X509Certificate } from 'node:crypto';
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, rootCertificates, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import { findOverride, type HostOverride } from './hostPatterns';
@@ -12,8 +12,9 @@ import type { ConnectionRecorder } from '../connectionStore';
 import { errorMessage, parkErrors } from '../errors';
 import type { CertificateNames, TlsSessions } from './tlsSessions';
 import { UpstreamReads } from './upstreamReads';
+import type { TargetGuard } from './localTargets';
 
-class UpstreamFailure extends Error {
+export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
   constructor(readonly stage: UpstreamFailureStage, message: string) {
     super(message);
@@ -35,6 +36,8 @@ export interface UpstreamConfig {
   /** TLS sessions per server (and for sibling hosts at one address), so that connections resume. */
   readonly sessions: TlsSessions;
   readonly chains: ChainSummaries;
+  /** Addresses the proxy does not relay to (see localTargets.ts); host overrides are the operator's choice and bypass it. */
+  readonly guard?: TargetGuard | undefined;
 }
 
 const CERTIFICATE_ERROR_CODES = new Set([
@@ -43,16 +46,34 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA', 'CERT_SIGNATURE_FAILURE',
 ]);
 
-/** Reads and checks the user's extra upstream CA files (PEM). */
+export class UpstreamCaError extends Error {
+  override name = 'UpstreamCaError';
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Reads the user's extra upstream CA files (PEM) and keeps their certificates only: these go into the
+ * trust bundle every proxied program reads, so a private key (or anything else) in the file never does.
+ */
 export function readUpstreamCas(extraCaFiles: readonly string[]): Promise<string[]> {
   return Promise.all(extraCaFiles.map(async (file) => {
+    let text: string;
     try {
-      const pem = await readFile(file, 'utf8');
-      new X509Certificate(pem);
-      return pem;
+      text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new Error(`Cannot use upstream CA file ${file}: ${errorMessage(error)}`);
+      throw new UpstreamCaError(`Cannot use upstream CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
     }
+    const certificates = text.match(PEM_CERTIFICATE) ?? [];
+    if (certificates.length === 0) throw new UpstreamCaError(`Cannot use upstream CA file ${file}: it holds no certificate (expected PEM "-----BEGIN CERTIFICATE-----")`);
+    for (const [index, pem] of certificates.entries()) {
+      try {
+        new X509Certificate(pem);
+      } catch (error) {
+        throw new UpstreamCaError(`Cannot use upstream CA file ${file}: certificate ${index + 1} is not valid (${errorMessage(error)})`);
+      }
+    }
+    return `${certificates.join('\n')}\n`;
   }));
 }
 
@@ -84,10 +105,12 @@ export function parseUpstreamProxy(raw: string): URL {
 
 /** Opens a TCP path to host:port: directly (honouring overrides) or through the upstream proxy's CONNECT. */
 export function connectUpstream(host: string, port: number, config: UpstreamConfig): Promise<{ socket: Socket; address: string }> {
-  const { host: targetHost, port: targetPort } = dialled(host, port, config);
+  const { host: targetHost, port: targetPort, lookup } = dialled(host, port, config);
+  const refused = refusedLiteral(host, port, config);
+  if (refused) return Promise.reject(refused);
   if (config.proxy) return connectThroughProxy(config.proxy, targetHost, targetPort, config.connectTimeoutMs);
   return new Promise((resolve, reject) => {
-    const socket = connectTcp({ host: targetHost, port: targetPort, noDelay: true });
+    const socket = connectTcp({ host: targetHost, port: targetPort, noDelay: true, ...(lookup ? { lookup } : {}) });
     const timer = setTimeout(() => fail(connectTimeout(targetHost, targetPort, config.connectTimeoutMs)), config.connectTimeoutMs);
     const fail = (error: UpstreamFailure): void => {
       clearTimeout(timer);
@@ -148,6 +171,7 @@ function connectTimeout(host: string, port: number, ms: number): UpstreamFailure
 }
 
 function networkFailure(error: NodeJS.ErrnoException, host: string, port: number): UpstreamFailure {
+  if (error.code === 'EPINSCOPE_REFUSED') return new UpstreamFailure('connect', error.message);
   if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.syscall === 'getaddrinfo') {
     return new UpstreamFailure('dns', `DNS lookup of ${host} failed (${error.code ?? 'error'})`);
   }
@@ -172,17 +196,25 @@ export interface UpstreamTls {
  */
 export type UpstreamPath =
   | { readonly kind: 'socket'; readonly socket: Socket; readonly address: string }
-  | { readonly kind: 'direct'; readonly host: string; readonly port: number; readonly connectTimeoutMs: number; readonly onConnected: (address: string) => void };
+  | { readonly kind: 'direct'; readonly host: string; readonly port: number; readonly lookup?: LookupFunction | undefined; readonly connectTimeoutMs: number; readonly onConnected: (address: string) => void };
 
 /** The direct path to host:port, honouring the host overrides. */
 export function directPath(host: string, port: number, config: UpstreamConfig, onConnected: (address: string) => void): UpstreamPath {
   return { kind: 'direct', ...dialled(host, port, config), connectTimeoutMs: config.connectTimeoutMs, onConnected };
 }
 
-/** The address and port actually dialled for host:port: a host override's, else the host's own. */
-function dialled(host: string, port: number, config: UpstreamConfig): { host: string; port: number } {
+/** Why a host given as an IP address is refused by the guard (names are checked after DNS, by the lookup). */
+export function refusedLiteral(host: string, port: number, config: UpstreamConfig): UpstreamFailure | undefined {
+  if (!config.guard || findOverride(config.overrides, host) || isIP(host) === 0) return undefined;
+  const reason = config.guard.refusal(host, port);
+  return reason ? new UpstreamFailure('connect', reason) : undefined;
+}
+
+/** The address and port actually dialled for host:port: a host override's, else the host's own (through the guard's lookup). */
+function dialled(host: string, port: number, config: UpstreamConfig): { host: string; port: number; lookup?: LookupFunction | undefined } {
   const override = findOverride(config.overrides, host);
-  return { host: override?.address ?? host, port: override?.port ?? port };
+  if (override) return { host: override.address, port: override.port ?? port };
+  return { host, port, lookup: config.guard?.lookupFor(port) };
 }
 
 export interface UpstreamHandshakeOptions {
@@ -202,7 +234,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
   const reads = path.kind === 'direct' ? new UpstreamReads() : undefined;
   return new Promise((resolve, reject) => {
     const tls = connectTls({
-      ...(path.kind === 'socket' ? { socket: path.socket } : { host: path.host, port: path.port }),
+      ...(path.kind === 'socket' ? { socket: path.socket } : { host: path.host, port: path.port, ...(path.lookup ? { lookup: path.lookup } : {}) }),
       ...(reads ? { onread: reads.onread } : {}),
       ...RELAY_BUFFER,
       ...(session ? { session } : {}),

@@ -2,6 +2,8 @@
 import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
 import { BREAKAGE } from '../../shared/vocabulary';
 import type { Verdict } from '../diagnosis/pinning';
+import { usableSni } from '../hostNames';
+import { visibleControlCharacters } from './textEscaping';
 import { connectionTotals, type ConnectionRecord } from '../timeline';
 
 export interface ConnectionLine {
@@ -49,14 +51,13 @@ export function toConnectionLine(record: ConnectionRecord, verdict: Verdict): Co
 
 /** Terminal-safe text: control characters from the network are shown as escapes, never interpreted. */
 export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return visibleControlCharacters(text);
 }
 
 export function humanLine(line: ConnectionLine, colour: boolean): string {
   const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const time = line.startedAt.slice(11, 19);
-  const target = terminalSafe(`${line.sni ?? line.host}:${line.port}`);
+  const target = terminalSafe(`${usableSni(line.sni) ?? line.host}:${line.port}`);
   const breaks = BREAKAGE.has(line.category);
   const mark = !breaks ? (line.category === 'upstream-failed' ? paint(35, 'ERR') : paint(32, 'ok ')) : line.pinning === 'likely' ? paint(31, 'PIN') : paint(33, 'BRK');
   const alert = line.alert ? ` (${line.alert})` : '';

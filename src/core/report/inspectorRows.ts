@@ -5,7 +5,7 @@ import type { ConnectionDetail, ConnectionRow, StripStep } from '../../shared/pr
 import type { Verdict } from '../diagnosis/pinning';
 import { eventLabels } from '../../shared/eventLabels';
 import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
-import { connectionTotals, type ConnectionRecord } from '../timeline';
+import { connectionTotals, targetHost, type ConnectionRecord } from '../timeline';
 
 /** At most six steps: the handshake and what the client did next. */
 export function stripSteps(events: readonly TimelineEvent[]): StripStep[] {
@@ -41,7 +41,7 @@ export function toConnectionRow(record: ConnectionRecord, verdict: Verdict | und
     pinning: verdict?.pinning ?? null,
     confirmed: verdict?.confirmed ?? false,
     ...connectionTotals(record),
-    registrableDomain: registrableDomain(sni ?? record.host),
+    registrableDomain: registrableDomain(targetHost(record)),
     steps: stripSteps(record.events),
   };
 }

@@ -2,13 +2,13 @@
 import { categoryCounts } from './categoryCounts';
 import type { HostSummary } from '../diagnosis/hostSummary';
 import { breakageHeadline } from '../diagnosis/hostSummary';
-import { markdownText } from './textEscaping';
+import { markdownText, visibleControlCharacters } from './textEscaping';
 
 export function renderSummaryMarkdown(hosts: readonly HostSummary[], context: { command: string }): string {
   const lines = [
     '# Pinscope: SSL inspection check',
     '',
-    `Command: \`${context.command.replace(/`/g, "'")}\``,
+    `Command: \`${visibleControlCharacters(context.command.replace(/`/g, "'"))}\``,
     '',
     `**${breakageHeadline(hosts)}.**`,
     '',

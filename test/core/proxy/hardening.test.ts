@@ -173,9 +173,10 @@ describe('hardening', () => {
       waiting.write(realHello);
       await new Promise((resolve) => setTimeout(resolve, 300));
       waiting.resetAndDestroy();
-      // Not reading while it waits, the proxy learns of the reset only from the bounded handshake timeout.
+      // Not reading while it waits, the proxy learns of the reset only from the bounded handshake timeout,
+      // and the stall is the silent server's (issue 23): upstream-failed, not a client timeout.
       const lost = await m.connection('silent.example.test');
-      assert.ok(lost.record.events.some((e) => e.kind === 'timeout'), lost.record.events.map((e) => e.kind).join(' '));
+      assert.ok(lost.record.events.some((e) => e.kind === 'upstream-failed' && e.stage === 'timeout'), lost.record.events.map((e) => e.kind).join(' '));
       // The client finishes its handshake slowly (it is paused), so the server's reset comes first.
       const raw = await openTunnel(m.proxyPort, 'resetting.example.test', 443);
       const client = connectTls({ socket: raw, servername: 'resetting.example.test', ALPNProtocols: ['http/1.1'], ca: readFileSync(m.caFile) });

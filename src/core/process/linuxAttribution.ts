@@ -1,0 +1,166 @@
+/**
+ * Process attribution on Linux: the kernel's exact socket lookup over netlink (or, without python3 or
+ * netlink, the `/proc/net/tcp{,6}` tables) gives the client socket's inode, the socket owner
+ * index finds the process holding it, and `/proc/PID/{stat,exe,cmdline,environ}` describe it and its
+ * parents. A process that appeared since the last lookup is described as soon as it is seen (a client
+ * that fails fast exits a few milliseconds after connecting); the parents, long-lived, are cached by
+ * process key.
+ */
+import { describeAncestry, type ChainLink } from './appRecognition';
+import { redactArguments, redactCommand } from './commandRedaction';
+import { LocalAddresses } from './localAddresses';
+import { ClientSocketLookup, type SocketSource } from './clientSockets';
+import type { NetlinkOptions } from './netlinkSockets';
+import { readCmdline, readEnviron, readExecutable, readStat, type ProcStat } from './procProcess';
+import { DEFAULT_ATTRIBUTION_DEADLINE_MS, processKey, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
+import { SocketOwnerIndex } from './socketOwners';
+import { ATTRIBUTION_ENVIRONMENT, type TrustEnvironment } from './trustEnvironment';
+import { basename } from 'node:path';
+
+interface Snapshot {
+  readonly stat: ProcStat;
+  readonly link: ChainLink;
+  readonly environment: TrustEnvironment;
+}
+
+export interface LinuxAttributionOptions {
+  readonly deadlineMs?: number;
+  /** Where procfs is mounted (tests point it at a directory that is not procfs). */
+  readonly root?: string;
+  readonly tables?: readonly string[];
+  /** Where the client socket's inode comes from (default `auto`: netlink, else the tables). */
+  readonly socketSource?: SocketSource;
+  readonly netlink?: NetlinkOptions;
+}
+
+const MAX_PARENTS = 12;
+const MAX_SNAPSHOTS = 2_000;
+const SNAPSHOT_TTL_MS = 60_000;
+
+export class LinuxProcessAttributor implements ProcessAttributor {
+  private readonly owners: SocketOwnerIndex;
+  private readonly local = new LocalAddresses();
+  /** pid → snapshot taken when the process was first seen or described (verified by start time). */
+  private readonly snapshots = new Map<number, { at: number; snapshot: Promise<Snapshot | null> }>();
+  private readonly deadlineMs: number;
+  private readonly root: string;
+  private readonly sockets: ClientSocketLookup;
+
+  constructor(options: LinuxAttributionOptions = {}) {
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
+    this.root = options.root ?? '/proc';
+    this.sockets = new ClientSocketLookup({ source: options.socketSource ?? 'auto', ...(options.tables ? { tables: options.tables } : {}), ...(options.netlink ? { netlink: options.netlink } : {}) });
+    this.owners = new SocketOwnerIndex((pids) => { for (const pid of pids.slice(0, 64)) void this.snapshotOf(pid); }, this.root);
+  }
+
+  attribute(endpoints: AcceptedEndpoints): Promise<Attribution> {
+    if (!this.local.isLocal(endpoints.remoteAddress)) return Promise.resolve(remoteClient(endpoints.remoteAddress));
+    return withDeadline(this.lookup(endpoints), this.deadlineMs);
+  }
+
+  get method(): string {
+    return `Linux: socket by ${this.sockets.method}; owner from /proc/PID/fd`;
+  }
+
+  /** The netlink helper's pid while it runs (for the benchmark's CPU accounting). */
+  get helperPid(): number | null {
+    return this.sockets.helperPid;
+  }
+
+  dispose(): void {
+    this.sockets.dispose();
+    this.owners.clear();
+    this.snapshots.clear();
+  }
+
+  private async lookup(endpoints: AcceptedEndpoints): Promise<Attribution> {
+    // The socket lookup and the sweep of new processes run side by side (the table read, the fallback, is
+    // slow on big machines: the kernel walks its whole connection hash).
+    const socketLookup = this.sockets.lookup(endpoints);
+    const pid = await this.owners.ownerOf(socketLookup.then((entry) => entry?.inode ?? null));
+    const socket = await socketLookup;
+    if (!socket) return unknownProcess('the connection had already closed, or it is in another network namespace');
+    if (pid === null) return unknownProcess(socket.uid === process.getuid?.() ? 'the process exited before it could be read' : `the process belongs to another user (uid ${socket.uid}) and cannot be read`);
+    const self = await this.ownerSnapshot(pid);
+    if (!self) return unknownProcess('the process exited before it could be read');
+    const chain = await this.parentsOf(self);
+    const ancestry = describeAncestry([self.link, ...chain.map((s) => s.link)]);
+    const identity: ProcessIdentity = {
+      pid,
+      startTime: self.stat.startTime,
+      key: processKey(pid, self.stat.startTime),
+      path: self.link.path,
+      name: self.link.name,
+      command: redactCommand(self.link.argv.length > 0 ? self.link.argv : [self.link.name]),
+      arguments: self.link.argv,
+      parents: ancestry.parents,
+      app: ancestry.app,
+      label: ancestry.label,
+    };
+    return { kind: 'local', process: identity, environment: self.environment };
+  }
+
+  private async parentsOf(self: Snapshot): Promise<Snapshot[]> {
+    const chain: Snapshot[] = [];
+    let ppid = self.stat.ppid;
+    while (ppid > 0 && chain.length < MAX_PARENTS) {
+      const parent = await this.snapshotOf(ppid);
+      if (!parent) break;
+      chain.push(parent);
+      ppid = parent.stat.ppid;
+    }
+    return chain;
+  }
+
+  /**
+   * The owner read now while it lives (a snapshot taken when it was first seen may predate its exec:
+   * between fork and exec a child still shows its parent's command and environment); the earlier
+   * snapshot only once it is gone.
+   */
+  private async ownerSnapshot(pid: number): Promise<Snapshot | null> {
+    const early = this.snapshots.get(pid);
+    const now = await this.readSnapshot(pid);
+    const alive = now !== null && now.stat.state !== 'Z' && now.link.path !== null;
+    if (alive) {
+      this.snapshots.set(pid, { at: Date.now(), snapshot: Promise.resolve(now) });
+      return now;
+    }
+    const earlier = early ? await early.snapshot : null;
+    return earlier && (!now || earlier.stat.startTime === now.stat.startTime) ? earlier : now;
+  }
+
+  /** The process's snapshot, read now or taken earlier by the same process (same start time). */
+  private snapshotOf(pid: number): Promise<Snapshot | null> {
+    const now = Date.now();
+    const known = this.snapshots.get(pid);
+    if (known && now - known.at < SNAPSHOT_TTL_MS) {
+      return known.snapshot.then(async (snapshot) => {
+        if (!snapshot) return this.freshSnapshot(pid, now);
+        const stat = await readStat(pid, this.root);
+        // Gone (or a zombie): the snapshot taken while it lived is the best there is.
+        if (!stat || stat.startTime === snapshot.stat.startTime) return snapshot;
+        return this.freshSnapshot(pid, now);
+      });
+    }
+    return this.freshSnapshot(pid, now);
+  }
+
+  private freshSnapshot(pid: number, now: number): Promise<Snapshot | null> {
+    const snapshot = this.readSnapshot(pid);
+    if (this.snapshots.size >= MAX_SNAPSHOTS) {
+      for (const [known, entry] of this.snapshots) if (now - entry.at >= SNAPSHOT_TTL_MS) this.snapshots.delete(known);
+      if (this.snapshots.size >= MAX_SNAPSHOTS) this.snapshots.clear();
+    }
+    this.snapshots.set(pid, { at: now, snapshot });
+    return snapshot;
+  }
+
+  private async readSnapshot(pid: number): Promise<Snapshot | null> {
+    const [stat, path, argv, environment] = await Promise.all([
+      readStat(pid, this.root), readExecutable(pid, this.root), readCmdline(pid, this.root), readEnviron(pid, ATTRIBUTION_ENVIRONMENT, this.root),
+    ]);
+    if (!stat) return null;
+    const name = path ? basename(path.replace(/ \(deleted\)$/, '')) : stat.comm;
+    return { stat, link: { pid, name, path, argv: redactArguments(argv ?? []) }, environment };
+  }
+}

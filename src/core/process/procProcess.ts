@@ -1,0 +1,70 @@
+/**
+ * What Linux's `/proc/PID` tells about one process: `stat` (name, parent, start time — field 22, clock
+ * ticks since boot, which with the pid names one process for its whole life), the executable, the
+ * command line. Every reader resolves to null when the process is gone or not readable: never throws.
+ */
+import { readFile, readlink } from 'node:fs/promises';
+
+export interface ProcStat {
+  readonly pid: number;
+  /** The kernel's name (`comm`, at most 15 characters). */
+  readonly comm: string;
+  readonly state: string;
+  readonly ppid: number;
+  /** Field 22: start time in clock ticks since boot. */
+  readonly startTime: string;
+}
+
+/** Parses `/proc/PID/stat`; the name is in parentheses and may itself hold spaces and parentheses. */
+export function parseStat(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state), so field N is rest[N - 3].
+  const state = rest[0];
+  const ppid = Number(rest[1]);
+  const startTime = rest[19];
+  if (!Number.isInteger(pid) || state === undefined || !Number.isInteger(ppid) || startTime === undefined || !/^\d+$/.test(startTime)) return null;
+  return { pid, comm: text.slice(open + 1, close), state, ppid, startTime };
+}
+
+export async function readStat(pid: number, root = '/proc'): Promise<ProcStat | null> {
+  const text = await readFile(`${root}/${pid}/stat`, 'utf8').catch(() => null);
+  return text === null ? null : parseStat(text);
+}
+
+export async function readExecutable(pid: number, root = '/proc'): Promise<string | null> {
+  return readlink(`${root}/${pid}/exe`).catch(() => null);
+}
+
+/** NUL-separated arguments; empty for kernel threads and zombies. */
+export function parseCmdline(raw: Buffer): string[] {
+  const text = raw.toString('utf8');
+  const parts = text.split('\0');
+  if (parts.at(-1) === '') parts.pop();
+  return parts;
+}
+
+export async function readCmdline(pid: number, root = '/proc'): Promise<string[] | null> {
+  const raw = await readFile(`${root}/${pid}/cmdline`).catch(() => null);
+  return raw === null ? null : parseCmdline(raw);
+}
+
+/** `NAME=value` pairs; only the names asked for are kept (the rest is never held). Null when unreadable. */
+export function parseEnviron(raw: Buffer, keep: ReadonlySet<string>): Map<string, string> {
+  const kept = new Map<string, string>();
+  for (const entry of raw.toString('utf8').split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) continue;
+    const name = entry.slice(0, eq);
+    if (keep.has(name)) kept.set(name, entry.slice(eq + 1));
+  }
+  return kept;
+}
+
+export async function readEnviron(pid: number, keep: ReadonlySet<string>, root = '/proc'): Promise<Map<string, string> | null> {
+  const raw = await readFile(`${root}/${pid}/environ`).catch(() => null);
+  return raw === null ? null : parseEnviron(raw, keep);
+}

@@ -1,0 +1,96 @@
+/**
+ * Which runtime a process is, and where that runtime takes its trusted roots from by default: the OS
+ * store (so installing the CA there is enough) or a store of its own (Node's bundled roots, Java's
+ * cacerts, NSS profiles — installing the CA in the OS store does not help; real inspection breaks them
+ * too unless the app or its launch is changed).
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+export type Runtime = 'node' | 'python' | 'java' | 'go' | 'curl' | 'wget' | 'openssl' | 'gnutls' | 'ruby' | 'php' | 'firefox' | 'chromium' | 'dotnet' | 'unknown';
+
+/** `os`: the OS trust store; `own`: a store of its own; `depends`: on the library the program uses (Python: ssl vs requests/certifi). */
+export type StoreUse = 'os' | 'own' | 'depends' | 'unknown';
+
+export interface RuntimeFacts {
+  readonly runtime: Runtime;
+  /** For people: "node", "Python", "a Go binary". */
+  readonly label: string;
+  readonly store: StoreUse;
+  /** The variables that make it trust an extra CA (the first is the one to suggest). */
+  readonly variables: readonly string[];
+}
+
+const TABLE: Readonly<Record<Runtime, Omit<RuntimeFacts, 'runtime'>>> = {
+  node: { label: 'node', store: 'own', variables: ['NODE_EXTRA_CA_CERTS'] },
+  python: { label: 'Python', store: 'depends', variables: ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE'] },
+  java: { label: 'Java', store: 'own', variables: ['JAVA_TOOL_OPTIONS'] },
+  go: { label: 'Go binary', store: 'os', variables: ['SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  curl: { label: 'curl', store: 'os', variables: ['CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  wget: { label: 'wget', store: 'os', variables: ['SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  openssl: { label: 'openssl', store: 'os', variables: ['SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  gnutls: { label: 'gnutls-cli', store: 'os', variables: [] },
+  ruby: { label: 'Ruby', store: 'os', variables: ['SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  php: { label: 'PHP', store: 'os', variables: ['SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  firefox: { label: 'Firefox', store: 'own', variables: [] },
+  chromium: { label: 'Chromium-based app', store: 'own', variables: [] },
+  dotnet: { label: '.NET', store: 'os', variables: ['SSL_CERT_FILE', 'SSL_CERT_DIR'] },
+  unknown: { label: 'program', store: 'unknown', variables: [] },
+};
+
+export function runtimeFacts(runtime: Runtime): RuntimeFacts {
+  return { runtime, ...TABLE[runtime] };
+}
+
+/** Pure: the runtime a name says (`python3.11`, `java`, `node`, `curl`, …); null when the name says nothing. */
+export function runtimeFromName(path: string | null, name: string): Runtime | null {
+  const exe = basename(path ?? name).toLowerCase().replace(/\.exe$/, '');
+  if (/^(node|nodejs|bun|deno)$/.test(exe)) return 'node';
+  if (/^python[\d.]*m?$|^pypy/.test(exe)) return 'python';
+  if (/^java$|^javaw$/.test(exe)) return 'java';
+  if (/^(curl|wget|openssl|ruby|php)/.test(exe)) return exe.startsWith('php') ? 'php' : exe.startsWith('ruby') ? 'ruby' : (exe.match(/^(curl|wget|openssl)/)?.[1] as Runtime);
+  if (/^gnutls-cli/.test(exe)) return 'gnutls';
+  if (/^(firefox|firefox-esr|firefox-bin|thunderbird)$/.test(exe)) return 'firefox';
+  if (/^(chrome|chromium|chromium-browser|google-chrome|msedge|electron|code|code-insiders|slack|discord|teams)$/.test(exe)) return 'chromium';
+  if (/^dotnet$/.test(exe)) return 'dotnet';
+  return null;
+}
+
+const GO_BUILDINFO = Buffer.from('\xff Go buildinf:', 'latin1');
+const MAX_SCAN_BYTES = 256 * 1024 * 1024;
+const goCache = new Map<string, boolean>();
+
+/** Does the executable carry Go's build-info section? Read in chunks, cached by path, size and mtime. */
+export async function isGoBinary(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) return false;
+  const key = `${path}:${info.size}:${info.mtimeMs}`;
+  const known = goCache.get(key);
+  if (known !== undefined) return known;
+  const handle = await open(path, 'r').catch(() => null);
+  if (!handle) return false;
+  let found = false;
+  try {
+    const chunk = Buffer.alloc(1024 * 1024);
+    let carry = Buffer.alloc(0);
+    for (let position = 0; position < Math.min(info.size, MAX_SCAN_BYTES) && !found;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      const window = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      found = window.includes(GO_BUILDINFO);
+      carry = window.subarray(Math.max(0, window.length - GO_BUILDINFO.length));
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  goCache.set(key, found);
+  return found;
+}
+
+export async function detectRuntime(path: string | null, name: string): Promise<RuntimeFacts> {
+  const named = runtimeFromName(path, name);
+  if (named) return runtimeFacts(named);
+  if (path && (await isGoBinary(path.replace(/ \(deleted\)$/, '')))) return runtimeFacts('go');
+  return runtimeFacts('unknown');
+}

@@ -1,0 +1,191 @@
+/**
+ * Trust knowledge per process: does this process trust the Pinscope CA, and if not, why — the CA is not
+ * installed in the OS store it uses (a test-setup gap: real inspection would not reproduce it once IT
+ * deploys its root), or it brings its own store (it breaks under real inspection too; the fix is in the
+ * app or its launch). Built from what the process was started with (its trust variables, read at accept
+ * time; only "set / includes the CA" ever leaves this module), its runtime, and the OS store.
+ */
+import { dirname, join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { CaInclusionCache, LINUX_SYSTEM_BUNDLES, type Inclusion } from './caBundles';
+import type { ProcessIdentity } from './processIdentity';
+import { detectRuntime, type Runtime, type RuntimeFacts, type StoreUse } from './runtimes';
+import { PROXY_MARKER, SESSION_MARKER, type TrustEnvironment } from './trustEnvironment';
+
+export type TrustGap = 'ca-not-installed' | 'app-own-trust-store';
+
+export interface TrustVariableFact {
+  readonly name: string;
+  readonly set: boolean;
+  /** Whether the file it names contains the CA; null when unset or unreadable. */
+  readonly includesCa: Inclusion;
+}
+
+export interface TrustKnowledge {
+  /** Started from a Pinscope terminal or `pinscope run` (null: its environment is not readable). */
+  readonly startedByPinscope: boolean | null;
+  readonly runtime: Runtime;
+  readonly runtimeLabel: string;
+  readonly store: StoreUse;
+  readonly variables: readonly TrustVariableFact[];
+  /** The OS store (Linux CA bundle) contains the CA; null when unknown (other platforms, unreadable). */
+  readonly osStoreHasCa: Inclusion;
+  readonly trustsCa: 'yes' | 'no' | 'unknown';
+  /** Why it does not trust the CA, when `trustsCa` is 'no'. */
+  readonly gap: TrustGap | null;
+  /** Sentences a developer acts on. */
+  readonly evidence: readonly string[];
+  readonly fix: string | null;
+}
+
+export interface TrustKnowledgeOptions {
+  /** The Pinscope CA certificate, DER. */
+  readonly caDer: Buffer;
+  /** The value of PINSCOPE_SESSION in the environments this proxy hands out. */
+  readonly sessionId?: string;
+  /** The value of PINSCOPE_PROXY in those environments. */
+  readonly proxyUrl?: string;
+  readonly systemBundles?: readonly string[];
+  readonly platform?: NodeJS.Platform;
+}
+
+const OS_STORE_TTL_MS = 30_000;
+const FIX_TRUST_CA = 'Trust the Pinscope CA in the OS store (Export CA Certificate), or start the program from a Pinscope terminal or `pinscope run`, then retry.';
+
+type Verdict = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
+
+const yes = (why: string): Verdict => ({ trustsCa: 'yes', gap: null, evidence: [why], fix: null });
+const unknown = (why: string): Verdict => ({ trustsCa: 'unknown', gap: null, evidence: [why], fix: null });
+const no = (gap: TrustGap, why: string, fix: string): Verdict => ({ trustsCa: 'no', gap, evidence: [why], fix });
+
+/** `-Djavax.net.ssl.trustStore=PATH` from Java options or arguments. */
+export function javaTrustStore(texts: readonly string[]): string | null {
+  for (const text of texts) {
+    const match = /-Djavax\.net\.ssl\.trustStore=("[^"]*"|\S+)/.exec(text);
+    if (match?.[1]) return match[1].replace(/^"|"$/g, '');
+  }
+  return null;
+}
+
+export class TrustKnowledgeReader {
+  private readonly inclusion: CaInclusionCache;
+  private osStore: { at: number; answer: Promise<Inclusion> } | undefined;
+
+  constructor(private readonly options: TrustKnowledgeOptions) {
+    this.inclusion = new CaInclusionCache(options.caDer);
+  }
+
+  /** Is the CA in the OS trust store? Linux: the distribution's CA bundle; elsewhere unknown for now. */
+  osStoreHasCa(now = Date.now()): Promise<Inclusion> {
+    if (this.osStore && now - this.osStore.at < OS_STORE_TTL_MS) return this.osStore.answer;
+    const answer = (async (): Promise<Inclusion> => {
+      if ((this.options.platform ?? process.platform) !== 'linux') return null;
+      for (const path of this.options.systemBundles ?? LINUX_SYSTEM_BUNDLES) {
+        const found = await this.inclusion.file(path);
+        if (found !== null) return found;
+      }
+      return null;
+    })();
+    this.osStore = { at: now, answer };
+    return answer;
+  }
+
+  async assess(identity: ProcessIdentity, environment: TrustEnvironment): Promise<TrustKnowledge> {
+    const facts = await detectRuntime(identity.path, identity.name);
+    const osStoreHasCa = await this.osStoreHasCa();
+    const variables = await this.variableFacts(facts, environment);
+    const startedByPinscope = environment === null ? null
+      : (this.options.sessionId !== undefined && environment.get(SESSION_MARKER) === this.options.sessionId) || (this.options.proxyUrl !== undefined && environment.get(PROXY_MARKER) === this.options.proxyUrl);
+    const verdict = environment === null
+      ? unknown(`Its environment cannot be read (another user's process?), so whether this ${facts.label} process was told to trust the CA is unknown.`)
+      : await this.judge(facts, identity, environment, variables, osStoreHasCa);
+    return { startedByPinscope, runtime: facts.runtime, runtimeLabel: facts.label, store: facts.store, variables, osStoreHasCa, ...verdict };
+  }
+
+  private async variableFacts(facts: RuntimeFacts, environment: TrustEnvironment): Promise<TrustVariableFact[]> {
+    const names = facts.variables.filter((name) => name !== 'JAVA_TOOL_OPTIONS');
+    const out: TrustVariableFact[] = [];
+    for (const name of names) {
+      const value = environment?.get(name);
+      out.push({ name, set: value !== undefined && value !== '', includesCa: value ? await this.inclusion.file(value) : null });
+    }
+    if (facts.runtime === 'java') {
+      const options = ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS'].map((name) => environment?.get(name) ?? '');
+      const store = javaTrustStore(options);
+      out.push({ name: 'JAVA_TOOL_OPTIONS trustStore', set: store !== null, includesCa: store ? await this.inclusion.file(store) : null });
+    }
+    return out;
+  }
+
+  private async judge(facts: RuntimeFacts, identity: ProcessIdentity, environment: ReadonlyMap<string, string>, variables: readonly TrustVariableFact[], os: Inclusion): Promise<Verdict> {
+    const variable = (name: string): TrustVariableFact | undefined => variables.find((v) => v.name === name);
+    const what = `this ${facts.label} process`;
+    const args = identity.arguments;
+    switch (facts.runtime) {
+      case 'node': {
+        const extra = variable('NODE_EXTRA_CA_CERTS');
+        const systemStore = /--use-(?:openssl|system)-ca/.test(`${environment.get('NODE_OPTIONS') ?? ''} ${args.join(' ')}`);
+        if (extra?.includesCa === true) return yes(`NODE_EXTRA_CA_CERTS is set and includes the Pinscope CA: ${what} was told to trust it.`);
+        if (systemStore && os === true) return yes(`It runs with --use-system-ca/--use-openssl-ca and the OS store includes the Pinscope CA.`);
+        if (systemStore) return os === false ? no('ca-not-installed', `It uses the OS store (--use-system-ca/--use-openssl-ca), which does not include the Pinscope CA.`, FIX_TRUST_CA) : unknown('It uses the OS store, whose contents are unknown here.');
+        const why = extra?.set ? 'NODE_EXTRA_CA_CERTS is set but does not include the Pinscope CA' : 'NODE_EXTRA_CA_CERTS is not set';
+        return no('app-own-trust-store', `${capitalise(what)} was not told to trust the CA: ${why}, and Node uses its bundled roots, not the OS store.`,
+          'Start it from a Pinscope terminal (or `pinscope run`), which sets NODE_EXTRA_CA_CERTS. Under real inspection it breaks the same way: ship it with --use-system-ca (Node 22.15+/23.8+) or NODE_EXTRA_CA_CERTS pointing at the company root.');
+      }
+      case 'java': {
+        const store = variable('JAVA_TOOL_OPTIONS trustStore');
+        if (store?.set) {
+          if (store.includesCa === true) return yes('Its trust store (-Djavax.net.ssl.trustStore) includes the Pinscope CA.');
+          if (store.includesCa === false) return no('app-own-trust-store', 'Its launch replaces the trust store (-Djavax.net.ssl.trustStore) with one that lacks the Pinscope CA.', 'Import the CA into that trust store with keytool, or drop the option so Java uses its cacerts.');
+        }
+        const cacerts = identity.path ? join(dirname(dirname(identity.path)), 'lib', 'security', 'cacerts') : null;
+        const inCacerts = cacerts ? await this.inclusion.file(cacerts) : null;
+        if (inCacerts === true) return yes("Java's cacerts includes the Pinscope CA.");
+        if (inCacerts === null) return unknown("Java uses its own cacerts store, which could not be read.");
+        // Debian and Ubuntu generate cacerts from the OS store (ca-certificates-java): there it is a setup gap.
+        const managed = cacerts ? (await realpath(cacerts).catch(() => cacerts)).startsWith('/etc/ssl/certs/java') : false;
+        return managed
+          ? no('ca-not-installed', "Java's cacerts (generated from the OS store here) does not include the Pinscope CA.", 'Trust the CA in the OS store (update-ca-certificates also updates Java\'s cacerts), then retry.')
+          : no('app-own-trust-store', "Java uses its own cacerts store, not the OS store, and it does not include the Pinscope CA.", 'Import the CA with `keytool -importcert -cacerts`, or run Java with -Djavax.net.ssl.trustStoreType=Windows-ROOT/KeychainStore (or a store built from the OS bundle); under real inspection it breaks the same way until it trusts the company root.');
+      }
+      case 'python': {
+        const file = variable('SSL_CERT_FILE');
+        const requests = variable('REQUESTS_CA_BUNDLE')?.set ? variable('REQUESTS_CA_BUNDLE') : variable('CURL_CA_BUNDLE');
+        const ssl = file?.set ? file.includesCa : os;
+        const viaRequests = requests?.set ? requests.includesCa : null;
+        if (ssl === true && viaRequests === true) return yes('Both SSL_CERT_FILE (or the OS store) and REQUESTS_CA_BUNDLE include the Pinscope CA.');
+        if (ssl === false && viaRequests !== true) {
+          return file?.set
+            ? no('app-own-trust-store', 'Its launch points SSL_CERT_FILE at a bundle without the Pinscope CA, replacing the OS store.', 'Point SSL_CERT_FILE at a bundle with the CA (a Pinscope terminal does), or unset it.')
+            : no('ca-not-installed', 'Python was not told to trust the CA (SSL_CERT_FILE and REQUESTS_CA_BUNDLE are not set), and the OS store does not include it.', `${FIX_TRUST_CA} If it uses requests with pip's certifi, it ignores the OS store: set REQUESTS_CA_BUNDLE too.`);
+        }
+        if (ssl === true) return unknown("Python's ssl module trusts the CA (OS store), but requests uses certifi's own bundle unless REQUESTS_CA_BUNDLE is set: it depends on the library this program uses.");
+        return unknown('Whether this Python process trusts the CA depends on its TLS library and could not be determined.');
+      }
+      case 'firefox':
+      case 'chromium':
+        return unknown(`${capitalise(facts.label)}s use their own certificate store (NSS profile or their root store), not the OS bundle: import the CA there to test.`);
+      case 'unknown':
+        return unknown('Its runtime is not recognised, so where it takes its trusted roots from is unknown.');
+      default: {
+        if (facts.runtime === 'curl' && args.some((a) => a === '-k' || a === '--insecure')) return yes('It runs with --insecure: it accepts any certificate.');
+        const cacert = facts.runtime === 'curl' ? args[args.findIndex((a) => a === '--cacert' || a === '--capath') + 1] : undefined;
+        if (cacert && args.includes(cacert)) {
+          const included = await this.inclusion.file(cacert);
+          if (included === true) return yes('Its --cacert/--capath includes the Pinscope CA.');
+          if (included === false) return no('app-own-trust-store', 'Its command line (--cacert/--capath) replaces the OS store with a bundle that lacks the Pinscope CA.', 'Point --cacert at a bundle with the CA, or drop it so it uses the OS store.');
+        }
+        const override = variables.find((v) => v.set);
+        if (override?.includesCa === true) return yes(`${override.name} is set and includes the Pinscope CA.`);
+        if (override?.includesCa === false) return no('app-own-trust-store', `Its launch points ${override.name} at a bundle without the Pinscope CA, replacing the OS store.`, `Point ${override.name} at a bundle with the CA (a Pinscope terminal does), or unset it.`);
+        if (os === true) return yes(`${capitalise(what)} uses the OS store, which includes the Pinscope CA.`);
+        if (os === false) return no('ca-not-installed', `${capitalise(what)} uses the OS store, which does not include the Pinscope CA, and no trust variable (${facts.variables.join(', ') || 'none'}) points it elsewhere.`, FIX_TRUST_CA);
+        return unknown(`${capitalise(what)} uses the OS store, whose contents are unknown here.`);
+      }
+    }
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
