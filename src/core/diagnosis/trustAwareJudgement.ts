@@ -11,12 +11,14 @@
  *  - `undetermined` (possible): a rejection with nothing to tell pinning from distrust; `none`: no breakage.
  * Confirmation by tunnelling proves "breaks only under inspection", never "pins": it is reported apart.
  */
-import { BREAKAGE, classify, type Classification } from '../classification';
-import type { Pinning, Verdict } from '../pinning';
-import { findEvent, hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+import { findEvent } from '../../shared/timelineEvents';
+import { BREAKAGE, type Pinning } from '../../shared/vocabulary';
+import { classify, type Classification } from '../classification';
+import type { Verdict } from '../pinning';
+import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import type { TrustKnowledge } from '../process/trustKnowledge';
 
-export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none';
+type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none';
 
 /** Who made a connection, as the judgement needs it. */
 export type ClientProcess =
@@ -57,7 +59,7 @@ const ja4Of = (record: AttributedRecord['record']): string | null => findEvent(r
  * The identity evidence is credited to: one process (pid and start time); for a remote device, its address
  * with the TLS fingerprint (one app's stack on that device); none for an unknown process.
  */
-export function clientKey(item: AttributedRecord): string | null {
+function clientKey(item: AttributedRecord): string | null {
   const { client } = item;
   if (client.kind === 'local') return `process ${client.key}`;
   if (client.kind === 'remote') return `remote ${client.address} ${ja4Of(item.record) ?? ''}`;
