@@ -53,12 +53,12 @@ const KNOWN_APPS: readonly KnownApp[] = [
 
 const MAX_SHOWN_PARENTS = 3;
 
-export function recogniseApp(link: ChainLink): string | null {
+function recogniseApp(link: ChainLink): string | null {
   return KNOWN_APPS.find((app) => app.matches(link))?.label ?? null;
 }
 
 /** `node server.js`: the executable's name and its first meaningful argument (a script), bounded. */
-export function shortCommand(link: ChainLink): string {
+function shortCommand(link: ChainLink): string {
   const name = baseName(link.path ?? link.name);
   const script = link.argv.slice(1).find((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg) && /[./\\]|^[a-z][\w-]*$/i.test(arg));
   const url = script ? /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]*@)?([^/:?#\s]+)/i.exec(script) : null;

@@ -22,7 +22,7 @@ export function pemCertificates(text: string): Buffer[] {
 }
 
 /** Pure: does this file content contain the CA? */
-export function contentIncludes(content: Buffer, caDer: Buffer): Inclusion {
+function contentIncludes(content: Buffer, caDer: Buffer): Inclusion {
   const head = content.subarray(0, 64 * 1024).toString('latin1');
   if (head.includes('-----BEGIN')) return pemCertificates(content.toString('latin1')).some((der) => der.equals(caDer));
   if (content.includes(caDer)) return true;

@@ -5,7 +5,7 @@
  */
 import { MAX_COMMAND_CHARS } from './processIdentity';
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /** Option or variable names whose value is a credential. */
 const SECRET_NAME = /(?:token|secret|password|passwd|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|bearer)(?:$|[-_.])|(?:^|[-_.])(?:pass|pwd|auth|cookie|session|sig|signature)(?:$|[-_.])/i;

@@ -42,7 +42,7 @@ export function parseLsofFields(text: string): LsofSocket[] {
 }
 
 /** The connection as lsof names it from the client's side. */
-export function lsofName(endpoints: AcceptedEndpoints): string {
+function lsofName(endpoints: AcceptedEndpoints): string {
   return `${endpointText(endpoints.remoteAddress, endpoints.remotePort)}->${endpointText(endpoints.localAddress, endpoints.localPort)}`;
 }
 

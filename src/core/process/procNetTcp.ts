@@ -28,7 +28,7 @@ function wordBytes(hex: string, littleEndian: boolean): number[] {
 }
 
 /** `0100007F:1F90` → `127.0.0.1:8080`; IPv6 words → `[::1]:8080` (v4-mapped addresses as plain IPv4). */
-export function decodeAddress(field: string, littleEndian = LITTLE_ENDIAN): string {
+function decodeAddress(field: string, littleEndian = LITTLE_ENDIAN): string {
   const [hex = '', portHex = '0'] = field.split(':');
   const port = parseInt(portHex, 16);
   if (hex.length === 8) return `${wordBytes(hex, littleEndian).join('.')}:${port}`;
@@ -56,7 +56,7 @@ function expandIpv6(address: string): string {
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
 }
 
-export function parseSocketLine(line: string, littleEndian = LITTLE_ENDIAN): SocketEntry | null {
+function parseSocketLine(line: string, littleEndian = LITTLE_ENDIAN): SocketEntry | null {
   const fields = line.trim().split(/\s+/);
   if (fields.length < 10 || !fields[0]?.endsWith(':')) return null;
   const [, local = '', remote = '', state = '0'] = fields;
@@ -67,7 +67,7 @@ export function parseSocketLine(line: string, littleEndian = LITTLE_ENDIAN): Soc
  * The client's socket for these endpoints in one table's text, or null. Scans for the client port's hex
  * first so that only candidate lines are parsed (the table holds every socket of the machine).
  */
-export function findClientSocket(table: string, endpoints: AcceptedEndpoints, littleEndian = LITTLE_ENDIAN): SocketEntry | null {
+function findClientSocket(table: string, endpoints: AcceptedEndpoints, littleEndian = LITTLE_ENDIAN): SocketEntry | null {
   const clientPort = `:${endpoints.remotePort.toString(16).toUpperCase().padStart(4, '0')} `;
   const proxyPort = `:${endpoints.localPort.toString(16).toUpperCase().padStart(4, '0')} `;
   const client = endpointText(endpoints.remoteAddress, endpoints.remotePort);
@@ -83,7 +83,7 @@ export function findClientSocket(table: string, endpoints: AcceptedEndpoints, li
   return null;
 }
 
-export const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
+const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
 
 /**
  * Reads a table; lookups that arrive while a read is queued share it (a read that starts after a

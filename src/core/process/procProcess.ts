@@ -16,7 +16,7 @@ export interface ProcStat {
 }
 
 /** Parses `/proc/PID/stat`; the name is in parentheses and may itself hold spaces and parentheses. */
-export function parseStat(text: string): ProcStat | null {
+function parseStat(text: string): ProcStat | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
@@ -40,7 +40,7 @@ export async function readExecutable(pid: number, root = '/proc'): Promise<strin
 }
 
 /** NUL-separated arguments; empty for kernel threads and zombies. */
-export function parseCmdline(raw: Buffer): string[] {
+function parseCmdline(raw: Buffer): string[] {
   const text = raw.toString('utf8');
   const parts = text.split('\0');
   if (parts.at(-1) === '') parts.pop();
@@ -53,7 +53,7 @@ export async function readCmdline(pid: number, root = '/proc'): Promise<string[]
 }
 
 /** `NAME=value` pairs; only the names asked for are kept (the rest is never held). Null when unreadable. */
-export function parseEnviron(raw: Buffer, keep: ReadonlySet<string>): Map<string, string> {
+function parseEnviron(raw: Buffer, keep: ReadonlySet<string>): Map<string, string> {
   const kept = new Map<string, string>();
   for (const entry of raw.toString('utf8').split('\0')) {
     const eq = entry.indexOf('=');

@@ -38,12 +38,12 @@ const TABLE: Readonly<Record<Runtime, Omit<RuntimeFacts, 'runtime'>>> = {
   unknown: { label: 'program', store: 'unknown', variables: [] },
 };
 
-export function runtimeFacts(runtime: Runtime): RuntimeFacts {
+function runtimeFacts(runtime: Runtime): RuntimeFacts {
   return { runtime, ...TABLE[runtime] };
 }
 
 /** Pure: the runtime a name says (`python3.11`, `java`, `node`, `curl`, …); null when the name says nothing. */
-export function runtimeFromName(path: string | null, name: string): Runtime | null {
+function runtimeFromName(path: string | null, name: string): Runtime | null {
   const exe = basename(path ?? name).toLowerCase().replace(/\.exe$/, '');
   if (/^(node|nodejs|bun|deno)$/.test(exe)) return 'node';
   if (/^python[\d.]*m?$|^pypy/.test(exe)) return 'python';

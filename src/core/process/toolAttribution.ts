@@ -39,7 +39,7 @@ const TOOL_TIMEOUT_MS = 5_000;
 const MAX_TOOL_OUTPUT = 8 * 1024 * 1024;
 const MAX_PARENTS = 12;
 
-export const runTool: RunTool = (command, args) => new Promise((resolve, reject) => {
+const runTool: RunTool = (command, args) => new Promise((resolve, reject) => {
   execFile(command, [...args], { timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_TOOL_OUTPUT, windowsHide: true, encoding: 'utf8' }, (error, stdout) => {
     if (error && (typeof error.code === 'string' || error.killed)) reject(new Error(`${command} failed: ${error.message.split('\n')[0] ?? ''}`));
     else resolve(stdout);

@@ -12,7 +12,7 @@ import type { ProcessIdentity } from './processIdentity';
 import { detectRuntime, type Runtime, type RuntimeFacts, type StoreUse } from './runtimes';
 import { PROXY_MARKER, SESSION_MARKER, type TrustEnvironment } from './trustEnvironment';
 
-export type TrustGap = 'ca-not-installed' | 'app-own-trust-store';
+type TrustGap = 'ca-not-installed' | 'app-own-trust-store';
 
 export interface TrustVariableFact {
   readonly name: string;
@@ -59,7 +59,7 @@ const unknown = (why: string): Verdict => ({ trustsCa: 'unknown', gap: null, evi
 const no = (gap: TrustGap, why: string, fix: string): Verdict => ({ trustsCa: 'no', gap, evidence: [why], fix });
 
 /** `-Djavax.net.ssl.trustStore=PATH` from Java options or arguments. */
-export function javaTrustStore(texts: readonly string[]): string | null {
+function javaTrustStore(texts: readonly string[]): string | null {
   for (const text of texts) {
     const match = /-Djavax\.net\.ssl\.trustStore=("[^"]*"|\S+)/.exec(text);
     if (match?.[1]) return match[1].replace(/^"|"$/g, '');
