@@ -59,8 +59,9 @@ export async function runCommand(args: string[]): Promise<number> {
     // Killed by a signal: exit as a shell does, 128 + the signal's number (SIGINT 130, SIGKILL 137).
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : 1)));
   });
-  // Let connections that the command closed at exit finish their timelines.
-  await waitUntil(() => session.engine.openConnections === 0, 1000);
+  // Let connections that the command closed at exit finish their timelines: a client's socket can be
+  // closed a moment before its record is finished (the server's side closes after it).
+  await waitUntil(() => session.engine.openConnections === 0 && session.engine.records().every((r) => r.finished), 1000);
   const hosts = await session.stop();
   process.stderr.write(formatSummary(hosts));
   if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));
