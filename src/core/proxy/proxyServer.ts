@@ -50,6 +50,8 @@ export interface ProxyOptions {
   readonly headersTimeoutMs?: number;
   /** Consulted before the tunnel patterns for every host (e.g. confirmation by tunnelling). */
   readonly policyHook?: PolicyHook;
+  /** Records into this store (a session's, kept across restarts) instead of a new one. */
+  readonly store?: ConnectionStore;
   /** Where internal errors go (never key material). */
   readonly onError?: (message: string) => void;
 }
@@ -109,7 +111,7 @@ export class InterceptingProxy {
     const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
     const certificates = await ForgedCertificates.create(ca);
     const onError = options.onError ?? (() => undefined);
-    const store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
+    const store = options.store ?? new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
     const keylog = options.keylogFile ? openKeylog(options.keylogFile) : undefined;
     if (keylog?.tightened) onError(`key log ${options.keylogFile ?? ''} was readable by others: its mode is now 0600`);
     const keylogStream = keylog?.stream;
