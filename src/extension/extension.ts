@@ -17,6 +17,10 @@ export interface PinscopeApi {
   readonly context: PinscopeContext;
   /** What was said about commands the proxy saw nothing from, newest last (at most 20). */
   readonly unroutedNotices: readonly UnroutedNotice[];
+  /** The live inspector, if open. */
+  livePanel(): InspectorPanel | undefined;
+  /** The inspector showing this recording, if open. */
+  recordingPanel(uri: vscode.Uri): InspectorPanel | undefined;
 }
 
 let controller: ProxyController | undefined;
@@ -38,7 +42,7 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
       unroutedNotices.push(notice);
       if (unroutedNotices.length > 20) unroutedNotices.shift();
     }));
-  return { context, unroutedNotices };
+  return { context, unroutedNotices, livePanel: () => InspectorPanel.open, recordingPanel: (uri) => RecordingEditorProvider.panelFor(uri) };
 }
 
 export async function deactivate(): Promise<void> {
