@@ -59,7 +59,8 @@ describe('Recordings in the editor', function () {
     const file = join(dir, 'ci-run.pinscope.jsonl');
     const script = `curl -sS --max-time 10 https://fine.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`;
     const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', file, '--', 'sh', '-c', script]);
-    assert.equal(run.code, 0, run.stderr);
+    // 3: the command succeeded but a host likely pins (the CI policy exit).
+    assert.equal(run.code, 3, run.stderr);
     const live = connectionLines(file);
     assert.deepEqual(live.map((l) => l.host).sort(), ['fine.example.test', 'pinned.example.test']);
     assert.equal(statSync(file).mode & 0o777, 0o600);

@@ -39,23 +39,24 @@ describe('The session in a real workbench', function () {
     await origin.close();
   });
 
-  async function recordOne(pinscope: PinscopeApi, host: string): Promise<void> {
+  /** One connection to `host` through the proxy; `pinned`: the client pins a key the forged certificate lacks. */
+  async function recordOne(pinscope: PinscopeApi, host: string, pinned = false): Promise<void> {
     const engine = await pinscope.context.controller.start();
     assert.ok(engine);
     const before = pinscope.context.controller.session.records().filter((r) => r.finished && r.host === host).length;
-    const result = await curl(engine.url, `https://${host}/hello`, ['--cacert', engine.ca.certPath]);
-    assert.equal(result.code, 0, result.stderr);
+    const result = await curl(engine.url, `https://${host}/hello`, ['--cacert', engine.ca.certPath, ...(pinned ? ['--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] : [])]);
+    assert.equal(result.code, pinned ? 90 : 0, result.stderr);
     await waitFor(() => (pinscope.context.controller.session.records().filter((r) => r.finished && r.host === host).length > before ? true : undefined), 10_000, `${host} finished`);
   }
 
   it('keeps the records through Stop and Restart, exports after Stop, and a restart for a setting keeps them too', async () => {
     const pinscope = await api();
     const { controller } = pinscope.context;
-    await recordOne(pinscope, 'kept.example.test');
+    await recordOne(pinscope, 'kept.example.test', true);
     await vscode.commands.executeCommand('pinscope.stopProxy');
     assert.equal(controller.engine, undefined);
     assert.deepEqual(controller.session.records().map((r) => r.host), ['kept.example.test']);
-    const report = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['kept.example.test'], 'report-json', 'Acme');
+    const report = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['kept.example.test'], 'zscaler-api', 'Acme');
     assert.ok(report, 'Export works after Stop');
     assert.match(report.getText(), /kept\.example\.test/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
