@@ -37,6 +37,9 @@ export class VirtualList<T> {
     this.spacer.append(this.viewport);
     this.element.addEventListener('scroll', () => this.schedule(), { passive: true });
     this.element.addEventListener('keydown', (event) => this.onKey(event));
+    // On mousedown, delegated: rows are redrawn while live updates arrive, and a click whose mousedown
+    // and mouseup landed on two generations of the same row would be lost. Buttons keep their clicks.
+    this.element.addEventListener('mousedown', (event) => this.onPointer(event));
     this.element.addEventListener('focus', () => {
       if (this.active < 0 && this.items.length) this.setActive(0);
     });
@@ -86,6 +89,16 @@ export class VirtualList<T> {
     if (item !== undefined && this.callbacks.key(event.key, item, this.active)) event.preventDefault();
   }
 
+  private onPointer(event: MouseEvent): void {
+    if (event.button !== 0 || !(event.target instanceof Element) || event.target.closest('button')) return;
+    const index = Number(event.target.closest('[id^="item-"]')?.id.slice('item-'.length) ?? NaN);
+    const item = this.items[index];
+    if (item === undefined) return;
+    this.active = index;
+    this.callbacks.click(item, index);
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
@@ -106,11 +119,6 @@ export class VirtualList<T> {
       const node = this.callbacks.render(item, index === this.active);
       node.id = `item-${index}`;
       node.setAttribute('aria-rowindex', String(index + 1));
-      node.addEventListener('click', () => {
-        this.active = index;
-        this.callbacks.click(item, index);
-        this.schedule();
-      });
       nodes.push(node);
     }
     this.viewport.replaceChildren(...nodes);
