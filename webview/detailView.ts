@@ -105,7 +105,7 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
     pane.append(el('p', { class: 'muted' }, 'Loading…'));
     return;
   }
-  const verdictWidth = pane.clientWidth >= 640 ? 240 : 0;
+  const verdictWidth = pane.clientWidth >= 560 ? 212 : 0;
   const diagram = sequenceDiagram(detail.events, row.category, host, Math.max(260, pane.clientWidth - verdictWidth - 24));
   const alert = findEvent(detail.events, 'client-alert')?.name ?? row.alert;
   const step = nextStep(row, alert, actions);

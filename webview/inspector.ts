@@ -263,6 +263,9 @@ export class Inspector {
     // The host column is as wide as the longest name in the list (up to a share of the row), so names
     // are not cut while there is room.
     let longest = 0;
+    let apps = false;
+    for (const item of items) if (item.kind === 'host' && item.host.app) apps = true;
+    this.list.element.classList.toggle('has-apps', apps);
     for (const item of items) longest = Math.max(longest, item.kind === 'host' ? item.host.key.length : item.kind === 'row' ? hostKey(item.row).length + 6 : 0);
     this.list.element.style.setProperty('--host-col', `${longest + 3}ch`);
     this.list.element.setAttribute('aria-label', this.state.view === 'hosts' ? 'Hosts' : 'Connections');

@@ -36,7 +36,7 @@ function pinningBadge(pinning: ConnectionRow['pinning'], confirmed: boolean, bro
   if (confirmed && broken) {
     // The long words where there is room, the short ones in a narrow panel (a container query picks).
     return el('span', { class: 'badge pin-confirmed', role: 'gridcell', title: 'Confirmed by tunnelling: this host works untouched and breaks only when inspected' },
-      el('span', { class: 'long' }, pinningLabel(pinning, confirmed, broken)), el('span', { class: 'short' }, 'inspection only ✓'));
+      el('span', { class: 'long' }, 'only under inspection ✓'), el('span', { class: 'short' }, 'inspection only ✓'));
   }
   return el('span', { class: `badge pin-${pinning ?? 'none'}`, role: 'gridcell' }, pinningLabel(pinning, confirmed, broken));
 }

@@ -9,7 +9,7 @@ import type { TimelineEvent } from '../src/shared/timelineEvents';
 
 const SVG = 'http://www.w3.org/2000/svg';
 type Lane = 'client' | 'proxy' | 'server';
-const LANE_X: Readonly<Record<Lane, number>> = { client: 24, proxy: 56, server: 88 };
+const LANE_X: Readonly<Record<Lane, number>> = { client: 20, proxy: 53, server: 86 };
 const TOP = 48;
 const MIN_GAP = 26;
 const SCALE_HEIGHT = 300;
@@ -98,7 +98,7 @@ export interface Diagram {
 
 /** Lanes sit at fixed percentages of the width, so the diagram fills its pane and is never cut. */
 export function sequenceDiagram(events: readonly TimelineEvent[], category: ConnectionRow['category'], serverName: string, width: number): Diagram {
-  const maxLabel = Math.max(12, Math.floor((width * 0.4) / CHAR_PX));
+  const maxLabel = Math.max(12, Math.floor((width * 0.44) / CHAR_PX));
   const messages = events.map((event, index) => ({ index, message: messageOf(event) })).filter((x): x is { index: number; message: Message } => x.message !== null);
   const end = Math.max(1, ...events.map((e) => e.t));
   const scale = SCALE_HEIGHT / end;
