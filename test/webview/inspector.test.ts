@@ -44,7 +44,7 @@ describe('inspector webview', () => {
     await view.send({ type: 'reset', rows: [...rows.map((r) => (r.host === 'pinned.bank.test' ? { ...r, confirmed: true } : r)), tunnelled], state });
     const row = view.page.locator('.host-row[data-host="pinned.bank.test"]');
     assert.match(await row.locator('.pin-confirmed').getAttribute('title') ?? '', /breaks only when inspected/);
-    assert.match(await row.locator('.pin-confirmed').innerText(), /only under inspection ✓/);
+    assert.match(await row.locator('.pin-confirmed').innerText(), /only under inspection ✓|inspection only ✓/);
     assert.deepEqual(await row.locator('[data-action]').evaluateAll((b) => b.map((n) => n.getAttribute('data-action'))), ['intercept', 'choose'], 'tunnelled now: intercept again, or exempt; no confirm twice');
     await row.locator('[data-action=choose]').click();
     await row.locator('[data-action=intercept]').click();
