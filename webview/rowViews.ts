@@ -18,7 +18,7 @@ export interface HostActions {
   toggleChosen(host: string): void;
 }
 
-export function formatTime(at: number): string {
+function formatTime(at: number): string {
   return new Date(at).toLocaleTimeString(undefined, { hour12: false });
 }
 

@@ -16,7 +16,7 @@ const SCALE_HEIGHT = 300;
 /** Roughly the width of one character of an 11 px label, to keep labels inside their lanes. */
 const CHAR_PX = 6.4;
 
-export interface Message {
+interface Message {
   readonly from: Lane;
   /** Equal to `from` for a note on one lane (a timeout, a decision). */
   readonly to: Lane;
@@ -32,7 +32,7 @@ function side(from: 'client' | 'upstream'): Lane {
 }
 
 /** What each event means on the wire, as an arrow between lanes; `null` for bookkeeping events. */
-export function messageOf(event: TimelineEvent): Message | null {
+function messageOf(event: TimelineEvent): Message | null {
   const m = (from: Lane, to: Lane, label: string, tone: Message['tone'] = 'normal', lost = false): Message => ({ from, to, label, tone, event, ...(lost ? { lost } : {}) });
   switch (event.kind) {
     case 'accepted': return m('client', 'proxy', 'TCP connect');
@@ -59,7 +59,7 @@ export function messageOf(event: TimelineEvent): Message | null {
 }
 
 /** The index of the event where the connection failed, from what its category says failed. */
-export function failureIndex(events: readonly TimelineEvent[], category: ConnectionRow['category']): number {
+function failureIndex(events: readonly TimelineEvent[], category: ConnectionRow['category']): number {
   const handshakeAt = events.findIndex((e) => e.kind === 'handshake-complete');
   const first = (test: (e: TimelineEvent, i: number) => boolean): number => events.findIndex(test);
   switch (category) {

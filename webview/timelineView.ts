@@ -3,7 +3,7 @@ import type { StripStep } from '../src/shared/protocol';
 import type { EventKind } from '../src/shared/timelineEvents';
 import { el } from './dom';
 
-export const STEP_CLASS: Readonly<Partial<Record<EventKind, string>>> = {
+const STEP_CLASS: Readonly<Partial<Record<EventKind, string>>> = {
   'client-hello': 'step-hello', 'forged-certificate': 'step-cert', 'handshake-complete': 'step-done', 'first-data': 'step-data',
   'client-alert': 'step-bad', rst: 'step-bad', timeout: 'step-bad', fin: 'step-close', 'close-notify': 'step-close',
   'upstream-failed': 'step-bad', 'not-tls': 'step-other', 'tls-error': 'step-bad',

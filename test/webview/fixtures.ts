@@ -21,7 +21,7 @@ export interface Fixture {
   readonly message: HostMessage;
   readonly rows: ConnectionRow[];
   /** The detail of the connection to `host` (the last one recorded), as the host would push it. */
-  detailOf(host: string): { row: ConnectionRow; detail: ConnectionDetail };
+  readonly detailOf: (host: string) => { row: ConnectionRow; detail: ConnectionDetail };
 }
 
 export function fixture(): Fixture {

@@ -40,7 +40,9 @@ describe('inspector webview', () => {
     const view = await open();
     const { rows } = fixture();
     const pinned = rows.filter((r) => r.host === 'pinned.bank.test');
-    const tunnelled = { ...pinned[0]!, id: 99, mode: 'tunnel' as const, category: 'ok' as const, pinning: null, confirmed: true, startedAt: Date.now() + 1000 };
+    const first = pinned[0];
+    assert.ok(first);
+    const tunnelled = { ...first, id: 99, mode: 'tunnel' as const, category: 'ok' as const, pinning: null, confirmed: true, startedAt: Date.now() + 1000 };
     await view.send({ type: 'reset', rows: [...rows.map((r) => (r.host === 'pinned.bank.test' ? { ...r, confirmed: true } : r)), tunnelled], state });
     const row = view.page.locator('.host-row[data-host="pinned.bank.test"]');
     assert.match(await row.locator('.pin-confirmed').getAttribute('title') ?? '', /breaks only when inspected/);

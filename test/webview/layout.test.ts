@@ -53,19 +53,19 @@ describe('inspector layout and contrast', () => {
         const box = (n: Element | null): Box | null => (n ? n.getBoundingClientRect() : null);
         const host = row.querySelector('.host') as HTMLElement;
         const strip = row.querySelector('.strip') as HTMLElement;
-        const steps = [...strip.querySelectorAll('.step')].map((s) => box(s));
+        const steps = Array.from(strip.querySelectorAll('.step')).map((s) => box(s));
         return {
           row: box(row), time: box(row.querySelector('.time')), host: box(host), hostCut: host.scrollWidth > host.clientWidth, hostText: host.textContent,
           strip: box(strip), steps, stripWidth: strip.getBoundingClientRect().width,
-          badges: [...row.querySelectorAll('.badge')].filter((b) => b.textContent).map((b) => ({ cut: (b as HTMLElement).scrollWidth > (b as HTMLElement).clientWidth + 1, text: b.textContent })),
+          badges: Array.from(row.querySelectorAll('.badge')).filter((b) => b.textContent).map((b) => ({ cut: (b as HTMLElement).scrollWidth > (b as HTMLElement).clientWidth + 1, text: b.textContent })),
         };
       }));
       assert.equal(rows.length, 8);
       for (const r of rows) {
         assert.ok(r.time && r.host && r.strip && r.row);
         assert.ok(r.time.right <= r.host.left, `time and host overlap in ${r.hostText}`);
-        if (!r.hostText?.includes('onerror')) assert.equal(r.hostCut, false, `${r.hostText ?? ''} is cut at ${width} px`);
-        for (const b of r.badges) assert.equal(b.cut, false, `badge "${b.text ?? ''}" is cut`);
+        if (!r.hostText.includes('onerror')) assert.equal(r.hostCut, false, `${r.hostText} is cut at ${width} px`);
+        for (const b of r.badges) assert.equal(b.cut, false, `badge "${b.text}" is cut`);
         assert.ok(r.strip.right <= r.row.right, 'the strip ends inside the row');
         let shown = 0;
         for (const s of r.steps) {
@@ -91,8 +91,8 @@ describe('inspector layout and contrast', () => {
         return { hostCut: host.scrollWidth > host.clientWidth, text: host.textContent, actionsRight: actions.getBoundingClientRect().right, rowRight: row.getBoundingClientRect().right };
       }));
       for (const h of hosts) {
-        if (!h.text?.includes('onerror')) assert.equal(h.hostCut, false, `${h.text ?? ''} cut`);
-        assert.ok(h.actionsRight <= h.rowRight + 0.5, `the actions of ${h.text ?? ''} are inside the row`);
+        if (!h.text.includes('onerror')) assert.equal(h.hostCut, false, `${h.text} cut`);
+        assert.ok(h.actionsRight <= h.rowRight + 0.5, `the actions of ${h.text} are inside the row`);
       }
       const { row, detail } = detailOf('pinned.bank.test');
       await view.page.locator('.host-row[data-host="pinned.bank.test"]').click();
@@ -101,7 +101,7 @@ describe('inspector layout and contrast', () => {
       const geometry = await view.page.evaluate(() => {
         const pane = document.querySelector('.detail') as HTMLElement;
         const svg = document.querySelector('svg.sequence') as SVGSVGElement;
-        const texts = [...svg.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
+        const texts = Array.from(svg.querySelectorAll('text')).map((t) => t.getBoundingClientRect());
         return { pane: pane.getBoundingClientRect(), svg: svg.getBoundingClientRect(), texts, scroll: pane.scrollWidth - pane.clientWidth };
       });
       assert.ok(geometry.svg.right <= geometry.pane.right + 0.5, 'the diagram is not cut at the right edge');
@@ -152,7 +152,7 @@ describe('inspector layout and contrast', () => {
     const gone = detailOf('gone.example.org');
     await view.page.locator(`.row[data-id="${gone.row.id}"]`).click();
     await view.send({ type: 'detail', detail: { ...gone.detail, id: gone.row.id } });
-    const order = await view.page.evaluate(() => [...document.querySelectorAll('.detail > *')].map((n) => n.className || n.tagName));
+    const order = await view.page.evaluate(() => Array.from(document.querySelectorAll('.detail > *')).map((n) => n.className || n.tagName));
     assert.equal(order[1], 'upstream-reason');
     assert.match(await view.page.textContent('.upstream-reason') ?? '', /DNS lookup of gone\.example\.org failed/);
     assert.equal(await view.page.locator('.detail [data-action=choose], .detail [data-action^=next-]').count(), 0);
@@ -167,10 +167,10 @@ describe('inspector layout and contrast', () => {
     it(`badges meet WCAG AA (4.5:1) in the default ${theme} theme`, async () => {
       const view = await open({ theme, state: { view: 'connections' } });
       const { message, rows } = fixture();
-      await view.send({ ...message, rows: [...rows, { ...rows[2]!, id: 500, confirmed: true }, { ...rows[0]!, id: 501, finished: false, category: null }] } as typeof message);
+      await view.send({ ...message, rows: [...rows, ...rows.slice(2, 3).map((r) => ({ ...r, id: 500, confirmed: true })), ...rows.slice(0, 1).map((r) => ({ ...r, id: 501, finished: false, category: null }))] } as typeof message);
       const colours = await view.page.locator('.badge').evaluateAll((nodes) => nodes.filter((n) => n.textContent).map((n) => ({ text: n.textContent, fg: getComputedStyle(n).color, bg: getComputedStyle(n).backgroundColor })));
       assert.ok(colours.length >= 10);
-      for (const c of colours) assert.ok(contrast(c.fg, c.bg) >= 4.5, `"${c.text ?? ''}": ${c.fg} on ${c.bg} is ${contrast(c.fg, c.bg).toFixed(2)}:1`);
+      for (const c of colours) assert.ok(contrast(c.fg, c.bg) >= 4.5, `"${c.text}": ${c.fg} on ${c.bg} is ${contrast(c.fg, c.bg).toFixed(2)}:1`);
     });
   }
 
