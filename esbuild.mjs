@@ -45,8 +45,10 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
-  // Loaded into users' Node programs by NODE_OPTIONS=--require (undici bundled in, loaded on first fetch).
+  // Loaded into users' Node programs by NODE_OPTIONS=--require; undici is a bundle of its own beside it,
+  // loaded on the program's first fetch only (parsing it at every start would slow every Node program).
   { ...common, entryPoints: ['src/core/setup/nodePreload.ts'], outfile: 'dist/pinscope-node-preload.js', platform: 'node', format: 'cjs', target: 'node18', sourcemap: false },
+  { ...common, entryPoints: ['src/core/setup/nodeUndici.ts'], outfile: 'dist/pinscope-node-undici.js', platform: 'node', format: 'cjs', target: 'node18', sourcemap: false },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'media/build/inspector.js', platform: 'browser', format: 'iife', target: 'es2022' },
   { entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')], outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', plugins: watch ? [problemMatcherPlugin] : [] },
 ];

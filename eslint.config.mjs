@@ -2,6 +2,25 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const EXTENSION = { group: ['**/extension/**', '**/extension'], message: 'Only the extension imports src/extension.' };
+const CLI = { group: ['**/cli/**', '**/cli'], message: 'Only the CLI imports src/cli.' };
+const SOCKETS_AND_KEYS = {
+  group: ['**/proxy/*', '**/pki/*'],
+  message: 'diagnosis, report and exemptions are pure functions over recorded connections: they never import core/proxy or core/pki.',
+};
+
+/**
+ * Options for no-restricted-imports (a later config block replaces an earlier one's options, so every
+ * block lists all that applies to its files).
+ * @param {{ vscode: boolean, groups: { group: string[], message: string }[] }} options
+ */
+function restricted({ vscode, groups }) {
+  return {
+    paths: vscode ? [{ name: 'vscode', message: 'src/core, src/cli and src/shared must not depend on VS Code.' }] : [],
+    patterns: groups,
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'media/build/**', 'node_modules/**', '*.mjs', '.vscode-test/**', 'test/cli/clients/**', 'test/compat/clients/**', 'test/fixtures/pins/**', '.test-artifacts/**'] },
   js.configs.recommended,
@@ -21,11 +40,19 @@ export default tseslint.config(
       eqeqeq: 'error',
     },
   },
+  // The direction of imports (docs/architecture.md): extension and cli use core; everything may use
+  // shared; inside core, diagnosis, report and exemptions are pure and never reach proxy or pki.
   {
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core, src/cli and src/shared must not depend on VS Code.' }] }],
-    },
+    files: ['src/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', restricted({ vscode: true, groups: [EXTENSION] })] },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', restricted({ vscode: true, groups: [EXTENSION, CLI] })] },
+  },
+  {
+    files: ['src/core/diagnosis/**/*.ts', 'src/core/report/**/*.ts', 'src/core/exemptions/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', restricted({ vscode: true, groups: [EXTENSION, CLI, SOCKETS_AND_KEYS] })] },
   },
   {
     // src/shared is bundled into the webview: it imports nothing but itself (core, the CLI and the
@@ -34,7 +61,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'src/shared runs in the webview too.' }],
-        patterns: [{ regex: '^(?!\./[A-Za-z]+$)', message: 'src/shared imports only its own modules (./name): the webview bundles it.' }],
+        patterns: [{ regex: '^(?!\\./[A-Za-z]+$)', message: 'src/shared imports only its own modules (./name): the webview bundles it.' }],
       }],
     },
   },
@@ -44,7 +71,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'The webview runs in a browser.' }],
         patterns: [
-          { group: ['**/src/core/**', '**/src/extension/**', '**/src/cli/**', 'node:*'], message: 'The webview may import only src/shared.' },
+          { regex: '^(?!\\./[A-Za-z]+$|\\.\\./src/shared/[A-Za-z]+$|@vscode/webview-ui-toolkit)', message: 'The webview may import only src/shared (and its own modules).' },
           { group: ['@vscode/webview-ui-toolkit*'], message: 'Import the toolkit only in webview/toolkit.ts (it is deprecated upstream and must stay swappable).' },
         ],
       }],

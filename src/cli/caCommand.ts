@@ -2,8 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/certificateAuthority';
-import { terminalSafe } from '../core/connectionReport';
+import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/pki/certificateAuthority';
+import { terminalSafe } from '../core/report/connectionReport';
 import { defaultCaDir } from './proxyArguments';
 import { UsageError } from './usage';
 

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
-import type { HostSummary } from '../core/hostSummary';
+import type { HostSummary } from '../core/diagnosis/hostSummary';
 import { githubAnnotations } from '../core/report/githubAnnotations';
 import { renderJunit, type FailOn } from '../core/report/junit';
 

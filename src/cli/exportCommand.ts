@@ -7,7 +7,7 @@ import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/
 import { readRecordedConnections } from '../core/exemptions/recordedConnections';
 import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
-import { terminalSafe } from '../core/connectionReport';
+import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]

@@ -4,10 +4,10 @@ import { proxyCommand } from './proxyCommand';
 import { runCommand } from './runCommand';
 import { EXIT_USAGE, UsageError } from './usage';
 import { errorMessage } from '../core/errors';
-import { terminalSafe } from '../core/connectionReport';
+import { terminalSafe } from '../core/report/connectionReport';
 import { RecordingError } from '../core/exemptions/recordedConnections';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
-import { ProxyOptionError } from '../core/proxyServer';
+import { ProxyOptionError } from '../core/proxy/proxyServer';
 
 const HELP = `Usage: pinscope <command> [options]
 

@@ -4,9 +4,9 @@ import { isIP } from 'node:net';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/hostPatterns';
-import type { ProxyOptions } from '../core/proxyServer';
-import { parseUpstreamProxy } from '../core/upstream';
+import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
+import type { ProxyOptions } from '../core/proxy/proxyServer';
+import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { parseInteger, UsageError } from './usage';
 
 export const PROXY_FLAGS = {
@@ -14,9 +14,13 @@ export const PROXY_FLAGS = {
   host: { type: 'string' },
   'ca-dir': { type: 'string' },
   events: { type: 'string' },
+  'host-override': { type: 'string', multiple: true },
+  /** Alias of --host-override, as curl spells it. */
   resolve: { type: 'string', multiple: true },
   'upstream-ca': { type: 'string', multiple: true },
   'upstream-proxy': { type: 'string' },
+  'tunnel-host': { type: 'string', multiple: true },
+  /** Alias of --tunnel-host (its first name; scripts keep working). */
   passthrough: { type: 'string', multiple: true },
   'handshake-timeout': { type: 'string' },
   keylog: { type: 'string' },
@@ -28,10 +32,12 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
   --host ADDR              address to listen on (default 127.0.0.1; anything else exposes the proxy)
   --ca-dir DIR             where the Pinscope CA lives (default ${defaultCaDir()})
   --events FILE|-          write one JSON line per finished connection
-  --resolve PATTERN=IP[:PORT]  connect hosts matching PATTERN to IP (like curl --resolve; wildcards allowed)
+  --host-override PATTERN=IP[:PORT]  connect hosts matching PATTERN to IP (setting pinscope.hostOverrides;
+                           like curl --resolve, which is accepted too; wildcards allowed)
   --upstream-ca FILE       also trust this CA for the real servers (repeatable)
   --upstream-proxy URL     reach the real servers through this HTTP proxy
-  --passthrough PATTERN    tunnel matching hosts untouched (repeatable; *.example.com, .example.com)
+  --tunnel-host PATTERN    tunnel matching hosts untouched (setting pinscope.tunnelHosts; repeatable;
+                           *.example.com, .example.com; --passthrough is accepted too)
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
   --keylog FILE            append NSS key-log lines (for Wireshark) to FILE
   --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause`;
@@ -40,9 +46,11 @@ export interface ProxyFlagValues {
   port?: string | undefined;
   host?: string | undefined;
   'ca-dir'?: string | undefined;
+  'host-override'?: string[] | undefined;
   resolve?: string[] | undefined;
   'upstream-ca'?: string[] | undefined;
   'upstream-proxy'?: string | undefined;
+  'tunnel-host'?: string[] | undefined;
   passthrough?: string[] | undefined;
   'handshake-timeout'?: string | undefined;
   keylog?: string | undefined;
@@ -86,16 +94,20 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   };
   const port = parseInteger('--port', values.port, 0, 65535);
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
-  const resolve = values.resolve ?? [];
-  const passthrough = values.passthrough ?? [];
+  const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
+  const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
   if (values.host !== undefined && values.host !== 'localhost' && isIP(values.host) === 0) throw new UsageError(`--host expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${values.host}"`);
-  for (const raw of resolve) {
-    const override = wrap('--resolve', () => parseHostOverride(raw));
-    if (isIP(override.address) === 0) throw new UsageError(`--resolve ${raw}: "${override.address}" is not an IP address (expected PATTERN=IP[:PORT], IPv6 in brackets)`);
+  for (const [flag, raws] of [['--host-override', values['host-override'] ?? []], ['--resolve', values.resolve ?? []]] as const) {
+    for (const raw of raws) {
+      const override = wrap(flag, () => parseHostOverride(raw));
+      if (isIP(override.address) === 0) throw new UsageError(`${flag} ${raw}: "${override.address}" is not an IP address (expected PATTERN=IP[:PORT], IPv6 in brackets)`);
+    }
   }
-  for (const raw of passthrough) {
-    const pattern = wrap('--passthrough', () => parseHostPattern(raw));
-    if (pattern === '*') throw new UsageError(`--passthrough "${raw}" would tunnel every host, so nothing is inspected; name the hosts (*.example.com, .example.com)`);
+  for (const [flag, raws] of [['--tunnel-host', values['tunnel-host'] ?? []], ['--passthrough', values.passthrough ?? []]] as const) {
+    for (const raw of raws) {
+      const pattern = wrap(flag, () => parseHostPattern(raw));
+      if (pattern === '*') throw new UsageError(`${flag} "${raw}" would tunnel every host, so nothing is inspected; name the hosts (*.example.com, .example.com)`);
+    }
   }
   if (values['upstream-proxy'] !== undefined) wrap('--upstream-proxy', () => checkedUpstreamProxy(values['upstream-proxy'] ?? ''));
   const caDir = values['ca-dir'] ?? defaultCaDir();
@@ -105,8 +117,8 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
     ...(values.host ? { host: values.host } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),
-    resolve,
-    passthrough,
+    hostOverrides,
+    tunnelHosts,
     upstreamCaFiles: values['upstream-ca'] ?? [],
     upstreamProxy: values['upstream-proxy'] ?? null,
     keylogFile: values.keylog ?? null,

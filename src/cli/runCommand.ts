@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { failsGate, type FailOn } from '../core/report/junit';
 import { CA_VARIABLES } from '../core/setup/caVariables';
 import { routedEnvironment } from '../core/setup/routedEnvironment';
-import { renderSummaryMarkdown } from '../core/summaryMarkdown';
+import { renderSummaryMarkdown } from '../core/report/summaryMarkdown';
 import { CI_FLAGS, writeCiReports } from './ciReports';
 import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
 import { formatSummary, startCliSession } from './session';
@@ -49,7 +49,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const startedAt = new Date();
   const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
   // The bundled CLI runs from dist/, next to the Node preload.
-  const environment = routedEnvironment(session.engine.proxy, __dirname, process.env);
+  const environment = routedEnvironment(session.engine, __dirname, process.env);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
     child.once('error', (error) => {
@@ -59,8 +59,9 @@ export async function runCommand(args: string[]): Promise<number> {
     // Killed by a signal: exit as a shell does, 128 + the signal's number (SIGINT 130, SIGKILL 137).
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : 1)));
   });
-  // Let connections that the command closed at exit finish their timelines.
-  await waitUntil(() => session.engine.proxy.openConnections === 0, 1000);
+  // Let connections that the command closed at exit finish their timelines: a client's socket can be
+  // closed a moment before its record is finished (the server's side closes after it).
+  await waitUntil(() => session.engine.openConnections === 0 && session.engine.records().every((r) => r.finished), 1000);
   const hosts = await session.stop();
   process.stderr.write(formatSummary(hosts));
   if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));

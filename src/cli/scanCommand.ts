@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRecordedConnections } from '../core/exemptions/recordedConnections';
-import { terminalSafe } from '../core/connectionReport';
+import { terminalSafe } from '../core/report/connectionReport';
 import { linkFindings, observedHosts, type ObservedHost } from '../core/pins/pinFindings';
 import { renderScanJson, renderScanText, type ScanResult } from '../core/pins/scanReport';
 import { scanWorkspace } from '../core/pins/workspaceWalker';

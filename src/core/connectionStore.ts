@@ -36,9 +36,6 @@ export class Channel<T> {
   }
 }
 
-/** proxyServer.ts imports the default under this name; the store's capacity is the setting `maxConnectionsKept`. */
-export const DEFAULT_STORE_CAPACITY = DEFAULT_MAX_CONNECTIONS_KEPT;
-
 export class ConnectionStore {
   readonly onEvent: Channel<ConnectionEventNotice>;
   readonly onFinished: Channel<ConnectionRecord>;
@@ -46,7 +43,7 @@ export class ConnectionStore {
   private nextId = 1;
   private droppedCount = 0;
 
-  constructor(private capacityValue = DEFAULT_STORE_CAPACITY, onListenerError?: (error: unknown) => void) {
+  constructor(private capacityValue = DEFAULT_MAX_CONNECTIONS_KEPT, onListenerError?: (error: unknown) => void) {
     this.onEvent = new Channel(onListenerError);
     this.onFinished = new Channel(onListenerError);
   }

@@ -5,7 +5,7 @@
  */
 import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
 import type { Mode } from '../shared/vocabulary';
-import { usableSni } from './proxyTargets';
+import { usableSni } from './hostNames';
 
 // upstream.ts imports these two from here; the folder move points it at src/shared.
 export type { CertificateSummary, UpstreamFailureStage } from '../shared/timelineEvents';

@@ -1,8 +1,8 @@
 /** Export CA Certificate: save PEM or DER, then show how to trust it where app developers need it. */
 import * as vscode from 'vscode';
-import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/certificateAuthority';
+import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/pki/certificateAuthority';
 import { errorMessage } from '../core/errors';
-import { trustInstructions } from '../core/trustInstructions';
+import { trustInstructions } from '../core/setup/trustInstructions';
 
 const CREATE_NEW_CA = 'Create New CA';
 

@@ -1,10 +1,11 @@
 /** Every command of the extension, in one table. */
 import * as vscode from 'vscode';
 import { toShellExports } from '../core/setup/proxyEnvironment';
-import { normaliseHost, parseHostPattern } from '../core/hostPatterns';
+import { normaliseHost } from '../core/hostNames';
+import { parseHostPattern } from '../core/proxy/hostPatterns';
 import { exportCaCertificate } from './caExport';
 import { exportExemptionRequest } from './exportRequest';
-import { InspectorPanel } from './inspectorPanel';
+import { InspectorPanel } from './inspector/inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
 import { environmentFor, openProxiedTerminal } from './terminals';
 
@@ -34,13 +35,13 @@ async function askHost(argument: unknown, verb: string): Promise<string | undefi
 const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.startProxy': async (context) => {
     const engine = await context.controller.start();
-    if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.proxy.url}.`, 'Open Proxied Terminal').then((choice) => {
+    if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.url}.`, 'Open Proxied Terminal').then((choice) => {
       if (choice) openProxiedTerminal(engine);
     });
-    return engine?.proxy.port;
+    return engine?.port;
   },
   'pinscope.stopProxy': (context) => context.controller.stop(),
-  'pinscope.restartProxy': async (context) => (await context.controller.restart())?.proxy.port,
+  'pinscope.restartProxy': async (context) => (await context.controller.restart())?.port,
   'pinscope.openInspector': (context) => {
     InspectorPanel.show(context);
   },
@@ -72,7 +73,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     const name = await askHost(host, 'Tunnel');
     if (!name) return;
     const engine = await runningEngine(context);
-    engine?.proxy.policy.choose(name, 'tunnel');
+    engine?.chooseMode(name, 'tunnel');
     context.log.info(`${name}: tunnelled untouched from its next connection`);
     context.controller.onDidChange.emit();
   },
@@ -80,8 +81,8 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     const name = await askHost(host, 'Intercept');
     if (!name) return;
     const engine = await runningEngine(context);
-    engine?.proxy.policy.choose(name, 'intercept');
-    engine?.diagnosis.confirmation.forget(name);
+    engine?.chooseMode(name, 'intercept');
+    engine?.forgetConfirmation(name);
     context.log.info(`${name}: intercepted from its next connection`);
     context.controller.onDidChange.emit();
   },
@@ -89,12 +90,12 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     const name = await askHost(host, 'Confirm by tunnelling');
     if (!name) return;
     const engine = await runningEngine(context);
-    engine?.diagnosis.confirmation.request(name);
+    engine?.confirm(name);
     context.log.info(`${name}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
   },
   'pinscope.manageConfirmations': async (context) => {
     const engine = context.controller.engine;
-    const entries = engine?.diagnosis.confirmation.list() ?? [];
+    const entries = engine?.confirmations() ?? [];
     if (!engine || entries.length === 0) {
       void vscode.window.showInformationMessage('Pinscope: no host is being confirmed by tunnelling, and none has been learned.');
       return;
@@ -104,7 +105,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       description: e.state === 'confirmed' ? 'breaks only under inspection (confirmed)' : e.state === 'not-confirmed' ? 'also fails when tunnelled' : e.state === 'pending' ? 'next connection will be tunnelled' : `${e.failures} failure(s) so far`,
       detail: `learned ${new Date(e.updatedAt).toLocaleTimeString()}; expires after 15 minutes`,
     })), { title: 'Pinscope: learned confirmation entries — pick the ones to forget', canPickMany: true });
-    for (const item of picked ?? []) engine.diagnosis.confirmation.forget(item.label);
+    for (const item of picked ?? []) engine.forgetConfirmation(item.label);
     if (picked?.length) context.controller.onDidChange.emit();
   },
   'pinscope.showLog': (context) => context.log.show(),

@@ -21,7 +21,7 @@ export function registerDebugThroughProxy(context: PinscopeContext): vscode.Disp
       if (!engine) return configuration;
       const own = isStringRecord(configuration['env']) ? configuration['env'] : {};
       const env = { ...own, ...environmentFor(engine, { ...process.env, ...own }) };
-      context.log.info(`Debug session "${configuration.name}" (${configuration.type}) goes through ${engine.proxy.url}.`);
+      context.log.info(`Debug session "${configuration.name}" (${configuration.type}) goes through ${engine.url}.`);
       return { ...configuration, env };
     },
   };

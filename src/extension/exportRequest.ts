@@ -1,4 +1,6 @@
 /** Export Exemption Request: hosts (preselected from the panel) → vendor or report → an untitled editor. */
+import { byHostName } from '../core/hostNames';
+import { categoryCounts } from '../core/report/categoryCounts';
 import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
@@ -6,7 +8,7 @@ import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { hasEvidence } from '../core/exemptions/hostSelection';
-import type { HostSummary } from '../core/hostSummary';
+import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { PinscopeContext } from './pinscopeContext';
 
 export interface ExportArguments {
@@ -19,7 +21,7 @@ export interface ExportArguments {
 
 export async function exportExemptionRequest(context: PinscopeContext, args: ExportArguments = {}): Promise<vscode.TextDocument | undefined> {
   const engine = context.controller.engine;
-  const records = engine?.proxy.store.all().filter((r) => r.finished) ?? [];
+  const records = engine?.records().filter((r) => r.finished) ?? [];
   if (!engine || records.length === 0) {
     void vscode.window.showInformationMessage('Pinscope: no connections recorded yet. Start the proxy and run your app through it first.', 'Start Proxy').then((choice) => {
       if (choice) void vscode.commands.executeCommand('pinscope.startProxy');
@@ -75,9 +77,9 @@ type HostItem = vscode.QuickPickItem & { readonly host: string; readonly possibl
 async function pickHosts(hosts: readonly HostSummary[], preselected: readonly string[]): Promise<PickedHosts | undefined> {
   const item = (h: HostSummary, description: string, picked: boolean): HostItem => ({
     label: h.host, host: h.host, possible: h.breaks && !hasEvidence(h) && h.pinning === 'possible', description,
-    detail: Object.entries(h.categories).map(([c, n]) => `${c} ×${n}`).join(', '), picked,
+    detail: categoryCounts(h.categories, 'list'), picked,
   });
-  const sorted = [...hosts].sort((a, b) => a.host.localeCompare(b.host));
+  const sorted = [...hosts].sort(byHostName);
   const choose = (h: HostSummary, fallback: boolean): boolean => (preselected.length > 0 ? preselected.includes(h.host) : fallback);
   const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
   const possible = sorted.filter((h) => h.breaks && !hasEvidence(h) && h.pinning === 'possible').map((h) => item(h, 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { registerCommands } from './commands';
-import { InspectorPanel } from './inspectorPanel';
+import { InspectorPanel } from './inspector/inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
 import { registerPinScanning } from './pins/registerPinScanning';
 import { ProxyController } from './proxyController';

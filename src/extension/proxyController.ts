@@ -1,10 +1,11 @@
 /** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
+import { isLoopbackAddress } from '../core/hostNames';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
-import { DEFAULT_CONFIRMATION } from '../core/confirmation';
-import { humanLine } from '../core/connectionReport';
+import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
+import { humanLine } from '../core/report/connectionReport';
 import { Engine, type JudgedNotice } from '../core/engine';
-import { ProxyStartError } from '../core/proxyServer';
+import { ProxyStartError } from '../core/proxy/proxyServer';
 import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
@@ -54,12 +55,12 @@ export class ProxyController implements vscode.Disposable {
           host: listen,
           port: settings.port,
           handshakeTimeoutMs: settings.handshakeTimeoutMs,
-          passthrough: settings.tunnelHosts,
-          resolve: settings.hostOverrides,
+          tunnelHosts: settings.tunnelHosts,
+          hostOverrides: settings.hostOverrides,
           upstreamCaFiles: settings.upstreamCaFiles,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
-          storeCapacity: settings.maxConnections,
+          maxConnectionsKept: settings.maxConnectionsKept,
           confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
           onError: (message) => this.log.error(message),
         }),
@@ -72,10 +73,10 @@ export class ProxyController implements vscode.Disposable {
         this.onJudged.emit(notice);
       });
       engine.onCleared.subscribe(() => this.onCleared.emit());
-      if (engine.proxy.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.proxy.ca.directory} (SHA-256 ${engine.proxy.ca.fingerprint256})`);
-      this.log.info(`Proxy listening on ${engine.proxy.url}`);
-      reviewCertificateAuthority(engine.proxy.ca, this.log, () => this.restart());
-      if (!['127.0.0.1', '::1', 'localhost'].includes(listen)) {
+      if (engine.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.ca.directory} (SHA-256 ${engine.ca.fingerprint256})`);
+      this.log.info(`Proxy listening on ${engine.url}`);
+      reviewCertificateAuthority(engine.ca, this.log, () => this.restart());
+      if (!isLoopbackAddress(listen)) {
         void vscode.window.showWarningMessage(`Pinscope is listening on ${listen}: other machines can use this proxy and see intercepted traffic.`, 'Open Setting').then((choice) => {
           if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
         });
@@ -127,11 +128,11 @@ export class ProxyController implements vscode.Disposable {
     const engine = this.engineValue;
     if (!engine) return;
     try {
-      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.proxy.policy.setTunnelPatterns(this.settings.tunnelHosts);
-      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.proxy.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
-      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.proxy.store.capacity = this.settings.maxConnections;
+      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.setTunnelHosts(this.settings.tunnelHosts);
+      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
+      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.setMaxConnectionsKept(this.settings.maxConnectionsKept);
       if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
-        engine.diagnosis.confirmation.configure({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
+        engine.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
       }
     } catch (error) {
       this.log.error(errorMessage(error));

@@ -1,7 +1,7 @@
 /** Typed access to the `pinscope.*` settings, validated: a broken value is reported with its setting's name. */
 import * as vscode from 'vscode';
-import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/hostPatterns';
-import { parseUpstreamProxy } from '../core/upstream';
+import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
+import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
 
 export const SECTION = 'pinscope';
@@ -68,7 +68,7 @@ export class Settings {
     return this.get('confirmByTunnelling', false);
   }
 
-  get maxConnections(): number {
+  get maxConnectionsKept(): number {
     return Math.max(100, this.get('maxConnectionsKept', DEFAULT_MAX_CONNECTIONS_KEPT));
   }
 

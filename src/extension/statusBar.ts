@@ -1,6 +1,6 @@
 /** The status bar item: stopped / listening on port N / how many hosts break. */
 import * as vscode from 'vscode';
-import { breakageHeadline } from '../core/hostSummary';
+import { breakageHeadline } from '../core/diagnosis/hostSummary';
 import type { ProxyController } from './proxyController';
 
 export class ProxyStatusBar implements vscode.Disposable {
@@ -35,10 +35,10 @@ export class ProxyStatusBar implements vscode.Disposable {
     const hosts = engine.liveHosts();
     const breaking = hosts.filter((h) => h.breaks);
     const likely = breaking.some((h) => h.pinning === 'likely');
-    this.item.text = breaking.length > 0 ? `$(warning) Pinscope :${engine.proxy.port} · ${breaking.length} breaking` : `$(shield) Pinscope :${engine.proxy.port}`;
+    this.item.text = breaking.length > 0 ? `$(warning) Pinscope :${engine.port} · ${breaking.length} breaking` : `$(shield) Pinscope :${engine.port}`;
     this.item.backgroundColor = likely ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const tooltip = new vscode.MarkdownString(undefined, false);
-    tooltip.appendText(`Listening on ${engine.proxy.url}\n${breakageHeadline(hosts)}\nConnections kept: ${engine.proxy.store.size}\nClick to open the inspector.`);
+    tooltip.appendText(`Listening on ${engine.url}\n${breakageHeadline(hosts)}\nConnections kept: ${engine.connectionsKept}\nClick to open the inspector.`);
     this.item.tooltip = tooltip;
   }
 

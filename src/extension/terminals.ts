@@ -8,14 +8,14 @@ import type { PinscopeContext } from './pinscopeContext';
 
 /** The routed environment merged into the extension host's own (the bundle runs from dist/, next to the preload). */
 export function environmentFor(engine: Engine, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return routedEnvironment(engine.proxy, __dirname, inherited);
+  return routedEnvironment(engine, __dirname, inherited);
 }
 
 export function openProxiedTerminal(engine: Engine): vscode.Terminal {
   const terminal = vscode.window.createTerminal({
-    name: `Pinscope :${engine.proxy.port}`,
+    name: `Pinscope :${engine.port}`,
     env: environmentFor(engine),
-    message: routedBanner(engine.proxy.url),
+    message: routedBanner(engine.url),
     iconPath: new vscode.ThemeIcon('shield'),
   });
   terminal.show();
@@ -26,7 +26,7 @@ export function openProxiedTerminal(engine: Engine): vscode.Terminal {
 export function syncTerminalEnvironment(collection: vscode.GlobalEnvironmentVariableCollection, engine: Engine | undefined, enabled: boolean): void {
   collection.clear();
   if (!engine || !enabled) return;
-  collection.description = `Pinscope: route through ${engine.proxy.url} and trust its CA`;
+  collection.description = `Pinscope: route through ${engine.url} and trust its CA`;
   const extended = new Set<string>(EXTENDED_VARIABLES);
   for (const [name, value] of Object.entries(environmentFor(engine, {}))) {
     // The terminal's own NODE_OPTIONS / JAVA_TOOL_OPTIONS / PHP_INI_SCAN_DIR are kept: ours go after them.
@@ -45,7 +45,7 @@ export function watchUnroutedCommands(context: PinscopeContext, applyToAllTermin
     const env = (terminal.creationOptions as vscode.TerminalOptions).env;
     return env?.['PINSCOPE_PROXY'] !== undefined || applyToAllTerminals();
   };
-  const seen = (): number => context.controller.engine?.proxy.store.all().length ?? 0;
+  const seen = (): number => context.controller.engine?.records().length ?? 0;
   return vscode.Disposable.from(
     vscode.window.onDidStartTerminalShellExecution((event) => {
       if (context.controller.engine && routed(event.terminal)) started.set(event.execution, { connections: seen() });

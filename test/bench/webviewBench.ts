@@ -3,8 +3,8 @@
  * for 5 seconds while scrolling; reports frame times, filter latency, DOM size and JS heap.
  * A benchmark, not a test: `npm run bench` prints it, nothing asserts on time.
  */
-import { judgeAll } from '../../src/core/hostSummary';
-import { toConnectionRow } from '../../src/core/inspectorRows';
+import { judgeAll } from '../../src/core/diagnosis/hostSummary';
+import { toConnectionRow } from '../../src/core/report/inspectorRows';
 import type { ConnectionRow, ProxyState } from '../../src/shared/protocol';
 import { transcripts } from '../support/transcripts';
 import { closeBrowser, openInspector } from '../webview/page';

@@ -8,7 +8,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectionLine } from '../../src/core/connectionReport';
+import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import { curl, runClient } from '../support/clients';
 import { ROOT, runCli, startCli, type RunningCli } from '../support/cli';
 import { listenOnLoopback } from '../support/loopback';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectionLine } from '../../src/core/connectionReport';
+import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import { runCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { CONFLICTING_ENVIRONMENT, runtimeCases } from '../support/runtimeMatrix';

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectionLine } from '../../src/core/connectionReport';
+import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import { runClient, type ClientResult } from '../support/clients';
 import { ROOT, runCli, startCli, type RunningCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';

@@ -6,7 +6,7 @@ import type { PinscopeApi } from '../../src/extension/extension';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { curl, portAccepts, runClient, waitFor } from '../support/clients';
-import { classify } from '../../src/core/classification';
+import { classify } from '../../src/core/diagnosis/classification';
 import { askWebview } from '../host/webviewDriver';
 import { join } from 'node:path';
 
@@ -64,12 +64,12 @@ describe('Pinscope in a real VS Code extension host', function () {
     assert.ok(await portAccepts(port), 'the port accepts connections');
     const engine = context.controller.engine;
     assert.ok(engine);
-    const caPem = readFileSync(engine.proxy.ca.certPath, 'utf8');
+    const caPem = readFileSync(engine.ca.certPath, 'utf8');
     assert.match(caPem, /BEGIN CERTIFICATE/);
-    const result = await curl(engine.proxy.url, 'https://api.example.test/hello', ['--cacert', engine.proxy.ca.certPath]);
+    const result = await curl(engine.url, 'https://api.example.test/hello', ['--cacert', engine.ca.certPath]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /hello from origin/);
-    const record = await waitFor(() => engine.proxy.store.all().find((r) => r.finished && r.host === 'api.example.test'), 5000, 'the finished connection');
+    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'api.example.test'), 5000, 'the finished connection');
     assert.equal(classify(record).category, 'ok');
     await vscode.commands.executeCommand('pinscope.stopProxy');
     assert.equal(context.controller.engine, undefined);
@@ -82,10 +82,10 @@ describe('Pinscope in a real VS Code extension host', function () {
     const engine = context.controller.engine;
     assert.ok(engine);
     await configure({ tunnelHosts: ['.example.test'] });
-    await waitFor(() => (engine.proxy.policy.tunnelPatterns.includes('.example.test') ? true : undefined), 5000, 'the setting to apply');
-    const result = await curl(engine.proxy.url, 'https://tunnelled.example.test/hello', ['--cacert', origin.caFile]);
+    await waitFor(() => (engine.tunnelHosts.includes('.example.test') ? true : undefined), 5000, 'the setting to apply');
+    const result = await curl(engine.url, 'https://tunnelled.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(result.code, 0, result.stderr);
-    const record = await waitFor(() => engine.proxy.store.all().find((r) => r.finished && r.host === 'tunnelled.example.test'));
+    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'tunnelled.example.test'));
     assert.equal(record.mode, 'tunnel');
     await configure({ tunnelHosts: [] });
   });
@@ -95,13 +95,13 @@ describe('Pinscope in a real VS Code extension host', function () {
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     const text = await vscode.commands.executeCommand<string>('pinscope.copyProxyEnvironment');
-    assert.match(text, new RegExp(`export HTTPS_PROXY='${engine.proxy.url}'`));
-    assert.match(text, new RegExp(`export NODE_EXTRA_CA_CERTS='${engine.proxy.ca.certPath}'`));
+    assert.match(text, new RegExp(`export HTTPS_PROXY='${engine.url}'`));
+    assert.match(text, new RegExp(`export NODE_EXTRA_CA_CERTS='${engine.ca.certPath}'`));
     const terminal = await vscode.commands.executeCommand<vscode.Terminal>('pinscope.openProxiedTerminal');
     const options = terminal.creationOptions as vscode.TerminalOptions;
-    assert.equal(options.env?.['HTTPS_PROXY'], engine.proxy.url);
-    assert.equal(options.env['SSL_CERT_FILE'], engine.proxy.trustBundlePath);
-    assert.equal(options.env['NODE_EXTRA_CA_CERTS'], engine.proxy.ca.certPath);
+    assert.equal(options.env?.['HTTPS_PROXY'], engine.url);
+    assert.equal(options.env['SSL_CERT_FILE'], engine.trustBundlePath);
+    assert.equal(options.env['NODE_EXTRA_CA_CERTS'], engine.ca.certPath);
     terminal.dispose();
   });
 
@@ -112,8 +112,8 @@ describe('Pinscope in a real VS Code extension host', function () {
     const collection = context.extension.environmentVariableCollection;
     await configure({ applyToAllTerminals: true });
     await waitFor(() => collection.get('HTTPS_PROXY'), 5000, 'the collection to be filled');
-    assert.equal(collection.get('HTTPS_PROXY')?.value, engine.proxy.url);
-    assert.equal(collection.get('NODE_EXTRA_CA_CERTS')?.value, engine.proxy.ca.certPath);
+    assert.equal(collection.get('HTTPS_PROXY')?.value, engine.url);
+    assert.equal(collection.get('NODE_EXTRA_CA_CERTS')?.value, engine.ca.certPath);
     await context.controller.stop();
     assert.equal(collection.get('HTTPS_PROXY'), undefined, 'removed when the proxy stops');
     await configure({ applyToAllTerminals: false });
@@ -135,10 +135,10 @@ describe('Pinscope in a real VS Code extension host', function () {
     const { context } = await api();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
-    const keyPath = engine.proxy.ca.certPath.replace('pinscope-ca.pem', 'pinscope-ca-key.pem');
+    const keyPath = engine.ca.certPath.replace('pinscope-ca.pem', 'pinscope-ca-key.pem');
     assert.ok(existsSync(keyPath));
     assert.equal(statSync(keyPath).mode & 0o777, 0o600);
-    const openssl = await runClient('openssl', ['x509', '-noout', '-subject', '-in', engine.proxy.ca.certPath]);
+    const openssl = await runClient('openssl', ['x509', '-noout', '-subject', '-in', engine.ca.certPath]);
     assert.equal(openssl.code, 0, openssl.stderr);
     assert.match(openssl.stdout, /Pinscope Inspection CA/);
   });
@@ -149,7 +149,7 @@ describe('Pinscope in a real VS Code extension host', function () {
     await vscode.commands.executeCommand('pinscope.openInspector');
     const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('pinscope.inspector')), 10_000, 'the inspector tab');
     assert.equal(tab.label, 'Pinscope Inspector');
-    const first = await curl(engine.proxy.url, 'https://panel.example.test/hello', ['--cacert', engine.proxy.ca.certPath]);
+    const first = await curl(engine.url, 'https://panel.example.test/hello', ['--cacert', engine.ca.certPath]);
     assert.equal(first.code, 0, first.stderr);
     const answer = await askWebview({ host: 'panel.example.test', action: 'tunnel' });
     if (answer === undefined) {
@@ -158,11 +158,11 @@ describe('Pinscope in a real VS Code extension host', function () {
     } else {
       assert.match(answer, /^clicked tunnel/);
     }
-    await waitFor(() => (engine.proxy.policy.hostChoices.get('panel.example.test') === 'tunnel' ? true : undefined), 10_000, 'the tunnel choice');
-    const second = await curl(engine.proxy.url, 'https://panel.example.test/hello', ['--cacert', origin.caFile]);
+    await waitFor(() => (engine.hostChoices.get('panel.example.test') === 'tunnel' ? true : undefined), 10_000, 'the tunnel choice');
+    const second = await curl(engine.url, 'https://panel.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(second.code, 0, second.stderr);
     const records = await waitFor(() => {
-      const found = engine.proxy.store.all().filter((r) => r.finished && r.host === 'panel.example.test');
+      const found = engine.records().filter((r) => r.finished && r.host === 'panel.example.test');
       return found.length >= 2 ? found : undefined;
     });
     assert.deepEqual(records.map((r) => r.mode), ['intercept', 'tunnel']);
@@ -172,8 +172,8 @@ describe('Pinscope in a real VS Code extension host', function () {
     const { context } = await api();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
-    await curl(engine.proxy.url, 'https://pinned.example.test/hello', ['--cacert', engine.proxy.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
-    await waitFor(() => engine.proxy.store.all().find((r) => r.finished && r.host === 'pinned.example.test'));
+    await curl(engine.url, 'https://pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    await waitFor(() => engine.records().find((r) => r.finished && r.host === 'pinned.example.test'));
     const document = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['pinned.example.test'], 'zscaler-api', 'Acme Mobile');
     assert.equal(document.languageId, 'json');
     const parsed = JSON.parse(document.getText()) as { urlCategory: { urls: string[] } };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import type { Engine } from '../../src/core/engine';
-import { classify } from '../../src/core/classification';
+import { classify } from '../../src/core/diagnosis/classification';
 import { startOrigin, type Origin } from '../support/origin';
 import { waitFor } from '../support/clients';
 import { CONFLICTING_ENVIRONMENT, runtimeCases, type RuntimeCase } from '../support/runtimeMatrix';
@@ -39,7 +39,7 @@ async function assertMatrix(engine: Engine, results: Map<string, { code: number;
   const failures: string[] = [];
   for (const [name, result] of results) {
     const host = `${prefix}${name}.example.test`;
-    const record = await waitFor(() => engine.proxy.store.all().find((r) => r.finished && r.host === host), 10_000, `the record of ${host}`).catch(() => undefined);
+    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === host), 10_000, `the record of ${host}`).catch(() => undefined);
     if (!record) {
       failures.push(`${name}: no connection through the proxy (${result.output.trim()})`);
       continue;
@@ -117,7 +117,7 @@ describe('Every runtime through the proxy, in the extension host', function () {
     });
     const started = await vscode.commands.executeCommand<boolean>('pinscope.debugWithPinscope', { type: 'node', request: 'launch', name: 'Pinscope debug test', program, env: { ...CONFLICTING_ENVIRONMENT }, console: 'internalConsole' });
     assert.equal(started, true, 'the debug session started');
-    const record = await waitFor(() => engine.proxy.store.all().find((r) => r.finished && r.host === 'debug.example.test'), 60_000, 'the debugged program\'s connection');
+    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'debug.example.test'), 60_000, 'the debugged program\'s connection');
     assert.equal(classify(record).category, 'ok');
     await ended;
   });

@@ -23,7 +23,7 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
   const engine = await Engine.start({
     caDir,
     upstreamCaFiles: [origin.caFile],
-    resolve: [`*.example.test=127.0.0.1:${origin.port}`, `example.test=127.0.0.1:${origin.port}`, `greeting.example.test=127.0.0.1:${origin.greetingPort}`, `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`],
+    hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`, `example.test=127.0.0.1:${origin.port}`, `greeting.example.test=127.0.0.1:${origin.greetingPort}`, `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`],
     handshakeTimeoutMs: 3000,
     ...options,
   });
@@ -31,9 +31,9 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
   engine.onJudged.subscribe((notice) => judged.push(notice));
   return {
     engine, origin, judged,
-    proxyUrl: engine.proxy.url,
-    proxyPort: engine.proxy.port,
-    caFile: engine.proxy.ca.certPath,
+    proxyUrl: engine.url,
+    proxyPort: engine.port,
+    caFile: engine.ca.certPath,
     connection: (host, index = 0) => waitFor(() => judged.filter((j) => j.line.host === host || j.line.sni === host)[index], 8000, `connection ${index} to ${host}`),
     close: async () => {
       await engine.stop();

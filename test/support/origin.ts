@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { WebSocketServer } from 'ws';
-import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/x509';
+import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/pki/x509';
 import { patternBytes, sendFiller, sendPattern } from './byteStream';
 import { listenOnLoopback } from './loopback';
 import { temporaryDirectory } from './temporaryDirectories';

@@ -6,8 +6,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { CA_CERT_FILE, CA_KEY_FILE } from '../../src/core/certificateAuthority';
-import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/x509';
+import { CA_CERT_FILE, CA_KEY_FILE } from '../../src/core/pki/certificateAuthority';
+import { buildSignedCertificate, keyIdentifier, octetString } from '../../src/core/pki/x509';
 
 export function writeOutdatedCa(directory: string): { certPem: string; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

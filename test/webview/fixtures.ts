@@ -1,6 +1,6 @@
 /** Recorded connections for the webview tests: judged by the real core, turned into the protocol's rows and details. */
-import { judgeAll } from '../../src/core/hostSummary';
-import { toConnectionDetail, toConnectionRow } from '../../src/core/inspectorRows';
+import { judgeAll } from '../../src/core/diagnosis/hostSummary';
+import { toConnectionDetail, toConnectionRow } from '../../src/core/report/inspectorRows';
 import type { ConnectionDetail, ConnectionRow, HostMessage, ProxyState } from '../../src/shared/protocol';
 import { JA4_APP, transcripts } from '../support/transcripts';
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, WebviewMessage } from '../../src/shared/protocol';
-import { inspectorHtml } from '../../src/extension/inspectorHtml';
+import { inspectorHtml } from '../../src/extension/inspector/inspectorHtml';
 import { CHROMIUM, CHROMIUM_ARGS } from '../host/codeServerRunner';
 
 const ROOT = resolve(__dirname, '..', '..', '..');

@@ -13,8 +13,8 @@
  */
 import { findEvent } from '../../shared/timelineEvents';
 import { BREAKAGE, type Pinning } from '../../shared/vocabulary';
-import { classify, type Classification } from '../classification';
-import type { Verdict } from '../pinning';
+import { classify, type Classification } from './classification';
+import type { Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import type { TrustKnowledge } from '../process/trustKnowledge';
 

@@ -3,8 +3,8 @@
  * sure we are it is pinning, the real certificate chains and pins, and the requested exemption.
  * Holds only what the user chose to share: no key log, no payloads, no client addresses.
  */
-import { summariseHosts, type HostSummary, type JudgedConnection } from '../hostSummary';
-import { markdownText, visibleControlCharacters } from '../textEscaping';
+import { summariseHosts, type HostSummary, type JudgedConnection } from '../diagnosis/hostSummary';
+import { markdownText, visibleControlCharacters } from '../report/textEscaping';
 import { eventLabels } from '../../shared/eventLabels';
 import { findEvent, type CertificateSummary, type TimelineEvent } from '../../shared/timelineEvents';
 import { targetHost } from '../timeline';

@@ -1,5 +1,5 @@
 /** One entry point for every export: pick hosts with evidence, propose entries, render a vendor snippet or a report. */
-import { judgeAll, summariseHosts } from '../hostSummary';
+import { judgeAll, summariseHosts } from '../diagnosis/hostSummary';
 import type { ConnectionRecord } from '../timeline';
 import { renderReportCsv, renderReportJson, renderReportMarkdown, type ReportInput } from './evidenceReport';
 import { proposeExemption, type ExemptionEntry, type WildcardPolicy } from './hostEntries';

@@ -4,7 +4,7 @@
  * not trust the CA) goes to "verify first" with the step that decides it, unless the user asks to
  * include it; a host that works under inspection, or broke for another reason, never.
  */
-import type { HostSummary } from '../hostSummary';
+import type { HostSummary } from '../diagnosis/hostSummary';
 
 export interface VerifyFirstHost {
   readonly host: string;

@@ -3,10 +3,10 @@
  * cut mid-line (the proxy was killed while writing) or edited by hand: bad lines are skipped and named,
  * the rest is used.
  */
-import type { ConnectionLine } from '../connectionReport';
+import type { ConnectionLine } from '../report/connectionReport';
 import type { TimelineEvent } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
-import { judge } from '../pinning';
+import { judge } from '../diagnosis/pinning';
 import type { ConnectionRecord } from '../timeline';
 
 export class RecordingError extends Error {

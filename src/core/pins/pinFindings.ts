@@ -4,7 +4,7 @@
  * server serves now, whether it has expired, and the developer's fix.
  */
 import type { Category, Pinning } from '../../shared/vocabulary';
-import { judgeAll, summariseHosts, type HostSummary } from '../hostSummary';
+import { judgeAll, summariseHosts, type HostSummary } from '../diagnosis/hostSummary';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { configurationCovers } from './hostMatching';
 import type { PinConfiguration } from './pinConfiguration';

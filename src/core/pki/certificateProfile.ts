@@ -6,8 +6,8 @@
  * profile"). Used to recognise a CA made by an older Pinscope, and by the tests on every forged leaf.
  */
 import { X509Certificate } from 'node:crypto';
-import { forge } from '../forge';
-import { parseDer } from '../x509';
+import { forge } from './forge';
+import { parseDer } from './x509';
 
 export type CertificateRole = 'ca' | 'leaf';
 

@@ -4,7 +4,8 @@
  * toolkit: in the message %, \r and \n are percent-encoded; in a property value also ":" and ",".
  * Host names come off the network, so nothing unescaped can end a command or start a new one.
  */
-import type { HostSummary } from '../hostSummary';
+import { byHostName } from '../hostNames';
+import type { HostSummary } from '../diagnosis/hostSummary';
 import { failsGate, failureMessage, type FailOn } from './junit';
 
 export function escapeData(text: string): string {
@@ -22,7 +23,7 @@ function annotation(level: 'error' | 'warning' | 'notice', properties: Readonly<
 
 /** One `::error` per host that fails the gate; a `::warning` per other breaking host. */
 export function githubAnnotations(hosts: readonly HostSummary[], failOn: FailOn): string {
-  return [...hosts].sort((a, b) => a.host.localeCompare(b.host)).filter((h) => h.breaks).map((h) => {
+  return [...hosts].sort(byHostName).filter((h) => h.breaks).map((h) => {
     const fails = failsGate(h, failOn);
     const title = `Pinscope: ${h.host} ${fails ? (h.pinning === 'likely' || h.confirmed ? 'pins its certificate' : 'breaks under SSL inspection') : 'breaks under SSL inspection (does not fail the gate)'}`;
     return annotation(fails ? 'error' : 'warning', { title }, `${failureMessage(h)}\n${h.evidence.join('\n')}`);

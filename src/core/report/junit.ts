@@ -5,7 +5,9 @@
  * Jenkins junit-4 schema (test/core/report/schemas). Host names come off the network: every string is
  * escaped, and characters XML 1.0 cannot carry are replaced.
  */
-import type { HostSummary } from '../hostSummary';
+import { byHostName } from '../hostNames';
+import { categoryCounts } from './categoryCounts';
+import type { HostSummary } from '../diagnosis/hostSummary';
 
 export type FailOn = 'pinning' | 'breakage' | 'never';
 
@@ -42,7 +44,7 @@ const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 const timestamp = (date: Date): string => date.toISOString().slice(0, 19);
 
 function categoriesOf(host: HostSummary): string {
-  return Object.entries(host.categories).map(([c, n]) => `${c}×${n}`).join(' ');
+  return categoryCounts(host.categories, 'compact');
 }
 
 export function failureMessage(host: HostSummary): string {
@@ -67,7 +69,7 @@ function testCase(host: HostSummary, options: JunitOptions): string {
 }
 
 export function renderJunit(hosts: readonly HostSummary[], options: JunitOptions): string {
-  const sorted = [...hosts].sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port);
+  const sorted = [...hosts].sort((a, b) => byHostName(a, b) || a.port - b.port);
   const failures = sorted.filter((h) => failsGate(h, options.failOn)).length;
   const suiteName = `pinscope run: ${options.command}`.replace(/\s+/g, ' ').trim();
   return [

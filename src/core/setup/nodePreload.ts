@@ -11,9 +11,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { EnvHttpProxyAgent } from 'undici';
 import { bypassesProxy, parseNoProxy } from './noProxy';
 import { nativeEnvProxy } from './nodeEnvProxy';
+import { NODE_UNDICI_FILE } from './nodePreloadFiles';
 
 type ConnectionCallback = (error: Error | null, socket?: Socket) => void;
 type CreateConnection = (this: http.Agent, options: Record<string, unknown>, callback?: ConnectionCallback) => Socket | undefined;
@@ -137,8 +139,8 @@ function routeFetch(): void {
   if (holder[GLOBAL_DISPATCHER] !== undefined) return;
   let agent: Dispatcher | undefined;
   const real = (): Dispatcher => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first fetch only (see above)
-    const undici = require('undici') as { EnvHttpProxyAgent: typeof EnvHttpProxyAgent };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a separate bundle beside this one, loaded on first fetch only (see above)
+    const undici = require(join(__dirname, NODE_UNDICI_FILE)) as { EnvHttpProxyAgent: typeof EnvHttpProxyAgent };
     agent ??= new undici.EnvHttpProxyAgent() as unknown as Dispatcher;
     return agent;
   };

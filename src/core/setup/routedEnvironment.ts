@@ -1,7 +1,8 @@
 /** The routed environment for a running proxy: its files written, then the variables that point at them. */
 import { join } from 'node:path';
 import { proxyEnvironment } from './proxyEnvironment';
-import { NODE_PRELOAD_FILE, writeRoutingFiles } from './routingFiles';
+import { NODE_PRELOAD_FILE } from './nodePreloadFiles';
+import { writeRoutingFiles } from './routingFiles';
 
 export interface RoutedProxy {
   readonly url: string;

@@ -6,8 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JAVA_TRUST_STORE_FILE, javaTrustStore, pemCertificates } from './javaTrustStore';
-
-export const NODE_PRELOAD_FILE = 'pinscope-node-preload.js';
+import { NODE_PRELOAD_FILE, NODE_UNDICI_FILE } from './nodePreloadFiles';
 
 export interface RoutingFiles {
   /** The Pinscope CA alone. */
@@ -24,7 +23,7 @@ export interface RoutingFiles {
 export interface RoutingSources {
   readonly caCertPath: string;
   readonly trustBundlePath: string;
-  /** The bundled preload (dist/pinscope-node-preload.js), copied so a copied environment survives updates. */
+  /** The bundled preload (dist/pinscope-node-preload.js), copied with undici beside it so a copied environment survives updates. */
   readonly bundledPreloadPath: string;
 }
 
@@ -41,6 +40,7 @@ export function writeRoutingFiles({ caCertPath, trustBundlePath, bundledPreloadP
   const store = javaTrustStore(pemCertificates(bundle), new Date(0));
   writeIfChanged(files.javaTrustStorePath, store);
   writeIfChanged(files.nodePreloadPath, readFileSync(bundledPreloadPath));
+  writeIfChanged(join(directory, NODE_UNDICI_FILE), readFileSync(join(dirname(bundledPreloadPath), NODE_UNDICI_FILE)));
   writeIfChanged(files.wgetrcPath, Buffer.from(`# Written by Pinscope: trust its CA (wget reads no CA variable).\nca_certificate = ${trustBundlePath}\nuse_proxy = on\n`));
   mkdirSync(files.phpIniDirectory, { recursive: true, mode: 0o755 });
   const prepend = join(files.phpIniDirectory, 'pinscope-prepend.php');

@@ -12,7 +12,7 @@ export function registerPinScanning(context: PinscopeContext): vscode.Disposable
   const { controller } = context;
   const view = new PinScanView(() => {
     const engine = controller.engine;
-    return engine ? observedHosts(engine.proxy.store.all(), engine.hosts()) : [];
+    return engine ? observedHosts(engine.records(), engine.hosts()) : [];
   });
   const scan = (): void => {
     view.rescan().catch((error: unknown) => context.log.warn(`pin scan failed: ${String(error)}`));

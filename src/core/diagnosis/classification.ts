@@ -1,0 +1,79 @@
+/**
+ * What happened to one connection, in one word (the `category`), decided from its timeline alone.
+ * Pure: given these events, this category. The categories are defined in src/shared/vocabulary.ts;
+ * docs/tls-failure-signals.md describes how real clients fail and what the proxy sees of it.
+ */
+import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
+import type { Category } from '../../shared/vocabulary';
+import { hasEvent, type ConnectionRecord } from '../timeline';
+
+/** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
+const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
+  'bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired',
+  'certificate_unknown', 'unknown_ca', 'access_denied', 'decrypt_error', 'certificate_required',
+]);
+
+/** Alerts that say "we share no protocol version, cipher or extension". */
+const MISMATCH_ALERTS: ReadonlySet<string> = new Set([
+  'protocol_version', 'insufficient_security', 'handshake_failure', 'inappropriate_fallback', 'no_application_protocol',
+]);
+
+export interface Classification {
+  readonly category: Category;
+  /** The client's alert name when it sent one (`unknown_ca`, `bad_certificate`, …). */
+  readonly alert: string | null;
+  /** One sentence saying why, for people. */
+  readonly reason: string;
+}
+
+const MISMATCH_CODES = /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|NO_SUITABLE_SIGNATURE|NO_SHARED_SIGNATURE|NO_SUITABLE_KEY_SHARE/;
+
+export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
+  const events = record.events;
+  const clientData = events.some((e) => e.kind === 'first-data' && e.from === 'client');
+  const anyData = hasEvent(events, 'first-data');
+  const failed = findEvent(events, 'upstream-failed');
+  if (record.mode === 'http') {
+    if (failed) return { category: 'upstream-failed', alert: null, reason: failed.reason };
+    return { category: 'ok', alert: null, reason: 'plain HTTP request forwarded' };
+  }
+  const notTls = findEvent(events, 'not-tls');
+  if (failed) return { category: 'upstream-failed', alert: null, reason: `${failed.stage}: ${failed.reason}` };
+  if (notTls) return { category: 'not-tls', alert: null, reason: notTls.reason };
+  const rst = events.find((e) => e.kind === 'rst' && e.from === 'client');
+  if (record.mode === 'tunnel') {
+    if (anyData) return { category: 'ok', alert: null, reason: 'tunnelled untouched; data flowed' };
+    if (rst) return { category: 'reset', alert: null, reason: 'tunnelled; the client reset the connection before any data' };
+    return { category: 'ok', alert: null, reason: 'tunnelled untouched; no data' };
+  }
+  const alert = findEvent(events, 'client-alert');
+  if (alert) {
+    if (MISMATCH_ALERTS.has(alert.name)) return { category: 'tls-mismatch', alert: alert.name, reason: `the client sent a fatal ${alert.name} alert: no protocol in common` };
+    const kind = CERTIFICATE_ALERTS.has(alert.name) ? 'rejected the forged certificate' : 'aborted the handshake';
+    return { category: 'cert-rejected', alert: alert.name, reason: `the client ${kind} with a fatal ${alert.name} alert` };
+  }
+  const tlsError = findEvent(events, 'tls-error');
+  if (tlsError && (MISMATCH_CODES.test(tlsError.code ?? '') || MISMATCH_CODES.test(tlsError.reason.toUpperCase().replace(/ /g, '_')))) {
+    return { category: 'tls-mismatch', alert: null, reason: `no shared protocol version or cipher: ${tlsError.reason}` };
+  }
+  const completed = hasEvent(events, 'handshake-complete');
+  const forged = hasEvent(events, 'forged-certificate');
+  if (clientData) return { category: 'ok', alert: null, reason: 'application data flowed through the interception' };
+  if (rst) {
+    return { category: 'reset', alert: null, reason: completed ? 'the client reset the connection after the handshake, before any data' : forged ? 'the client reset the connection after receiving the forged certificate' : 'the client reset the connection before the proxy answered' };
+  }
+  const timeout = findEvent(events, 'timeout');
+  if (timeout) {
+    return { category: 'handshake-timeout', alert: null, reason: completed ? `the client went silent after the handshake (${timeout.phase} timeout)` : `the client went silent during the handshake (${timeout.phase} timeout)` };
+  }
+  const closed = events.find((e): e is Extract<TimelineEvent, { kind: 'fin' | 'close-notify' }> => (e.kind === 'fin' || e.kind === 'close-notify') && e.from === 'client');
+  if (completed && closed) {
+    return { category: 'closed-after-handshake', alert: null, reason: `the client completed the handshake, then closed (${closed.kind === 'close-notify' ? 'close_notify' : 'FIN'}) without sending any data` };
+  }
+  if (forged && closed) {
+    return { category: 'closed-after-handshake', alert: null, reason: 'the client received the forged certificate, then closed (FIN) without an alert and without finishing the handshake' };
+  }
+  if (tlsError) return { category: 'tls-mismatch', alert: null, reason: `the TLS handshake failed: ${tlsError.reason}` };
+  if (closed) return { category: 'reset', alert: null, reason: 'the client closed before the proxy answered its ClientHello' };
+  return { category: 'handshake-timeout', alert: null, reason: 'the connection ended before the handshake finished, without a signal from the client' };
+}

@@ -1,0 +1,116 @@
+/**
+ * Confirmation by tunnelling (opt-in): after a host has broken under interception a configured number of
+ * times, its next connection is tunnelled untouched. If data then flows, the host "breaks only under
+ * inspection (confirmed)". Every entry is in memory only, visible, undoable, and expires.
+ */
+import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Mode } from '../../shared/vocabulary';
+import { normaliseHost } from '../hostNames';
+
+type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
+
+export interface ConfirmationEntry {
+  readonly host: string;
+  readonly state: ConfirmationState;
+  readonly failures: number;
+  readonly updatedAt: number;
+}
+
+export interface ConfirmationOptions {
+  readonly enabled: boolean;
+  /** Breakages under interception before the next connection is tunnelled. */
+  readonly failuresBeforeTunnel: number;
+  /** How long a learned entry lasts, in ms. */
+  readonly expiryMs: number;
+  readonly now?: () => number;
+}
+
+/** What the proxy's policy does with a host whose confirmation is pending. */
+export interface TunnelDecision {
+  readonly mode: 'tunnel';
+  readonly reason: string;
+}
+
+export const DEFAULT_CONFIRMATION: ConfirmationOptions = { enabled: false, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 };
+
+export class TunnelConfirmation {
+  private readonly entries = new Map<string, ConfirmationEntry>();
+  private options: ConfirmationOptions;
+
+  /** `capacity`: at most this many hosts are remembered (hosts come off the network), the oldest go first. */
+  constructor(options: ConfirmationOptions = DEFAULT_CONFIRMATION, private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT) {
+    this.options = options;
+  }
+
+  private store(entry: ConfirmationEntry): ConfirmationEntry {
+    this.entries.delete(entry.host);
+    this.entries.set(entry.host, entry);
+    for (const host of this.entries.keys()) {
+      if (this.entries.size <= this.capacity()) break;
+      this.entries.delete(host);
+    }
+    return entry;
+  }
+
+  configure(options: ConfirmationOptions): void {
+    this.options = options;
+    if (!options.enabled) this.entries.clear();
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  list(): ConfirmationEntry[] {
+    this.expire();
+    return [...this.entries.values()];
+  }
+
+  confirmedHosts(): Set<string> {
+    return new Set(this.list().filter((e) => e.state === 'confirmed').map((e) => e.host));
+  }
+
+  forget(host: string): boolean {
+    return this.entries.delete(normaliseHost(host));
+  }
+
+  /** The policy hook: tunnels a host whose confirmation is pending. */
+  decide(host: string): TunnelDecision | undefined {
+    this.expire();
+    const entry = this.entries.get(normaliseHost(host));
+    if (entry?.state !== 'pending') return undefined;
+    return { mode: 'tunnel', reason: entry.failures > 0 ? `confirming by tunnelling: ${host} broke ${entry.failures} times under interception` : `confirming by tunnelling, as asked for ${host}` };
+  }
+
+  /** The user asks to confirm one host now: its next connection is tunnelled, whatever the setting. */
+  request(rawHost: string): ConfirmationEntry {
+    const host = normaliseHost(rawHost);
+    return this.store({ host, state: 'pending' as const, failures: this.entries.get(host)?.failures ?? 0, updatedAt: this.now() });
+  }
+
+  /** Feeds a finished connection's outcome. */
+  observe(rawHost: string, mode: Mode, category: Category, dataFlowed: boolean): ConfirmationEntry | undefined {
+    if (mode === 'http') return undefined;
+    const host = normaliseHost(rawHost);
+    const entry = this.entries.get(host);
+    // Learning from failures is opt-in; a confirmation the user asked for is always completed.
+    if (!this.options.enabled && entry?.state !== 'pending') return undefined;
+    const update = (state: ConfirmationState, failures: number): ConfirmationEntry => this.store({ host, state, failures, updatedAt: this.now() });
+    if (mode === 'tunnel') {
+      if (entry?.state !== 'pending') return undefined;
+      return update(dataFlowed ? 'confirmed' : 'not-confirmed', entry.failures);
+    }
+    if (!BREAKAGE.has(category) || category === 'tls-mismatch') return undefined;
+    if (entry && entry.state !== 'counting') return undefined;
+    const failures = (entry?.failures ?? 0) + 1;
+    return update(failures >= this.options.failuresBeforeTunnel ? 'pending' : 'counting', failures);
+  }
+
+  private expire(): void {
+    const cutoff = this.now() - this.options.expiryMs;
+    for (const [host, entry] of this.entries) if (entry.updatedAt < cutoff) this.entries.delete(host);
+  }
+}

@@ -1,0 +1,30 @@
+/** Host names as every layer compares them: one syntax, one normal form, one loopback test, one order. */
+import { isIP } from 'node:net';
+
+/** A well-formed DNS name (underscores allowed, as real names use them; an optional trailing dot). */
+export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/**
+ * The SNI as a host name we may use (lower case), or null: it came off the network, so anything but a
+ * well-formed DNS name (an IP address, control characters, markup) is never used as a host.
+ */
+export function usableSni(sni: string | null): string | null {
+  return sni !== null && HOSTNAME.test(sni) && !isIP(sni) ? sni.toLowerCase() : null;
+}
+
+/** Lower case, no brackets around an IPv6 address, no trailing dot. */
+export function normaliseHost(host: string): string {
+  const lower = host.trim().toLowerCase();
+  const unbracketed = lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
+  return unbracketed.endsWith('.') ? unbracketed.slice(0, -1) : unbracketed;
+}
+
+/** The listen addresses that keep the proxy to this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === 'localhost';
+}
+
+/** Sorts by host name, the order every list of hosts is shown in. */
+export function byHostName(a: { readonly host: string }, b: { readonly host: string }): number {
+  return a.host.localeCompare(b.host);
+}

@@ -1,0 +1,126 @@
+/**
+ * The client's side of an intercepted connection: the forged certificate, the client's answer, then the
+ * relay once both sides are up. How the client ended (close_notify or FIN) is told from its raw bytes.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { receivedAlert } from './alerts';
+import { keepsPromise } from './alpnPlan';
+import type { ConnectionRecorder } from '../connectionStore';
+import type { ForgedLeaf } from '../pki/forgedCertificates';
+import { relay } from './relay';
+import { RELAY_BUFFER } from './relayBuffer';
+import { recordUpstreamFailure, type UpstreamTls } from './upstream';
+
+/** What the client's side needs of the proxy's settings. */
+export interface ClientSideSettings {
+  readonly idleTimeoutMs: number;
+  readonly keylog: ((line: Buffer) => void) | undefined;
+}
+
+export type UpstreamOutcome = { readonly ok: true; readonly upstream: UpstreamTls } | { readonly ok: false; readonly error: unknown };
+
+/** Where the client's TLS bytes start on the raw socket, and how long its ClientHello record is. */
+export interface RawAccounting {
+  readonly tunnelStart: number;
+  readonly helloRecordBytes: number;
+}
+
+/**
+ * Whether a client that sent no application data ended with close_notify or a bare FIN. In TLS 1.3 its
+ * bytes after the ClientHello are known: a ChangeCipherSpec (6, in compatibility mode) and an encrypted
+ * Finished (5 + 4 + hash + 1 + 16); a close_notify adds an encrypted 24-byte alert record (18 more
+ * than nothing even if no ChangeCipherSpec was sent). In TLS 1.2 only bytes arriving after the
+ * handshake completed can be told apart.
+ */
+export function clientEnding(rawTlsBytes: number, raw: RawAccounting & { version: string; hashBytes: number; bytesAtSecure: number }): 'close-notify' | 'fin' {
+  if (raw.version === 'TLSv1.3') {
+    const leftover = rawTlsBytes - raw.helloRecordBytes - 6 - (5 + 4 + raw.hashBytes + 1 + 16);
+    return leftover >= 18 ? 'close-notify' : 'fin';
+  }
+  return rawTlsBytes > raw.bytesAtSecure ? 'close-notify' : 'fin';
+}
+
+export interface ForgedHandshake {
+  readonly client: Socket;
+  readonly recorder: ConnectionRecorder;
+  readonly accounting: RawAccounting;
+  readonly handshakeDeadline: NodeJS.Timeout;
+  readonly settled: Promise<UpstreamOutcome>;
+  readonly forged: ForgedLeaf;
+  readonly promised: string | null;
+}
+
+/**
+ * The client's side: the forged certificate, the client's answer, then the relay once both sides are
+ * up. The real server's handshake may still be running; whichever side fails first ends both, and the
+ * server's outcome is still recorded (its certificate chain is evidence).
+ */
+export function serveForgedCertificate(context: ClientSideSettings, { client, recorder, accounting, handshakeDeadline, settled, forged, promised }: ForgedHandshake): void {
+  const { certificate, cached, secureContext } = forged;
+  // Made first: the context may be shared, and the socket takes its certificate now (see ForgedCertificates.forHost).
+  const tls = new TLSSocket(client, {
+    isServer: true,
+    ...RELAY_BUFFER,
+    secureContext,
+    ...(promised ? { ALPNProtocols: [promised] } : {}),
+  });
+  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached });
+  if (context.keylog) tls.on('keylog', context.keylog);
+  let ended = false;
+  let relaying = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(handshakeDeadline);
+    tls.destroy();
+    void settled.then((outcome) => {
+      if (outcome.ok) outcome.upstream.socket.destroy();
+      recorder.finish(0, 0);
+    });
+  };
+  void settled.then((outcome) => {
+    if (outcome.ok && keepsPromise(promised, outcome.upstream.alpn)) return;
+    if (outcome.ok) recorder.add({ kind: 'error', reason: `the server chose ${outcome.upstream.alpn ?? 'no application protocol'}, but the client had been promised ${promised ?? 'none'}` });
+    else recordUpstreamFailure(recorder, outcome.error);
+    end();
+  });
+  const onHandshakeError = (error: NodeJS.ErrnoException): void => {
+    const alert = receivedAlert(error);
+    if (alert) recorder.add({ kind: 'client-alert', name: alert.name, code: alert.code, message: error.message });
+    else if (error.code === 'ECONNRESET' && error.syscall === 'read') recorder.add({ kind: 'rst', from: 'client' });
+    else if (error.code === 'ECONNRESET') recorder.add({ kind: 'fin', from: 'client' });
+    else recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
+    end();
+  };
+  const onHandshakeEnd = (): void => {
+    recorder.add({ kind: 'fin', from: 'client' });
+    end();
+  };
+  tls.on('error', onHandshakeError);
+  tls.once('end', onHandshakeEnd);
+  tls.once('close', () => { if (!relaying) end(); });
+  tls.once('secure', () => {
+    const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
+    const cipher = tls.getCipher();
+    const version = tls.getProtocol() ?? 'unknown';
+    recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, ...(tls.isSessionReused() ? { resumed: true as const } : {}) });
+    void settled.then((outcome) => {
+      if (ended || !outcome.ok) return;
+      const server = outcome.upstream.socket;
+      if (server.destroyed && !server.readableEnded) {
+        // The server's connection failed while the client was finishing its handshake (one that said
+        // its piece and closed cleanly meanwhile is relayed: what it sent is passed on).
+        recorder.add({ kind: 'error', reason: 'the server\'s connection closed before the client\'s handshake finished' });
+        return end();
+      }
+      relaying = true;
+      clearTimeout(handshakeDeadline);
+      tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
+      relay({ client: tls, upstream: outcome.upstream.socket, reads: outcome.upstream.reads }, recorder, {
+        idleTimeoutMs: context.idleTimeoutMs,
+        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
+      });
+    });
+  });
+}

@@ -1,0 +1,280 @@
+/**
+ * The intercepting proxy: an HTTP proxy on loopback that answers CONNECT (intercepting or tunnelling
+ * TLS) and forwards absolute-URI plain-HTTP requests. The only module that listens on a socket.
+ */
+import type { WriteStream } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
+import { ConnectionStore } from '../connectionStore';
+import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
+import { ForgedCertificates } from '../pki/forgedCertificates';
+import { parseHostOverride, type HostOverride } from './hostPatterns';
+import { HostPolicy, type PolicyHook } from './hostPolicy';
+import { AlpnMemory } from './alpnPlan';
+import { handleTunnel, type InterceptionContext } from './interception';
+import { parseConnectTarget, parseProxyPort } from './proxyTargets';
+import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, refusedLiteral, UpstreamCaError } from './upstream';
+import { endToEndHeaders, redactedUrl } from './httpForwarding';
+import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
+import { isLoopbackListen, targetGuard } from './localTargets';
+import { TlsSessions } from './tlsSessions';
+import { writeTrustBundle } from '../setup/trustBundle';
+import { errorMessage, parkErrors } from '../errors';
+
+export interface ProxyOptions {
+  readonly caDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly firstBytesTimeoutMs?: number;
+  /** Client sockets open at once (the server's limit); not to be confused with `maxConnectionsKept`. */
+  readonly maxOpenConnections?: number;
+  /** Host patterns tunnelled untouched (the `pinscope.tunnelHosts` setting). */
+  readonly tunnelHosts?: readonly string[];
+  /** `PATTERN=ADDRESS[:PORT]` connections to reach instead of DNS (the `pinscope.hostOverrides` setting). */
+  readonly hostOverrides?: readonly string[];
+  readonly upstreamCaFiles?: readonly string[];
+  readonly upstreamProxy?: string | null;
+  readonly keylogFile?: string | null;
+  /**
+   * Relay to this machine's own addresses (loopback, unspecified, link-local). Default: only when
+   * listening on loopback, where the user asking is on this machine anyway. Never to the proxy's own port.
+   */
+  readonly relayToLocalAddresses?: boolean;
+  /** How many connection records are kept (the `pinscope.maxConnectionsKept` setting). */
+  readonly maxConnectionsKept?: number;
+  /** How long a client may take to send its request head (slowloris bound). */
+  readonly headersTimeoutMs?: number;
+  /** Consulted before the tunnel patterns for every host (e.g. confirmation by tunnelling). */
+  readonly policyHook?: PolicyHook;
+  /** Where internal errors go (never key material). */
+  readonly onError?: (message: string) => void;
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  connectTimeoutMs: 10_000,
+  firstBytesTimeoutMs: 2_000,
+  maxOpenConnections: 2_000,
+  headersTimeoutMs: 10_000,
+} as const;
+
+export class ProxyStartError extends Error {
+  override name = 'ProxyStartError';
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+  }
+}
+
+/** An option value the proxy cannot use (a CA file without certificates, an unsafe key log path…): the caller's mistake. */
+export class ProxyOptionError extends ProxyStartError {
+  override name = 'ProxyOptionError';
+}
+
+export class InterceptingProxy {
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly ca: CertificateAuthority,
+    /** Public roots + the upstream CAs + the Pinscope CA: what proxied programs should trust. */
+    readonly trustBundlePath: string,
+    readonly store: ConnectionStore,
+    readonly policy: HostPolicy,
+    private readonly context: InterceptionContext,
+    private readonly keylogStream: WriteStream | undefined,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  /** Validates options, loads or creates the CA, makes the leaf key, and listens. Throws precise errors. */
+  static async start(options: ProxyOptions): Promise<InterceptingProxy> {
+    const host = options.host ?? DEFAULTS.host;
+    const port = options.port ?? DEFAULTS.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyStartError(`Port ${port} is not valid: use 0 (any free port) to 65535.`, 'EINVAL');
+    const overrides: HostOverride[] = (options.hostOverrides ?? []).map(parseHostOverride);
+    const policy = new HostPolicy(options.tunnelHosts ?? [], options.policyHook);
+    const upstreamProxy = options.upstreamProxy ? parseUpstreamProxy(options.upstreamProxy) : null;
+    const upstreamCas = await readUpstreamCas(options.upstreamCaFiles ?? []).catch((error: unknown) => {
+      throw error instanceof UpstreamCaError ? new ProxyOptionError(error.message, 'EINVAL') : error;
+    });
+    const secureContext = buildUpstreamSecureContext(upstreamCas);
+    const ca = await loadOrCreateCertificateAuthority(options.caDir);
+    const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
+    const certificates = await ForgedCertificates.create(ca);
+    const onError = options.onError ?? (() => undefined);
+    const store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
+    const keylog = options.keylogFile ? openKeylog(options.keylogFile) : undefined;
+    if (keylog?.tightened) onError(`key log ${options.keylogFile ?? ''} was readable by others: its mode is now 0600`);
+    const keylogStream = keylog?.stream;
+    keylogStream?.on('error', (error) => onError(`key log ${options.keylogFile ?? ''}: ${error.message}`));
+    let boundPort = port;
+    const guard = targetGuard(() => boundPort, options.relayToLocalAddresses ?? isLoopbackListen(host), host);
+    const context = {
+      certificates,
+      policy,
+      alpn: new AlpnMemory(),
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard },
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+      firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      keylog: keylogStream ? (line: Buffer) => void keylogStream.write(line) : undefined,
+    };
+    const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
+    const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
+    server.maxConnections = options.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
+    boundPort = await listen(server, host, port);
+    const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort);
+    proxy.attach(onError);
+    return proxy;
+  }
+
+  get url(): string {
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  setHandshakeTimeout(ms: number): void {
+    this.context.handshakeTimeoutMs = ms;
+  }
+
+  private attach(onError: (message: string) => void): void {
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('connect', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      this.onConnect(request, socket, head).catch((error: unknown) => {
+        onError(`CONNECT ${request.url ?? ''}: ${errorMessage(error)}`);
+        socket.destroy();
+      });
+    });
+    this.server.on('request', (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response));
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`);
+    });
+  }
+
+  private async onConnect(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const target = parseConnectTarget(request.url ?? '');
+    if ('error' in target) {
+      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
+      return;
+    }
+    parkErrors(socket);
+    const recorder = this.store.open(target.host, target.port, 'intercept');
+    recorder.add({ kind: 'accepted', remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` });
+    recorder.add({ kind: 'connect', host: target.host, port: target.port });
+    socket.setNoDelay(true);
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    // Raw bytes the client sent before its first tunnel byte (the CONNECT request), to count TLS records later.
+    const tunnelStart = socket.bytesRead - head.length;
+    await handleTunnel(this.context, socket, target.host, target.port, recorder, tunnelStart);
+  }
+
+  private onRequest(request: IncomingMessage, response: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '');
+      if (url.protocol !== 'http:') throw new Error('not http');
+    } catch {
+      response.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
+      response.end('Pinscope is an HTTP proxy: send absolute-URI requests (http://host/path) or CONNECT host:port.\n');
+      return;
+    }
+    const port = parseProxyPort(url.port, 80);
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const recorder = this.store.open(hostname, port, 'http');
+    recorder.add({ kind: 'accepted', remote: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}` });
+    // Recorded without credentials: events files and the inspector are not the place for passwords and tokens.
+    recorder.add({ kind: 'http-request', method: request.method ?? 'GET', url: redactedUrl(url).slice(0, 2048) });
+    let fromClient = 0;
+    let toClient = 0;
+    request.on('data', (chunk: Buffer) => { fromClient += chunk.length; });
+    const finish = (): void => recorder.finish(fromClient, toClient);
+    response.once('close', finish);
+    // Through an upstream proxy, plain HTTP is forwarded to it in absolute form; otherwise straight to the origin.
+    const upstreamProxy = this.context.upstream.proxy;
+    const refused = refusedLiteral(hostname, port, this.context.upstream);
+    const target = refused ? Promise.reject(refused) : upstreamProxy
+      ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), { ...this.context.upstream, overrides: [], proxy: null, guard: undefined })
+      : connectUpstream(hostname, port, this.context.upstream);
+    target.then(({ socket, address }) => {
+      recorder.add({ kind: 'upstream-connected', address: upstreamProxy ? `${address} (upstream proxy)` : address });
+      // One request per upstream connection: hop-by-hop headers stay on their hop, the origin is asked
+      // to close, and the socket is closed once the exchange ends or goes idle (never left to the origin).
+      const headers = { ...endToEndHeaders(request.headers), connection: 'close' };
+      const credentials = upstreamProxy ? proxyAuthorization(upstreamProxy) : undefined;
+      if (credentials) headers['proxy-authorization'] = credentials;
+      socket.setTimeout(this.context.idleTimeoutMs, () => socket.destroy());
+      response.once('close', () => socket.destroy());
+      const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
+      const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
+      upstreamRequest.on('response', (upstreamResponse) => {
+        recorder.add({ kind: 'first-data', from: 'upstream', bytes: 0 });
+        response.writeHead(upstreamResponse.statusCode ?? 502, endToEndHeaders(upstreamResponse.headers));
+        upstreamResponse.on('data', (chunk: Buffer) => { toClient += chunk.length; });
+        upstreamResponse.once('end', () => socket.destroySoon());
+        upstreamResponse.pipe(response);
+      });
+      upstreamRequest.on('error', (error) => {
+        recorder.add({ kind: 'upstream-failed', stage: 'closed', reason: error.message });
+        if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
+        response.end(`Pinscope: upstream error: ${error.message}\n`);
+      });
+      request.pipe(upstreamRequest);
+    }, (error: unknown) => {
+      recorder.add({ kind: 'upstream-failed', stage: 'connect', reason: errorMessage(error) });
+      response.writeHead(502, { 'content-type': 'text/plain', connection: 'close' });
+      response.end(`Pinscope: cannot reach ${url.host}: ${errorMessage(error)}\n`);
+    });
+  }
+
+  /** Stops listening and closes every open connection. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections();
+    await closed;
+    this.context.certificates.dispose();
+    await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
+  }
+}
+
+function openKeylog(path: string): KeylogFile {
+  try {
+    return openKeylogFile(path);
+  } catch (error) {
+    throw error instanceof KeylogFileError ? new ProxyOptionError(error.message, 'EINVAL') : error;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      const messages: Record<string, string> = {
+        EADDRINUSE: `Port ${port} on ${host} is already in use by another program. Choose another port, or 0 for any free port.`,
+        EACCES: `Listening on ${where} needs privileges this process does not have. Choose a port above 1023.`,
+        EADDRNOTAVAIL: `${host} is not an address of this machine, so the proxy cannot listen on ${where}.`,
+      };
+      reject(new ProxyStartError(messages[error.code ?? ''] ?? `Cannot listen on ${where}: ${error.message}`, error.code));
+    });
+    server.listen({ host, port, exclusive: true }, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+/** Byte relays between the client and upstream: no parsing, counts and first-data events only. */
+import type { Duplex } from 'node:stream';
+import type { ConnectionRecorder } from '../connectionStore';
+import type { Direction } from '../../shared/timelineEvents';
+import type { UpstreamReads } from './upstreamReads';
+
+export interface RelayOptions {
+  readonly idleTimeoutMs: number;
+  /** Classifies the client side's ending ('fin' or 'close-notify'), when the socket can tell. */
+  readonly clientEnding?: (bytesFromClient: number) => 'fin' | 'close-notify';
+}
+
+export interface RelayEnds {
+  readonly client: Duplex & { setTimeout(ms: number, cb?: () => void): unknown; readonly bytesWritten: number };
+  readonly upstream: Duplex & { readonly bytesWritten: number };
+  /** Set when the upstream socket reads through UpstreamReads (then it emits no 'data'). */
+  readonly reads?: UpstreamReads | undefined;
+}
+
+/**
+ * Pipes both ways until both sides are closed, then finishes the recorder. Half-closes are passed on
+ * (so a FIN from one side reaches the other), errors tear down both sides.
+ */
+export function relay({ client, upstream, reads }: RelayEnds, recorder: ConnectionRecorder, options: RelayOptions): void {
+  // Counted from what each side was given to write: a 'data' listener of our own beside pipe's would make
+  // every chunk's emit copy the listener list.
+  const fromClient = (): number => upstream.bytesWritten;
+  const toClient = (): number => client.bytesWritten;
+  let open = 2;
+  const done = (): void => {
+    if (--open === 0) recorder.finish(fromClient(), toClient());
+  };
+  const firstData = (from: Direction) => (chunk: Buffer): void => recorder.add({ kind: 'first-data', from, bytes: chunk.length });
+  client.once('data', firstData('client'));
+  client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient()) ?? 'fin', from: 'client' }));
+  const onError = (from: Direction, other: Duplex) => (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'ECONNRESET') recorder.add({ kind: 'rst', from });
+    else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') recorder.add({ kind: 'error', reason: `${from}: ${error.message}` });
+    other.destroy();
+  };
+  client.on('error', onError('client', upstream));
+  upstream.on('error', onError('upstream', client));
+  client.once('close', done);
+  // The server's side may have closed already, after ending cleanly, while the client finished its handshake.
+  if (upstream.closed) done();
+  else upstream.once('close', done);
+  client.setTimeout(options.idleTimeoutMs, () => {
+    recorder.add({ kind: 'timeout', phase: 'idle' });
+    client.destroy();
+    upstream.destroy();
+  });
+  client.pipe(upstream);
+  if (reads) {
+    reads.relayTo(client, upstream, (bytes) => recorder.add({ kind: 'first-data', from: 'upstream', bytes }));
+  } else {
+    upstream.once('data', firstData('upstream'));
+    upstream.pipe(client);
+  }
+  // The server may have ended before the relay began: its 'end' is emitted whether or not anyone listens.
+  const upstreamEnded = (): void => {
+    recorder.add({ kind: 'fin', from: 'upstream' });
+    if (reads) client.end();
+  };
+  if (upstream.readableEnded) upstreamEnded();
+  else upstream.once('end', upstreamEnded);
+}

@@ -1,0 +1,147 @@
+/**
+ * Exemption requests, vendor rules and the CI gate asserted on REAL recordings: `pinscope run --events
+ * --junit` runs curl (pinning with --pinnedpubkey, or trusting the CA) and openssl s_client (trusting
+ * nothing) against a local HTTPS origin; everything below reads what that run wrote.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildExemptionRequest } from '../../../src/core/exemptions/exemptionRequest';
+import { parseRecordedConnections } from '../../../src/core/exemptions/recordedConnections';
+import type { ConnectionRecord } from '../../../src/core/timeline';
+import { runClient } from '../../support/clients';
+import { ROOT, runCli } from '../../support/cli';
+import { makeOriginCertificates } from '../../support/origin';
+
+const PINNED = ['api.pinned-bank.test', 'auth.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net'];
+const NAMES = ['localhost', 'ok.works.test', 'possible.other.test', '*.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net'];
+const APP = 'Acme Mobile Banking for Enterprise Customers';
+const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+describe('exemption requests from a real pinscope run', () => {
+  let server: Server;
+  let dir: string;
+  let records: ConnectionRecord[] = [];
+  let run: { code: number; stdout: string; stderr: string };
+  const request = (format: string, extra: { includePossible?: boolean; appName?: string } = {}) => buildExemptionRequest({ records, hosts: [], format, appName: extra.appName ?? APP, ...(extra.includePossible ? { includePossible: true } : {}), now: new Date('2026-11-29T12:00:00Z') });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pinscope-exemptions-'));
+    const certs = makeOriginCertificates(NAMES);
+    writeFileSync(join(dir, 'origin-ca.pem'), certs.caPem);
+    server = createServer({ cert: certs.leafPem, key: certs.keyPem }, (_req, res) => res.end('hello\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const curls = PINNED.map((h) => `curl -sS --max-time 10 --pinnedpubkey '${WRONG_PIN}' https://${h}/ ; curl -sS --max-time 10 --pinnedpubkey '${WRONG_PIN}' https://${h}/`);
+    const script = [
+      'curl -sS --max-time 10 https://ok.works.test/ >/dev/null',
+      ...curls,
+      // openssl trusting no CA at all: it rejects the forged certificate like an app that merely lacks the CA.
+      'echo | openssl s_client -connect possible.other.test:443 -proxy "${HTTPS_PROXY#http://}" -servername possible.other.test -no-CAfile -no-CApath -no-CAstore -verify_return_error -brief',
+      'exit 0',
+    ].join('\n');
+    const resolveFlags = NAMES.filter((n) => n !== 'localhost').flatMap((n) => ['--resolve', `${n}=127.0.0.1:${port}`]);
+    run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--events', join(dir, 'events.jsonl'), '--junit', join(dir, 'junit.xml'), '--upstream-ca', join(dir, 'origin-ca.pem'), ...resolveFlags, '--', 'sh', '-c', script],
+      { ...process.env, GITHUB_ACTIONS: 'true' });
+    records = parseRecordedConnections(readFileSync(join(dir, 'events.jsonl'), 'utf8'));
+  });
+
+  after(() => { server.close(); });
+
+  it('the run fails the gate (exit 3) and recorded every client', () => {
+    assert.equal(run.code, 3, run.stderr);
+    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test']) assert.ok(records.some((r) => r.host === host), `${host} recorded: ${run.stderr}`);
+  });
+
+  it('snippets hold exactly the hosts with evidence; possible hosts only when asked; working hosts never', () => {
+    const plain = request('netskope');
+    assert.deepEqual([...plain.entries.flatMap((e) => e.hosts)].sort(), [...PINNED].sort());
+    assert.deepEqual(plain.verifyFirst.map((v) => v.host), ['possible.other.test']);
+    const withPossible = request('netskope', { includePossible: true });
+    assert.ok(withPossible.entries.some((e) => e.hosts.includes('possible.other.test')));
+    assert.ok(!withPossible.entries.some((e) => e.hosts.includes('ok.works.test')));
+  });
+
+  it('the evidence report has a verify-first section with the deciding step, and marks known bypasses with their source', () => {
+    const md = request('report-md').text;
+    assert.match(md, /## Verify first \(not requested\)\n[\s\S]*### possible\.other\.test:443[\s\S]*Step that decides it: .*Trust the Pinscope CA.*confirm by tunnelling/);
+    assert.match(md, /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/);
+    const json = JSON.parse(request('report-json').text) as { verifyFirst: { host: string; step: string }[]; knownBypasses: { host: string; source: string }[] };
+    assert.deepEqual(json.verifyFirst.map((v) => v.host), ['possible.other.test']);
+    assert.ok(json.knownBypasses.some((b) => b.host === 'web.whatsapp.net' && b.source.startsWith('https://')));
+  });
+
+  it('Zscaler: no scheme, a leading dot for the domain and its subdomains, rule name of at most 31 characters, the activation call', () => {
+    const urls = request('zscaler-urls').text.trim().split('\n');
+    assert.ok(urls.every((u) => !u.includes('://') && !u.includes('/')), urls.join(' '));
+    assert.ok(urls.includes('.pinned-bank.test'), 'two hosts under one domain: .domain covers it and its subdomains');
+    assert.ok(urls.includes('telemetry.vendor.test'), 'one host: exact, no dot');
+    const api = JSON.parse(request('zscaler-api').text) as { _comment: string; sslInspectionRule: { name: string; action: { type: string } }; urlCategory: { urls: string[]; superCategory: string } };
+    assert.ok(api.sslInspectionRule.name.length <= 31, api.sslInspectionRule.name);
+    assert.equal(api.sslInspectionRule.action.type, 'DO_NOT_DECRYPT');
+    assert.equal(api.urlCategory.superCategory, 'USER_DEFINED');
+    assert.match(api._comment, /POST \/api\/v1\/status\/activate/);
+    assert.match(request('zscaler-terraform').text, /name {11}= "[^"]{1,31}"\n/);
+  });
+
+  it('Palo Alto: "*" is one label, so the domain itself is listed too; a host PAN-OS already excludes is left out and said so', () => {
+    const exclude = request('panos-exclude').text;
+    assert.match(exclude, /ssl-exclude-cert "pinned-bank\.test"/);
+    assert.match(exclude, /ssl-exclude-cert "\*\.pinned-bank\.test"/);
+    assert.ok(!/ssl-exclude-cert "[^"]*\*[^.]/.test(exclude) && !/\*\*/.test(exclude));
+    assert.ok(!/ssl-exclude-cert "[^"]*whatsapp/.test(exclude), 'web.whatsapp.net is in the predefined exclusions');
+    assert.match(exclude, /# Note: web\.whatsapp\.net: already excluded by default in Palo Alto Networks \(\*\.whatsapp\.net\): no request needed there/);
+    assert.match(request('panos-set').text, /list \[ [^\]]*pinned-bank\.test\/ \*\.pinned-bank\.test\//);
+    assert.match(request('zscaler-urls').text, /web\.whatsapp\.net/, 'other vendors still need it');
+  });
+
+  it('Cloudflare: Do Not Inspect (action off) matched on http.conn.domains for a domain and http.conn.hostname for a host', () => {
+    const api = JSON.parse(request('cloudflare-api').text) as { action: string; filters: string[]; traffic: string };
+    assert.equal(api.action, 'off');
+    assert.deepEqual(api.filters, ['http']);
+    assert.match(api.traffic, /any\(http\.conn\.domains\[\*\] in \{[^}]*"pinned-bank\.test"[^}]*\}\)/);
+    assert.match(api.traffic, /http\.conn\.hostname == "telemetry\.vendor\.test"/);
+    assert.ok(!api.traffic.includes('http.request.host'), 'http.request.host is not valid in a Do Not Inspect policy');
+  });
+
+  it('Entra: the Graph beta tlsInspectionRule shape with a bypass action and one FQDN destination listing D and *.D', () => {
+    const rule = JSON.parse(request('entra').text) as Record<string, unknown> & { action: string; matchingConditions: { destinations: { '@odata.type': string; values: string[] }[] } };
+    assert.equal(rule['@odata.type'], '#microsoft.graph.networkaccess.tlsInspectionRule');
+    assert.equal(rule.action, 'bypass');
+    const [destination] = rule.matchingConditions.destinations;
+    assert.ok(destination);
+    assert.equal(destination['@odata.type'], '#microsoft.graph.networkaccess.tlsInspectionFqdnDestination');
+    assert.ok(destination.values.includes('pinned-bank.test') && destination.values.includes('*.pinned-bank.test'));
+    assert.match(String(rule['_comment']), /graph\.microsoft\.com\/beta\/networkAccess\/tlsInspectionPolicies\/<POLICY_ID>\/policyRules/);
+  });
+
+  it('Netskope: asks for an SSL Decryption "Do Not Decrypt" policy, not a steering exception; one leading "*." per URL', () => {
+    const body = JSON.parse(request('netskope').text) as { _comment: string; urllist: { data: { type: string; urls: string[] } } };
+    assert.match(body._comment, /SSL Decryption policy with action "Do Not Decrypt"[\s\S]*not a steering exception/);
+    assert.equal(body.urllist.data.type, 'exact');
+    assert.ok(body.urllist.data.urls.every((u) => !u.includes('*') || (u.startsWith('*.') && u.indexOf('*', 1) === -1)));
+  });
+
+  it('the JUnit file validates against the Ant and Jenkins JUnit schemas; pinned hosts are failing cases with category, verdict and evidence', async () => {
+    const file = join(dir, 'junit.xml');
+    for (const schema of ['ant-junit.xsd', 'jenkins-junit.xsd']) {
+      const lint = await runClient('xmllint', ['--noout', '--schema', join(ROOT, 'test', 'core', 'report', 'schemas', schema), file]);
+      assert.equal(lint.code, 0, `${schema}: ${lint.stderr}`);
+    }
+    const xml = readFileSync(file, 'utf8');
+    assert.match(xml, /<testcase name="api\.pinned-bank\.test:443" classname="pinscope\.breaks" time="[\d.]+">\n\s*<failure message="api\.pinned-bank\.test:443 breaks under SSL inspection: closed-after-handshake[^"]*pinning likely" type="pinning">category: closed-after-handshake[\s\S]*?pinning: likely[\s\S]*?evidence:\n- /);
+    assert.match(xml, /<testcase name="ok\.works\.test:443" classname="pinscope\.works" time="[\d.]+"\/>/);
+    assert.match(xml, /<testcase name="possible\.other\.test:443" classname="pinscope\.breaks" time="[\d.]+"\/>/, 'possible pinning does not fail --fail-on pinning');
+    assert.match(xml, /tests="7" failures="5" errors="0"/);
+  });
+
+  it('prints GitHub Actions annotations for the failing hosts when GITHUB_ACTIONS=true', () => {
+    assert.match(run.stdout, /^::error title=Pinscope%3A api\.pinned-bank\.test pins its certificate::api\.pinned-bank\.test%3A443|^::error title=Pinscope%3A api\.pinned-bank\.test pins its certificate::api\.pinned-bank\.test:443 breaks/m);
+    assert.match(run.stdout, /^::warning title=Pinscope%3A possible\.other\.test breaks under SSL inspection \(does not fail the gate\)::/m);
+    assert.ok(run.stdout.split('\n').filter((l) => l.startsWith('::')).every((l) => !/[\r]/.test(l)));
+  });
+});
