@@ -30,6 +30,8 @@ export interface ConnectionRow {
   readonly bytesFromClient: number;
   readonly bytesToClient: number;
   readonly registrableDomain: string;
+  /** The app that opened the connection (process attribution), when known. */
+  readonly app?: string;
   /** The handshake in a few steps, for the row's strip. */
   readonly steps: readonly StripStep[];
 }
@@ -76,11 +78,12 @@ export type WebviewMessage =
   | { readonly type: 'confirmHost'; readonly host: string }
   | { readonly type: 'exportRequest'; readonly hosts: readonly string[] }
   | { readonly type: 'copy'; readonly text: string }
+  | { readonly type: 'exportCa' }
   | { readonly type: 'clear' }
   | { readonly type: 'startProxy' }
   | { readonly type: 'stopProxy' };
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'clear', 'startProxy', 'stopProxy']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'exportCa', 'clear', 'startProxy', 'stopProxy']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

@@ -189,6 +189,9 @@ export class InspectorPanel implements vscode.Disposable {
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('Pinscope: copied', 2000);
         return;
+      case 'exportCa':
+        await vscode.commands.executeCommand('pinscope.exportCaCertificate');
+        return;
       case 'clear':
         await vscode.commands.executeCommand('pinscope.clearConnections');
         return;
