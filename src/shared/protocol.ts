@@ -30,6 +30,8 @@ export interface ConnectionRow {
   readonly bytesFromClient: number;
   readonly bytesToClient: number;
   readonly registrableDomain: string;
+  /** The app that opened the connection (process attribution), when known. */
+  readonly app?: string;
   /** The handshake in a few steps, for the row's strip. */
   readonly steps: readonly StripStep[];
 }
@@ -105,13 +107,14 @@ export type WebviewMessage =
   | { readonly type: 'confirmHost'; readonly host: string }
   | { readonly type: 'exportRequest'; readonly hosts: readonly string[] }
   | { readonly type: 'copy'; readonly text: string }
+  | { readonly type: 'exportCa' }
   | { readonly type: 'clear' }
   | { readonly type: 'startProxy' }
   | { readonly type: 'stopProxy' }
   /** Opens a pin configuration the detail named (`pinnedAt`). */
   | { readonly type: 'openPin'; readonly path: string; readonly line: number };
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'clear', 'startProxy', 'stopProxy', 'openPin']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'exportCa', 'clear', 'startProxy', 'stopProxy', 'openPin']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

@@ -202,6 +202,9 @@ export class InspectorPanel implements vscode.Disposable {
       case 'confirmHost':
         await vscode.commands.executeCommand('pinscope.confirmHost', message.host);
         return;
+      case 'exportCa':
+        await vscode.commands.executeCommand('pinscope.exportCaCertificate');
+        return;
       case 'clear':
         await vscode.commands.executeCommand('pinscope.clearConnections');
         return;
