@@ -95,6 +95,7 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
     el('h2', {}, `${host}:${row.port}`),
     ...(failure ? [el('div', { class: 'upstream-reason', role: 'alert' }, el('strong', {}, `The real server could not be reached (${failure.stage}): `), failure.reason, el('p', { class: 'muted' }, 'This is not the client rejecting inspection, so it is not a case for an exemption.'))] : []),
     el('p', { class: 'verdict-line' }, verdictLine),
+    ...(detail?.pinnedAt?.length ? [el('p', { class: 'pinned-at' }, 'Pinned in ', ...detail.pinnedAt.map((pin) => button(`${pin.path}:${pin.line}`, 'open-pin', () => actions.post({ type: 'openPin', path: pin.path, line: pin.line }))))] : []),
     el('div', { class: 'actions' },
       ...hostActionButtons(host, row.mode, broken && row.category !== null, row.confirmed, row.category === 'upstream-failed', actions),
       button('Copy host', 'copy-host', () => actions.post({ type: 'copy', text: host })),

@@ -58,6 +58,7 @@ export class Inspector {
   private readonly categoryOptions = new Map<Category | 'all', HTMLElement>();
   private readonly actions: HostActions;
   private toggle: HTMLElement | undefined;
+  private clearButton: HTMLElement | undefined;
   private groupControl: HTMLElement | undefined;
   private readonly viewButtons = new Map<ViewState['view'], HTMLElement>();
 
@@ -68,6 +69,8 @@ export class Inspector {
       post,
       isChosen: (host) => this.state.chosenHosts.includes(host),
       toggleChosen: (host) => this.toggleChosen(host),
+      readOnly: () => this.proxy.recording !== undefined,
+      modeOf: (host, seen) => this.proxy.hostModes?.find((m) => m.host === host)?.mode ?? seen,
     };
     this.list = new VirtualList<ListItem>({
       render: (item, active) => this.renderItem(item, active),
@@ -151,7 +154,7 @@ export class Inspector {
         this.chosen,
         button('Export request…', () => this.post({ type: 'exportRequest', hosts: this.state.chosenHosts }), 'export'),
         (this.toggle = button('Start proxy', () => this.post({ type: this.proxy.running ? 'stopProxy' : 'startProxy' }), 'toggle')),
-        button('Clear', () => this.post({ type: 'clear' }), 'clear')));
+        (this.clearButton = button('Clear', () => this.post({ type: 'clear' }), 'clear'))));
   }
 
   private filters(): HTMLElement {
@@ -304,6 +307,11 @@ export class Inspector {
     this.headline.textContent = running || this.rows.size ? this.proxy.headline : 'Pinscope';
     this.status.textContent = running ? `Listening on ${this.proxy.url ?? ''} · ${this.rows.size} connections${this.proxy.dropped ? ` (${this.proxy.dropped} oldest dropped)` : ''}` : this.rows.size ? `Proxy stopped · ${this.rows.size} connections recorded` : 'Proxy stopped';
     if (this.toggle) this.toggle.textContent = running ? 'Stop proxy' : 'Start proxy';
+    const recording = this.proxy.recording;
+    this.toggle?.toggleAttribute('hidden', recording !== undefined);
+    this.clearButton?.toggleAttribute('hidden', recording !== undefined);
+    if (recording) this.status.textContent = `Recording ${recording.name} (read-only) · ${this.rows.size} connections${recording.skipped.length ? ` · ${recording.skipped.length} line(s) skipped: ${recording.skipped.slice(0, 2).join('; ')}` : ''}`;
+    else if (!running && this.proxy.startError) this.status.textContent = `The proxy could not start: ${this.proxy.startError}`;
     this.chosen.textContent = this.state.chosenHosts.length ? `${this.state.chosenHosts.length} host(s) chosen for the request` : '';
   }
 

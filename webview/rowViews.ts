@@ -16,6 +16,10 @@ export interface HostActions {
   post(message: WebviewMessage): void;
   isChosen(host: string): boolean;
   toggleChosen(host: string): void;
+  /** A recording: no tunnel, intercept or confirm. */
+  readOnly(): boolean;
+  /** The host's mode as the extension says it is now (a choice, pinscope.tunnelHosts), else `seen`. */
+  modeOf(host: string, seen: HostEntry['mode']): HostEntry['mode'];
 }
 
 function formatTime(at: number): string {
@@ -63,6 +67,7 @@ function actionButton(label: string, action: string, onClick: () => void, title:
 /** The actions that apply to a host given what the proxy does with it now and what its connections did. */
 export function hostActionButtons(key: string, mode: HostEntry['mode'], breaks: boolean, confirmed: boolean, unreachable: boolean, actions: HostActions): HTMLElement[] {
   const buttons: HTMLElement[] = [];
+  mode = actions.readOnly() ? 'http' : actions.modeOf(key, mode);
   if (mode === 'intercept') {
     if (breaks && !confirmed) buttons.push(actionButton('Confirm', 'confirm', () => actions.post({ type: 'confirmHost', host: key }), 'Confirm by tunnelling: the next connections to this host are relayed untouched'));
     buttons.push(actionButton('Tunnel', 'tunnel', () => actions.post({ type: 'tunnelHost', host: key }), 'Relay this host untouched from now on'));
