@@ -51,10 +51,20 @@ function nextStep(row: ConnectionRow, alert: string | null, actions: HostActions
   return button('Confirm by tunnelling', 'next-confirm', () => actions.post({ type: 'confirmHost', host }), true);
 }
 
-function certificateFacts(cert: Pick<CertificateSummary, 'subject' | 'issuer' | 'serialNumber' | 'pin'> & Partial<Pick<CertificateSummary, 'validFrom' | 'validTo'>>, actions: HostActions, action: string): HTMLElement | null {
+/** A certificate's names: inline when few, folded when many (a CDN's certificate lists hundreds); null for a recording made before SANs were recorded. */
+function subjectAltNames(sans: readonly string[] | undefined, omitted: number | undefined): HTMLElement | string | null {
+  if (!sans) return null;
+  const more = omitted ? ` and ${omitted} more not recorded` : '';
+  if (!sans.length) return `none${more}`;
+  if (sans.length <= 3 && !more) return el('span', { class: 'sans' }, sans.join(', '));
+  return el('details', { class: 'sans' }, el('summary', {}, `${sans.length} names${more}`), el('ul', {}, ...sans.map((name) => el('li', {}, name))));
+}
+
+function certificateFacts(cert: Pick<CertificateSummary, 'subject' | 'issuer' | 'serialNumber' | 'pin' | 'sans' | 'sansOmitted'> & Partial<Pick<CertificateSummary, 'validFrom' | 'validTo'>>, actions: HostActions, action: string): HTMLElement | null {
   return table([
     ['Subject', cert.subject],
     ['Issuer', cert.issuer],
+    ['SANs', subjectAltNames(cert.sans, cert.sansOmitted)],
     ['Valid', cert.validFrom && cert.validTo ? `${cert.validFrom} – ${cert.validTo}` : null],
     ['Serial', cert.serialNumber],
     ['SPKI pin', copyable(`sha256/${cert.pin}`, 'pin', action, actions)],

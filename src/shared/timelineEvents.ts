@@ -22,6 +22,13 @@ export interface CertificateSummary {
   readonly serialNumber: string;
   /** base64 SHA-256 of the SubjectPublicKeyInfo. */
   readonly pin: string;
+  /**
+   * Subject alternative names, `DNS:name` or `IP:address`, at most 100, anything but printable ASCII
+   * shown as `\u{…}`. Absent in recordings made before SANs were recorded.
+   */
+  readonly sans?: readonly string[];
+  /** Names beyond the 100 kept in `sans`; absent when none were left out. */
+  readonly sansOmitted?: number;
 }
 
 export interface ClientHelloSummary {
@@ -47,7 +54,7 @@ export type TimelineEvent =
   /** `resumed`: the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
   | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly resumed?: true }
   | { readonly t: number; readonly kind: 'upstream-failed'; readonly stage: UpstreamFailureStage; readonly reason: string }
-  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean }
+  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean; readonly sans?: readonly string[] }
   | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }
   | { readonly t: number; readonly kind: 'tls-error'; readonly reason: string; readonly code: string | null }
   /** `resumed`: the client resumed an earlier session, so the forged certificate was not sent again. */

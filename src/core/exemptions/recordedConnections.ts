@@ -26,6 +26,9 @@ function isConnectionLine(value: Record<string, unknown>): value is Record<strin
   return typeof value['id'] === 'number' && typeof value['host'] === 'string' && typeof value['port'] === 'number' && Array.isArray(value['events']) && typeof value['startedAt'] === 'string' && MODES.includes(value['mode'] as Mode);
 }
 
+/** SANs are optional (older recordings have none); when present, a bounded list of names. */
+const wellFormedSans = (sans: unknown): boolean => sans === undefined || (Array.isArray(sans) && sans.length <= 100 && sans.every((n) => typeof n === 'string' && n.length <= 300));
+
 /** What a record's fields must hold for the diagnosis to read it; undefined when they do. */
 function malformedEvent(event: Record<string, unknown>): string | undefined {
   const strings = (...keys: string[]): string | undefined => keys.find((k) => typeof event[k] !== 'string');
@@ -38,8 +41,10 @@ function malformedEvent(event: Record<string, unknown>): string | undefined {
     case 'upstream-tls': {
       const chain = event['chain'];
       if (!Array.isArray(chain) || !chain.every((c) => isObject(c) && ['subject', 'issuer', 'validTo', 'pin'].every((k) => typeof c[k] === 'string'))) return 'an upstream-tls event without a well-formed chain';
+      if (!chain.every((c: Record<string, unknown>) => wellFormedSans(c['sans']))) return 'an upstream-tls event whose chain has SANs that are not a list of names';
       return undefined;
     }
+    case 'forged-certificate': return wellFormedSans(event['sans']) ? undefined : 'a forged-certificate event whose SANs are not a list of names';
     case 'upstream-failed': return strings('stage', 'reason') && 'an upstream-failed event without stage and reason';
     case 'client-alert': return strings('name') && 'a client-alert event without a name';
     case 'tls-error': return strings('reason') && 'a tls-error event without a reason';

@@ -12,6 +12,7 @@ import { forge } from './forge';
 import { BoundedMap } from '../boundedMap';
 import type { CertificateAuthority } from './certificateAuthority';
 import { LeafContexts } from './leafContexts';
+import { forgedSan } from './subjectAltNames';
 import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, subjectNameDer, utf8Name, type Extension } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
@@ -29,6 +30,8 @@ export interface ForgedCertificate {
   readonly serialNumber: string;
   readonly notAfter: string;
   readonly pin: string;
+  /** Its subject alternative names as recorded (`DNS:host` or `IP:address`): the one name it is forged for. */
+  readonly sans: readonly string[];
   readonly certPem: string;
 }
 
@@ -154,6 +157,7 @@ export class ForgedCertificates {
       serialNumber: cert.serialNumber,
       notAfter: cert.validity.notAfter.toISOString(),
       pin: this.pin,
+      sans: [forgedSan(host)],
       certPem,
     };
   }

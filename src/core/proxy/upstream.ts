@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { findOverride, type HostOverride } from './hostPatterns';
 import type { CertificateSummary, UpstreamFailureStage } from '../timeline';
 import { spkiPin } from '../pki/x509';
+import { recordedSans } from '../pki/subjectAltNames';
 import { RELAY_BUFFER } from './relayBuffer';
 import { BoundedMap } from '../boundedMap';
 import type { ConnectionRecorder } from '../connectionStore';
@@ -332,6 +333,7 @@ function certificateNames(x509: X509Certificate): CertificateNames {
 }
 
 function summarise(x509: X509Certificate): CertificateSummary {
+  const { sans, omitted } = recordedSans(x509.subjectAltName);
   return {
     subject: x509.subject.replace(/\n/g, ', '),
     issuer: x509.issuer.replace(/\n/g, ', '),
@@ -339,5 +341,7 @@ function summarise(x509: X509Certificate): CertificateSummary {
     validTo: new Date(x509.validTo).toISOString(),
     serialNumber: x509.serialNumber,
     pin: spkiPin(x509.publicKey.export({ type: 'spki', format: 'der' })),
+    sans,
+    ...(omitted ? { sansOmitted: omitted } : {}),
   };
 }
