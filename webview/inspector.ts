@@ -109,11 +109,18 @@ export class Inspector {
           this.renderDetail();
         }
         break;
-      case 'state':
+      case 'state': {
+        // A host's mode changed (Tunnel, Intercept, pinscope.tunnelHosts) or a recording opened: the actions follow at once.
+        const actionsChanged = JSON.stringify([this.proxy.hostModes, this.proxy.recording]) !== JSON.stringify([message.state.hostModes, message.state.recording]);
         this.proxy = message.state;
         this.renderHeader();
         this.renderEmpty(this.list.length);
+        if (actionsChanged) {
+          this.list.rerender();
+          this.renderDetail();
+        }
         break;
+      }
     }
   }
 
