@@ -42,31 +42,39 @@ export interface UnroutedNotice {
   readonly message: string;
 }
 
+/** How late a command's start event may reach the extension host after the shell started it. */
+const START_EVENT_LAG_MS = 2000;
+
 /**
  * When a command ends in a routed terminal and the proxy saw no connection begin while it ran, say so —
  * in a notification with the fix for runtimes known to ignore the environment, and in the log. Needs
  * shell integration. `onNotice` hears each notice.
  */
 export function watchUnroutedCommands(context: PinscopeContext, applyToAllTerminals: () => boolean, onNotice: (notice: UnroutedNotice) => void = () => undefined): vscode.Disposable {
-  const started = new Map<vscode.TerminalShellExecution, { connections: number }>();
+  const started = new Map<vscode.TerminalShellExecution, { connections: number; at: number }>();
   const routed = (terminal: vscode.Terminal): boolean => {
     const env = (terminal.creationOptions as vscode.TerminalOptions).env;
     return env?.['PINSCOPE_PROXY'] !== undefined || applyToAllTerminals();
   };
   // Connections accepted since activation: the store is bounded, a count of its records would stop growing.
   let accepted = 0;
+  let lastAcceptedAt = Number.NEGATIVE_INFINITY;
   const counting = context.controller.session.onEvent.subscribe(({ event }) => {
-    if (event.kind === 'accepted') accepted++;
+    if (event.kind !== 'accepted') return;
+    accepted++;
+    lastAcceptedAt = Date.now();
   });
   return vscode.Disposable.from(
     new vscode.Disposable(() => counting.dispose()),
     vscode.window.onDidStartTerminalShellExecution((event) => {
-      if (context.controller.engine && routed(event.terminal)) started.set(event.execution, { connections: accepted });
+      if (context.controller.engine && routed(event.terminal)) started.set(event.execution, { connections: accepted, at: Date.now() });
     }),
     vscode.window.onDidEndTerminalShellExecution((event) => {
       const start = started.get(event.execution);
       started.delete(event.execution);
-      if (!start || !context.controller.engine || accepted > start.connections) return;
+      // The start event reaches the extension host after the shell started the command (a quick curl's
+      // connection was seen 4 ms before it in code-server): a connection just before it counts too.
+      if (!start || !context.controller.engine || accepted > start.connections || lastAcceptedAt >= start.at - START_EVENT_LAG_MS) return;
       const command = event.execution.commandLine.value.trim();
       if (!command) return;
       const unrouted = unroutedRuntimeFor(command);
