@@ -33,13 +33,13 @@ function shellIntegrationOf(terminal: vscode.Terminal, timeoutMs: number): Promi
 /** Runs a command through shell integration and resolves with its exit code once it ended. */
 function run(integration: vscode.TerminalShellIntegration, command: string): Promise<number | undefined> {
   return new Promise((resolve) => {
-    let execution: vscode.TerminalShellExecution | undefined;
+    // Listening first; the end event comes asynchronously, after `execution` is set.
     const listener = vscode.window.onDidEndTerminalShellExecution((event) => {
       if (event.execution !== execution) return;
       listener.dispose();
       resolve(event.exitCode);
     });
-    execution = integration.executeCommand(command);
+    const execution = integration.executeCommand(command);
   });
 }
 
