@@ -205,7 +205,9 @@ async function microbenchmarks(dir: string): Promise<void> {
   judgeAll(records);
   report({ workload: 'classifier + pinning judgement (10,000 connections)', mode: 'pinscope', metric: 'throughput', value: 10_000 / ((performance.now() - t0) / 1000), unit: 'connections/s' });
   const load = spawn(process.execPath, ['-e', `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=performance.now();require(${JSON.stringify(join(ROOT, 'dist', 'extension.js'))});console.log(performance.now()-t)`]);
-  const loadMs = await new Promise<number>((r) => { let out = ''; load.stdout.on('data', (c: Buffer) => { out += c.toString(); }); load.once('exit', () => r(Number(out.trim()))); });
+  const loadMs = await new Promise<number>((r) => { let out = ''; load.stdout.on('data', (c: Buffer) => { out += c.toString(); }); load.once('exit', (code) => r(code === 0 && out.trim() !== '' ? Number(out.trim()) : Number.NaN)); });
+  // A bundle that throws while loading (say, reading a vscode member at module level) is a failure, not 0 ms.
+  if (Number.isNaN(loadMs)) throw new Error('loading dist/extension.js with a stand-in vscode module failed');
   report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
 }
 

@@ -16,11 +16,11 @@ import type { PinLocator } from '../pinscopeContext';
 /** What the proxy has observed so far, per host. */
 export type ObservationSource = () => readonly ObservedHost[];
 
-const SEVERITY: Readonly<Record<ReturnType<typeof findingSeverity>, vscode.DiagnosticSeverity>> = {
-  error: vscode.DiagnosticSeverity.Error,
-  warning: vscode.DiagnosticSeverity.Warning,
-  note: vscode.DiagnosticSeverity.Information,
-};
+/** Read when a diagnostic is made, not when the module loads (loading the bundle stays free of API calls). */
+function severity(level: ReturnType<typeof findingSeverity>): vscode.DiagnosticSeverity {
+  if (level === 'error') return vscode.DiagnosticSeverity.Error;
+  return level === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+}
 
 /** CodeLens titles render `$(name)` as icons: text from the workspace or the network must not. */
 function lensTitle(text: string): string {
@@ -99,7 +99,7 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   private diagnostic(finding: PinFinding): vscode.Diagnostic {
     const line = Math.max(0, finding.configuration.line - 1);
     const observed = finding.observed.map(describeObservation);
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), [findingHeadline(finding), ...observed, `Fix: ${finding.fix.title}`].join('\n'), SEVERITY[findingSeverity(finding)]);
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), [findingHeadline(finding), ...observed, `Fix: ${finding.fix.title}`].join('\n'), severity(findingSeverity(finding)));
     diagnostic.source = 'Pinscope';
     diagnostic.code = { value: 'fix', target: vscode.Uri.parse(finding.fix.documentation) };
     return diagnostic;
