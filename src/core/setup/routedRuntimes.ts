@@ -28,7 +28,9 @@ export interface UnroutedRuntime {
 const UNROUTED_RUNTIMES: readonly UnroutedRuntime[] = [
   { commands: ['dart', 'flutter'], runtime: 'Dart/Flutter HttpClient', why: 'ignores HTTPS_PROXY and the CA variables', fix: 'HttpClient()..findProxy = HttpClient.findProxyFromEnvironment, and SecurityContext.defaultContext.setTrustedCertificates(Platform.environment["NODE_EXTRA_CA_CERTS"]!)' },
   { commands: ['code', 'cursor', 'electron', 'slack', 'chromium', 'google-chrome'], runtime: 'Electron and Chromium apps', why: 'take their proxy from a command-line switch and their roots from the OS (NSS on Linux)', fix: 'start it with --proxy-server=<proxy URL> and trust the CA in the OS store (Export CA Certificate)' },
-  { commands: ['java', 'gradle', 'mvn', './gradlew', './mvnw', 'kotlin'], runtime: 'java.net.http.HttpClient', why: 'uses no proxy unless the code gives it a ProxySelector', fix: 'HttpClient.newBuilder().proxy(ProxySelector.getDefault())' },
+  // java.net.http.HttpClient, HttpURLConnection and OkHttp use the default ProxySelector, which reads the
+  // https.proxyHost/Port properties (checked with Java 17); Apache HttpClient and Netty-based clients do not.
+  { commands: ['java', 'gradle', 'mvn', './gradlew', './mvnw', 'kotlin'], runtime: 'Apache HttpClient (HttpClients.createDefault()) and Netty-based clients', why: 'ignore the JVM\'s proxy properties', fix: 'HttpClients.createSystem() (or HttpClientBuilder.create().useSystemProperties()); for Reactor Netty, HttpClient.create().proxyWithSystemProperties()' },
 ];
 
 export function unroutedRuntimeFor(commandLine: string): UnroutedRuntime | undefined {
