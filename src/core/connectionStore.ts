@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { TimelineEvent } from '../shared/timelineEvents';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 import type { ConnectionRecord, NewEvent } from './timeline';
+import type { PendingClient } from './process/connectionClients';
 
 export interface ConnectionEventNotice {
   readonly record: ConnectionRecord;
@@ -112,24 +113,53 @@ export class ConnectionStore {
 
 export class ConnectionRecorder {
   private readonly start = performance.now();
+  private identity: Promise<unknown> | undefined;
+  private identityKnown = false;
+  private client: Promise<void> | undefined;
+  private closing = false;
 
   constructor(readonly record: ConnectionRecord, private readonly store: ConnectionStore) {}
+
+  /**
+   * The process lookup started when the socket was accepted: its result lands on the record as
+   * `client`, and the record is announced as finished only once it has (the lookup is bounded).
+   */
+  attribute(pending: PendingClient): void {
+    this.identity = pending.identified.then(() => { this.identityKnown = true; });
+    this.client = pending.client.then((client) => { this.record.client = client; }, () => undefined);
+  }
+
+  /**
+   * Resolves once the process is identified or `holdMs` passed, whichever is first; undefined when there
+   * is nothing to wait for (identified already, or no lookup).
+   */
+  identityWait(holdMs: number): Promise<void> | undefined {
+    if (!this.identity || this.identityKnown) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([this.identity, new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs); })]).then(() => clearTimeout(timer));
+  }
 
   elapsed(): number {
     return Math.round((performance.now() - this.start) * 1000) / 1000;
   }
 
   add(event: NewEvent): void {
-    if (this.record.finished) return;
+    if (this.record.finished || this.closing) return;
     const stamped = { ...event, t: this.elapsed() } as TimelineEvent;
     this.record.events.push(stamped);
     this.store.publish(this.record, stamped);
   }
 
   finish(bytesFromClient: number, bytesToClient: number): void {
-    if (this.record.finished) return;
+    if (this.record.finished || this.closing) return;
     this.add({ kind: 'closed', bytesFromClient, bytesToClient });
-    this.record.finished = true;
-    this.store.finish(this.record);
+    this.closing = true;
+    const done = (): void => {
+      this.record.finished = true;
+      this.store.finish(this.record);
+    };
+    // Judged with its process: a client that failed fast is usually attributed by now; the lookup is bounded.
+    if (this.client && this.record.client === undefined) void this.client.then(done);
+    else done();
   }
 }

@@ -9,6 +9,8 @@ import { judge, noPeerObservations, observePeer, strongest, type Verdict } from 
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+import { judgeWithTrust, noTrustAwareObservations, observeTrustAware } from './trustAwareJudgement';
+import { attributedRecord } from './recordClients';
 
 /** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
 export interface LiveHostState {
@@ -23,6 +25,7 @@ const VERDICT_SLACK = 1000;
 export class Diagnosis {
   private readonly confirmation: TunnelConfirmation;
   private readonly peers = noPeerObservations();
+  private readonly trustPeers = noTrustAwareObservations();
   private readonly verdicts = new Map<number, Verdict>();
   private readonly liveHostStates = new Map<string, LiveHostState>();
 
@@ -43,7 +46,11 @@ export class Diagnosis {
     const host = targetHost(record);
     observePeer(this.peers, record, () => classification.category, this.capacity());
     this.confirmation.observe(host, record.mode, classification.category, hasEvent(record.events, 'first-data'));
-    const verdict = judge(record, { ...this.peers, confirmed: this.confirmation.confirmedHosts() });
+    const confirmed = this.confirmation.confirmedHosts();
+    // With its process known, judged by what that process did and whether it trusts the CA.
+    const attributed = attributedRecord(record);
+    if (attributed) observeTrustAware(this.trustPeers, attributed, classification.category, this.capacity());
+    const verdict = attributed ? judgeWithTrust(attributed, { ...this.trustPeers, confirmed }) : judge(record, { ...this.peers, confirmed });
     this.verdicts.set(record.id, verdict);
     if (this.verdicts.size > this.capacity() + VERDICT_SLACK) {
       for (const known of this.verdicts.keys()) if (!isKept(known)) this.verdicts.delete(known);
@@ -112,6 +119,8 @@ export class Diagnosis {
   reset(): void {
     this.peers.acceptedBy.clear();
     this.peers.brokenBy.clear();
+    this.trustPeers.byClient.clear();
+    this.trustPeers.acceptedByFingerprint.clear();
     this.verdicts.clear();
     this.liveHostStates.clear();
   }
