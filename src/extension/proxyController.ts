@@ -60,6 +60,7 @@ export class ProxyController implements vscode.Disposable {
           upstreamCaFiles: settings.upstreamCaFiles,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
+          attributeProcesses: settings.attributeProcesses,
           maxConnectionsKept: settings.maxConnectionsKept,
           confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
           onError: (message) => this.log.error(message),
