@@ -242,6 +242,7 @@ export class Inspector {
     }
     const detail = this.detail;
     pane.append(el('h3', {}, 'Timeline'), fullTimeline(detail), el('h3', {}, 'Verdict'), el('p', {}, detail.reason), el('ul', {}, ...detail.evidence.map((e) => el('li', {}, e))));
+    if (detail.process) pane.append(el('h3', {}, 'Process'), el('ul', {}, ...detail.process.map((line) => el('li', {}, line))));
     const hello = findEvent(detail.events, 'client-hello')?.hello;
     if (hello) pane.append(el('h3', {}, 'ClientHello'), el('pre', {}, JSON.stringify(hello, null, 2)));
     const forged = findEvent(detail.events, 'forged-certificate');

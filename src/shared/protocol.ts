@@ -30,6 +30,8 @@ export interface ConnectionRow {
   readonly bytesFromClient: number;
   readonly bytesToClient: number;
   readonly registrableDomain: string;
+  /** The app (process) that made the connection, e.g. "node (Code terminal)"; absent when not attributed. */
+  readonly app?: string;
   /** The handshake in a few steps, for the row's strip. */
   readonly steps: readonly StripStep[];
 }
@@ -45,6 +47,8 @@ export interface ConnectionDetail {
   readonly evidence: readonly string[];
   /** The timeline, as recorded. */
   readonly events: readonly TimelineEvent[];
+  /** The process behind it and whether it trusts the CA, as lines for people; absent when not attributed. */
+  readonly process?: readonly string[];
 }
 
 export interface ProxyState {
