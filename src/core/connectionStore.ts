@@ -40,6 +40,8 @@ export class Channel<T> {
 export class ConnectionStore {
   readonly onEvent: Channel<ConnectionEventNotice>;
   readonly onFinished: Channel<ConnectionRecord>;
+  /** A connection closed (its `closed` event is recorded); `onFinished` follows once its process is known. */
+  readonly onClosed: Channel<ConnectionRecord>;
   private readonly records = new Map<number, ConnectionRecord>();
   private nextId = 1;
   private droppedCount = 0;
@@ -47,6 +49,7 @@ export class ConnectionStore {
   constructor(private capacityValue = DEFAULT_MAX_CONNECTIONS_KEPT, onListenerError?: (error: unknown) => void) {
     this.onEvent = new Channel(onListenerError);
     this.onFinished = new Channel(onListenerError);
+    this.onClosed = new Channel(onListenerError);
   }
 
   get capacity(): number {
@@ -93,10 +96,27 @@ export class ConnectionStore {
     this.onEvent.emit({ record, event });
   }
 
-  /** @internal used by ConnectionRecorder */
-  finish(record: ConnectionRecord): void {
-    this.onFinished.emit(record);
+  /**
+   * @internal used by ConnectionRecorder. Finished connections are announced in the order they closed:
+   * one still waiting for its process (bounded) holds back those that closed after it, so that verdicts
+   * that depend on earlier connections (the same process accepted another host) see them first.
+   */
+  finish(record: ConnectionRecord, ready?: Promise<void>): void {
+    this.onClosed.emit(record);
+    const announce = (): void => {
+      record.finished = true;
+      this.onFinished.emit(record);
+    };
+    if (!ready && this.waiting === 0) return announce();
+    this.waiting++;
+    this.queue = this.queue.then(() => ready).then(() => {
+      this.waiting--;
+      announce();
+    });
   }
+
+  private waiting = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   private evict(): void {
     if (this.records.size <= this.capacityValue) return;
@@ -113,8 +133,6 @@ export class ConnectionStore {
 
 export class ConnectionRecorder {
   private readonly start = performance.now();
-  private identity: Promise<unknown> | undefined;
-  private identityKnown = false;
   private client: Promise<void> | undefined;
   private closing = false;
 
@@ -125,18 +143,17 @@ export class ConnectionRecorder {
    * `client`, and the record is announced as finished only once it has (the lookup is bounded).
    */
   attribute(pending: PendingClient): void {
-    this.identity = pending.identified.then(() => { this.identityKnown = true; });
     this.client = pending.client.then((client) => { this.record.client = client; }, () => undefined);
   }
 
   /**
-   * Resolves once the process is identified or `holdMs` passed, whichever is first; undefined when there
-   * is nothing to wait for (identified already, or no lookup).
+   * Resolves once the client's process and its trust are known or `holdMs` passed, whichever is first;
+   * undefined when there is nothing to wait for (known already, or no lookup).
    */
-  identityWait(holdMs: number): Promise<void> | undefined {
-    if (!this.identity || this.identityKnown) return undefined;
+  clientWait(holdMs: number): Promise<void> | undefined {
+    if (!this.client || this.record.client !== undefined) return undefined;
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([this.identity, new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs); })]).then(() => clearTimeout(timer));
+    return Promise.race([this.client, new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs); })]).then(() => clearTimeout(timer));
   }
 
   elapsed(): number {
@@ -154,12 +171,7 @@ export class ConnectionRecorder {
     if (this.record.finished || this.closing) return;
     this.add({ kind: 'closed', bytesFromClient, bytesToClient });
     this.closing = true;
-    const done = (): void => {
-      this.record.finished = true;
-      this.store.finish(this.record);
-    };
     // Judged with its process: a client that failed fast is usually attributed by now; the lookup is bounded.
-    if (this.client && this.record.client === undefined) void this.client.then(done);
-    else done();
+    this.store.finish(this.record, this.client && this.record.client === undefined ? this.client : undefined);
   }
 }

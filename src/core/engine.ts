@@ -37,6 +37,7 @@ export class Engine {
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
     this.onCleared = new Channel((error) => onError(`a clear listener failed: ${String(error)}`));
     const isKept = (id: number): boolean => proxy.store.get(id) !== undefined;
+    proxy.store.onClosed.subscribe((record) => diagnosis.closed(record));
     proxy.store.onFinished.subscribe((record) => {
       const verdict = diagnosis.finished(record, isKept);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });

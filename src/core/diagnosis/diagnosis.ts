@@ -6,7 +6,7 @@
 import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { judge, noPeerObservations, observePeer, strongest, type Verdict } from './pinning';
-import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Pinning } from '../../shared/vocabulary';
+import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import { judgeWithTrust, noTrustAwareObservations, observeTrustAware } from './trustAwareJudgement';
@@ -26,6 +26,7 @@ export class Diagnosis {
   private readonly confirmation: TunnelConfirmation;
   private readonly peers = noPeerObservations();
   private readonly trustPeers = noTrustAwareObservations();
+  private readonly closedSeen = new WeakSet<ConnectionRecord>();
   private readonly verdicts = new Map<number, Verdict>();
   private readonly liveHostStates = new Map<string, LiveHostState>();
 
@@ -45,7 +46,7 @@ export class Diagnosis {
     const classification = classify(record);
     const host = targetHost(record);
     observePeer(this.peers, record, () => classification.category, this.capacity());
-    this.confirmation.observe(host, record.mode, classification.category, hasEvent(record.events, 'first-data'));
+    if (!this.closedSeen.delete(record)) this.observeConfirmation(record, host, classification.category);
     const confirmed = this.confirmation.confirmedHosts();
     // With its process known, judged by what that process did and whether it trusts the CA.
     const attributed = attributedRecord(record);
@@ -57,6 +58,19 @@ export class Diagnosis {
     }
     this.track(host, verdict);
     return verdict;
+  }
+
+  /**
+   * A connection closed: confirmation by tunnelling counts it at once (its process, which the verdict
+   * waits for, does not matter to whether the host breaks).
+   */
+  closed(record: ConnectionRecord): void {
+    this.closedSeen.add(record);
+    this.observeConfirmation(record, targetHost(record), classify(record).category);
+  }
+
+  private observeConfirmation(record: ConnectionRecord, host: string, category: Category): void {
+    this.confirmation.observe(host, record.mode, category, hasEvent(record.events, 'first-data'));
   }
 
   /** The verdict a connection got when it finished. */

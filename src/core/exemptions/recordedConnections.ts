@@ -72,7 +72,7 @@ function recordedTrust(value: unknown): TrustSummary | null {
     runtime: typeof value['runtime'] === 'string' ? value['runtime'] as TrustSummary['runtime'] : 'unknown',
     runtimeLabel: typeof value['runtimeLabel'] === 'string' ? value['runtimeLabel'] : 'program',
     trustsCa: value['trustsCa'] as TrustSummary['trustsCa'],
-    gap: value['gap'] as TrustSummary['gap'],
+    gap: value['gap'],
     startedByPinscope: typeof value['startedByPinscope'] === 'boolean' ? value['startedByPinscope'] : null,
     variables: variables.map((v) => ({ name: String(v['name']), set: v['set'] === true, includesCa: typeof v['includesCa'] === 'boolean' ? v['includesCa'] : null })),
     evidence,

@@ -30,10 +30,11 @@ export interface InterceptionContext {
 }
 
 /**
- * How long the forged flight may wait for the client's process to be identified. The lookup starts at
- * accept and usually ends before the ClientHello is read (netlink: ~3 ms for a whole attribution); a
- * client that rejects our certificate may exit right after, taking its process with it, so under load
- * the flight waits for the lookup — never longer than this.
+ * How long the forged flight may wait for the client's process (and its trust) to be known. The lookup
+ * starts at accept and usually ends before the ClientHello is read (netlink: ~3 ms for a whole
+ * attribution); a client that rejects our certificate may exit right after, taking its process with it,
+ * so under load the flight waits for the lookup — never longer than this. Waiting for the trust too
+ * means the record is complete when the client's verdict arrives, so it is judged at once.
  */
 export const FLIGHT_HOLD_MS = 50;
 
@@ -195,7 +196,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     });
   // The leaf's context is taken only as its TLSSocket is made: it may be shared (see ForgedCertificates.forHost).
   const serve = async (settled: Promise<UpstreamOutcome>, promised: string | null): Promise<void> => {
-    const hold = recorder.identityWait(FLIGHT_HOLD_MS);
+    const hold = recorder.clientWait(FLIGHT_HOLD_MS);
     if (hold) {
       await hold;
       if (clientGone()) {
