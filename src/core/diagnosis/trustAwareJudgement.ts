@@ -21,7 +21,7 @@ import type { TrustKnowledge } from '../process/trustKnowledge';
 export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none';
 
 /** What the judgement needs of a process's trust knowledge (a recording carries exactly this). */
-export type TrustFacts = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
+type TrustFacts = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
 
 /** Who made a connection, as the judgement needs it. */
 export type ClientProcess =

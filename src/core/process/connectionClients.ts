@@ -33,10 +33,17 @@ export interface PendingClient {
   readonly client: Promise<ConnectionClient>;
 }
 
+/**
+ * How long one lookup may take before the connection is "unknown process". Longer than the attributor's
+ * default: the first lookups of a proxy run while the netlink helper starts and the first sweep of
+ * /proc reads every process (about 100 ms on a loaded 2-core machine). A record waits for it before it is
+ * judged; the forged flight never waits more than FLIGHT_HOLD_MS.
+ */
+const ATTRIBUTION_DEADLINE_MS = 600;
 /** How long reading the trust knowledge of an identified process may take before it is left unknown. */
-export const TRUST_DEADLINE_MS = 250;
+const TRUST_DEADLINE_MS = 250;
 
-export function toTrustSummary(knowledge: TrustKnowledge): TrustSummary {
+function toTrustSummary(knowledge: TrustKnowledge): TrustSummary {
   const { runtime, runtimeLabel, trustsCa, gap, startedByPinscope, variables, evidence, fix } = knowledge;
   return { runtime, runtimeLabel, trustsCa, gap, startedByPinscope, variables, evidence, fix };
 }
@@ -73,7 +80,7 @@ export class ConnectionAttribution {
   private disposed = false;
 
   constructor(options: ConnectionAttributionOptions) {
-    this.attributor = options.attributor ?? processAttributorFor();
+    this.attributor = options.attributor ?? processAttributorFor(process.platform, { deadlineMs: ATTRIBUTION_DEADLINE_MS });
     this.reader = new TrustKnowledgeReader(options);
   }
 

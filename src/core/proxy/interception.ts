@@ -36,7 +36,7 @@ export interface InterceptionContext {
  * so under load the flight waits for the lookup — never longer than this. Waiting for the trust too
  * means the record is complete when the client's verdict arrives, so it is judged at once.
  */
-export const FLIGHT_HOLD_MS = 50;
+const FLIGHT_HOLD_MS = 50;
 
 type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
 

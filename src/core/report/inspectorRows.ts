@@ -59,7 +59,7 @@ export function toConnectionDetail(record: ConnectionRecord, verdict: Verdict | 
 }
 
 /** The process and its trust, in lines for the detail pane (the command is redacted; no environment). */
-export function processLines({ process, trust }: ConnectionClient): string[] {
+function processLines({ process, trust }: ConnectionClient): string[] {
   const lines = [process.label];
   if (process.kind === 'local') {
     lines.push(`pid ${process.pid ?? '?'}${process.path ? ` · ${process.path}` : ''}`);
