@@ -1,7 +1,8 @@
 /**
- * The app's name from process attribution, for exemption requests and the evidence report: the process
- * most of the requested hosts' breaking connections came from, as its label ends ("node server.js",
- * "curl"), so that the request names an app instead of "the app".
+ * The app's name from process attribution, for exemption requests and the evidence report: the name of
+ * the process most of the requested hosts' breaking connections came from ("curl", "node", "MyApp"), so
+ * that the request names an app instead of "the app". Its command line is not used: it may hold more
+ * than a security team should see, even redacted.
  */
 import { BREAKAGE } from '../../shared/vocabulary';
 import { classify } from '../diagnosis/classification';
@@ -17,7 +18,7 @@ export function attributedAppName(records: readonly ConnectionRecord[], hosts: r
     if (process?.kind !== 'local' || !record.finished) continue;
     if (wanted.size > 0 && !wanted.has(targetHost(record))) continue;
     if (!BREAKAGE.has(classify(record).category)) continue;
-    const name = (process.label.split(' › ').at(-1) ?? process.name ?? '').trim().slice(0, MAX_NAME);
+    const name = (process.name ?? '').trim().slice(0, MAX_NAME);
     if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   let best: [string, number] | undefined;
