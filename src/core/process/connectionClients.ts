@@ -42,6 +42,8 @@ export interface PendingClient {
 const ATTRIBUTION_DEADLINE_MS = 600;
 /** How long reading the trust knowledge of an identified process may take before it is left unknown. */
 const TRUST_DEADLINE_MS = 250;
+/** Processes whose trust knowledge is kept (the oldest go first). */
+const MAX_PROCESSES_KEPT = 1_000;
 
 function toTrustSummary(knowledge: TrustKnowledge): TrustSummary {
   const { runtime, runtimeLabel, trustsCa, gap, startedByPinscope, variables, evidence, fix } = knowledge;
@@ -77,6 +79,7 @@ export class ConnectionAttribution {
   private readonly attributor: ProcessAttributor;
   private readonly reader: TrustKnowledgeReader;
   private readonly pending = new WeakMap<Socket, PendingClient>();
+  private readonly trust = new Map<string, Promise<TrustSummary | null>>();
   private disposed = false;
 
   constructor(options: ConnectionAttributionOptions) {
@@ -98,10 +101,24 @@ export class ConnectionAttribution {
     const client = identified.then(async (attribution): Promise<ConnectionClient> => {
       const process = toProcessRecord(attribution);
       if (attribution.kind !== 'local') return { process, trust: null };
-      const trust = await bounded(this.reader.assess(attribution.process, attribution.environment).then(toTrustSummary), TRUST_DEADLINE_MS, null);
-      return { process, trust };
+      return { process, trust: await this.trustOf(attribution) };
     });
     this.pending.set(socket, { identified, client });
+  }
+
+  /**
+   * A process's trust knowledge, read once per process (pid and start time): what it was started with
+   * (its initial environment, its arguments) does not change while it runs. A failed read is not kept.
+   */
+  private trustOf(attribution: Extract<Attribution, { kind: 'local' }>): Promise<TrustSummary | null> {
+    const key = attribution.process.key;
+    const known = this.trust.get(key);
+    if (known) return known;
+    const reading = bounded(this.reader.assess(attribution.process, attribution.environment).then(toTrustSummary), TRUST_DEADLINE_MS, null);
+    this.trust.set(key, reading);
+    void reading.then((trust) => { if (trust === null) this.trust.delete(key); });
+    if (this.trust.size > MAX_PROCESSES_KEPT) for (const old of this.trust.keys()) { this.trust.delete(old); break; }
+    return reading;
   }
 
   /** The lookup started for this socket, if any (HTTP keep-alive: one per socket, shared by its requests). */
