@@ -1,57 +1,88 @@
-/** The inspector's state and rendering: header, filters, the virtualized list, the detail pane. */
+/**
+ * The inspector's state and rendering: header, filters, the list (hosts first, or every connection),
+ * the empty and stopped states, and the detail pane.
+ */
+import { CATEGORY_LABELS } from '../src/shared/categoryLabels';
 import type { ConnectionDetail, ConnectionRow, HostMessage, ProxyState, WebviewMessage } from '../src/shared/protocol';
-import { findEvent } from '../src/shared/timelineEvents';
 import { CATEGORIES, DEFAULT_MAX_CONNECTIONS_KEPT, isBreakage, type Category } from '../src/shared/vocabulary';
+import { renderDetail } from './detailView';
 import { el } from './dom';
-import { fullTimeline, strip } from './timelineView';
+import { aggregateHosts, hostKey } from './hosts';
+import { renderConnection, renderGroup, renderHost, type HostActions, type ListItem } from './rowViews';
 import { TAGS } from './toolkit';
-import { VirtualList, type ListItem } from './virtualList';
-
+import { VirtualList } from './virtualList';
 
 export interface ViewState {
+  view: 'hosts' | 'connections';
   filter: string;
   category: Category | 'all';
   onlyBreakage: boolean;
   groupBy: 'none' | 'host' | 'domain';
   selectedId: number | null;
   chosenHosts: string[];
+  expanded: string[];
 }
 
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : []);
+
 function initialState(saved: unknown): ViewState {
-  const base: ViewState = { filter: '', category: 'all', onlyBreakage: false, groupBy: 'none', selectedId: null, chosenHosts: [] };
+  const base: ViewState = { view: 'hosts', filter: '', category: 'all', onlyBreakage: false, groupBy: 'none', selectedId: null, chosenHosts: [], expanded: [] };
   if (typeof saved !== 'object' || saved === null) return base;
-  const s = saved as Partial<ViewState>;
+  const s = saved as Partial<Record<keyof ViewState, unknown>>;
   return {
+    view: s.view === 'connections' ? 'connections' : 'hosts',
     filter: typeof s.filter === 'string' ? s.filter : base.filter,
-    category: s.category && (s.category === 'all' || CATEGORIES.includes(s.category)) ? s.category : 'all',
+    category: s.category === 'all' || CATEGORIES.includes(s.category as Category) ? (s.category as ViewState['category']) : 'all',
     onlyBreakage: s.onlyBreakage === true,
     groupBy: s.groupBy === 'host' || s.groupBy === 'domain' ? s.groupBy : 'none',
     selectedId: typeof s.selectedId === 'number' ? s.selectedId : null,
-    chosenHosts: Array.isArray(s.chosenHosts) ? s.chosenHosts.filter((h): h is string => typeof h === 'string') : [],
+    chosenHosts: strings(s.chosenHosts),
+    expanded: strings(s.expanded),
   };
-}
-
-function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 
 export class Inspector {
   private readonly rows = new Map<number, ConnectionRow>();
   private proxy: ProxyState = { running: false, url: null, headline: 'No connections yet', dropped: 0, kept: DEFAULT_MAX_CONNECTIONS_KEPT };
   private readonly state: ViewState;
+  private readonly expanded: Set<string>;
+  /** Collapsed groups of the connections view (all groups start open). */
+  private readonly collapsedGroups = new Set<string>();
   private detail: ConnectionDetail | null = null;
   private readonly headline = el('h1', { class: 'headline', 'aria-live': 'polite' });
   private readonly status = el('span', { class: 'proxy-status' });
-  private readonly list: VirtualList;
-  private readonly detailPane = el('section', { class: 'detail', 'aria-label': 'Connection detail' });
+  private readonly list: VirtualList<ListItem>;
+  private readonly empty = el('div', { class: 'empty-state', role: 'status' });
+  private readonly detailPane = el('section', { class: 'detail', 'aria-label': 'Connection detail', tabindex: '-1' });
   private readonly chosen = el('span', { class: 'chosen' });
+  private readonly categoryOptions = new Map<Category | 'all', HTMLElement>();
+  private readonly actions: HostActions;
   private toggle: HTMLElement | undefined;
+  private clearButton: HTMLElement | undefined;
+  private groupControl: HTMLElement | undefined;
+  private readonly viewButtons = new Map<ViewState['view'], HTMLElement>();
 
   constructor(root: HTMLElement, private readonly post: (message: WebviewMessage) => void, saved: unknown, private readonly save: (state: ViewState) => void) {
     this.state = initialState(saved);
-    this.list = new VirtualList((item) => this.renderItem(item));
-    root.append(this.header(), this.filters(), el('div', { class: 'panes' }, this.list.element, this.detailPane));
+    this.expanded = new Set(this.state.expanded);
+    this.actions = {
+      post,
+      isChosen: (host) => this.state.chosenHosts.includes(host),
+      toggleChosen: (host) => this.toggleChosen(host),
+      readOnly: () => this.proxy.recording !== undefined,
+      modeOf: (host, seen) => this.proxy.hostModes?.find((m) => m.host === host)?.mode ?? seen,
+    };
+    this.list = new VirtualList<ListItem>({
+      render: (item, active) => this.renderItem(item, active),
+      key: (key, item, index) => this.onKey(key, item, index),
+      click: (item) => this.activate(item),
+    });
+    this.detailPane.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') this.list.element.focus();
+    });
+    root.append(this.header(), this.filters(), el('div', { class: 'panes' }, el('div', { class: 'list-pane' }, this.list.element, this.empty), this.detailPane));
     this.refresh();
+    this.renderDetail();
     if (this.state.selectedId !== null) this.post({ type: 'select', id: this.state.selectedId });
   }
 
@@ -60,9 +91,17 @@ export class Inspector {
       case 'reset':
         this.rows.clear();
         this.apply(message.rows, message.state);
+        // A connection cleared (or no longer kept) is no longer shown.
+        if (this.state.selectedId !== null && !this.rows.has(this.state.selectedId)) {
+          this.state.selectedId = null;
+          this.detail = null;
+          this.persist();
+        }
+        this.renderDetail();
         break;
       case 'rows':
         this.apply(message.rows, message.state);
+        if (this.state.selectedId !== null && message.rows.some((r) => r.id === this.state.selectedId) && !this.detail) this.renderDetail();
         break;
       case 'detail':
         if (message.detail.id === this.state.selectedId) {
@@ -73,6 +112,7 @@ export class Inspector {
       case 'state':
         this.proxy = message.state;
         this.renderHeader();
+        this.renderEmpty(this.list.length);
         break;
     }
   }
@@ -89,7 +129,17 @@ export class Inspector {
   }
 
   private persist(): void {
+    this.state.expanded = [...this.expanded];
     this.save(this.state);
+  }
+
+  private toggleChosen(host: string): void {
+    const chosen = this.state.chosenHosts.includes(host);
+    this.state.chosenHosts = chosen ? this.state.chosenHosts.filter((h) => h !== host) : [...this.state.chosenHosts, host];
+    this.persist();
+    this.renderHeader();
+    this.list.rerender();
+    this.renderDetail();
   }
 
   private header(): HTMLElement {
@@ -104,10 +154,20 @@ export class Inspector {
         this.chosen,
         button('Export request…', () => this.post({ type: 'exportRequest', hosts: this.state.chosenHosts }), 'export'),
         (this.toggle = button('Start proxy', () => this.post({ type: this.proxy.running ? 'stopProxy' : 'startProxy' }), 'toggle')),
-        button('Clear', () => this.post({ type: 'clear' }), 'clear')));
+        (this.clearButton = button('Clear', () => this.post({ type: 'clear' }), 'clear'))));
   }
 
   private filters(): HTMLElement {
+    const views = el('div', { class: 'view-switch', role: 'radiogroup', 'aria-label': 'View' }, ...(['hosts', 'connections'] as const).map((view) => {
+      const b = el('button', { type: 'button', role: 'radio', 'data-view': view, 'aria-checked': String(view === this.state.view) }, view === 'hosts' ? 'Hosts' : 'Connections');
+      b.addEventListener('click', () => {
+        this.state.view = view;
+        this.persist();
+        this.refresh();
+      });
+      this.viewButtons.set(view, b);
+      return b;
+    }));
     const text = el(TAGS.textField, { placeholder: 'Filter by host, SNI, alert…', 'aria-label': 'Filter', value: this.state.filter, 'data-control': 'filter' });
     text.addEventListener('input', () => {
       this.state.filter = (text as HTMLInputElement).value;
@@ -115,7 +175,11 @@ export class Inspector {
       this.refresh();
     });
     const category = el(TAGS.dropdown, { 'aria-label': 'Category', 'data-control': 'category' },
-      ...['all', ...CATEGORIES].map((c) => el(TAGS.option, { value: c, ...(c === this.state.category ? { selected: '' } : {}) }, c === 'all' ? 'All categories' : c)));
+      ...(['all', ...CATEGORIES] as const).map((c) => {
+        const option = el(TAGS.option, { value: c, ...(c === this.state.category ? { selected: '' } : {}) }, c === 'all' ? 'All categories' : CATEGORY_LABELS[c]);
+        this.categoryOptions.set(c, option);
+        return option;
+      }));
     category.addEventListener('change', () => {
       this.state.category = (category as HTMLSelectElement).value as ViewState['category'];
       this.persist();
@@ -134,75 +198,186 @@ export class Inspector {
       this.persist();
       this.refresh();
     });
-    return el('div', { class: 'filters' }, text, category, breakage, group);
+    this.groupControl = group;
+    return el('div', { class: 'filters' }, views, text, category, breakage, group);
   }
 
+  private clearFilters(): void {
+    this.state.filter = '';
+    this.state.category = 'all';
+    this.state.onlyBreakage = false;
+    const field = document.querySelector<HTMLElement & { value: string }>('[data-control=filter]');
+    if (field) field.value = '';
+    const dropdown = document.querySelector<HTMLElement & { value: string }>('[data-control=category]');
+    if (dropdown) dropdown.value = 'all';
+    const box = document.querySelector<HTMLElement & { checked: boolean }>('[data-control=only-breakage]');
+    if (box) box.checked = false;
+    this.persist();
+    this.refresh();
+  }
+
+  /** The rows the filters let through, newest first, and every row's category count (for the dropdown). */
   private visibleRows(): ConnectionRow[] {
     const needle = this.state.filter.trim().toLowerCase();
+    const counts = new Map<Category | 'all', number>([['all', this.rows.size]]);
     const out: ConnectionRow[] = [];
     for (const row of this.rows.values()) {
+      if (row.category) counts.set(row.category, (counts.get(row.category) ?? 0) + 1);
       if (this.state.onlyBreakage && !isBreakage(row.category)) continue;
       if (this.state.category !== 'all' && row.category !== this.state.category) continue;
-      if (needle && !`${row.host} ${row.sni ?? ''} ${row.category ?? ''} ${row.alert ?? ''} ${row.port}`.toLowerCase().includes(needle)) continue;
+      if (needle && !`${row.host} ${row.sni ?? ''} ${row.category ?? ''} ${row.alert ?? ''} ${row.port} ${row.app ?? ''}`.toLowerCase().includes(needle)) continue;
       out.push(row);
     }
-    return out.sort((a, b) => b.id - a.id);
+    for (const [category, option] of this.categoryOptions) {
+      const label = `${category === 'all' ? 'All categories' : CATEGORY_LABELS[category]} (${counts.get(category) ?? 0})`;
+      if (option.textContent !== label) option.textContent = label;
+    }
+    // Rows are kept in arrival order (ids ascending; an update keeps its place): newest first is the
+    // reverse, without sorting 10,000 rows on every batch.
+    return out.reverse();
+  }
+
+  private items(rows: readonly ConnectionRow[]): ListItem[] {
+    if (this.state.view === 'hosts') {
+      return aggregateHosts(rows).flatMap((host) => {
+        const expanded = this.expanded.has(host.key);
+        return [{ kind: 'host' as const, host, expanded }, ...(expanded ? host.connections.map((row) => ({ kind: 'row' as const, row, level: 2 as const })) : [])];
+      });
+    }
+    if (this.state.groupBy === 'none') return rows.map((row) => ({ kind: 'row', row, level: 1 }));
+    const groups = new Map<string, ConnectionRow[]>();
+    for (const row of rows) {
+      const key = this.state.groupBy === 'host' ? hostKey(row) : row.registrableDomain;
+      const list = groups.get(key);
+      if (list) list.push(row);
+      else groups.set(key, [row]);
+    }
+    const summaries = [...groups.entries()].map(([key, members]) => ({ key, members, broken: members.filter((m) => isBreakage(m.category)).length }));
+    // Breaking groups first (most breakage first), then the most recent: never by size alone.
+    summaries.sort((a, b) => (b.broken > 0 ? 1 : 0) - (a.broken > 0 ? 1 : 0) || b.broken - a.broken || (b.members[0]?.id ?? 0) - (a.members[0]?.id ?? 0));
+    return summaries.flatMap(({ key, members, broken }) => {
+      const expanded = !this.collapsedGroups.has(key);
+      return [{ kind: 'group' as const, key, count: members.length, broken, expanded }, ...(expanded ? members.map((row) => ({ kind: 'row' as const, row, level: 2 as const })) : [])];
+    });
   }
 
   private refresh(): void {
     const rows = this.visibleRows();
-    let items: ListItem[];
-    if (this.state.groupBy === 'none') {
-      items = rows.map((row) => ({ kind: 'row', row }));
-    } else {
-      const groups = new Map<string, ConnectionRow[]>();
-      for (const row of rows) {
-        const key = this.state.groupBy === 'host' ? row.sni ?? row.host : row.registrableDomain;
-        const list = groups.get(key);
-        if (list) list.push(row);
-        else groups.set(key, [row]);
-      }
-      items = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).flatMap(([key, members]) => [
-        { kind: 'group' as const, key, count: members.length, broken: members.filter((m) => isBreakage(m.category)).length },
-        ...members.map((row) => ({ kind: 'row' as const, row })),
-      ]);
-    }
+    const items = this.items(rows);
     this.list.setItems(items);
+    // The host column is as wide as the longest name in the list (up to a share of the row), so names
+    // are not cut while there is room.
+    let longest = 0;
+    let apps = false;
+    for (const item of items) if (item.kind === 'host' && item.host.app) apps = true;
+    this.list.element.classList.toggle('has-apps', apps);
+    for (const item of items) longest = Math.max(longest, item.kind === 'host' ? item.host.key.length : item.kind === 'row' ? hostKey(item.row).length + 6 : 0);
+    this.list.element.style.setProperty('--host-col', `${longest + 3}ch`);
+    this.list.element.setAttribute('aria-label', this.state.view === 'hosts' ? 'Hosts' : 'Connections');
+    for (const [view, b] of this.viewButtons) b.setAttribute('aria-checked', String(view === this.state.view));
+    this.groupControl?.toggleAttribute('hidden', this.state.view === 'hosts');
+    this.renderEmpty(items.length);
     this.renderHeader();
   }
 
+  private renderEmpty(visible: number): void {
+    const empty = this.empty;
+    empty.replaceChildren();
+    const show = visible === 0;
+    empty.hidden = !show;
+    this.list.element.hidden = show;
+    if (!show) return;
+    const action = (label: string, id: string, onClick: () => void): HTMLElement => {
+      const b = el('button', { type: 'button', class: 'primary', 'data-action': id }, label);
+      b.addEventListener('click', onClick);
+      return b;
+    };
+    if (this.rows.size > 0) {
+      const parts = [this.state.filter.trim() ? `“${this.state.filter.trim()}”` : '', this.state.category !== 'all' ? CATEGORY_LABELS[this.state.category] : '', this.state.onlyBreakage ? 'only breakage' : ''].filter(Boolean);
+      empty.append(el('p', {}, `No connection matches ${parts.join(', ')}.`), el('p', { class: 'muted' }, `${this.rows.size} connections are hidden by the filters.`), action('Clear filters', 'clear-filters', () => this.clearFilters()));
+    } else if (!this.proxy.running) {
+      empty.append(el('p', {}, 'The proxy is stopped.'), el('p', { class: 'muted' }, 'Start it, then point an app at it (or open a Pinscope terminal) to see which hosts break under inspection.'), action('Start proxy', 'start', () => this.post({ type: 'startProxy' })));
+    } else {
+      empty.append(el('p', {}, 'Waiting for connections…'), el('p', { class: 'muted' }, `Point an app at ${this.proxy.url ?? 'the proxy'} (HTTPS_PROXY), or open a Pinscope terminal.`));
+    }
+  }
+
   private renderHeader(): void {
-    this.headline.textContent = this.proxy.headline;
-    this.status.textContent = this.proxy.running ? `Listening on ${this.proxy.url ?? ''} · ${this.rows.size} connections${this.proxy.dropped ? ` (${this.proxy.dropped} oldest dropped)` : ''}` : 'Proxy stopped';
-    if (this.toggle) this.toggle.textContent = this.proxy.running ? 'Stop proxy' : 'Start proxy';
+    const running = this.proxy.running;
+    this.headline.textContent = running || this.rows.size ? this.proxy.headline : 'Pinscope';
+    this.status.textContent = running ? `Listening on ${this.proxy.url ?? ''} · ${this.rows.size} connections${this.proxy.dropped ? ` (${this.proxy.dropped} oldest dropped)` : ''}` : this.rows.size ? `Proxy stopped · ${this.rows.size} connections recorded` : 'Proxy stopped';
+    if (this.toggle) this.toggle.textContent = running ? 'Stop proxy' : 'Start proxy';
+    const recording = this.proxy.recording;
+    this.toggle?.toggleAttribute('hidden', recording !== undefined);
+    this.clearButton?.toggleAttribute('hidden', recording !== undefined);
+    if (recording) this.status.textContent = `Recording ${recording.name} (read-only) · ${this.rows.size} connections${recording.skipped.length ? ` · ${recording.skipped.length} line(s) skipped: ${recording.skipped.slice(0, 2).join('; ')}` : ''}`;
+    else if (!running && this.proxy.startError) this.status.textContent = `The proxy could not start: ${this.proxy.startError}`;
     this.chosen.textContent = this.state.chosenHosts.length ? `${this.state.chosenHosts.length} host(s) chosen for the request` : '';
   }
 
-  private renderItem(item: ListItem): HTMLElement {
-    if (item.kind === 'group') {
-      return el('div', { class: `group${item.broken ? ' broken' : ''}`, role: 'row' }, el('span', { class: 'group-key' }, item.key), el('span', { class: 'count' }, `${item.count} connections${item.broken ? `, ${item.broken} broke` : ''}`));
+  private renderItem(item: ListItem, active: boolean): HTMLElement {
+    switch (item.kind) {
+      case 'host': return renderHost(item, active, this.actions);
+      case 'group': return renderGroup(item, active);
+      case 'row': return renderConnection(item, active, item.row.id === this.state.selectedId);
     }
-    const row = item.row;
-    const selected = row.id === this.state.selectedId;
-    const node = el('div', { class: `row${selected ? ' selected' : ''}${row.pinning === 'likely' && isBreakage(row.category) ? ' row-pin-likely' : ''}`, role: 'row', 'data-id': String(row.id), tabindex: '0', 'aria-selected': String(selected) },
-      el('span', { class: 'time' }, new Date(row.startedAt).toLocaleTimeString()),
-      el('span', { class: 'host', title: row.sni ?? row.host }, `${row.sni ?? row.host}:${row.port}`),
-      el('span', { class: `badge cat-${row.category ?? 'live'}` }, row.category ?? 'live'),
-      el('span', { class: `badge pin-${row.pinning ?? 'none'}` }, row.pinning && isBreakage(row.category) ? `pinning ${row.pinning}${row.confirmed ? ' ✓' : ''}` : ''),
-      el('span', { class: 'duration' }, `${Math.round(row.durationMs)} ms`),
-      el('span', { class: 'bytes' }, `↑${formatBytes(row.bytesFromClient)} ↓${formatBytes(row.bytesToClient)}`),
-      strip(row.steps));
-    const select = (): void => {
-      this.state.selectedId = row.id;
-      this.detail = null;
+  }
+
+  private setExpanded(item: Extract<ListItem, { kind: 'host' | 'group' }>, expanded: boolean): void {
+    if (item.kind === 'host') {
+      if (expanded) this.expanded.add(item.host.key);
+      else this.expanded.delete(item.host.key);
       this.persist();
-      this.list.rerender();
-      this.renderDetail();
-      this.post({ type: 'select', id: row.id });
-    };
-    node.addEventListener('click', select);
-    node.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') select(); });
-    return node;
+    } else if (expanded) this.collapsedGroups.delete(item.key);
+    else this.collapsedGroups.add(item.key);
+    this.refresh();
+  }
+
+  private activate(item: ListItem): void {
+    if (item.kind === 'row') this.select(item.row.id);
+    else this.setExpanded(item, !item.expanded);
+  }
+
+  private parentIndex(index: number): number {
+    for (let i = index; i >= 0; i--) if (this.list.itemAt(i)?.kind !== 'row') return i;
+    return -1;
+  }
+
+  private onKey(key: string, item: ListItem, index: number): boolean {
+    if (key === 'Enter' || key === ' ') {
+      this.activate(item);
+      return true;
+    }
+    if (key === 'ArrowRight' && item.kind !== 'row' && !item.expanded) {
+      this.setExpanded(item, true);
+      return true;
+    }
+    if (key === 'ArrowLeft' || key === 'Escape') {
+      if (item.kind !== 'row' && item.expanded) {
+        this.setExpanded(item, false);
+        return true;
+      }
+      if (item.kind === 'row' && item.level === 2) {
+        const parent = this.parentIndex(index);
+        if (parent >= 0) this.list.setActive(parent);
+        if (key === 'Escape' && this.state.selectedId !== null) this.select(null);
+        return true;
+      }
+      if (key === 'Escape' && this.state.selectedId !== null) {
+        this.select(null);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private select(id: number | null): void {
+    this.state.selectedId = id;
+    this.detail = null;
+    this.persist();
+    this.list.rerender();
+    this.renderDetail();
+    if (id !== null) this.post({ type: 'select', id });
   }
 
   private renderDetail(): void {
@@ -210,49 +385,9 @@ export class Inspector {
     pane.replaceChildren();
     const row = this.state.selectedId === null ? undefined : this.rows.get(this.state.selectedId);
     if (!row) {
-      pane.append(el('p', { class: 'muted' }, 'Select a connection to see its handshake.'));
+      pane.append(el('div', { class: 'empty-state detail-hint' }, el('p', {}, this.rows.size ? 'Select a connection to see its handshake.' : 'Connections will appear here as apps use the proxy.'), el('p', { class: 'muted' }, this.state.view === 'hosts' ? 'Expand a host (Enter or →) and choose one of its connections.' : 'Use ↑ ↓ and Enter in the list.')));
       return;
     }
-    const host = row.sni ?? row.host;
-    const chosen = this.state.chosenHosts.includes(host);
-    const action = (label: string, id: string, onClick: () => void): HTMLElement => {
-      const b = el(TAGS.button, { appearance: 'secondary', 'data-action': id }, label);
-      b.addEventListener('click', onClick);
-      return b;
-    };
-    pane.append(
-      el('h2', {}, `${host}:${row.port}`),
-      el('p', {}, `${row.category ?? 'in progress'}${row.alert ? ` (${row.alert})` : ''} · pinning ${row.pinning ?? '–'}${row.confirmed ? ' (confirmed by tunnelling)' : ''}`),
-      el('div', { class: 'actions' },
-        action(chosen ? 'Remove from request' : 'Add to exemption request', 'choose', () => {
-          this.state.chosenHosts = chosen ? this.state.chosenHosts.filter((h) => h !== host) : [...this.state.chosenHosts, host];
-          this.persist();
-          this.renderHeader();
-          this.renderDetail();
-        }),
-        action('Tunnel host', 'tunnel', () => this.post({ type: 'tunnelHost', host })),
-        action('Intercept host', 'intercept', () => this.post({ type: 'interceptHost', host })),
-        action('Confirm by tunnelling', 'confirm', () => this.post({ type: 'confirmHost', host })),
-        action('Copy host', 'copy-host', () => this.post({ type: 'copy', text: host })),
-        ...(this.detail ? [action('Copy JSON', 'copy-json', () => this.post({ type: 'copy', text: JSON.stringify(this.detail, null, 2) }))] : [])),
-    );
-    if (!this.detail) {
-      pane.append(el('p', { class: 'muted' }, 'Loading…'));
-      return;
-    }
-    const detail = this.detail;
-    pane.append(el('h3', {}, 'Timeline'), fullTimeline(detail), el('h3', {}, 'Verdict'), el('p', {}, detail.reason), el('ul', {}, ...detail.evidence.map((e) => el('li', {}, e))));
-    if (detail.process) pane.append(el('h3', {}, 'Process'), el('ul', {}, ...detail.process.map((line) => el('li', {}, line))));
-    const hello = findEvent(detail.events, 'client-hello')?.hello;
-    if (hello) pane.append(el('h3', {}, 'ClientHello'), el('pre', {}, JSON.stringify(hello, null, 2)));
-    const forged = findEvent(detail.events, 'forged-certificate');
-    if (forged) pane.append(el('h3', {}, 'Forged certificate'), el('pre', {}, JSON.stringify(forged, null, 2)));
-    const chain = findEvent(detail.events, 'upstream-tls')?.chain;
-    if (chain) {
-      pane.append(el('h3', {}, 'Real upstream chain'), el('ol', {}, ...chain.map((cert) => el('li', {},
-        `${cert.subject} — issued by ${cert.issuer}`, el('br'), el('code', {}, `sha256/${cert.pin}`), ' ',
-        action('Copy pin', 'copy-pin', () => this.post({ type: 'copy', text: `sha256/${cert.pin}` }))))));
-    }
-    pane.append(el('h3', {}, 'Raw events'), el('pre', { class: 'raw' }, detail.events.map((e) => JSON.stringify(e)).join('\n')));
+    renderDetail(pane, row, this.detail, this.actions);
   }
 }

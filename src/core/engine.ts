@@ -4,27 +4,25 @@
  * diagnosis behind it stay private.
  */
 import type { CertificateAuthority } from './pki/certificateAuthority';
-import { toConnectionLine, type ConnectionLine } from './report/connectionReport';
-import { Channel, type ConnectionEventNotice } from './connectionStore';
-import { DEFAULT_CONFIRMATION, type ConfirmationEntry, type ConfirmationOptions } from './diagnosis/confirmation';
-import { Diagnosis, type LiveHostState } from './diagnosis/diagnosis';
+import type { Channel, ConnectionEventNotice } from './connectionStore';
+import type { ConfirmationEntry, ConfirmationOptions } from './diagnosis/confirmation';
+import type { LiveHostState } from './diagnosis/diagnosis';
 import type { HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
-import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
+import type { Mode } from '../shared/vocabulary';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
+import { Session, type JudgedNotice, type SessionView } from './session';
 import type { ConnectionRecord } from './timeline';
 
-export interface JudgedNotice {
-  readonly record: ConnectionRecord;
-  readonly verdict: Verdict;
-  readonly line: ConnectionLine;
-}
+export type { JudgedNotice } from './session';
 
-export interface EngineOptions extends Omit<ProxyOptions, 'policyHook'> {
+export interface EngineOptions extends Omit<ProxyOptions, 'policyHook' | 'store'> {
   readonly confirmation?: ConfirmationOptions;
+  /** Records into this session (kept from a previous run: stop and restart keep what was seen); a new one otherwise. */
+  readonly session?: Session;
 }
 
-export class Engine {
+export class Engine implements SessionView {
   /** Every event of every connection, as it happens. */
   readonly onEvent: Channel<ConnectionEventNotice>;
   /** A connection finished and was judged. */
@@ -32,26 +30,22 @@ export class Engine {
   /** Fires once after `clear()`, when every record and verdict is gone. */
   readonly onCleared: Channel<void>;
 
-  private constructor(private readonly proxy: InterceptingProxy, private readonly diagnosis: Diagnosis, onError: (message: string) => void) {
-    this.onEvent = proxy.store.onEvent;
-    this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
-    this.onCleared = new Channel((error) => onError(`a clear listener failed: ${String(error)}`));
-    const isKept = (id: number): boolean => proxy.store.get(id) !== undefined;
-    proxy.store.onClosed.subscribe((record) => diagnosis.closed(record));
-    proxy.store.onFinished.subscribe((record) => {
-      const verdict = diagnosis.finished(record, isKept);
-      this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
-    });
+  private constructor(private readonly proxy: InterceptingProxy, readonly session: Session) {
+    this.onEvent = session.onEvent;
+    this.onJudged = session.onJudged;
+    this.onCleared = session.onCleared;
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
-    const onError = options.onError ?? (() => undefined);
-    // The diagnosis remembers as many hosts as the store keeps connections (they come off the network).
-    let storeCapacity = (): number => DEFAULT_MAX_CONNECTIONS_KEPT;
-    const diagnosis = new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION, () => storeCapacity());
-    const proxy = await InterceptingProxy.start({ ...options, policyHook: (host) => diagnosis.decide(host) });
-    storeCapacity = () => proxy.store.capacity;
-    return new Engine(proxy, diagnosis, onError);
+    const session = options.session ?? new Session({ ...(options.maxConnectionsKept !== undefined ? { maxConnectionsKept: options.maxConnectionsKept } : {}), ...(options.confirmation ? { confirmation: options.confirmation } : {}), ...(options.onError ? { onError: options.onError } : {}) });
+    if (options.session) {
+      if (options.maxConnectionsKept !== undefined) session.maxConnectionsKept = options.maxConnectionsKept;
+      if (options.confirmation) session.diagnosis.configureConfirmation(options.confirmation);
+    }
+    const proxy = await InterceptingProxy.start({ ...options, store: session.store, policyHook: (host) => session.diagnosis.decide(host) });
+    // The choices made in this session hold for the restarted proxy too.
+    for (const [host, mode] of session.hostChoices) proxy.policy.choose(host, mode);
+    return new Engine(proxy, session);
   }
 
   // Where it listens and what programs must trust.
@@ -96,34 +90,34 @@ export class Engine {
 
   /** Every kept connection, oldest first. */
   records(): ConnectionRecord[] {
-    return this.proxy.store.all();
+    return this.session.records();
   }
 
   record(id: number): ConnectionRecord | undefined {
-    return this.proxy.store.get(id);
+    return this.session.record(id);
   }
 
   /** The verdict a connection got when it finished. */
   verdictOf(id: number): Verdict | undefined {
-    return this.diagnosis.verdictOf(id);
+    return this.session.verdictOf(id);
   }
 
   /** How many connections are kept now. */
   get connectionsKept(): number {
-    return this.proxy.store.size;
+    return this.session.connectionsKept;
   }
 
   /** How many were dropped to stay within `maxConnectionsKept`, since start or the last clear. */
   get connectionsDropped(): number {
-    return this.proxy.store.dropped;
+    return this.session.connectionsDropped;
   }
 
   get maxConnectionsKept(): number {
-    return this.proxy.store.capacity;
+    return this.session.maxConnectionsKept;
   }
 
   setMaxConnectionsKept(count: number): void {
-    this.proxy.store.capacity = count;
+    this.session.maxConnectionsKept = count;
   }
 
   // What it does with a host.
@@ -131,6 +125,7 @@ export class Engine {
   /** Intercept or tunnel this host from now on, whatever the patterns say. */
   chooseMode(host: string, mode: Exclude<Mode, 'http'>): void {
     this.proxy.policy.choose(host, mode);
+    this.session.rememberChoice(host, mode);
   }
 
   /** The choices made with `chooseMode`, by normalised host. */
@@ -154,39 +149,38 @@ export class Engine {
 
   /** Tunnels this host's next connection to confirm that it breaks only under inspection. */
   confirm(host: string): ConfirmationEntry {
-    return this.diagnosis.confirm(host);
+    return this.session.diagnosis.confirm(host);
   }
 
   forgetConfirmation(host: string): boolean {
-    return this.diagnosis.forgetConfirmation(host);
+    return this.session.diagnosis.forgetConfirmation(host);
   }
 
   confirmations(): ConfirmationEntry[] {
-    return this.diagnosis.confirmations();
+    return this.session.diagnosis.confirmations();
   }
 
   configureConfirmation(options: ConfirmationOptions): void {
-    this.diagnosis.configureConfirmation(options);
+    this.session.diagnosis.configureConfirmation(options);
   }
 
   // Verdicts.
 
   /** Cheap per-host state for live displays; `hosts()` re-judges everything for reports. */
   liveHosts(): LiveHostState[] {
-    return this.diagnosis.liveHosts();
+    return this.session.liveHosts();
   }
 
   /** Every host, re-judged with everything known now: O(connections), for summaries and exports. */
   hosts(): HostSummary[] {
-    return this.diagnosis.hosts(this.proxy.store.all());
+    return this.session.hosts();
   }
 
   clear(): void {
-    this.proxy.store.clear();
-    this.diagnosis.reset();
-    this.onCleared.emit();
+    this.session.clear();
   }
 
+  /** Stops listening; the session and its records stay (`session`), to read, export or record into again. */
   stop(): Promise<void> {
     return this.proxy.stop();
   }

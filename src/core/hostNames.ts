@@ -28,3 +28,28 @@ export function isLoopbackAddress(address: string): boolean {
 export function byHostName(a: { readonly host: string }, b: { readonly host: string }): number {
   return a.host.localeCompare(b.host);
 }
+
+/**
+ * A host typed by a person ("Tunnel host…"): a URL or `host:port` is reduced to its host, anything
+ * that is still not a host name or an IP address is refused with the reason. Returns the normal form.
+ */
+export function hostFromUserInput(text: string): { host: string } | { error: string } {
+  let value = text.trim();
+  if (!value) return { error: 'Enter a host name, e.g. api.example.com' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    try {
+      value = new URL(value).hostname;
+    } catch {
+      return { error: `"${value.slice(0, 80)}" is not a URL or a host name` };
+    }
+  } else {
+    value = value.replace(/[/?#].*$/s, '');
+    const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(value);
+    if (bracketed?.[1]) value = bracketed[1];
+    else if (/^[^:]+:\d{1,5}$/.test(value)) value = value.slice(0, value.lastIndexOf(':'));
+  }
+  const host = normaliseHost(value);
+  if (host.includes('*')) return { error: 'One host, not a pattern: put patterns such as *.example.com in the pinscope.tunnelHosts setting' };
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) return { error: `"${host.slice(0, 80)}" is not a host name or an IP address` };
+  return { host };
+}

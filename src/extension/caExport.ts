@@ -1,4 +1,7 @@
 /** Export CA Certificate: save PEM or DER, then show how to trust it where app developers need it. */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/pki/certificateAuthority';
 import { errorMessage } from '../core/errors';
@@ -17,19 +20,36 @@ export async function exportCaCertificate(caDir: string, log: vscode.LogOutputCh
     { title: 'Export the Pinscope CA certificate as' },
   );
   if (!format) return undefined;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const defaultName = format.der ? 'pinscope-ca.cer' : 'pinscope-ca.pem';
   const target = args.target ?? await vscode.window.showSaveDialog({
     title: 'Save the Pinscope CA certificate',
-    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, defaultName) } : {}),
+    // Never into the workspace by default: a CA certificate there is easy to commit by mistake.
+    defaultUri: vscode.Uri.joinPath(outsideWorkspaceFolder(), defaultName),
     filters: format.der ? { 'DER certificate': ['cer', 'der', 'crt'] } : { 'PEM certificate': ['pem', 'crt'] },
   });
   if (!target) return undefined;
   await vscode.workspace.fs.writeFile(target, format.der ? ca.certDer : Buffer.from(ca.certPem));
   log.info(`Exported the CA certificate (SHA-256 ${ca.fingerprint256}) to ${target.fsPath}`);
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: trustInstructions({ certPath: target.fsPath, der: format.der, fingerprint256: ca.fingerprint256 }) });
-  await vscode.window.showTextDocument(document, { preview: true });
+  await showInstructions(caDir, trustInstructions({ certPath: target.fsPath, der: format.der, fingerprint256: ca.fingerprint256 }));
   return target;
+}
+
+/** ~/Downloads when it exists, else the home folder. */
+function outsideWorkspaceFolder(): vscode.Uri {
+  const downloads = join(homedir(), 'Downloads');
+  return vscode.Uri.file(existsSync(downloads) ? downloads : homedir());
+}
+
+/** The instructions as a rendered Markdown preview (of a file next to the CA, rewritten each time), not a dirty untitled source. */
+async function showInstructions(caDir: string, markdown: string): Promise<void> {
+  // Beside the CA folder, not in it: the CA folder holds only what the CA needs.
+  const file = vscode.Uri.file(join(dirname(caDir), 'trust-instructions.md'));
+  await vscode.workspace.fs.writeFile(file, Buffer.from(markdown));
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', file);
+  } catch {
+    await vscode.window.showTextDocument(file, { preview: true });
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 /** Every command of the extension, in one table. */
 import * as vscode from 'vscode';
 import { toShellExports } from '../core/setup/proxyEnvironment';
-import { normaliseHost } from '../core/hostNames';
-import { parseHostPattern } from '../core/proxy/hostPatterns';
 import { exportCaCertificate } from './caExport';
 import { exportExemptionRequest } from './exportRequest';
+import { askHost, chooseHostMode, confirmHost, saveHostMode } from './hostActions';
 import { InspectorPanel } from './inspector/inspectorPanel';
+import { openRecording, saveRecording } from './recordings/recordingCommands';
+import { RecordingEditorProvider } from './recordings/recordingEditor';
 import type { PinscopeContext } from './pinscopeContext';
 import { environmentFor, openProxiedTerminal } from './terminals';
 
@@ -13,23 +14,6 @@ type CommandHandler = (context: PinscopeContext, ...args: unknown[]) => unknown;
 
 async function runningEngine(context: PinscopeContext) {
   return context.controller.engine ?? (await context.controller.start());
-}
-
-async function askHost(argument: unknown, verb: string): Promise<string | undefined> {
-  if (typeof argument === 'string' && argument.trim()) return normaliseHost(argument);
-  const value = await vscode.window.showInputBox({
-    title: `Pinscope: ${verb} host`,
-    prompt: 'Host name, e.g. api.example.com',
-    validateInput: (text) => {
-      try {
-        parseHostPattern(text);
-        return undefined;
-      } catch (error) {
-        return error instanceof Error ? error.message : String(error);
-      }
-    },
-  });
-  return value ? normaliseHost(value) : undefined;
 }
 
 const COMMANDS: Readonly<Record<string, CommandHandler>> = {
@@ -45,11 +29,18 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.openInspector': (context) => {
     InspectorPanel.show(context);
   },
-  'pinscope.exportExemptionRequest': (context, hosts, format, appName) => exportExemptionRequest(context, {
-    ...(Array.isArray(hosts) ? { hosts: hosts.filter((h): h is string => typeof h === 'string') } : {}),
-    ...(typeof format === 'string' ? { format } : {}),
-    ...(typeof appName === 'string' ? { appName } : {}),
-  }),
+  // From the editor title of a recording, the first argument is its URI: export from that recording.
+  'pinscope.exportExemptionRequest': (context, hosts, format, appName, recording) => {
+    const uri = hosts instanceof vscode.Uri ? hosts : recording instanceof vscode.Uri ? recording : undefined;
+    const session = uri ? RecordingEditorProvider.panelFor(uri)?.source.session : undefined;
+    return exportExemptionRequest(context, {
+      ...(Array.isArray(hosts) ? { hosts: hosts.filter((h): h is string => typeof h === 'string') } : {}),
+      ...(typeof format === 'string' ? { format } : {}),
+      ...(typeof appName === 'string' ? { appName } : {}),
+    }, session);
+  },
+  'pinscope.saveRecording': (context, target) => saveRecording(context, target instanceof vscode.Uri ? target : undefined),
+  'pinscope.openRecording': (_context, target) => openRecording(target instanceof vscode.Uri ? target : undefined),
   'pinscope.exportCaCertificate': (context, target, format) => exportCaCertificate(context.caDir, context.log, {
     ...(target instanceof vscode.Uri ? { target } : {}),
     ...(format === 'pem' || format === 'der' ? { der: format === 'der' } : {}),
@@ -66,32 +57,39 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     void vscode.window.showInformationMessage('Pinscope: proxy environment copied as shell export lines.');
     return text;
   },
-  'pinscope.clearConnections': (context) => {
-    context.controller.engine?.clear();
+  // Nothing is discarded without asking: `true` (scripts, tests) skips the question.
+  'pinscope.clearConnections': async (context, confirmed) => {
+    const session = context.controller.session;
+    const count = session.connectionsKept;
+    if (count === 0) return true;
+    if (confirmed !== true) {
+      const choice = await vscode.window.showWarningMessage(`Clear the ${count} recorded connection(s) and their verdicts?`, { modal: true, detail: 'Save Recording… keeps them in a file first.' }, 'Clear', 'Save Recording…');
+      if (choice === 'Save Recording…') await saveRecording(context);
+      if (choice !== 'Clear') return false;
+    }
+    session.clear();
+    return true;
   },
   'pinscope.tunnelHost': async (context, host) => {
     const name = await askHost(host, 'Tunnel');
-    if (!name) return;
-    const engine = await runningEngine(context);
-    engine?.chooseMode(name, 'tunnel');
-    context.log.info(`${name}: tunnelled untouched from its next connection`);
-    context.controller.onDidChange.emit();
+    if (name) await chooseHostMode(context, name, 'tunnel');
+    return name;
   },
   'pinscope.interceptHost': async (context, host) => {
     const name = await askHost(host, 'Intercept');
-    if (!name) return;
-    const engine = await runningEngine(context);
-    engine?.chooseMode(name, 'intercept');
-    engine?.forgetConfirmation(name);
-    context.log.info(`${name}: intercepted from its next connection`);
-    context.controller.onDidChange.emit();
+    if (name) await chooseHostMode(context, name, 'intercept');
+    return name;
   },
   'pinscope.confirmHost': async (context, host) => {
     const name = await askHost(host, 'Confirm by tunnelling');
-    if (!name) return;
-    const engine = await runningEngine(context);
-    engine?.confirm(name);
-    context.log.info(`${name}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
+    if (name) await confirmHost(context, name);
+    return name;
+  },
+  'pinscope.saveHostMode': async (context, host, mode, scope) => {
+    const name = await askHost(host, 'Save the mode of a');
+    if (!name) return undefined;
+    const chosen = mode === 'tunnel' || mode === 'intercept' ? mode : context.controller.session.hostChoices.get(name) ?? 'tunnel';
+    return saveHostMode(context, name, chosen, scope === 'user' ? 'user' : 'workspace');
   },
   'pinscope.manageConfirmations': async (context) => {
     const engine = context.controller.engine;

@@ -9,6 +9,7 @@ import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { hasEvidence } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
+import type { SessionView } from '../core/session';
 import type { PinscopeContext } from './pinscopeContext';
 
 export interface ExportArguments {
@@ -19,16 +20,20 @@ export interface ExportArguments {
   readonly includePossible?: boolean;
 }
 
-export async function exportExemptionRequest(context: PinscopeContext, args: ExportArguments = {}): Promise<vscode.TextDocument | undefined> {
-  const engine = context.controller.engine;
-  const records = engine?.records().filter((r) => r.finished) ?? [];
-  if (!engine || records.length === 0) {
+/** From the live session (kept after Stop) unless another is given: a recording opened in the editor. */
+export async function exportExemptionRequest(context: PinscopeContext, args: ExportArguments = {}, session: SessionView = context.controller.session): Promise<vscode.TextDocument | undefined> {
+  const records = session.records().filter((r) => r.finished);
+  if (records.length === 0) {
+    if (session !== context.controller.session) {
+      void vscode.window.showInformationMessage('Pinscope: this recording holds no finished connection to export.');
+      return undefined;
+    }
     void vscode.window.showInformationMessage('Pinscope: no connections recorded yet. Start the proxy and run your app through it first.', 'Start Proxy').then((choice) => {
       if (choice) void vscode.commands.executeCommand('pinscope.startProxy');
     });
     return undefined;
   }
-  const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false } : await pickHosts(engine.hosts(), args.hosts ?? []);
+  const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false } : await pickHosts(session.hosts(), args.hosts ?? []);
   if (!picked || picked.hosts.length === 0) return undefined;
   const { hosts, includePossible } = picked;
   const format = args.format ?? (await pickFormat());
@@ -47,7 +52,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
       environment: { 'Pinscope': `VS Code extension ${(context.extension.extension.packageJSON as { version?: string }).version ?? ''}`, 'VS Code': vscode.version, OS: `${platform()} ${release()} ${arch()}` },
     });
     for (const warning of request.warnings) context.log.warn(`Export: ${warning}`);
-    const document = await vscode.workspace.openTextDocument({ language: request.language, content: request.text });
+    const document = await vscode.workspace.openTextDocument({ language: await availableLanguage(request.language), content: request.text });
     await vscode.window.showTextDocument(document, { preview: false });
     if (!args.format) {
       void vscode.window.showInformationMessage(`Pinscope: exemption request for ${request.entries.length} entr${request.entries.length === 1 ? 'y' : 'ies'}${request.warnings.length ? ` (${request.warnings.length} warning(s) in the log)` : ''}.`, 'Copy', 'Save…').then(async (choice) => {
@@ -105,4 +110,11 @@ async function pickFormat(): Promise<string | undefined> {
   ];
   const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: format (Zscaler first; evidence reports at the end)' });
   return picked?.id;
+}
+
+/** Terraform where an extension knows it, else HCL, else plain text: never a language VS Code lacks. */
+async function availableLanguage(language: string): Promise<string> {
+  const known = new Set(await vscode.languages.getLanguages());
+  const candidates = language === 'terraform' ? ['terraform', 'hcl', 'plaintext'] : [language, 'plaintext'];
+  return candidates.find((c) => known.has(c)) ?? 'plaintext';
 }

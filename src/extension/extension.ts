@@ -9,11 +9,18 @@ import { ProxyController } from './proxyController';
 import { Settings } from './settings';
 import { ProxyStatusBar } from './statusBar';
 import { registerDebugThroughProxy } from './debugThroughProxy';
-import { syncTerminalEnvironment, watchUnroutedCommands } from './terminals';
+import { RecordingEditorProvider } from './recordings/recordingEditor';
+import { syncTerminalEnvironment, watchUnroutedCommands, type UnroutedNotice } from './terminals';
 
 /** The extension's API, used by its integration tests. */
 export interface PinscopeApi {
   readonly context: PinscopeContext;
+  /** What was said about commands the proxy saw nothing from, newest last (at most 20). */
+  readonly unroutedNotices: readonly UnroutedNotice[];
+  /** The live inspector, if open. */
+  livePanel(): InspectorPanel | undefined;
+  /** The inspector showing this recording, if open. */
+  recordingPanel(uri: vscode.Uri): InspectorPanel | undefined;
 }
 
 let controller: ProxyController | undefined;
@@ -23,13 +30,19 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   const settings = new Settings();
   const caDir = join(extension.globalStorageUri.fsPath, 'ca');
   controller = new ProxyController(settings, caDir, log);
-  const context: PinscopeContext = { extension, controller, log, caDir };
+  // Cheap: the pin scan itself starts later, in the background.
+  const pins = registerPinScanning(controller, log);
+  const context: PinscopeContext = { extension, controller, settings, log, caDir, pins: pins.view };
   const activeController = controller;
+  const unroutedNotices: UnroutedNotice[] = [];
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
-  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...registerPinScanning(context), InspectorPanel.registerSerializer(context), new vscode.Disposable(() => terminalSync.dispose()),
-    ...registerDebugThroughProxy(context), watchUnroutedCommands(context, () => settings.applyToAllTerminals));
-  return { context };
+  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...pins.disposables, InspectorPanel.registerSerializer(context), RecordingEditorProvider.register(context), new vscode.Disposable(() => terminalSync.dispose()),
+    ...registerDebugThroughProxy(context), watchUnroutedCommands(context, () => settings.applyToAllTerminals, (notice) => {
+      unroutedNotices.push(notice);
+      if (unroutedNotices.length > 20) unroutedNotices.shift();
+    }));
+  return { context, unroutedNotices, livePanel: () => InspectorPanel.open, recordingPanel: (uri) => RecordingEditorProvider.panelFor(uri) };
 }
 
 export async function deactivate(): Promise<void> {

@@ -4,17 +4,29 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
 import { humanLine } from '../core/report/connectionReport';
-import { Engine, type JudgedNotice } from '../core/engine';
+import { Engine } from '../core/engine';
+import { Session, type JudgedNotice } from '../core/session';
 import { ProxyStartError } from '../core/proxy/proxyServer';
 import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
 
 const RUNNING_CONTEXT_KEY = 'pinscope.running';
+const HAS_RECORDS_CONTEXT_KEY = 'pinscope.hasRecords';
+
+/** Why the last start failed, for the status bar's error state; cleared by the next start. */
+export interface StartFailure {
+  readonly message: string;
+  readonly setting: string | undefined;
+}
 
 export class ProxyController implements vscode.Disposable {
   private engineValue: Engine | undefined;
   private starting: Promise<Engine | undefined> | undefined;
+  private failure: StartFailure | undefined;
+  private hasRecords = false;
+  /** The connections seen and their verdicts: kept across Stop, Restart and restarts for settings. */
+  readonly session: Session;
   /** Fires when the proxy starts or stops, and when a connection is judged. */
   readonly onDidChange = new Channel<void>();
   readonly onJudged = new Channel<JudgedNotice>();
@@ -31,6 +43,30 @@ export class ProxyController implements vscode.Disposable {
       if (event.affectsConfiguration(SECTION)) void this.applySettings(event);
     }));
     void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
+    void vscode.commands.executeCommand('setContext', HAS_RECORDS_CONTEXT_KEY, false);
+    this.session = new Session({ maxConnectionsKept: settings.maxConnectionsKept, onError: (message) => this.log.error(message) });
+    this.session.onJudged.subscribe((notice) => {
+      const line = humanLine(notice.line, false);
+      if (notice.verdict.category === 'ok' || notice.verdict.category === 'not-tls') this.log.info(line);
+      else this.log.warn(line);
+      this.markHasRecords(true);
+      this.onJudged.emit(notice);
+    });
+    this.session.onCleared.subscribe(() => {
+      this.markHasRecords(this.session.connectionsKept > 0);
+      this.onCleared.emit();
+    });
+  }
+
+  /** Why the last start failed, until the next start. */
+  get startFailure(): StartFailure | undefined {
+    return this.failure;
+  }
+
+  private markHasRecords(value: boolean): void {
+    if (value === this.hasRecords) return;
+    this.hasRecords = value;
+    void vscode.commands.executeCommand('setContext', HAS_RECORDS_CONTEXT_KEY, value);
   }
 
   get engine(): Engine | undefined {
@@ -38,13 +74,14 @@ export class ProxyController implements vscode.Disposable {
   }
 
   /** Starts the proxy; errors become notifications with an action that helps. Returns undefined on failure. */
-  async start(): Promise<Engine | undefined> {
+  /** `port` overrides `pinscope.port` for this run only ("Use Any Free Port"). */
+  async start(port?: number): Promise<Engine | undefined> {
     if (this.engineValue) return this.engineValue;
-    this.starting ??= this.doStart().finally(() => { this.starting = undefined; });
+    this.starting ??= this.doStart(port).finally(() => { this.starting = undefined; });
     return this.starting;
   }
 
-  private async doStart(): Promise<Engine | undefined> {
+  private async doStart(portOverride: number | undefined): Promise<Engine | undefined> {
     try {
       const settings = this.settings;
       const listen = settings.listenAddress;
@@ -53,7 +90,7 @@ export class ProxyController implements vscode.Disposable {
         () => Engine.start({
           caDir: this.caDir,
           host: listen,
-          port: settings.port,
+          port: portOverride ?? settings.port,
           handshakeTimeoutMs: settings.handshakeTimeoutMs,
           tunnelHosts: settings.tunnelHosts,
           hostOverrides: settings.hostOverrides,
@@ -62,18 +99,13 @@ export class ProxyController implements vscode.Disposable {
           keylogFile: settings.keyLogFile,
           attributeProcesses: settings.attributeProcesses,
           maxConnectionsKept: settings.maxConnectionsKept,
+          session: this.session,
           confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
           onError: (message) => this.log.error(message),
         }),
       );
       this.engineValue = engine;
-      engine.onJudged.subscribe((notice) => {
-        const line = humanLine(notice.line, false);
-        if (notice.verdict.category === 'ok' || notice.verdict.category === 'not-tls') this.log.info(line);
-        else this.log.warn(line);
-        this.onJudged.emit(notice);
-      });
-      engine.onCleared.subscribe(() => this.onCleared.emit());
+      this.failure = undefined;
       if (engine.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.ca.directory} (SHA-256 ${engine.ca.fingerprint256})`);
       this.log.info(`Proxy listening on ${engine.url}`);
       reviewCertificateAuthority(engine.ca, this.log, () => this.restart());
@@ -93,12 +125,15 @@ export class ProxyController implements vscode.Disposable {
 
   private reportStartError(error: unknown): void {
     const message = errorMessage(error);
+    this.failure = { message, setting: error instanceof SettingError ? error.setting : error instanceof ProxyStartError && error.code === 'EADDRINUSE' ? 'port' : undefined };
+    this.onDidChange.emit();
     this.log.error(`Cannot start the proxy: ${message}`);
     if (error instanceof ProxyStartError && error.code === 'EADDRINUSE') {
-      void vscode.window.showErrorMessage(`Pinscope: ${message}`, 'Use Any Free Port', 'Open Setting').then(async (choice) => {
-        if (choice === 'Use Any Free Port') {
-          await vscode.workspace.getConfiguration(SECTION).update('port', 0, vscode.ConfigurationTarget.Global);
-          await this.start();
+      // A free port for this run only: pinscope.port is the user's, it is never rewritten unasked.
+      void vscode.window.showErrorMessage(`Pinscope: ${message}`, 'Use a Free Port This Time', 'Open Setting').then(async (choice) => {
+        if (choice === 'Use a Free Port This Time') {
+          const engine = await this.start(0);
+          if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.url} for this run; pinscope.port is unchanged.`);
         } else if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.port');
       });
       return;
@@ -126,12 +161,12 @@ export class ProxyController implements vscode.Disposable {
   }
 
   private async applySettings(event: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) this.session.maxConnectionsKept = this.settings.maxConnectionsKept;
     const engine = this.engineValue;
     if (!engine) return;
     try {
       if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.setTunnelHosts(this.settings.tunnelHosts);
       if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
-      if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) engine.setMaxConnectionsKept(this.settings.maxConnectionsKept);
       if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
         engine.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
       }
@@ -141,7 +176,7 @@ export class ProxyController implements vscode.Disposable {
       return;
     }
     if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
-      const choice = await vscode.window.showInformationMessage('Pinscope: this setting applies when the proxy restarts.', 'Restart Proxy');
+      const choice = await vscode.window.showInformationMessage('Pinscope: this setting applies when the proxy restarts (the connections recorded so far are kept).', 'Restart Proxy');
       if (choice) await this.restart();
     }
     this.onDidChange.emit();

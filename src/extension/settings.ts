@@ -1,4 +1,5 @@
 /** Typed access to the `pinscope.*` settings, validated: a broken value is reported with its setting's name. */
+import { isIP } from 'node:net';
 import * as vscode from 'vscode';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
@@ -32,7 +33,9 @@ export class Settings {
   }
 
   get listenAddress(): string {
-    return this.get('listenAddress', '127.0.0.1').trim() || '127.0.0.1';
+    const address = this.get('listenAddress', '127.0.0.1').trim() || '127.0.0.1';
+    if (address !== 'localhost' && isIP(address) === 0) throw new SettingError('listenAddress', `"${address.slice(0, 100)}" is not an IP address of this machine: use 127.0.0.1 (the default), ::1, localhost, or 0.0.0.0 to expose the proxy`);
+    return address;
   }
 
   get handshakeTimeoutMs(): number {

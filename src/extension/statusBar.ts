@@ -26,9 +26,21 @@ export class ProxyStatusBar implements vscode.Disposable {
 
   update(): void {
     const engine = this.controller.engine;
+    const failure = this.controller.startFailure;
+    if (!engine && failure) {
+      this.item.text = '$(error) Pinscope: not started';
+      const tooltip = new vscode.MarkdownString(undefined, false);
+      tooltip.appendText(`The proxy could not start: ${failure.message}\nClick to show the log; fix ${failure.setting ? `pinscope.${failure.setting}` : 'the cause'} and run "Pinscope: Start Proxy".`);
+      this.item.tooltip = tooltip;
+      this.item.command = 'pinscope.showLog';
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      return;
+    }
+    this.item.command = 'pinscope.openInspector';
+    const kept = this.controller.session.connectionsKept;
     if (!engine) {
-      this.item.text = '$(shield) Pinscope: stopped';
-      this.item.tooltip = 'Pinscope proxy is stopped. Click to open the inspector; run "Pinscope: Start Proxy" to start.';
+      this.item.text = kept > 0 ? `$(shield) Pinscope: stopped · ${kept} recorded` : '$(shield) Pinscope: stopped';
+      this.item.tooltip = `Pinscope proxy is stopped${kept > 0 ? `; the ${kept} connection(s) recorded are kept` : ''}. Click to open the inspector; run "Pinscope: Start Proxy" to start.`;
       this.item.backgroundColor = undefined;
       return;
     }

@@ -35,30 +35,50 @@ export function syncTerminalEnvironment(collection: vscode.GlobalEnvironmentVari
   }
 }
 
+/** What was said about a command that the proxy saw nothing from (read by the integration tests). */
+export interface UnroutedNotice {
+  readonly command: string;
+  readonly terminal: string;
+  readonly message: string;
+}
+
 /**
- * When a command ends in a routed terminal and the proxy saw no connection begin while it ran, say so in
- * the log (with the fix, for runtimes known to ignore the environment). Needs shell integration.
+ * When a command ends in a routed terminal and the proxy saw no connection begin while it ran, say so —
+ * in a notification with the fix for runtimes known to ignore the environment, and in the log. Needs
+ * shell integration. `onNotice` hears each notice.
  */
-export function watchUnroutedCommands(context: PinscopeContext, applyToAllTerminals: () => boolean): vscode.Disposable {
+export function watchUnroutedCommands(context: PinscopeContext, applyToAllTerminals: () => boolean, onNotice: (notice: UnroutedNotice) => void = () => undefined): vscode.Disposable {
   const started = new Map<vscode.TerminalShellExecution, { connections: number }>();
   const routed = (terminal: vscode.Terminal): boolean => {
     const env = (terminal.creationOptions as vscode.TerminalOptions).env;
     return env?.['PINSCOPE_PROXY'] !== undefined || applyToAllTerminals();
   };
-  const seen = (): number => context.controller.engine?.records().length ?? 0;
+  // Connections accepted since activation: the store is bounded, a count of its records would stop growing.
+  let accepted = 0;
+  const counting = context.controller.session.onEvent.subscribe(({ event }) => {
+    if (event.kind === 'accepted') accepted++;
+  });
   return vscode.Disposable.from(
+    new vscode.Disposable(() => counting.dispose()),
     vscode.window.onDidStartTerminalShellExecution((event) => {
-      if (context.controller.engine && routed(event.terminal)) started.set(event.execution, { connections: seen() });
+      if (context.controller.engine && routed(event.terminal)) started.set(event.execution, { connections: accepted });
     }),
     vscode.window.onDidEndTerminalShellExecution((event) => {
       const start = started.get(event.execution);
       started.delete(event.execution);
-      if (!start || !context.controller.engine || seen() > start.connections) return;
+      if (!start || !context.controller.engine || accepted > start.connections) return;
       const command = event.execution.commandLine.value.trim();
       if (!command) return;
       const unrouted = unroutedRuntimeFor(command);
-      const hint = unrouted ? ` ${unrouted.runtime} ${unrouted.why}; fix: ${unrouted.fix}.` : ' If it made HTTPS requests, its runtime ignores the proxy environment (see README: what is routed).';
-      context.log.warn(`Pinscope saw no connection while "${command}" ran in terminal "${event.terminal.name}".${hint}`);
+      const hint = unrouted ? `${unrouted.runtime} ${unrouted.why}. Fix: ${unrouted.fix}.` : 'If it made HTTPS requests, its runtime ignores the proxy environment (see the README: what is routed).';
+      // Notifications turn [text](target) into links: a command line must not become one.
+      const shown = (command.length > 80 ? `${command.slice(0, 77)}…` : command).replace(/\]\(/g, '] (');
+      const message = `Pinscope saw no connection while "${shown}" ran in terminal "${event.terminal.name}". ${hint}`;
+      context.log.warn(message);
+      onNotice({ command, terminal: event.terminal.name, message });
+      void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
+        if (choice) context.log.show();
+      });
     }),
   );
 }

@@ -30,7 +30,7 @@ export interface ConnectionRow {
   readonly bytesFromClient: number;
   readonly bytesToClient: number;
   readonly registrableDomain: string;
-  /** The app (process) that made the connection, e.g. "node (Code terminal)"; absent when not attributed. */
+  /** The app that opened the connection (process attribution), when known. */
   readonly app?: string;
   /** The handshake in a few steps, for the row's strip. */
   readonly steps: readonly StripStep[];
@@ -49,6 +49,8 @@ export interface ConnectionDetail {
   readonly events: readonly TimelineEvent[];
   /** The process behind it and whether it trusts the CA, as lines for people; absent when not attributed. */
   readonly process?: readonly string[];
+  /** Where the workspace pins this connection's host (the pin scan), to show and open. */
+  readonly pinnedAt?: readonly PinLocation[];
 }
 
 export interface ProxyState {
@@ -58,6 +60,33 @@ export interface ProxyState {
   readonly dropped: number;
   /** How many connections the host keeps; the webview keeps no more (the oldest go first). */
   readonly kept: number;
+  /** Hosts whose next connection is not simply intercepted by default (a choice in this session, or pinscope.tunnelHosts). */
+  readonly hostModes?: readonly HostMode[];
+  /** Set when the panel shows a recording: read-only (no tunnel, confirm, clear, start or stop). */
+  readonly recording?: RecordingState;
+  /** Why the proxy could not start, until it starts. */
+  readonly startError?: string;
+}
+
+// ── Sessions, recordings, host modes and pins (issues 19, 20) ──
+
+/** A pin configuration in the workspace: a path relative to its folder, and a 1-based line. */
+export interface PinLocation {
+  readonly path: string;
+  readonly line: number;
+}
+
+/** What a host's next connection gets, and why: chosen in this session, or the pinscope.tunnelHosts setting. */
+export interface HostMode {
+  readonly host: string;
+  readonly mode: 'intercept' | 'tunnel';
+  readonly source: 'session' | 'setting';
+}
+
+/** A recording opened in the editor; `skipped` names the lines that could not be used ("line 7: not JSON…"). */
+interface RecordingState {
+  readonly name: string;
+  readonly skipped: readonly string[];
 }
 
 /**
@@ -80,11 +109,14 @@ export type WebviewMessage =
   | { readonly type: 'confirmHost'; readonly host: string }
   | { readonly type: 'exportRequest'; readonly hosts: readonly string[] }
   | { readonly type: 'copy'; readonly text: string }
+  | { readonly type: 'exportCa' }
   | { readonly type: 'clear' }
   | { readonly type: 'startProxy' }
-  | { readonly type: 'stopProxy' };
+  | { readonly type: 'stopProxy' }
+  /** Opens a pin configuration the detail named (`pinnedAt`). */
+  | { readonly type: 'openPin'; readonly path: string; readonly line: number };
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'clear', 'startProxy', 'stopProxy']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'exportCa', 'clear', 'startProxy', 'stopProxy', 'openPin']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -104,6 +136,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return Array.isArray(value['hosts']) && value['hosts'].every((h) => typeof h === 'string');
     case 'copy':
       return typeof value['text'] === 'string' && value['text'].length <= 1_000_000;
+    case 'openPin':
+      return typeof value['path'] === 'string' && value['path'].length <= 4096 && Number.isInteger(value['line']) && (value['line'] as number) >= 1;
     default:
       return true;
   }

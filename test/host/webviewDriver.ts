@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 
 export interface WebviewRequest {
-  /** Click the row whose text contains this host, then the detail pane's button with this data-action. */
+  /** Open the host's row (hosts view) and its connection, then click the detail pane's button with this data-action. */
   readonly host: string;
   readonly action: string;
 }
@@ -17,7 +17,7 @@ export interface WebviewRequest {
 async function findInspectorFrame(page: Page, host: string): Promise<Frame | undefined> {
   for (const frame of page.frames()) {
     try {
-      if (await frame.locator('.row', { hasText: host }).count() > 0) return frame;
+      if (await frame.locator('.row, .host-row', { hasText: host }).count() > 0) return frame;
     } catch {
       // a frame that went away
     }
@@ -42,6 +42,8 @@ export function driveWebviewRequests(page: Page, dir: string, log: (line: string
             if (!frame) await new Promise((resolve) => setTimeout(resolve, 200));
           }
           if (!frame) throw new Error(`no webview row shows ${request.host}`);
+          const hostRow = frame.locator(`.host-row[data-host="${request.host}"][aria-expanded=false]`);
+          if (await hostRow.count() > 0) await hostRow.click();
           await frame.locator('.row', { hasText: request.host }).first().click();
           await frame.locator(`.detail [data-action="${request.action}"]`).click();
           answer = `clicked ${request.action} for ${request.host}`;

@@ -166,11 +166,16 @@ export function csvCell(value: string | number | boolean): string {
 
 export function renderReportCsv(input: ReportInput): string {
   const evidence = hostEvidence(input.judged, input.entries.flatMap((e) => e.hosts));
-  const header = ['host', 'port', 'connections', 'categories', 'alerts', 'pinning', 'confirmed', 'first_seen', 'last_seen', 'ja4', 'timeline', 'leaf_pin', 'evidence'];
-  const rows = evidence.map((e) => [
-    e.host, e.summary.port, e.summary.connections, Object.entries(e.summary.categories).map(([c, n]) => `${c}:${n}`).join(' '), e.summary.alerts.join(' '),
-    e.summary.pinning, e.summary.confirmed, new Date(e.summary.firstSeen).toISOString(), new Date(e.summary.lastSeen).toISOString(),
-    e.summary.fingerprints.join(' '), e.timeline, e.chain[0] ? `sha256/${e.chain[0].pin}` : '', e.summary.evidence.join(' '),
-  ]);
+  const header = ['host', 'port', 'request', 'connections', 'categories', 'alerts', 'pinning', 'confirmed', 'first_seen', 'last_seen', 'ja4', 'timeline', 'leaf_pin', 'evidence', 'next_step'];
+  const row = (summary: HostSummary, request: string, timeline: string, leafPin: string, step: string): (string | number | boolean)[] => [
+    summary.host, summary.port, request, summary.connections, Object.entries(summary.categories).map(([c, n]) => `${c}:${n}`).join(' '), summary.alerts.join(' '),
+    summary.pinning, summary.confirmed, new Date(summary.firstSeen).toISOString(), new Date(summary.lastSeen).toISOString(),
+    summary.fingerprints.join(' '), timeline, leafPin, summary.evidence.join(' '), step,
+  ];
+  // Requested hosts first; then the verify-first hosts (not requested), each with the step that decides it.
+  const rows = [
+    ...evidence.map((e) => row(e.summary, 'requested', e.timeline, e.chain[0] ? `sha256/${e.chain[0].pin}` : '', '')),
+    ...(input.verifyFirst ?? []).map((v) => row(v.summary, 'verify first', '', '', v.step)),
+  ];
   return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }

@@ -6,6 +6,7 @@
  */
 import type { HostSummary } from '../diagnosis/hostSummary';
 import { isTrustGap } from '../diagnosis/recordClients';
+import { normaliseExemptionHost } from './hostEntries';
 
 export interface VerifyFirstHost {
   readonly host: string;
@@ -67,7 +68,9 @@ export function selectHosts(summaries: readonly HostSummary[], chosen: readonly 
     else if (hasEvidence(summary)) requested.push(summary);
     else if (summary.breaks && summary.pinning === 'possible') {
       if (includePossible) requested.push(summary);
-      else verifyFirst.push({ host, summary, step: verifyStep(summary) });
+      // A name that is not a host name can be neither exempted nor verified: the request's warnings say so.
+      else if ('host' in normaliseExemptionHost(host)) verifyFirst.push({ host, summary, step: verifyStep(summary) });
+      else if (explicit) leftOut.push({ host, reason: 'not a valid host name' });
     } else if (explicit) {
       leftOut.push({ host, reason: summary.breaks ? 'it breaks for a reason other than pinning: an exemption would not help' : 'it works under inspection: never exempted' });
     }

@@ -57,6 +57,8 @@ export interface ProxyOptions {
    * as it is accepted (the `pinscope.attributeProcesses` setting, `--no-attribution`). Default on.
    */
   readonly attributeProcesses?: boolean;
+  /** Records into this store (a session's, kept across restarts) instead of a new one. */
+  readonly store?: ConnectionStore;
   /** Where internal errors go (never key material). */
   readonly onError?: (message: string) => void;
 }
@@ -119,7 +121,7 @@ export class InterceptingProxy {
     const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
     const certificates = await ForgedCertificates.create(ca);
     const onError = options.onError ?? (() => undefined);
-    const store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
+    const store = options.store ?? new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
     const keylog = options.keylogFile ? openKeylog(options.keylogFile) : undefined;
     if (keylog?.tightened) onError(`key log ${options.keylogFile ?? ''} was readable by others: its mode is now 0600`);
     const keylogStream = keylog?.stream;

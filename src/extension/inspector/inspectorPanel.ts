@@ -1,15 +1,16 @@
 /**
  * The inspector's WebviewPanel: strict CSP, batched live updates, actions routed to commands, and a
- * serializer so the panel comes back after a reload.
+ * serializer so the panel comes back after a reload. One panel shows the live session (kept across Stop
+ * and Restart); the recording editor uses the same panel, read-only, for a recording.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Engine } from '../../core/engine';
-import { breakageHeadline } from '../../core/diagnosis/hostSummary';
 import { toConnectionDetail, toConnectionRow } from '../../core/report/inspectorRows';
+import { targetHost } from '../../core/timeline';
 import { isWebviewMessage, type HostMessage, type ProxyState, type WebviewMessage } from '../../shared/protocol';
-import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
+import { exportExemptionRequest } from '../exportRequest';
 import { inspectorHtml } from './inspectorHtml';
+import { headlineOf, liveSource, type InspectorSource } from './inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';
 
 const INSPECTOR_VIEW_TYPE = 'pinscope.inspector';
@@ -20,22 +21,28 @@ export class InspectorPanel implements vscode.Disposable {
   private static current: InspectorPanel | undefined;
   private readonly dirty = new Set<number>();
   private readonly disposables: vscode.Disposable[] = [];
-  private engineSubscriptions: { dispose(): void }[] = [];
-  private attachedEngine: Engine | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private headline = 'No connections yet';
   private headlineAt = 0;
   private ready = false;
   /** The connection the webview shows in its detail pane: its detail is pushed whenever it changes. */
   private selectedId: number | undefined;
+  /** How many messages were posted, by type (read by the integration tests). */
+  readonly posted = new Map<HostMessage['type'], number>();
 
+  /** The live inspector: one panel, revealed if it is open. */
   static show(context: PinscopeContext): InspectorPanel {
     if (InspectorPanel.current) {
       InspectorPanel.current.panel.reveal();
       return InspectorPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Pinscope Inspector', vscode.ViewColumn.Active, InspectorPanel.options(context));
-    return new InspectorPanel(panel, context);
+    return InspectorPanel.live(panel, context);
+  }
+
+  /** The live panel, if one is open. */
+  static get open(): InspectorPanel | undefined {
+    return InspectorPanel.current;
   }
 
   static options(context: PinscopeContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -47,14 +54,20 @@ export class InspectorPanel implements vscode.Disposable {
       deserializeWebviewPanel: (panel: vscode.WebviewPanel) => {
         panel.webview.options = InspectorPanel.options(context);
         InspectorPanel.current?.dispose();
-        new InspectorPanel(panel, context);
+        InspectorPanel.live(panel, context);
         return Promise.resolve();
       },
     });
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly context: PinscopeContext) {
-    InspectorPanel.current = this;
+  private static live(panel: vscode.WebviewPanel, context: PinscopeContext): InspectorPanel {
+    const inspector = new InspectorPanel(panel, context, liveSource(context));
+    InspectorPanel.current = inspector;
+    return inspector;
+  }
+
+  /** A panel over any source: the recording editor gives it a read-only webview panel of its own. */
+  constructor(readonly panel: vscode.WebviewPanel, private readonly context: PinscopeContext, readonly source: InspectorSource) {
     panel.iconPath = vscode.Uri.joinPath(context.extension.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
     this.disposables.push(
@@ -64,9 +77,16 @@ export class InspectorPanel implements vscode.Disposable {
         else context.log.warn('Inspector: ignored a malformed message from the webview');
       }),
     );
-    const change = context.controller.onDidChange.subscribe(() => this.attach());
-    this.disposables.push(new vscode.Disposable(() => change.dispose()));
-    this.attach();
+    const live = source.live;
+    if (live) {
+      const subscriptions = [
+        live.onEvent.subscribe(({ record }) => this.markDirty(record.id)),
+        live.onJudged.subscribe(({ record }) => this.markDirty(record.id)),
+        live.onCleared.subscribe(() => this.postReset()),
+        live.onStateChange.subscribe(() => this.postState()),
+      ];
+      this.disposables.push(new vscode.Disposable(() => subscriptions.forEach((s) => s.dispose())));
+    }
   }
 
   private html(): string {
@@ -80,64 +100,38 @@ export class InspectorPanel implements vscode.Disposable {
     });
   }
 
-  private get engine(): Engine | undefined {
-    return this.context.controller.engine;
-  }
-
-  /** (Re)subscribes to the running engine's live events; called on start, stop and clear. */
-  private attach(): void {
-    const engine = this.engine;
-    this.headlineAt = 0;
-    if (engine === this.attachedEngine) {
-      // Same engine (a policy change, a learned entry): only the header may have changed.
-      if (this.ready) this.post({ type: 'state', state: this.state() });
-      return;
-    }
-    this.attachedEngine = engine;
-    for (const s of this.engineSubscriptions) s.dispose();
-    this.engineSubscriptions = [];
-    if (engine) {
-      this.engineSubscriptions.push(
-        engine.onEvent.subscribe(({ record }) => this.markDirty(record.id)),
-        engine.onJudged.subscribe(({ record }) => this.markDirty(record.id)),
-        engine.onCleared.subscribe(() => this.reset()),
-      );
-    }
-    if (this.ready) this.postReset();
-  }
-
-  /** Sends every kept connection again (after Clear Connections: none). */
-  private reset(): void {
-    if (this.ready) this.postReset();
-  }
-
   private markDirty(id: number): void {
     this.dirty.add(id);
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   private state(): ProxyState {
-    const engine = this.engine;
     const now = Date.now();
-    if (engine && now - this.headlineAt >= HEADLINE_MS) {
-      this.headline = breakageHeadline(engine.liveHosts());
+    if (now - this.headlineAt >= HEADLINE_MS) {
+      this.headline = headlineOf(this.source.session);
       this.headlineAt = now;
     }
-    return { running: engine !== undefined, url: engine?.url ?? null, headline: engine ? this.headline : 'Proxy stopped', dropped: engine?.connectionsDropped ?? 0, kept: engine?.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT };
+    return this.source.state(this.headline);
+  }
+
+  /** The header alone: the proxy started or stopped, a host's mode changed. */
+  private postState(): void {
+    this.headlineAt = 0;
+    if (this.ready) this.post({ type: 'state', state: this.state() });
   }
 
   /** Sends every changed row at once: one message per 100 ms, however many events arrived. */
   private flush(): void {
     this.flushTimer = undefined;
-    const engine = this.engine;
-    if (!engine || !this.ready || this.dirty.size === 0) {
+    const session = this.source.session;
+    if (!this.ready || this.dirty.size === 0) {
       this.dirty.clear();
       return;
     }
     const rows = [];
     for (const id of this.dirty) {
-      const record = engine.record(id);
-      if (record) rows.push(toConnectionRow(record, engine.verdictOf(id)));
+      const record = session.record(id);
+      if (record) rows.push(toConnectionRow(record, session.verdictOf(id)));
     }
     const selectedChanged = this.selectedId !== undefined && this.dirty.has(this.selectedId);
     this.dirty.clear();
@@ -145,21 +139,26 @@ export class InspectorPanel implements vscode.Disposable {
     if (selectedChanged) this.postDetail();
   }
 
+  /** Every kept connection (after Clear: none). */
   private postReset(): void {
-    const engine = this.engine;
+    if (!this.ready) return;
+    const session = this.source.session;
     this.headlineAt = 0;
-    this.post({ type: 'reset', rows: engine ? engine.records().map((r) => toConnectionRow(r, engine.verdictOf(r.id))) : [], state: this.state() });
+    this.post({ type: 'reset', rows: session.records().map((r) => toConnectionRow(r, session.verdictOf(r.id))), state: this.state() });
     this.postDetail();
   }
 
-  /** The selected connection's detail, if the running engine still keeps it. */
+  /** The selected connection's detail, with where the workspace pins its host. */
   private postDetail(): void {
-    const engine = this.engine;
-    const record = this.selectedId === undefined ? undefined : engine?.record(this.selectedId);
-    if (engine && record) this.post({ type: 'detail', detail: toConnectionDetail(record, engine.verdictOf(record.id)) });
+    const session = this.source.session;
+    const record = this.selectedId === undefined ? undefined : session.record(this.selectedId);
+    if (!record) return;
+    const pinnedAt = this.source.pinnedAt(targetHost(record));
+    this.post({ type: 'detail', detail: { ...toConnectionDetail(record, session.verdictOf(record.id)), ...(pinnedAt.length > 0 ? { pinnedAt } : {}) } });
   }
 
   private post(message: HostMessage): void {
+    this.posted.set(message.type, (this.posted.get(message.type) ?? 0) + 1);
     void this.panel.webview.postMessage(message);
   }
 
@@ -173,6 +172,27 @@ export class InspectorPanel implements vscode.Disposable {
         this.selectedId = message.id;
         this.postDetail();
         return;
+      case 'exportRequest':
+        await exportExemptionRequest(this.context, { hosts: message.hosts }, this.source.session);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(message.text);
+        void vscode.window.setStatusBarMessage('Pinscope: copied', 2000);
+        return;
+      case 'openPin':
+        await this.openPin(message.path, message.line);
+        return;
+      default:
+        if (this.source.readOnly) {
+          this.context.log.warn(`Inspector: "${message.type}" is not available for a recording`);
+          return;
+        }
+        await this.receiveLive(message);
+    }
+  }
+
+  private async receiveLive(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
       case 'tunnelHost':
         await vscode.commands.executeCommand('pinscope.tunnelHost', message.host);
         return;
@@ -182,12 +202,8 @@ export class InspectorPanel implements vscode.Disposable {
       case 'confirmHost':
         await vscode.commands.executeCommand('pinscope.confirmHost', message.host);
         return;
-      case 'exportRequest':
-        await vscode.commands.executeCommand('pinscope.exportExemptionRequest', message.hosts);
-        return;
-      case 'copy':
-        await vscode.env.clipboard.writeText(message.text);
-        void vscode.window.setStatusBarMessage('Pinscope: copied', 2000);
+      case 'exportCa':
+        await vscode.commands.executeCommand('pinscope.exportCaCertificate');
         return;
       case 'clear':
         await vscode.commands.executeCommand('pinscope.clearConnections');
@@ -198,14 +214,26 @@ export class InspectorPanel implements vscode.Disposable {
       case 'stopProxy':
         await vscode.commands.executeCommand('pinscope.stopProxy');
         return;
+      default:
+        return;
     }
+  }
+
+  /** Opens a pin configuration the scan found (a path from the webview is never opened unless it did). */
+  private async openPin(path: string, line: number): Promise<void> {
+    const uri = this.context.pins.locate(path);
+    if (!uri) {
+      void vscode.window.showWarningMessage(`Pinscope: no pin configuration is known at ${path}; the workspace may have changed since the scan.`);
+      return;
+    }
+    const position = new vscode.Position(Math.max(0, line - 1), 0);
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: false });
   }
 
   dispose(): void {
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    for (const s of this.engineSubscriptions) s.dispose();
-    for (const d of this.disposables) d.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }
 }

@@ -10,6 +10,8 @@ import { describeObservation, findingSeverity, linkFindings, type ObservedHost, 
 import { findingHeadline } from '../../core/pins/scanReport';
 import { isScannedFile, MAX_SCANNED_BYTES, scanFileText } from '../../core/pins/scanFile';
 import { scanWorkspace } from '../../core/pins/workspaceWalker';
+import type { PinLocation } from '../../shared/protocol';
+import type { PinLocator } from '../pinscopeContext';
 
 /** What the proxy has observed so far, per host. */
 export type ObservationSource = () => readonly ObservedHost[];
@@ -31,7 +33,7 @@ function filesExclude(folder: vscode.WorkspaceFolder): string[] {
   return Object.entries(exclude).filter(([, on]) => on).map(([glob]) => glob);
 }
 
-export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable {
+export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, PinLocator {
   /** Configurations per workspace-folder URI, then per relative file. */
   private readonly byFolder = new Map<string, Map<string, readonly PinConfiguration[]>>();
   private findings: PinFinding[] = [];
@@ -84,8 +86,14 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable {
   }
 
   /** Where a host is pinned ("pinned in app/src/main/res/xml/network_security_config.xml:12"), for the inspector. */
-  pinnedAt(host: string): { file: string; line: number }[] {
-    return this.findings.filter((f) => f.observed.some((o) => o.host === host)).map((f) => ({ file: f.configuration.file, line: f.configuration.line }));
+  pinnedAt(host: string): PinLocation[] {
+    return this.findings.filter((f) => f.observed.some((o) => o.host === host)).map((f) => ({ path: f.configuration.file, line: f.configuration.line }));
+  }
+
+  /** The file of a configuration the scan found at `path`: only those are opened for the inspector. */
+  locate(path: string): vscode.Uri | undefined {
+    for (const [folder, files] of this.byFolder) if (files.has(path)) return vscode.Uri.joinPath(vscode.Uri.parse(folder), path);
+    return undefined;
   }
 
   private diagnostic(finding: PinFinding): vscode.Diagnostic {

@@ -73,6 +73,12 @@ describe('exemption requests from a real pinscope run', () => {
     const json = JSON.parse(request('report-json').text) as { verifyFirst: { host: string; step: string }[]; knownBypasses: { host: string; source: string }[] };
     assert.deepEqual(json.verifyFirst.map((v) => v.host), ['possible.other.test']);
     assert.ok(json.knownBypasses.some((b) => b.host === 'web.whatsapp.net' && b.source.startsWith('https://')));
+    const [header, ...rows] = csvRows(request('report-csv').text);
+    const column = (name: string): number => header?.indexOf(name) ?? -1;
+    const verify = rows.filter((r) => r[column('request')] === 'verify first');
+    assert.deepEqual(verify.map((r) => r[column('host')]), ['possible.other.test']);
+    assert.match(verify[0]?.[column('next_step')] ?? '', /Trust the Pinscope CA/);
+    assert.deepEqual(rows.filter((r) => r[column('request')] === 'requested').map((r) => r[column('host')]).sort(), [...PINNED].sort());
   });
 
   it('Zscaler: no scheme, a leading dot for the domain and its subdomains, rule name of at most 31 characters, the activation call', () => {
@@ -145,3 +151,19 @@ describe('exemption requests from a real pinscope run', () => {
     assert.ok(run.stdout.split('\n').filter((l) => l.startsWith('::')).every((l) => !/[\r]/.test(l)));
   });
 });
+
+/** RFC 4180 rows (quoted cells may hold commas, quotes doubled, and line breaks). */
+function csvRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += c;
+  }
+  return rows;
+}

@@ -130,6 +130,7 @@ describe('evidence report', () => {
     transcripts.closedAfterHandshake('api.pinned-bank.com', JA4_APP),
     transcripts.alert('auth.pinned-bank.com', 'certificate_unknown', JA4_APP),
     transcripts.alert('<script>alert(1)</script>.evil.test', 'unknown_ca'),
+    transcripts.alert('cdn.maybe.test', 'unknown_ca', 't13d1010h2_0123456789ab_ba9876543210'), // a client seen nowhere else: only possible
   ];
   for (const report of REPORT_FORMATS) {
     it(`${report.id}: every host with evidence, its evidence, chain and pins, and the snippet`, () => {
@@ -140,15 +141,18 @@ describe('evidence report', () => {
       assert.ok(request.entries.every((e) => !e.value.includes('<')), 'hostile names are refused, never emitted as entries');
       if (report.id !== 'report-json') assert.ok(!request.text.includes('<script>'), 'and appear only escaped');
       if (report.id === 'report-json') {
-        const parsed = JSON.parse(request.text) as { hosts: { host: string; pinning: string }[] };
+        const parsed = JSON.parse(request.text) as { hosts: { host: string; pinning: string }[]; verifyFirst: { host: string }[] };
         assert.equal(parsed.hosts.find((h) => h.host === 'api.pinned-bank.com')?.pinning, 'likely');
+        assert.deepEqual(parsed.verifyFirst.map((v) => v.host), ['cdn.maybe.test']);
       }
+      if (report.id === 'report-csv') assert.match(request.text, /\r\ncdn\.maybe\.test,443,verify first,/);
       if (report.id === 'report-md') {
         assert.match(request.text, /## Why/);
         assert.match(request.text, /pinned-bank\.com and subdomains/);
         assert.match(request.text, /ClientHello 4\.5 ms → forged certificate sent 9\.0 ms → handshake completed 10\.5 ms → close\\_notify 12\.0 ms/);
-        assert.match(request.text, /## Verify first \(not requested\)/, 'the unknown_ca host is only possibly pinning: verify first');
+        assert.match(request.text, /## Verify first \(not requested\)\n[\s\S]*### cdn\.maybe\.test:443/, 'the unknown_ca host is only possibly pinning: verify first');
         assert.match(request.text, /Trust the Pinscope CA in that client/);
+        assert.doesNotMatch(request.text, /### .*evil/, 'a name that is not a host name is neither requested nor to verify');
       }
     });
   }

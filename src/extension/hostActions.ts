@@ -1,0 +1,99 @@
+/**
+ * Tunnel host, Intercept host, Confirm by tunnelling: each says what it did (a notification and the
+ * inspector's host mode), offers only what applies, and offers to keep a choice in pinscope.tunnelHosts
+ * so that it survives the session.
+ */
+import * as vscode from 'vscode';
+import { hostFromUserInput } from '../core/hostNames';
+import { matchesHostPattern } from '../core/proxy/hostPatterns';
+import type { PinscopeContext } from './pinscopeContext';
+import { SECTION } from './settings';
+
+const SAVE_WORKSPACE = 'Save to Workspace Settings';
+const SAVE_USER = 'Save to User Settings';
+
+export type SettingsScope = 'workspace' | 'user';
+
+/** The host from a command argument or an input box; undefined when cancelled or refused (with a message). */
+export async function askHost(argument: unknown, verb: string): Promise<string | undefined> {
+  if (typeof argument === 'string' && argument.trim()) {
+    const parsed = hostFromUserInput(argument);
+    if ('host' in parsed) return parsed.host;
+    void vscode.window.showErrorMessage(`Pinscope: ${verb} host: ${parsed.error}`);
+    return undefined;
+  }
+  const value = await vscode.window.showInputBox({
+    title: `Pinscope: ${verb} host`,
+    prompt: 'Host name or URL, e.g. api.example.com or https://api.example.com/path (the scheme, port and path are dropped)',
+    validateInput: (text) => {
+      const parsed = hostFromUserInput(text);
+      return 'error' in parsed ? parsed.error : undefined;
+    },
+  });
+  if (value === undefined) return undefined;
+  const parsed = hostFromUserInput(value);
+  return 'host' in parsed ? parsed.host : undefined;
+}
+
+function tunnelPatterns(context: PinscopeContext): readonly string[] {
+  try {
+    return context.settings.tunnelHosts;
+  } catch {
+    return [];
+  }
+}
+
+/** Tunnels (or intercepts) the host from its next connection, for this session; says so and offers to save it. */
+export async function chooseHostMode(context: PinscopeContext, host: string, mode: 'tunnel' | 'intercept'): Promise<void> {
+  const engine = context.controller.engine ?? (await context.controller.start());
+  if (!engine) return;
+  const current = context.controller.session.hostChoices.get(host);
+  if (current === mode) {
+    void vscode.window.showInformationMessage(`Pinscope: ${host} is already ${mode === 'tunnel' ? 'tunnelled' : 'intercepted'} in this session.`);
+    return;
+  }
+  engine.chooseMode(host, mode);
+  if (mode === 'intercept') engine.forgetConfirmation(host);
+  const done = mode === 'tunnel' ? `${host} is tunnelled untouched from its next connection (not inspected).` : `${host} is intercepted from its next connection.`;
+  context.log.info(`${host}: ${mode === 'tunnel' ? 'tunnelled untouched' : 'intercepted'} from its next connection`);
+  context.controller.onDidChange.emit();
+  const inSetting = tunnelPatterns(context).some((p) => matchesHostPattern(p, host));
+  // Offer only what would change the setting: add a tunnelled host, remove an intercepted one listed there.
+  const offer = mode === 'tunnel' ? !inSetting : inSetting;
+  if (!offer) {
+    void vscode.window.showInformationMessage(`Pinscope: ${done}`);
+    return;
+  }
+  const what = mode === 'tunnel' ? 'Save it to pinscope.tunnelHosts to keep it after this session?' : 'It is listed in pinscope.tunnelHosts: remove it there to keep this after the session?';
+  void vscode.window.showInformationMessage(`Pinscope: ${done} ${what}`, SAVE_WORKSPACE, SAVE_USER).then(async (choice) => {
+    if (choice) await saveHostMode(context, host, mode, choice === SAVE_USER ? 'user' : 'workspace');
+  });
+}
+
+/** Adds the host to pinscope.tunnelHosts (tunnel) or removes it there (intercept), in workspace or user settings. */
+export async function saveHostMode(context: PinscopeContext, host: string, mode: 'tunnel' | 'intercept', scope: SettingsScope): Promise<readonly string[]> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const target = scope === 'workspace' && vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const inspected = config.inspect<string[]>('tunnelHosts');
+  const current = (target === vscode.ConfigurationTarget.Workspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
+  const next = mode === 'tunnel' ? [...current.filter((p) => p !== host), host] : current.filter((p) => !matchesHostPattern(p, host) || p.includes('*') || p.startsWith('.'));
+  await config.update('tunnelHosts', next, target);
+  const where = target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
+  context.log.info(`pinscope.tunnelHosts (${where} settings): ${mode === 'tunnel' ? `added ${host}` : `removed ${host}`}`);
+  if (mode === 'intercept' && next.some((p) => matchesHostPattern(p, host))) {
+    void vscode.window.showWarningMessage(`Pinscope: ${host} still matches a pattern in pinscope.tunnelHosts (${where} settings): edit the pattern to intercept it after this session.`);
+  } else {
+    void vscode.window.setStatusBarMessage(`Pinscope: ${mode === 'tunnel' ? 'added' : 'removed'} ${host} in pinscope.tunnelHosts (${where} settings)`, 4000);
+  }
+  return next;
+}
+
+/** Tunnels the host's next connection to confirm that it breaks only under inspection; says so. */
+export async function confirmHost(context: PinscopeContext, host: string): Promise<void> {
+  const engine = context.controller.engine ?? (await context.controller.start());
+  if (!engine) return;
+  engine.confirm(host);
+  context.log.info(`${host}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
+  context.controller.onDidChange.emit();
+  void vscode.window.showInformationMessage(`Pinscope: the next connection to ${host} is tunnelled untouched. Run the app again: if it then works, ${host} breaks only under inspection (confirmed).`);
+}

@@ -1,0 +1,69 @@
+/**
+ * `*.pinscope.jsonl` in the editor: a recording (a CI run's, a colleague's, one saved from VS Code)
+ * opened in the same inspector, read-only — filters, hosts, details and export, but no tunnel,
+ * confirm, clear, start or stop. What could not be read is said once, precisely.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { Recording } from '../../core/recording';
+import { InspectorPanel } from '../inspector/inspectorPanel';
+import { recordingSource } from '../inspector/inspectorSources';
+import type { PinscopeContext } from '../pinscopeContext';
+
+export const RECORDING_VIEW_TYPE = 'pinscope.recording';
+/** Larger recordings are refused with a message rather than read into memory. */
+const MAX_RECORDING_BYTES = 256 * 1024 * 1024;
+
+class RecordingDocument implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri, readonly recording: Recording) {}
+  dispose(): void {
+    // Nothing to release: the recording is plain data.
+  }
+}
+
+export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvider<RecordingDocument> {
+  /** The panels open now, by the recording's URI (the export command and the tests find them here). */
+  private static readonly panels = new Map<string, InspectorPanel>();
+
+  static register(context: PinscopeContext): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(RECORDING_VIEW_TYPE, new RecordingEditorProvider(context), {
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    });
+  }
+
+  /** The inspector showing this recording, if one is open. */
+  static panelFor(uri: vscode.Uri): InspectorPanel | undefined {
+    return RecordingEditorProvider.panels.get(uri.toString());
+  }
+
+  private constructor(private readonly context: PinscopeContext) {}
+
+  async openCustomDocument(uri: vscode.Uri): Promise<RecordingDocument> {
+    const size = (await vscode.workspace.fs.stat(uri)).size;
+    if (size > MAX_RECORDING_BYTES) throw new Error(`${basename(uri.path)} is ${Math.round(size / 1024 / 1024)} MiB: recordings over ${MAX_RECORDING_BYTES / 1024 / 1024} MiB are not opened (split it, or use pinscope export --from)`);
+    const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
+    const recording = Recording.read(text, this.context.settings.maxConnectionsKept);
+    return new RecordingDocument(uri, recording);
+  }
+
+  resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {
+    const name = basename(document.uri.path);
+    panel.webview.options = InspectorPanel.options(this.context);
+    const inspector = new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name));
+    const key = document.uri.toString();
+    RecordingEditorProvider.panels.set(key, inspector);
+    panel.onDidDispose(() => {
+      if (RecordingEditorProvider.panels.get(key) === inspector) RecordingEditorProvider.panels.delete(key);
+    });
+    const { recording } = document;
+    if (recording.skipped.length > 0) {
+      for (const line of recording.skipped) this.context.log.warn(`${name}: skipped ${line}`);
+      const first = recording.skipped.slice(0, 3).join('; ');
+      void vscode.window.showWarningMessage(`Pinscope: ${name}: ${recording.skipped.length} line(s) skipped — ${first}${recording.skipped.length > 3 ? '; …' : ''}. ${recording.records().length} connection(s) shown (from another Pinscope version, or cut off while written?).`, 'Show Log').then((choice) => {
+        if (choice) this.context.log.show();
+      });
+    }
+    if (recording.records().length === 0 && recording.skipped.length === 0) void vscode.window.showInformationMessage(`Pinscope: ${name} holds no connections.`);
+  }
+}

@@ -1,0 +1,136 @@
+/** Recordings in the real workbench: `pinscope run --events` opened in the custom editor, read-only, with the live verdicts; Save Recording. */
+import * as assert from 'node:assert/strict';
+import { appendFileSync, copyFileSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ConnectionLine } from '../../src/core/report/connectionReport';
+import type { PinscopeApi } from '../../src/extension/extension';
+import { runCli } from '../support/cli';
+import { curl, waitFor } from '../support/clients';
+import { startOrigin, type Origin } from '../support/origin';
+import { temporaryDirectory } from '../support/temporaryDirectories';
+
+const PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+async function api(): Promise<PinscopeApi> {
+  const extension = vscode.extensions.getExtension<PinscopeApi>('pinscope.pinscope');
+  assert.ok(extension);
+  return extension.activate();
+}
+
+function connectionLines(path: string): ConnectionLine[] {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
+}
+
+async function openRecording(pinscope: PinscopeApi, uri: vscode.Uri) {
+  await vscode.commands.executeCommand('pinscope.openRecording', uri);
+  const panel = await waitFor(() => pinscope.recordingPanel(uri), 15_000, 'the recording editor');
+  // The webview loaded and asked for the rows: it got them in one reset.
+  await waitFor(() => ((panel.posted.get('reset') ?? 0) > 0 ? true : undefined), 20_000, 'the rows posted to the webview');
+  return panel;
+}
+
+describe('Recordings in the editor', function () {
+  this.timeout(90_000);
+  let origin: Origin;
+  let dir: string;
+
+  before(async () => {
+    origin = await startOrigin();
+    dir = temporaryDirectory('recordings');
+  });
+
+  beforeEach(async () => {
+    await vscode.commands.executeCommand('pinscope.clearConnections', true);
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('pinscope.stopProxy');
+    await vscode.commands.executeCommand('pinscope.clearConnections', true);
+  });
+
+  after(async () => {
+    await origin.close();
+  });
+
+  it('opens a recording written by pinscope run --events read-only, with the verdicts the run gave, and exports from it', async () => {
+    const pinscope = await api();
+    const file = join(dir, 'ci-run.pinscope.jsonl');
+    const script = `curl -sS --max-time 10 https://fine.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`;
+    const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', file, '--', 'sh', '-c', script]);
+    // 3: the command succeeded but a host likely pins (the CI policy exit).
+    assert.equal(run.code, 3, run.stderr);
+    const live = connectionLines(file);
+    assert.deepEqual(live.map((l) => l.host).sort(), ['fine.example.test', 'pinned.example.test']);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+
+    const uri = vscode.Uri.file(file);
+    const panel = await openRecording(pinscope, uri);
+    assert.equal(panel.source.readOnly, true);
+    const session = panel.source.session;
+    assert.equal(session.records().length, live.length);
+    for (const line of live) {
+      const verdict = session.verdictOf(line.id);
+      assert.ok(verdict, `a verdict for ${line.host}`);
+      assert.deepEqual({ host: line.host, category: verdict.category, pinning: verdict.pinning, confirmed: verdict.confirmed }, { host: line.host, category: line.category, pinning: line.pinning, confirmed: line.confirmed });
+    }
+    assert.ok(live.some((l) => l.host === 'pinned.example.test' && l.pinning === 'likely'), 'the run judged the pinned host');
+    const state = panel.source.state('');
+    assert.deepEqual(state.recording, { name: 'ci-run.pinscope.jsonl', skipped: [] });
+    assert.equal(state.running, false);
+
+    // Exemption export from the recording (as its editor title action passes its URI), with the proxy stopped.
+    assert.equal(pinscope.context.controller.engine, undefined);
+    const document = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['pinned.example.test'], 'zscaler-api', 'Acme CI', uri);
+    assert.ok(document);
+    assert.match(document.getText(), /pinned\.example\.test/);
+    assert.doesNotMatch(document.getText(), /fine\.example\.test/);
+  });
+
+  it('opens a damaged recording, and one from another version, with a notice of what was skipped', async () => {
+    const pinscope = await api();
+    const source = join(dir, 'source.pinscope.jsonl');
+    const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', source, '--', 'curl', '-sS', '--max-time', '10', 'https://fine.example.test/hello']);
+    assert.equal(run.code, 0, run.stderr);
+    const file = join(dir, 'damaged.pinscope.jsonl');
+    copyFileSync(source, file);
+    appendFileSync(file, [
+      '{"type":"connection","version":9,"target":"future.example.test"}',
+      '{"type":"summary","hosts":3}',
+      '{"type":"connection","id":7,"host":"cut.example.test","port":443,"mode":"intercept","startedAt":"2024-01-0',
+      '',
+    ].join('\n'));
+    const uri = vscode.Uri.file(file);
+    const panel = await openRecording(pinscope, uri);
+    const recording = panel.source.state('').recording;
+    assert.ok(recording);
+    assert.equal(recording.skipped.length, 2, recording.skipped.join('; '));
+    assert.match(recording.skipped[0] ?? '', /^line \d+: not a Pinscope connection record/);
+    assert.match(recording.skipped[1] ?? '', /^line \d+: not JSON/);
+    assert.deepEqual(panel.source.session.records().map((r) => r.host), ['fine.example.test']);
+  });
+
+  it('Save Recording writes the live session (after Stop) owner-only as the same JSONL, and it opens with the same verdicts', async () => {
+    const pinscope = await api();
+    const config = vscode.workspace.getConfiguration('pinscope');
+    await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
+    await config.update('upstreamCaFiles', [origin.caFile], vscode.ConfigurationTarget.Global);
+    const engine = await pinscope.context.controller.start();
+    assert.ok(engine);
+    assert.equal((await curl(engine.url, 'https://saved.example.test/hello', ['--cacert', engine.ca.certPath])).code, 0);
+    assert.equal((await curl(engine.url, 'https://saved-pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', PIN])).code, 90);
+    await waitFor(() => (pinscope.context.controller.session.records().filter((r) => r.finished).length >= 2 ? true : undefined), 10_000, 'two finished connections');
+    await vscode.commands.executeCommand('pinscope.stopProxy');
+    const file = join(dir, 'saved.pinscope.jsonl');
+    const saved = await vscode.commands.executeCommand<vscode.Uri>('pinscope.saveRecording', vscode.Uri.file(file));
+    assert.equal(saved.fsPath, file);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const lines = connectionLines(file);
+    assert.deepEqual(lines.map((l) => l.host).sort(), ['saved-pinned.example.test', 'saved.example.test']);
+    const session = pinscope.context.controller.session;
+    for (const line of lines) assert.equal(line.category, session.verdictOf(line.id)?.category);
+    const panel = await openRecording(pinscope, vscode.Uri.file(file));
+    for (const line of lines) assert.equal(panel.source.session.verdictOf(line.id)?.category, line.category);
+  });
+});
