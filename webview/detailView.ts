@@ -128,6 +128,7 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
   if (diagram.failureY !== null) verdict.style.setProperty('--failure-y', `${Math.max(0, diagram.failureY - 24)}px`);
   pane.append(
     el('section', { class: 'section handshake' }, el('h3', {}, 'Handshake'), el('div', { class: 'sequence-wrap' }, diagram.element, verdict)),
+    ...section('Process', 'process', detail.process ? el('ul', {}, ...detail.process.map((line) => el('li', {}, line))) : null),
     ...section('Certificates', 'certificates', certificates(findEvent(detail.events, 'forged-certificate'), findEvent(detail.events, 'upstream-tls')?.chain, actions)),
     ...section('ClientHello', 'client-hello', clientHello(findEvent(detail.events, 'client-hello')?.hello, actions)),
     el('details', { class: 'raw' }, el('summary', {}, 'Raw events (JSON)'), el('pre', {}, detail.events.map((e) => JSON.stringify(e)).join('\n'))),

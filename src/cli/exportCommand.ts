@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { attributedAppName } from '../core/exemptions/attributedApp';
 import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { readRecordedConnections } from '../core/exemptions/recordedConnections';
 import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
@@ -58,8 +59,10 @@ export async function exportCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot read --from ${values.from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const app = await resolveAppIdentity({ override: values.app, workspace: values.workspace ?? process.cwd() });
   const recorded = readRecordedConnections(text);
+  // The process the breaking connections came from names the app, unless --app does (or a workspace
+  // was named explicitly and the recording has no process).
+  const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(recorded.records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
   for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${values.from} ${terminalSafe(line)}\n`);
   const request = buildExemptionRequest({
     records: recorded.records,

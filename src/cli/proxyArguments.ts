@@ -25,6 +25,7 @@ export const PROXY_FLAGS = {
   'handshake-timeout': { type: 'string' },
   keylog: { type: 'string' },
   'auto-confirm': { type: 'boolean' },
+  'no-attribution': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
@@ -40,7 +41,8 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
                            *.example.com, .example.com; --passthrough is accepted too)
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
   --keylog FILE            append NSS key-log lines (for Wireshark) to FILE
-  --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause`;
+  --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause
+  --no-attribution         do not look up which process made each connection (setting pinscope.attributeProcesses)`;
 
 export interface ProxyFlagValues {
   port?: string | undefined;
@@ -54,6 +56,7 @@ export interface ProxyFlagValues {
   passthrough?: string[] | undefined;
   'handshake-timeout'?: string | undefined;
   keylog?: string | undefined;
+  'no-attribution'?: boolean | undefined;
 }
 
 /** The upstream proxy URL, checked; its password never appears in a message. */
@@ -122,5 +125,6 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
     upstreamCaFiles: values['upstream-ca'] ?? [],
     upstreamProxy: values['upstream-proxy'] ?? null,
     keylogFile: values.keylog ?? null,
+    attributeProcesses: values['no-attribution'] !== true,
   };
 }

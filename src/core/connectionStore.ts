@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { TimelineEvent } from '../shared/timelineEvents';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 import type { ConnectionRecord, NewEvent } from './timeline';
+import type { PendingClient } from './process/connectionClients';
 
 export interface ConnectionEventNotice {
   readonly record: ConnectionRecord;
@@ -39,6 +40,8 @@ export class Channel<T> {
 export class ConnectionStore {
   readonly onEvent: Channel<ConnectionEventNotice>;
   readonly onFinished: Channel<ConnectionRecord>;
+  /** A connection closed (its `closed` event is recorded); `onFinished` follows once its process is known. */
+  readonly onClosed: Channel<ConnectionRecord>;
   private readonly records = new Map<number, ConnectionRecord>();
   private nextId = 1;
   private droppedCount = 0;
@@ -46,6 +49,7 @@ export class ConnectionStore {
   constructor(private capacityValue = DEFAULT_MAX_CONNECTIONS_KEPT, onListenerError?: (error: unknown) => void) {
     this.onEvent = new Channel(onListenerError);
     this.onFinished = new Channel(onListenerError);
+    this.onClosed = new Channel(onListenerError);
   }
 
   get capacity(): number {
@@ -92,10 +96,27 @@ export class ConnectionStore {
     this.onEvent.emit({ record, event });
   }
 
-  /** @internal used by ConnectionRecorder */
-  finish(record: ConnectionRecord): void {
-    this.onFinished.emit(record);
+  /**
+   * @internal used by ConnectionRecorder. Finished connections are announced in the order they closed:
+   * one still waiting for its process (bounded) holds back those that closed after it, so that verdicts
+   * that depend on earlier connections (the same process accepted another host) see them first.
+   */
+  finish(record: ConnectionRecord, ready?: Promise<void>): void {
+    this.onClosed.emit(record);
+    const announce = (): void => {
+      record.finished = true;
+      this.onFinished.emit(record);
+    };
+    if (!ready && this.waiting === 0) return announce();
+    this.waiting++;
+    this.queue = this.queue.then(() => ready).then(() => {
+      this.waiting--;
+      announce();
+    });
   }
+
+  private waiting = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   private evict(): void {
     if (this.records.size <= this.capacityValue) return;
@@ -112,24 +133,45 @@ export class ConnectionStore {
 
 export class ConnectionRecorder {
   private readonly start = performance.now();
+  private client: Promise<void> | undefined;
+  private closing = false;
 
   constructor(readonly record: ConnectionRecord, private readonly store: ConnectionStore) {}
+
+  /**
+   * The process lookup started when the socket was accepted: its result lands on the record as
+   * `client`, and the record is announced as finished only once it has (the lookup is bounded).
+   */
+  attribute(pending: PendingClient): void {
+    this.client = pending.client.then((client) => { this.record.client = client; }, () => undefined);
+  }
+
+  /**
+   * Resolves once the client's process and its trust are known or `holdMs` passed, whichever is first;
+   * undefined when there is nothing to wait for (known already, or no lookup).
+   */
+  clientWait(holdMs: number): Promise<void> | undefined {
+    if (!this.client || this.record.client !== undefined) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([this.client, new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs); })]).then(() => clearTimeout(timer));
+  }
 
   elapsed(): number {
     return Math.round((performance.now() - this.start) * 1000) / 1000;
   }
 
   add(event: NewEvent): void {
-    if (this.record.finished) return;
+    if (this.record.finished || this.closing) return;
     const stamped = { ...event, t: this.elapsed() } as TimelineEvent;
     this.record.events.push(stamped);
     this.store.publish(this.record, stamped);
   }
 
   finish(bytesFromClient: number, bytesToClient: number): void {
-    if (this.record.finished) return;
+    if (this.record.finished || this.closing) return;
     this.add({ kind: 'closed', bytesFromClient, bytesToClient });
-    this.record.finished = true;
-    this.store.finish(this.record);
+    this.closing = true;
+    // Judged with its process: a client that failed fast is usually attributed by now; the lookup is bounded.
+    this.store.finish(this.record, this.client && this.record.client === undefined ? this.client : undefined);
   }
 }

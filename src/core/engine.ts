@@ -66,6 +66,16 @@ export class Engine implements SessionView {
     return this.proxy.ca;
   }
 
+  /** PINSCOPE_SESSION in the environments this proxy hands out (random per start). */
+  get sessionId(): string {
+    return this.proxy.sessionId;
+  }
+
+  /** How connections are attributed to processes ("off" when the setting is off). */
+  get attributionMethod(): string {
+    return this.proxy.attributionMethod;
+  }
+
   /** Public roots + the upstream CAs + the Pinscope CA: what proxied programs should trust. */
   get trustBundlePath(): string {
     return this.proxy.trustBundlePath;

@@ -65,6 +65,7 @@ export class Session implements SessionView {
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
     this.onCleared = new Channel((error) => onError(`a clear listener failed: ${String(error)}`));
     const isKept = (id: number): boolean => this.store.get(id) !== undefined;
+    this.store.onClosed.subscribe((record) => this.diagnosis.closed(record));
     this.store.onFinished.subscribe((record) => {
       const verdict = this.diagnosis.finished(record, isKept);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });

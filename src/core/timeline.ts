@@ -6,6 +6,7 @@
 import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
 import type { Mode } from '../shared/vocabulary';
 import { usableSni } from './hostNames';
+import type { ConnectionClient } from './process/connectionClients';
 
 // upstream.ts imports these two from here; the folder move points it at src/shared.
 export type { CertificateSummary, UpstreamFailureStage } from '../shared/timelineEvents';
@@ -22,6 +23,8 @@ export interface ConnectionRecord {
   mode: Mode;
   readonly events: TimelineEvent[];
   finished: boolean;
+  /** The process that made it (and whether it trusts the CA), once attributed; absent when attribution is off or in older recordings. */
+  client?: ConnectionClient;
 }
 
 /** The host a connection was for: the SNI when the client sent a well-formed one, else the CONNECT target. */

@@ -97,6 +97,7 @@ export class ProxyController implements vscode.Disposable {
           upstreamCaFiles: settings.upstreamCaFiles,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
+          attributeProcesses: settings.attributeProcesses,
           maxConnectionsKept: settings.maxConnectionsKept,
           session: this.session,
           confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },

@@ -15,7 +15,7 @@ export class SettingError extends Error {
 }
 
 /** Settings that only take effect when the proxy (re)starts. */
-export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'hostOverrides'] as const;
+export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'hostOverrides', 'attributeProcesses'] as const;
 
 export class Settings {
   private get config(): vscode.WorkspaceConfiguration {
@@ -73,6 +73,11 @@ export class Settings {
 
   get maxConnectionsKept(): number {
     return Math.max(100, this.get('maxConnectionsKept', DEFAULT_MAX_CONNECTIONS_KEPT));
+  }
+
+  /** Name the process behind each connection from this machine (default on). */
+  get attributeProcesses(): boolean {
+    return this.get('attributeProcesses', true);
   }
 
   get keyLogFile(): string | null {

@@ -47,6 +47,8 @@ export interface ConnectionDetail {
   readonly evidence: readonly string[];
   /** The timeline, as recorded. */
   readonly events: readonly TimelineEvent[];
+  /** The process behind it and whether it trusts the CA, as lines for people; absent when not attributed. */
+  readonly process?: readonly string[];
   /** Where the workspace pins this connection's host (the pin scan), to show and open. */
   readonly pinnedAt?: readonly PinLocation[];
 }

@@ -25,6 +25,8 @@ const selected = (workload: string): boolean => !ONLY || ONLY.includes(workload)
 const PROXY_NODE_ARGS = process.env['BENCH_PROXY_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
 /** BENCH_CANDIDATE=path/to/cli.js also runs another build of Pinscope (say, main's) in the same run, as mode "candidate". */
 const CANDIDATE = process.env['BENCH_CANDIDATE'];
+/** Extra `pinscope proxy` flags for the candidate, e.g. BENCH_CANDIDATE=dist/cli.js BENCH_CANDIDATE_ARGS=--no-attribution (on vs off in one run). */
+const CANDIDATE_ARGS = process.env['BENCH_CANDIDATE_ARGS']?.split(' ').filter(Boolean) ?? [];
 
 interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
 const results: Result[] = [];
@@ -82,10 +84,10 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'origin-ca.pem'), certs.caPem);
   const origin = await startChild([join(__dirname, 'benchOrigin.js'), join(dir, 'origin.pem'), join(dir, 'origin-key.pem')]);
   const tunnel = await startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]);
-  const startPinscope = (cli: string, events: string): ReturnType<typeof startChild> => startChild([...PROXY_NODE_ARGS, cli, 'proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, events),
+  const startPinscope = (cli: string, events: string, extra: readonly string[] = []): ReturnType<typeof startChild> => startChild([...PROXY_NODE_ARGS, cli, 'proxy', ...extra, '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, events),
     '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
   const pinscope = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'events.jsonl');
-  const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl') : undefined;
+  const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl', CANDIDATE_ARGS) : undefined;
   const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
   const modes: [string, Route][] = [
     ['direct', { kind: 'direct', originPort: origin.port }],
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     tunnel: () => startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]),
     pinscope: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-events.jsonl`),
     bare: () => startChild([join(__dirname, 'bareInterception.js'), String(origin.port), join(dir, 'origin.pem'), join(dir, 'origin-key.pem'), join(dir, 'origin-ca.pem')]),
-    ...(CANDIDATE ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`) } : {}),
+    ...(CANDIDATE ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`, CANDIDATE_ARGS) } : {}),
   };
   // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
   // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).

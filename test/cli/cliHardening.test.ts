@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { toConnectionLine } from '../../src/core/report/connectionReport';
 import { buildPeerContext, judge } from '../../src/core/diagnosis/pinning';
 import type { ConnectionRecord } from '../../src/core/timeline';
-import { curl } from '../support/clients';
+import { curl, waitFor } from '../support/clients';
 import { runCli, startCli } from '../support/cli';
 import { JA4_APP, transcripts } from '../support/transcripts';
 
@@ -106,6 +106,8 @@ describe('pinscope CLI: the events sink', () => {
     cli.child.stdout?.destroy();
     for (let i = 0; i < 4; i++) assert.match((await curl(cli.url, `http://127.0.0.1:${originPort}/n${i}`)).stdout, /^ok/);
     assert.equal(cli.child.exitCode, null, `the proxy is still running: ${cli.stderr()}`);
+    // A line is written once its connection is judged, which waits (bounded) for the process behind it.
+    await waitFor(() => (cli.stderr().includes('cannot write the events') ? true : undefined), 5000, 'the events sink error').catch(() => undefined);
     assert.equal(cli.stderr().match(/cannot write the events/g)?.length, 1, cli.stderr());
     assert.equal(await cli.stop(), 0);
   });

@@ -6,9 +6,11 @@
 import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { judge, noPeerObservations, observePeer, strongest, type Verdict } from './pinning';
-import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Pinning } from '../../shared/vocabulary';
+import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+import { judgeWithTrust, noTrustAwareObservations, observeTrustAware } from './trustAwareJudgement';
+import { attributedRecord } from './recordClients';
 
 /** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
 export interface LiveHostState {
@@ -23,6 +25,8 @@ const VERDICT_SLACK = 1000;
 export class Diagnosis {
   private readonly confirmation: TunnelConfirmation;
   private readonly peers = noPeerObservations();
+  private readonly trustPeers = noTrustAwareObservations();
+  private readonly closedSeen = new WeakSet<ConnectionRecord>();
   private readonly verdicts = new Map<number, Verdict>();
   private readonly liveHostStates = new Map<string, LiveHostState>();
 
@@ -42,14 +46,31 @@ export class Diagnosis {
     const classification = classify(record);
     const host = targetHost(record);
     observePeer(this.peers, record, () => classification.category, this.capacity());
-    this.confirmation.observe(host, record.mode, classification.category, hasEvent(record.events, 'first-data'));
-    const verdict = judge(record, { ...this.peers, confirmed: this.confirmation.confirmedHosts() });
+    if (!this.closedSeen.delete(record)) this.observeConfirmation(record, host, classification.category);
+    const confirmed = this.confirmation.confirmedHosts();
+    // With its process known, judged by what that process did and whether it trusts the CA.
+    const attributed = attributedRecord(record);
+    if (attributed) observeTrustAware(this.trustPeers, attributed, classification.category, this.capacity());
+    const verdict = attributed ? judgeWithTrust(attributed, { ...this.trustPeers, confirmed }) : judge(record, { ...this.peers, confirmed });
     this.verdicts.set(record.id, verdict);
     if (this.verdicts.size > this.capacity() + VERDICT_SLACK) {
       for (const known of this.verdicts.keys()) if (!isKept(known)) this.verdicts.delete(known);
     }
     this.track(host, verdict);
     return verdict;
+  }
+
+  /**
+   * A connection closed: confirmation by tunnelling counts it at once (its process, which the verdict
+   * waits for, does not matter to whether the host breaks).
+   */
+  closed(record: ConnectionRecord): void {
+    this.closedSeen.add(record);
+    this.observeConfirmation(record, targetHost(record), classify(record).category);
+  }
+
+  private observeConfirmation(record: ConnectionRecord, host: string, category: Category): void {
+    this.confirmation.observe(host, record.mode, category, hasEvent(record.events, 'first-data'));
   }
 
   /** The verdict a connection got when it finished. */
@@ -112,6 +133,8 @@ export class Diagnosis {
   reset(): void {
     this.peers.acceptedBy.clear();
     this.peers.brokenBy.clear();
+    this.trustPeers.byClient.clear();
+    this.trustPeers.acceptedByFingerprint.clear();
     this.verdicts.clear();
     this.liveHostStates.clear();
   }

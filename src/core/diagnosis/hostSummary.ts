@@ -2,6 +2,9 @@
 import { BREAKAGE, CATEGORIES, type Category, type Pinning } from '../../shared/vocabulary';
 import { buildPeerContext, judge, ja4Of, strongest, type PeerContext, type Verdict } from './pinning';
 import { targetHost, type ConnectionRecord } from '../timeline';
+import { clientName } from '../process/connectionClients';
+import { attributedRecord, causeOf } from './recordClients';
+import { buildTrustAwarePeers, judgeWithTrust, type AttributedRecord, type BreakageCause } from './trustAwareJudgement';
 
 export interface JudgedConnection {
   readonly record: ConnectionRecord;
@@ -19,6 +22,12 @@ export interface HostSummary {
   readonly evidence: readonly string[];
   readonly alerts: readonly string[];
   readonly fingerprints: readonly string[];
+  /** The processes (apps) whose connections these were, as named in lines and columns. */
+  readonly apps?: readonly string[];
+  /** The cause the strongest breaking verdict names, when its process was known; null otherwise. */
+  readonly cause?: BreakageCause | null;
+  /** What to do about it, when the cause has a fix (e.g. trust the CA rather than ask for an exemption). */
+  readonly fix?: string | null;
   readonly firstSeen: number;
   readonly lastSeen: number;
 }
@@ -27,7 +36,12 @@ export interface HostSummary {
 export function judgeAll(records: readonly ConnectionRecord[], confirmed?: ReadonlySet<string>, context?: PeerContext): JudgedConnection[] {
   const finished = records.filter((r) => r.finished);
   const peers = context ?? buildPeerContext(finished, confirmed);
-  return finished.map((record) => ({ record, verdict: judge(record, peers) }));
+  const attributed = finished.map(attributedRecord);
+  const trustPeers = buildTrustAwarePeers(attributed.filter((item): item is AttributedRecord => item !== null), peers.confirmed);
+  return finished.map((record, index) => {
+    const item = attributed[index];
+    return { record, verdict: item ? judgeWithTrust(item, trustPeers) : judge(record, peers) };
+  });
 }
 
 export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary[] {
@@ -50,6 +64,7 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
     }
     const breaks = items.some(({ verdict }) => BREAKAGE.has(verdict.category));
     const first = items[0]?.record;
+    const strongestCause = strongestVerdict ? causeOf(strongestVerdict) : null;
     return {
       host,
       port: first?.port ?? 443,
@@ -61,6 +76,9 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
       evidence: strongestVerdict?.evidence ?? items[0]?.verdict.evidence ?? [],
       alerts: [...new Set(items.map(({ verdict }) => verdict.alert).filter((a): a is string => a !== null))],
       fingerprints: [...new Set(items.map(({ record }) => ja4Of(record)).filter((f): f is string => f !== null))],
+      apps: [...new Set(items.map(({ record }) => clientName(record.client)).filter((a): a is string => a !== undefined))],
+      cause: breaks ? strongestCause?.cause ?? null : null,
+      fix: breaks ? strongestCause?.fix ?? null : null,
       firstSeen: Math.min(...items.map(({ record }) => record.startedAt)),
       lastSeen: Math.max(...items.map(({ record }) => record.startedAt)),
     };

@@ -18,11 +18,14 @@ import type { Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import type { TrustKnowledge } from '../process/trustKnowledge';
 
-type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none';
+export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none';
+
+/** What the judgement needs of a process's trust knowledge (a recording carries exactly this). */
+type TrustFacts = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
 
 /** Who made a connection, as the judgement needs it. */
 export type ClientProcess =
-  | { readonly kind: 'local'; readonly key: string; readonly label: string; readonly trust: TrustKnowledge | null }
+  | { readonly kind: 'local'; readonly key: string; readonly label: string; readonly trust: TrustFacts | null }
   | { readonly kind: 'remote'; readonly address: string; readonly label: string }
   | { readonly kind: 'unknown'; readonly label: string };
 
@@ -66,23 +69,55 @@ function clientKey(item: AttributedRecord): string | null {
   return null;
 }
 
-export function buildTrustAwarePeers(items: readonly AttributedRecord[], confirmed: ReadonlySet<string> = new Set()): TrustAwarePeers {
-  const byClient = new Map<string, Seen>();
-  const acceptedByFingerprint = new Map<string, Map<string, Seen>>();
-  for (const item of items) {
-    if (item.record.mode !== 'intercept') continue;
-    const key = clientKey(item) ?? `unknown ${ja4Of(item.record) ?? ''}`;
-    const { category } = classify(item.record);
-    const seen = byClient.get(key) ?? { label: item.client.label, accepted: new Set<string>(), broken: new Set<string>() };
-    byClient.set(key, seen);
-    const host = targetHost(item.record);
-    if (category === 'ok') {
-      seen.accepted.add(host);
-      const ja4 = ja4Of(item.record);
-      if (ja4) acceptedByFingerprint.set(ja4, (acceptedByFingerprint.get(ja4) ?? new Map<string, Seen>()).set(key, seen));
-    } else if (BREAKAGE.has(category)) seen.broken.add(host);
+/** The peers being learned, connection by connection (live, the oldest clients and fingerprints are forgotten first). */
+export interface TrustAwareObservations {
+  readonly byClient: Map<string, Seen>;
+  readonly acceptedByFingerprint: Map<string, Map<string, Seen>>;
+}
+
+export function noTrustAwareObservations(): TrustAwareObservations {
+  return { byClient: new Map(), acceptedByFingerprint: new Map() };
+}
+
+/** Keeps a map within `capacity` entries, dropping the oldest (insertion order). */
+function trim<K>(map: { readonly size: number; keys(): IterableIterator<K>; delete(key: K): boolean }, capacity: number | undefined): void {
+  if (capacity === undefined) return;
+  for (const old of map.keys()) {
+    if (map.size <= capacity) break;
+    map.delete(old);
   }
-  return { byClient, acceptedByFingerprint, confirmed };
+}
+
+/** Learns from one finished connection what its client did there; `capacity` bounds what is remembered (live). */
+export function observeTrustAware(peers: TrustAwareObservations, item: AttributedRecord, category: Classification['category'] = classify(item.record).category, capacity?: number): void {
+  if (item.record.mode !== 'intercept') return;
+  const key = clientKey(item) ?? `unknown ${ja4Of(item.record) ?? ''}`;
+  const seen = peers.byClient.get(key) ?? { label: item.client.label, accepted: new Set<string>(), broken: new Set<string>() };
+  peers.byClient.delete(key);
+  peers.byClient.set(key, seen);
+  trim(peers.byClient, capacity);
+  const host = targetHost(item.record);
+  if (category === 'ok') {
+    seen.accepted.add(host);
+    trim(seen.accepted, capacity);
+    const ja4 = ja4Of(item.record);
+    if (ja4) {
+      const clients = peers.acceptedByFingerprint.get(ja4) ?? new Map<string, Seen>();
+      peers.acceptedByFingerprint.delete(ja4);
+      peers.acceptedByFingerprint.set(ja4, clients.set(key, seen));
+      trim(clients, capacity);
+      trim(peers.acceptedByFingerprint, capacity);
+    }
+  } else if (BREAKAGE.has(category)) {
+    seen.broken.add(host);
+    trim(seen.broken, capacity);
+  }
+}
+
+export function buildTrustAwarePeers(items: readonly AttributedRecord[], confirmed: ReadonlySet<string> = new Set()): TrustAwarePeers {
+  const peers = noTrustAwareObservations();
+  for (const item of items) observeTrustAware(peers, item);
+  return { ...peers, confirmed };
 }
 
 function listHosts(hosts: Iterable<string>, limit = 3): string {

@@ -5,6 +5,7 @@
  * include it; a host that works under inspection, or broke for another reason, never.
  */
 import type { HostSummary } from '../diagnosis/hostSummary';
+import { isTrustGap } from '../diagnosis/recordClients';
 import { normaliseExemptionHost } from './hostEntries';
 
 export interface VerifyFirstHost {
@@ -26,8 +27,20 @@ export interface HostSelection {
   readonly leftOut: readonly LeftOut[];
 }
 
-export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed'>): boolean {
-  return summary.breaks && (summary.confirmed || summary.pinning === 'likely');
+/**
+ * Evidence of pinning: likely, or confirmed by tunnelling — unless the process is known not to trust the
+ * CA (then tunnelling confirms only that it breaks under inspection, and an exemption is not the fix).
+ */
+export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause'>): boolean {
+  return summary.breaks && !isTrustGap(summary.cause) && (summary.confirmed || summary.pinning === 'likely');
+}
+
+/** Why a host whose app does not trust the CA is not requested, with the fix. */
+function trustGapReason(summary: HostSummary): string {
+  const why = summary.cause === 'ca-not-installed'
+    ? 'its app does not trust the Pinscope CA because the CA is not installed where it looks (a test-setup gap, not pinning)'
+    : 'its app brings its own trust store, which lacks the CA: it breaks under real inspection too, and an exemption is not the fix';
+  return `${why}${summary.fix ? `. Fix: ${summary.fix.replace(/\.$/, '')}` : ''}`;
 }
 
 /** The step that turns `possible` into evidence, or rules it out. */
@@ -51,7 +64,8 @@ export function selectHosts(summaries: readonly HostSummary[], chosen: readonly 
       if (explicit) leftOut.push({ host, reason: 'no recorded connection: there is no evidence for it' });
       continue;
     }
-    if (hasEvidence(summary)) requested.push(summary);
+    if (summary.breaks && isTrustGap(summary.cause)) leftOut.push({ host, reason: trustGapReason(summary) });
+    else if (hasEvidence(summary)) requested.push(summary);
     else if (summary.breaks && summary.pinning === 'possible') {
       if (includePossible) requested.push(summary);
       // A name that is not a host name can be neither exempted nor verified: the request's warnings say so.

@@ -8,6 +8,8 @@ import type { TimelineEvent } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
 import { judge } from '../diagnosis/pinning';
 import type { ConnectionRecord } from '../timeline';
+import type { ConnectionClient, TrustSummary } from '../process/connectionClients';
+import type { ProcessRecord } from '../process/processIdentity';
 
 export class RecordingError extends Error {
   override name = 'RecordingError';
@@ -55,6 +57,39 @@ function malformedEvent(event: Record<string, unknown>): string | undefined {
   }
 }
 
+const optional = (value: unknown, type: 'string' | 'number'): boolean => value === undefined || value === null || typeof value === type;
+
+/** The `process` of a line (written since process attribution), when well-formed; older lines have none. */
+function recordedProcess(value: unknown): ProcessRecord | undefined {
+  if (!isObject(value) || !['local', 'remote', 'unknown'].includes(String(value['kind'])) || typeof value['label'] !== 'string') return undefined;
+  if (!['startTime', 'name', 'path', 'command', 'app', 'address', 'reason'].every((k) => optional(value[k], 'string')) || !optional(value['pid'], 'number')) return undefined;
+  if (value['kind'] === 'local' && (typeof value['pid'] !== 'number' || typeof value['startTime'] !== 'string')) return undefined;
+  return value as unknown as ProcessRecord;
+}
+
+function recordedTrust(value: unknown): TrustSummary | null {
+  if (!isObject(value) || !['yes', 'no', 'unknown'].includes(String(value['trustsCa']))) return null;
+  if (!(value['gap'] === null || value['gap'] === 'ca-not-installed' || value['gap'] === 'app-own-trust-store')) return null;
+  const evidence = value['evidence'];
+  if (!Array.isArray(evidence) || !evidence.every((e) => typeof e === 'string') || !optional(value['fix'], 'string')) return null;
+  const variables = Array.isArray(value['variables']) ? value['variables'].filter((v): v is Record<string, unknown> => isObject(v) && typeof v['name'] === 'string') : [];
+  return {
+    runtime: typeof value['runtime'] === 'string' ? value['runtime'] as TrustSummary['runtime'] : 'unknown',
+    runtimeLabel: typeof value['runtimeLabel'] === 'string' ? value['runtimeLabel'] : 'program',
+    trustsCa: value['trustsCa'] as TrustSummary['trustsCa'],
+    gap: value['gap'],
+    startedByPinscope: typeof value['startedByPinscope'] === 'boolean' ? value['startedByPinscope'] : null,
+    variables: variables.map((v) => ({ name: String(v['name']), set: v['set'] === true, includesCa: typeof v['includesCa'] === 'boolean' ? v['includesCa'] : null })),
+    evidence,
+    fix: typeof value['fix'] === 'string' ? value['fix'] : null,
+  };
+}
+
+function recordedClient(line: Record<string, unknown>): ConnectionClient | undefined {
+  const process = recordedProcess(line['process']);
+  return process && { process, trust: process.kind === 'local' ? recordedTrust(line['trust']) : null };
+}
+
 /** Parses the lines; other line types are skipped silently, malformed ones are skipped and named. */
 export function readRecordedConnections(text: string): RecordedConnections {
   const records: ConnectionRecord[] = [];
@@ -75,7 +110,8 @@ export function readRecordedConnections(text: string): RecordedConnections {
     const events = value.events.filter((e): e is TimelineEvent & Record<string, unknown> => isObject(e) && typeof e['kind'] === 'string' && typeof e['t'] === 'number');
     const bad = events.map(malformedEvent).find((why) => why !== undefined);
     if (bad) return skip(bad);
-    const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true };
+    const client = recordedClient(value);
+    const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true, ...(client ? { client } : {}) };
     try {
       judge(record, { acceptedBy: new Map(), brokenBy: new Map(), confirmed: new Set() });
     } catch (error) {

@@ -36,6 +36,13 @@ export interface LinuxAttributionOptions {
 const MAX_PARENTS = 12;
 const MAX_SNAPSHOTS = 2_000;
 const SNAPSHOT_TTL_MS = 60_000;
+/**
+ * How long the whole identity of a process that owned a connection is reused for its next ones (checked
+ * by its start time): a long-running app opening many connections is then described by one stat read per
+ * connection instead of reading its files and every parent's again.
+ */
+const IDENTITY_TTL_MS = 2_000;
+const MAX_IDENTITIES = 256;
 
 export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly owners: SocketOwnerIndex;
@@ -45,6 +52,8 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly deadlineMs: number;
   private readonly root: string;
   private readonly sockets: ClientSocketLookup;
+  /** pid → the last attribution of a connection it owned, while fresh (verified by start time). */
+  private readonly identities = new Map<number, { at: number; attribution: Extract<Attribution, { kind: 'local' }> }>();
 
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
@@ -71,6 +80,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     this.sockets.dispose();
     this.owners.clear();
     this.snapshots.clear();
+    this.identities.clear();
   }
 
   private async lookup(endpoints: AcceptedEndpoints): Promise<Attribution> {
@@ -81,6 +91,11 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     const socket = await socketLookup;
     if (!socket) return unknownProcess('the connection had already closed, or it is in another network namespace');
     if (pid === null) return unknownProcess(socket.uid === process.getuid?.() ? 'the process exited before it could be read' : `the process belongs to another user (uid ${socket.uid}) and cannot be read`);
+    const recent = this.identities.get(pid);
+    if (recent && Date.now() - recent.at < IDENTITY_TTL_MS) {
+      const stat = await readStat(pid, this.root);
+      if (stat && stat.startTime === recent.attribution.process.startTime) return recent.attribution;
+    }
     const self = await this.ownerSnapshot(pid);
     if (!self) return unknownProcess('the process exited before it could be read');
     const chain = await this.parentsOf(self);
@@ -97,7 +112,14 @@ export class LinuxProcessAttributor implements ProcessAttributor {
       app: ancestry.app,
       label: ancestry.label,
     };
-    return { kind: 'local', process: identity, environment: self.environment };
+    const attribution = { kind: 'local' as const, process: identity, environment: self.environment };
+    this.identities.delete(pid);
+    this.identities.set(pid, { at: Date.now(), attribution });
+    for (const old of this.identities.keys()) {
+      if (this.identities.size <= MAX_IDENTITIES) break;
+      this.identities.delete(old);
+    }
+    return attribution;
   }
 
   private async parentsOf(self: Snapshot): Promise<Snapshot[]> {

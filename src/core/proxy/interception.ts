@@ -29,6 +29,15 @@ export interface InterceptionContext {
   readonly keylog: ((line: Buffer) => void) | undefined;
 }
 
+/**
+ * How long the forged flight may wait for the client's process (and its trust) to be known. The lookup
+ * starts at accept and usually ends before the ClientHello is read (netlink: ~3 ms for a whole
+ * attribution); a client that rejects our certificate may exit right after, taking its process with it,
+ * so under load the flight waits for the lookup — never longer than this. Waiting for the trust too
+ * means the record is complete when the client's verdict arrives, so it is judged at once.
+ */
+const FLIGHT_HOLD_MS = 50;
+
 type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
 
 function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstBytes> {
@@ -186,8 +195,18 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
       return { ok: false, error };
     });
   // The leaf's context is taken only as its TLSSocket is made: it may be shared (see ForgedCertificates.forHost).
-  const serve = (settled: Promise<UpstreamOutcome>, promised: string | null): void =>
+  const serve = async (settled: Promise<UpstreamOutcome>, promised: string | null): Promise<void> => {
+    const hold = recorder.clientWait(FLIGHT_HOLD_MS);
+    if (hold) {
+      await hold;
+      if (clientGone()) {
+        clearTimeout(handshakeDeadline);
+        void settled.then((outcome) => { if (outcome.ok) outcome.upstream.socket.destroy(); recorder.finish(0, 0); });
+        return;
+      }
+    }
     serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised });
+  };
   if (plan.promised !== undefined) {
     // The client's answer does not depend on the server's. With its leaf at hand, the forged flight goes
     // first and the server's handshake runs while the client checks the forged certificate: the
@@ -197,8 +216,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     const settled = context.certificates.has(leafHost)
       ? new Promise<void>((resolve) => setImmediate(resolve)).then(startUpstream).catch((error: unknown): UpstreamOutcome => ({ ok: false, error }))
       : startUpstream();
-    serve(settled, plan.promised);
-    return;
+    return serve(settled, plan.promised);
   }
   // The server's ALPN choice is not known yet: the client's handshake waits for the server's (the leaf
   // was forged at CONNECT).
@@ -213,6 +231,6 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     outcome.upstream.socket.destroy();
     return recorder.finish(0, 0);
   }
-  serve(settled, outcome.upstream.alpn);
+  return serve(settled, outcome.upstream.alpn);
 }
 

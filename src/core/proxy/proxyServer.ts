@@ -6,7 +6,7 @@ import type { WriteStream } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
-import { ConnectionStore } from '../connectionStore';
+import { ConnectionStore, type ConnectionRecorder } from '../connectionStore';
 import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
 import { ForgedCertificates } from '../pki/forgedCertificates';
 import { parseHostOverride, type HostOverride } from './hostPatterns';
@@ -20,6 +20,8 @@ import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
 import { writeTrustBundle } from '../setup/trustBundle';
+import { ConnectionAttribution } from '../process/connectionClients';
+import { randomBytes } from 'node:crypto';
 import { errorMessage, parkErrors } from '../errors';
 
 export interface ProxyOptions {
@@ -50,6 +52,11 @@ export interface ProxyOptions {
   readonly headersTimeoutMs?: number;
   /** Consulted before the tunnel patterns for every host (e.g. confirmation by tunnelling). */
   readonly policyHook?: PolicyHook;
+  /**
+   * Name the process behind each connection from this machine (and whether it trusts the CA), looked up
+   * as it is accepted (the `pinscope.attributeProcesses` setting, `--no-attribution`). Default on.
+   */
+  readonly attributeProcesses?: boolean;
   /** Records into this store (a session's, kept across restarts) instead of a new one. */
   readonly store?: ConnectionStore;
   /** Where internal errors go (never key material). */
@@ -93,6 +100,9 @@ export class InterceptingProxy {
     private readonly keylogStream: WriteStream | undefined,
     readonly host: string,
     readonly port: number,
+    /** Set as PINSCOPE_SESSION in the environments this proxy hands out: "started by Pinscope" is known. */
+    readonly sessionId: string,
+    private readonly attribution: ConnectionAttribution | undefined,
   ) {}
 
   /** Validates options, loads or creates the CA, makes the leaf key, and listens. Throws precise errors. */
@@ -132,13 +142,21 @@ export class InterceptingProxy {
     const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
     server.maxConnections = options.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
     boundPort = await listen(server, host, port);
-    const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort);
+    const sessionId = randomBytes(12).toString('hex');
+    const url = proxyUrl(host, boundPort);
+    const attribution = options.attributeProcesses ?? true ? new ConnectionAttribution({ caDer: ca.certDer, sessionId, proxyUrl: url }) : undefined;
+    const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort, sessionId, attribution);
     proxy.attach(onError);
     return proxy;
   }
 
   get url(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return proxyUrl(this.host, this.port);
+  }
+
+  /** How connections are attributed to processes here, or why they are not. */
+  get attributionMethod(): string {
+    return this.attribution?.method ?? 'off';
   }
 
   get openConnections(): number {
@@ -151,6 +169,8 @@ export class InterceptingProxy {
 
   private attach(onError: (message: string) => void): void {
     this.server.on('connection', (socket: Socket) => {
+      // First: a client that fails fast exits soon after; the lookup never blocks the handshake.
+      this.attribution?.accepted(socket);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
@@ -176,6 +196,7 @@ export class InterceptingProxy {
     }
     parkErrors(socket);
     const recorder = this.store.open(target.host, target.port, 'intercept');
+    this.attributeTo(recorder, socket);
     recorder.add({ kind: 'accepted', remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` });
     recorder.add({ kind: 'connect', host: target.host, port: target.port });
     socket.setNoDelay(true);
@@ -199,6 +220,7 @@ export class InterceptingProxy {
     const port = parseProxyPort(url.port, 80);
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const recorder = this.store.open(hostname, port, 'http');
+    this.attributeTo(recorder, request.socket);
     recorder.add({ kind: 'accepted', remote: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}` });
     // Recorded without credentials: events files and the inspector are not the place for passwords and tokens.
     recorder.add({ kind: 'http-request', method: request.method ?? 'GET', url: redactedUrl(url).slice(0, 2048) });
@@ -244,6 +266,11 @@ export class InterceptingProxy {
     });
   }
 
+  private attributeTo(recorder: ConnectionRecorder, socket: Socket): void {
+    const pending = this.attribution?.of(socket);
+    if (pending) recorder.attribute(pending);
+  }
+
   /** Stops listening and closes every open connection. */
   async stop(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -251,8 +278,13 @@ export class InterceptingProxy {
     this.server.closeAllConnections();
     await closed;
     this.context.certificates.dispose();
+    this.attribution?.dispose();
     await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
   }
+}
+
+function proxyUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function openKeylog(path: string): KeylogFile {

@@ -5,6 +5,10 @@ import type { Verdict } from '../diagnosis/pinning';
 import { usableSni } from '../hostNames';
 import { visibleControlCharacters } from './textEscaping';
 import { connectionTotals, type ConnectionRecord } from '../timeline';
+import { clientName, type TrustSummary } from '../process/connectionClients';
+import type { ProcessRecord } from '../process/processIdentity';
+import { causeOf } from '../diagnosis/recordClients';
+import type { BreakageCause } from '../diagnosis/trustAwareJudgement';
 
 export interface ConnectionLine {
   readonly type: 'connection';
@@ -22,6 +26,15 @@ export interface ConnectionLine {
   readonly confirmed: boolean;
   readonly evidence: readonly string[];
   readonly ja4: string | null;
+  /** The process that made it (redacted command, never its environment); null when attribution is off. */
+  readonly process: ProcessRecord | null;
+  /** Whether that process trusts the CA, and why not; null for remote, unknown or unattributed clients. */
+  readonly trust: TrustSummary | null;
+  /** The cause the trust-aware judgement names (records with a process only). */
+  readonly cause?: BreakageCause;
+  readonly fix?: string | null;
+  /** Confirmed by tunnelling: it breaks only under inspection (not by itself a pin). */
+  readonly breaksOnlyUnderInspection?: boolean;
   readonly bytesFromClient: number;
   readonly bytesToClient: number;
   readonly events: readonly TimelineEvent[];
@@ -44,6 +57,9 @@ export function toConnectionLine(record: ConnectionRecord, verdict: Verdict): Co
     confirmed: verdict.confirmed,
     evidence: verdict.evidence,
     ja4: hello?.ja4 ?? null,
+    process: record.client?.process ?? null,
+    trust: record.client?.trust ?? null,
+    ...(causeOf(verdict) ?? {}),
     ...connectionTotals(record),
     events: record.events,
   };
@@ -62,5 +78,7 @@ export function humanLine(line: ConnectionLine, colour: boolean): string {
   const mark = !breaks ? (line.category === 'upstream-failed' ? paint(35, 'ERR') : paint(32, 'ok ')) : line.pinning === 'likely' ? paint(31, 'PIN') : paint(33, 'BRK');
   const alert = line.alert ? ` (${line.alert})` : '';
   const pin = breaks ? ` pinning ${line.pinning}${line.confirmed ? ' (confirmed)' : ''}` : line.category === 'upstream-failed' ? `: ${terminalSafe(line.reason)}` : '';
-  return `${time} ${mark} #${line.id} ${target} ${line.mode} ${line.category}${alert}${pin} ${Math.round(line.durationMs)} ms`;
+  const cause = breaks && line.cause && line.cause !== 'pinning' ? ` [${line.cause}]` : '';
+  const app = line.process ? ` ${terminalSafe(clientName({ process: line.process, trust: line.trust }) ?? line.process.label)}` : '';
+  return `${time} ${mark} #${line.id}${app} ${target} ${line.mode} ${line.category}${alert}${pin}${cause} ${Math.round(line.durationMs)} ms`;
 }

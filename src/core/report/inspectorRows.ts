@@ -1,4 +1,5 @@
 /** Turns recorded connections into the inspector's rows and details (the protocol's shapes). */
+import { clientName, type ConnectionClient } from '../process/connectionClients';
 import { getDomain } from 'tldts';
 import { isIP } from 'node:net';
 import type { ConnectionDetail, ConnectionRow, StripStep } from '../../shared/protocol';
@@ -42,6 +43,7 @@ export function toConnectionRow(record: ConnectionRecord, verdict: Verdict | und
     confirmed: verdict?.confirmed ?? false,
     ...connectionTotals(record),
     registrableDomain: registrableDomain(targetHost(record)),
+    ...(record.client ? { app: clientName(record.client) ?? record.client.process.label } : {}),
     steps: stripSteps(record.events),
   };
 }
@@ -52,5 +54,23 @@ export function toConnectionDetail(record: ConnectionRecord, verdict: Verdict | 
     reason: verdict?.reason ?? 'in progress',
     evidence: verdict?.evidence ?? [],
     events: record.events.map((event) => ({ ...event })),
+    ...(record.client ? { process: processLines(record.client) } : {}),
   };
+}
+
+/** The process and its trust, in lines for the detail pane (the command is redacted; no environment). */
+function processLines({ process, trust }: ConnectionClient): string[] {
+  const lines = [process.label];
+  if (process.kind === 'local') {
+    lines.push(`pid ${process.pid ?? '?'}${process.path ? ` · ${process.path}` : ''}`);
+    if (process.command) lines.push(`command: ${process.command}`);
+  } else if (process.reason) lines.push(process.reason);
+  if (trust) {
+    lines.push(`${trust.runtimeLabel}: trusts the Pinscope CA: ${trust.trustsCa}${trust.gap ? ` (${trust.gap})` : ''}${trust.startedByPinscope === true ? ' · started by Pinscope' : trust.startedByPinscope === false ? ' · not started by Pinscope' : ''}`);
+    const variables = trust.variables.map((v) => `${v.name} ${v.set ? (v.includesCa === true ? 'set, includes the CA' : v.includesCa === false ? 'set, lacks the CA' : 'set') : 'not set'}`);
+    if (variables.length > 0) lines.push(variables.join(' · '));
+    lines.push(...trust.evidence);
+    if (trust.fix) lines.push(`Fix: ${trust.fix}`);
+  }
+  return lines;
 }

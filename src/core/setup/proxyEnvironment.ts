@@ -15,6 +15,8 @@ export interface ProxyEnvironmentInput {
   readonly inherited?: { readonly JAVA_TOOL_OPTIONS?: string | undefined; readonly NODE_OPTIONS?: string | undefined; readonly PHP_INI_SCAN_DIR?: string | undefined };
   /** Hosts that must bypass the proxy; loopback by default. */
   readonly noProxy?: readonly string[];
+  /** The running proxy's session (PINSCOPE_SESSION): its process attribution then knows who started a program. */
+  readonly sessionId?: string | undefined;
 }
 
 const DEFAULT_NO_PROXY: readonly string[] = ['localhost', '127.0.0.1', '::1'];
@@ -22,7 +24,7 @@ const DEFAULT_NO_PROXY: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 /** Variables whose existing value is extended (ours appended) rather than replaced. */
 export const EXTENDED_VARIABLES = ['JAVA_TOOL_OPTIONS', 'NODE_OPTIONS', 'PHP_INI_SCAN_DIR'] as const;
 
-export function proxyEnvironment({ proxyUrl, files, inherited = {}, noProxy = DEFAULT_NO_PROXY }: ProxyEnvironmentInput): Record<string, string> {
+export function proxyEnvironment({ proxyUrl, files, inherited = {}, noProxy = DEFAULT_NO_PROXY, sessionId }: ProxyEnvironmentInput): Record<string, string> {
   const bypass = noProxy.join(',');
   return {
     HTTP_PROXY: proxyUrl,
@@ -43,6 +45,7 @@ export function proxyEnvironment({ proxyUrl, files, inherited = {}, noProxy = DE
     WGETRC: files.wgetrcPath,
     PHP_INI_SCAN_DIR: [inherited.PHP_INI_SCAN_DIR ?? '', files.phpIniDirectory].join(':'),
     PINSCOPE_PROXY: proxyUrl,
+    ...(sessionId ? { PINSCOPE_SESSION: sessionId } : {}),
   };
 }
 

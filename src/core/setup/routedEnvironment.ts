@@ -8,6 +8,8 @@ export interface RoutedProxy {
   readonly url: string;
   readonly ca: { readonly certPath: string };
   readonly trustBundlePath: string;
+  /** Set as PINSCOPE_SESSION (random per proxy start), so attribution knows the programs Pinscope started. */
+  readonly sessionId?: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface RoutedProxy {
 export function routedEnvironment(proxy: RoutedProxy, bundleDirectory: string, inherited: NodeJS.ProcessEnv = {}): Record<string, string> {
   const files = writeRoutingFiles({ caCertPath: proxy.ca.certPath, trustBundlePath: proxy.trustBundlePath, bundledPreloadPath: join(bundleDirectory, NODE_PRELOAD_FILE) });
   return proxyEnvironment({
-    proxyUrl: proxy.url, files,
+    proxyUrl: proxy.url, files, sessionId: proxy.sessionId,
     inherited: { JAVA_TOOL_OPTIONS: inherited['JAVA_TOOL_OPTIONS'], NODE_OPTIONS: inherited['NODE_OPTIONS'], PHP_INI_SCAN_DIR: inherited['PHP_INI_SCAN_DIR'] },
   });
 }
