@@ -7,6 +7,7 @@ import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exempt
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { attributedAppName } from '../core/exemptions/attributedApp';
 import { hasEvidence } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { SessionView } from '../core/session';
@@ -39,7 +40,8 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   const format = args.format ?? (await pickFormat());
   if (!format) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const detected = await resolveAppIdentity({ workspace: folder });
+  // The app the breaking connections came from (process attribution), else the workspace's own name.
+  const detected = await resolveAppIdentity({ attributedProcess: attributedAppName(records, hosts), workspace: folder });
   const appName = args.appName ?? (await vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: `App name and version, as the security team knows it${detected.source === 'default' ? '' : ` (from ${detected.source})`}`, value: detected.source === 'default' ? vscode.workspace.name ?? '' : `${detected.name}${detected.version ? ` ${detected.version}` : ''}` }));
   if (appName === undefined) return undefined;
   try {
