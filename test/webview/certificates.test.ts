@@ -1,10 +1,10 @@
 /** The certificates side by side in real Chromium: SANs of the forged leaf and of the server's chain, inert and bounded; an older recording without them. */
 import * as assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConnectionDetail } from '../../src/shared/protocol';
 import type { TimelineEvent } from '../../src/shared/timelineEvents';
 import { fixture } from './fixtures';
-import { closeBrowser, openInspector, type InspectorPage } from './page';
+import { inspectorPages, type InspectorPage } from './page';
 
 /** The detail's events with SANs on the forged certificate and the chain's leaf (as a live session records them). */
 function withSans(detail: ConnectionDetail, forged: readonly string[], leaf: readonly string[], leafOmitted?: number): ConnectionDetail {
@@ -17,15 +17,10 @@ function withSans(detail: ConnectionDetail, forged: readonly string[], leaf: rea
 }
 
 describe('inspector webview: certificates', () => {
-  const pages: InspectorPage[] = [];
-  after(async () => {
-    for (const p of pages) await p.close();
-    await closeBrowser();
-  });
+  const open = inspectorPages();
 
   async function selected(detailFor: (detail: ConnectionDetail) => ConnectionDetail): Promise<InspectorPage> {
-    const view = await openInspector({ state: { view: 'connections' } });
-    pages.push(view);
+    const view = await open({ state: { view: 'connections' } });
     const { message, detailOf } = fixture();
     await view.send(message);
     const { row, detail } = detailOf('pinned.bank.test');

@@ -1,20 +1,11 @@
 /** The inspector webview in real Chromium: hosts view, connections view, filters, selection, actions, hostile input. */
 import * as assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { HOSTILE, fixture, state } from './fixtures';
-import { closeBrowser, openInspector, type InspectorPage } from './page';
+import { inspectorPages } from './page';
 
 describe('inspector webview', () => {
-  const pages: InspectorPage[] = [];
-  const open = async (options?: Parameters<typeof openInspector>[0]) => {
-    const page = await openInspector(options);
-    pages.push(page);
-    return page;
-  };
-  after(async () => {
-    for (const p of pages) await p.close();
-    await closeBrowser();
-  });
+  const open = inspectorPages();
 
   it('asks for data when ready, then shows one row per host, breaking hosts first', async () => {
     const view = await open();

@@ -7,9 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fixture } from './fixtures';
-import { closeBrowser, openInspector, type InspectorPage, type Theme } from './page';
+import { inspectorPages, type Theme } from './page';
 
 const SCREENSHOTS = resolve(__dirname, '..', '..', '..', '.test-artifacts', 'screenshots');
 
@@ -33,16 +33,7 @@ function contrast(a: string, b: string): number {
 interface Box { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number }
 
 describe('inspector layout and contrast', () => {
-  const pages: InspectorPage[] = [];
-  const open = async (options: Parameters<typeof openInspector>[0]) => {
-    const page = await openInspector(options);
-    pages.push(page);
-    return page;
-  };
-  after(async () => {
-    for (const p of pages) await p.close();
-    await closeBrowser();
-  });
+  const open = inspectorPages();
 
   for (const width of [800, 1600]) {
     it(`at ${width} px: no time over a host name, host names whole, strips and badges not cut`, async () => {

@@ -3,6 +3,7 @@
  * `acquireVsCodeApi` that records posted messages, in Debian's Chromium through playwright-core.
  */
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -92,5 +93,22 @@ export async function openInspector(options: { theme?: Theme; state?: unknown; w
       await context.close();
       server.close();
     },
+  };
+}
+
+/**
+ * For a test suite: opens inspector pages and closes them, and the browser, after the suite
+ * (call it inside `describe`).
+ */
+export function inspectorPages(): (options?: Parameters<typeof openInspector>[0]) => Promise<InspectorPage> {
+  const pages: InspectorPage[] = [];
+  after(async () => {
+    for (const p of pages) await p.close();
+    await closeBrowser();
+  });
+  return async (options) => {
+    const page = await openInspector(options);
+    pages.push(page);
+    return page;
   };
 }

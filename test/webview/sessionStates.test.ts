@@ -4,22 +4,13 @@
  * path:line" opens the pin.
  */
 import * as assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ProxyState } from '../../src/shared/protocol';
 import { fixture, state } from './fixtures';
-import { closeBrowser, openInspector, type InspectorPage } from './page';
+import { inspectorPages, type InspectorPage } from './page';
 
 describe('inspector webview: session states', () => {
-  const pages: InspectorPage[] = [];
-  const open = async (options?: Parameters<typeof openInspector>[0]): Promise<InspectorPage> => {
-    const page = await openInspector(options);
-    pages.push(page);
-    return page;
-  };
-  after(async () => {
-    for (const p of pages) await p.close();
-    await closeBrowser();
-  });
+  const open = inspectorPages();
 
   const actionsOf = (view: InspectorPage, host: string): Promise<(string | null)[]> =>
     view.page.locator(`.host-row[data-host="${host}"] [data-action]`).evaluateAll((b) => b.map((n) => n.getAttribute('data-action')));
