@@ -66,6 +66,11 @@ export async function startOrigin(): Promise<Origin> {
   const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, (request, response) => handle(request, response, downloads));
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
+  const open = new Set<Duplex>();
+  server.on('connection', (socket: Duplex) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   const port = await listenOnLoopback(server);
   // A name starting with `big-` is greeted with 1 MiB of patternBytes instead of a line.
   const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) => socket.end((socket.servername || '').startsWith('big-') ? patternBytes(0, 1024 * 1024) : `220 ${socket.servername || 'origin'} ready\r\n`));
@@ -78,6 +83,13 @@ export async function startOrigin(): Promise<Origin> {
       greeter.close();
       server.close(() => resolve());
       for (const client of sockets.clients) client.terminate();
+      // A client's keep-alive connection would hold close() forever: after a grace period, say how
+      // many were still open (visible in the test's output) and cut them.
+      setTimeout(() => {
+        if (open.size === 0) return;
+        process.stderr.write(`origin: ${open.size} connection(s) still open 2 s after close(), destroyed\n`);
+        for (const socket of open) socket.destroy();
+      }, 2000).unref();
     }),
   };
 }
