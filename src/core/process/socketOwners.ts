@@ -17,7 +17,7 @@
  * where an asynchronous one costs a trip through libuv's thread pool. Steps 1 and 2 read in place too;
  * the rest is asynchronous.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 
 interface Owner {
@@ -56,6 +56,9 @@ export class SocketOwnerIndex {
   private knownPids: Set<number>;
   /** The kernel's last allocated pid at the last listing of /proc (null: unknown, list every time). */
   private lastPid: string | null = null;
+  /** /proc/loadavg, kept open: a read at offset 0 is one system call where opening it again costs four. */
+  private loadavg: number | null | undefined;
+  private readonly loadavgBuffer = Buffer.alloc(128);
   /** pid → the fds at which its recent sockets were found, newest first. */
   private readonly recentFds = new Map<number, string[]>();
   private generation = 0;
@@ -169,10 +172,13 @@ export class SocketOwnerIndex {
     return this.owners.size;
   }
 
+  /** Forgets everything and closes /proc/loadavg (the next sweep opens it again). */
   clear(): void {
     this.forgetAll();
     this.hot.length = 0;
     this.recentFds.clear();
+    if (typeof this.loadavg === 'number') closeSync(this.loadavg);
+    this.loadavg = undefined;
   }
 
   /** Makes the owner of a connection the most recent one, remembering the fd at which it held the socket. */
@@ -196,7 +202,14 @@ export class SocketOwnerIndex {
   /** The last pid the kernel allocated (the last field of /proc/loadavg), or null when it cannot be read. */
   private readLastPid(): string | null {
     try {
-      return /\s(\d+)\s*$/.exec(readFileSync(`${this.root}/loadavg`, 'latin1'))?.[1] ?? null;
+      this.loadavg ??= openSync(`${this.root}/loadavg`, 'r');
+    } catch {
+      this.loadavg = null;
+    }
+    if (this.loadavg === null) return null;
+    try {
+      const length = readSync(this.loadavg, this.loadavgBuffer, 0, this.loadavgBuffer.length, 0);
+      return /\s(\d+)\s*$/.exec(this.loadavgBuffer.toString('latin1', 0, length))?.[1] ?? null;
     } catch {
       return null;
     }
