@@ -41,6 +41,8 @@ const MAX_CACHED_PROCESSES = 4_000;
 const SYNC_SCANS = 24;
 /** Fds remembered per recent owner as where its sockets were found (step 2). */
 const RECENT_FDS = 4;
+/** Recent owners whose remembered fds are read in place (at most RECENT_OWNERS × RECENT_FDS links per lookup). */
+const RECENT_OWNERS = 4;
 
 const DIGITS = /^\d+$/;
 
@@ -119,7 +121,7 @@ export class SocketOwnerIndex {
   /** Step 2: the recent owner holding the inode at an fd where it held an earlier socket, read in place. */
   private atRecentFd(inode: number): number | null {
     const target = `socket:[${inode}]`;
-    for (const pid of this.hot) {
+    for (const pid of this.hot.slice(0, RECENT_OWNERS)) {
       const known = this.fdsOf.get(pid);
       for (const fd of this.recentFds.get(pid) ?? []) {
         const link = this.readLinkSync(`${this.root}/${pid}/fd/${fd}`);
