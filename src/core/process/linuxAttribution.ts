@@ -11,7 +11,7 @@ import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
 import { ClientSocketLookup, type SocketSource } from './clientSockets';
 import type { NetlinkOptions } from './netlinkSockets';
-import { readCmdline, readEnviron, readExecutable, readStat, type ProcStat } from './procProcess';
+import { readCmdline, readEnviron, readExecutable, readStat, readStatSync, type ProcStat } from './procProcess';
 import { DEFAULT_ATTRIBUTION_DEADLINE_MS, processKey, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
 import { SocketOwnerIndex } from './socketOwners';
 import { ATTRIBUTION_ENVIRONMENT, type TrustEnvironment } from './trustEnvironment';
@@ -93,7 +93,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     if (pid === null) return unknownProcess(socket.uid === process.getuid?.() ? 'the process exited before it could be read' : `the process belongs to another user (uid ${socket.uid}) and cannot be read`);
     const recent = this.identities.get(pid);
     if (recent && Date.now() - recent.at < IDENTITY_TTL_MS) {
-      const stat = await readStat(pid, this.root);
+      const stat = readStatSync(pid, this.root);
       if (stat && stat.startTime === recent.attribution.process.startTime) return recent.attribution;
     }
     const self = await this.ownerSnapshot(pid);

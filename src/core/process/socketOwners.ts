@@ -3,12 +3,21 @@
  * every process for every connection would cost milliseconds, so the index looks where the owner
  * most likely is, in this order, and stops at the first hit:
  *  1. the cache (inode → pid and fd), checked with one readlink;
- *  2. processes that owned recent connections (a long-running app opening many connections);
- *  3. processes that appeared since the last listing of /proc (a short-lived client: curl, a test run);
- *  4. every other readable process, this one last (it holds all the proxy's own sockets).
+ *  2. the fds at which processes that owned recent connections held them (a long-running app opening
+ *     many connections: a closed socket's fd is the lowest free one, so the next socket usually reuses it);
+ *  3. every fd of those processes;
+ *  4. processes that appeared since the last listing of /proc (a short-lived client: curl, a test run);
+ *  5. every other readable process, this one last (it holds all the proxy's own sockets).
  * Every socket seen on the way is remembered, so a process opening many connections at once is scanned
- * once. All IO is asynchronous; unreadable processes (another user's, or gone) are skipped.
+ * once. Unreadable processes (another user's, or gone) are skipped.
+ *
+ * The sweep of new processes runs in place when a connection is accepted, once for all the connections
+ * accepted in one turn of the event loop, and lists /proc only when the kernel's last allocated pid
+ * (`/proc/loadavg`) moved: procfs answers from memory, so a small read done in place costs microseconds
+ * where an asynchronous one costs a trip through libuv's thread pool. Steps 1 and 2 read in place too;
+ * the rest is asynchronous.
  */
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 
 interface Owner {
@@ -18,21 +27,45 @@ interface Owner {
   readonly generation: number;
 }
 
+/** A sweep: its generation, and when the processes it left to read asynchronously have been read. */
+interface Sweep {
+  readonly generation: number;
+  readonly done: Promise<void>;
+}
+
 const MAX_CACHED_SOCKETS = 50_000;
 const HOT_PROCESSES = 16;
 const SCAN_CONCURRENCY = 16;
 const MAX_CACHED_PROCESSES = 4_000;
+/** New processes a sweep reads in place; the rest of a burst is read asynchronously. */
+const SYNC_SCANS = 24;
+/** Fds remembered per recent owner as where its sockets were found (step 2). */
+const RECENT_FDS = 4;
+/** Recent owners whose remembered fds are read in place (at most RECENT_OWNERS × RECENT_FDS links per lookup). */
+const RECENT_OWNERS = 4;
+
+const DIGITS = /^\d+$/;
+
+function socketInodeOf(link: string): number {
+  return link.startsWith('socket:[') ? Number(link.slice(8, -1)) : 0;
+}
 
 export class SocketOwnerIndex {
   private readonly owners = new Map<number, Owner>();
   private readonly hot: number[] = [];
   /** pid → fd → socket inode (0 for anything else), as last read. */
   private readonly fdsOf = new Map<number, Map<string, number>>();
-  private knownPids = new Set<number>();
-  private primed: Promise<void>;
+  private knownPids: Set<number>;
+  /** The kernel's last allocated pid at the last listing of /proc (null: unknown, list every time). */
+  private lastPid: string | null = null;
+  /** /proc/loadavg, kept open: a read at offset 0 is one system call where opening it again costs four. */
+  private loadavg: number | null | undefined;
+  private readonly loadavgBuffer = Buffer.alloc(128);
+  /** pid → the fds at which its recent sockets were found, newest first. */
+  private readonly recentFds = new Map<number, string[]>();
   private generation = 0;
-  private runningSweep: Promise<number> | undefined;
-  private queuedSweep: Promise<number> | undefined;
+  /** The sweep of the current turn of the event loop, shared by the connections accepted in it. */
+  private turnSweep: Sweep | undefined;
 
   /**
    * @param onNewProcesses called with the pids that appeared since the last listing, as soon as they are
@@ -43,21 +76,24 @@ export class SocketOwnerIndex {
     private readonly root = '/proc',
     private readonly ownPid = process.pid,
   ) {
-    this.primed = this.listPids().then((pids) => { this.knownPids = new Set(pids); }, () => undefined);
+    this.lastPid = this.readLastPid();
+    this.knownPids = new Set(this.listPids());
   }
 
   /**
-   * Starts looking before the inode is known: the sweep (new processes, and new descriptors of recent
-   * owners) runs while the caller reads the TCP table, so a client that exits a few milliseconds after
-   * connecting has been seen by then. Concurrent lookups share one sweep that started after they began.
+   * Sweeps before the inode is known (call it as the connection is accepted): the client's socket is
+   * open by then, so a client that exits a few milliseconds after connecting has been seen when the
+   * caller's socket lookup answers.
    */
   async ownerOf(inodeLookup: Promise<number | null>): Promise<number | null> {
     const sweep = this.sweep();
     const inode = await inodeLookup;
-    const generation = await sweep;
     if (inode === null) return null;
-    const cached = this.owners.get(inode);
-    if (cached && (cached.generation >= generation || (await readlink(`${this.root}/${cached.pid}/fd/${cached.fd}`).catch(() => null)) === `socket:[${inode}]`)) return this.promote(cached.pid);
+    const known = this.cachedOwner(inode, sweep.generation) ?? this.atRecentFd(inode);
+    if (known !== null) return this.promote(known, inode);
+    await sweep.done;
+    const swept = this.cachedOwner(inode, sweep.generation);
+    if (swept !== null) return this.promote(swept, inode);
     this.owners.delete(inode);
     const scanned = new Set<number>();
     const scan = async (pids: readonly number[]): Promise<number | null> => {
@@ -66,7 +102,7 @@ export class SocketOwnerIndex {
       for (let i = 0; i < todo.length; i += SCAN_CONCURRENCY) {
         const found = await Promise.all(todo.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, inode, 'all')));
         const hit = found.find((pid): pid is number => pid !== null);
-        if (hit !== undefined) return this.promote(hit);
+        if (hit !== undefined) return this.promote(hit, inode);
       }
       return null;
     };
@@ -74,33 +110,63 @@ export class SocketOwnerIndex {
     return (await scan(this.hot.filter((pid) => pid !== this.ownPid))) ?? (await scan(others)) ?? (await scan([this.ownPid]));
   }
 
-  /** One sweep at a time; a lookup joins the queued sweep, which starts after the running one. Resolves with its generation. */
-  private sweep(): Promise<number> {
-    if (this.queuedSweep) return this.queuedSweep;
-    const start = (): Promise<number> => {
-      this.queuedSweep = undefined;
-      const generation = ++this.generation;
-      const running = this.runSweep().then(() => generation, () => generation);
-      this.runningSweep = running;
-      void running.then(() => { if (this.runningSweep === running) this.runningSweep = undefined; });
-      return running;
-    };
-    if (!this.runningSweep) return start();
-    const queued = this.runningSweep.then(start);
-    this.queuedSweep = queued;
-    return queued;
+  /** The cached owner of an inode when it is current: read by this sweep or later, or its fd still links to it. */
+  private cachedOwner(inode: number, generation: number): number | null {
+    const cached = this.owners.get(inode);
+    if (!cached) return null;
+    if (cached.generation >= generation) return cached.pid;
+    return this.readLinkSync(`${this.root}/${cached.pid}/fd/${cached.fd}`) === `socket:[${inode}]` ? cached.pid : null;
   }
 
-  private async runSweep(): Promise<void> {
-    await this.primed;
-    const listed = await this.listPids();
+  /** Step 2: the recent owner holding the inode at an fd where it held an earlier socket, read in place. */
+  private atRecentFd(inode: number): number | null {
+    const target = `socket:[${inode}]`;
+    for (const pid of this.hot.slice(0, RECENT_OWNERS)) {
+      const known = this.fdsOf.get(pid);
+      for (const fd of this.recentFds.get(pid) ?? []) {
+        const link = this.readLinkSync(`${this.root}/${pid}/fd/${fd}`);
+        if (link === null) continue;
+        if (known) this.remember(pid, known, fd, link, inode);
+        if (link === target) {
+          if (!known) this.owners.set(inode, { pid, fd, generation: this.generation });
+          return pid;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The sweep of this turn of the event loop, run now if there is none yet. */
+  private sweep(): Sweep {
+    if (this.turnSweep) return this.turnSweep;
+    const generation = ++this.generation;
+    const sweep = { generation, done: this.runSweep() };
+    this.turnSweep = sweep;
+    setImmediate(() => { if (this.turnSweep === sweep) this.turnSweep = undefined; });
+    return sweep;
+  }
+
+  /**
+   * Lists /proc when a process may have been created since the last listing (the last allocated pid
+   * moved), and reads the descriptors of the new processes: SYNC_SCANS in place, the rest asynchronously.
+   */
+  private runSweep(): Promise<void> {
+    const lastPid = this.readLastPid();
+    if (lastPid !== null && lastPid === this.lastPid) return Promise.resolve();
+    this.lastPid = lastPid;
+    const listed = this.listPids();
     const fresh = listed.filter((pid) => !this.knownPids.has(pid)).sort((a, b) => b - a);
     this.knownPids = new Set(listed);
     if (fresh.length > 0) this.onNewProcesses(fresh);
-    const candidates = [...new Set([...fresh, ...this.hot])].filter((pid) => pid !== this.ownPid);
-    for (let i = 0; i < candidates.length; i += SCAN_CONCURRENCY) {
-      await Promise.all(candidates.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, -1, 'new')));
-    }
+    const candidates = fresh.filter((pid) => pid !== this.ownPid);
+    for (const pid of candidates.slice(0, SYNC_SCANS)) this.scanProcessSync(pid);
+    const rest = candidates.slice(SYNC_SCANS);
+    if (rest.length === 0) return Promise.resolve();
+    return (async () => {
+      for (let i = 0; i < rest.length; i += SCAN_CONCURRENCY) {
+        await Promise.all(rest.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, -1, 'new')));
+      }
+    })();
   }
 
   /** Sockets remembered (for tests and the benchmark). */
@@ -108,22 +174,98 @@ export class SocketOwnerIndex {
     return this.owners.size;
   }
 
+  /** Forgets everything and closes /proc/loadavg (the next sweep opens it again). */
   clear(): void {
     this.forgetAll();
     this.hot.length = 0;
+    this.recentFds.clear();
+    if (typeof this.loadavg === 'number') closeSync(this.loadavg);
+    this.loadavg = undefined;
   }
 
-  private promote(pid: number): number {
+  /** Makes the owner of a connection the most recent one, remembering the fd at which it held the socket. */
+  private promote(pid: number, inode: number): number {
     const at = this.hot.indexOf(pid);
     if (at >= 0) this.hot.splice(at, 1);
     this.hot.unshift(pid);
-    if (this.hot.length > HOT_PROCESSES) this.hot.pop();
+    if (this.hot.length > HOT_PROCESSES) {
+      const dropped = this.hot.pop();
+      if (dropped !== undefined) this.recentFds.delete(dropped);
+    }
+    const fd = this.owners.get(inode)?.fd;
+    if (fd !== undefined) {
+      const fds = (this.recentFds.get(pid) ?? []).filter((known) => known !== fd);
+      fds.unshift(fd);
+      this.recentFds.set(pid, fds.slice(0, RECENT_FDS));
+    }
     return pid;
   }
 
-  private async listPids(): Promise<number[]> {
-    const names = await readdir(this.root).catch(() => [] as string[]);
-    return names.filter((name) => /^\d+$/.test(name)).map(Number);
+  /** The last pid the kernel allocated (the last field of /proc/loadavg), or null when it cannot be read. */
+  private readLastPid(): string | null {
+    try {
+      this.loadavg ??= openSync(`${this.root}/loadavg`, 'r');
+    } catch {
+      this.loadavg = null;
+    }
+    if (this.loadavg === null) return null;
+    try {
+      const length = readSync(this.loadavg, this.loadavgBuffer, 0, this.loadavgBuffer.length, 0);
+      return /\s(\d+)\s*$/.exec(this.loadavgBuffer.toString('latin1', 0, length))?.[1] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  private listPids(): number[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch {
+      return [];
+    }
+    return names.filter((name) => DIGITS.test(name)).map(Number);
+  }
+
+  private readLinkSync(path: string): string | null {
+    try {
+      return readlinkSync(path);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The fd table of a process as last read, for the fds listed now (forgetting everything when the cache is full). */
+  private fdTable(pid: number): Map<string, number> {
+    const known = this.fdsOf.get(pid) ?? new Map<string, number>();
+    this.fdsOf.set(pid, known);
+    if (this.owners.size > MAX_CACHED_SOCKETS || this.fdsOf.size > MAX_CACHED_PROCESSES) this.forgetAll();
+    return known;
+  }
+
+  /** Remembers one fd's link; true when it is the socket sought. */
+  private remember(pid: number, known: Map<string, number>, fd: string, link: string, inode: number): boolean {
+    const socketInode = socketInodeOf(link);
+    known.set(fd, socketInode);
+    if (socketInode === 0) return false;
+    this.owners.set(socketInode, { pid, fd, generation: this.generation });
+    return socketInode === inode;
+  }
+
+  /** Reads, in place, the links of a process's fds not seen before. */
+  private scanProcessSync(pid: number): void {
+    let fds: string[];
+    try {
+      fds = readdirSync(`${this.root}/${pid}/fd`);
+    } catch {
+      return;
+    }
+    const known = this.fdTable(pid);
+    for (const fd of fds) {
+      if (known.has(fd)) continue;
+      const link = this.readLinkSync(`${this.root}/${pid}/fd/${fd}`);
+      if (link !== null) this.remember(pid, known, fd, link, -1);
+    }
   }
 
   /**
@@ -134,9 +276,7 @@ export class SocketOwnerIndex {
   private async scanProcess(pid: number, inode: number, which: 'new' | 'all'): Promise<number | null> {
     const fds = await readdir(`${this.root}/${pid}/fd`).catch(() => null);
     if (!fds) return null;
-    const known = this.fdsOf.get(pid) ?? new Map<string, number>();
-    this.fdsOf.set(pid, known);
-    if (this.owners.size > MAX_CACHED_SOCKETS || this.fdsOf.size > MAX_CACHED_PROCESSES) this.forgetAll();
+    const known = this.fdTable(pid);
     const fresh = fds.filter((fd) => !known.has(fd));
     const seen = fds.filter((fd) => known.has(fd));
     for (const batch of which === 'new' ? [fresh] : [fresh, seen]) {
@@ -144,12 +284,7 @@ export class SocketOwnerIndex {
       const links = await Promise.all(batch.map((fd) => readlink(`${this.root}/${pid}/fd/${fd}`).then((link) => [fd, link] as const, () => null)));
       let found = false;
       for (const entry of links) {
-        if (!entry) continue;
-        const socketInode = entry[1].startsWith('socket:[') ? Number(entry[1].slice(8, -1)) : 0;
-        known.set(entry[0], socketInode);
-        if (socketInode === 0) continue;
-        this.owners.set(socketInode, { pid, fd: entry[0], generation: this.generation });
-        if (socketInode === inode) found = true;
+        if (entry && this.remember(pid, known, entry[0], entry[1], inode)) found = true;
       }
       if (found) return pid;
     }

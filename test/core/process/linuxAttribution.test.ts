@@ -4,7 +4,7 @@
  * and exit right after failing, so the lookup must have captured them by then.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +166,36 @@ process.stdin.on('end', () => process.exit(0)); console.log('ready');`);
     assert.deepEqual(new Set(identities.map((i) => i.pid)), new Set([child.pid]));
     assert.match(identities[0]?.command ?? '', /app\.js \d+ --api-key \*\*\*$/);
     assert.doesNotMatch(JSON.stringify(identities), /hunter2/);
+  });
+
+  it('names the right one of two long-running processes whose sockets reuse the same fd numbers', async () => {
+    // Each connection is closed before the next: its fd is reused (the lowest free one), which is where
+    // the index looks first for a recent owner; both processes have the same fds, so a hit must be checked.
+    const dir = mkdtempSync(join(tmpdir(), 'pinscope-reuse-'));
+    const app = join(dir, 'app.js');
+    writeFileSync(app, `const net = require('net'); let socket;
+const open = () => { socket = net.connect(Number(process.argv[2]), '127.0.0.1').on('error', () => {}); };
+process.stdin.on('data', () => { if (socket) { socket.once('close', open); socket.destroy(); } else open(); });
+process.stdin.on('end', () => process.exit(0)); console.log('ready');`);
+    const start = async (): Promise<ChildProcessWithoutNullStreams> => {
+      const child = spawn(process.execPath, [app, String(server.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      return child;
+    };
+    const apps = [await start(), await start()];
+    try {
+      for (let round = 0; round < 4; round++) {
+        for (const child of apps) {
+          const accepted = server.next(1);
+          child.stdin.write('go\n');
+          const [identity] = (await accepted).map(local);
+          assert.equal(identity?.pid, child.pid, `round ${round}`);
+        }
+      }
+    } finally {
+      for (const child of apps) child.stdin.end();
+      await Promise.all(apps.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    }
   });
 
   it('degrades to "unknown process" for a connection that does not exist, and never throws', async () => {
