@@ -2,26 +2,15 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { PinscopeApi } from '../../src/extension/extension';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { curl, portAccepts, runClient, waitFor } from '../support/clients';
 import { classify } from '../../src/core/diagnosis/classification';
 import { askWebview } from '../host/webviewDriver';
 import { join } from 'node:path';
+import { activatePinscope, configure } from './workbench';
 
 const EXTENSION_ID = 'pinscope.pinscope';
-
-async function api(): Promise<PinscopeApi> {
-  const extension = vscode.extensions.getExtension<PinscopeApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is installed in the host`);
-  return extension.activate();
-}
-
-async function configure(values: Record<string, unknown>): Promise<void> {
-  const config = vscode.workspace.getConfiguration('pinscope');
-  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Global);
-}
 
 describe('Pinscope in a real VS Code extension host', function () {
   let origin: Origin;
@@ -44,7 +33,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('activates on its own command and exposes its API', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     assert.equal(context.controller.engine, undefined);
   });
 
@@ -58,7 +47,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('starts from the command, relays a real curl through the proxy, records it, and stops', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     const port = await vscode.commands.executeCommand<number>('pinscope.startProxy');
     assert.ok(typeof port === 'number' && port > 0, 'Start Proxy returns the bound port');
     assert.ok(await portAccepts(port), 'the port accepts connections');
@@ -77,7 +66,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('applies a tunnel-hosts setting to the next connection without a restart', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     await vscode.commands.executeCommand('pinscope.startProxy');
     const engine = context.controller.engine;
     assert.ok(engine);
@@ -91,7 +80,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('gives the proxied terminal environment the proxy and the CA', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     const text = await vscode.commands.executeCommand<string>('pinscope.copyProxyEnvironment');
@@ -106,7 +95,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('applies the proxy environment to new terminals while running, and removes it on stop', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     const collection = context.extension.environmentVariableCollection;
@@ -120,7 +109,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('reports a port in use as a notification, not an exception', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     await context.controller.stop();
     const blocker = await startOrigin();
     await configure({ port: blocker.port });
@@ -132,7 +121,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('keeps the CA key owner-only and exports a certificate openssl reads', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     const keyPath = engine.ca.certPath.replace('pinscope-ca.pem', 'pinscope-ca-key.pem');
@@ -143,7 +132,7 @@ describe('Pinscope in a real VS Code extension host', function () {
     assert.match(openssl.stdout, /Pinscope Inspection CA/);
   });
   it('opens the inspector from the command; the real webview shows a live connection and its Tunnel Host action reaches the engine', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     await vscode.commands.executeCommand('pinscope.openInspector');
@@ -169,7 +158,7 @@ describe('Pinscope in a real VS Code extension host', function () {
   });
 
   it('exports an exemption request into an untitled editor in the right language', async () => {
-    const { context } = await api();
+    const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     await curl(engine.url, 'https://pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);

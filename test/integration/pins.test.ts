@@ -5,9 +5,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { PinscopeApi } from '../../src/extension/extension';
 import { curl, waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
+import { activatePinscope } from './workbench';
 
 const HOST = 'pinned-app.example.test';
 const RELATIVE = 'android/app/src/main/res/xml/network_security_config.xml';
@@ -24,12 +24,6 @@ const CONFIG = `<?xml version="1.0" encoding="utf-8"?>
 `;
 /** The 0-based line of the pin-set, where the finding sits. */
 const PIN_LINE = CONFIG.split('\n').findIndex((l) => l.includes('<pin-set'));
-
-async function api(): Promise<PinscopeApi> {
-  const extension = vscode.extensions.getExtension<PinscopeApi>('pinscope.pinscope');
-  assert.ok(extension);
-  return extension.activate();
-}
 
 describe('Pins linked to what the proxy saw, in the real workbench', function () {
   this.timeout(60_000);
@@ -56,7 +50,7 @@ describe('Pins linked to what the proxy saw, in the real workbench', function ()
   });
 
   it('shows the CodeLens and the diagnostic on the pin-set line after a client pinning that host broke through the proxy', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     const engine = await pinscope.context.controller.start();
     assert.ok(engine);
     // A client that pins the host: it trusts the Pinscope CA but rejects the forged key.

@@ -9,14 +9,9 @@ import { runCli } from '../support/cli';
 import { curl, waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
+import { activatePinscope } from './workbench';
 
 const PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
-async function api(): Promise<PinscopeApi> {
-  const extension = vscode.extensions.getExtension<PinscopeApi>('pinscope.pinscope');
-  assert.ok(extension);
-  return extension.activate();
-}
 
 function connectionLines(path: string): ConnectionLine[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
@@ -55,7 +50,7 @@ describe('Recordings in the editor', function () {
   });
 
   it('opens a recording written by pinscope run --events read-only, with the verdicts the run gave, and exports from it', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     const file = join(dir, 'ci-run.pinscope.jsonl');
     const script = `curl -sS --max-time 10 https://fine.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`;
     const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', file, '--', 'sh', '-c', script]);
@@ -89,7 +84,7 @@ describe('Recordings in the editor', function () {
   });
 
   it('opens a damaged recording, and one from another version, with a notice of what was skipped', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     const source = join(dir, 'source.pinscope.jsonl');
     const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', source, '--', 'curl', '-sS', '--max-time', '10', 'https://fine.example.test/hello']);
     assert.equal(run.code, 0, run.stderr);
@@ -112,7 +107,7 @@ describe('Recordings in the editor', function () {
   });
 
   it('Save Recording writes the live session (after Stop) owner-only as the same JSONL, and it opens with the same verdicts', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     const config = vscode.workspace.getConfiguration('pinscope');
     await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
     await config.update('upstreamCaFiles', [origin.caFile], vscode.ConfigurationTarget.Global);

@@ -14,11 +14,7 @@ import { classify } from '../../src/core/diagnosis/classification';
 import { startOrigin, type Origin } from '../support/origin';
 import { waitFor } from '../support/clients';
 import { CONFLICTING_ENVIRONMENT, runtimeCases, type RuntimeCase } from '../support/runtimeMatrix';
-
-async function configure(values: Record<string, unknown>): Promise<void> {
-  const config = vscode.workspace.getConfiguration('pinscope');
-  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Global);
-}
+import { activatePinscope, configure } from './workbench';
 
 function quote(word: string): string {
   return `'${word.replace(/'/g, "'\\''")}'`;
@@ -60,9 +56,7 @@ describe('Every runtime through the proxy, in the extension host', function () {
   before(async () => {
     origin = await startOrigin();
     await configure({ hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`], upstreamCaFiles: [origin.caFile], port: 0 });
-    const extension = vscode.extensions.getExtension<PinscopeApi>('pinscope.pinscope');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activatePinscope();
     await api.context.controller.stop();
     const started = await api.context.controller.start();
     assert.ok(started);

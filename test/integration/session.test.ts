@@ -4,17 +4,7 @@ import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import { curl, waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
-
-async function api(): Promise<PinscopeApi> {
-  const extension = vscode.extensions.getExtension<PinscopeApi>('pinscope.pinscope');
-  assert.ok(extension);
-  return extension.activate();
-}
-
-async function configure(values: Record<string, unknown>): Promise<void> {
-  const config = vscode.workspace.getConfiguration('pinscope');
-  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Global);
-}
+import { activatePinscope, configure } from './workbench';
 
 describe('The session in a real workbench', function () {
   this.timeout(60_000);
@@ -50,7 +40,7 @@ describe('The session in a real workbench', function () {
   }
 
   it('keeps the records through Stop and Restart, exports after Stop, and a restart for a setting keeps them too', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     const { controller } = pinscope.context;
     await recordOne(pinscope, 'kept.example.test', true);
     await vscode.commands.executeCommand('pinscope.stopProxy');
@@ -75,14 +65,14 @@ describe('The session in a real workbench', function () {
   });
 
   it('Clear confirmed empties the session (without the argument it asks first, modally)', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     await recordOne(pinscope, 'clear.example.test');
     assert.equal(await vscode.commands.executeCommand('pinscope.clearConnections', true), true);
     assert.equal(pinscope.context.controller.session.records().length, 0);
   });
 
   it('Tunnel Host strips a URL to its host, pushes its mode, keeps it through a restart, and saves it to pinscope.tunnelHosts', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     const { controller } = pinscope.context;
     await controller.start();
     const host = await vscode.commands.executeCommand<string>('pinscope.tunnelHost', 'https://Mode.Example.test:8443/some/path?q=1');
@@ -108,7 +98,7 @@ describe('The session in a real workbench', function () {
   });
 
   it('refuses listenAddress "nonsense" up front, with the setting named, and shows the error state', async () => {
-    const pinscope = await api();
+    const pinscope = await activatePinscope();
     await configure({ listenAddress: 'nonsense' });
     const port = await vscode.commands.executeCommand('pinscope.startProxy');
     assert.equal(port, undefined);

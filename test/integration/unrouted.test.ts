@@ -7,11 +7,7 @@ import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import { waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
-
-async function configure(values: Record<string, unknown>): Promise<void> {
-  const config = vscode.workspace.getConfiguration('pinscope');
-  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Global);
-}
+import { activatePinscope, configure } from './workbench';
 
 /** The terminal's shell integration, once the injected script has reported in. */
 function shellIntegrationOf(terminal: vscode.Terminal, timeoutMs: number): Promise<vscode.TerminalShellIntegration> {
@@ -52,9 +48,7 @@ describe('The notice when the proxy saw nothing from a routed terminal', functio
   before(async () => {
     origin = await startOrigin();
     await configure({ hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`], upstreamCaFiles: [origin.caFile], port: 0 });
-    const extension = vscode.extensions.getExtension<PinscopeApi>('pinscope.pinscope');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activatePinscope();
     assert.ok(await api.context.controller.start());
   });
 
