@@ -117,10 +117,15 @@ export function renderReportMarkdown(input: ReportInput): string {
   return lines.join('\n');
 }
 
-/** The vendor snippet in a fence no network-supplied text can close; or why there is none yet. */
+/**
+ * The vendor snippet in a fence no network-supplied text can close; or why there is none yet. Control
+ * characters are escaped line by line: the snippet's own line breaks stay line breaks (one URL per line,
+ * as the security engineer pastes it), anything else that could drive a viewer is shown as `\xNN`.
+ */
 function snippetMarkdown(input: ReportInput): string[] {
   if (input.snippet === '') return ['No exemption is requested yet: no host has evidence of pinning. Verify the hosts below first.', ''];
-  return [`### ${markdownText(input.vendorTitle)}`, '', '~~~~', visibleControlCharacters(input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd()), '~~~~', ''];
+  const lines = input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd().split('\n').map(visibleControlCharacters);
+  return [`### ${markdownText(input.vendorTitle)}`, '', '~~~~', ...lines, '~~~~', ''];
 }
 
 /** Hosts a vendor already bypasses by default, or whose owner asks not to inspect them, with the source. */
