@@ -12,13 +12,16 @@ import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
-                       [--vendor NAME] [--no-wildcards] [--include-possible] [--workspace DIR] [--out FILE]
+                       [--vendor NAME] [--no-wildcards] [--include-possible] [--include-own-store]
+                       [--workspace DIR] [--out FILE]
 
 Turns the JSONL that 'pinscope proxy --events' wrote into an exemption request: a snippet for the
 security team's product, or an evidence report. Only hosts with evidence are requested: pinning likely,
 or confirmed by tunnelling. Hosts where pinning is only possible go to the report's "verify first"
-section; --include-possible requests them too. Hosts that work are never requested. Without --host,
-every host with evidence is included. The app's name comes from --app, else from the workspace
+section; --include-possible requests them too. Hosts whose app brings its own trust store break under
+real inspection on every managed machine: they have a section of their own, and --include-own-store
+requests them too. Every other host that broke is listed as not requested, with its cause and fix.
+Hosts that work are never requested. Without --host, every host with evidence is included. The app's name comes from --app, else from the workspace
 (--workspace, default the current folder): Android applicationId, iOS bundle id, package.json name.
 '--format list' prints the format names.
 
@@ -32,7 +35,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
       'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'include-possible': { type: 'boolean' }, workspace: { type: 'string' },
+      'include-possible': { type: 'boolean' }, 'include-own-store': { type: 'boolean' }, workspace: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -72,6 +75,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     appName: app.name,
     appVersion: values['app-version'] ?? app.version,
     includePossible: values['include-possible'] ?? false,
+    includeOwnStore: values['include-own-store'] ?? false,
     environment: { 'Pinscope CLI': 'pinscope export', OS: `${platform()} ${release()} ${arch()}`, 'Node.js': process.version },
     wildcards: values['no-wildcards'] ? 'never' : 'auto',
   });

@@ -8,7 +8,7 @@ import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppName } from '../core/exemptions/attributedApp';
-import { hasEvidence } from '../core/exemptions/hostSelection';
+import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { SessionView } from '../core/session';
 import type { PinscopeContext } from './pinscopeContext';
@@ -19,6 +19,8 @@ export interface ExportArguments {
   readonly appName?: string;
   /** Request hosts where pinning is only possible (the quick pick sets it when one of them is picked). */
   readonly includePossible?: boolean;
+  /** Request hosts whose app brings its own trust store (the quick pick sets it when one of them is picked). */
+  readonly includeOwnStore?: boolean;
 }
 
 /** From the live session (kept after Stop) unless another is given: a recording opened in the editor. */
@@ -34,9 +36,9 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     });
     return undefined;
   }
-  const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false } : await pickHosts(session.hosts(), args.hosts ?? []);
+  const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false, includeOwnStore: args.includeOwnStore ?? false } : await pickHosts(session.hosts(), args.hosts ?? []);
   if (!picked || picked.hosts.length === 0) return undefined;
-  const { hosts, includePossible } = picked;
+  const { hosts, includePossible, includeOwnStore } = picked;
   const format = args.format ?? (await pickFormat());
   if (!format) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -51,6 +53,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
       format,
       appName: appName || 'the app',
       includePossible,
+      includeOwnStore,
       environment: { 'Pinscope': `VS Code extension ${(context.extension.extension.packageJSON as { version?: string }).version ?? ''}`, 'VS Code': vscode.version, OS: `${platform()} ${release()} ${arch()}` },
     });
     for (const warning of request.warnings) context.log.warn(`Export: ${warning}`);
@@ -73,27 +76,30 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
 interface PickedHosts {
   readonly hosts: string[];
   readonly includePossible: boolean;
+  readonly includeOwnStore: boolean;
 }
 
-type HostItem = vscode.QuickPickItem & { readonly host: string; readonly possible: boolean };
+type HostItem = vscode.QuickPickItem & { readonly host: string; readonly section: 'evidence' | 'possible' | 'own-store' | '' };
 
 /**
  * Hosts with evidence (pinning likely or confirmed) are picked by default. Hosts where pinning is only
- * possible stand in a section of their own, unpicked: picking one is the visible choice to request it.
+ * possible, and hosts whose app brings its own trust store, stand in sections of their own, unpicked:
+ * picking one is the visible choice to request it.
  */
 async function pickHosts(hosts: readonly HostSummary[], preselected: readonly string[]): Promise<PickedHosts | undefined> {
-  const item = (h: HostSummary, description: string, picked: boolean): HostItem => ({
-    label: h.host, host: h.host, possible: h.breaks && !hasEvidence(h) && h.pinning === 'possible', description,
-    detail: categoryCounts(h.categories, 'list'), picked,
+  const item = (h: HostSummary, section: HostItem['section'], description: string, picked: boolean): HostItem => ({
+    label: h.host, host: h.host, section, description, detail: categoryCounts(h.categories, 'list'), picked,
   });
   const sorted = [...hosts].sort(byHostName);
   const choose = (h: HostSummary, fallback: boolean): boolean => (preselected.length > 0 ? preselected.includes(h.host) : fallback);
-  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
-  const possible = sorted.filter((h) => h.breaks && !hasEvidence(h) && h.pinning === 'possible').map((h) => item(h, 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));
-  const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', possible: false });
+  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, 'evidence', `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
+  const possible = sorted.filter(needsVerifying).map((h) => item(h, 'possible', 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));
+  const ownStore = sorted.filter(hasOwnTrustStore).map((h) => item(h, 'own-store', `its app brings its own trust store${h.fix ? `: or ${h.fix.charAt(0).toLowerCase()}${h.fix.slice(1)}` : ''}`, choose(h, false)));
+  const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', section: '' });
   const items = [
     ...(withEvidence.length > 0 ? [separator('Evidence of pinning'), ...withEvidence] : []),
     ...(possible.length > 0 ? [separator('Pinning only possible: picking one includes it in the request'), ...possible] : []),
+    ...(ownStore.length > 0 ? [separator(`The app's own trust store: ${OWN_STORE_WORDS}`), ...ownStore] : []),
   ];
   if (items.length === 0) {
     void vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. Hosts that work, or break for other reasons, are never exempted.');
@@ -101,7 +107,7 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
   }
   const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: hosts to exempt from inspection', canPickMany: true, matchOnDescription: true });
   if (!picked) return undefined;
-  return { hosts: picked.map((p) => p.host), includePossible: picked.some((p) => p.possible) };
+  return { hosts: picked.map((p) => p.host), includePossible: picked.some((p) => p.section === 'possible'), includeOwnStore: picked.some((p) => p.section === 'own-store') };
 }
 
 async function pickFormat(): Promise<string | undefined> {

@@ -3,7 +3,7 @@ import { judgeAll, summariseHosts } from '../diagnosis/hostSummary';
 import type { ConnectionRecord } from '../timeline';
 import { renderReportCsv, renderReportJson, renderReportMarkdown, type ReportInput } from './evidenceReport';
 import { proposeExemption, type ExemptionEntry, type WildcardPolicy } from './hostEntries';
-import { selectHosts, type LeftOut, type VerifyFirstHost } from './hostSelection';
+import { accountedHosts, selectHosts, type LeftOut, type VerifyFirstHost } from './hostSelection';
 import { describeBypass, KNOWN_BYPASSES, knownBypassesFor, vendorTitle, type BypassMark, type KnownBypassFile } from './knownBypasses';
 import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from './vendors/registry';
 import { SnippetError, type VendorFormat } from './vendors/vendorFormat';
@@ -31,6 +31,8 @@ export interface ExemptionRequestInput {
   readonly wildcards?: WildcardPolicy;
   /** Also request hosts where pinning is only `possible` (default: they go to "verify first"). */
   readonly includePossible?: boolean;
+  /** Also request hosts whose app brings its own trust store (default: their own section, not requested). */
+  readonly includeOwnStore?: boolean;
   /** The known-bypass data (default: the shipped file). */
   readonly knownBypasses?: KnownBypassFile;
   readonly now?: Date;
@@ -78,7 +80,7 @@ function nothingToRequest(verifyFirst: readonly VerifyFirstHost[], leftOut: read
 
 export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRequest {
   const judged = judgeAll(input.records);
-  const selection = selectHosts(summariseHosts(judged), input.hosts, input.includePossible ?? false);
+  const selection = selectHosts(summariseHosts(judged), input);
   const hosts = selection.requested.map((s) => s.host);
   const marks = knownBypassesFor(hosts, input.knownBypasses ?? KNOWN_BYPASSES);
   const generatedAt = (input.now ?? new Date()).toISOString();
@@ -97,7 +99,7 @@ export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRe
   if (!report) throw new SnippetError(`Unknown format "${input.format}". Formats: ${exportFormatIds().join(', ')}`);
   const embedded = findVendorFormat(input.vendor ?? 'zscaler-urls');
   if (!embedded) throw new SnippetError(`Unknown vendor "${input.vendor ?? ''}". Vendors: ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);
-  if (hosts.length === 0 && selection.verifyFirst.length === 0) throw nothingToRequest(selection.verifyFirst, selection.leftOut);
+  if (hosts.length === 0 && accountedHosts(selection) === 0) throw nothingToRequest(selection.verifyFirst, selection.leftOut);
   const plan = planVendor(embedded, hosts, marks, selection.verifyFirst, input, generatedAt);
   const reportInput: ReportInput = {
     appName: input.appName,
@@ -109,7 +111,7 @@ export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRe
     vendorTitle: embedded.title,
     snippet: plan.snippet,
     generatedAt,
-    verifyFirst: selection.verifyFirst,
+    selection,
     knownBypasses: marks.map((m) => ({ host: m.host, text: describeBypass(m), vendor: vendorTitle(m.entry.vendor), kind: m.entry.kind, source: m.entry.source, retrieved: m.entry.retrieved, uncertain: m.entry.uncertain })),
   };
   return { text: report.render(reportInput), language: report.language, extension: report.extension, entries: plan.entries, warnings: [...selectionWarnings, ...plan.warnings], ...common };

@@ -60,7 +60,7 @@ describe('the trust-aware judgement in the diagnosis', () => {
     assert.equal(summary.confirmed, true);
     assert.equal(summary.cause, 'ca-not-installed');
     assert.deepEqual(summary.apps, ['curl']);
-    const selection = selectHosts([summary], [], true);
+    const selection = selectHosts([summary], { hosts: [], includePossible: true });
     assert.deepEqual(selection.requested, []);
     assert.match(selection.leftOut[0]?.reason ?? '', /CA is not installed where it looks.*Fix: Trust the Pinscope CA/);
   });

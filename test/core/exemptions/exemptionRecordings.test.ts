@@ -1,7 +1,8 @@
 /**
  * Exemption requests, vendor rules and the CI gate asserted on REAL recordings: `pinscope run --events
- * --junit` runs curl (pinning with --pinnedpubkey, or trusting the CA) and openssl s_client (trusting
- * nothing) against a local HTTPS origin; everything below reads what that run wrote.
+ * --junit` runs curl (pinning with --pinnedpubkey, trusting the CA, or trusting only its own --cacert
+ * bundle) and openssl s_client (trusting nothing) against a local HTTPS origin; everything below reads
+ * what that run wrote.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { ROOT, runCli } from '../../support/cli';
 import { makeOriginCertificates } from '../../support/origin';
 
 const PINNED = ['api.pinned-bank.test', 'auth.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net'];
-const NAMES = ['localhost', 'ok.works.test', 'possible.other.test', '*.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net'];
+const NAMES = ['localhost', 'ok.works.test', 'possible.other.test', '*.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net', 'own.store.test'];
 const APP = 'Acme Mobile Banking for Enterprise Customers';
 const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
@@ -42,6 +43,8 @@ describe('exemption requests from a real pinscope run', () => {
       ...curls,
       // openssl trusting no CA at all: it rejects the forged certificate like an app that merely lacks the CA.
       'echo | openssl s_client -connect possible.other.test:443 -proxy "${HTTPS_PROXY#http://}" -servername possible.other.test -no-CAfile -no-CApath -no-CAstore -verify_return_error -brief',
+      // curl trusting only a bundle of its own (the origin's CA, not Pinscope's): it breaks under any inspection.
+      `curl -sS --max-time 10 --cacert '${join(dir, 'origin-ca.pem')}' https://own.store.test/`,
       'exit 0',
     ].join('\n');
     const resolveFlags = NAMES.filter((n) => n !== 'localhost').flatMap((n) => ['--resolve', `${n}=127.0.0.1:${port}`]);
@@ -54,7 +57,7 @@ describe('exemption requests from a real pinscope run', () => {
 
   it('the run fails the gate (exit 3) and recorded every client', () => {
     assert.equal(run.code, 3, run.stderr);
-    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test']) assert.ok(records.some((r) => r.host === host), `${host} recorded: ${run.stderr}`);
+    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test', 'own.store.test']) assert.ok(records.some((r) => r.host === host), `${host} recorded: ${run.stderr}`);
   });
 
   it('snippets hold exactly the hosts with evidence; possible hosts only when asked; working hosts never', () => {
@@ -79,6 +82,20 @@ describe('exemption requests from a real pinscope run', () => {
     assert.deepEqual(verify.map((r) => r[column('host')]), ['possible.other.test']);
     assert.match(verify[0]?.[column('next_step')] ?? '', /Trust the Pinscope CA/);
     assert.deepEqual(rows.filter((r) => r[column('request')] === 'requested').map((r) => r[column('host')]).sort(), [...PINNED].sort());
+  });
+
+  it('the curl with its own --cacert bundle is in the own-trust-store section of every format, requested only with --include-own-store', async () => {
+    const md = request('report-md').text;
+    assert.match(md, /## The app's own trust store\n[\s\S]*### own\.store\.test:443\n\n[^#]*In this request: no[^#]*--cacert/);
+    assert.equal(md.match(/^### own\.store\.test:443$/gm)?.length, 1, 'named once');
+    assert.ok(!request('netskope').entries.some((e) => e.hosts.includes('own.store.test')));
+    const json = JSON.parse(request('report-json').text) as { ownTrustStore: { host: string; requested: boolean; cause: string }[] };
+    assert.deepEqual(json.ownTrustStore.map((o) => [o.host, o.requested, o.cause]), [['own.store.test', false, 'app-own-trust-store']]);
+    const cli = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'report-csv', '--include-own-store', '--app', APP]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /\r\nown\.store\.test,443,requested \(own trust store\),/);
+    const urls = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'zscaler-urls', '--include-own-store']);
+    assert.ok(urls.stdout.split('\n').includes('own.store.test'), urls.stdout);
   });
 
   it('Zscaler: no scheme, a leading dot for the domain and its subdomains, rule name of at most 31 characters, the activation call', () => {
@@ -142,7 +159,7 @@ describe('exemption requests from a real pinscope run', () => {
     assert.match(xml, /<testcase name="api\.pinned-bank\.test:443" classname="pinscope\.breaks" time="[\d.]+">\n\s*<failure message="api\.pinned-bank\.test:443 breaks under SSL inspection: closed-after-handshake[^"]*pinning likely" type="pinning">category: closed-after-handshake[\s\S]*?pinning: likely[\s\S]*?evidence:\n- /);
     assert.match(xml, /<testcase name="ok\.works\.test:443" classname="pinscope\.works" time="[\d.]+"\/>/);
     assert.match(xml, /<testcase name="possible\.other\.test:443" classname="pinscope\.breaks" time="[\d.]+"\/>/, 'possible pinning does not fail --fail-on pinning');
-    assert.match(xml, /tests="7" failures="5" errors="0"/);
+    assert.match(xml, /tests="8" failures="5" errors="0"/);
   });
 
   it('prints GitHub Actions annotations for the failing hosts when GITHUB_ACTIONS=true', () => {

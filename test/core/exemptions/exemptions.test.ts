@@ -139,20 +139,23 @@ describe('evidence report', () => {
       assert.ok(request.text.includes('r3alPinBase64'));
       assert.ok(request.entries.every((e) => !e.hosts.includes('api.other.com')), 'hosts that work are not in the request');
       assert.ok(request.entries.every((e) => !e.value.includes('<')), 'hostile names are refused, never emitted as entries');
-      if (report.id !== 'report-json') assert.ok(!request.text.includes('<script>'), 'and appear only escaped');
+      if (report.id === 'report-md') assert.ok(!request.text.includes('<script>'), 'and appear only escaped');
       if (report.id === 'report-json') {
         const parsed = JSON.parse(request.text) as { hosts: { host: string; pinning: string }[]; verifyFirst: { host: string }[] };
         assert.equal(parsed.hosts.find((h) => h.host === 'api.pinned-bank.com')?.pinning, 'likely');
         assert.deepEqual(parsed.verifyFirst.map((v) => v.host), ['cdn.maybe.test']);
       }
-      if (report.id === 'report-csv') assert.match(request.text, /\r\ncdn\.maybe\.test,443,verify first,/);
+      if (report.id === 'report-csv') {
+        assert.match(request.text, /\r\ncdn\.maybe\.test,443,verify first,/);
+        assert.match(request.text, /\r\n<script>alert\(1\)<\/script>\.evil\.test,443,not requested,.*not a valid host name/, 'a hostile name is a plain cell, never a formula');
+      }
       if (report.id === 'report-md') {
         assert.match(request.text, /## Why/);
-        assert.match(request.text, /pinned-bank\.com and subdomains/);
+        assert.match(request.text, /pinned-bank\.com and every subdomain/);
         assert.match(request.text, /ClientHello 4\.5 ms → forged certificate sent 9\.0 ms → handshake completed 10\.5 ms → close\\_notify 12\.0 ms/);
         assert.match(request.text, /## Verify first \(not requested\)\n[\s\S]*### cdn\.maybe\.test:443/, 'the unknown_ca host is only possibly pinning: verify first');
         assert.match(request.text, /Trust the Pinscope CA in that client/);
-        assert.doesNotMatch(request.text, /### .*evil/, 'a name that is not a host name is neither requested nor to verify');
+        assert.match(request.text, /## Not requested\n[\s\S]*### \\<script\\>alert\(1\)\\<\/script\\>\.evil\.test:443\n[\s\S]*Why not requested: not a valid host name/, 'a name that is not a host name is accounted for, escaped, and not requested');
       }
     });
   }
