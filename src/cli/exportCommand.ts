@@ -12,7 +12,7 @@ import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
-                       [--vendor NAME] [--no-wildcards] [--include-possible] [--include-own-store]
+                       [--vendor NAME] [--widen] [--include-possible] [--include-own-store]
                        [--workspace DIR] [--out FILE]
 
 Turns the JSONL that 'pinscope proxy --events' wrote into an exemption request: a snippet for the
@@ -21,7 +21,10 @@ or confirmed by tunnelling. Hosts where pinning is only possible go to the repor
 section; --include-possible requests them too. Hosts whose app brings its own trust store break under
 real inspection on every managed machine: they have a section of their own, and --include-own-store
 requests them too. Every other host that broke is listed as not requested, with its cause and fix.
-Hosts that work are never requested. Without --host, every host with evidence is included. The app's name comes from --app, else from the workspace
+Hosts that work are never requested. Without --host, every host with evidence is included.
+Each host is requested exactly, no wider than the evidence. --widen makes several hosts under one
+registrable domain a single entry for that domain and every subdomain of it, hosts never seen
+included (never for IP addresses or broad shared domains such as amazonaws.com); the report says so. The app's name comes from --app, else from the workspace
 (--workspace, default the current folder): Android applicationId, iOS bundle id, package.json name.
 '--format list' prints the format names.
 
@@ -34,7 +37,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     args,
     options: {
       from: { type: 'string' }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
-      'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, widen: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'include-possible': { type: 'boolean' }, 'include-own-store': { type: 'boolean' }, workspace: { type: 'string' },
     },
     strict: true,
@@ -50,6 +53,8 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   if (!values.format) throw new UsageError(`--format is required; one of ${exportFormatIds().join(', ')}`);
   if (!exportFormatIds().includes(values.format)) throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
+  // --no-wildcards was the way to ask for exact hosts; they are the default now, and the flag still says so.
+  if (values.widen && values['no-wildcards']) throw new UsageError('--widen and --no-wildcards contradict each other: exact hosts are the default, --widen widens');
   if (values.vendor !== undefined && !findVendorFormat(values.vendor)) throw new UsageError(`--vendor "${values.vendor}" is unknown; one of ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);
   for (const host of values.host ?? []) {
     const checked = normaliseExemptionHost(host);
@@ -77,7 +82,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     includePossible: values['include-possible'] ?? false,
     includeOwnStore: values['include-own-store'] ?? false,
     environment: { 'Pinscope CLI': 'pinscope export', OS: `${platform()} ${release()} ${arch()}`, 'Node.js': process.version },
-    wildcards: values['no-wildcards'] ? 'never' : 'auto',
+    wildcards: values.widen ? 'widen' : 'never',
   });
   for (const warning of request.warnings) process.stderr.write(`pinscope export: ${terminalSafe(warning)}\n`);
   if (values.out) {

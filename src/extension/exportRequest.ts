@@ -4,6 +4,7 @@ import { categoryCounts } from '../core/report/categoryCounts';
 import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
+import { proposeExemption } from '../core/exemptions/hostEntries';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
@@ -21,6 +22,8 @@ export interface ExportArguments {
   readonly includePossible?: boolean;
   /** Request hosts whose app brings its own trust store (the quick pick sets it when one of them is picked). */
   readonly includeOwnStore?: boolean;
+  /** Widen several hosts of one domain to the domain and every subdomain (default: exact hosts). */
+  readonly widen?: boolean;
 }
 
 /** From the live session (kept after Stop) unless another is given: a recording opened in the editor. */
@@ -41,6 +44,8 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   const { hosts, includePossible, includeOwnStore } = picked;
   const format = args.format ?? (await pickFormat());
   if (!format) return undefined;
+  const widen = args.widen ?? (args.format ? false : await pickScope(hosts));
+  if (widen === undefined) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   // The app the breaking connections came from (process attribution), else the workspace's own name.
   const detected = await resolveAppIdentity({ attributedProcess: attributedAppName(records, hosts), workspace: folder });
@@ -54,6 +59,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
       appName: appName || 'the app',
       includePossible,
       includeOwnStore,
+      wildcards: widen ? 'widen' : 'never',
       environment: { 'Pinscope': `VS Code extension ${(context.extension.extension.packageJSON as { version?: string }).version ?? ''}`, 'VS Code': vscode.version, OS: `${platform()} ${release()} ${arch()}` },
     });
     for (const warning of request.warnings) context.log.warn(`Export: ${warning}`);
@@ -108,6 +114,21 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
   const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: hosts to exempt from inspection', canPickMany: true, matchOnDescription: true });
   if (!picked) return undefined;
   return { hosts: picked.map((p) => p.host), includePossible: picked.some((p) => p.section === 'possible'), includeOwnStore: picked.some((p) => p.section === 'own-store') };
+}
+
+/**
+ * Exact hosts unless the developer explicitly widens: asked only when widening would change anything
+ * (several hosts under one registrable domain), with what it means.
+ */
+async function pickScope(hosts: readonly string[]): Promise<boolean | undefined> {
+  const domains = proposeExemption(hosts, 'widen').entries.filter((e) => e.kind === 'domain').map((e) => e.value);
+  if (domains.length === 0) return false;
+  const items = [
+    { label: 'Exact hosts (recommended)', widen: false, detail: 'Each host is its own entry: the exemption is no wider than the evidence.' },
+    { label: `Widen: ${domains.join(', ')} and every subdomain`, widen: true, detail: 'One entry per domain that covers every subdomain of it, hosts never seen included. The request says so; security teams often ask for exact hosts instead.' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: scope of the exemption' });
+  return picked?.widen;
 }
 
 async function pickFormat(): Promise<string | undefined> {

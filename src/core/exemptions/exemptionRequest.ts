@@ -62,7 +62,7 @@ function planVendor(format: VendorFormat, hosts: readonly string[], marks: reado
   if (hosts.length > 0 && remaining.length === 0) {
     throw new SnippetError(`Every host is already excluded by default in ${format.title.split(':')[0] ?? format.product}: no request needed. ${marks.map(describeBypass).join(' ')}`);
   }
-  const proposal = proposeExemption(remaining, input.wildcards ?? 'auto');
+  const proposal = proposeExemption(remaining, input.wildcards ?? 'never');
   const notes = [
     ...marks.map(describeBypass),
     ...(verifyFirst.length > 0 ? [`Left out until verified (pinning only possible): ${verifyFirst.map((v) => v.host).join(', ')}.`] : []),

@@ -1,8 +1,10 @@
 /**
  * From hosts to exemption entries: normalised (lowercase, punycode, no scheme/port/path), grouped by
  * registrable domain with the Public Suffix List's private section (so `d1.cloudfront.net` or
- * `user.github.io` never widen to the provider), exact host or domain wildcard chosen per host with
- * the reason, IP addresses never wildcarded, broad shared domains refused as wildcards.
+ * `user.github.io` never widen to the provider). Exact hosts by default: an exemption no wider than the
+ * evidence. Widening several hosts of one domain to "the domain and every subdomain" is the requester's
+ * explicit choice (`--widen`, the export's scope pick), said in the entry's reason; IP addresses are never
+ * wildcarded, broad shared domains never widened.
  */
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
@@ -30,7 +32,8 @@ export interface ProposedExemption {
   readonly warnings: readonly string[];
 }
 
-export type WildcardPolicy = 'auto' | 'never';
+/** `never`: exact hosts only (the default); `widen`: several hosts under one registrable domain become that domain and every subdomain. */
+export type WildcardPolicy = 'never' | 'widen';
 
 /** Registrable domains shared by many unrelated tenants: a wildcard there would exempt far more than the app. */
 const BROAD_SHARED_DOMAINS: ReadonlySet<string> = new Set([
@@ -63,7 +66,14 @@ export function normaliseExemptionHost(input: string): { host: string } | { reas
   return { host: ascii };
 }
 
-export function proposeExemption(inputs: readonly string[], policy: WildcardPolicy = 'auto'): ProposedExemption {
+/** Why an entry is this one host only, in words that match that scope. */
+function exactReason(domain: string, siblings: number, policy: WildcardPolicy, broad: boolean): string {
+  if (broad) return `this host only: ${domain} is shared by many unrelated services, so it is never widened`;
+  if (siblings === 1) return `this host only: the only host seen under ${domain}`;
+  return policy === 'widen' ? 'this host only' : `this host only, no wider than the evidence (widening to ${domain} and every subdomain is an explicit choice: --widen)`;
+}
+
+export function proposeExemption(inputs: readonly string[], policy: WildcardPolicy = 'never'): ProposedExemption {
   const refused: Refusal[] = [];
   const warnings: string[] = [];
   const hosts = new Set<string>();
@@ -84,18 +94,18 @@ export function proposeExemption(inputs: readonly string[], policy: WildcardPoli
   }
   for (const [domain, members] of [...byDomain.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     const broad = BROAD_SHARED_DOMAINS.has(domain);
-    // One host stays exact (no wider than needed); several hosts under one domain become the domain.
-    const wantsDomain = policy === 'auto' && members.length > 1;
+    // Exact unless the requester chose to widen: then several hosts under one domain become the domain.
+    const wantsDomain = policy === 'widen' && members.length > 1;
     if (wantsDomain && broad) {
       warnings.push(`${domain} is shared by many unrelated services: listing the exact hosts instead of a wildcard for the whole domain.`);
     }
     if (wantsDomain && !broad) {
-      const reason = `${members.length} hosts under ${domain} break: one entry for the domain and its subdomains`;
+      const reason = `widened on request: ${members.length} hosts under ${domain} break, and this one entry covers ${domain} and every subdomain of it, including hosts not seen`;
       entries.push({ kind: 'domain', value: domain, hosts: members, reason });
       continue;
     }
     for (const host of members) {
-      entries.push({ kind: 'exact', value: host, hosts: [host], reason: broad ? `on the shared domain ${domain}: exact host only` : policy === 'never' ? 'exact host (wildcards turned off)' : `the only host under ${domain}: exact host, no wider than needed` });
+      entries.push({ kind: 'exact', value: host, hosts: [host], reason: exactReason(domain, members.length, policy, broad) });
     }
   }
   if (refused.length > 0) warnings.push(...refused.map((r) => `Refused "${r.input.slice(0, 100)}": ${r.reason}.`));

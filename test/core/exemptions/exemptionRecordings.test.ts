@@ -28,7 +28,7 @@ describe('exemption requests from a real pinscope run', () => {
   let dir: string;
   let records: ConnectionRecord[] = [];
   let run: { code: number; stdout: string; stderr: string };
-  const request = (format: string, extra: { includePossible?: boolean; appName?: string } = {}) => buildExemptionRequest({ records, hosts: [], format, appName: extra.appName ?? APP, ...(extra.includePossible ? { includePossible: true } : {}), now: new Date('2026-11-29T12:00:00Z') });
+  const request = (format: string, extra: { includePossible?: boolean; appName?: string; widen?: boolean } = {}) => buildExemptionRequest({ records, hosts: [], format, appName: extra.appName ?? APP, ...(extra.includePossible ? { includePossible: true } : {}), ...(extra.widen ? { wildcards: 'widen' as const } : {}), now: new Date('2026-11-29T12:00:00Z') });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pinscope-exemptions-'));
@@ -98,10 +98,12 @@ describe('exemption requests from a real pinscope run', () => {
     assert.ok(urls.stdout.split('\n').includes('own.store.test'), urls.stdout);
   });
 
-  it('Zscaler: no scheme, a leading dot for the domain and its subdomains, rule name of at most 31 characters, the activation call', () => {
-    const urls = request('zscaler-urls').text.trim().split('\n');
+  it('Zscaler: exact hosts by default; a leading dot for the domain and its subdomains only when widened; rule name of at most 31 characters, the activation call', () => {
+    const exact = request('zscaler-urls').text.trim().split('\n');
+    assert.ok(exact.includes('api.pinned-bank.test') && exact.includes('auth.pinned-bank.test') && !exact.some((u) => u.startsWith('.')), exact.join(' '));
+    const urls = request('zscaler-urls', { widen: true }).text.trim().split('\n');
     assert.ok(urls.every((u) => !u.includes('://') && !u.includes('/')), urls.join(' '));
-    assert.ok(urls.includes('.pinned-bank.test'), 'two hosts under one domain: .domain covers it and its subdomains');
+    assert.ok(urls.includes('.pinned-bank.test'), 'widened: two hosts under one domain, .domain covers it and its subdomains');
     assert.ok(urls.includes('telemetry.vendor.test'), 'one host: exact, no dot');
     const api = JSON.parse(request('zscaler-api').text) as { _comment: string; sslInspectionRule: { name: string; action: { type: string } }; urlCategory: { urls: string[]; superCategory: string } };
     assert.ok(api.sslInspectionRule.name.length <= 31, api.sslInspectionRule.name);
@@ -111,19 +113,36 @@ describe('exemption requests from a real pinscope run', () => {
     assert.match(request('zscaler-terraform').text, /name {11}= "[^"]{1,31}"\n/);
   });
 
+  it('pinscope export: exact hosts by default, --widen only as an explicit choice, and the words match the scope', async () => {
+    const from = join(dir, 'events.jsonl');
+    const exact = await runCli(['export', '--from', from, '--format', 'report-md', '--app', APP]);
+    assert.equal(exact.code, 0, exact.stderr);
+    assert.match(exact.stdout, /\| api\.pinned-bank\.test \(this host only\) \|/);
+    assert.match(exact.stdout, /\| auth\.pinned-bank\.test \(this host only\) \|/);
+    assert.match(exact.stdout, /covers exactly these 5 hosts, nothing wider/);
+    assert.doesNotMatch(exact.stdout, /every subdomain \|/);
+    const widened = await runCli(['export', '--from', from, '--format', 'report-md', '--app', APP, '--widen']);
+    assert.match(widened.stdout, /\| pinned-bank\.test and every subdomain \| api\.pinned-bank\.test, auth\.pinned-bank\.test \| widened on request/);
+    assert.doesNotMatch(widened.stdout, /exactly these|nothing wider|no wider/);
+    const both = await runCli(['export', '--from', from, '--format', 'report-md', '--widen', '--no-wildcards']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--widen and --no-wildcards contradict each other/);
+  });
+
   it('Palo Alto: "*" is one label, so the domain itself is listed too; a host PAN-OS already excludes is left out and said so', () => {
-    const exclude = request('panos-exclude').text;
+    assert.match(request('panos-exclude').text, /ssl-exclude-cert "api\.pinned-bank\.test"/, 'exact by default');
+    const exclude = request('panos-exclude', { widen: true }).text;
     assert.match(exclude, /ssl-exclude-cert "pinned-bank\.test"/);
     assert.match(exclude, /ssl-exclude-cert "\*\.pinned-bank\.test"/);
     assert.ok(!/ssl-exclude-cert "[^"]*\*[^.]/.test(exclude) && !/\*\*/.test(exclude));
     assert.ok(!/ssl-exclude-cert "[^"]*whatsapp/.test(exclude), 'web.whatsapp.net is in the predefined exclusions');
     assert.match(exclude, /# Note: web\.whatsapp\.net: already excluded by default in Palo Alto Networks \(\*\.whatsapp\.net\): no request needed there/);
-    assert.match(request('panos-set').text, /list \[ [^\]]*pinned-bank\.test\/ \*\.pinned-bank\.test\//);
+    assert.match(request('panos-set', { widen: true }).text, /list \[ [^\]]*pinned-bank\.test\/ \*\.pinned-bank\.test\//);
     assert.match(request('zscaler-urls').text, /web\.whatsapp\.net/, 'other vendors still need it');
   });
 
   it('Cloudflare: Do Not Inspect (action off) matched on http.conn.domains for a domain and http.conn.hostname for a host', () => {
-    const api = JSON.parse(request('cloudflare-api').text) as { action: string; filters: string[]; traffic: string };
+    const api = JSON.parse(request('cloudflare-api', { widen: true }).text) as { action: string; filters: string[]; traffic: string };
     assert.equal(api.action, 'off');
     assert.deepEqual(api.filters, ['http']);
     assert.match(api.traffic, /any\(http\.conn\.domains\[\*\] in \{[^}]*"pinned-bank\.test"[^}]*\}\)/);
@@ -132,7 +151,7 @@ describe('exemption requests from a real pinscope run', () => {
   });
 
   it('Entra: the Graph beta tlsInspectionRule shape with a bypass action and one FQDN destination listing D and *.D', () => {
-    const rule = JSON.parse(request('entra').text) as Record<string, unknown> & { action: string; matchingConditions: { destinations: { '@odata.type': string; values: string[] }[] } };
+    const rule = JSON.parse(request('entra', { widen: true }).text) as Record<string, unknown> & { action: string; matchingConditions: { destinations: { '@odata.type': string; values: string[] }[] } };
     assert.equal(rule['@odata.type'], '#microsoft.graph.networkaccess.tlsInspectionRule');
     assert.equal(rule.action, 'bypass');
     const [destination] = rule.matchingConditions.destinations;

@@ -44,8 +44,17 @@ describe('exemption entries', () => {
     }
   });
 
-  it('groups by registrable domain with the private PSL section, never widening to a provider', () => {
+  it('exact hosts by default: two hosts of one domain are two entries, each saying it covers that host only', () => {
     const { entries, warnings } = proposeExemption(HOSTS);
+    assert.ok(entries.every((e) => e.kind === 'exact'), JSON.stringify(entries));
+    const api = entries.find((e) => e.value === 'api.pinned-bank.com');
+    assert.match(api?.reason ?? '', /^this host only, no wider than the evidence \(widening to pinned-bank\.com and every subdomain is an explicit choice: --widen\)$/);
+    assert.match(entries.find((e) => e.value === 'telemetry.vendor.io')?.reason ?? '', /^this host only: the only host seen under vendor\.io$/);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('widened on request: groups by registrable domain with the private PSL section, never widening to a provider', () => {
+    const { entries, warnings } = proposeExemption(HOSTS, 'widen');
     const byValue = new Map(entries.map((e) => [e.value, e]));
     assert.equal(byValue.get('pinned-bank.com')?.kind, 'domain', 'two hosts under one domain → the domain');
     assert.deepEqual(byValue.get('pinned-bank.com')?.hosts, ['api.pinned-bank.com', 'auth.pinned-bank.com']);
@@ -60,18 +69,20 @@ describe('exemption entries', () => {
   });
 
   it('keeps exact hosts on broad shared domains, with a warning', () => {
-    const { entries, warnings } = proposeExemption(['www.google.com', 'maps.google.com', 'x.azureedge.net', 'y.azureedge.net']);
+    const { entries, warnings } = proposeExemption(['www.google.com', 'maps.google.com', 'x.azureedge.net', 'y.azureedge.net'], 'widen');
     assert.ok(entries.every((e) => e.kind === 'exact'), JSON.stringify(entries));
     assert.ok(warnings.some((w) => /google\.com is shared/.test(w)));
   });
 
-  it('never wildcards with --no-wildcards', () => {
-    assert.ok(proposeExemption(HOSTS, 'never').entries.every((e) => e.kind === 'exact'));
+  it('a widened entry says what it covers', () => {
+    const domain = proposeExemption(HOSTS, 'widen').entries.find((e) => e.kind === 'domain' && e.value === 'pinned-bank.com');
+    assert.match(domain?.reason ?? '', /^widened on request: 2 hosts under pinned-bank\.com break, and this one entry covers pinned-bank\.com and every subdomain of it, including hosts not seen$/);
   });
 });
 
 describe('vendor snippets', () => {
-  const { entries } = proposeExemption(HOSTS);
+  // Widened, so that every vendor's domain syntax is exercised.
+  const { entries } = proposeExemption(HOSTS, 'widen');
   for (const format of VENDOR_FORMATS) {
     it(`${format.id}: valid for the vendor and matches its golden file`, () => {
       assert.deepEqual(format.check(entries), []);
@@ -151,7 +162,13 @@ describe('evidence report', () => {
       }
       if (report.id === 'report-md') {
         assert.match(request.text, /## Why/);
-        assert.match(request.text, /pinned-bank\.com and every subdomain/);
+        assert.match(request.text, /\| api\.pinned-bank\.com \(this host only\) \| api\.pinned-bank\.com \| this host only, no wider than the evidence/);
+        assert.match(request.text, /covers exactly these 2 hosts, nothing wider/);
+        assert.doesNotMatch(request.text, /subdomains? of pinned-bank|and every subdomain \|/);
+        const widened = buildExemptionRequest({ records, hosts: [], format: report.id, appName: 'Acme Mobile', wildcards: 'widen', now: new Date('2026-11-26T12:00:00Z') }).text;
+        assert.match(widened, /\| pinned-bank\.com and every subdomain \| api\.pinned-bank\.com, auth\.pinned-bank\.com \| widened on request/);
+        assert.match(widened, /as an explicit choice to widen it, every subdomain of pinned-bank\.com/);
+        assert.doesNotMatch(widened, /exactly these|nothing wider|no wider/, 'never words of an exact scope next to a wildcard');
         assert.match(request.text, /ClientHello 4\.5 ms → forged certificate sent 9\.0 ms → handshake completed 10\.5 ms → close\\_notify 12\.0 ms/);
         assert.match(request.text, /## Verify first \(not requested\)\n[\s\S]*### cdn\.maybe\.test:443/, 'the unknown_ca host is only possibly pinning: verify first');
         assert.match(request.text, /Trust the Pinscope CA in that client/);
