@@ -24,8 +24,10 @@ requests them too. Every other host that broke is listed as not requested, with 
 Hosts that work are never requested. Without --host, every host with evidence is included.
 Each host is requested exactly, no wider than the evidence. --widen makes several hosts under one
 registrable domain a single entry for that domain and every subdomain of it, hosts never seen
-included (never for IP addresses or broad shared domains such as amazonaws.com); the report says so. The app's name comes from --app, else from the workspace
-(--workspace, default the current folder): Android applicationId, iOS bundle id, package.json name.
+included (never for IP addresses or broad shared domains such as amazonaws.com); the report says so.
+The app's name comes from --app, else from the workspace (--workspace, default the current folder):
+Android applicationId, iOS bundle id, package.json name; else the app the connections came from (never
+a generic tool such as curl, python3 or node).
 '--format list' prints the format names.
 
 Formats:
@@ -68,8 +70,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     throw new UsageError(`cannot read --from ${values.from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const recorded = readRecordedConnections(text);
-  // The process the breaking connections came from names the app, unless --app does (or a workspace
-  // was named explicitly and the recording has no process).
+  // --app, else the workspace's own identity, else the app attribution saw (never a generic tool).
   const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(recorded.records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
   for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${values.from} ${terminalSafe(line)}\n`);
   const request = buildExemptionRequest({

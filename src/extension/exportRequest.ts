@@ -8,7 +8,7 @@ import { proposeExemption } from '../core/exemptions/hostEntries';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
-import { attributedAppName } from '../core/exemptions/attributedApp';
+import { attributedAppNames } from '../core/exemptions/attributedApp';
 import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { SessionView } from '../core/session';
@@ -47,9 +47,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   const widen = args.widen ?? (args.format ? false : await pickScope(hosts));
   if (widen === undefined) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  // The app the breaking connections came from (process attribution), else the workspace's own name.
-  const detected = await resolveAppIdentity({ attributedProcess: attributedAppName(records, hosts), workspace: folder });
-  const appName = args.appName ?? (await vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: `App name and version, as the security team knows it${detected.source === 'default' ? '' : ` (from ${detected.source})`}`, value: detected.source === 'default' ? vscode.workspace.name ?? '' : `${detected.name}${detected.version ? ` ${detected.version}` : ''}` }));
+  const appName = args.appName ?? (await pickAppName(folder, attributedAppNames(records, hosts)));
   if (appName === undefined) return undefined;
   try {
     const request = buildExemptionRequest({
@@ -77,6 +75,26 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     void vscode.window.showErrorMessage(`Pinscope: ${error.message}`);
     return undefined;
   }
+}
+
+/**
+ * The app the request is titled for: the workspace's own identity (applicationId, bundle id,
+ * package.json), or the developer's pick between it and the apps attribution saw (never a generic tool
+ * such as curl or python3); the name is then editable.
+ */
+async function pickAppName(folder: string | undefined, attributed: readonly string[]): Promise<string | undefined> {
+  const workspace = await resolveAppIdentity({ workspace: folder });
+  const candidates = [
+    ...(workspace.source === 'default' ? [] : [{ label: `${workspace.name}${workspace.version ? ` ${workspace.version}` : ''}`, description: `from ${workspace.source}` }]),
+    ...attributed.filter((name) => name !== workspace.name).map((name) => ({ label: name, description: 'the process the breaking connections came from' })),
+  ];
+  let value = candidates[0]?.label ?? vscode.workspace.name ?? '';
+  if (candidates.length > 1) {
+    const picked = await vscode.window.showQuickPick(candidates, { title: 'Pinscope: the app this request is for' });
+    if (!picked) return undefined;
+    value = picked.label;
+  }
+  return vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: 'App name and version, as the security team knows it', value });
 }
 
 interface PickedHosts {

@@ -1,8 +1,9 @@
 /**
  * The app's name as the security team will know it, for every snippet and report. In order: an explicit
- * name (--app, the export prompt), the process the connections came from (when process attribution
- * provides one), then the workspace: package.json `name`, Android `applicationId` in build.gradle(.kts),
- * iOS `PRODUCT_BUNDLE_IDENTIFIER` (project.pbxproj) or `CFBundleIdentifier` (Info.plist).
+ * name (--app, the export prompt), the workspace's own identity (Android `applicationId` in
+ * build.gradle(.kts), iOS `PRODUCT_BUNDLE_IDENTIFIER` in project.pbxproj or `CFBundleIdentifier` in
+ * Info.plist, then package.json `name`), then the app process attribution saw — never a generic tool such
+ * as curl or python3 (attributedApp.ts says which).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ export interface AppIdentity {
 export interface AppNameSources {
   /** The user's own name for the app (CLI --app, the export prompt): wins over everything. */
   readonly override?: string | undefined;
-  /** The process the recorded connections came from, once process attribution supplies it. */
+  /** The app the recorded connections came from (process attribution, generic tools already left out). */
   readonly attributedProcess?: string | undefined;
   /** The workspace folder to read package.json, build.gradle(.kts) or the Xcode project from. */
   readonly workspace?: string | undefined;
@@ -88,13 +89,18 @@ async function fromXcode(dir: string): Promise<AppIdentity | undefined> {
 
 /** Reads what the workspace says the app is called; undefined when nothing there names it. */
 async function appIdentityFromWorkspace(dir: string): Promise<AppIdentity | undefined> {
-  return (await fromGradle(dir)) ?? (await fromXcode(dir)) ?? (await fromPackageJson(dir));
+  const native = (await fromGradle(dir)) ?? (await fromXcode(dir));
+  const packageJson = await fromPackageJson(dir);
+  // A native id without a version (React Native, Capacitor…) takes the version package.json gives.
+  if (native) return native.version === '' && packageJson?.version ? { ...native, version: packageJson.version, source: `${native.source}, package.json` } : native;
+  return packageJson;
 }
 
 export async function resolveAppIdentity(sources: AppNameSources): Promise<AppIdentity> {
   const override = sources.override !== undefined ? cleanName(sources.override) : '';
   if (override) return { name: override, version: '', source: 'given' };
+  const workspace = sources.workspace ? await appIdentityFromWorkspace(sources.workspace) : undefined;
+  if (workspace) return workspace;
   const process = sources.attributedProcess !== undefined ? cleanName(sources.attributedProcess) : '';
-  if (process) return { name: process, version: '', source: 'process attribution' };
-  return (sources.workspace ? await appIdentityFromWorkspace(sources.workspace) : undefined) ?? FALLBACK;
+  return process ? { name: process, version: '', source: 'process attribution' } : FALLBACK;
 }

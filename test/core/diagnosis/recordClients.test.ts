@@ -97,6 +97,6 @@ describe('the trust-aware judgement in the diagnosis', () => {
     assert.equal(records[3]?.client, undefined);
     const rejudged = judgeAll(records.slice(0, 2));
     assert.equal(rejudged[1]?.verdict.pinning, 'unlikely');
-    assert.equal(attributedAppName(records.slice(0, 2)), 'curl');
+    assert.equal(attributedAppName(records.slice(0, 2)), undefined, 'curl is a generic tool, never proposed as the app');
   });
 });

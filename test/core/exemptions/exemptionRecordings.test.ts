@@ -5,7 +5,7 @@
  * what that run wrote.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -127,6 +127,20 @@ describe('exemption requests from a real pinscope run', () => {
     const both = await runCli(['export', '--from', from, '--format', 'report-md', '--widen', '--no-wildcards']);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--widen and --no-wildcards contradict each other/);
+  });
+
+  it("pinscope export titles the request for the workspace's app (Gradle applicationId, package.json version), never for curl", async () => {
+    const workspace = join(dir, 'shop');
+    mkdirSync(join(workspace, 'app'), { recursive: true });
+    writeFileSync(join(workspace, 'app', 'build.gradle'), 'android {\n  defaultConfig {\n    applicationId "com.acme.shop"\n  }\n}\n');
+    writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'acme-shop', version: '2.4.1' }));
+    assert.ok(records.some((r) => r.client?.process.name === 'curl'), 'the recording attributes the connections to curl');
+    const md = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'report-md', '--workspace', workspace]);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# SSL inspection exemption request: com\.acme\.shop 2\.4\.1\n/);
+    assert.doesNotMatch(md.stdout, /\bcurl 2\.4|request: curl|^curl {1,2}verifies/m);
+    const api = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'zscaler-api', '--workspace', workspace]);
+    assert.match((JSON.parse(api.stdout) as { sslInspectionRule: { description: string } }).sslInspectionRule.description, /com\.acme\.shop/);
   });
 
   it('Palo Alto: "*" is one label, so the domain itself is listed too; a host PAN-OS already excludes is left out and said so', () => {

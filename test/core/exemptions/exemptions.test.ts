@@ -10,6 +10,7 @@ import { SnippetError } from '../../../src/core/exemptions/vendors/vendorFormat'
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
 import { csvCell } from '../../../src/core/exemptions/evidenceReport';
 import { applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/exemptions/appIdentity';
+import { attributedAppName, attributedAppNames, isGenericTool } from '../../../src/core/exemptions/attributedApp';
 import { bypassMatches, KNOWN_BYPASSES, normaliseBypassFile } from '../../../src/core/exemptions/knownBypasses';
 import { escapeData, escapeProperty, githubAnnotations } from '../../../src/core/report/githubAnnotations';
 import { renderJunit, xmlAttribute, xmlText } from '../../../src/core/report/junit';
@@ -213,9 +214,31 @@ describe("the app's name", () => {
     mkdirSync(join(dir, 'android', 'app'), { recursive: true });
     writeFileSync(join(dir, 'android', 'app', 'build.gradle.kts'), 'defaultConfig { applicationId = "com.acme.rn" }');
     assert.equal((await resolveAppIdentity({ workspace: dir })).name, 'com.acme.rn', 'a native id wins over the JavaScript package name');
-    assert.equal((await resolveAppIdentity({ workspace: dir, attributedProcess: 'AcmeBank.exe' })).name, 'AcmeBank.exe');
+    assert.deepEqual(await resolveAppIdentity({ workspace: dir, attributedProcess: 'AcmeBank.exe' }), { name: 'com.acme.rn', version: '1.2.3', source: 'android/app/build.gradle.kts, package.json' }, "the workspace's identity wins over the attributed process; the version comes from package.json");
+    assert.equal((await resolveAppIdentity({ workspace: join(dir, 'missing'), attributedProcess: 'AcmeBank.exe' })).name, 'AcmeBank.exe', 'the attributed app when the workspace names none');
     assert.equal((await resolveAppIdentity({ workspace: dir, attributedProcess: 'x', override: 'Acme Bank 4' })).name, 'Acme Bank 4');
     assert.equal((await resolveAppIdentity({ workspace: join(dir, 'missing') })).name, 'the app');
+  });
+
+  it('never proposes a generic tool as the app: clients, interpreters, runtimes, shells, go run and go test binaries', () => {
+    for (const name of ['curl', 'wget', 'python3', 'python3.12', 'node', 'java', 'ruby', 'php8.2', 'perl', 'openssl', 'gnutls-cli', 'bash', 'npm', 'dotnet', 'go', 'curl.exe', 'pkg.test']) {
+      assert.ok(isGenericTool({ name, path: `/usr/bin/${name}` }), name);
+    }
+    assert.ok(isGenericTool({ name: 'main', path: '/tmp/go-build3141592/b001/exe/main' }), 'a go run binary');
+    for (const name of ['AcmeBank', 'acme-shop', 'Slack', 'pythonista-app']) assert.ok(!isGenericTool({ name, path: `/opt/${name}/${name}` }), name);
+  });
+
+  it('ranks the attributed apps behind breaking connections, generic tools left out', () => {
+    const by = (name: string, path: string) => ({ process: { kind: 'local' as const, label: name, pid: name.length, startTime: '1', name, path, command: name, app: null }, trust: null });
+    const records = [
+      Object.assign(transcripts.closedAfterHandshake('a.shop.test'), { client: by('curl', '/usr/bin/curl') }),
+      Object.assign(transcripts.closedAfterHandshake('a.shop.test'), { client: by('curl', '/usr/bin/curl') }),
+      Object.assign(transcripts.closedAfterHandshake('b.shop.test'), { client: by('AcmeShop', '/opt/acme/AcmeShop') }),
+      Object.assign(transcripts.closedAfterHandshake('c.shop.test'), { client: by('python3', '/usr/bin/python3') }),
+      Object.assign(transcripts.ok('d.shop.test'), { client: by('Other', '/opt/other/Other') }),
+    ];
+    assert.deepEqual(attributedAppNames(records), ['AcmeShop'], 'curl made more connections, but it is a tool; Other did not break');
+    assert.equal(attributedAppName(records, ['a.shop.test']), undefined);
   });
 });
 
