@@ -95,6 +95,7 @@ export class ProxyController implements vscode.Disposable {
           tunnelHosts: settings.tunnelHosts,
           hostOverrides: settings.hostOverrides,
           upstreamCaFiles: settings.upstreamCaFiles,
+          clientCertificates: settings.clientCertificates,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
           attributeProcesses: settings.attributeProcesses,

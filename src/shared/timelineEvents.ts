@@ -41,7 +41,8 @@ export interface ClientHelloSummary {
   readonly ja4: string;
 }
 
-export type UpstreamFailureStage = 'dns' | 'connect' | 'timeout' | 'tls' | 'certificate' | 'proxy' | 'closed';
+/** `client-certificate`: the server demands a client certificate (mutual TLS) and refused the session without one, or refused the one presented. */
+export type UpstreamFailureStage = 'dns' | 'connect' | 'timeout' | 'tls' | 'certificate' | 'proxy' | 'closed' | 'client-certificate';
 
 export type TimelineEvent =
   | { readonly t: number; readonly kind: 'accepted'; readonly remote: string }

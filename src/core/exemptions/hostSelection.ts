@@ -31,8 +31,15 @@ export interface HostSelection {
  * Evidence of pinning: likely, or confirmed by tunnelling — unless the process is known not to trust the
  * CA (then tunnelling confirms only that it breaks under inspection, and an exemption is not the fix).
  */
-export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause'>): boolean {
+export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause' | 'categories'>): boolean {
+  // A server that demands a client certificate breaks under any inspection: always requested.
+  if (requiresClientCertificate(summary)) return true;
   return summary.breaks && !isTrustGap(summary.cause) && (summary.confirmed || summary.pinning === 'likely');
+}
+
+/** The real server refused inspected sessions for want of a client certificate (mutual TLS). */
+export function requiresClientCertificate(summary: Pick<HostSummary, 'categories'>): boolean {
+  return (summary.categories['client-cert-required'] ?? 0) > 0;
 }
 
 /** Why a host whose app does not trust the CA is not requested, with the fix. */
@@ -64,7 +71,7 @@ export function selectHosts(summaries: readonly HostSummary[], chosen: readonly 
       if (explicit) leftOut.push({ host, reason: 'no recorded connection: there is no evidence for it' });
       continue;
     }
-    if (summary.breaks && isTrustGap(summary.cause)) leftOut.push({ host, reason: trustGapReason(summary) });
+    if (summary.breaks && isTrustGap(summary.cause) && !requiresClientCertificate(summary)) leftOut.push({ host, reason: trustGapReason(summary) });
     else if (hasEvidence(summary)) requested.push(summary);
     else if (summary.breaks && summary.pinning === 'possible') {
       if (includePossible) requested.push(summary);

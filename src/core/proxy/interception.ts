@@ -183,7 +183,13 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   const path = await upstreamPath(context, tunnel);
   if (!path) return clearTimeout(handshakeDeadline);
   const plan = context.alpn.plan(leafHost, offer);
-  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions })
+  const clientCertificate = context.upstream.clientCertificates?.forHost(servername ?? host);
+  // The server refused the session after its handshake: the client's side ends too, whether or not it is relaying yet.
+  const onClientCertificateRefusal = (reason: string): void => {
+    recorder.add({ kind: 'upstream-failed', stage: 'client-certificate', reason });
+    client.destroy();
+  };
+  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions, clientCertificate, onClientCertificateRefusal })
     .then((upstream): UpstreamOutcome => {
       upstreamRunning = false;
       recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(upstream.resumed ? { resumed: true as const } : {}) });

@@ -19,6 +19,7 @@ import { endToEndHeaders, redactedUrl } from './httpForwarding';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
+import { ClientCertificateError, ClientCertificates, type ClientCertificateOption } from './clientCertificates';
 import { writeTrustBundle } from '../setup/trustBundle';
 import { ConnectionAttribution } from '../process/connectionClients';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +40,8 @@ export interface ProxyOptions {
   /** `PATTERN=ADDRESS[:PORT]` connections to reach instead of DNS (the `pinscope.hostOverrides` setting). */
   readonly hostOverrides?: readonly string[];
   readonly upstreamCaFiles?: readonly string[];
+  /** The app's client certificates, presented to the servers whose host patterns they match (mutual TLS). */
+  readonly clientCertificates?: readonly ClientCertificateOption[];
   readonly upstreamProxy?: string | null;
   readonly keylogFile?: string | null;
   /**
@@ -117,6 +120,9 @@ export class InterceptingProxy {
       throw error instanceof UpstreamCaError ? new ProxyOptionError(error.message, 'EINVAL') : error;
     });
     const secureContext = buildUpstreamSecureContext(upstreamCas);
+    const clientCertificates = await ClientCertificates.load(options.clientCertificates ?? [], upstreamCas).catch((error: unknown) => {
+      throw error instanceof ClientCertificateError ? new ProxyOptionError(error.message, 'EINVAL') : error;
+    });
     const ca = await loadOrCreateCertificateAuthority(options.caDir);
     const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
     const certificates = await ForgedCertificates.create(ca);
@@ -132,7 +138,7 @@ export class InterceptingProxy {
       certificates,
       policy,
       alpn: new AlpnMemory(),
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard },
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard, clientCertificates },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
