@@ -96,6 +96,8 @@ export class ProxyController implements vscode.Disposable {
           hostOverrides: settings.hostOverrides,
           upstreamCaFiles: settings.upstreamCaFiles,
           clientCertificates: settings.clientCertificates,
+          inspectionProfile: settings.intermediateCa && settings.inspectionProfile === 'generic' ? 'own-intermediate' : settings.inspectionProfile,
+          intermediateCa: settings.intermediateCa,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
           attributeProcesses: settings.attributeProcesses,
