@@ -7,6 +7,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
+import { parseClientCertificate } from '../core/proxy/clientCertificates';
+import { INSPECTION_PROFILES, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
 import { parseInteger, UsageError } from './usage';
 
 export const PROXY_FLAGS = {
@@ -19,6 +21,9 @@ export const PROXY_FLAGS = {
   resolve: { type: 'string', multiple: true },
   'upstream-ca': { type: 'string', multiple: true },
   'upstream-proxy': { type: 'string' },
+  'client-cert': { type: 'string', multiple: true },
+  profile: { type: 'string' },
+  'intermediate-ca': { type: 'string' },
   'tunnel-host': { type: 'string', multiple: true },
   /** Alias of --tunnel-host (its first name; scripts keep working). */
   passthrough: { type: 'string', multiple: true },
@@ -37,6 +42,14 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
                            like curl --resolve, which is accepted too; wildcards allowed)
   --upstream-ca FILE       also trust this CA for the real servers (repeatable)
   --upstream-proxy URL     reach the real servers through this HTTP proxy
+  --profile NAME           the inspection path to behave like (setting pinscope.inspectionProfile):
+                           ${INSPECTION_PROFILES.map((p) => p.id).join(', ')}
+                           (default generic; see docs/inspection-profiles.md)
+  --intermediate-ca CERT,KEY  the organisation's inspection intermediate, for --profile own-intermediate
+                           (setting pinscope.intermediateCa)
+  --client-cert HOST_PATTERN=CERT,KEY  present the app's client certificate (PEM files) to matching
+                           servers that demand one (mutual TLS; setting pinscope.clientCertificates;
+                           repeatable; the key is read into memory, never copied or logged)
   --tunnel-host PATTERN    tunnel matching hosts untouched (setting pinscope.tunnelHosts; repeatable;
                            *.example.com, .example.com; --passthrough is accepted too)
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
@@ -52,6 +65,9 @@ export interface ProxyFlagValues {
   resolve?: string[] | undefined;
   'upstream-ca'?: string[] | undefined;
   'upstream-proxy'?: string | undefined;
+  'client-cert'?: string[] | undefined;
+  profile?: string | undefined;
+  'intermediate-ca'?: string | undefined;
   'tunnel-host'?: string[] | undefined;
   passthrough?: string[] | undefined;
   'handshake-timeout'?: string | undefined;
@@ -112,6 +128,10 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
       if (pattern === '*') throw new UsageError(`${flag} "${raw}" would tunnel every host, so nothing is inspected; name the hosts (*.example.com, .example.com)`);
     }
   }
+  if (values.profile !== undefined) wrap('--profile', () => inspectionProfile(values.profile ?? ''));
+  const intermediateCa = values['intermediate-ca'] === undefined ? null : wrap('--intermediate-ca', () => parseIntermediateCa(values['intermediate-ca'] ?? ''));
+  const inspection = values.profile ?? (intermediateCa ? 'own-intermediate' : undefined);
+  const clientCertificates = (values['client-cert'] ?? []).map((raw) => wrap('--client-cert', () => parseClientCertificate(raw)));
   if (values['upstream-proxy'] !== undefined) wrap('--upstream-proxy', () => checkedUpstreamProxy(values['upstream-proxy'] ?? ''));
   const caDir = values['ca-dir'] ?? defaultCaDir();
   if (existsSync(caDir) && !statSync(caDir).isDirectory()) throw new UsageError(`--ca-dir ${caDir} is not a directory`);
@@ -123,6 +143,9 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
     hostOverrides,
     tunnelHosts,
     upstreamCaFiles: values['upstream-ca'] ?? [],
+    clientCertificates,
+    ...(inspection ? { inspectionProfile: inspection } : {}),
+    intermediateCa,
     upstreamProxy: values['upstream-proxy'] ?? null,
     keylogFile: values.keylog ?? null,
     attributeProcesses: values['no-attribution'] !== true,

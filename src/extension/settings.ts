@@ -3,6 +3,8 @@ import { isIP } from 'node:net';
 import * as vscode from 'vscode';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
+import { InspectionProfileError, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
+import { ClientCertificateError, parseClientCertificate, type ClientCertificateOption } from '../core/proxy/clientCertificates';
 import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
 
 export const SECTION = 'pinscope';
@@ -15,7 +17,7 @@ export class SettingError extends Error {
 }
 
 /** Settings that only take effect when the proxy (re)starts. */
-export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'hostOverrides', 'attributeProcesses'] as const;
+export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'hostOverrides', 'attributeProcesses', 'clientCertificates', 'inspectionProfile', 'intermediateCa'] as const;
 
 export class Settings {
   private get config(): vscode.WorkspaceConfiguration {
@@ -54,6 +56,43 @@ export class Settings {
 
   get upstreamCaFiles(): string[] {
     return this.get<string[]>('upstreamCaFiles', []);
+  }
+
+  /** The inspection profile (as the CLI's --profile); `own-intermediate` when only an intermediate is given. */
+  get inspectionProfile(): string {
+    const value = this.get('inspectionProfile', 'generic').trim() || 'generic';
+    try {
+      return inspectionProfile(value).id;
+    } catch (error) {
+      if (error instanceof InspectionProfileError) throw new SettingError('inspectionProfile', error.message);
+      throw error;
+    }
+  }
+
+  /** The organisation's inspection intermediate, `CERT,KEY` (as the CLI's --intermediate-ca). */
+  get intermediateCa(): { certFile: string; keyFile: string } | null {
+    const value = this.get('intermediateCa', '').trim();
+    if (!value) return null;
+    try {
+      return parseIntermediateCa(value);
+    } catch (error) {
+      if (error instanceof InspectionProfileError) throw new SettingError('intermediateCa', error.message);
+      throw error;
+    }
+  }
+
+  /** `HOST_PATTERN=CERT,KEY` entries, as the CLI's --client-cert. */
+  get clientCertificates(): ClientCertificateOption[] {
+    const values = this.get<unknown>('clientCertificates', []);
+    if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string')) throw new SettingError('clientCertificates', 'expected a list of strings HOST_PATTERN=CERT,KEY');
+    return values.map((value) => {
+      try {
+        return parseClientCertificate(value);
+      } catch (error) {
+        if (error instanceof ClientCertificateError) throw new SettingError('clientCertificates', error.message);
+        throw error;
+      }
+    });
   }
 
   get upstreamProxy(): string | null {

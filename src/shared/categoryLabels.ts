@@ -13,6 +13,7 @@ export const CATEGORY_LABELS: Readonly<Record<Category, string>> = {
   'not-tls': 'Not TLS',
   'tls-mismatch': 'TLS mismatch',
   'upstream-failed': 'Server unreachable',
+  'client-cert-required': 'Client certificate required',
 };
 
 /** The label of a category, or of a connection still open (`null`). */

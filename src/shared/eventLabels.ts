@@ -30,7 +30,9 @@ export function eventLabels(event: TimelineEvent): EventLabels {
     case 'rst': return labels('RST', 'RST', `${kind} (${event.from})`);
     case 'timeout': return labels('silence', 'silence (timeout)', kind);
     case 'not-tls': return labels('not TLS', null, kind);
-    case 'upstream-failed': return labels('upstream failed', 'server unreachable', kind);
+    case 'upstream-failed': return event.stage === 'client-certificate'
+      ? labels('client cert required', 'server requires a client certificate', `${kind} (client certificate)`)
+      : labels('upstream failed', 'server unreachable', kind);
     case 'upstream-tls': return labels(null, null, event.resumed ? `${kind} (resumed)` : kind);
     default: return labels(null, null, kind);
   }

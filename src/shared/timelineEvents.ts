@@ -41,7 +41,19 @@ export interface ClientHelloSummary {
   readonly ja4: string;
 }
 
-export type UpstreamFailureStage = 'dns' | 'connect' | 'timeout' | 'tls' | 'certificate' | 'proxy' | 'closed';
+/** `client-certificate`: the server demands a client certificate (mutual TLS) and refused the session without one, or refused the one presented. */
+/**
+ * The inspection profile's path, as the client met it (absent under the generic profile): the profile, how
+ * many certificates were sent, the TLS versions offered, and the client's ALPN protocols it withheld.
+ */
+export interface InspectionPathSummary {
+  readonly profile: string;
+  readonly chainLength: number;
+  readonly tlsVersions: readonly [string, string];
+  readonly alpnWithheld: readonly string[];
+}
+
+export type UpstreamFailureStage = 'dns' | 'connect' | 'timeout' | 'tls' | 'certificate' | 'proxy' | 'closed' | 'client-certificate';
 
 export type TimelineEvent =
   | { readonly t: number; readonly kind: 'accepted'; readonly remote: string }
@@ -54,7 +66,7 @@ export type TimelineEvent =
   /** `resumed`: the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
   | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly resumed?: true }
   | { readonly t: number; readonly kind: 'upstream-failed'; readonly stage: UpstreamFailureStage; readonly reason: string }
-  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean; readonly sans?: readonly string[] }
+  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean; readonly sans?: readonly string[]; readonly path?: InspectionPathSummary }
   | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }
   | { readonly t: number; readonly kind: 'tls-error'; readonly reason: string; readonly code: string | null }
   /** `resumed`: the client resumed an earlier session, so the forged certificate was not sent again. */

@@ -14,11 +14,19 @@
 
 export const CATEGORIES = [
   'ok', 'cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'not-tls', 'tls-mismatch', 'upstream-failed',
+  'client-cert-required',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** Categories that mean "this connection broke". */
-export const BREAKAGE: ReadonlySet<Category> = new Set<Category>(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'tls-mismatch']);
+export const BREAKAGE: ReadonlySet<Category> = new Set<Category>(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'tls-mismatch', 'client-cert-required']);
+
+/**
+ * Breakage whose cause the proxy saw on the server's side, not the client judging our certificate: never
+ * pinning, never evidence about the client's trust. `client-cert-required`: the real server demands a
+ * client certificate (mutual TLS), which an inspecting proxy cannot present — always a case for an exemption.
+ */
+export const SERVER_SIDE_BREAKAGE: ReadonlySet<Category> = new Set<Category>(['client-cert-required']);
 
 /** Whether a category is breakage; `null` (a connection still open) is not. */
 export function isBreakage(category: Category | null): boolean {

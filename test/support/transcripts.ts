@@ -48,5 +48,10 @@ export const transcripts = {
   mismatch: (host: string) => record(host, [...start(host), { kind: 'client-hello', hello: hello(host) }, ...upstreamOk(), forged(host), { kind: 'client-alert', name: 'protocol_version', code: 70, message: 'alert protocol version' }, closed()]),
   ourMismatch: (host: string) => record(host, [...start(host), { kind: 'client-hello', hello: hello(host) }, ...upstreamOk(), forged(host), { kind: 'tls-error', reason: 'no shared cipher', code: 'ERR_SSL_NO_SHARED_CIPHER' }, closed()]),
   upstreamFailed: (host: string) => record(host, [...start(host), { kind: 'client-hello', hello: hello(host) }, { kind: 'upstream-failed', stage: 'dns', reason: `DNS lookup of ${host} failed (ENOTFOUND)` }, closed()]),
+  /** TLS 1.3: our side of the server's handshake completed, the client's request flowed, then the server's certificate_required alert. */
+  clientCertificateRequired: (host: string, ja4 = JA4_CURL) => record(host, [...start(host), { kind: 'client-hello', hello: hello(host, ja4) }, ...upstreamOk(), forged(host),
+    { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'h2' }, { kind: 'first-data', from: 'client', bytes: 120 },
+    { kind: 'upstream-failed', stage: 'client-certificate', reason: 'the server requires a client certificate (mutual TLS): it sent a fatal certificate_required (116) alert when the proxy presented none' },
+    { kind: 'fin', from: 'client' }, closed(120, 0)]),
   tunnelled: (host: string) => record(host, [...start(host).slice(0, 2), { kind: 'policy', mode: 'tunnel', reason: 'confirming by tunnelling' }, { kind: 'upstream-connected', address: '127.0.0.1:443' }, { kind: 'first-data', from: 'client', bytes: 517 }, { kind: 'first-data', from: 'upstream', bytes: 4000 }, closed(900, 5000)], { mode: 'tunnel' }),
 };

@@ -3,7 +3,7 @@
  * Pure: given these events, this category. The categories are defined in src/shared/vocabulary.ts;
  * docs/tls-failure-signals.md describes how real clients fail and what the proxy sees of it.
  */
-import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
+import { findEvent, type EventOf, type TimelineEvent } from '../../shared/timelineEvents';
 import type { Category } from '../../shared/vocabulary';
 import { hasEvent, type ConnectionRecord } from '../timeline';
 
@@ -38,6 +38,10 @@ export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cla
     return { category: 'ok', alert: null, reason: 'plain HTTP request forwarded' };
   }
   const notTls = findEvent(events, 'not-tls');
+  // Before anything the client did: the server refused the session for want of a client certificate,
+  // whether during the handshake (TLS 1.2) or after it, when the client's request may have flowed (TLS 1.3).
+  const clientCertificate = events.find((e): e is EventOf<'upstream-failed'> => e.kind === 'upstream-failed' && e.stage === 'client-certificate');
+  if (clientCertificate) return { category: 'client-cert-required', alert: null, reason: clientCertificate.reason };
   if (failed) return { category: 'upstream-failed', alert: null, reason: `${failed.stage}: ${failed.reason}` };
   if (notTls) return { category: 'not-tls', alert: null, reason: notTls.reason };
   const rst = events.find((e) => e.kind === 'rst' && e.from === 'client');

@@ -4,7 +4,8 @@
  * recorded connections, tested as transcripts.
  */
 import { findEvent } from '../../shared/timelineEvents';
-import { BREAKAGE, PINNING_VALUES, type Category, type Pinning } from '../../shared/vocabulary';
+import { BREAKAGE, PINNING_VALUES, SERVER_SIDE_BREAKAGE, type Category, type Pinning } from '../../shared/vocabulary';
+import { serverSideExplanation } from './serverSideCauses';
 import { classify, type Classification } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 
@@ -74,7 +75,7 @@ export function observePeer(peers: PeerObservations, record: Pick<ConnectionReco
   const ja4 = ja4Of(record);
   if (!ja4) return;
   const category = categoryOf();
-  const target = category === 'ok' ? peers.acceptedBy : BREAKAGE.has(category) ? peers.brokenBy : undefined;
+  const target = category === 'ok' ? peers.acceptedBy : BREAKAGE.has(category) && !SERVER_SIDE_BREAKAGE.has(category) ? peers.brokenBy : undefined;
   if (!target) return;
   if (capacity === undefined) add(target, ja4, targetHost(record));
   else remember(target, ja4, targetHost(record), capacity);
@@ -96,6 +97,8 @@ export function judge(record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>
   const { category } = classification;
   const host = targetHost(record);
   const verdict = (pinning: Pinning, evidence: string[]): Verdict => ({ ...classification, pinning, evidence, confirmed: peers.confirmed.has(host) });
+  const serverSide = serverSideExplanation(category, classification.reason);
+  if (serverSide) return verdict('unlikely', [...serverSide.evidence]);
   if (!BREAKAGE.has(category) || category === 'tls-mismatch') {
     const why: Partial<Record<Category, string>> = {
       ok: 'Application data flowed: the client accepted the interception.',

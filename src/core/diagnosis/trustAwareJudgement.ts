@@ -12,13 +12,14 @@
  * Confirmation by tunnelling proves "breaks only under inspection", never "pins": it is reported apart.
  */
 import { findEvent } from '../../shared/timelineEvents';
-import { BREAKAGE, type Pinning } from '../../shared/vocabulary';
+import { BREAKAGE, SERVER_SIDE_BREAKAGE, type Pinning } from '../../shared/vocabulary';
 import { classify, type Classification } from './classification';
 import type { Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import type { TrustKnowledge } from '../process/trustKnowledge';
+import { serverSideExplanation, type ServerSideCause } from './serverSideCauses';
 
-export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none';
+export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none' | ServerSideCause;
 
 /** What the judgement needs of a process's trust knowledge (a recording carries exactly this). */
 type TrustFacts = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
@@ -108,7 +109,7 @@ export function observeTrustAware(peers: TrustAwareObservations, item: Attribute
       trim(clients, capacity);
       trim(peers.acceptedByFingerprint, capacity);
     }
-  } else if (BREAKAGE.has(category)) {
+  } else if (BREAKAGE.has(category) && !SERVER_SIDE_BREAKAGE.has(category)) {
     seen.broken.add(host);
     trim(seen.broken, capacity);
   }
@@ -147,6 +148,11 @@ export function judgeWithTrust(item: AttributedRecord, peers: TrustAwarePeers): 
     return { ...classification, pinning, evidence, confirmed: breaksOnlyUnderInspection, cause, fix, breaksOnlyUnderInspection };
   };
   const category = classification.category;
+  const serverSide = serverSideExplanation(category, classification.reason);
+  if (serverSide) {
+    evidence.push(...serverSide.evidence);
+    return { ...classification, pinning: 'unlikely', evidence, confirmed: breaksOnlyUnderInspection, cause: serverSide.cause, fix: serverSide.fix, breaksOnlyUnderInspection };
+  }
   if (!BREAKAGE.has(category) || category === 'tls-mismatch') {
     evidence.push(NOT_BREAKAGE[category] ?? classification.reason);
     return verdict('unlikely', 'none');

@@ -3,7 +3,8 @@ import { judgeAll, summariseHosts } from '../diagnosis/hostSummary';
 import type { ConnectionRecord } from '../timeline';
 import { renderReportCsv, renderReportJson, renderReportMarkdown, type ReportInput } from './evidenceReport';
 import { proposeExemption, type ExemptionEntry, type WildcardPolicy } from './hostEntries';
-import { accountedHosts, selectHosts, type LeftOut, type VerifyFirstHost } from './hostSelection';
+import { accountedHosts, requiresClientCertificate, selectHosts, type LeftOut, type VerifyFirstHost } from './hostSelection';
+import { ZSCALER_MUTUAL_TLS_WORDS } from '../diagnosis/serverSideCauses';
 import { describeBypass, KNOWN_BYPASSES, knownBypassesFor, vendorTitle, type BypassMark, type KnownBypassFile } from './knownBypasses';
 import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from './vendors/registry';
 import { SnippetError, type VendorFormat } from './vendors/vendorFormat';
@@ -56,7 +57,7 @@ interface VendorPlan {
 }
 
 /** The snippet for one vendor: hosts that vendor already bypasses by default are left out, and said so. */
-function planVendor(format: VendorFormat, hosts: readonly string[], marks: readonly BypassMark[], verifyFirst: readonly VerifyFirstHost[], input: ExemptionRequestInput, generatedAt: string): VendorPlan {
+function planVendor(format: VendorFormat, hosts: readonly string[], marks: readonly BypassMark[], verifyFirst: readonly VerifyFirstHost[], input: ExemptionRequestInput, generatedAt: string, mutualTls: readonly string[] = []): VendorPlan {
   const bypassedHere = new Set(marks.filter((m) => m.product === format.product).map((m) => m.host));
   const remaining = hosts.filter((h) => !bypassedHere.has(h));
   if (hosts.length > 0 && remaining.length === 0) {
@@ -66,9 +67,15 @@ function planVendor(format: VendorFormat, hosts: readonly string[], marks: reado
   const notes = [
     ...marks.map(describeBypass),
     ...(verifyFirst.length > 0 ? [`Left out until verified (pinning only possible): ${verifyFirst.map((v) => v.host).join(', ')}.`] : []),
+    ...(mutualTls.length > 0 ? [mutualTlsNote(mutualTls)] : []),
   ];
   const context = { name: `Pinscope pinning exemptions ${input.appName}`, appName: input.appName, generatedAt, notes };
   return { entries: proposal.entries, warnings: proposal.warnings, snippet: proposal.entries.length > 0 ? renderSnippet(format, proposal.entries, context) : '' };
+}
+
+/** Why hosts whose servers demand a client certificate are requested: not pinning, and the vendor's own words. */
+function mutualTlsNote(hosts: readonly string[]): string {
+  return `${hosts.join(', ')}: the real server requires a client certificate (mutual TLS), which inspection cannot present; not pinning. Zscaler: "${ZSCALER_MUTUAL_TLS_WORDS}"`;
 }
 
 function nothingToRequest(verifyFirst: readonly VerifyFirstHost[], leftOut: readonly LeftOut[]): SnippetError {
@@ -92,7 +99,7 @@ export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRe
   const vendor = findVendorFormat(input.format);
   if (vendor) {
     if (hosts.length === 0) throw nothingToRequest(selection.verifyFirst, selection.leftOut);
-    const plan = planVendor(vendor, hosts, marks, selection.verifyFirst, input, generatedAt);
+    const plan = planVendor(vendor, hosts, marks, selection.verifyFirst, input, generatedAt, selection.requested.filter(requiresClientCertificate).map((s) => s.host));
     return { text: plan.snippet, language: vendor.language, extension: vendor.extension, entries: plan.entries, warnings: [...selectionWarnings, ...plan.warnings], ...common };
   }
   const report = REPORT_FORMATS.find((f) => f.id === input.format);

@@ -67,8 +67,15 @@ export interface SelectionOptions {
  * Evidence of pinning: likely, or confirmed by tunnelling — unless the process is known not to trust the
  * CA (then tunnelling confirms only that it breaks under inspection, and an exemption is not the fix).
  */
-export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause'>): boolean {
+export function hasEvidence(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause' | 'categories'>): boolean {
+  // A server that demands a client certificate breaks under any inspection: always requested.
+  if (requiresClientCertificate(summary)) return true;
   return summary.breaks && !isTrustGap(summary.cause) && (summary.confirmed || summary.pinning === 'likely');
+}
+
+/** The real server refused inspected sessions for want of a client certificate (mutual TLS). */
+export function requiresClientCertificate(summary: Pick<HostSummary, 'categories'>): boolean {
+  return (summary.categories['client-cert-required'] ?? 0) > 0;
 }
 
 /** A broken host whose app trusts only its own anchors: it breaks under real inspection on every managed machine. */
@@ -77,7 +84,7 @@ export function hasOwnTrustStore(summary: Pick<HostSummary, 'breaks' | 'cause'>)
 }
 
 /** Pinning only possible: the evidence does not yet tell pinning from distrust. */
-export function needsVerifying(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause'>): boolean {
+export function needsVerifying(summary: Pick<HostSummary, 'breaks' | 'pinning' | 'confirmed' | 'cause' | 'categories'>): boolean {
   return summary.breaks && !isTrustGap(summary.cause) && !hasEvidence(summary) && summary.pinning === 'possible';
 }
 
@@ -127,7 +134,7 @@ export function selectHosts(summaries: readonly HostSummary[], options: Selectio
     }
     if (!isHostName(host)) {
       skip(summary, 'not a valid host name: it cannot be exempted');
-    } else if (hasOwnTrustStore(summary)) {
+    } else if (hasOwnTrustStore(summary) && !requiresClientCertificate(summary)) {
       const include = (options.includeOwnStore ?? false) && wanted(host);
       ownStore.push({ host, summary, requested: include, fix: summary.fix ?? null });
       if (include) requested.push(summary);

@@ -145,7 +145,8 @@ async function createCertificateAuthority(directory: string): Promise<Certificat
       notBefore: new Date(now - CA_BACKDATE_MS),
       notAfter: new Date(now + CA_LIFETIME_DAYS * 24 * 60 * 60 * 1000),
       extensions: [
-        { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+        // One intermediate may sit below: the inspection profiles' (inspectionChain.ts), as real boxes have.
+        { name: 'basicConstraints', cA: true, pathLenConstraint: 1, critical: true },
         { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
         { name: 'subjectKeyIdentifier', value: octetString(ski) },
         { name: 'authorityKeyIdentifier', keyIdentifier: ski },

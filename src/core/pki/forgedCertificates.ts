@@ -10,7 +10,8 @@ import type { SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import { forge } from './forge';
 import { BoundedMap } from '../boundedMap';
-import type { CertificateAuthority } from './certificateAuthority';
+import type { LeafIssuer } from './inspectionChain';
+import type { TlsVersion } from './inspectionProfiles';
 import { LeafContexts } from './leafContexts';
 import { forgedSan } from './subjectAltNames';
 import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, subjectNameDer, utf8Name, type Extension } from './x509';
@@ -45,6 +46,14 @@ export interface ForgedLeaf {
 
 const generateEcKeyPair = promisify(generateKeyPair);
 
+/** How an inspection profile shapes the leaves (inspectionProfiles.ts); absent: the generic profile. */
+export interface LeafShape {
+  /** Certificates sent after each leaf (PEM), e.g. the inspection intermediate; '' for none. */
+  readonly chainPem: string;
+  readonly lifetimeDays: number;
+  readonly tlsVersions?: { readonly min: TlsVersion; readonly max: TlsVersion };
+}
+
 export class ForgedCertificates {
   private readonly cache: BoundedMap<string, ForgedCertificate>;
   private readonly keyPem: string;
@@ -58,10 +67,10 @@ export class ForgedCertificates {
   /** A host's own context, or `null` once its first connection was served from the shared one. */
   private readonly liveContexts: BoundedMap<string, SecureContext | null>;
 
-  private constructor(private readonly ca: CertificateAuthority, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number) {
+  private constructor(private readonly ca: LeafIssuer, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number, private readonly shape: LeafShape) {
     this.cache = new BoundedMap(capacity);
     this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    this.contexts = new LeafContexts(this.keyPem);
+    this.contexts = new LeafContexts(this.keyPem, undefined, shape.tlsVersions);
     this.liveContexts = new BoundedMap(Math.min(capacity, DEFAULT_LEAF_CONTEXTS_KEPT));
     this.spkiDer = leafPublicKey.export({ type: 'spki', format: 'der' });
     this.pin = spkiPin(this.spkiDer);
@@ -77,9 +86,14 @@ export class ForgedCertificates {
   }
 
   /** Generates the process's leaf key pair (asynchronously, off the event loop). */
-  static async create(ca: CertificateAuthority, capacity = DEFAULT_LEAF_CACHE_SIZE): Promise<ForgedCertificates> {
+  static async create(ca: LeafIssuer, capacity = DEFAULT_LEAF_CACHE_SIZE, shape: LeafShape = { chainPem: '', lifetimeDays: LEAF_LIFETIME_DAYS }): Promise<ForgedCertificates> {
     const { privateKey, publicKey } = await generateEcKeyPair('ec', { namedCurve: 'P-256' });
-    return new ForgedCertificates(ca, privateKey, publicKey, capacity);
+    return new ForgedCertificates(ca, privateKey, publicKey, capacity, shape);
+  }
+
+  /** How many certificates each handshake sends: the leaf, and the profile's intermediate when it has one. */
+  get chainLength(): number {
+    return 1 + (this.shape.chainPem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0);
   }
 
   get size(): number {
@@ -108,16 +122,17 @@ export class ForgedCertificates {
   forHost(rawHost: string): ForgedLeaf {
     const host = rawHost.toLowerCase();
     const { certificate, cached } = this.lookup(host);
-    // The leaf alone: the CA is a root, which clients that trust it already have (RFC 8446 §4.4.2 lets
-    // it be omitted); sending it would cost every handshake its bytes and every client a parse.
+    // The leaf, and a profile's intermediate: never the root, which clients that trust it already have
+    // (RFC 8446 §4.4.2 lets it be omitted); sending it would cost every handshake its bytes and every client a parse.
+    const served = this.shape.chainPem === '' ? certificate.certPem : `${certificate.certPem}${this.shape.chainPem}`;
     let secureContext = this.liveContexts.get(host);
     if (secureContext === undefined) {
       // A host's first connection (W1-like: many hosts, once each) borrows the shared context.
       this.liveContexts.set(host, null);
-      return { certificate, cached, secureContext: this.contexts.forOneSocket(certificate.certPem) };
+      return { certificate, cached, secureContext: this.contexts.forOneSocket(served) };
     }
     if (secureContext === null) {
-      secureContext = this.contexts.make(certificate.certPem);
+      secureContext = this.contexts.make(served);
       this.liveContexts.set(host, secureContext);
     }
     return { certificate, cached, secureContext };
@@ -144,7 +159,7 @@ export class ForgedCertificates {
         publicKey: this.ca.cert.publicKey,
         spkiDer: this.spkiDer,
         notBefore: new Date(now - LEAF_BACKDATE_MS),
-        notAfter: new Date(now + LEAF_LIFETIME_DAYS * 24 * 60 * 60 * 1000),
+        notAfter: new Date(now + this.shape.lifetimeDays * 24 * 60 * 60 * 1000),
         extensions: [...this.fixedExtensions, { name: 'subjectAltName', altNames: [altName] }],
       },
       this.ca.key,

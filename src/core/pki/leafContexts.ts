@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import type { TlsVersion } from './inspectionProfiles';
 
 /** The native half of a SecureContext; Node's own createSecureContext adds certificates through it. */
 interface NativeContext {
@@ -32,7 +33,7 @@ export class LeafContexts {
   /** Session ticket keys (48 random bytes) shared by every leaf context of this process. */
   private readonly ticketKeys = randomBytes(48);
 
-  constructor(private readonly keyPem: string, private readonly spareCount = 4) {
+  constructor(private readonly keyPem: string, private readonly spareCount = 4, private readonly versions?: { readonly min: TlsVersion; readonly max: TlsVersion }) {
     this.scratch = this.withKey();
     this.prepared = nativeOf(this.scratch) !== undefined;
     this.scheduleRefill();
@@ -45,6 +46,9 @@ export class LeafContexts {
   forOneSocket(certPem: string): SecureContext {
     const native = nativeOf(this.scratch);
     if (!native) return this.withKey(certPem);
+    // A chain (leaf + an inspection profile's intermediate): setCert adds the chain's certificates to
+    // those the context already holds, so a reused context would send every earlier host's too.
+    if (certPem.indexOf('-----BEGIN CERTIFICATE-----', 1) > 0) return this.make(certPem);
     native.setCert(certPem);
     return this.scratch;
   }
@@ -70,7 +74,8 @@ export class LeafContexts {
   }
 
   private withKey(certPem?: string): SecureContext {
-    return createSecureContext({ key: this.keyPem, ticketKeys: this.ticketKeys, ...(certPem === undefined ? {} : { cert: certPem }) });
+    const versions = this.versions ? { minVersion: this.versions.min, maxVersion: this.versions.max } : {};
+    return createSecureContext({ key: this.keyPem, ticketKeys: this.ticketKeys, ...versions, ...(certPem === undefined ? {} : { cert: certPem }) });
   }
 
   private scheduleRefill(): void {

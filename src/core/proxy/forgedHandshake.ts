@@ -11,6 +11,7 @@ import type { ForgedLeaf } from '../pki/forgedCertificates';
 import { relay } from './relay';
 import { RELAY_BUFFER } from './relayBuffer';
 import { recordUpstreamFailure, type UpstreamTls } from './upstream';
+import type { InspectionPathSummary } from '../../shared/timelineEvents';
 
 /** What the client's side needs of the proxy's settings. */
 export interface ClientSideSettings {
@@ -49,6 +50,8 @@ export interface ForgedHandshake {
   readonly settled: Promise<UpstreamOutcome>;
   readonly forged: ForgedLeaf;
   readonly promised: string | null;
+  /** The inspection profile's path, recorded with the forged certificate (absent under the generic profile). */
+  readonly path?: InspectionPathSummary | undefined;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface ForgedHandshake {
  * up. The real server's handshake may still be running; whichever side fails first ends both, and the
  * server's outcome is still recorded (its certificate chain is evidence).
  */
-export function serveForgedCertificate(context: ClientSideSettings, { client, recorder, accounting, handshakeDeadline, settled, forged, promised }: ForgedHandshake): void {
+export function serveForgedCertificate(context: ClientSideSettings, { client, recorder, accounting, handshakeDeadline, settled, forged, promised, path }: ForgedHandshake): void {
   const { certificate, cached, secureContext } = forged;
   // Made first: the context may be shared, and the socket takes its certificate now (see ForgedCertificates.forHost).
   const tls = new TLSSocket(client, {
@@ -65,7 +68,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     secureContext,
     ...(promised ? { ALPNProtocols: [promised] } : {}),
   });
-  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans });
+  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans, ...(path ? { path } : {}) });
   if (context.keylog) tls.on('keylog', context.keylog);
   let ended = false;
   let relaying = false;

@@ -8,6 +8,8 @@ import { isIP, type Socket } from 'node:net';
 import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
 import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedCertificates } from '../pki/forgedCertificates';
+import { offeredThroughPath, type InspectionProfile } from '../pki/inspectionProfiles';
+import type { InspectionPathSummary } from '../../shared/timelineEvents';
 import { serveForgedCertificate, type RawAccounting, type UpstreamOutcome } from './forgedHandshake';
 import { sameOffer, type AlpnMemory } from './alpnPlan';
 import type { HostPolicy } from './hostPolicy';
@@ -18,6 +20,8 @@ import { HOSTNAME, usableSni } from '../hostNames';
 
 export interface InterceptionContext {
   readonly certificates: ForgedCertificates;
+  /** The inspection profile whose path the client meets: its ALPN protocols and TLS versions (the chain is in `certificates`). */
+  readonly profile?: InspectionProfile | undefined;
   readonly policy: HostPolicy;
   readonly upstream: UpstreamConfig;
   /** The servers' ALPN choices, so that later clients' handshakes need not wait for the server's. */
@@ -178,12 +182,22 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   if (hello.sni !== null && sni === null) recorder.add({ kind: 'error', reason: 'the SNI is not a valid host name; using the CONNECT host instead' });
   const servername = sni ?? (isIP(host) ? null : host.toLowerCase());
   const leafHost = sni ?? host.toLowerCase();
-  const offer = hello.alpn;
+  // A profile's path offers the client only its own ALPN protocols: the others are withheld (stripped).
+  const { offer, withheld } = context.profile ? offeredThroughPath(context.profile, hello.alpn) : { offer: hello.alpn, withheld: [] };
+  const inspectionPath: InspectionPathSummary | undefined = context.profile && context.profile.id !== 'generic'
+    ? { profile: context.profile.id, chainLength: context.certificates.chainLength, tlsVersions: [context.profile.tlsVersions.min, context.profile.tlsVersions.max], alpnWithheld: withheld }
+    : undefined;
   upstreamRunning = true;
   const path = await upstreamPath(context, tunnel);
   if (!path) return clearTimeout(handshakeDeadline);
   const plan = context.alpn.plan(leafHost, offer);
-  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions })
+  const clientCertificate = context.upstream.clientCertificates?.forHost(servername ?? host);
+  // The server refused the session after its handshake: the client's side ends too, whether or not it is relaying yet.
+  const onClientCertificateRefusal = (reason: string): void => {
+    recorder.add({ kind: 'upstream-failed', stage: 'client-certificate', reason });
+    client.destroy();
+  };
+  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions, clientCertificate, onClientCertificateRefusal })
     .then((upstream): UpstreamOutcome => {
       upstreamRunning = false;
       recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(upstream.resumed ? { resumed: true as const } : {}) });
@@ -205,7 +219,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
         return;
       }
     }
-    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised });
+    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised, path: inspectionPath });
   };
   if (plan.promised !== undefined) {
     // The client's answer does not depend on the server's. With its leaf at hand, the forged flight goes

@@ -9,6 +9,8 @@ import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../
 import { ConnectionStore, type ConnectionRecorder } from '../connectionStore';
 import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
 import { ForgedCertificates } from '../pki/forgedCertificates';
+import { DEFAULT_PROFILE, InspectionProfileError, inspectionProfile, type InspectionProfile } from '../pki/inspectionProfiles';
+import { InspectionChainError, loadInspectionChain } from '../pki/inspectionChain';
 import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './alpnPlan';
@@ -19,6 +21,7 @@ import { endToEndHeaders, redactedUrl } from './httpForwarding';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
+import { ClientCertificateError, ClientCertificates, type ClientCertificateOption } from './clientCertificates';
 import { writeTrustBundle } from '../setup/trustBundle';
 import { ConnectionAttribution } from '../process/connectionClients';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +42,12 @@ export interface ProxyOptions {
   /** `PATTERN=ADDRESS[:PORT]` connections to reach instead of DNS (the `pinscope.hostOverrides` setting). */
   readonly hostOverrides?: readonly string[];
   readonly upstreamCaFiles?: readonly string[];
+  /** The inspection profile (inspectionProfiles.ts): the chain, ALPN and TLS versions the client meets; default `generic`. */
+  readonly inspectionProfile?: string;
+  /** The organisation's inspection intermediate, for the `own-intermediate` profile. */
+  readonly intermediateCa?: { readonly certFile: string; readonly keyFile: string } | null;
+  /** The app's client certificates, presented to the servers whose host patterns they match (mutual TLS). */
+  readonly clientCertificates?: readonly ClientCertificateOption[];
   readonly upstreamProxy?: string | null;
   readonly keylogFile?: string | null;
   /**
@@ -86,6 +95,19 @@ export class ProxyOptionError extends ProxyStartError {
   override name = 'ProxyOptionError';
 }
 
+/** The inspection profile and the forged leaves it shapes; a bad profile or intermediate is the caller's mistake. */
+async function profileCertificates(ca: CertificateAuthority, options: ProxyOptions): Promise<{ profile: InspectionProfile; certificates: ForgedCertificates }> {
+  try {
+    const profile = inspectionProfile(options.inspectionProfile ?? DEFAULT_PROFILE);
+    const chain = await loadInspectionChain(ca, profile, options.intermediateCa ?? undefined);
+    const certificates = await ForgedCertificates.create(chain.issuer, undefined, { chainPem: chain.chainPem, lifetimeDays: profile.leafValidityDays, tlsVersions: profile.tlsVersions });
+    return { profile, certificates };
+  } catch (error) {
+    if (error instanceof InspectionProfileError || error instanceof InspectionChainError) throw new ProxyOptionError(error.message, 'EINVAL');
+    throw error;
+  }
+}
+
 export class InterceptingProxy {
   private readonly sockets = new Set<Socket>();
 
@@ -117,9 +139,12 @@ export class InterceptingProxy {
       throw error instanceof UpstreamCaError ? new ProxyOptionError(error.message, 'EINVAL') : error;
     });
     const secureContext = buildUpstreamSecureContext(upstreamCas);
+    const clientCertificates = await ClientCertificates.load(options.clientCertificates ?? [], upstreamCas).catch((error: unknown) => {
+      throw error instanceof ClientCertificateError ? new ProxyOptionError(error.message, 'EINVAL') : error;
+    });
     const ca = await loadOrCreateCertificateAuthority(options.caDir);
     const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
-    const certificates = await ForgedCertificates.create(ca);
+    const { profile, certificates } = await profileCertificates(ca, options);
     const onError = options.onError ?? (() => undefined);
     const store = options.store ?? new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
     const keylog = options.keylogFile ? openKeylog(options.keylogFile) : undefined;
@@ -130,9 +155,10 @@ export class InterceptingProxy {
     const guard = targetGuard(() => boundPort, options.relayToLocalAddresses ?? isLoopbackListen(host), host);
     const context = {
       certificates,
+      profile,
       policy,
       alpn: new AlpnMemory(),
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard },
+      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard, clientCertificates },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,

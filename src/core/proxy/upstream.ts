@@ -14,6 +14,7 @@ import { errorMessage, parkErrors } from '../errors';
 import type { CertificateNames, TlsSessions } from './tlsSessions';
 import { UpstreamReads } from './upstreamReads';
 import type { TargetGuard } from './localTargets';
+import { clientCertificateRefusal, type ClientCertificates, type PresentedCertificate } from './clientCertificates';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -39,6 +40,8 @@ export interface UpstreamConfig {
   readonly chains: ChainSummaries;
   /** Addresses the proxy does not relay to (see localTargets.ts); host overrides are the operator's choice and bypass it. */
   readonly guard?: TargetGuard | undefined;
+  /** The app's client certificates, presented to the servers whose patterns they match. */
+  readonly clientCertificates?: ClientCertificates | undefined;
 }
 
 const CERTIFICATE_ERROR_CODES = new Set([
@@ -225,6 +228,10 @@ export interface UpstreamHandshakeOptions {
   readonly timeoutMs: number;
   readonly chains: ChainSummaries;
   readonly sessions?: TlsSessions;
+  /** The app's client certificate for this server, when one is configured (its context replaces `secureContext`). */
+  readonly clientCertificate?: PresentedCertificate | undefined;
+  /** Told when the server refuses the session for want of a client certificate after the handshake (TLS 1.3). */
+  readonly onClientCertificateRefusal?: (reason: string) => void;
 }
 
 /** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
@@ -241,7 +248,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       ...(session ? { session } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
-      ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+      ...(options.clientCertificate ? { secureContext: options.clientCertificate.secureContext } : options.secureContext ? { secureContext: options.secureContext } : {}),
       rejectUnauthorized: true,
     });
     // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
@@ -277,6 +284,8 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
     }
     tls.once('error', (error: NodeJS.ErrnoException) => {
       if (!connected && path.kind === 'direct') return fail(networkFailure(error, path.host, path.port));
+      const refusal = clientCertificateRefusal(error, { serverCertificateSeen: Boolean(tls.getPeerX509Certificate()), presented: options.clientCertificate?.subject });
+      if (refusal) return fail(new UpstreamFailure('client-certificate', refusal));
       const code = error.code ?? '';
       const stage = CERTIFICATE_ERROR_CODES.has(code) ? 'certificate' : 'tls';
       const reason = stage === 'certificate' ? `the server's certificate is not valid: ${error.message} (${code})` : `TLS with the server failed: ${error.message}`;
@@ -288,6 +297,14 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       tls.removeAllListeners('error');
       tls.removeAllListeners('end');
       parkErrors(tls);
+      const onRefusal = options.onClientCertificateRefusal;
+      if (onRefusal) {
+        // In TLS 1.3 the server judges the client's certificate after our side of the handshake is done.
+        tls.once('error', (error: NodeJS.ErrnoException) => {
+          const refusal = clientCertificateRefusal(error, { serverCertificateSeen: true, presented: options.clientCertificate?.subject });
+          if (refusal) onRefusal(refusal);
+        });
+      }
       const chain = options.chains.of(tls);
       names = chain.names;
       remember();

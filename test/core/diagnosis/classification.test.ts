@@ -21,6 +21,7 @@ describe('classification', () => {
     ['no shared cipher on our side', transcripts.ourMismatch('a.test'), 'tls-mismatch', null],
     ['a DNS failure upstream', transcripts.upstreamFailed('a.test'), 'upstream-failed', null],
     ['a tunnelled connection with data', transcripts.tunnelled('a.test'), 'ok', null],
+    ['the server refused for want of a client certificate, after the client\'s data', transcripts.clientCertificateRequired('a.test'), 'client-cert-required', null],
   ];
   for (const [name, record, category, alert] of cases) {
     it(`${name} → ${category}`, () => {

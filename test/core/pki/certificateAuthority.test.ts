@@ -26,7 +26,7 @@ describe('certificate authority', () => {
     const text = await runClient('openssl', ['x509', '-noout', '-text', '-in', join(dir, CA_CERT_FILE)]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /Subject: CN ?= ?Pinscope Inspection CA/);
-    assert.match(text.stdout, /CA:TRUE, pathlen:0/);
+    assert.match(text.stdout, /CA:TRUE, pathlen:1/);
     assert.match(text.stdout, /Certificate Sign, CRL Sign/);
     assert.match(text.stdout, /Subject Key Identifier/);
     assert.match(text.stdout, /sha256WithRSAEncryption/);
