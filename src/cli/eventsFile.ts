@@ -4,6 +4,7 @@
  * fails later (a closed pipe, a full disk) is reported once and the proxy goes on without the file.
  */
 import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync, type WriteStream } from 'node:fs';
+import { failureHandled } from './standardStreams';
 import { UsageError } from './usage';
 
 export class EventsFile {
@@ -29,6 +30,7 @@ export class EventsFile {
   private fail(error: NodeJS.ErrnoException): void {
     if (this.failed) return;
     this.failed = true;
+    if (this.stream === process.stdout) failureHandled(process.stdout);
     this.onFailure(`cannot write the events ${this.target === '-' ? 'to stdout' : `file ${this.target}`} (${error.code ?? error.message}); no more events are written, the proxy goes on`);
   }
 }

@@ -1,7 +1,8 @@
-/** The headless CLI: `pinscope proxy | run | ca | export`. */
+/** The headless CLI: `pinscope proxy | run | ca | export | scan`. */
 import { caCommand } from './caCommand';
 import { proxyCommand } from './proxyCommand';
 import { runCommand } from './runCommand';
+import { flushStandardStreams, watchStandardStreams } from './standardStreams';
 import { EXIT_USAGE, UsageError } from './usage';
 import { errorMessage } from '../core/errors';
 import { terminalSafe } from '../core/report/connectionReport';
@@ -50,9 +51,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Exits once stdout and stderr are flushed: a piped output is never cut short. */
+async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = await flushStandardStreams(code);
+  // A command may leave handles behind (a child's pipes, timers): the status is final, so end here.
+  process.exit();
+}
+
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+  watchStandardStreams();
+  void main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
     process.stderr.write(`pinscope: ${errorMessage(error)}\n`);
-    process.exit(1);
+    return exitWhenFlushed(1);
   });
 }

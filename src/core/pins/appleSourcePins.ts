@@ -3,7 +3,7 @@
  * React Native's native side) and Alamofire's `ServerTrustManager(evaluators:)`.
  */
 import type { FileScan, PinConfiguration } from './pinConfiguration';
-import { blankComments, dictionaryEntries, LineIndex, literalOpen, splitArguments, stringConstants, stringItems } from './sourceText';
+import { blankComments, SourceCode, dictionaryEntries, LineIndex, literalOpen, splitArguments, stringConstants, stringItems } from './sourceText';
 
 const TRUE = /^(?:@?YES|true|@?\(?YES\)?|@true|kCFBooleanTrue)$/;
 const FALSE = /^(?:@?NO|false|@false|kCFBooleanFalse)$/;
@@ -11,19 +11,20 @@ const FALSE = /^(?:@?NO|false|@false|kCFBooleanFalse)$/;
 export function scanTrustKitCode(file: string, text: string): FileScan {
   if (!text.includes('TSKPinnedDomains')) return { configurations: [], problems: [] };
   const code = blankComments(text, 'c');
+  const source = new SourceCode(code);
   const lines = new LineIndex(code);
   const constants = stringConstants(code);
   const configurations: PinConfiguration[] = [];
   for (const match of code.matchAll(/\bk?TSKPinnedDomains\b\s*:/g)) {
     const open = literalOpen(code, match.index + match[0].length);
     if (open < 0) continue;
-    for (const domain of dictionaryEntries(code, open, constants)) {
+    for (const domain of dictionaryEntries(source, open, constants)) {
       const settings = literalOpen(code, domain.valueOffset);
-      const entries = settings < 0 ? [] : dictionaryEntries(code, settings, constants);
+      const entries = settings < 0 ? [] : dictionaryEntries(source, settings, constants);
       const setting = (name: string): (typeof entries)[number] | undefined => entries.find((e) => e.key.replace(/^k/, '') === name);
       const hashes = setting('TSKPublicKeyHashes');
       const hashesOpen = hashes ? literalOpen(code, hashes.valueOffset) : -1;
-      const items = hashesOpen < 0 ? [] : stringItems(code, hashesOpen, constants);
+      const items = hashesOpen < 0 ? [] : stringItems(source, hashesOpen, constants);
       const enforce = setting('TSKEnforcePinning')?.value.trim();
       const expiration = /"(\d{4}-\d{2}-\d{2})/.exec(setting('TSKExpirationDate')?.value ?? '')?.[1];
       const line = lines.lineOf(domain.keyOffset);
@@ -50,11 +51,12 @@ const PINNING_EVALUATORS: Readonly<Record<string, string>> = {
 export function scanAlamofire(file: string, text: string): FileScan {
   if (!text.includes('ServerTrustManager')) return { configurations: [], problems: [] };
   const code = blankComments(text, 'c');
+  const source = new SourceCode(code);
   const lines = new LineIndex(code);
   const constants = stringConstants(code);
   const configurations: PinConfiguration[] = [];
   for (const match of code.matchAll(/\bServerTrustManager\s*\(/g)) {
-    const split = splitArguments(code, match.index + match[0].length - 1);
+    const split = splitArguments(source, match.index + match[0].length - 1);
     const evaluators = split?.args.find((a) => /^evaluators\s*:/.test(a.text));
     if (!evaluators) continue;
     let open = literalOpen(code, evaluators.offset + evaluators.text.indexOf(':') + 1);
@@ -65,7 +67,7 @@ export function scanAlamofire(file: string, text: string): FileScan {
       if (declaration) open = literalOpen(code, declaration.index + declaration[0].length);
     }
     if (open < 0) continue;
-    for (const entry of dictionaryEntries(code, open, constants)) {
+    for (const entry of dictionaryEntries(source, open, constants)) {
       const evaluator = /^(\w+)/.exec(entry.value)?.[1] ?? '';
       const source = PINNING_EVALUATORS[evaluator];
       if (!source) continue;

@@ -3,13 +3,20 @@
  * reported as "custom validation here" with no host (and the CA file or fingerprint it names, if any).
  */
 import type { Ecosystem, Pin, PinConfiguration } from './pinConfiguration';
-import { blankComments, evaluateString, LineIndex, stringConstants, type CommentStyle } from './sourceText';
+import { blankComments, SourceCode, evaluateString, LineIndex, splitArguments, stringConstants, type CommentStyle } from './sourceText';
 
 interface ValidationSignal {
   readonly pattern: RegExp;
   readonly detail: string;
   /** Reads a pin from the text right after the match (a literal path or fingerprint). */
   readonly pin?: (rest: string, constants: ReadonlyMap<string, string>) => Omit<Pin, 'line'> | null;
+  /** A further condition on the code from the end of the match (read with bounded work). */
+  readonly accept?: (code: SourceCode, end: number) => boolean;
+}
+
+/** The object literal that ends the match has a `ca` key (or shorthand). */
+function hasCaKey(code: SourceCode, end: number): boolean {
+  return (splitArguments(code, end - 1)?.args ?? []).some((arg) => /^(?:ca|"ca"|'ca')\s*(?::|$)/.test(arg.text));
 }
 
 /** A literal at the start of `rest` (up to a comma, closing bracket or end of line). */
@@ -43,7 +50,7 @@ const SIGNALS: Readonly<Partial<Record<Ecosystem, readonly ValidationSignal[]>>>
     { pattern: /\bRemoteCertificateValidationCallback\s*=/g, detail: 'SslClientAuthenticationOptions.RemoteCertificateValidationCallback' },
   ],
   java: [
-    { pattern: /\bimplements\s+(?:[\w.]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b|\bextends\s+(?:javax\.net\.ssl\.)?X509ExtendedTrustManager\b|(?:object|class\s+\w+(?:\([^)]*\))?)\s*:\s*(?:[\w.()]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b/g, detail: 'X509TrustManager implementation' },
+    { pattern: /\bimplements\s+(?:[\w.]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b|\bextends\s+(?:javax\.net\.ssl\.)?X509ExtendedTrustManager\b|(?:object|class\s+\w+(?:\([^)]{0,2000}\))?)\s*:\s*(?:[\w.()]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b/g, detail: 'X509TrustManager implementation' },
   ],
   python: [
     { pattern: /\bassert_fingerprint\s*=/g, detail: 'urllib3 assert_fingerprint', pin: (rest, constants) => { const v = leadingValue(rest, constants); return v === null ? null : certificateFingerprint(v); } },
@@ -53,7 +60,7 @@ const SIGNALS: Readonly<Partial<Record<Ecosystem, readonly ValidationSignal[]>>>
   ],
   node: [
     { pattern: /(?<![.\w])checkServerIdentity\s*[:=(]/g, detail: 'tls checkServerIdentity' },
-    { pattern: /\bnew\s+(?:https\s*\.\s*|undici\s*\.\s*)?Agent\s*\(\s*\{[^}]*?\bca\s*[:,}]/g, detail: 'an Agent with its own `ca` (replaces the default trust store)' },
+    { pattern: /\bnew\s+(?:https\s*\.\s*|undici\s*\.\s*)?Agent\s*\(\s*\{/g, detail: 'an Agent with its own `ca` (replaces the default trust store)', accept: hasCaKey },
   ],
   flutter: [
     { pattern: /\bbadCertificateCallback\s*=/g, detail: 'HttpClient.badCertificateCallback' },
@@ -68,11 +75,13 @@ export function scanCustomValidation(file: string, text: string, ecosystem: Ecos
   // Most files mention none of the signals: test the raw text before the costlier comment blanking.
   if (!signals.some((signal) => new RegExp(signal.pattern.source).test(text))) return [];
   const code = blankComments(text, style);
+  const source = new SourceCode(code);
   const lines = new LineIndex(code);
   const constants = stringConstants(code);
   const configurations: PinConfiguration[] = [];
   for (const signal of signals) {
     for (const match of code.matchAll(signal.pattern)) {
+      if (signal.accept && !signal.accept(source, match.index + match[0].length)) continue;
       const line = lines.lineOf(match.index + (match[0].length - match[0].trimStart().length));
       const pin = signal.pin?.(code.slice(match.index + match[0].length, match.index + match[0].length + 400), constants) ?? null;
       if (signal.pin && signal.detail.startsWith('requests') && (!pin || NOT_PIN_PATH.test(pin.value))) continue;

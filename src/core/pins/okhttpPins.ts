@@ -4,7 +4,7 @@
  * Hosts and pins may be constants of the same file, concatenated or templated.
  */
 import type { FileScan, HostMatch, Pin, PinConfiguration, PinnedHost } from './pinConfiguration';
-import { blankComments, evaluateString, LineIndex, splitArguments, stringConstants } from './sourceText';
+import { blankComments, SourceCode, evaluateString, LineIndex, splitArguments, stringConstants } from './sourceText';
 
 function okHttpHost(pattern: string, line: number): PinnedHost {
   const lower = pattern.trim().toLowerCase();
@@ -31,12 +31,13 @@ export function prefixedPin(value: string, line: number): Pin | null {
 export function scanOkHttp(file: string, text: string): FileScan {
   if (!text.includes('CertificatePinner')) return { configurations: [], problems: [] };
   const code = blankComments(text, 'c');
+  const source = new SourceCode(code);
   const lines = new LineIndex(code);
   const constants = stringConstants(code);
   const configurations: PinConfiguration[] = [];
   for (const call of code.matchAll(/(?:^|[.\s{;])add\s*\(/gm)) {
     const open = (call.index) + call[0].length - 1;
-    const split = splitArguments(code, open);
+    const split = splitArguments(source, open);
     const [hostArg, ...pinArgs] = split?.args ?? [];
     if (!hostArg || pinArgs.length === 0) continue;
     const values = pinArgs.map((arg) => ({ arg, value: evaluateString(arg.text, constants) }));

@@ -33,47 +33,78 @@ export interface XmlDocument {
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, name: string) => {
-    if (name.startsWith('#x') || name.startsWith('#X')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(parseInt(name.slice(1), 10));
-    return ENTITIES[name] ?? all;
+/** More problems than this in one file are counted, not listed. */
+const MAX_PROBLEMS = 100;
+/** A configuration file has a few hundred elements: reading stops beyond this (bounds memory on hostile input). */
+const MAX_ELEMENTS = 50_000;
+const NO_ATTRIBUTES: ReadonlyMap<string, XmlAttribute> = new Map();
+
+/** Decodes the predefined entities and character references; a reference to no character is kept as written and reported. */
+function decodeEntities(text: string, invalid: (reference: string) => void): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]{1,32});/gi, (all, name: string) => {
+    if (!name.startsWith('#')) return ENTITIES[name] ?? all;
+    const code = name.startsWith('#x') || name.startsWith('#X') ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    if (code > 0x10ffff) {
+      invalid(all);
+      return all;
+    }
+    return String.fromCodePoint(code);
   });
 }
 
 const NAME = /^[A-Za-z_:][\w.:-]*/;
-const ATTRIBUTE = /([A-Za-z_:][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+// A value stops at "<" (XML forbids it there): an unclosed quote cannot send the match to the end of the file.
+const ATTRIBUTE = /([A-Za-z_:][\w.:-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
 
 export function parseXml(text: string): XmlDocument {
   const lines = new LineIndex(text);
   const problems: XmlProblem[] = [];
+  let unlisted = 0;
+  /** The message is only built when it will be listed. */
+  const problem = (line: number, message: () => string): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ line, message: message() });
+    else unlisted++;
+  };
+  let elements = 0;
   const document: XmlElement = { name: '#document', line: 1, attributes: new Map(), children: [], text: '', textLine: 1 };
   const stack: XmlElement[] = [document];
+  /** Where each open element's name is on the stack: finding what a close tag closes without searching the stack. */
+  const openByName = new Map<string, number[]>();
+  const withText = new WeakSet<XmlElement>();
   let i = 0;
   const addText = (raw: string, offset: number): void => {
     const top = stack.at(-1) ?? document;
-    if (top.text.trim() === '' && raw.trim() !== '') top.textLine = lines.lineOf(offset + raw.length - raw.trimStart().length);
+    const start = raw.search(/\S/);
+    if (!withText.has(top) && start >= 0) {
+      withText.add(top);
+      top.textLine = lines.lineOf(offset + start);
+    }
     top.text += raw;
+  };
+  const decode = (raw: string, offset: number): string => decodeEntities(raw, (reference) => problem(lines.lineOf(offset), () => `${reference} is not a character`));
+  const popTo = (depth: number): void => {
+    for (const element of stack.splice(depth)) openByName.get(element.name)?.pop();
   };
   while (i < text.length) {
     const lt = text.indexOf('<', i);
     if (lt < 0) {
-      addText(decodeEntities(text.slice(i)), i);
+      addText(decode(text.slice(i), i), i);
       break;
     }
-    if (lt > i) addText(decodeEntities(text.slice(i, lt)), i);
+    if (lt > i) addText(decode(text.slice(i, lt), i), i);
     const line = lines.lineOf(lt);
     if (text.startsWith('<!--', lt)) {
       const end = text.indexOf('-->', lt + 4);
       if (end < 0) {
-        problems.push({ line, message: 'a comment is never closed (-->)' });
+        problem(line, () => 'a comment is never closed (-->)');
         break;
       }
       i = end + 3;
     } else if (text.startsWith('<![CDATA[', lt)) {
       const end = text.indexOf(']]>', lt);
       if (end < 0) {
-        problems.push({ line, message: 'a CDATA section is never closed (]]>)' });
+        problem(line, () => 'a CDATA section is never closed (]]>)');
         break;
       }
       addText(text.slice(lt + 9, end), lt + 9);
@@ -81,7 +112,7 @@ export function parseXml(text: string): XmlDocument {
     } else if (text.startsWith('<?', lt) || text.startsWith('<!', lt)) {
       const end = text.indexOf('>', lt);
       if (end < 0) {
-        problems.push({ line, message: 'a declaration is never closed (>)' });
+        problem(line, () => 'a declaration is never closed (>)');
         break;
       }
       i = end + 1;
@@ -89,17 +120,17 @@ export function parseXml(text: string): XmlDocument {
       const end = text.indexOf('>', lt);
       const name = text.slice(lt + 2, end < 0 ? undefined : end).trim();
       i = end < 0 ? text.length : end + 1;
-      const index = stack.map((e) => e.name).lastIndexOf(name);
+      const index = openByName.get(name)?.at(-1) ?? -1;
       if (index <= 0) {
-        problems.push({ line, message: `</${name}> closes no open element` });
+        problem(line, () => `</${name.slice(0, 100)}> closes no open element`);
         continue;
       }
-      for (const unclosed of stack.slice(index + 1)) problems.push({ line: unclosed.line, message: `<${unclosed.name}> is not closed before </${name}> (line ${line})` });
-      stack.length = index;
+      for (const unclosed of stack.slice(index + 1)) problem(unclosed.line, () => `<${unclosed.name}> is not closed before </${name}> (line ${line})`);
+      popTo(index);
     } else {
       const name = NAME.exec(text.slice(lt + 1, lt + 200))?.[0];
       if (!name) {
-        problems.push({ line, message: 'a "<" that starts no element' });
+        problem(line, () => 'a "<" that starts no element');
         addText('<', lt);
         i = lt + 1;
         continue;
@@ -124,25 +155,37 @@ export function parseXml(text: string): XmlDocument {
         ATTRIBUTE.lastIndex = j;
         const attribute = ATTRIBUTE.exec(text);
         if (!attribute?.[1]) break;
-        attributes.set(attribute[1], { value: decodeEntities(attribute[2] ?? attribute[3] ?? ''), line: lines.lineOf(j) });
+        attributes.set(attribute[1], { value: decode(attribute[2] ?? attribute[3] ?? '', j), line: lines.lineOf(j) });
         j = ATTRIBUTE.lastIndex;
       }
       if (!closed) {
-        problems.push({ line, message: `the tag <${name}> is malformed or never closed` });
-        const next = text.indexOf('>', j);
-        const nextTag = text.indexOf('<', j);
-        i = next >= 0 && (nextTag < 0 || next < nextTag) ? next + 1 : (nextTag >= 0 ? nextTag : text.length);
+        problem(line, () => `the tag <${name}> is malformed or never closed`);
+        // Resume after its ">" if one comes before the next "<", else at that "<" (never searching past it).
+        const found = text.indexOf('<', j);
+        const nextTag = found < 0 ? text.length : found;
+        const next = text.slice(j, nextTag).indexOf('>');
+        i = next >= 0 ? j + next + 1 : nextTag;
         continue;
       }
-      const element: XmlElement = { name, line, attributes, children: [], text: '', textLine: line };
+      if (++elements > MAX_ELEMENTS) {
+        problem(line, () => `more than ${MAX_ELEMENTS} elements: the rest of the file was not read`);
+        break;
+      }
+      const element: XmlElement = { name, line, attributes: attributes.size > 0 ? attributes : NO_ATTRIBUTES, children: [], text: '', textLine: line };
       (stack.at(-1) ?? document).children.push(element);
-      if (!selfClosing) stack.push(element);
+      if (!selfClosing) {
+        const positions = openByName.get(name) ?? [];
+        positions.push(stack.length);
+        openByName.set(name, positions);
+        stack.push(element);
+      }
       i = j;
     }
   }
-  for (const unclosed of stack.slice(1)) problems.push({ line: unclosed.line, message: `<${unclosed.name}> is never closed` });
+  for (const unclosed of stack.slice(1)) problem(unclosed.line, () => `<${unclosed.name}> is never closed`);
   const roots = document.children;
-  if (roots.length === 0 && problems.length === 0) problems.push({ line: 1, message: 'no XML element found' });
+  if (roots.length === 0 && problems.length === 0) problem(1, () => 'no XML element found');
+  if (unlisted > 0) problems.push({ line: problems.at(-1)?.line ?? 1, message: `and ${unlisted} more problems` });
   return { root: roots[0] ?? null, problems };
 }
 
