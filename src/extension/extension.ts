@@ -10,7 +10,8 @@ import { Settings } from './settings';
 import { ProxyStatusBar } from './statusBar';
 import { registerDebugThroughProxy } from './debugThroughProxy';
 import { RecordingEditorProvider } from './recordings/recordingEditor';
-import { syncTerminalEnvironment, watchUnroutedCommands, type UnroutedNotice } from './terminals';
+import { KeptPort } from './keptPort';
+import { markStaleTerminals, syncTerminalEnvironment, watchUnroutedCommands, type UnroutedNotice } from './terminals';
 
 /** The extension's API, used by its integration tests. */
 export interface PinscopeApi {
@@ -29,7 +30,7 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   const log = vscode.window.createOutputChannel('Pinscope', { log: true });
   const settings = new Settings();
   const caDir = join(extension.globalStorageUri.fsPath, 'ca');
-  controller = new ProxyController(settings, caDir, log);
+  controller = new ProxyController(settings, caDir, log, new KeptPort(extension.workspaceState));
   // Cheap: the pin scan itself starts later, in the background.
   const pins = registerPinScanning(controller, log);
   const context: PinscopeContext = { extension, controller, settings, log, caDir, pins: pins.view };
@@ -38,7 +39,7 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
   extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...pins.disposables, InspectorPanel.registerSerializer(context), RecordingEditorProvider.register(context), new vscode.Disposable(() => terminalSync.dispose()),
-    ...registerDebugThroughProxy(context), watchUnroutedCommands(context, () => settings.applyToAllTerminals, (notice) => {
+    ...registerDebugThroughProxy(context), markStaleTerminals(controller, log), watchUnroutedCommands(context, () => settings.applyToAllTerminals, (notice) => {
       unroutedNotices.push(notice);
       if (unroutedNotices.length > 20) unroutedNotices.shift();
     }));

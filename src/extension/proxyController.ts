@@ -9,10 +9,17 @@ import { Session, type JudgedNotice } from '../core/session';
 import { ProxyStartError } from '../core/proxy/proxyServer';
 import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
+import type { KeptPort } from './keptPort';
 import { RESTART_SETTINGS, SECTION, SettingError, type Settings } from './settings';
 
 const RUNNING_CONTEXT_KEY = 'pinscope.running';
 const HAS_RECORDS_CONTEXT_KEY = 'pinscope.hasRecords';
+
+/** The kept port was busy at a start: the proxy listens on another one, and what pointed at the old one is stale. */
+export interface PortMove {
+  readonly from: string;
+  readonly to: string;
+}
 
 /** Why the last start failed, for the status bar's error state; cleared by the next start. */
 export interface StartFailure {
@@ -32,12 +39,15 @@ export class ProxyController implements vscode.Disposable {
   readonly onJudged = new Channel<JudgedNotice>();
   /** Fires once when the running engine's connections are cleared. */
   readonly onCleared = new Channel<void>();
+  /** Fires when a start could not bind the kept port and took another. */
+  readonly onPortMoved = new Channel<PortMove>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly settings: Settings,
     private readonly caDir: string,
     private readonly log: vscode.LogOutputChannel,
+    private readonly keptPort: KeptPort,
   ) {
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(SECTION)) void this.applySettings(event);
@@ -73,8 +83,10 @@ export class ProxyController implements vscode.Disposable {
     return this.engineValue;
   }
 
-  /** Starts the proxy; errors become notifications with an action that helps. Returns undefined on failure. */
-  /** `port` overrides `pinscope.port` for this run only ("Use Any Free Port"). */
+  /**
+   * Starts the proxy; errors become notifications with an action that helps. Returns undefined on failure.
+   * `port` overrides `pinscope.port` for this run only ("Use a Free Port This Time").
+   */
   async start(port?: number): Promise<Engine | undefined> {
     if (this.engineValue) return this.engineValue;
     this.starting ??= this.doStart(port).finally(() => { this.starting = undefined; });
@@ -85,28 +97,39 @@ export class ProxyController implements vscode.Disposable {
     try {
       const settings = this.settings;
       const listen = settings.listenAddress;
-      const engine = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'Pinscope: starting the proxy' },
-        () => Engine.start({
-          caDir: this.caDir,
-          host: listen,
-          port: portOverride ?? settings.port,
-          handshakeTimeoutMs: settings.handshakeTimeoutMs,
-          tunnelHosts: settings.tunnelHosts,
-          hostOverrides: settings.hostOverrides,
-          upstreamCaFiles: settings.upstreamCaFiles,
-          clientCertificates: settings.clientCertificates,
-          inspectionProfile: settings.intermediateCa && settings.inspectionProfile === 'generic' ? 'own-intermediate' : settings.inspectionProfile,
-          intermediateCa: settings.intermediateCa,
-          upstreamProxy: settings.upstreamProxy,
-          keylogFile: settings.keyLogFile,
-          attributeProcesses: settings.attributeProcesses,
-          maxConnectionsKept: settings.maxConnectionsKept,
-          session: this.session,
-          confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
-          onError: (message) => this.log.error(message),
-        }),
-      );
+      const configured = portOverride ?? settings.port;
+      // Any free port (0): the one this workspace had before, so what points at it keeps working.
+      const kept = portOverride === undefined && configured === 0 ? this.keptPort.port : undefined;
+      const startOn = (port: number) => Engine.start({
+        caDir: this.caDir,
+        host: listen,
+        port,
+        handshakeTimeoutMs: settings.handshakeTimeoutMs,
+        tunnelHosts: settings.tunnelHosts,
+        hostOverrides: settings.hostOverrides,
+        upstreamCaFiles: settings.upstreamCaFiles,
+        clientCertificates: settings.clientCertificates,
+        inspectionProfile: settings.intermediateCa && settings.inspectionProfile === 'generic' ? 'own-intermediate' : settings.inspectionProfile,
+        intermediateCa: settings.intermediateCa,
+        upstreamProxy: settings.upstreamProxy,
+        keylogFile: settings.keyLogFile,
+        attributeProcesses: settings.attributeProcesses,
+        maxConnectionsKept: settings.maxConnectionsKept,
+        session: this.session,
+        confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
+        onError: (message) => this.log.error(message),
+      });
+      const engine = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Pinscope: starting the proxy' }, async () => {
+        if (kept === undefined) return startOn(configured);
+        try {
+          return await startOn(kept);
+        } catch (error) {
+          if (!(error instanceof ProxyStartError && error.code === 'EADDRINUSE')) throw error;
+          this.log.warn(`Port ${kept}, where this workspace's proxy listened before, is taken: listening on another free port.`);
+          return startOn(0);
+        }
+      });
+      if (configured === 0 && portOverride === undefined) await this.keptPort.keep(engine.port);
       this.engineValue = engine;
       this.failure = undefined;
       if (engine.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.ca.directory} (SHA-256 ${engine.ca.fingerprint256})`);
@@ -119,6 +142,7 @@ export class ProxyController implements vscode.Disposable {
       }
       await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
       this.onDidChange.emit();
+      if (kept !== undefined && engine.port !== kept) this.onPortMoved.emit({ from: engine.url.replace(/:\d+$/, `:${kept}`), to: engine.url });
       return engine;
     } catch (error) {
       this.reportStartError(error);

@@ -5,6 +5,7 @@ import { routedEnvironment } from '../core/setup/routedEnvironment';
 import { routedBanner, unroutedRuntimeFor } from '../core/setup/routedRuntimes';
 import type { Engine } from '../core/engine';
 import type { PinscopeContext } from './pinscopeContext';
+import type { PortMove, ProxyController } from './proxyController';
 
 /** The routed environment merged into the extension host's own (the bundle runs from dist/, next to the preload). */
 export function environmentFor(engine: Engine, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -20,6 +21,48 @@ export function openProxiedTerminal(engine: Engine): vscode.Terminal {
   });
   terminal.show();
   return terminal;
+}
+
+/** The proxy URL a terminal's environment points at, when Pinscope created it with one. */
+function routedTo(terminal: vscode.Terminal): string | undefined {
+  return (terminal.creationOptions as vscode.TerminalOptions).env?.['PINSCOPE_PROXY'] ?? undefined;
+}
+
+/**
+ * When a start could not bind the kept port, the proxied terminals opened before point at a dead port:
+ * say so once, with how many, and mark each one stale (renamed) when it becomes the active terminal —
+ * VS Code renames only the active one, and taking the focus to rename would be worse.
+ */
+export function markStaleTerminals(controller: ProxyController, log: vscode.LogOutputChannel): vscode.Disposable {
+  const stale = new Set<vscode.Terminal>();
+  const rename = (terminal: vscode.Terminal | undefined): void => {
+    if (!terminal || !stale.delete(terminal)) return;
+    const target = routedTo(terminal);
+    const url = controller.engine?.url;
+    if (!url || target === url) return;
+    void vscode.commands.executeCommand('workbench.action.terminal.renameWithArg', { name: `${terminal.name} (stale: the proxy moved to ${url})` });
+  };
+  const moved = controller.onPortMoved.subscribe((move: PortMove) => {
+    const terminals = vscode.window.terminals.filter((t) => routedTo(t) === move.from);
+    for (const terminal of terminals) stale.add(terminal);
+    const message = staleMessage(move, terminals.length);
+    log.warn(message);
+    rename(vscode.window.activeTerminal);
+    void vscode.window.showWarningMessage(message, 'Open Proxied Terminal').then((choice) => {
+      const engine = controller.engine;
+      if (choice && engine) openProxiedTerminal(engine);
+    });
+  });
+  return vscode.Disposable.from(
+    new vscode.Disposable(() => moved.dispose()),
+    vscode.window.onDidChangeActiveTerminal(rename),
+    vscode.window.onDidCloseTerminal((terminal) => stale.delete(terminal)),
+  );
+}
+
+function staleMessage(move: PortMove, terminals: number): string {
+  const where = terminals === 0 ? 'Copied environments and programs started before' : `${terminals} proxied terminal(s) opened before, copied environments and programs started before`;
+  return `Pinscope listens on ${move.to}: ${move.from}, where it listened before, is taken by another program. ${where} still point at ${move.from}: open a new proxied terminal.`;
 }
 
 /** Applies the proxy environment to new terminals while the proxy runs and the setting is on. */
@@ -40,6 +83,16 @@ export interface UnroutedNotice {
   readonly command: string;
   readonly terminal: string;
   readonly message: string;
+}
+
+/** Why a routed terminal's command may have bypassed the proxy: the terminal points elsewhere, a runtime known to, or any. */
+function unroutedHint(command: string, terminalProxy: string | undefined, proxyUrl: string): string {
+  if (terminalProxy !== undefined && terminalProxy !== proxyUrl) {
+    return `This terminal points at ${terminalProxy}, where the proxy listened when the terminal was opened; it now listens on ${proxyUrl} (that port was taken at a restart): open a new proxied terminal.`;
+  }
+  const unrouted = unroutedRuntimeFor(command);
+  if (unrouted) return `${unrouted.runtime} ${unrouted.why}. Fix: ${unrouted.fix}.`;
+  return 'If it made HTTPS requests, its runtime ignores the proxy environment (see the README: what is routed).';
 }
 
 /** How late a command's start event may reach the extension host after the shell started it. */
@@ -77,8 +130,7 @@ export function watchUnroutedCommands(context: PinscopeContext, applyToAllTermin
       if (!start || !context.controller.engine || accepted > start.connections || lastAcceptedAt >= start.at - START_EVENT_LAG_MS) return;
       const command = event.execution.commandLine.value.trim();
       if (!command) return;
-      const unrouted = unroutedRuntimeFor(command);
-      const hint = unrouted ? `${unrouted.runtime} ${unrouted.why}. Fix: ${unrouted.fix}.` : 'If it made HTTPS requests, its runtime ignores the proxy environment (see the README: what is routed).';
+      const hint = unroutedHint(command, routedTo(event.terminal), context.controller.engine.url);
       // Notifications turn [text](target) into links: a command line must not become one.
       const shown = (command.length > 80 ? `${command.slice(0, 77)}…` : command).replace(/\]\(/g, '] (');
       const message = `Pinscope saw no connection while "${shown}" ran in terminal "${event.terminal.name}". ${hint}`;

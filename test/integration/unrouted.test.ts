@@ -7,37 +7,7 @@ import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import { waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
-import { activatePinscope, configure } from './workbench';
-
-/** The terminal's shell integration, once the injected script has reported in. */
-function shellIntegrationOf(terminal: vscode.Terminal, timeoutMs: number): Promise<vscode.TerminalShellIntegration> {
-  if (terminal.shellIntegration) return Promise.resolve(terminal.shellIntegration);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      listener.dispose();
-      reject(new Error(`no shell integration in terminal "${terminal.name}" after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = vscode.window.onDidChangeTerminalShellIntegration((event) => {
-      if (event.terminal !== terminal) return;
-      clearTimeout(timer);
-      listener.dispose();
-      resolve(event.shellIntegration);
-    });
-  });
-}
-
-/** Runs a command through shell integration and resolves with its exit code once it ended. */
-function run(integration: vscode.TerminalShellIntegration, command: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    // Listening first; the end event comes asynchronously, after `execution` is set.
-    const listener = vscode.window.onDidEndTerminalShellExecution((event) => {
-      if (event.execution !== execution) return;
-      listener.dispose();
-      resolve(event.exitCode);
-    });
-    const execution = integration.executeCommand(command);
-  });
-}
+import { activatePinscope, configure, runInTerminal as run, shellIntegrationOf } from './workbench';
 
 describe('The notice when the proxy saw nothing from a routed terminal', function () {
   this.timeout(90_000);

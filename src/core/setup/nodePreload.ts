@@ -141,7 +141,7 @@ function routeFetch(): void {
   const real = (): Dispatcher => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a separate bundle beside this one, loaded on first fetch only (see above)
     const undici = require(join(__dirname, NODE_UNDICI_FILE)) as { EnvHttpProxyAgent: typeof EnvHttpProxyAgent };
-    agent ??= new undici.EnvHttpProxyAgent() as unknown as Dispatcher;
+    agent ??= quietly(() => new undici.EnvHttpProxyAgent() as unknown as Dispatcher);
     return agent;
   };
   const lazy: Dispatcher = {
@@ -150,4 +150,24 @@ function routeFetch(): void {
     destroy: () => agent?.destroy() ?? Promise.resolve(),
   };
   Object.defineProperty(globalThis, GLOBAL_DISPATCHER, { value: lazy, writable: true, enumerable: false, configurable: false });
+}
+
+/**
+ * undici warns that EnvHttpProxyAgent is experimental (UNDICI-EHPA) when the first one is made: printed
+ * by the user's program, red in a Debug Console, pointing at a Pinscope file. Warnings of that code are
+ * dropped while ours is made; every other warning goes through.
+ */
+function quietly<T>(make: () => T): T {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, called with its own `this`
+  const emitWarning = process.emitWarning;
+  const dropped = (options: unknown, code: unknown): boolean => code === 'UNDICI-EHPA' || (typeof options === 'object' && options !== null && 'code' in options && options.code === 'UNDICI-EHPA');
+  process.emitWarning = function (this: NodeJS.Process, ...args: unknown[]) {
+    if (dropped(args[1], args[2])) return;
+    Reflect.apply(emitWarning, this, args);
+  };
+  try {
+    return make();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runClient } from '../../support/clients';
 import { ROOT } from '../../support/cli';
+import { startHarness } from '../../support/harness';
+import { routedEnvironment } from '../../../src/core/setup/routedEnvironment';
 import { startOrigin, type Origin } from '../../support/origin';
 
 const PRELOAD = join(ROOT, 'dist', 'pinscope-node-preload.js');
@@ -36,5 +38,28 @@ describe('the Node preload', () => {
     const result = await run(script, { PINSCOPE_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'error ECONNREFUSED\n');
+  });
+
+  it('prints no warning in a routed program: fetch and https through a real proxy, stderr empty', async () => {
+    const harness = await startHarness();
+    try {
+      const env = routedEnvironment(harness.engine, join(ROOT, 'dist'), { PATH: process.env['PATH'] ?? '' });
+      // NODE_USE_ENV_PROXY is ignored by this Node (20): the preload routes both, fetch through undici's EnvHttpProxyAgent.
+      const script = "require('https').get('https://quiet.example.test/hello', (r) => { r.resume(); r.on('end', () => fetch('https://quiet-fetch.example.test/hello').then((f) => f.text()).then((t) => console.log(r.statusCode, t.trim()))); }).on('error', (e) => { console.error(e.message); process.exit(1); })";
+      const result = await runClient(process.execPath, ['-e', script], { env: { ...env, PATH: process.env['PATH'] ?? '' } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, '200 hello from origin over HTTP/1.1\n');
+      assert.equal(result.stderr, '', 'no warning of any kind (undici says EnvHttpProxyAgent is experimental)');
+      await harness.connection('quiet-fetch.example.test');
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('lets the program\'s own warnings through', async () => {
+    const result = await run("process.emitWarning('mine', { code: 'MINE' }); fetch('https://127.0.0.1:9/').catch(() => undefined)", { PINSCOPE_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /\[MINE\] Warning: mine/);
+    assert.doesNotMatch(result.stderr, /UNDICI|experimental/);
   });
 });
