@@ -71,13 +71,14 @@ function certificateFacts(cert: Pick<CertificateSummary, 'subject' | 'issuer' | 
   ], cert.subject);
 }
 
-function certificates(forged: EventOf<'forged-certificate'> | undefined, chain: readonly CertificateSummary[] | undefined, actions: HostActions): HTMLElement | null {
+function certificates(forged: EventOf<'forged-certificate'> | undefined, upstream: EventOf<'upstream-tls'> | undefined, actions: HostActions): HTMLElement | null {
+  const chain = upstream?.chain;
   if (!forged && !chain?.length) return null;
   const ours = forged ? el('div', { class: 'cert-column', 'data-cert': 'forged' }, el('h4', {}, `Our certificate (forged${forged.cached ? ', reused' : ''})`), certificateFacts(forged, actions, 'copy-forged-pin') ?? '') : null;
   const real = chain?.length
     ? el('div', { class: 'cert-column', 'data-cert': 'real' }, el('h4', {}, `The server's chain (${chain.length})`),
       ...chain.map((cert, i) => el('div', { class: 'chain-cert' }, el('h5', {}, i === 0 ? 'Leaf' : `Issuer ${i}`), certificateFacts(cert, actions, 'copy-pin') ?? '')))
-    : null;
+    : upstream?.resumed ? el('div', { class: 'cert-column', 'data-cert': 'real' }, el('h4', {}, 'The server\'s chain'), el('p', {}, 'not captured (resumed session)')) : null;
   return el('div', { class: 'certs' }, ...(ours ? [ours] : []), ...(real ? [real] : []));
 }
 
@@ -129,7 +130,7 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
   pane.append(
     el('section', { class: 'section handshake' }, el('h3', {}, 'Handshake'), el('div', { class: 'sequence-wrap' }, diagram.element, verdict)),
     ...section('Process', 'process', detail.process ? el('ul', {}, ...detail.process.map((line) => el('li', {}, line))) : null),
-    ...section('Certificates', 'certificates', certificates(findEvent(detail.events, 'forged-certificate'), findEvent(detail.events, 'upstream-tls')?.chain, actions)),
+    ...section('Certificates', 'certificates', certificates(findEvent(detail.events, 'forged-certificate'), findEvent(detail.events, 'upstream-tls'), actions)),
     ...section('ClientHello', 'client-hello', clientHello(findEvent(detail.events, 'client-hello')?.hello, actions)),
     el('details', { class: 'raw' }, el('summary', {}, 'Raw events (JSON)'), el('pre', {}, detail.events.map((e) => JSON.stringify(e)).join('\n'))),
   );

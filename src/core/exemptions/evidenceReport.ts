@@ -44,6 +44,8 @@ interface HostEvidence {
   readonly summary: HostSummary;
   readonly timeline: string;
   readonly chain: readonly CertificateSummary[];
+  /** Only resumed sessions were seen (the server sent no certificate) and no chain was remembered for them. */
+  readonly chainNotCaptured: boolean;
 }
 
 export function timelineSummary(events: readonly TimelineEvent[]): string {
@@ -62,9 +64,10 @@ function requestedEvidence(input: ReportInput): HostEvidence[] {
 function hostEvidence(judged: readonly JudgedConnection[], summary: HostSummary): HostEvidence {
   const items = judged.filter((j) => targetHost(j.record) === summary.host);
   const failing = items.find((j) => j.verdict.category !== 'ok' && j.verdict.pinning === summary.pinning) ?? items[0];
-  // The latest full chain: a resumed connection records none (the server sent no certificate).
+  // The latest chain (a resumed connection carries the one of the handshake it resumes, when known).
   const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined && c.length > 0) ?? [];
-  return { host: summary.host, summary, timeline: failing ? timelineSummary(failing.record.events) : '', chain };
+  const chainNotCaptured = chain.length === 0 && items.some((j) => findEvent(j.record.events, 'upstream-tls')?.resumed === true);
+  return { host: summary.host, summary, timeline: failing ? timelineSummary(failing.record.events) : '', chain, chainNotCaptured };
 }
 
 /** What the requested entries cover, in words that match their scope exactly. */
@@ -126,7 +129,7 @@ export function renderReportMarkdown(input: ReportInput): string {
       `- Timeline: ${markdownText(e.timeline)}`,
       ...s.evidence.map((x) => `- ${markdownText(x)}`),
       '',
-      ...(e.chain.length ? ['Real server certificate chain (SHA-256 SPKI pins):', '', ...e.chain.map((c, i) => `${i + 1}. ${markdownText(c.subject)} — issued by ${markdownText(c.issuer)}, valid to ${c.validTo.slice(0, 10)} — \`sha256/${c.pin}\``), ''] : []),
+      ...(e.chain.length ? ['Real server certificate chain (SHA-256 SPKI pins):', '', ...e.chain.map((c, i) => `${i + 1}. ${markdownText(c.subject)} — issued by ${markdownText(c.issuer)}, valid to ${c.validTo.slice(0, 10)} — \`sha256/${c.pin}\``), ''] : e.chainNotCaptured ? ['Real server certificate chain: not captured (resumed session).', ''] : []),
     );
   }
   lines.push(...ownStoreMarkdown(input), ...verifyFirstMarkdown(input), ...notRequestedMarkdown(input));

@@ -7,9 +7,13 @@
  * the new name too — what RFC 8446 §4.6.1 requires of such a resumption (`*.example.com` served from one
  * address is the common case). A server that does not accept the ticket for that name answers with a full
  * handshake, and Node checks the resumed certificate against the new name as it does any other.
+ *
+ * A resumed handshake carries no certificate, and Node then shows no peer chain: each ticket is kept with
+ * the chain of the full handshake that issued it, so a resumed connection records the real chain and pins.
  */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { BoundedMap } from '../boundedMap';
+import type { CertificateSummary } from '../timeline';
 
 /** The parts of a certificate that `checkServerIdentity` reads: its subject's common name and its alternative names. */
 export interface CertificateNames {
@@ -17,14 +21,21 @@ export interface CertificateNames {
   readonly subjectaltname?: string;
 }
 
-interface SharedSession {
+/** A server's certificate chain as recorded, and the leaf's names (for sibling sessions). */
+export interface SessionChain {
+  readonly summaries: readonly CertificateSummary[];
+  readonly names: CertificateNames | undefined;
+}
+
+/** A ticket, and the chain of the handshake that issued it (unknown while a TLS 1.2 handshake is still running). */
+export interface RememberedSession {
   readonly ticket: Buffer;
-  readonly names: CertificateNames;
+  readonly chain: SessionChain | undefined;
 }
 
 export class TlsSessions {
-  private readonly byServer: BoundedMap<string, Buffer>;
-  private readonly byAddress: BoundedMap<string, SharedSession>;
+  private readonly byServer: BoundedMap<string, RememberedSession>;
+  private readonly byAddress: BoundedMap<string, RememberedSession>;
 
   constructor(capacity = 1000) {
     this.byServer = new BoundedMap(capacity);
@@ -32,20 +43,30 @@ export class TlsSessions {
   }
 
   /** The session to offer `servername` at `address` with this ALPN offer: its own, else a sibling's; if any. */
-  find(servername: string | null, address: string, alpn: readonly string[]): Buffer | undefined {
+  find(servername: string | null, address: string, alpn: readonly string[]): RememberedSession | undefined {
     const own = this.byServer.get(serverKey(servername, address, alpn));
     if (own || servername === null) return own;
     const shared = this.byAddress.get(addressKey(address, alpn));
+    const names = shared?.chain?.names;
     // checkServerIdentity reads only these two fields of a PeerCertificate.
-    const covered = shared !== undefined && checkServerIdentity(servername, shared.names as unknown as PeerCertificate) === undefined;
-    return covered ? shared.ticket : undefined;
+    const covered = names !== undefined && checkServerIdentity(servername, names as unknown as PeerCertificate) === undefined;
+    return covered ? shared : undefined;
   }
 
-  /** Keeps a ticket the server sent; with the certificate's names once they are known, for sibling hosts too. */
-  remember(servername: string | null, address: string, alpn: readonly string[], ticket: Buffer, names: CertificateNames | undefined): void {
-    this.byServer.set(serverKey(servername, address, alpn), ticket);
-    if (servername !== null && names) this.byAddress.set(addressKey(address, alpn), { ticket, names });
+  /** Keeps a ticket the server sent; with the certificate's chain and names once they are known, for sibling hosts too. */
+  remember(servername: string | null, address: string, alpn: readonly string[], ticket: Buffer, chain: SessionChain | undefined): void {
+    const session = { ticket, chain };
+    this.byServer.set(serverKey(servername, address, alpn), session);
+    if (servername !== null && chain?.names) this.byAddress.set(addressKey(address, alpn), session);
   }
+}
+
+/**
+ * The chain a connection records: on a resumed session, the chain of the handshake it resumes (the server
+ * sent none); else, or when that is unknown, what the socket shows.
+ */
+export function chainAfterHandshake(observed: SessionChain, offered: RememberedSession | undefined, resumed: boolean): SessionChain {
+  return resumed && offered?.chain && offered.chain.summaries.length > 0 ? offered.chain : observed;
 }
 
 const serverKey = (servername: string | null, address: string, alpn: readonly string[]): string => `${servername ?? ''}|${addressKey(address, alpn)}`;

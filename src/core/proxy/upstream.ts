@@ -11,7 +11,7 @@ import { RELAY_BUFFER } from './relayBuffer';
 import { BoundedMap } from '../boundedMap';
 import type { ConnectionRecorder } from '../connectionStore';
 import { errorMessage, parkErrors } from '../errors';
-import type { CertificateNames, TlsSessions } from './tlsSessions';
+import { chainAfterHandshake, type CertificateNames, type SessionChain, type TlsSessions } from './tlsSessions';
 import { UpstreamReads } from './upstreamReads';
 import type { TargetGuard } from './localTargets';
 import { clientCertificateRefusal, type ClientCertificates, type PresentedCertificate } from './clientCertificates';
@@ -245,7 +245,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       ...(path.kind === 'socket' ? { socket: path.socket } : { host: path.host, port: path.port, ...(path.lookup ? { lookup: path.lookup } : {}) }),
       ...(reads ? { onread: reads.onread } : {}),
       ...RELAY_BUFFER,
-      ...(session ? { session } : {}),
+      ...(session ? { session: session.ticket } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
       ...(options.clientCertificate ? { secureContext: options.clientCertificate.secureContext } : options.secureContext ? { secureContext: options.secureContext } : {}),
@@ -253,10 +253,10 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
     });
     // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
     // (for sibling hosts) are added to whichever comes last.
-    let names: CertificateNames | undefined;
+    let known: SessionChain | undefined;
     let lastTicket: Buffer | undefined;
     const remember = (): void => {
-      if (lastTicket) options.sessions?.remember(options.servername, address, options.alpn, lastTicket, names);
+      if (lastTicket) options.sessions?.remember(options.servername, address, options.alpn, lastTicket, known);
     };
     if (options.sessions) tls.on('session', (ticket: Buffer) => { lastTicket = ticket; remember(); });
     let connected = path.kind === 'socket';
@@ -305,8 +305,8 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
           if (refusal) onRefusal(refusal);
         });
       }
-      const chain = options.chains.of(tls);
-      names = chain.names;
+      const chain = chainAfterHandshake(options.chains.of(tls), session, tls.isSessionReused());
+      known = chain;
       remember();
       resolve({ socket: tls, reads, version: tls.getProtocol() ?? 'unknown', alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, chain: chain.summaries, resumed: tls.isSessionReused() });
     });
@@ -314,10 +314,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
 }
 
 /** A server's certificate chain as recorded, and the leaf's names (for sibling sessions). */
-export interface UpstreamChain {
-  readonly summaries: readonly CertificateSummary[];
-  readonly names: CertificateNames | undefined;
-}
+export type UpstreamChain = SessionChain;
 
 /** Summaries of certificate chains seen, keyed by the chain's fingerprints: servers send the same chain again and again. */
 export class ChainSummaries extends BoundedMap<string, UpstreamChain> {
