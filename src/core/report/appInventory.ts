@@ -9,7 +9,7 @@ import type { MergedHost, MergedRuns } from './mergedRuns';
 import type { EvidenceLevel, MergedStatus } from './runLadder';
 import { markdownText } from './textEscaping';
 
-export type InventoryStatus = MergedStatus | 'exempted';
+type InventoryStatus = MergedStatus | 'exempted';
 
 export interface InventoryRow {
   readonly host: string;

@@ -6,7 +6,8 @@
  * are one *kind*, kept once with a count: the judgement of a record reads only its own events and the
  * sets of hosts each client worked or broke at, and kinds keep both. So memory is
  * O(hosts × runs) for the merged state, plus the distinct kinds of the one run being read — never
- * O(connections). The same run read twice (the same file named twice, a copy) counts once.
+ * O(connections). Lines of a kind already seen are counted without being parsed. The same run read
+ * twice (the same file named twice, a copy, a shorter copy) counts once: a run is known by its proxy line.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from '../diagnosis/hostSummary';
@@ -20,11 +21,18 @@ import { evidenceLevel, EVIDENCE_LADDER, mergeHostRuns, runOutcome, type MergedH
 
 /** At most this many skipped lines are named per recording (the rest are counted). */
 const SKIPPED_NAMED = 20;
+/**
+ * What differs between two lines of the same kind of connection and that no judgement reads: ids, times,
+ * durations, byte counts, the client's ephemeral address. Our JSON escapes quotes inside strings, so these
+ * keys can only be the line's own fields.
+ */
+const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?[\d.eE+-]+|"(?:startedAt|remote)":"[^"]*"/g;
+const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
 /** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
 const CONFIRMING = /^confirming by tunnelling/;
 
 /** A judged connection standing for `count` connections of its run like it. */
-export interface WeightedConnection {
+interface WeightedConnection {
   readonly judged: JudgedConnection;
   readonly count: number;
 }
@@ -91,16 +99,39 @@ function header(line: string): RunHeader | undefined {
   }
 }
 
-/** One run being read: its kinds of connection, the hosts the live judgement confirmed, its hash. */
+/**
+ * One run being read: its kinds of connection, the hosts the live judgement confirmed, and its identity
+ * (its proxy line, which names the run to the millisecond; a run without one, all its lines).
+ */
 class RunReader {
   readonly kinds = new Map<string, ConnectionKind>();
+  /** Lines already read, without their volatile fields → their kind: most lines are not parsed at all. */
+  private readonly byText = new Map<string, ConnectionKind>();
   readonly confirmed = new Set<string>();
   readonly hash: Hash = createHash('sha256');
   connections = 0;
 
-  constructor(readonly header: RunHeader | null) {}
+  constructor(readonly header: RunHeader | null, headerLine?: string) {
+    if (headerLine !== undefined) this.hash.update(headerLine);
+  }
 
-  add(record: ConnectionRecord, line: string): void {
+  /** Counts a line whose kind is already known (by its `stable` text); false when it must be parsed. */
+  addKnown(line: string, stable: string): boolean {
+    const kind = this.byText.get(stable);
+    if (!kind) return false;
+    if (this.header === null) this.hash.update(`${line}\n`);
+    const startedAt = Date.parse(STARTED_AT.exec(line)?.[1] ?? '');
+    kind.count += 1;
+    this.connections += 1;
+    if (!Number.isNaN(startedAt)) {
+      kind.firstSeen = Math.min(kind.firstSeen, startedAt);
+      kind.lastSeen = Math.max(kind.lastSeen, startedAt);
+    }
+    return true;
+  }
+
+  add(record: ConnectionRecord, line: string, stable: string): void {
+    if (this.header === null) this.hash.update(`${line}\n`);
     this.connections += 1;
     // The line's own verdict says whether the live session confirmed the host by tunnelling; the record
     // alone cannot (the confirmation lived in the session). Our JSON escapes quotes inside strings, so
@@ -113,8 +144,11 @@ class RunReader {
       if (record.startedAt >= kind.latest.startedAt) kind.latest = record;
       kind.firstSeen = Math.min(kind.firstSeen, record.startedAt);
       kind.lastSeen = Math.max(kind.lastSeen, record.startedAt);
+      this.byText.set(stable, kind);
     } else {
-      this.kinds.set(key, { latest: record, count: 1, firstSeen: record.startedAt, lastSeen: record.startedAt, tunnelledByChoice: isTunnelledByChoice(record) });
+      const added = { latest: record, count: 1, firstSeen: record.startedAt, lastSeen: record.startedAt, tunnelledByChoice: isTunnelledByChoice(record) };
+      this.kinds.set(key, added);
+      this.byText.set(stable, added);
     }
   }
 }
@@ -206,25 +240,27 @@ export async function mergeRecordings(inputs: readonly RecordingInput[]): Promis
     let reader = new RunReader(null);
     let lineNumber = 0;
     let skippedHere = 0;
-    for await (const line of input.lines()) {
-      lineNumber += 1;
-      if (line.trim() === '') continue;
-      const runHeader = header(line);
-      if (runHeader) {
-        finish(reader, input.name);
-        reader = new RunReader(runHeader);
-        reader.hash.update(`${line}\n`);
-        continue;
-      }
-      reader.hash.update(`${line}\n`);
-      const read = readRecordedConnections(line);
-      const [record] = read.records;
-      if (record) {
-        reader.add(record, line);
-      } else if (read.skipped[0] !== undefined) {
-        skippedCount += 1;
-        skippedHere += 1;
-        if (skippedHere <= SKIPPED_NAMED) skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
+    for await (const batch of input.lines()) {
+      for (const line of batch) {
+        lineNumber += 1;
+        if (line.trim() === '') continue;
+        const runHeader = header(line);
+        if (runHeader) {
+          finish(reader, input.name);
+          reader = new RunReader(runHeader, line);
+          continue;
+        }
+        const stable = line.replace(VOLATILE, '');
+        if (reader.addKnown(line, stable)) continue;
+        const read = readRecordedConnections(line);
+        const [record] = read.records;
+        if (record) {
+          reader.add(record, line, stable);
+        } else if (read.skipped[0] !== undefined) {
+          skippedCount += 1;
+          skippedHere += 1;
+          if (skippedHere <= SKIPPED_NAMED) skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
+        }
       }
     }
     finish(reader, input.name);
