@@ -1,18 +1,19 @@
 /** `pinscope export`: recorded events → an exemption request in a vendor's format, or an evidence report. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppName } from '../core/exemptions/attributedApp';
-import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
-import { readRecordedConnections } from '../core/exemptions/recordedConnections';
+import { exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
+import { buildMergedRequest } from '../core/report/mergedRequest';
+import { readMergedRecordings } from './recordingArguments';
 import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
 import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
 
-export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
-                       [--vendor NAME] [--widen] [--include-possible] [--include-own-store]
+export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl [--from MORE|FOLDER|-]... --format NAME [--host H]... [--app NAME]
+                       [--app-version V] [--vendor NAME] [--widen] [--include-possible] [--include-own-store]
                        [--workspace DIR] [--out FILE]
 
 Turns the JSONL that 'pinscope proxy --events' wrote into an exemption request: a snippet for the
@@ -29,6 +30,9 @@ The app's name comes from --app, else from the workspace (--workspace, default t
 Android applicationId, iOS bundle id, package.json name; else the app the connections came from (never
 a generic tool such as curl, python3 or node).
 '--format list' prints the format names.
+--from may be given several times (files, folders holding *.pinscope.jsonl, '-' for standard input):
+the runs are merged per host, the strongest evidence wins, and the reports list every run and the
+app's inventory (every host contacted, with its status).
 
 Formats:
 ${[...VENDOR_FORMATS, ...REPORT_FORMATS].map((f) => `  ${f.id.padEnd(22)} ${f.title}`).join('\n')}
@@ -38,7 +42,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      from: { type: 'string' }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
+      from: { type: 'string', multiple: true }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
       'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, widen: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'include-possible': { type: 'boolean' }, 'include-own-store': { type: 'boolean' }, workspace: { type: 'string' },
     },
@@ -62,19 +66,11 @@ export async function exportCommand(args: string[]): Promise<number> {
     const checked = normaliseExemptionHost(host);
     if ('reason' in checked) throw new UsageError(`--host ${JSON.stringify(host.slice(0, 100))} cannot be exempted: ${checked.reason}`);
   }
-  if (!values.from) throw new UsageError('--from EVENTS.jsonl is required (written by pinscope proxy --events FILE)');
-  let text: string;
-  try {
-    text = await readFile(values.from, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read --from ${values.from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const recorded = readRecordedConnections(text);
+  const { merged, records } = await readMergedRecordings('export', values.from ?? []);
   // --app, else the workspace's own identity, else the app attribution saw (never a generic tool).
-  const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(recorded.records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
-  for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${values.from} ${terminalSafe(line)}\n`);
-  const request = buildExemptionRequest({
-    records: recorded.records,
+  const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
+  const request = buildMergedRequest({
+    merged,
     hosts: values.host ?? [],
     format: values.format,
     ...(values.vendor ? { vendor: values.vendor } : {}),

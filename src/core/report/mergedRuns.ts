@@ -1,0 +1,274 @@
+/**
+ * Many recordings, one view: every run (a recording, or each `proxy` header in a concatenated one) is
+ * judged alone by the judgement (`judgeAll`, `summariseHosts`), then the runs are folded per host by the
+ * ladder (runLadder.ts). Input is streamed line by line. Within a run, connections that the judgement
+ * cannot tell apart — same host, port, mode, process (and its trust) and the same sequence of events —
+ * are one *kind*, kept once with a count: the judgement of a record reads only its own events and the
+ * sets of hosts each client worked or broke at, and kinds keep both. So memory is
+ * O(hosts × runs) for the merged state, plus the distinct kinds of the one run being read — never
+ * O(connections). Lines of a kind already seen are counted without being parsed. The same run read
+ * twice (the same file named twice, a copy, a shorter copy) counts once: a run is known by its proxy line.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from '../diagnosis/hostSummary';
+import { readRecordedConnections } from '../exemptions/recordedConnections';
+import { processKeyOf } from '../process/connectionClients';
+import { targetHost, type ConnectionRecord } from '../timeline';
+import { BREAKAGE, CATEGORIES, type Category } from '../../shared/vocabulary';
+import type { TimelineEvent } from '../../shared/timelineEvents';
+import type { RecordingInput } from './recordingInputs';
+import { evidenceLevel, EVIDENCE_LADDER, mergeHostRuns, runOutcome, type MergedHostVerdict, type RunHostVerdict, type RunIdentity } from './runLadder';
+
+/** At most this many skipped lines are named per recording (the rest are counted). */
+const SKIPPED_NAMED = 20;
+/**
+ * What differs between two lines of the same kind of connection and that no judgement reads: ids, times,
+ * durations, byte counts, the client's ephemeral address. Our JSON escapes quotes inside strings, so these
+ * keys can only be the line's own fields.
+ */
+const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?[\d.eE+-]+|"(?:startedAt|remote)":"[^"]*"/g;
+const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
+/** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
+const CONFIRMING = /^confirming by tunnelling/;
+
+/** A judged connection standing for `count` connections of its run like it. */
+interface WeightedConnection {
+  readonly judged: JudgedConnection;
+  readonly count: number;
+}
+
+export interface MergedHost extends MergedHostVerdict {
+  /** One connection per category and run, weighted: what the evidence report shows. */
+  readonly representatives: readonly WeightedConnection[];
+}
+
+export interface MergedRuns {
+  readonly runs: readonly RunIdentity[];
+  readonly hosts: readonly MergedHost[];
+  readonly connections: number;
+  /** `source line N: why` for lines that could not be used (at most SKIPPED_NAMED per recording). */
+  readonly skipped: readonly string[];
+  readonly skippedCount: number;
+  /** Runs read more than once, counted once. */
+  readonly duplicates: readonly string[];
+}
+
+interface ConnectionKind {
+  latest: ConnectionRecord;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  readonly tunnelledByChoice: boolean;
+}
+
+interface RunHeader {
+  readonly startedAt: string | null;
+  readonly machine: string | null;
+}
+
+/** What the judgement can tell apart about an event: its kind and the short fields that change a category. */
+function eventShape(event: TimelineEvent): string {
+  switch (event.kind) {
+    case 'client-alert': return `alert:${event.name}`;
+    case 'timeout': return `timeout:${event.phase}`;
+    case 'upstream-failed': return `upstream-failed:${event.stage}`;
+    case 'first-data': case 'fin': case 'rst': case 'close-notify': return `${event.kind}:${event.from}`;
+    case 'policy': return `policy:${event.mode}:${CONFIRMING.test(event.reason) ? 'confirming' : 'chosen'}`;
+    case 'tls-error': return `tls-error:${event.reason.slice(0, 80)}`;
+    case 'client-hello': return `hello:${event.hello.sni ?? ''}:${event.hello.ja4}`;
+    default: return event.kind;
+  }
+}
+
+function kindKey(record: ConnectionRecord): string {
+  const process = record.client?.process;
+  const who = process ? processKeyOf(process) ?? `${process.kind}:${process.label}:${process.address ?? ''}` : '';
+  const trust = record.client?.trust ? JSON.stringify(record.client.trust) : '';
+  return JSON.stringify([targetHost(record), record.port, record.mode, who, trust, record.events.map(eventShape)]);
+}
+
+const isTunnelledByChoice = (record: ConnectionRecord): boolean => record.mode === 'tunnel' && record.events.some((e) => e.kind === 'policy' && !CONFIRMING.test(e.reason));
+
+function header(line: string): RunHeader | undefined {
+  if (!line.startsWith('{"type":"proxy"')) return undefined;
+  try {
+    const value = JSON.parse(line) as Record<string, unknown>;
+    return { startedAt: typeof value['startedAt'] === 'string' ? value['startedAt'].slice(0, 40) : null, machine: typeof value['machine'] === 'string' ? value['machine'].slice(0, 100) : null };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One run being read: its kinds of connection, the hosts the live judgement confirmed, and its identity
+ * (its proxy line, which names the run to the millisecond; a run without one, all its lines).
+ */
+class RunReader {
+  readonly kinds = new Map<string, ConnectionKind>();
+  /** Lines already read, without their volatile fields → their kind: most lines are not parsed at all. */
+  private readonly byText = new Map<string, ConnectionKind>();
+  readonly confirmed = new Set<string>();
+  readonly hash: Hash = createHash('sha256');
+  connections = 0;
+
+  constructor(readonly header: RunHeader | null, headerLine?: string) {
+    if (headerLine !== undefined) this.hash.update(headerLine);
+  }
+
+  /** Counts a line whose kind is already known (by its `stable` text); false when it must be parsed. */
+  addKnown(line: string, stable: string): boolean {
+    const kind = this.byText.get(stable);
+    if (!kind) return false;
+    if (this.header === null) this.hash.update(`${line}\n`);
+    const startedAt = Date.parse(STARTED_AT.exec(line)?.[1] ?? '');
+    kind.count += 1;
+    this.connections += 1;
+    if (!Number.isNaN(startedAt)) {
+      kind.firstSeen = Math.min(kind.firstSeen, startedAt);
+      kind.lastSeen = Math.max(kind.lastSeen, startedAt);
+    }
+    return true;
+  }
+
+  add(record: ConnectionRecord, line: string, stable: string): void {
+    if (this.header === null) this.hash.update(`${line}\n`);
+    this.connections += 1;
+    // The line's own verdict says whether the live session confirmed the host by tunnelling; the record
+    // alone cannot (the confirmation lived in the session). Our JSON escapes quotes inside strings, so
+    // this key can only be the line's own field.
+    if (line.includes('"confirmed":true')) this.confirmed.add(targetHost(record));
+    const key = kindKey(record);
+    const kind = this.kinds.get(key);
+    if (kind) {
+      kind.count += 1;
+      if (record.startedAt >= kind.latest.startedAt) kind.latest = record;
+      kind.firstSeen = Math.min(kind.firstSeen, record.startedAt);
+      kind.lastSeen = Math.max(kind.lastSeen, record.startedAt);
+      this.byText.set(stable, kind);
+    } else {
+      const added = { latest: record, count: 1, firstSeen: record.startedAt, lastSeen: record.startedAt, tunnelledByChoice: isTunnelledByChoice(record) };
+      this.kinds.set(key, added);
+      this.byText.set(stable, added);
+    }
+  }
+}
+
+interface HostInRun {
+  readonly verdict: RunHostVerdict;
+  readonly representatives: WeightedConnection[];
+}
+
+/** The judgement over one run's kinds, weighted by their counts, per host. */
+function judgeRun(reader: RunReader, run: RunIdentity): HostInRun[] {
+  const kinds = [...reader.kinds.values()];
+  const judged = judgeAll(kinds.map((k) => k.latest), reader.confirmed);
+  const byHost = new Map<string, { kinds: ConnectionKind[]; judged: JudgedConnection[] }>();
+  judged.forEach((item, index) => {
+    const kind = kinds[index];
+    if (!kind) return;
+    const host = targetHost(item.record);
+    const entry = byHost.get(host) ?? { kinds: [], judged: [] };
+    entry.kinds.push(kind);
+    entry.judged.push(item);
+    byHost.set(host, entry);
+  });
+  return summariseHosts(judged).map((summary) => {
+    const entry = byHost.get(summary.host) ?? { kinds: [], judged: [] };
+    const categories: Partial<Record<Category, number>> = {};
+    entry.judged.forEach((item, index) => {
+      categories[item.verdict.category] = (categories[item.verdict.category] ?? 0) + (entry.kinds[index]?.count ?? 0);
+    });
+    const weighted: HostSummary = {
+      ...summary,
+      connections: entry.kinds.reduce((n, k) => n + k.count, 0),
+      categories: Object.fromEntries(CATEGORIES.filter((c) => categories[c]).map((c) => [c, categories[c]])),
+      firstSeen: Math.min(...entry.kinds.map((k) => k.firstSeen)),
+      lastSeen: Math.max(...entry.kinds.map((k) => k.lastSeen)),
+    };
+    const tunnelledByChoiceOnly = entry.kinds.length > 0 && entry.kinds.every((k) => k.tunnelledByChoice);
+    return { verdict: { run, summary: weighted, outcome: runOutcome(weighted, tunnelledByChoiceOnly) }, representatives: representativesOf(entry.judged, entry.kinds) };
+  });
+}
+
+/**
+ * One connection per category (the strongest breaking one by the ladder, else the latest), weighted by how
+ * many connections of the run had that category: what the evidence report shows, with the right counts.
+ */
+function representativesOf(judged: readonly JudgedConnection[], kinds: readonly ConnectionKind[]): WeightedConnection[] {
+  const rank = (item: JudgedConnection): number => EVIDENCE_LADDER.indexOf(evidenceLevel({ breaks: true, pinning: item.verdict.pinning, confirmed: item.verdict.confirmed }));
+  const byCategory = new Map<Category, WeightedConnection>();
+  judged.forEach((item, index) => {
+    const count = kinds[index]?.count ?? 0;
+    const current = byCategory.get(item.verdict.category);
+    const better = !current || (BREAKAGE.has(item.verdict.category) ? rank(item) > rank(current.judged) : item.record.startedAt >= current.judged.record.startedAt);
+    byCategory.set(item.verdict.category, { judged: better ? item : current.judged, count: (current?.count ?? 0) + count });
+  });
+  return [...byCategory.values()];
+}
+
+/** Reads every input, line by line, and merges the runs in them per host. */
+export async function mergeRecordings(inputs: readonly RecordingInput[]): Promise<MergedRuns> {
+  const runs: RunIdentity[] = [];
+  const runIds = new Map<string, string>();
+  const perHost = new Map<string, HostInRun[]>();
+  const skipped: string[] = [];
+  const duplicates: string[] = [];
+  let skippedCount = 0;
+  let connections = 0;
+
+  const finish = (reader: RunReader, source: string): void => {
+    if (reader.connections === 0) return;
+    const id = reader.hash.digest('hex').slice(0, 12);
+    const startedAt = reader.header?.startedAt ?? new Date(Math.min(...[...reader.kinds.values()].map((k) => k.firstSeen))).toISOString();
+    const earlier = runIds.get(id);
+    if (earlier !== undefined) {
+      duplicates.push(`${source}: the run of ${startedAt} was already read from ${earlier}; counted once`);
+      return;
+    }
+    runIds.set(id, source);
+    const run: RunIdentity = { id, source, startedAt, machine: reader.header?.machine ?? null };
+    runs.push(run);
+    connections += reader.connections;
+    for (const item of judgeRun(reader, run)) {
+      const list = perHost.get(item.verdict.summary.host);
+      if (list) list.push(item);
+      else perHost.set(item.verdict.summary.host, [item]);
+    }
+  };
+
+  for (const input of inputs) {
+    let reader = new RunReader(null);
+    let lineNumber = 0;
+    let skippedHere = 0;
+    for await (const batch of input.lines()) {
+      for (const line of batch) {
+        lineNumber += 1;
+        if (line.trim() === '') continue;
+        const runHeader = header(line);
+        if (runHeader) {
+          finish(reader, input.name);
+          reader = new RunReader(runHeader, line);
+          continue;
+        }
+        const stable = line.replace(VOLATILE, '');
+        if (reader.addKnown(line, stable)) continue;
+        const read = readRecordedConnections(line);
+        const [record] = read.records;
+        if (record) {
+          reader.add(record, line, stable);
+        } else if (read.skipped[0] !== undefined) {
+          skippedCount += 1;
+          skippedHere += 1;
+          if (skippedHere <= SKIPPED_NAMED) skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
+        }
+      }
+    }
+    finish(reader, input.name);
+  }
+
+  const hosts = [...perHost.values()].map((items): MergedHost => ({
+    ...mergeHostRuns(items.map((i) => i.verdict)),
+    representatives: items.flatMap((i) => i.representatives),
+  }));
+  return { runs, hosts, connections, skipped, skippedCount, duplicates };
+}
