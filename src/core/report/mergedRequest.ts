@@ -5,7 +5,7 @@
  */
 import { REPORT_FORMATS, exportFormatIds, type ExemptionRequest, type ExemptionRequestInput } from '../exemptions/exemptionRequest';
 import { proposeExemption } from '../exemptions/hostEntries';
-import { selectHosts, type LeftOut, type VerifyFirstHost } from '../exemptions/hostSelection';
+import { accountedHosts, selectHosts, type LeftOut, type VerifyFirstHost } from '../exemptions/hostSelection';
 import { describeBypass, KNOWN_BYPASSES, knownBypassesFor, vendorTitle, type BypassMark } from '../exemptions/knownBypasses';
 import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from '../exemptions/vendors/registry';
 import { SnippetError, type VendorFormat } from '../exemptions/vendors/vendorFormat';
@@ -29,7 +29,7 @@ function vendorSnippet(format: VendorFormat, hosts: readonly string[], marks: re
   const bypassedHere = new Set(marks.filter((m) => m.product === format.product).map((m) => m.host));
   const remaining = hosts.filter((h) => !bypassedHere.has(h));
   if (hosts.length > 0 && remaining.length === 0) throw new SnippetError(`Every host is already excluded by default in ${format.title.split(':')[0] ?? format.product}: no request needed. ${marks.map(describeBypass).join(' ')}`);
-  const proposal = proposeExemption(remaining, input.wildcards ?? 'auto');
+  const proposal = proposeExemption(remaining, input.wildcards ?? 'never');
   const notes = [
     `Merged from ${input.merged.runs.length} run(s).`,
     ...marks.map(describeBypass),
@@ -62,7 +62,7 @@ function asMerged(judged: JudgedConnection, host: MergedHost): JudgedConnection 
 export function buildMergedRequest(input: MergedRequestInput): ExemptionRequest {
   const { merged } = input;
   const summaries = merged.hosts.map((h) => h.summary);
-  const selection = selectHosts(summaries, input.hosts, input.includePossible ?? false);
+  const selection = selectHosts(summaries, input);
   const hosts = selection.requested.map((s) => s.host);
   const marks = knownBypassesFor(hosts, input.knownBypasses ?? KNOWN_BYPASSES);
   const generatedAt = (input.now ?? new Date()).toISOString();
@@ -82,7 +82,7 @@ export function buildMergedRequest(input: MergedRequestInput): ExemptionRequest 
   if (!report) throw new SnippetError(`Unknown format "${input.format}". Formats: ${exportFormatIds().join(', ')}`);
   const embedded = findVendorFormat(input.vendor ?? 'zscaler-urls');
   if (!embedded) throw new SnippetError(`Unknown vendor "${input.vendor ?? ''}". Vendors: ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);
-  if (hosts.length === 0 && selection.verifyFirst.length === 0) throw nothingToRequest(selection.verifyFirst, selection.leftOut);
+  if (hosts.length === 0 && accountedHosts(selection) === 0) throw nothingToRequest(selection.verifyFirst, selection.leftOut);
   const plan = vendorSnippet(embedded, hosts, marks, selection.verifyFirst, input, generatedAt);
   const requested = new Set(hosts);
   // The report's evidence per host is the merged verdict's; its connections are the runs' representatives.
@@ -98,7 +98,7 @@ export function buildMergedRequest(input: MergedRequestInput): ExemptionRequest 
     vendorTitle: embedded.title,
     snippet: plan.snippet,
     generatedAt,
-    verifyFirst: selection.verifyFirst,
+    selection,
     knownBypasses: marks.map((m) => ({ host: m.host, text: describeBypass(m), vendor: vendorTitle(m.entry.vendor), kind: m.entry.kind, source: m.entry.source, retrieved: m.entry.retrieved, uncertain: m.entry.uncertain })),
   });
   const rows = appInventory(merged, knownExemptions(merged));

@@ -30,6 +30,6 @@ describe('a server that demands a client certificate', () => {
   it('is always requested for exemption', () => {
     const summaries = summariseHosts(judgeAll([transcripts.clientCertificateRequired('mtls.test')]));
     assert.ok(summaries[0] && hasEvidence(summaries[0]));
-    assert.deepEqual(selectHosts(summaries, [], false).requested.map((s) => s.host), ['mtls.test']);
+    assert.deepEqual(selectHosts(summaries, { hosts: [] }).requested.map((s) => s.host), ['mtls.test']);
   });
 });
