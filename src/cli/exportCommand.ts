@@ -66,6 +66,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${values.from} ${terminalSafe(line)}\n`);
   const request = buildExemptionRequest({
     records: recorded.records,
+    confirmed: recorded.confirmed,
     hosts: values.host ?? [],
     format: values.format,
     ...(values.vendor ? { vendor: values.vendor } : {}),
