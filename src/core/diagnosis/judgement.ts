@@ -12,13 +12,13 @@ import { ja4Of, type Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import { normaliseHost } from '../hostNames';
 import { processKeyOf, type TrustSummary } from '../process/connectionClients';
-import { runtimeTls, type RuntimeTls } from '../process/runtimes';
+import { runtimeFromName, runtimeTls, type RuntimeTls } from '../process/runtimes';
 
 type JudgedRecord = Pick<ConnectionRecord, 'host' | 'mode' | 'events' | 'client'>;
 
 /** Who made a connection, as far as evidence can be credited to it. */
 type Client =
-  | { readonly kind: 'process'; readonly key: string; readonly label: string; readonly trust: TrustSummary | null }
+  | { readonly kind: 'process'; readonly key: string; readonly label: string; readonly name: string; readonly path: string | null; readonly trust: TrustSummary | null }
   | { readonly kind: 'remote'; readonly key: string | null; readonly label: string }
   /** Attribution off, or a recording from before it: the TLS fingerprint is the only identity. */
   | { readonly kind: 'fingerprint'; readonly key: string | null; readonly label: string }
@@ -32,7 +32,7 @@ function clientOf(record: Pick<ConnectionRecord, 'events' | 'client'>): Client {
   if (process.kind === 'remote') return { kind: 'remote', key: ja4 && `remote ${process.address ?? process.label} ${ja4}`, label: process.label };
   const key = processKeyOf(process);
   if (process.kind === 'unknown' || key === null) return { kind: 'unknown', key: null, label: process.label };
-  return { kind: 'process', key: `process ${key}`, label: process.label, trust: record.client?.trust ?? null };
+  return { kind: 'process', key: `process ${key}`, label: process.label, name: process.name ?? '', path: process.path ?? null, trust: record.client?.trust ?? null };
 }
 
 interface Seen {
@@ -103,9 +103,10 @@ export function observeAcceptance(evidence: JudgementEvidence, record: Pick<Conn
   }
 }
 
-/** The stack a connection's client uses, when its runtime is known. */
+/** The stack a connection's client uses, when its runtime is known (by its trust knowledge, else by its name). */
 function stackOf(client: Client): RuntimeTls {
-  return runtimeTls(client.kind === 'process' ? client.trust?.runtime ?? 'unknown' : 'unknown');
+  if (client.kind !== 'process') return runtimeTls('unknown');
+  return runtimeTls(client.trust?.runtime ?? runtimeFromName(client.path, client.name) ?? 'unknown');
 }
 
 /** Learns from one finished connection what its client did there. */

@@ -70,7 +70,7 @@ function runtimeFacts(runtime: Runtime): RuntimeFacts {
 }
 
 /** Pure: the runtime a name says (`python3.11`, `java`, `node`, `curl`, …); null when the name says nothing. */
-function runtimeFromName(path: string | null, name: string): Runtime | null {
+export function runtimeFromName(path: string | null, name: string): Runtime | null {
   const exe = basename(path ?? name).toLowerCase().replace(/\.exe$/, '');
   if (/^(node|nodejs|bun|deno)$/.test(exe)) return 'node';
   if (/^python[\d.]*m?$|^pypy/.test(exe)) return 'python';
@@ -84,6 +84,15 @@ function runtimeFromName(path: string | null, name: string): Runtime | null {
 }
 
 const GO_BUILDINFO = Buffer.from('\xff Go buildinf:', 'latin1');
+const GO_NOTE_NAME = Buffer.from('Go\0\0', 'latin1');
+
+/** An ELF note named "Go" of type 4 (the Go build ID): namesz 4, descsz, type 4, "Go\0\0" (little-endian). */
+function hasGoBuildIdNote(head: Buffer): boolean {
+  for (let at = head.indexOf(GO_NOTE_NAME); at >= 12; at = head.indexOf(GO_NOTE_NAME, at + 1)) {
+    if (head.readUInt32LE(at - 12) === 4 && head.readUInt32LE(at - 4) === 4) return true;
+  }
+  return false;
+}
 const MAX_SCAN_BYTES = 256 * 1024 * 1024;
 const goCache = new Map<string, boolean>();
 
@@ -98,6 +107,11 @@ export async function isGoBinary(path: string): Promise<boolean> {
   if (!handle) return false;
   let found = false;
   try {
+    // Fast path: the linker puts the `.note.go.buildid` ELF note (name "Go", type 4) in the first page,
+    // while the build-info section sits after the code, megabytes in.
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead: headBytes } = await handle.read(head, 0, head.length, 0);
+    found = hasGoBuildIdNote(head.subarray(0, headBytes));
     const chunk = Buffer.alloc(1024 * 1024);
     let carry = Buffer.alloc(0);
     for (let position = 0; position < Math.min(info.size, MAX_SCAN_BYTES) && !found;) {

@@ -76,6 +76,8 @@ export class TrustKnowledgeReader {
 
   constructor(private readonly options: TrustKnowledgeOptions) {
     this.inclusion = new CaInclusionCache(options.caDer);
+    // Read the OS store now, so that the first connection's trust is known within its deadline.
+    void this.osStoreHasCa();
   }
 
   /** Is the CA in the OS trust store? Linux: the distribution's CA bundle; elsewhere unknown for now. */

@@ -85,5 +85,5 @@ export function humanLine(line: ConnectionLine, colour: boolean): string {
   const cause = breaks && line.cause && line.cause !== 'pinning' ? ` [${line.cause}]` : '';
   const rung = breaks && line.rung ? ` (${line.rung})` : '';
   const app = line.process ? ` ${terminalSafe(clientName({ process: line.process, trust: line.trust }) ?? line.process.label)}` : '';
-  return `${time} ${mark} #${line.id}${app} ${target} ${line.mode} ${line.category}${alert}${pin}${rung}${cause} ${Math.round(line.durationMs)} ms`;
+  return `${time} ${mark} #${line.id}${app} ${target} ${line.mode} ${line.category}${alert}${pin}${cause}${rung} ${Math.round(line.durationMs)} ms`;
 }

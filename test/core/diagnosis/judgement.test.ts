@@ -51,6 +51,11 @@ describe('the evidence ladder', () => {
     }
   });
 
+  it('L1c holds when the trust knowledge missed its deadline: the runtime is known by the process name', () => {
+    const python: ConnectionClient = { process: { kind: 'local', label: 'bash › python3.11', pid: 77, startTime: '77', name: 'python3.11', path: '/usr/bin/python3.11', command: 'python3.11 app.py', app: null }, trust: null };
+    assert.equal(judged(at(python, transcripts.closedAfterHandshake('late.test'))).rung, 'L1c');
+  });
+
   it('P3: Node and wget complete the handshake whatever the chain, so a completed handshake is only possible', () => {
     for (const runtime of ['node', 'wget'] as const) {
       const verdict = judged(at(by(runtime, 'no'), transcripts.closedAfterHandshake(`${runtime}.test`)));
