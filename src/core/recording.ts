@@ -1,11 +1,12 @@
 /**
  * A recording opened for reading: the JSONL that `pinscope proxy --events`, `pinscope run --events` and
- * the extension's Save Recording write, as a read-only session. Each connection is judged again in the
- * order it was recorded, with the same diagnosis the live session used. Lines that cannot be used (cut
- * off, from another version, edited) are skipped and named; nothing throws.
+ * the extension's Save Recording write, as a read-only session. Its connections are judged by the one
+ * judgement the live session's summary and `pinscope export --from` use (`judgeAll`), with the
+ * confirmations by tunnelling the recording carries. Lines that cannot be used (cut off, from another
+ * version, edited) are skipped and named; nothing throws.
  */
-import { Diagnosis, type LiveHostState } from './diagnosis/diagnosis';
-import type { HostSummary } from './diagnosis/hostSummary';
+import type { LiveHostState } from './diagnosis/diagnosis';
+import { judgeAll, summariseHosts, type HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
 import { readRecordedConnections } from './exemptions/recordedConnections';
 import type { SessionView } from './session';
@@ -16,24 +17,24 @@ const DEFAULT_KEPT = 10_000;
 
 export class Recording implements SessionView {
   private readonly byId = new Map<number, ConnectionRecord>();
-  private readonly diagnosis: Diagnosis;
+  private readonly verdicts = new Map<number, Verdict>();
+  private readonly summaries: HostSummary[];
 
-  private constructor(private readonly kept: readonly ConnectionRecord[], readonly skipped: readonly string[], readonly connectionsDropped: number, readonly maxConnectionsKept: number) {
-    this.diagnosis = new Diagnosis(undefined, () => Math.max(maxConnectionsKept, kept.length));
-    for (const record of kept) {
-      this.byId.set(record.id, record);
-      this.diagnosis.finished(record, () => true);
-    }
+  private constructor(private readonly kept: readonly ConnectionRecord[], confirmed: ReadonlySet<string>, readonly skipped: readonly string[], readonly connectionsDropped: number, readonly maxConnectionsKept: number) {
+    for (const record of kept) this.byId.set(record.id, record);
+    const judged = judgeAll(kept, confirmed);
+    for (const { record, verdict } of judged) this.verdicts.set(record.id, verdict);
+    this.summaries = summariseHosts(judged);
   }
 
   /** Reads a recording's text; `maxConnectionsKept` bounds what is kept (the newest). */
   static read(text: string, maxConnectionsKept = DEFAULT_KEPT): Recording {
-    const { records, skipped } = readRecordedConnections(text);
+    const { records, skipped, confirmed } = readRecordedConnections(text);
     // Concatenated recordings repeat ids: number them again, in order, so each row stays its own.
     const unique = new Set(records.map((r) => r.id)).size === records.length;
     const ordered = unique ? records : records.map((record, index) => ({ ...record, id: index + 1 }));
     const kept = ordered.slice(-maxConnectionsKept);
-    return new Recording(kept, skipped, ordered.length - kept.length, maxConnectionsKept);
+    return new Recording(kept, confirmed, skipped, ordered.length - kept.length, maxConnectionsKept);
   }
 
   records(): ConnectionRecord[] {
@@ -45,14 +46,14 @@ export class Recording implements SessionView {
   }
 
   verdictOf(id: number): Verdict | undefined {
-    return this.diagnosis.verdictOf(id);
+    return this.verdicts.get(id);
   }
 
   hosts(): HostSummary[] {
-    return this.diagnosis.hosts(this.kept);
+    return [...this.summaries];
   }
 
   liveHosts(): LiveHostState[] {
-    return this.diagnosis.liveHosts();
+    return this.summaries.map(({ host, breaks, pinning }) => ({ host, breaks, pinning }));
   }
 }

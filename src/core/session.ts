@@ -65,6 +65,8 @@ export class Session implements SessionView {
     this.onJudged = new Channel((error) => onError(`a connection listener failed: ${String(error)}`));
     this.onCleared = new Channel((error) => onError(`a clear listener failed: ${String(error)}`));
     const isKept = (id: number): boolean => this.store.get(id) !== undefined;
+    // An acceptance counts the moment the client sends data, not when its (kept-alive) connection closes.
+    this.store.onEvent.subscribe(({ record, event }) => this.diagnosis.event(record, event));
     this.store.onClosed.subscribe((record) => this.diagnosis.closed(record));
     this.store.onFinished.subscribe((record) => {
       const verdict = this.diagnosis.finished(record, isKept);

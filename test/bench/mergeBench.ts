@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { judge } from '../../src/core/diagnosis/pinning';
+import { judgeConnection, noEvidence } from '../../src/core/diagnosis/judgement';
 import { toConnectionLine, type ConnectionLine } from '../../src/core/report/connectionReport';
 import { mergeRecordings } from '../../src/core/report/mergedRuns';
 import { recordingInputs } from '../../src/core/report/recordingInputs';
@@ -64,7 +64,7 @@ function writeRecordings(folder: string): number {
       if (!template) {
         const shape = WEIGHTS[shapeIndex] ?? transcripts.ok;
         const record = { ...shape(host, processIndex % 2 === 0 ? JA4_APP : JA4_CURL), client: { process: processes[processIndex] ?? { kind: 'unknown' as const, label: 'unknown' }, trust: null } };
-        template = toConnectionLine(record, judge(record, { acceptedBy: new Map(), brokenBy: new Map(), confirmed: new Set() }));
+        template = toConnectionLine(record, judgeConnection(record, noEvidence()));
         templates.set(key, template);
       }
       lines.push(JSON.stringify({ ...template, id: i + 1, startedAt: new Date(started + i * 50).toISOString() }));

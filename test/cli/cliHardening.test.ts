@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toConnectionLine } from '../../src/core/report/connectionReport';
-import { buildPeerContext, judge } from '../../src/core/diagnosis/pinning';
+import { judgeAll } from '../../src/core/diagnosis/hostSummary';
 import type { ConnectionRecord } from '../../src/core/timeline';
 import { curl, waitFor } from '../support/clients';
 import { ROOT, runCli, startCli } from '../support/cli';
@@ -22,8 +22,7 @@ import { JA4_APP, transcripts } from '../support/transcripts';
 const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 function recordingLines(records: ConnectionRecord[]): string[] {
-  const peers = buildPeerContext(records);
-  return records.map((r) => JSON.stringify(toConnectionLine(r, judge(r, peers))));
+  return judgeAll(records).map(({ record, verdict }) => JSON.stringify(toConnectionLine(record, verdict)));
 }
 
 describe('pinscope CLI: the exit-2 promise', () => {
@@ -32,7 +31,7 @@ describe('pinscope CLI: the exit-2 promise', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'pinscope-cli-hardening-'));
     recording = join(dir, 'events.jsonl');
-    writeFileSync(recording, `${recordingLines([transcripts.closedAfterHandshake('pinned.example.com'), transcripts.closedAfterHandshake('pinned.example.com', JA4_APP)]).join('\n')}\n`);
+    writeFileSync(recording, `${recordingLines([transcripts.ok('api.example.com', JA4_APP), transcripts.closedAfterHandshake('pinned.example.com'), transcripts.closedAfterHandshake('pinned.example.com', JA4_APP)]).join('\n')}\n`);
   });
 
   it('exits 2 with a precise message for every bad flag or value, before listening, and never prints a password', async () => {

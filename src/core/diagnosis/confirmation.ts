@@ -5,6 +5,11 @@
  */
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Mode } from '../../shared/vocabulary';
 import { normaliseHost } from '../hostNames';
+import { findEvent } from '../../shared/timelineEvents';
+import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+
+/** How a tunnelled confirmation is recorded (the `policy` event's reason): a recording carries its confirmations. */
+const CONFIRMING = 'confirming by tunnelling';
 
 type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
 
@@ -82,7 +87,7 @@ export class TunnelConfirmation {
     this.expire();
     const entry = this.entries.get(normaliseHost(host));
     if (entry?.state !== 'pending') return undefined;
-    return { mode: 'tunnel', reason: entry.failures > 0 ? `confirming by tunnelling: ${host} broke ${entry.failures} times under interception` : `confirming by tunnelling, as asked for ${host}` };
+    return { mode: 'tunnel', reason: entry.failures > 0 ? `${CONFIRMING}: ${host} broke ${entry.failures} times under interception` : `${CONFIRMING}, as asked for ${host}` };
   }
 
   /** The user asks to confirm one host now: its next connection is tunnelled, whatever the setting. */
@@ -113,4 +118,18 @@ export class TunnelConfirmation {
     const cutoff = this.now() - this.options.expiryMs;
     for (const [host, entry] of this.entries) if (entry.updatedAt < cutoff) this.entries.delete(host);
   }
+}
+
+/**
+ * The hosts a set of records confirms: a connection tunnelled to confirm its host (its policy says so)
+ * that carried data. The same facts the live confirmation learned, read back from the records, so a
+ * recording judges as the session did.
+ */
+export function confirmedIn(records: Iterable<Pick<ConnectionRecord, 'host' | 'mode' | 'events'>>): Set<string> {
+  const hosts = new Set<string>();
+  for (const record of records) {
+    if (record.mode !== 'tunnel' || !hasEvent(record.events, 'first-data')) continue;
+    if (findEvent(record.events, 'policy')?.reason.startsWith(CONFIRMING)) hosts.add(normaliseHost(targetHost(record)));
+  }
+  return hosts;
 }

@@ -1,16 +1,17 @@
 /**
  * The one owner of what is known about the connections seen so far: each finished connection's verdict,
- * the client fingerprints that worked or broke elsewhere (the peer context), confirmation by
- * tunnelling, and the live state of each host. Judges live, as connections finish.
+ * the evidence about each client (what it accepted, the moment it did; where it broke), confirmation by
+ * tunnelling, and the live state of each host. Judges live, with `judgeConnection` (judgement.ts), the
+ * same function a recording and an export judge with.
  */
+import type { TimelineEvent } from '../../shared/timelineEvents';
 import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
-import { judge, noPeerObservations, observePeer, strongest, type Verdict } from './pinning';
+import { strongest, type Verdict } from './pinning';
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
-import { judgeWithTrust, noTrustAwareObservations, observeTrustAware } from './trustAwareJudgement';
-import { attributedRecord } from './recordClients';
+import { addConfirmation, judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';
 
 /** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
 export interface LiveHostState {
@@ -22,12 +23,20 @@ export interface LiveHostState {
 /** Verdicts of connections no longer kept are dropped once this many more than the kept ones pile up. */
 const VERDICT_SLACK = 1000;
 
+interface Judged {
+  readonly record: ConnectionRecord;
+  verdict: Verdict;
+  /** The evidence generation it was judged with: a breakage judged before newer evidence is judged again when read. */
+  generation: number;
+}
+
 export class Diagnosis {
   private readonly confirmation: TunnelConfirmation;
-  private readonly peers = noPeerObservations();
-  private readonly trustPeers = noTrustAwareObservations();
+  private readonly evidence = noEvidence();
+  /** Connections that sent data before their process was known: credited again once it is. */
+  private readonly unattributedAcceptances = new Set<ConnectionRecord>();
   private readonly closedSeen = new WeakSet<ConnectionRecord>();
-  private readonly verdicts = new Map<number, Verdict>();
+  private readonly verdicts = new Map<number, Judged>();
   private readonly liveHostStates = new Map<string, LiveHostState>();
 
   /**
@@ -39,24 +48,62 @@ export class Diagnosis {
   }
 
   /**
+   * An event of a live connection: the client's first application data through a forged certificate is
+   * an acceptance, counted now — an HTTP client keeps its connection open for minutes.
+   */
+  event(record: ConnectionRecord, event: TimelineEvent): void {
+    if (event.kind !== 'first-data' || event.from !== 'client' || record.mode !== 'intercept') return;
+    observeAcceptance(this.evidence, record, this.capacity());
+    if (record.client === undefined) {
+      this.unattributedAcceptances.add(record);
+      for (const old of this.unattributedAcceptances) {
+        if (this.unattributedAcceptances.size <= this.capacity()) break;
+        this.unattributedAcceptances.delete(old);
+      }
+    }
+  }
+
+  /** Credits acceptances whose process became known since they were seen. */
+  private settleAcceptances(): void {
+    for (const record of this.unattributedAcceptances) {
+      if (record.client !== undefined) observeAcceptance(this.evidence, record, this.capacity());
+      if (record.client !== undefined || record.finished) this.unattributedAcceptances.delete(record);
+    }
+  }
+
+  /**
    * Judges a connection that just finished, learns from it and keeps its verdict; `isKept` says which
    * connections the store still keeps, so verdicts of dropped ones do not pile up.
    */
   finished(record: ConnectionRecord, isKept: (id: number) => boolean): Verdict {
     const classification = classify(record);
     const host = targetHost(record);
-    observePeer(this.peers, record, () => classification.category, this.capacity());
     if (!this.closedSeen.delete(record)) this.observeConfirmation(record, host, classification.category);
-    const confirmed = this.confirmation.confirmedHosts();
-    // With its process known, judged by what that process did and whether it trusts the CA.
-    const attributed = attributedRecord(record);
-    if (attributed) observeTrustAware(this.trustPeers, attributed, classification.category, this.capacity());
-    const verdict = attributed ? judgeWithTrust(attributed, { ...this.trustPeers, confirmed }) : judge(record, { ...this.peers, confirmed });
-    this.verdicts.set(record.id, verdict);
+    this.settleAcceptances();
+    observeFinished(this.evidence, record, classification.category, this.capacity());
+    const verdict = this.judge(record);
     if (this.verdicts.size > this.capacity() + VERDICT_SLACK) {
       for (const known of this.verdicts.keys()) if (!isKept(known)) this.verdicts.delete(known);
     }
-    this.track(host, verdict);
+    return verdict;
+  }
+
+  /**
+   * Judges a finished connection again with what is known now: for a record whose process or trust
+   * arrived after it was judged. Undefined when it was never judged (not finished, or forgotten).
+   */
+  rejudge(record: ConnectionRecord): Verdict | undefined {
+    if (!this.verdicts.has(record.id)) return undefined;
+    this.settleAcceptances();
+    observeFinished(this.evidence, record, undefined, this.capacity());
+    return this.judge(record);
+  }
+
+  private judge(record: ConnectionRecord): Verdict {
+    for (const host of this.confirmation.confirmedHosts()) addConfirmation(this.evidence, host);
+    const verdict = judgeConnection(record, this.evidence);
+    this.verdicts.set(record.id, { record, verdict, generation: this.evidence.generation });
+    this.track(targetHost(record), verdict);
     return verdict;
   }
 
@@ -73,9 +120,12 @@ export class Diagnosis {
     this.confirmation.observe(host, record.mode, category, hasEvent(record.events, 'first-data'));
   }
 
-  /** The verdict a connection got when it finished. */
+  /** The verdict of a finished connection, with what is known now (evidence that came later sharpens it). */
   verdictOf(id: number): Verdict | undefined {
-    return this.verdicts.get(id);
+    const judged = this.verdicts.get(id);
+    if (!judged || judged.generation === this.evidence.generation || !BREAKAGE.has(judged.verdict.category)) return judged?.verdict;
+    this.settleAcceptances();
+    return this.judge(judged.record);
   }
 
   private track(host: string, verdict: Verdict): void {
@@ -100,7 +150,7 @@ export class Diagnosis {
 
   /** Re-judges every connection with everything known now (later connections can sharpen earlier verdicts). */
   judgeAll(records: readonly ConnectionRecord[]): JudgedConnection[] {
-    return judgeAll(records, this.confirmation.confirmedHosts());
+    return judgeAll(records, [...this.confirmation.confirmedHosts(), ...this.evidence.confirmed]);
   }
 
   hosts(records: readonly ConnectionRecord[]): HostSummary[] {
@@ -129,12 +179,13 @@ export class Diagnosis {
     this.confirmation.configure(options);
   }
 
-  /** Forgets every verdict, the peer context and the live host states (learned confirmations stay). */
+  /** Forgets every verdict, the evidence and the live host states (learned confirmations stay in `confirmation`). */
   reset(): void {
-    this.peers.acceptedBy.clear();
-    this.peers.brokenBy.clear();
-    this.trustPeers.byClient.clear();
-    this.trustPeers.acceptedByFingerprint.clear();
+    this.evidence.byClient.clear();
+    this.evidence.acceptedByFingerprint.clear();
+    this.evidence.confirmed.clear();
+    this.evidence.generation++;
+    this.unattributedAcceptances.clear();
     this.verdicts.clear();
     this.liveHostStates.clear();
   }

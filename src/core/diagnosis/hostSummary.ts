@@ -1,10 +1,11 @@
 /** Per-host view over finished connections: what breaks, how often, and how sure we are it is pinning. */
 import { BREAKAGE, CATEGORIES, type Category, type Pinning } from '../../shared/vocabulary';
-import { buildPeerContext, judge, ja4Of, strongest, type PeerContext, type Verdict } from './pinning';
+import { ja4Of, strongest, type Verdict } from './pinning';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { clientName } from '../process/connectionClients';
-import { attributedRecord, causeOf } from './recordClients';
-import { buildTrustAwarePeers, judgeWithTrust, type AttributedRecord, type BreakageCause } from './trustAwareJudgement';
+import { confirmedIn } from './confirmation';
+import type { BreakageCause, RungId } from './ladder';
+import { judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';
 
 export interface JudgedConnection {
   readonly record: ConnectionRecord;
@@ -24,7 +25,9 @@ export interface HostSummary {
   readonly fingerprints: readonly string[];
   /** The processes (apps) whose connections these were, as named in lines and columns. */
   readonly apps?: readonly string[];
-  /** The cause the strongest breaking verdict names, when its process was known; null otherwise. */
+  /** The rung of the evidence ladder the strongest breaking verdict stands on (docs/judgement.md). */
+  readonly rung?: RungId | null;
+  /** The cause the strongest breaking verdict names; null when the host does not break. */
   readonly cause?: BreakageCause | null;
   /** What to do about it, when the cause has a fix (e.g. trust the CA rather than ask for an exemption). */
   readonly fix?: string | null;
@@ -32,16 +35,18 @@ export interface HostSummary {
   readonly lastSeen: number;
 }
 
-/** Judges every finished connection against the context built from all of them. */
-export function judgeAll(records: readonly ConnectionRecord[], confirmed?: ReadonlySet<string>, context?: PeerContext): JudgedConnection[] {
-  const finished = records.filter((r) => r.finished);
-  const peers = context ?? buildPeerContext(finished, confirmed);
-  const attributed = finished.map(attributedRecord);
-  const trustPeers = buildTrustAwarePeers(attributed.filter((item): item is AttributedRecord => item !== null), peers.confirmed);
-  return finished.map((record, index) => {
-    const item = attributed[index];
-    return { record, verdict: item ? judgeWithTrust(item, trustPeers) : judge(record, peers) };
-  });
+/**
+ * Judges every finished connection with everything the records show: acceptances (from connections still
+ * open too), breakages, and the confirmations by tunnelling they carry, plus `confirmed` (the live ones).
+ * The session's summary, a recording opened in the editor and `pinscope export --from` all judge here.
+ */
+export function judgeAll(records: readonly ConnectionRecord[], confirmed: Iterable<string> = []): JudgedConnection[] {
+  const evidence = noEvidence([...confirmed, ...confirmedIn(records)]);
+  for (const record of records) {
+    if (record.finished) observeFinished(evidence, record);
+    else observeAcceptance(evidence, record);
+  }
+  return records.filter((r) => r.finished).map((record) => ({ record, verdict: judgeConnection(record, evidence) }));
 }
 
 export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary[] {
@@ -64,7 +69,6 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
     }
     const breaks = items.some(({ verdict }) => BREAKAGE.has(verdict.category));
     const first = items[0]?.record;
-    const strongestCause = strongestVerdict ? causeOf(strongestVerdict) : null;
     return {
       host,
       port: first?.port ?? 443,
@@ -77,8 +81,9 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
       alerts: [...new Set(items.map(({ verdict }) => verdict.alert).filter((a): a is string => a !== null))],
       fingerprints: [...new Set(items.map(({ record }) => ja4Of(record)).filter((f): f is string => f !== null))],
       apps: [...new Set(items.map(({ record }) => clientName(record.client)).filter((a): a is string => a !== undefined))],
-      cause: breaks ? strongestCause?.cause ?? null : null,
-      fix: breaks ? strongestCause?.fix ?? null : null,
+      rung: breaks ? strongestVerdict?.rung ?? null : null,
+      cause: breaks ? strongestVerdict?.cause ?? null : null,
+      fix: breaks ? strongestVerdict?.fix ?? null : null,
       firstSeen: Math.min(...items.map(({ record }) => record.startedAt)),
       lastSeen: Math.max(...items.map(({ record }) => record.startedAt)),
     };

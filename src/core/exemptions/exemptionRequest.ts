@@ -21,6 +21,12 @@ export function exportFormatIds(): string[] {
 
 export interface ExemptionRequestInput {
   readonly records: readonly ConnectionRecord[];
+  /**
+   * Hosts confirmed by tunnelling beyond what the records show (the live session's, or a recording's
+   * lines): judged by the same `judgeAll` as the session's summary and the inspector, so a host shown
+   * confirmed there is confirmed here.
+   */
+  readonly confirmed?: Iterable<string>;
   /** Hosts chosen by the user; empty means every host with evidence. */
   readonly hosts: readonly string[];
   readonly format: string;
@@ -86,7 +92,7 @@ function nothingToRequest(verifyFirst: readonly VerifyFirstHost[], leftOut: read
 }
 
 export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRequest {
-  const judged = judgeAll(input.records);
+  const judged = judgeAll(input.records, input.confirmed);
   const selection = selectHosts(summariseHosts(judged), input);
   const hosts = selection.requested.map((s) => s.host);
   const marks = knownBypassesFor(hosts, input.knownBypasses ?? KNOWN_BYPASSES);

@@ -6,8 +6,9 @@
 import type { ConnectionLine } from '../report/connectionReport';
 import type { TimelineEvent } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
-import { judge } from '../diagnosis/pinning';
-import type { ConnectionRecord } from '../timeline';
+import { judgeConnection, noEvidence } from '../diagnosis/judgement';
+import { normaliseHost } from '../hostNames';
+import { targetHost, type ConnectionRecord } from '../timeline';
 import type { ConnectionClient, TrustSummary } from '../process/connectionClients';
 import type { ProcessRecord } from '../process/processIdentity';
 
@@ -19,6 +20,8 @@ export interface RecordedConnections {
   readonly records: ConnectionRecord[];
   /** Lines that could not be used: `line N: why`. */
   readonly skipped: string[];
+  /** Hosts a line says were confirmed by tunnelling (the session's confirmations, carried by the recording). */
+  readonly confirmed: Set<string>;
 }
 
 const MODES: readonly Mode[] = ['intercept', 'tunnel', 'http'];
@@ -94,6 +97,7 @@ function recordedClient(line: Record<string, unknown>): ConnectionClient | undef
 export function readRecordedConnections(text: string): RecordedConnections {
   const records: ConnectionRecord[] = [];
   const skipped: string[] = [];
+  const confirmed = new Set<string>();
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const skip = (why: string): void => void skipped.push(`line ${index + 1}: ${why}`);
@@ -113,13 +117,14 @@ export function readRecordedConnections(text: string): RecordedConnections {
     const client = recordedClient(value);
     const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true, ...(client ? { client } : {}) };
     try {
-      judge(record, { acceptedBy: new Map(), brokenBy: new Map(), confirmed: new Set() });
+      judgeConnection(record, noEvidence());
     } catch (error) {
       return skip(`cannot be judged (${error instanceof Error ? error.message : String(error)})`);
     }
     records.push(record);
+    if ((value as Record<string, unknown>)['confirmed'] === true) confirmed.add(normaliseHost(targetHost(record)));
   });
-  return { records, skipped };
+  return { records, skipped, confirmed };
 }
 
 /** The records only; throws a RecordingError naming the first bad line (for callers that want all or nothing). */

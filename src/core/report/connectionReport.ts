@@ -7,8 +7,7 @@ import { visibleControlCharacters } from './textEscaping';
 import { connectionTotals, type ConnectionRecord } from '../timeline';
 import { clientName, type TrustSummary } from '../process/connectionClients';
 import type { ProcessRecord } from '../process/processIdentity';
-import { causeOf } from '../diagnosis/recordClients';
-import type { BreakageCause } from '../diagnosis/trustAwareJudgement';
+import type { BreakageCause, RungId } from '../diagnosis/ladder';
 
 export interface ConnectionLine {
   readonly type: 'connection';
@@ -30,7 +29,9 @@ export interface ConnectionLine {
   readonly process: ProcessRecord | null;
   /** Whether that process trusts the CA, and why not; null for remote, unknown or unattributed clients. */
   readonly trust: TrustSummary | null;
-  /** The cause the trust-aware judgement names (records with a process only). */
+  /** The rung of the evidence ladder the verdict stands on (docs/judgement.md); absent in older recordings. */
+  readonly rung?: RungId;
+  /** The cause the verdict names; absent in older recordings. */
   readonly cause?: BreakageCause;
   readonly fix?: string | null;
   /** Confirmed by tunnelling: it breaks only under inspection (not by itself a pin). */
@@ -59,7 +60,10 @@ export function toConnectionLine(record: ConnectionRecord, verdict: Verdict): Co
     ja4: hello?.ja4 ?? null,
     process: record.client?.process ?? null,
     trust: record.client?.trust ?? null,
-    ...(causeOf(verdict) ?? {}),
+    rung: verdict.rung,
+    cause: verdict.cause,
+    fix: verdict.fix,
+    breaksOnlyUnderInspection: verdict.confirmed,
     ...connectionTotals(record),
     events: record.events,
   };
@@ -79,6 +83,7 @@ export function humanLine(line: ConnectionLine, colour: boolean): string {
   const alert = line.alert ? ` (${line.alert})` : '';
   const pin = breaks ? ` pinning ${line.pinning}${line.confirmed ? ' (confirmed)' : ''}` : line.category === 'upstream-failed' ? `: ${terminalSafe(line.reason)}` : '';
   const cause = breaks && line.cause && line.cause !== 'pinning' ? ` [${line.cause}]` : '';
+  const rung = breaks && line.rung ? ` (${line.rung})` : '';
   const app = line.process ? ` ${terminalSafe(clientName({ process: line.process, trust: line.trust }) ?? line.process.label)}` : '';
-  return `${time} ${mark} #${line.id}${app} ${target} ${line.mode} ${line.category}${alert}${pin}${cause} ${Math.round(line.durationMs)} ms`;
+  return `${time} ${mark} #${line.id}${app} ${target} ${line.mode} ${line.category}${alert}${pin}${cause}${rung} ${Math.round(line.durationMs)} ms`;
 }

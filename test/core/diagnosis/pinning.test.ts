@@ -1,23 +1,40 @@
-/** Transcript tests of the pinning judgement, per connection and per host. */
+/**
+ * Transcript tests of the judgement of records without a process (attribution off, older recordings):
+ * the TLS fingerprint is the only identity, and the stack is unknown. Per connection and per host.
+ */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPeerContext, judge } from '../../../src/core/diagnosis/pinning';
+import { judgeConnection, noEvidence, observeFinished } from '../../../src/core/diagnosis/judgement';
+import type { Verdict } from '../../../src/core/diagnosis/pinning';
 import { breakageHeadline, judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummary';
+import type { ConnectionRecord } from '../../../src/core/timeline';
 import { JA4_APP, JA4_CURL, transcripts } from '../../support/transcripts';
 
-const noPeers = buildPeerContext([]);
+interface Peers {
+  readonly records: readonly ConnectionRecord[];
+  readonly confirmed?: readonly string[];
+}
+const noPeers: Peers = { records: [] };
+const buildPeerContext = (records: readonly ConnectionRecord[]): Peers => ({ records });
+function judge(record: ConnectionRecord, peers: Peers): Verdict {
+  const evidence = noEvidence(peers.confirmed);
+  for (const other of peers.records) observeFinished(evidence, other);
+  return judgeConnection(record, evidence);
+}
 
 describe('pinning judgement', () => {
-  it('a handshake accepted and then abandoned without data is likely pinning', () => {
+  it('a handshake completed and then abandoned without data, by a client whose stack is unknown, is possible (P3): Node and wget complete it whatever the chain', () => {
     const verdict = judge(transcripts.closedAfterHandshake('pinned.test'), noPeers);
-    assert.equal(verdict.pinning, 'likely');
-    assert.ok(verdict.evidence.some((e) => /accepted the forged chain/.test(e)));
+    assert.equal(verdict.pinning, 'possible');
+    assert.equal(verdict.rung, 'P3');
+    assert.ok(verdict.evidence.some((e) => /does not show it trusted the forged chain/.test(e)));
   });
 
-  it('an unknown_ca alert alone is only possible pinning, and says how to tell', () => {
+  it('an unknown_ca alert alone, from a stack not known, is only possible pinning, and says how to tell', () => {
     const verdict = judge(transcripts.alert('x.test', 'unknown_ca'), noPeers);
     assert.equal(verdict.pinning, 'possible');
-    assert.ok(verdict.evidence.some((e) => /cannot tell pinning from a client that does not trust/.test(e)));
+    assert.equal(verdict.rung, 'P4');
+    assert.ok(verdict.evidence.some((e) => /cannot tell pinning from distrust/.test(e) && /To decide:/.test(e)));
   });
 
   it('an alert from a client that accepted other intercepted hosts is likely pinning', () => {
@@ -56,9 +73,9 @@ describe('pinning judgement', () => {
     }
   });
 
-  it('confirmation by tunnelling makes it likely and says so', () => {
-    const verdict = judge(transcripts.alert('c.test'), { ...noPeers, confirmed: new Set(['c.test']) });
-    assert.equal(verdict.pinning, 'likely');
+  it('confirmation by tunnelling is said, and does not by itself make a pin', () => {
+    const verdict = judge(transcripts.alert('c.test'), { ...noPeers, confirmed: ['c.test'] });
+    assert.equal(verdict.pinning, 'possible');
     assert.equal(verdict.confirmed, true);
     assert.ok(verdict.evidence.some((e) => /breaks only under inspection/.test(e)));
   });

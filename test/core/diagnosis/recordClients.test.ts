@@ -53,8 +53,9 @@ describe('the trust-aware judgement in the diagnosis', () => {
     const records = [withClient(transcripts.alert('gap.test', 'unknown_ca'), local(300, 'curl', lacksCa))];
     const judged = judgeAll(records, new Set(['gap.test']));
     const verdict = judged[0]?.verdict;
-    assert.ok(verdict && 'breaksOnlyUnderInspection' in verdict);
+    assert.ok(verdict?.confirmed);
     assert.equal(verdict.pinning, 'unlikely');
+    assert.equal(verdict.rung, 'U1');
     const [summary] = summariseHosts(judged);
     assert.ok(summary);
     assert.equal(summary.confirmed, true);

@@ -164,9 +164,10 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
     assert.equal(notice.line.trust.startedByPinscope, false);
   });
 
-  it('node: a process without NODE_EXTRA_CA_CERTS is an app with its own trust store, not a pinning suspect', async () => {
+  it('node: a process without NODE_EXTRA_CA_CERTS is only possible: a missing variable is a hint, never proof that it lacks the CA', async () => {
     const notice = await h.connection('node-untrusted.example.test');
-    assert.equal(notice.line.cause, 'app-own-trust-store', describeNotice(notice));
+    assert.equal(notice.verdict.pinning, 'possible', describeNotice(notice));
+    assert.ok(notice.line.rung === 'P1' || notice.line.rung === 'P2', describeNotice(notice));
     assert.ok(notice.line.trust?.variables.some((v) => v.name === 'NODE_EXTRA_CA_CERTS' && !v.set));
     assert.ok(notice.verdict.evidence.some((e) => /NODE_EXTRA_CA_CERTS is not set/.test(e)), describeNotice(notice));
   });
@@ -191,9 +192,10 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
     const pinned = await h.connection('go-app-pinned.example.test');
     assert.equal(api.line.process?.pid, pinned.line.process?.pid, 'one process');
     assert.equal(pinned.line.process?.name, 'proxyfetch');
-    // Go keeps the first connection open (keep-alive) until the process exits: the live verdict of the
-    // pinned host came before it, the per-host summary (what run, export and reports use) has it.
-    assert.notEqual(pinned.verdict.pinning, 'unlikely', describeNotice(pinned));
+    // Go keeps the first connection open (keep-alive) until the process exits: its acceptance counts the
+    // moment it sent data, so the live verdict has it already (docs/judgement.md, L1a).
+    assert.equal(pinned.verdict.pinning, 'likely', describeNotice(pinned));
+    assert.equal(pinned.line.rung, 'L1a', describeNotice(pinned));
     const summary = h.engine.hosts().find((s) => s.host === 'go-app-pinned.example.test');
     assert.equal(summary?.pinning, 'likely', JSON.stringify(summary));
     assert.equal(summary.cause, 'pinning');

@@ -52,7 +52,7 @@ describe('trust knowledge of real processes', { skip: process.platform !== 'linu
     assert.equal(knowledge.gap, 'app-own-trust-store');
     assert.equal(knowledge.osStoreHasCa, false);
     assert.equal(knowledge.startedByPinscope, false);
-    assert.match(knowledge.evidence.join(' '), /This node process was not told to trust the CA: NODE_EXTRA_CA_CERTS is not set/);
+    assert.match(knowledge.evidence.join(' '), /This node process was not told to trust the CA through its environment: NODE_EXTRA_CA_CERTS is not set/);
   });
 
   it('a node process started by Pinscope with NODE_EXTRA_CA_CERTS holding the CA trusts it, and only "set / includes" is kept', async () => {

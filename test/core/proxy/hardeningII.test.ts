@@ -79,9 +79,11 @@ describe('hardening II: evidence and hostile text in reports', () => {
     const full = transcripts.closedAfterHandshake('bank.test');
     const resumedEvents = eventsOf(transcripts.closedAfterHandshake('bank.test')).map((e): NewEvent => (e.kind === 'upstream-tls' ? { ...e, chain: [], resumed: true } : e));
     const resumed = record('bank.test', resumedEvents, { startedAt: full.startedAt + 5000 });
-    const csv = exportOf('report-csv', [full, resumed], ['bank.test']);
+    // The same client worked elsewhere, so the pin is likely and the host is requested (docs/judgement.md, L1a).
+    const accepted = transcripts.ok('api.bank.test', JA4_APP);
+    const csv = exportOf('report-csv', [accepted, full, resumed], ['bank.test']);
     assert.match(csv, /sha256\/r3alPinBase64/, csv);
-    const markdown = exportOf('report-md', [full, resumed], ['bank.test']);
+    const markdown = exportOf('report-md', [accepted, full, resumed], ['bank.test']);
     assert.match(markdown, /Real server certificate chain[\s\S]*sha256\/r3alPinBase64/);
   });
 
