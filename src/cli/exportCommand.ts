@@ -4,8 +4,7 @@ import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppName } from '../core/exemptions/attributedApp';
-import { exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
-import { buildMergedRequest } from '../core/report/mergedRequest';
+import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { readMergedRecordings } from './recordingArguments';
 import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
@@ -69,7 +68,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   const { merged, records } = await readMergedRecordings('export', values.from ?? []);
   // --app, else the workspace's own identity, else the app attribution saw (never a generic tool).
   const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
-  const request = buildMergedRequest({
+  const request = buildExemptionRequest({
     merged,
     hosts: values.host ?? [],
     format: values.format,

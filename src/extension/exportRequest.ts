@@ -52,6 +52,8 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   try {
     const request = buildExemptionRequest({
       records,
+      // The hosts the session shows confirmed by tunnelling are confirmed in the request too.
+      confirmed: session.hosts().filter((h) => h.confirmed).map((h) => h.host),
       hosts,
       format,
       appName: appName || 'the app',

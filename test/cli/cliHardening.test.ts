@@ -139,7 +139,9 @@ describe('pinscope CLI: output complete before exit (issue 28)', () => {
     const adds = Array.from({ length: 200 }, (_, i) => `  .add("h${i}.example.com", "sha256/7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=")`);
     writeFileSync(join(workspace, 'Pins.kt'), `val pinner = CertificatePinner.Builder()\n${adds.join('\n')}\n  .build()\n`);
     recording = join(dir, 'events.jsonl');
-    writeFileSync(recording, `${recordingLines(Array.from({ length: HOSTS }, (_, i) => transcripts.closedAfterHandshake(`host${i}.pinned-example.com`))).join('\n')}\n`);
+    // The client (by its TLS fingerprint) works at one host and abandons every other after the handshake: each a likely pin (L1a).
+    const pins = Array.from({ length: HOSTS }, (_, i) => transcripts.closedAfterHandshake(`host${i}.pinned-example.com`, JA4_APP));
+    writeFileSync(recording, `${recordingLines([transcripts.ok('www.example.com', JA4_APP), ...pins]).join('\n')}\n`);
   });
 
   /** Runs `pinscope ARGS | READER` in a shell, the reader starting late (so the pipe fills); returns the reader's output. */

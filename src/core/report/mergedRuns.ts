@@ -26,7 +26,7 @@ const SKIPPED_NAMED = 20;
  * durations, byte counts, the client's ephemeral address. Our JSON escapes quotes inside strings, so these
  * keys can only be the line's own fields.
  */
-const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?[\d.eE+-]+|"(?:startedAt|remote)":"[^"]*"/g;
+const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:startedAt|remote)":"[^"\\]*"/g;
 const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
 /** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
 const CONFIRMING = /^confirming by tunnelling/;
@@ -75,6 +75,8 @@ function eventShape(event: TimelineEvent): string {
     case 'first-data': case 'fin': case 'rst': case 'close-notify': return `${event.kind}:${event.from}`;
     case 'policy': return `policy:${event.mode}:${CONFIRMING.test(event.reason) ? 'confirming' : 'chosen'}`;
     case 'tls-error': return `tls-error:${event.reason.slice(0, 80)}`;
+    // A resumed handshake carries no chain: kept apart, so the chain a report shows is never hidden behind one.
+    case 'upstream-tls': return `upstream-tls:${event.resumed === true ? 'resumed' : 'full'}`;
     case 'client-hello': return `hello:${event.hello.sni ?? ''}:${event.hello.ja4}`;
     default: return event.kind;
   }
@@ -115,28 +117,32 @@ class RunReader {
     if (headerLine !== undefined) this.hash.update(headerLine);
   }
 
-  /** Counts a line whose kind is already known (by its `stable` text); false when it must be parsed. */
+  /**
+   * Counts a line whose kind is already known (by its `stable` text); false when it must be parsed. Its
+   * volatile fields are checked as the reader would (a time that is not one makes the line parsed, and
+   * so skipped and named).
+   */
   addKnown(line: string, stable: string): boolean {
     const kind = this.byText.get(stable);
     if (!kind) return false;
-    if (this.header === null) this.hash.update(`${line}\n`);
     const startedAt = Date.parse(STARTED_AT.exec(line)?.[1] ?? '');
+    if (Number.isNaN(startedAt)) return false;
+    if (this.header === null) this.hash.update(`${line}\n`);
     kind.count += 1;
     this.connections += 1;
-    if (!Number.isNaN(startedAt)) {
-      kind.firstSeen = Math.min(kind.firstSeen, startedAt);
-      kind.lastSeen = Math.max(kind.lastSeen, startedAt);
-    }
+    kind.firstSeen = Math.min(kind.firstSeen, startedAt);
+    kind.lastSeen = Math.max(kind.lastSeen, startedAt);
     return true;
   }
 
-  add(record: ConnectionRecord, line: string, stable: string): void {
-    if (this.header === null) this.hash.update(`${line}\n`);
+  /** Adds a record; `line` and `stable` are its JSONL text when it was read from one. */
+  add(record: ConnectionRecord, line?: string, stable?: string): void {
+    if (this.header === null) this.hash.update(`${line ?? JSON.stringify([record.id, record.startedAt, targetHost(record)])}\n`);
     this.connections += 1;
     // The line's own verdict says whether the live session confirmed the host by tunnelling; the record
     // alone cannot (the confirmation lived in the session). Our JSON escapes quotes inside strings, so
     // this key can only be the line's own field.
-    if (line.includes('"confirmed":true')) this.confirmed.add(targetHost(record));
+    if (line?.includes('"confirmed":true')) this.confirmed.add(targetHost(record));
     const key = kindKey(record);
     const kind = this.kinds.get(key);
     if (kind) {
@@ -144,11 +150,11 @@ class RunReader {
       if (record.startedAt >= kind.latest.startedAt) kind.latest = record;
       kind.firstSeen = Math.min(kind.firstSeen, record.startedAt);
       kind.lastSeen = Math.max(kind.lastSeen, record.startedAt);
-      this.byText.set(stable, kind);
+      if (stable !== undefined) this.byText.set(stable, kind);
     } else {
       const added = { latest: record, count: 1, firstSeen: record.startedAt, lastSeen: record.startedAt, tunnelledByChoice: isTunnelledByChoice(record) };
       this.kinds.set(key, added);
-      this.byText.set(stable, added);
+      if (stable !== undefined) this.byText.set(stable, added);
     }
   }
 }
@@ -161,10 +167,12 @@ interface HostInRun {
 /** The judgement over one run's kinds, weighted by their counts, per host. */
 function judgeRun(reader: RunReader, run: RunIdentity): HostInRun[] {
   const kinds = [...reader.kinds.values()];
+  const kindOf = new Map(kinds.map((k) => [k.latest, k]));
+  // judgeAll leaves out connections still open (their acceptances still count): kinds are found by record.
   const judged = judgeAll(kinds.map((k) => k.latest), reader.confirmed);
   const byHost = new Map<string, { kinds: ConnectionKind[]; judged: JudgedConnection[] }>();
-  judged.forEach((item, index) => {
-    const kind = kinds[index];
+  judged.forEach((item) => {
+    const kind = kindOf.get(item.record);
     if (!kind) return;
     const host = targetHost(item.record);
     const entry = byHost.get(host) ?? { kinds: [], judged: [] };
@@ -206,17 +214,18 @@ function representativesOf(judged: readonly JudgedConnection[], kinds: readonly 
   return [...byCategory.values()];
 }
 
-/** Reads every input, line by line, and merges the runs in them per host. */
-export async function mergeRecordings(inputs: readonly RecordingInput[]): Promise<MergedRuns> {
-  const runs: RunIdentity[] = [];
-  const runIds = new Map<string, string>();
-  const perHost = new Map<string, HostInRun[]>();
-  const skipped: string[] = [];
-  const duplicates: string[] = [];
-  let skippedCount = 0;
-  let connections = 0;
+/** Runs folded one by one into the merged view; a run read twice counts once. */
+class RunMerger {
+  private readonly runs: RunIdentity[] = [];
+  private readonly runIds = new Map<string, string>();
+  private readonly perHost = new Map<string, HostInRun[]>();
+  readonly skipped: string[] = [];
+  private readonly duplicates: string[] = [];
+  skippedCount = 0;
+  private connections = 0;
 
-  const finish = (reader: RunReader, source: string): void => {
+  finish(reader: RunReader, source: string): void {
+    const { runs, runIds, perHost, duplicates } = this;
     if (reader.connections === 0) return;
     const id = reader.hash.digest('hex').slice(0, 12);
     const startedAt = reader.header?.startedAt ?? new Date(Math.min(...[...reader.kinds.values()].map((k) => k.firstSeen))).toISOString();
@@ -228,14 +237,39 @@ export async function mergeRecordings(inputs: readonly RecordingInput[]): Promis
     runIds.set(id, source);
     const run: RunIdentity = { id, source, startedAt, machine: reader.header?.machine ?? null };
     runs.push(run);
-    connections += reader.connections;
+    this.connections += reader.connections;
     for (const item of judgeRun(reader, run)) {
       const list = perHost.get(item.verdict.summary.host);
       if (list) list.push(item);
       else perHost.set(item.verdict.summary.host, [item]);
     }
-  };
+  }
 
+  result(): MergedRuns {
+    const hosts = [...this.perHost.values()].map((items): MergedHost => ({
+      ...mergeHostRuns(items.map((i) => i.verdict)),
+      representatives: items.flatMap((i) => i.representatives),
+    }));
+    return { runs: this.runs, hosts, connections: this.connections, skipped: this.skipped, skippedCount: this.skippedCount, duplicates: this.duplicates };
+  }
+}
+
+/**
+ * One run held in memory (the live session, a recording already read): the same fold as recordings read
+ * from files, so that one request road serves both. `confirmed` are the hosts the session confirmed by tunnelling.
+ */
+export function mergeRecords(records: readonly ConnectionRecord[], confirmed: Iterable<string> = [], source = 'this session'): MergedRuns {
+  const merger = new RunMerger();
+  const reader = new RunReader(null);
+  for (const record of records) reader.add(record);
+  for (const host of confirmed) reader.confirmed.add(host);
+  merger.finish(reader, source);
+  return merger.result();
+}
+
+/** Reads every input, line by line, and merges the runs in them per host. */
+export async function mergeRecordings(inputs: readonly RecordingInput[]): Promise<MergedRuns> {
+  const merger = new RunMerger();
   for (const input of inputs) {
     let reader = new RunReader(null);
     let lineNumber = 0;
@@ -246,7 +280,7 @@ export async function mergeRecordings(inputs: readonly RecordingInput[]): Promis
         if (line.trim() === '') continue;
         const runHeader = header(line);
         if (runHeader) {
-          finish(reader, input.name);
+          merger.finish(reader, input.name);
           reader = new RunReader(runHeader, line);
           continue;
         }
@@ -257,18 +291,13 @@ export async function mergeRecordings(inputs: readonly RecordingInput[]): Promis
         if (record) {
           reader.add(record, line, stable);
         } else if (read.skipped[0] !== undefined) {
-          skippedCount += 1;
+          merger.skippedCount += 1;
           skippedHere += 1;
-          if (skippedHere <= SKIPPED_NAMED) skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
+          if (skippedHere <= SKIPPED_NAMED) merger.skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
         }
       }
     }
-    finish(reader, input.name);
+    merger.finish(reader, input.name);
   }
-
-  const hosts = [...perHost.values()].map((items): MergedHost => ({
-    ...mergeHostRuns(items.map((i) => i.verdict)),
-    representatives: items.flatMap((i) => i.representatives),
-  }));
-  return { runs, hosts, connections, skipped, skippedCount, duplicates };
+  return merger.result();
 }
