@@ -41,10 +41,10 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
   return {
     engine,
     stop: async () => {
-      const hosts = engine.hosts();
+      // Every connection that closed is judged and written before the summary and the events file close.
       await engine.stop();
       await events?.close();
-      return hosts;
+      return engine.hosts();
     },
   };
 }

@@ -118,6 +118,11 @@ export class ConnectionStore {
   private waiting = 0;
   private queue: Promise<void> = Promise.resolve();
 
+  /** Resolves once every connection closed so far is announced (each waits, bounded, for its process). */
+  announced(): Promise<void> {
+    return this.queue;
+  }
+
   private evict(): void {
     if (this.records.size <= this.capacityValue) return;
     for (const [id, record] of this.records) {

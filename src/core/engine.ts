@@ -180,8 +180,13 @@ export class Engine implements SessionView {
     this.session.clear();
   }
 
-  /** Stops listening; the session and its records stay (`session`), to read, export or record into again. */
-  stop(): Promise<void> {
-    return this.proxy.stop();
+  /**
+   * Stops listening, then waits until every connection that closed is judged and announced (`onJudged`):
+   * a connection still waiting for its process (bounded) is not lost to a stop. The session and its
+   * records stay (`session`), to read, export or record into again.
+   */
+  async stop(): Promise<void> {
+    await this.proxy.stop();
+    await this.session.store.announced();
   }
 }

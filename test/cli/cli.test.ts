@@ -149,23 +149,26 @@ describe('pinscope proxy --auto-confirm', () => {
     const origin = await startOrigin();
     const dir = temporaryDirectory('confirm');
     const events = join(dir, 'events.jsonl');
-    const cli = await startCli(['proxy', '--auto-confirm', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    // Without attribution the client is known by its TLS fingerprint: each curl is the same client, so the
+    // evidence does not hang on whether a short-lived process is found in time on a busy machine.
+    const cli = await startCli(['proxy', '--auto-confirm', '--no-attribution', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
     try {
       const ca = join(dir, 'ca', 'pinscope-ca.pem');
-      // An app that pins the real server's key: it fails intercepted, and works when tunnelled.
+      // The client trusts the CA (it fetches another host through it), then pins the real server's key at
+      // app.example.test: it fails intercepted (a likely pin, rung L1a), and works when tunnelled.
+      assert.equal((await curl(cli.url, 'https://fine.example.test/hello', ['--cacert', ca])).code, 0);
       const pinned = ['--cacert', ca, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
       assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
       assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
       const third = await curl(cli.url, 'https://app.example.test/hello', ['--cacert', origin.caFile]);
       assert.equal(third.code, 0, third.stderr);
-      await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {
       await cli.stop();
       await origin.close();
     }
     const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
-    assert.deepEqual(lines.map((l) => l.mode), ['intercept', 'intercept', 'tunnel']);
-    assert.equal(lines[2]?.confirmed, true);
+    assert.deepEqual(lines.map((l) => `${l.host} ${l.mode}`), ['fine.example.test intercept', 'app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel']);
+    assert.equal(lines[3]?.confirmed, true);
     assert.match(cli.stderr(), /app\.example\.test:443 {2}BREAKS, pinning likely \(confirmed\)/);
   });
 });
