@@ -72,7 +72,7 @@ describe('exemption requests from a real pinscope run', () => {
   it('the evidence report has a verify-first section with the deciding step, and marks known bypasses with their source', () => {
     const md = request('report-md').text;
     assert.match(md, /## Verify first \(not requested\)\n[\s\S]*### possible\.other\.test:443[\s\S]*Step that decides it: .*Trust the Pinscope CA.*confirm by tunnelling/);
-    assert.match(md, /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/);
+    assert.match(md, /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com, listed under "Device setup; Software updates"\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/);
     const json = JSON.parse(request('report-json').text) as { verifyFirst: { host: string; step: string }[]; knownBypasses: { host: string; source: string }[] };
     assert.deepEqual(json.verifyFirst.map((v) => v.host), ['possible.other.test']);
     assert.ok(json.knownBypasses.some((b) => b.host === 'web.whatsapp.net' && b.source.startsWith('https://')));
