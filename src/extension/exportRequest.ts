@@ -4,10 +4,10 @@ import { categoryCounts } from '../core/report/categoryCounts';
 import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
-import { proposeExemption } from '../core/exemptions/hostEntries';
+import { widenableDomains } from '../core/exemptions/hostEntries';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
-import { resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { appNameChoices, resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppNames } from '../core/exemptions/attributedApp';
 import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
@@ -83,11 +83,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
  * such as curl or python3); the name is then editable.
  */
 async function pickAppName(folder: string | undefined, attributed: readonly string[]): Promise<string | undefined> {
-  const workspace = await resolveAppIdentity({ workspace: folder });
-  const candidates = [
-    ...(workspace.source === 'default' ? [] : [{ label: `${workspace.name}${workspace.version ? ` ${workspace.version}` : ''}`, description: `from ${workspace.source}` }]),
-    ...attributed.filter((name) => name !== workspace.name).map((name) => ({ label: name, description: 'the process the breaking connections came from' })),
-  ];
+  const candidates = appNameChoices(await resolveAppIdentity({ workspace: folder }), attributed);
   let value = candidates[0]?.label ?? vscode.workspace.name ?? '';
   if (candidates.length > 1) {
     const picked = await vscode.window.showQuickPick(candidates, { title: 'Pinscope: the app this request is for' });
@@ -139,7 +135,7 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
  * (several hosts under one registrable domain), with what it means.
  */
 async function pickScope(hosts: readonly string[]): Promise<boolean | undefined> {
-  const domains = proposeExemption(hosts, 'widen').entries.filter((e) => e.kind === 'domain').map((e) => e.value);
+  const domains = widenableDomains(hosts);
   if (domains.length === 0) return false;
   const items = [
     { label: 'Exact hosts (recommended)', widen: false, detail: 'Each host is its own entry: the exemption is no wider than the evidence.' },

@@ -4,12 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { normaliseExemptionHost, proposeExemption } from '../../../src/core/exemptions/hostEntries';
+import { normaliseExemptionHost, proposeExemption, widenableDomains } from '../../../src/core/exemptions/hostEntries';
 import { renderSnippet, VENDOR_FORMATS, findVendorFormat } from '../../../src/core/exemptions/vendors/registry';
 import { SnippetError } from '../../../src/core/exemptions/vendors/vendorFormat';
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
 import { csvCell } from '../../../src/core/exemptions/evidenceReport';
-import { applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/exemptions/appIdentity';
+import { appNameChoices, applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/exemptions/appIdentity';
 import { attributedAppName, attributedAppNames, isGenericTool } from '../../../src/core/exemptions/attributedApp';
 import { bypassMatches, describeBypass, KNOWN_BYPASSES, knownBypassesFor, normaliseBypassFile } from '../../../src/core/exemptions/knownBypasses';
 import { escapeData, escapeProperty, githubAnnotations } from '../../../src/core/report/githubAnnotations';
@@ -73,6 +73,11 @@ describe('exemption entries', () => {
     const { entries, warnings } = proposeExemption(['www.google.com', 'maps.google.com', 'x.azureedge.net', 'y.azureedge.net'], 'widen');
     assert.ok(entries.every((e) => e.kind === 'exact'), JSON.stringify(entries));
     assert.ok(warnings.some((w) => /google\.com is shared/.test(w)));
+  });
+
+  it('offers widening only where it would change something', () => {
+    assert.deepEqual(widenableDomains(['api.pinned-bank.com', 'auth.pinned-bank.com', 'telemetry.vendor.io', 'www.google.com', 'maps.google.com']), ['pinned-bank.com']);
+    assert.deepEqual(widenableDomains(['api.pinned-bank.com', 'telemetry.vendor.io']), []);
   });
 
   it('a widened entry says what it covers', () => {
@@ -253,6 +258,14 @@ describe("the app's name", () => {
     }
     assert.ok(isGenericTool({ name: 'main', path: '/tmp/go-build3141592/b001/exe/main' }), 'a go run binary');
     for (const name of ['AcmeBank', 'acme-shop', 'Slack', 'pythonista-app']) assert.ok(!isGenericTool({ name, path: `/opt/${name}/${name}` }), name);
+  });
+
+  it("offers the workspace's identity first, then each attributed app once", () => {
+    assert.deepEqual(appNameChoices({ name: 'com.acme.shop', version: '2.4.1', source: 'app/build.gradle' }, ['AcmeShop', 'com.acme.shop', 'AcmeShop']), [
+      { label: 'com.acme.shop 2.4.1', description: 'from app/build.gradle' },
+      { label: 'AcmeShop', description: 'the app the breaking connections came from' },
+    ]);
+    assert.deepEqual(appNameChoices({ name: 'the app', version: '', source: 'default' }, []), []);
   });
 
   it('ranks the attributed apps behind breaking connections, generic tools left out', () => {
