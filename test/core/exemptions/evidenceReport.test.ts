@@ -8,6 +8,7 @@ import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummar
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
 import type { ConnectionClient } from '../../../src/core/process/connectionClients';
 import type { ConnectionRecord } from '../../../src/core/timeline';
+import { renderSummaryMarkdown } from '../../../src/core/report/summaryMarkdown';
 import { hello, JA4_APP, record, transcripts } from '../../support/transcripts';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -129,6 +130,13 @@ describe('every host that broke is accounted for', () => {
     assert.match(md, /### old-tls\.example\.com:443\n\n[^#]*Why not requested: it breaks for a reason other than pinning/);
     const mine = buildExemptionRequest({ records, hosts: [], format: 'report-md', appName: 'Acme', includeOwnStore: true, now: NOW }).text;
     assert.match(mine, /### own-store\.example\.io:443\n\n- Outcome[^\n]*\n- In this request: \*\*yes\*\*/);
+  });
+
+  it('pinscope run --report: every broken host has its section once, with the cause and the fix', () => {
+    const md = renderSummaryMarkdown(summariseHosts(judgeAll(records)), { command: 'npm test' });
+    for (const host of Object.keys(expected)) assert.equal(md.split('\n').filter((l) => l.startsWith('## ') && l.includes(written('report-md', host))).length, 1, host);
+    assert.match(md, /## own-store\.example\.io\n\n- \*\*The app's own trust store: it breaks under real inspection on every managed machine; exempt it, or make the app use the OS store\*\*\n- Fix: Point --cacert/);
+    assert.match(md, /## gap\.example\.io\n\n- \*\*Not pinning: the CA is not installed where this app looks/);
   });
 
   it('hosts the user did not choose are still accounted for, as not chosen', () => {
