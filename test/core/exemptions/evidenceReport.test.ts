@@ -139,6 +139,12 @@ describe('every host that broke is accounted for', () => {
     assert.match(md, /## gap\.example\.io\n\n- \*\*Not pinning: the CA is not installed where this app looks/);
   });
 
+  it('the title and the justification name the app and its version, with no stray space, and keep its case', () => {
+    const titled = (appName: string, appVersion?: string): string => buildExemptionRequest({ records, hosts: [], format: 'report-md', appName, ...(appVersion ? { appVersion } : {}), now: NOW }).text;
+    assert.match(titled('com.acme.shop', '2.4.1'), /^# SSL inspection exemption request: com\.acme\.shop 2\.4\.1\n[\s\S]*\ncom\.acme\.shop 2\.4\.1 verifies the identity/);
+    assert.match(titled('the app'), /^# SSL inspection exemption request: the app\n[\s\S]*\nThe app verifies the identity/);
+  });
+
   it('hosts the user did not choose are still accounted for, as not chosen', () => {
     const request = buildExemptionRequest({ records, hosts: ['pin-by-peer.example.com'], format: 'report-json', appName: 'Acme', now: NOW });
     const json = JSON.parse(request.text) as { hosts: { host: string }[]; notRequested: { host: string; reason: string }[] };
