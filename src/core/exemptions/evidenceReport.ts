@@ -86,13 +86,15 @@ function justification(input: ReportInput, evidence: readonly HostEvidence[]): s
   const likely = evidence.filter((e) => e.summary.pinning === 'likely').length;
   const confirmed = evidence.filter((e) => e.summary.confirmed).length;
   const ownStore = input.selection.ownStore.filter((o) => o.requested).length;
-  return [
-    `${sentenceStart(appTitle(input))} verifies the identity of the servers below more strictly than the operating system does (certificate or public-key pinning).`,
+  const app = sentenceStart(appTitle(input));
+  const pinning = evidence.length === 0 ? [] : [
+    `${app} verifies the identity of the servers below more strictly than the operating system does (certificate or public-key pinning).`,
     'When their TLS traffic is inspected, the inspection service presents its own certificate, the app rejects it, and the connection fails — the inspection service itself cannot tell that pinning is the cause.',
     `Pinscope reproduced this on a developer machine with an inspection-style proxy: ${evidence.length} requested host(s) broke${likely ? `, ${likely} of them with pinning judged likely` : ''}${confirmed ? `, ${confirmed} confirmed to work when not inspected` : ''}.`,
-    ...(ownStore > 0 ? [`${ownStore} more host(s) are requested at the developer's choice: their app trusts only its own certificate store, so it ${OWN_STORE_WORDS}.`] : []),
-    scopeSentence(input.entries),
-  ].join(' ');
+  ];
+  const own = ownStore === 0 ? [] : [`${evidence.length > 0 ? `${ownStore} more host(s) are` : `${ownStore} host(s) are`} requested at the developer's choice: ${evidence.length > 0 ? 'their app trusts' : `${app} trusts`} only its own certificate store there, so it ${OWN_STORE_WORDS}.`];
+  const none = evidence.length === 0 && ownStore === 0 ? [`Pinscope found no host of ${app.replace(/^The /, 'the ')} with evidence of pinning.`] : [];
+  return [...pinning, ...own, ...none, scopeSentence(input.entries)].join(' ');
 }
 
 const outcome = (s: HostSummary): string => Object.entries(s.categories).map(([c, n]) => `${c} ×${n}`).join(', ');

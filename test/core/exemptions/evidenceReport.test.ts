@@ -158,6 +158,10 @@ describe('every host that broke is accounted for', () => {
     const md = buildExemptionRequest({ records: onlyGaps, hosts: [], format: 'report-md', appName: 'Acme', now: NOW }).text;
     assert.deepEqual(namedHosts('report-md', md).sort(), ['gap.example.io', 'own-store.example.io']);
     assert.match(md, /No exemption is requested/);
+    assert.match(md, /## Why\n\nPinscope found no host of Acme with evidence of pinning\. Nothing is requested yet/, 'no pinning claim when nothing is requested');
+    const own = buildExemptionRequest({ records: onlyGaps, hosts: [], format: 'report-md', appName: 'Acme', includeOwnStore: true, now: NOW }).text;
+    assert.match(own, /## Why\n\n1 host\(s\) are requested at the developer's choice: Acme trusts only its own certificate store there, so it breaks under real inspection on every managed machine/);
+    assert.doesNotMatch(own, /more strictly than the operating system/);
     assert.throws(() => buildExemptionRequest({ records: onlyGaps, hosts: [], format: 'zscaler-urls', appName: 'Acme', now: NOW }), /own-store\.example\.io: its app brings its own trust store/);
   });
 });
