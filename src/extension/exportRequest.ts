@@ -40,9 +40,9 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     return undefined;
   }
   const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false, includeOwnStore: args.includeOwnStore ?? false } : await pickHosts(session.hosts(), args.hosts ?? []);
-  if (!picked || picked.hosts.length === 0) return undefined;
+  if (!picked || (picked.hosts.length === 0 && !picked.reportOnly)) return undefined;
   const { hosts, includePossible, includeOwnStore } = picked;
-  const format = args.format ?? (await pickFormat());
+  const format = picked.reportOnly ? 'report-md' : args.format ?? (await pickFormat());
   if (!format) return undefined;
   const widen = args.widen ?? (args.format ? false : await pickScope(hosts));
   if (widen === undefined) return undefined;
@@ -97,6 +97,8 @@ interface PickedHosts {
   readonly hosts: string[];
   readonly includePossible: boolean;
   readonly includeOwnStore: boolean;
+  /** Nothing to request, but hosts broke: the evidence report alone, which says why for each. */
+  readonly reportOnly?: boolean;
 }
 
 type HostItem = vscode.QuickPickItem & { readonly host: string; readonly section: 'evidence' | 'possible' | 'own-store' | '' };
@@ -122,8 +124,13 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
     ...(ownStore.length > 0 ? [separator(`The app's own trust store: ${OWN_STORE_WORDS}`), ...ownStore] : []),
   ];
   if (items.length === 0) {
-    void vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. Hosts that work, or break for other reasons, are never exempted.');
-    return undefined;
+    if (!sorted.some((h) => h.breaks)) {
+      void vscode.window.showInformationMessage('Pinscope: no host breaks under inspection: there is nothing to exempt.');
+      return undefined;
+    }
+    // Hosts broke, none of them is a candidate: the evidence report still says why for each, with the fix.
+    const choice = await vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. The evidence report lists each host that broke with its cause and fix.', 'Evidence Report');
+    return choice ? { hosts: [], includePossible: false, includeOwnStore: false, reportOnly: true } : undefined;
   }
   const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: hosts to exempt from inspection', canPickMany: true, matchOnDescription: true });
   if (!picked) return undefined;
