@@ -4,10 +4,10 @@ import { categoryCounts } from '../core/report/categoryCounts';
 import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
 import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
-import { proposeExemption } from '../core/exemptions/hostEntries';
+import { widenableDomains } from '../core/exemptions/hostEntries';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
-import { resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { appNameChoices, resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppNames } from '../core/exemptions/attributedApp';
 import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
@@ -40,9 +40,9 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     return undefined;
   }
   const picked = args.hosts && args.format ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false, includeOwnStore: args.includeOwnStore ?? false } : await pickHosts(session.hosts(), args.hosts ?? []);
-  if (!picked || picked.hosts.length === 0) return undefined;
+  if (!picked || (picked.hosts.length === 0 && !picked.reportOnly)) return undefined;
   const { hosts, includePossible, includeOwnStore } = picked;
-  const format = args.format ?? (await pickFormat());
+  const format = picked.reportOnly ? 'report-md' : args.format ?? (await pickFormat());
   if (!format) return undefined;
   const widen = args.widen ?? (args.format ? false : await pickScope(hosts));
   if (widen === undefined) return undefined;
@@ -85,11 +85,7 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
  * such as curl or python3); the name is then editable.
  */
 async function pickAppName(folder: string | undefined, attributed: readonly string[]): Promise<string | undefined> {
-  const workspace = await resolveAppIdentity({ workspace: folder });
-  const candidates = [
-    ...(workspace.source === 'default' ? [] : [{ label: `${workspace.name}${workspace.version ? ` ${workspace.version}` : ''}`, description: `from ${workspace.source}` }]),
-    ...attributed.filter((name) => name !== workspace.name).map((name) => ({ label: name, description: 'the process the breaking connections came from' })),
-  ];
+  const candidates = appNameChoices(await resolveAppIdentity({ workspace: folder }), attributed);
   let value = candidates[0]?.label ?? vscode.workspace.name ?? '';
   if (candidates.length > 1) {
     const picked = await vscode.window.showQuickPick(candidates, { title: 'Pinscope: the app this request is for' });
@@ -103,6 +99,8 @@ interface PickedHosts {
   readonly hosts: string[];
   readonly includePossible: boolean;
   readonly includeOwnStore: boolean;
+  /** Nothing to request, but hosts broke: the evidence report alone, which says why for each. */
+  readonly reportOnly?: boolean;
 }
 
 type HostItem = vscode.QuickPickItem & { readonly host: string; readonly section: 'evidence' | 'possible' | 'own-store' | '' };
@@ -128,8 +126,13 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
     ...(ownStore.length > 0 ? [separator(`The app's own trust store: ${OWN_STORE_WORDS}`), ...ownStore] : []),
   ];
   if (items.length === 0) {
-    void vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. Hosts that work, or break for other reasons, are never exempted.');
-    return undefined;
+    if (!sorted.some((h) => h.breaks)) {
+      void vscode.window.showInformationMessage('Pinscope: no host breaks under inspection: there is nothing to exempt.');
+      return undefined;
+    }
+    // Hosts broke, none of them is a candidate: the evidence report still says why for each, with the fix.
+    const choice = await vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. The evidence report lists each host that broke with its cause and fix.', 'Evidence Report');
+    return choice ? { hosts: [], includePossible: false, includeOwnStore: false, reportOnly: true } : undefined;
   }
   const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: hosts to exempt from inspection', canPickMany: true, matchOnDescription: true });
   if (!picked) return undefined;
@@ -141,7 +144,7 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
  * (several hosts under one registrable domain), with what it means.
  */
 async function pickScope(hosts: readonly string[]): Promise<boolean | undefined> {
-  const domains = proposeExemption(hosts, 'widen').entries.filter((e) => e.kind === 'domain').map((e) => e.value);
+  const domains = widenableDomains(hosts);
   if (domains.length === 0) return false;
   const items = [
     { label: 'Exact hosts (recommended)', widen: false, detail: 'Each host is its own entry: the exemption is no wider than the evidence.' },

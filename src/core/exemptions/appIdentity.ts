@@ -104,3 +104,11 @@ export async function resolveAppIdentity(sources: AppNameSources): Promise<AppId
   const process = sources.attributedProcess !== undefined ? cleanName(sources.attributedProcess) : '';
   return process ? { name: process, version: '', source: 'process attribution' } : FALLBACK;
 }
+
+/** What the developer picks the request's app from: the workspace's identity first, then each attributed app (generic tools already left out). */
+export function appNameChoices(workspace: AppIdentity, attributed: readonly string[]): { readonly label: string; readonly description: string }[] {
+  const own = workspace.source === 'default' ? [] : [{ label: `${workspace.name}${workspace.version ? ` ${workspace.version}` : ''}`, description: `from ${workspace.source}` }];
+  const seen = new Set([workspace.name]);
+  const others = attributed.map(cleanName).filter((name) => name !== '' && !seen.has(name) && seen.add(name)).map((name) => ({ label: name, description: 'the app the breaking connections came from' }));
+  return [...own, ...others];
+}

@@ -111,3 +111,8 @@ export function proposeExemption(inputs: readonly string[], policy: WildcardPoli
   if (refused.length > 0) warnings.push(...refused.map((r) => `Refused "${r.input.slice(0, 100)}": ${r.reason}.`));
   return { entries, refused, warnings };
 }
+
+/** The registrable domains that widening would turn into "the domain and every subdomain": empty when it changes nothing. */
+export function widenableDomains(hosts: readonly string[]): string[] {
+  return proposeExemption(hosts, 'widen').entries.filter((e) => e.kind === 'domain').map((e) => e.value);
+}

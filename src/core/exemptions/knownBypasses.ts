@@ -17,6 +17,8 @@ export interface KnownBypass {
   readonly kind: BypassKind;
   readonly pattern: string;
   readonly match: BypassMatch;
+  /** The part of the source page that lists it (e.g. Apple's "Device setup"), when the page has parts. */
+  readonly section?: string;
   readonly note: string;
   readonly source: string;
   readonly retrieved: string;
@@ -76,7 +78,8 @@ function validEntry(raw: unknown, index: number): KnownBypass {
   const retrieved = text(r['retrieved'], where, 'retrieved');
   if (!DATE.test(retrieved)) throw new BypassFileError(`${where}: retrieved must be a date YYYY-MM-DD`);
   if (typeof r['uncertain'] !== 'boolean') throw new BypassFileError(`${where}: uncertain must be true or false`);
-  return { vendor, kind, pattern, match, note: text(r['note'], where, 'note'), source, retrieved, uncertain: r['uncertain'] };
+  const section = r['section'] === undefined ? {} : { section: text(r['section'], where, 'section') };
+  return { vendor, kind, pattern, match, ...section, note: text(r['note'], where, 'note'), source, retrieved, uncertain: r['uncertain'] };
 }
 
 function validUnlisted(raw: unknown, index: number): UnlistedBypass {
@@ -147,6 +150,6 @@ export function describeBypass(mark: BypassMark): string {
   const who = vendorTitle(mark.entry.vendor);
   const what = mark.entry.kind === 'vendor-default'
     ? `${mark.host}: already excluded by default in ${who} (${mark.entry.pattern}): no request needed there`
-    : `${mark.host}: ${who} asks not to inspect it (${mark.entry.pattern})`;
+    : `${mark.host}: ${who} asks not to inspect it (${mark.entry.pattern}${mark.entry.section ? `, listed under "${mark.entry.section}"` : ''})`;
   return `${what}. Source: ${mark.entry.source} (read ${mark.entry.retrieved}${mark.entry.uncertain ? ', uncertain' : ''}).`;
 }

@@ -18,7 +18,17 @@ export function renderSummaryMarkdown(hosts: readonly HostSummary[], context: { 
     '',
   ];
   for (const h of hosts.filter((x) => x.breaks)) {
-    lines.push(`## ${markdownText(h.host)}`, '', ...h.evidence.map((e) => `- ${markdownText(e)}`), '');
+    lines.push(`## ${markdownText(h.host)}`, '', ...causeLines(h), ...h.evidence.map((e) => `- ${markdownText(e)}`), '');
   }
   return lines.join('\n');
+}
+
+/** What the cause means for an exemption request, and the fix, when the judgement named one. */
+function causeLines(h: HostSummary): string[] {
+  const words: Partial<Record<NonNullable<HostSummary['cause']>, string>> = {
+    'ca-not-installed': 'Not pinning: the CA is not installed where this app looks (a test-setup gap)',
+    'app-own-trust-store': "The app's own trust store: it breaks under real inspection on every managed machine; exempt it, or make the app use the OS store",
+  };
+  const cause = h.cause ? words[h.cause] : undefined;
+  return [...(cause ? [`- **${markdownText(cause)}**`] : []), ...(h.fix ? [`- Fix: ${markdownText(h.fix)}`] : [])];
 }

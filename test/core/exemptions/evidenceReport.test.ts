@@ -8,6 +8,7 @@ import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummar
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
 import type { ConnectionClient } from '../../../src/core/process/connectionClients';
 import type { ConnectionRecord } from '../../../src/core/timeline';
+import { renderSummaryMarkdown } from '../../../src/core/report/summaryMarkdown';
 import { hello, JA4_APP, record, transcripts } from '../../support/transcripts';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -135,6 +136,19 @@ describe('every host that broke is accounted for', () => {
     assert.match(mine, /### own-store\.example\.io:443\n\n- Outcome[^\n]*\n- In this request: \*\*yes\*\*/);
   });
 
+  it('pinscope run --report: every broken host has its section once, with the cause and the fix', () => {
+    const md = renderSummaryMarkdown(summariseHosts(judgeAll(records)), { command: 'npm test' });
+    for (const host of Object.keys(expected)) assert.equal(md.split('\n').filter((l) => l.startsWith('## ') && l.includes(written('report-md', host))).length, 1, host);
+    assert.match(md, /## own-store\.example\.io\n\n- \*\*The app's own trust store: it breaks under real inspection on every managed machine; exempt it, or make the app use the OS store\*\*\n- Fix: Point --cacert/);
+    assert.match(md, /## gap\.example\.io\n\n- \*\*Not pinning: the CA is not installed where this app looks/);
+  });
+
+  it('the title and the justification name the app and its version, with no stray space, and keep its case', () => {
+    const titled = (appName: string, appVersion?: string): string => buildExemptionRequest({ records, hosts: [], format: 'report-md', appName, ...(appVersion ? { appVersion } : {}), now: NOW }).text;
+    assert.match(titled('com.acme.shop', '2.4.1'), /^# SSL inspection exemption request: com\.acme\.shop 2\.4\.1\n[\s\S]*\ncom\.acme\.shop 2\.4\.1 verifies the identity/);
+    assert.match(titled('the app'), /^# SSL inspection exemption request: the app\n[\s\S]*\nThe app verifies the identity/);
+  });
+
   it('hosts the user did not choose are still accounted for, as not chosen', () => {
     const request = buildExemptionRequest({ records, hosts: ['pin-by-peer.example.com'], format: 'report-json', appName: 'Acme', now: NOW });
     const json = JSON.parse(request.text) as { hosts: { host: string }[]; notRequested: { host: string; reason: string }[] };
@@ -148,6 +162,10 @@ describe('every host that broke is accounted for', () => {
     const md = buildExemptionRequest({ records: onlyGaps, hosts: [], format: 'report-md', appName: 'Acme', now: NOW }).text;
     assert.deepEqual(namedHosts('report-md', md).sort(), ['gap.example.io', 'own-store.example.io']);
     assert.match(md, /No exemption is requested/);
+    assert.match(md, /## Why\n\nPinscope found no host of Acme with evidence of pinning\. Nothing is requested yet/, 'no pinning claim when nothing is requested');
+    const own = buildExemptionRequest({ records: onlyGaps, hosts: [], format: 'report-md', appName: 'Acme', includeOwnStore: true, now: NOW }).text;
+    assert.match(own, /## Why\n\n1 host\(s\) are requested at the developer's choice: Acme trusts only its own certificate store there, so it breaks under real inspection on every managed machine/);
+    assert.doesNotMatch(own, /more strictly than the operating system/);
     assert.throws(() => buildExemptionRequest({ records: onlyGaps, hosts: [], format: 'zscaler-urls', appName: 'Acme', now: NOW }), /own-store\.example\.io: its app brings its own trust store/);
   });
 });

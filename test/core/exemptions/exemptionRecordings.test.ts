@@ -19,7 +19,7 @@ import { ROOT, runCli } from '../../support/cli';
 import { makeOriginCertificates } from '../../support/origin';
 
 const PINNED = ['api.pinned-bank.test', 'auth.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net'];
-const NAMES = ['localhost', 'ok.works.test', 'possible.other.test', '*.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net', 'own.store.test'];
+const NAMES = ['localhost', 'ok.works.test', 'possible.other.test', '*.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net', 'own.store.test', 'gap.setup.test'];
 const APP = 'Acme Mobile Banking for Enterprise Customers';
 const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
@@ -47,6 +47,8 @@ describe('exemption requests from a real pinscope run', () => {
       `echo | '${join(dir, 'tlsprobe')}' s_client -connect possible.other.test:443 -proxy "\${HTTPS_PROXY#http://}" -servername possible.other.test -no-CAfile -no-CApath -no-CAstore -verify_return_error -brief`,
       // curl trusting only a bundle of its own (the origin's CA, not Pinscope's): it breaks under any inspection.
       `curl -sS --max-time 10 --cacert '${join(dir, 'origin-ca.pem')}' https://own.store.test/`,
+      // curl stripped of every CA variable: it uses the OS store, which lacks the Pinscope CA (a test-setup gap).
+      'env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR curl -sS --max-time 10 https://gap.setup.test/',
       'exit 0',
     ].join('\n');
     const resolveFlags = NAMES.filter((n) => n !== 'localhost').flatMap((n) => ['--resolve', `${n}=127.0.0.1:${port}`]);
@@ -59,7 +61,7 @@ describe('exemption requests from a real pinscope run', () => {
 
   it('the run fails the gate (exit 3) and recorded every client', () => {
     assert.equal(run.code, 3, run.stderr);
-    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test', 'own.store.test']) assert.ok(records.some((r) => r.host === host), `${host} recorded: ${run.stderr}`);
+    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test', 'own.store.test', 'gap.setup.test']) assert.ok(records.some((r) => r.host === host), `${host} recorded: ${run.stderr}`);
   });
 
   it('snippets hold exactly the hosts with evidence; possible hosts only when asked; working hosts never', () => {
@@ -74,7 +76,7 @@ describe('exemption requests from a real pinscope run', () => {
   it('the evidence report has a verify-first section with the deciding step, and marks known bypasses with their source', () => {
     const md = request('report-md').text;
     assert.match(md, /## Verify first \(not requested\)\n[\s\S]*### possible\.other\.test:443[\s\S]*Step that decides it: .*Trust the Pinscope CA.*confirm by tunnelling/);
-    assert.match(md, /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/);
+    assert.match(md, /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com, listed under "Device setup; Software updates"\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/);
     const json = JSON.parse(request('report-json').text) as { verifyFirst: { host: string; step: string }[]; knownBypasses: { host: string; source: string }[] };
     assert.deepEqual(json.verifyFirst.map((v) => v.host), ['possible.other.test']);
     assert.ok(json.knownBypasses.some((b) => b.host === 'web.whatsapp.net' && b.source.startsWith('https://')));
@@ -84,6 +86,21 @@ describe('exemption requests from a real pinscope run', () => {
     assert.deepEqual(verify.map((r) => r[column('host')]), ['possible.other.test']);
     assert.match(verify[0]?.[column('next_step')] ?? '', /Trust the Pinscope CA/);
     assert.deepEqual(rows.filter((r) => r[column('request')] === 'requested').map((r) => r[column('host')]).sort(), [...PINNED].sort());
+  });
+
+  it('every host that broke in this run is named exactly once in each report format, in the section its cause puts it', () => {
+    const sections: Record<string, string> = {
+      ...Object.fromEntries(PINNED.map((h) => [h, 'requested'])), 'possible.other.test': 'verify first', 'own.store.test': 'own trust store', 'gap.setup.test': 'not requested',
+    };
+    const md = request('report-md').text;
+    const headings = [...md.matchAll(/^### (.+):443$/gm)].map((m) => m[1]);
+    assert.deepEqual([...headings].sort(), Object.keys(sections).sort(), md);
+    assert.match(md, /## Not requested\n[\s\S]*### gap\.setup\.test:443\n[^#]*Why not requested: its app does not trust the Pinscope CA because the CA is not installed/);
+    const json = JSON.parse(request('report-json').text) as Record<'hosts' | 'ownTrustStore' | 'verifyFirst' | 'notRequested', { host: string }[]>;
+    assert.deepEqual([...json.hosts, ...json.ownTrustStore, ...json.verifyFirst, ...json.notRequested].map((h) => h.host).sort(), Object.keys(sections).sort());
+    const [header, ...rows] = csvRows(request('report-csv').text);
+    const at = (name: string): number => header?.indexOf(name) ?? -1;
+    assert.deepEqual(Object.fromEntries(rows.map((r) => [r[at('host')], r[at('request')]])), sections);
   });
 
   it('the curl with its own --cacert bundle is in the own-trust-store section of every format, requested only with --include-own-store', async () => {
@@ -194,7 +211,7 @@ describe('exemption requests from a real pinscope run', () => {
     assert.match(xml, /<testcase name="api\.pinned-bank\.test:443" classname="pinscope\.breaks" time="[\d.]+">\n\s*<failure message="api\.pinned-bank\.test:443 breaks under SSL inspection: closed-after-handshake[^"]*pinning likely" type="pinning">category: closed-after-handshake[\s\S]*?pinning: likely[\s\S]*?evidence:\n- /);
     assert.match(xml, /<testcase name="ok\.works\.test:443" classname="pinscope\.works" time="[\d.]+"\/>/);
     assert.match(xml, /<testcase name="possible\.other\.test:443" classname="pinscope\.breaks" time="[\d.]+"\/>/, 'possible pinning does not fail --fail-on pinning');
-    assert.match(xml, /tests="8" failures="5" errors="0"/);
+    assert.match(xml, /tests="9" failures="5" errors="0"/);
   });
 
   it('prints GitHub Actions annotations for the failing hosts when GITHUB_ACTIONS=true', () => {

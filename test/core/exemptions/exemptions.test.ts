@@ -4,14 +4,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { normaliseExemptionHost, proposeExemption } from '../../../src/core/exemptions/hostEntries';
+import { normaliseExemptionHost, proposeExemption, widenableDomains } from '../../../src/core/exemptions/hostEntries';
 import { renderSnippet, VENDOR_FORMATS, findVendorFormat } from '../../../src/core/exemptions/vendors/registry';
 import { SnippetError } from '../../../src/core/exemptions/vendors/vendorFormat';
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
 import { csvCell } from '../../../src/core/exemptions/evidenceReport';
-import { applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/exemptions/appIdentity';
+import { appNameChoices, applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/exemptions/appIdentity';
 import { attributedAppName, attributedAppNames, isGenericTool } from '../../../src/core/exemptions/attributedApp';
-import { bypassMatches, KNOWN_BYPASSES, normaliseBypassFile } from '../../../src/core/exemptions/knownBypasses';
+import { bypassMatches, describeBypass, KNOWN_BYPASSES, knownBypassesFor, normaliseBypassFile } from '../../../src/core/exemptions/knownBypasses';
 import { escapeData, escapeProperty, githubAnnotations } from '../../../src/core/report/githubAnnotations';
 import { renderJunit, xmlAttribute, xmlText } from '../../../src/core/report/junit';
 import { runClient } from '../../support/clients';
@@ -73,6 +73,11 @@ describe('exemption entries', () => {
     const { entries, warnings } = proposeExemption(['www.google.com', 'maps.google.com', 'x.azureedge.net', 'y.azureedge.net'], 'widen');
     assert.ok(entries.every((e) => e.kind === 'exact'), JSON.stringify(entries));
     assert.ok(warnings.some((w) => /google\.com is shared/.test(w)));
+  });
+
+  it('offers widening only where it would change something', () => {
+    assert.deepEqual(widenableDomains(['api.pinned-bank.com', 'auth.pinned-bank.com', 'telemetry.vendor.io', 'www.google.com', 'maps.google.com']), ['pinned-bank.com']);
+    assert.deepEqual(widenableDomains(['api.pinned-bank.com', 'telemetry.vendor.io']), []);
   });
 
   it('a widened entry says what it covers', () => {
@@ -192,6 +197,33 @@ describe('known bypasses data file', () => {
     assert.throws(() => normaliseBypassFile(JSON.stringify({ ...KNOWN_BYPASSES, entries: [{ ...KNOWN_BYPASSES.entries[0], source: 'http://x' }] })), /https URL/);
   });
 
+  it("holds every section of Apple's article, with its wildcards, each entry naming its section and Apple's rule for all its hosts", () => {
+    const apple = KNOWN_BYPASSES.entries.filter((e) => e.vendor === 'apple');
+    const sections = new Set(apple.flatMap((e) => (e.section ?? '').split('; ')));
+    for (const section of ['Device setup', 'Device management', 'Apple Business Manager and Apple School Manager', 'Apple Business Essentials device management', 'Classroom and Schoolwork',
+      'Software updates', 'Carrier updates', 'App Store', 'App features', 'Additional content', 'Content caching', 'Apple diagnostics', 'Domain Name System resolution',
+      'Certificate validation', 'Apple Account', 'Associated domains', 'Tap to Pay on iPhone', 'iCloud', 'Siri and Search']) {
+      assert.ok(sections.has(section), `section ${section}`);
+    }
+    const patterns = new Set(apple.map((e) => e.pattern));
+    for (const wildcard of ['*.push.apple.com', '*.itunes.apple.com', '*.apps.apple.com', '*.mzstatic.com', '*.business.apple.com', '*.school.apple.com', '*.appattest.apple.com', '*.icloud.com', '*.apple-cloudkit.com', '*.cdn-apple.com', '*.smoot.apple.com', '*.apple-mapkit.com', '*.vertexsmb.com']) {
+      assert.equal(apple.find((e) => e.pattern === wildcard)?.match, 'subdomains', wildcard);
+    }
+    for (const host of ['albert.apple.com', 'mdmenrollment.apple.com', 'iprofiles.apple.com', 'mesu.apple.com', 'swscan.apple.com', 'ocsp2.apple.com', 'idmsa.apple.com', 'app-site-association.networking.apple', 'doh.dns.apple.com', 'lcdn-registration.apple.com']) {
+      assert.ok(patterns.has(host), host);
+    }
+    assert.ok(apple.length > 100, `${apple.length} entries`);
+    assert.ok(apple.every((e) => e.kind === 'owner-guidance' && e.source === 'https://support.apple.com/en-us/101555' && /disable HTTPS Interception for the hosts listed in this article/.test(e.note)));
+    const marks = knownBypassesFor(['api.push.apple.com', 'p42-caldav.icloud.com', 'apple.com', 'evil-apple.com']);
+    assert.deepEqual([...new Set(marks.map((m) => m.host))].sort(), ['api.push.apple.com', 'p42-caldav.icloud.com'], 'wildcards cover subdomains, never the apex or look-alikes');
+    assert.match(describeBypass(marks.find((m) => m.host === 'api.push.apple.com') ?? assert.fail()), /Apple asks not to inspect it \(\*\.push\.apple\.com, listed under "Device management"\)/);
+  });
+
+  it('names, under unlisted, what could not be verified and the lists vendors publish elsewhere', () => {
+    assert.ok(KNOWN_BYPASSES.unlisted.some((u) => u.vendor === 'apple' && /single third-party copy/.test(u.what)));
+    assert.ok(KNOWN_BYPASSES.unlisted.some((u) => u.vendor === 'microsoft' && /Optimize and Allow/.test(u.what)));
+  });
+
   it('matches exact hosts, any-depth subdomains, and PAN-OS one-label wildcards', () => {
     assert.ok(bypassMatches({ pattern: 'gs.apple.com', match: 'exact' }, 'GS.apple.com.'));
     assert.ok(!bypassMatches({ pattern: 'gs.apple.com', match: 'exact' }, 'x.gs.apple.com'));
@@ -226,6 +258,14 @@ describe("the app's name", () => {
     }
     assert.ok(isGenericTool({ name: 'main', path: '/tmp/go-build3141592/b001/exe/main' }), 'a go run binary');
     for (const name of ['AcmeBank', 'acme-shop', 'Slack', 'pythonista-app']) assert.ok(!isGenericTool({ name, path: `/opt/${name}/${name}` }), name);
+  });
+
+  it("offers the workspace's identity first, then each attributed app once", () => {
+    assert.deepEqual(appNameChoices({ name: 'com.acme.shop', version: '2.4.1', source: 'app/build.gradle' }, ['AcmeShop', 'com.acme.shop', 'AcmeShop']), [
+      { label: 'com.acme.shop 2.4.1', description: 'from app/build.gradle' },
+      { label: 'AcmeShop', description: 'the app the breaking connections came from' },
+    ]);
+    assert.deepEqual(appNameChoices({ name: 'the app', version: '', source: 'default' }, []), []);
   });
 
   it('ranks the attributed apps behind breaking connections, generic tools left out', () => {
