@@ -6,6 +6,7 @@
 import { findEvent, type EventOf, type TimelineEvent } from '../../shared/timelineEvents';
 import type { Category } from '../../shared/vocabulary';
 import { hasEvent, type ConnectionRecord } from '../timeline';
+import { pathMismatch } from './pathCauses';
 
 /** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
 const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
@@ -42,6 +43,10 @@ export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cla
   // whether during the handshake (TLS 1.2) or after it, when the client's request may have flowed (TLS 1.3).
   const clientCertificate = events.find((e): e is EventOf<'upstream-failed'> => e.kind === 'upstream-failed' && e.stage === 'client-certificate');
   if (clientCertificate) return { category: 'client-cert-required', alert: null, reason: clientCertificate.reason };
+  // An inspection profile's path that shares no TLS version or application protocol with the client:
+  // whatever the client did next (an alert, a close, even bytes sent without a protocol), that is why.
+  const mismatch = record.mode === 'intercept' ? pathMismatch(events) : undefined;
+  if (mismatch) return { category: 'tls-mismatch', alert: findEvent(events, 'client-alert')?.name ?? null, reason: mismatch.reason };
   if (failed) return { category: 'upstream-failed', alert: null, reason: `${failed.stage}: ${failed.reason}` };
   if (notTls) return { category: 'not-tls', alert: null, reason: notTls.reason };
   const rst = events.find((e) => e.kind === 'rst' && e.from === 'client');

@@ -5,7 +5,7 @@
  */
 import { findEvent } from '../../shared/timelineEvents';
 import { BREAKAGE, PINNING_VALUES, SERVER_SIDE_BREAKAGE, type Category, type Pinning } from '../../shared/vocabulary';
-import { serverSideExplanation } from './serverSideCauses';
+import { pathExplanation } from './pathCauses';
 import { classify, type Classification } from './classification';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 
@@ -97,7 +97,7 @@ export function judge(record: Pick<ConnectionRecord, 'host' | 'mode' | 'events'>
   const { category } = classification;
   const host = targetHost(record);
   const verdict = (pinning: Pinning, evidence: string[]): Verdict => ({ ...classification, pinning, evidence, confirmed: peers.confirmed.has(host) });
-  const serverSide = serverSideExplanation(category, classification.reason);
+  const serverSide = pathExplanation(category, classification.reason, record.events);
   if (serverSide) return verdict('unlikely', [...serverSide.evidence]);
   if (!BREAKAGE.has(category) || category === 'tls-mismatch') {
     const why: Partial<Record<Category, string>> = {

@@ -17,9 +17,9 @@ import { classify, type Classification } from './classification';
 import type { Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import type { TrustKnowledge } from '../process/trustKnowledge';
-import { serverSideExplanation, type ServerSideCause } from './serverSideCauses';
+import { pathExplanation, type PathCause } from './pathCauses';
 
-export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none' | ServerSideCause;
+export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none' | PathCause;
 
 /** What the judgement needs of a process's trust knowledge (a recording carries exactly this). */
 type TrustFacts = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
@@ -148,7 +148,7 @@ export function judgeWithTrust(item: AttributedRecord, peers: TrustAwarePeers): 
     return { ...classification, pinning, evidence, confirmed: breaksOnlyUnderInspection, cause, fix, breaksOnlyUnderInspection };
   };
   const category = classification.category;
-  const serverSide = serverSideExplanation(category, classification.reason);
+  const serverSide = pathExplanation(category, classification.reason, item.record.events);
   if (serverSide) {
     evidence.push(...serverSide.evidence);
     return { ...classification, pinning: 'unlikely', evidence, confirmed: breaksOnlyUnderInspection, cause: serverSide.cause, fix: serverSide.fix, breaksOnlyUnderInspection };

@@ -4,7 +4,7 @@ import type { ConnectionRecord } from '../timeline';
 import { renderReportCsv, renderReportJson, renderReportMarkdown, type ReportInput } from './evidenceReport';
 import { proposeExemption, type ExemptionEntry, type WildcardPolicy } from './hostEntries';
 import { requiresClientCertificate, selectHosts, type LeftOut, type VerifyFirstHost } from './hostSelection';
-import { ZSCALER_MUTUAL_TLS_WORDS } from '../diagnosis/serverSideCauses';
+import { ZSCALER_MUTUAL_TLS_WORDS } from '../diagnosis/pathCauses';
 import { describeBypass, KNOWN_BYPASSES, knownBypassesFor, vendorTitle, type BypassMark, type KnownBypassFile } from './knownBypasses';
 import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from './vendors/registry';
 import { SnippetError, type VendorFormat } from './vendors/vendorFormat';

@@ -6,6 +6,7 @@ import { judgeAllWithTrust, type ClientProcess } from '../../../src/core/diagnos
 import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummary';
 import { hasEvidence, selectHosts } from '../../../src/core/exemptions/hostSelection';
 import { JA4_CURL, transcripts } from '../../support/transcripts';
+import { classify } from '../../../src/core/diagnosis/classification';
 
 const curlProcess: ClientProcess = { kind: 'local', key: '77@1', label: 'curl https://mtls.test/', trust: null };
 
@@ -33,3 +34,27 @@ describe('a server that demands a client certificate', () => {
     assert.deepEqual(selectHosts(summaries, [], false).requested.map((s) => s.host), ['mtls.test']);
   });
 });
+
+describe('causes an inspection profile reveals', () => {
+  it('a client asking for HTTP/2 only, under a path without it, is a mismatch named http2-not-offered, never pinning', () => {
+    const [verdict] = judgeAllWithTrust([{ record: transcripts.throughPath('grpc.test', ['h2']), client: curlProcess }]);
+    assert.equal(verdict?.category, 'tls-mismatch');
+    assert.equal(verdict.cause, 'http2-not-offered');
+    assert.equal(verdict.pinning, 'unlikely');
+    assert.match(verdict.reason, /HTTP\/2 only/);
+    assert.match(verdict.fix ?? '', /HTTP\/2/);
+  });
+
+  it('a client offering HTTP/2 and HTTP/1.1 gets HTTP/1.1 and works: no mismatch', () => {
+    assert.equal(classify(transcripts.throughPath('web.test', ['h2', 'http/1.1'], { negotiated: 'http/1.1' })).category, 'ok');
+  });
+
+  it('a client offering only TLS 1.3 against a path capped at TLS 1.2 is a mismatch named tls-version', () => {
+    const record = transcripts.throughPath('tls13.test', ['http/1.1'], { versions: ['TLSv1.3'], tlsVersions: ['TLSv1.2', 'TLSv1.2'], alpnWithheld: [] });
+    assert.match(classify(record).reason, /offers only TLSv1\.3.*offers TLSv1\.2/);
+    const verdict = judge(record, buildPeerContext([]));
+    assert.equal(verdict.category, 'tls-mismatch');
+    assert.ok(verdict.evidence.some((e) => /TLS version/.test(e)));
+  });
+});
+
