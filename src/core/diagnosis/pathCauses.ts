@@ -33,7 +33,7 @@ export function pathMismatch(events: readonly TimelineEvent[]): { readonly cause
   if (!hello || !path) return undefined;
   const [min, max] = path.tlsVersions;
   const known = hello.versions.filter((v) => rank(v) >= 0);
-  if (min !== undefined && max !== undefined && known.length > 0 && known.every((v) => rank(v) < rank(min) || rank(v) > rank(max))) {
+  if (known.length > 0 && known.every((v) => rank(v) < rank(min) || rank(v) > rank(max))) {
     return { cause: 'tls-version', reason: `the client offers only ${known.join(', ')}, and the inspection path (${path.profile}) offers ${min === max ? min : `${min} to ${max}`}: no TLS version in common` };
   }
   const done = findEvent(events, 'handshake-complete');
