@@ -8,7 +8,7 @@ import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppName } from '../core/exemptions/attributedApp';
-import { hasEvidence } from '../core/exemptions/hostSelection';
+import { hasEvidence, requiresClientCertificate } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { SessionView } from '../core/session';
 import type { PinscopeContext } from './pinscopeContext';
@@ -88,7 +88,7 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
   });
   const sorted = [...hosts].sort(byHostName);
   const choose = (h: HostSummary, fallback: boolean): boolean => (preselected.length > 0 ? preselected.includes(h.host) : fallback);
-  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
+  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, requiresClientCertificate(h) ? 'requires a client certificate (mutual TLS): cannot be inspected' : `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
   const possible = sorted.filter((h) => h.breaks && !hasEvidence(h) && h.pinning === 'possible').map((h) => item(h, 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));
   const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', possible: false });
   const items = [
