@@ -66,5 +66,6 @@ describe('inspection profiles through pinscope proxy', () => {
     const broken = byHost('server-pin.example.test');
     assert.ok(broken && broken.category !== 'ok', JSON.stringify(broken));
     assert.notEqual(broken.pinning, 'unlikely', JSON.stringify(broken));
+    assert.match(broken.reason, /the organisation's own intermediate, so an app pinning that intermediate would have accepted it: this one pins the leaf or the real server's key or root/);
   });
 });

@@ -6,7 +6,7 @@
 import { findEvent, type EventOf, type TimelineEvent } from '../../shared/timelineEvents';
 import type { Category } from '../../shared/vocabulary';
 import { hasEvent, type ConnectionRecord } from '../timeline';
-import { pathMismatch } from './pathCauses';
+import { chainNote, pathMismatch } from './pathCauses';
 
 /** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
 const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
@@ -30,6 +30,16 @@ export interface Classification {
 const MISMATCH_CODES = /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|NO_SUITABLE_SIGNATURE|NO_SHARED_SIGNATURE|NO_SUITABLE_KEY_SHARE/;
 
 export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
+  const classification = classifyTimeline(record);
+  // Under an intermediate profile, a rejection says which pins it rules out (or cannot).
+  const chain = CLIENT_REJECTIONS.has(classification.category) ? chainNote(record.events) : undefined;
+  return chain ? { ...classification, reason: `${classification.reason}; ${chain}` } : classification;
+}
+
+/** Categories where the client turned the forged chain down. */
+const CLIENT_REJECTIONS: ReadonlySet<Category> = new Set<Category>(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout']);
+
+function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
   const events = record.events;
   const clientData = events.some((e) => e.kind === 'first-data' && e.from === 'client');
   const anyData = hasEvent(events, 'first-data');

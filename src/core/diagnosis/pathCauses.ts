@@ -44,6 +44,20 @@ export function pathMismatch(events: readonly TimelineEvent[]): { readonly cause
   return undefined;
 }
 
+/**
+ * What a rejection under an intermediate profile says about what the app pins: with the organisation's
+ * own intermediate sent, an app pinning that intermediate would have accepted the chain; with a vendor
+ * lookalike, an app pinning the real vendor intermediate cannot be told apart. Undefined without one.
+ */
+export function chainNote(events: readonly TimelineEvent[]): string | undefined {
+  const path = findEvent(events, 'forged-certificate')?.path;
+  if (!path || path.chainLength < 2) return undefined;
+  if (path.profile === 'own-intermediate') {
+    return 'the chain held the organisation\'s own intermediate, so an app pinning that intermediate would have accepted it: this one pins the leaf or the real server\'s key or root (or does not trust the organisation\'s root)';
+  }
+  return `the chain held Pinscope's lookalike of the ${path.profile.split('-')[0] ?? path.profile} intermediate, not the real one: an app pinning the real box's intermediate breaks here too (check it with --intermediate-ca and the organisation's intermediate)`;
+}
+
 const capitalised = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 
 /** The explanation for a breakage the path causes, or undefined for any other. */

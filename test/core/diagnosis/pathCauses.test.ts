@@ -58,3 +58,21 @@ describe('causes an inspection profile reveals', () => {
   });
 });
 
+describe('what a rejection under an intermediate profile says about the pin', () => {
+  const underProfile = (profile: string): ReturnType<typeof transcripts.closedAfterHandshake> => {
+    const record = transcripts.closedAfterHandshake('pinned.test');
+    return { ...record, events: record.events.map((e) => (e.kind === 'forged-certificate' ? { ...e, path: { profile, chainLength: 2, tlsVersions: ['TLSv1.2', 'TLSv1.3'] as const, alpnWithheld: [] } } : e)) };
+  };
+
+  it('with the organisation\'s intermediate sent, an app pinning it is ruled out: the leaf or the real root is pinned', () => {
+    const result = classify(underProfile('own-intermediate'));
+    assert.equal(result.category, 'closed-after-handshake');
+    assert.match(result.reason, /pins the leaf or the real server's key or root/);
+  });
+
+  it('with a vendor lookalike, it says a pin on the real vendor intermediate cannot be told apart; without a profile, nothing is added', () => {
+    assert.match(classify(underProfile('zscaler')).reason, /lookalike of the zscaler intermediate/);
+    assert.doesNotMatch(classify(transcripts.closedAfterHandshake('pinned.test')).reason, /intermediate/);
+  });
+});
+
