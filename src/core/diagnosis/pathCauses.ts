@@ -9,7 +9,7 @@
  *    path capped at TLS 1.2).
  * Pure: read from the timeline (the `path` the forged certificate was served with) and the category.
  */
-import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
+import { findEvent, type InspectionPathSummary, type TimelineEvent } from '../../shared/timelineEvents';
 import { SERVER_SIDE_BREAKAGE, type Category } from '../../shared/vocabulary';
 
 export type PathCause = 'client-certificate' | 'http2-not-offered' | 'tls-version';
@@ -23,16 +23,31 @@ export interface PathExplanation {
 /** Zscaler's deployment guide (help.zscaler.com/zia/deploying-ssl-inspection, read 2026-12-05). */
 export const ZSCALER_MUTUAL_TLS_WORDS = 'Ensure to update the global bypass list to bypass TLS sessions using Client Certificate Authentication. Zscaler does not support the decryption of mutually authenticated TLS sessions.';
 
+/**
+ * The inspection path a connection's forged certificate was served with, when well-formed: records may
+ * come from a recording file, and a malformed one is read as "no profile" rather than trusted.
+ */
+function pathOf(events: readonly TimelineEvent[]): InspectionPathSummary | undefined {
+  const path: unknown = findEvent(events, 'forged-certificate')?.path;
+  if (typeof path !== 'object' || path === null) return undefined;
+  const { profile, chainLength, tlsVersions, alpnWithheld } = path as Record<string, unknown>;
+  const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+  if (typeof profile !== 'string' || typeof chainLength !== 'number' || !strings(tlsVersions) || tlsVersions.length !== 2 || !strings(alpnWithheld)) return undefined;
+  return path as InspectionPathSummary;
+}
+
 const VERSION_ORDER = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 const rank = (version: string): number => VERSION_ORDER.indexOf(version);
 
 /** Why the path and the client share no protocol, from the timeline; undefined when they do (or no profile was in play). */
 export function pathMismatch(events: readonly TimelineEvent[]): { readonly cause: 'http2-not-offered' | 'tls-version'; readonly reason: string } | undefined {
   const hello = findEvent(events, 'client-hello')?.hello;
-  const path = findEvent(events, 'forged-certificate')?.path;
+  const path = pathOf(events);
   if (!hello || !path) return undefined;
   const [min, max] = path.tlsVersions;
-  const known = hello.versions.filter((v) => rank(v) >= 0);
+  // Older recordings may lack the offered versions.
+  const offered: unknown = hello.versions;
+  const known = Array.isArray(offered) ? offered.filter((v): v is string => typeof v === 'string' && rank(v) >= 0) : [];
   if (known.length > 0 && known.every((v) => rank(v) < rank(min) || rank(v) > rank(max))) {
     return { cause: 'tls-version', reason: `the client offers only ${known.join(', ')}, and the inspection path (${path.profile}) offers ${min === max ? min : `${min} to ${max}`}: no TLS version in common` };
   }
@@ -50,7 +65,7 @@ export function pathMismatch(events: readonly TimelineEvent[]): { readonly cause
  * lookalike, an app pinning the real vendor intermediate cannot be told apart. Undefined without one.
  */
 export function chainNote(events: readonly TimelineEvent[]): string | undefined {
-  const path = findEvent(events, 'forged-certificate')?.path;
+  const path = pathOf(events);
   if (!path || path.chainLength < 2) return undefined;
   if (path.profile === 'own-intermediate') {
     return 'the chain held the organisation\'s own intermediate, so an app pinning that intermediate would have accepted it: this one pins the leaf or the real server\'s key or root (or does not trust the organisation\'s root)';

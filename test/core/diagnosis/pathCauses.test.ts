@@ -76,3 +76,11 @@ describe('what a rejection under an intermediate profile says about the pin', ()
   });
 });
 
+describe('recordings from elsewhere', () => {
+  it('a malformed path or hello in a recording is read as no profile, never a crash', () => {
+    const record = transcripts.closedAfterHandshake('odd.test');
+    const odd = { ...record, events: record.events.map((e) => (e.kind === 'forged-certificate' ? { ...e, path: { profile: 'zscaler' } } : e.kind === 'client-hello' ? { ...e, hello: { ...e.hello, versions: undefined } } : e)) } as unknown as typeof record;
+    assert.equal(classify(odd).category, 'closed-after-handshake');
+  });
+});
+
