@@ -104,7 +104,9 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
   const verdictLine = `${categoryLabel(row.category)}${row.alert ? ` (${row.alert})` : ''}${pinningLabel(row.pinning, row.confirmed, broken) ? ` · ${pinningLabel(row.pinning, row.confirmed, broken)}` : ''}`;
   pane.append(
     el('h2', {}, `${host}:${row.port}`),
-    ...(failure ? [el('div', { class: 'upstream-reason', role: 'alert' }, el('strong', {}, `The real server could not be reached (${failure.stage}): `), failure.reason, el('p', { class: 'muted' }, 'This is not the client rejecting inspection, so it is not a case for an exemption.'))] : []),
+    ...(failure?.stage === 'client-certificate'
+      ? [el('div', { class: 'upstream-reason', role: 'alert' }, el('strong', {}, 'The real server requires a client certificate (mutual TLS): '), failure.reason, el('p', { class: 'muted' }, 'Inspection cannot present the app\'s certificate: this host needs an exemption. --client-cert (pinscope.clientCertificates) presents it, to test the rest of the app.'))]
+      : failure ? [el('div', { class: 'upstream-reason', role: 'alert' }, el('strong', {}, `The real server could not be reached (${failure.stage}): `), failure.reason, el('p', { class: 'muted' }, 'This is not the client rejecting inspection, so it is not a case for an exemption.'))] : []),
     el('p', { class: 'verdict-line' }, verdictLine),
     ...(detail?.pinnedAt?.length ? [el('p', { class: 'pinned-at' }, 'Pinned in ', ...detail.pinnedAt.map((pin) => button(`${pin.path}:${pin.line}`, 'open-pin', () => actions.post({ type: 'openPin', path: pin.path, line: pin.line }))))] : []),
     el('div', { class: 'actions' },

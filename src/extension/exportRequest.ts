@@ -9,7 +9,7 @@ import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
 import { appNameChoices, resolveAppIdentity } from '../core/exemptions/appIdentity';
 import { attributedAppNames } from '../core/exemptions/attributedApp';
-import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS } from '../core/exemptions/hostSelection';
+import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS, requiresClientCertificate } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { SessionView } from '../core/session';
 import type { PinscopeContext } from './pinscopeContext';
@@ -116,7 +116,7 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
   });
   const sorted = [...hosts].sort(byHostName);
   const choose = (h: HostSummary, fallback: boolean): boolean => (preselected.length > 0 ? preselected.includes(h.host) : fallback);
-  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, 'evidence', `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
+  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, 'evidence', requiresClientCertificate(h) ? 'requires a client certificate (mutual TLS): cannot be inspected' : `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
   const possible = sorted.filter(needsVerifying).map((h) => item(h, 'possible', 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));
   const ownStore = sorted.filter(hasOwnTrustStore).map((h) => item(h, 'own-store', `its app brings its own trust store${h.fix ? `: or ${h.fix.charAt(0).toLowerCase()}${h.fix.slice(1)}` : ''}`, choose(h, false)));
   const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', section: '' });

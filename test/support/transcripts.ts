@@ -53,5 +53,10 @@ export const transcripts = {
     { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'h2' }, { kind: 'first-data', from: 'client', bytes: 120 },
     { kind: 'upstream-failed', stage: 'client-certificate', reason: 'the server requires a client certificate (mutual TLS): it sent a fatal certificate_required (116) alert when the proxy presented none' },
     { kind: 'fin', from: 'client' }, closed(120, 0)]),
+  /** Under a profile without HTTP/2: the client offered `alpn`, the path withheld h2; then the client's bytes. */
+  throughPath: (host: string, alpn: string[], options: { versions?: string[]; tlsVersions?: [string, string]; alpnWithheld?: string[]; negotiated?: string | null } = {}) => record(host, [...start(host),
+    { kind: 'client-hello', hello: { ...hello(host, JA4_APP, alpn), versions: options.versions ?? ['TLSv1.3', 'TLSv1.2'] } }, ...upstreamOk(),
+    { ...forged(host), path: { profile: 'zscaler-http1', chainLength: 2, tlsVersions: options.tlsVersions ?? ['TLSv1.2', 'TLSv1.3'], alpnWithheld: options.alpnWithheld ?? alpn.filter((p) => p === 'h2') } } as NewEvent,
+    { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: options.negotiated ?? null }, { kind: 'first-data', from: 'client', bytes: 24 }, { kind: 'fin', from: 'client' }, closed(24, 0)]),
   tunnelled: (host: string) => record(host, [...start(host).slice(0, 2), { kind: 'policy', mode: 'tunnel', reason: 'confirming by tunnelling' }, { kind: 'upstream-connected', address: '127.0.0.1:443' }, { kind: 'first-data', from: 'client', bytes: 517 }, { kind: 'first-data', from: 'upstream', bytes: 4000 }, closed(900, 5000)], { mode: 'tunnel' }),
 };

@@ -6,6 +6,7 @@
 import { findEvent, type EventOf, type TimelineEvent } from '../../shared/timelineEvents';
 import type { Category } from '../../shared/vocabulary';
 import { hasEvent, type ConnectionRecord } from '../timeline';
+import { chainNote, pathMismatch } from './pathCauses';
 
 /** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
 const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
@@ -29,6 +30,16 @@ export interface Classification {
 const MISMATCH_CODES = /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|NO_SUITABLE_SIGNATURE|NO_SHARED_SIGNATURE|NO_SUITABLE_KEY_SHARE/;
 
 export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
+  const classification = classifyTimeline(record);
+  // Under an intermediate profile, a rejection says which pins it rules out (or cannot).
+  const chain = CLIENT_REJECTIONS.has(classification.category) ? chainNote(record.events) : undefined;
+  return chain ? { ...classification, reason: `${classification.reason}; ${chain}` } : classification;
+}
+
+/** Categories where the client turned the forged chain down. */
+const CLIENT_REJECTIONS: ReadonlySet<Category> = new Set<Category>(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout']);
+
+function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
   const events = record.events;
   const clientData = events.some((e) => e.kind === 'first-data' && e.from === 'client');
   const anyData = hasEvent(events, 'first-data');
@@ -42,6 +53,10 @@ export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cla
   // whether during the handshake (TLS 1.2) or after it, when the client's request may have flowed (TLS 1.3).
   const clientCertificate = events.find((e): e is EventOf<'upstream-failed'> => e.kind === 'upstream-failed' && e.stage === 'client-certificate');
   if (clientCertificate) return { category: 'client-cert-required', alert: null, reason: clientCertificate.reason };
+  // An inspection profile's path that shares no TLS version or application protocol with the client:
+  // whatever the client did next (an alert, a close, even bytes sent without a protocol), that is why.
+  const mismatch = record.mode === 'intercept' ? pathMismatch(events) : undefined;
+  if (mismatch) return { category: 'tls-mismatch', alert: findEvent(events, 'client-alert')?.name ?? null, reason: mismatch.reason };
   if (failed) return { category: 'upstream-failed', alert: null, reason: `${failed.stage}: ${failed.reason}` };
   if (notTls) return { category: 'not-tls', alert: null, reason: notTls.reason };
   const rst = events.find((e) => e.kind === 'rst' && e.from === 'client');

@@ -6,7 +6,7 @@
  * never proof that the client does not trust the CA.
  */
 import { BREAKAGE, SERVER_SIDE_BREAKAGE, type Category } from '../../shared/vocabulary';
-import { serverSideExplanation } from './serverSideCauses';
+import { pathExplanation } from './pathCauses';
 import { classify, type Classification } from './classification';
 import { RUNGS, type BreakageCause, type RungId } from './ladder';
 import { ja4Of, type Verdict } from './pinning';
@@ -164,15 +164,16 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
     }
     return { ...classification, pinning: RUNGS[rung].pinning, rung, cause, fix, evidence: lines, confirmed };
   };
+  // S1: the inspection path broke it (a client certificate demanded, a protocol it does not offer): never a pin.
+  const path = pathExplanation(classification.category, classification.reason, record.events);
+  if (path) {
+    lines.push(...path.evidence);
+    return verdict('S1', path.cause, path.fix);
+  }
   const notJudged = NOT_JUDGED[classification.category];
   if (notJudged || !BREAKAGE.has(classification.category)) {
     lines.push(notJudged?.why ?? capitalise(`${classification.reason}.`));
     return verdict('N0', notJudged?.cause ?? 'none', null);
-  }
-  const serverSide = serverSideExplanation(classification.category, classification.reason);
-  if (serverSide) {
-    lines.push(...serverSide.evidence);
-    return verdict('S1', serverSide.cause, serverSide.fix);
   }
   const client = clientOf(record);
   lines.push(`${capitalise(classification.reason)} (${client.label}).`);

@@ -4,10 +4,10 @@
  * in which `judgeConnection` (judgement.ts) tries them is the precedence: the first that holds decides.
  */
 import type { Pinning } from '../../shared/vocabulary';
-import type { ServerSideCause } from './serverSideCauses';
+import type { PathCause } from './pathCauses';
 
 /** One cause per broken connection; `none` when nothing broke, `pinning` when a pin is likely. */
-export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none' | ServerSideCause;
+export type BreakageCause = 'pinning' | 'fingerprint-only' | 'ca-not-installed' | 'app-own-trust-store' | 'undetermined' | 'none' | PathCause;
 
 export const RUNGS = {
   N0: { pinning: 'unlikely', title: 'Not a breakage a pin could cause (data flowed, not TLS, server unreachable, no protocol in common)' },

@@ -12,9 +12,10 @@ import { mergeRecords, type MergedHost, type MergedRuns } from '../report/merged
 import { renderReportCsv, renderReportJson, renderReportMarkdown, type ReportInput } from './evidenceReport';
 import { proposeExemption, type ExemptionEntry, type WildcardPolicy } from './hostEntries';
 import { accountedHosts, requiresClientCertificate, selectHosts, type LeftOut, type VerifyFirstHost } from './hostSelection';
-import { ZSCALER_MUTUAL_TLS_WORDS } from '../diagnosis/serverSideCauses';
+import { ZSCALER_MUTUAL_TLS_WORDS } from '../diagnosis/pathCauses';
 import { describeBypass, KNOWN_BYPASSES, knownBypassesFor, vendorTitle, type BypassMark, type KnownBypassFile } from './knownBypasses';
 import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from './vendors/registry';
+import { cloudApplicationNotes } from './vendors/cloudApplications';
 import { SnippetError, type VendorFormat } from './vendors/vendorFormat';
 
 export const REPORT_FORMATS = [
@@ -91,6 +92,7 @@ function planVendor(format: VendorFormat, hosts: readonly string[], marks: reado
     ...marks.map(describeBypass),
     ...(verifyFirst.length > 0 ? [`Left out until verified (pinning only possible): ${verifyFirst.map((v) => v.host).join(', ')}.`] : []),
     ...(mutualTls.length > 0 ? [mutualTlsNote(mutualTls)] : []),
+    ...cloudApplicationNotes(format.product, remaining),
   ];
   const context = { name: `Pinscope pinning exemptions ${input.appName}`, appName: input.appName, generatedAt, notes };
   return { entries: proposal.entries, warnings: proposal.warnings, snippet: proposal.entries.length > 0 ? renderSnippet(format, proposal.entries, context) : '' };

@@ -22,45 +22,50 @@ export interface InspectionProfile {
   readonly intermediateKeyBits?: number;
   /** How long a forged leaf is valid. */
   readonly leafValidityDays: number;
-  /** The ALPN protocols the path offers the client: without `h2`, an HTTP/2-only client (gRPC) gets none. */
-  readonly alpn: readonly string[];
+  /**
+   * The ALPN protocols of the client's offer the path does not pass on (stripped): `h2` for a path without
+   * HTTP/2, where an HTTP/2-only client (gRPC) gets no protocol. Everything else the client offers is offered.
+   */
+  readonly withheldAlpn: readonly string[];
   readonly tlsVersions: { readonly min: TlsVersion; readonly max: TlsVersion };
 }
 
 const MODERN = { min: 'TLSv1.2', max: 'TLSv1.3' } as const;
-const H2_AND_HTTP1 = ['h2', 'http/1.1'] as const;
-const HTTP1_ONLY = ['http/1.1'] as const;
+/** Whatever the client offers (h2, http/1.1 or any other protocol). */
+const NOTHING_WITHHELD: readonly string[] = [];
+/** HTTP/2 withheld: the client is offered HTTP/1.1 (and any non-HTTP protocol it asked for). */
+const HTTP2_WITHHELD: readonly string[] = ['h2'];
 
 export const DEFAULT_PROFILE = 'generic';
 
 export const INSPECTION_PROFILES: readonly InspectionProfile[] = [
-  { id: 'generic', title: 'Generic inspection box: leaves signed by the root directly, HTTP/2 and HTTP/1.1, TLS 1.2-1.3', chain: 'root', leafValidityDays: 30, alpn: H2_AND_HTTP1, tlsVersions: MODERN },
+  { id: 'generic', title: 'Generic inspection box: leaves signed by the root directly, HTTP/2 and HTTP/1.1, TLS 1.2-1.3', chain: 'root', leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN },
   {
     id: 'zscaler', title: 'Zscaler Internet Access: leaf + Zscaler-style intermediate, HTTP/2 inspection on', chain: 'intermediate',
     intermediateName: [{ name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' }, { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' }],
-    intermediateKeyBits: 2048, leafValidityDays: 30, alpn: H2_AND_HTTP1, tlsVersions: MODERN,
+    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
   },
   {
     id: 'zscaler-http1', title: 'Zscaler Internet Access with HTTP/2 inspection off: HTTP/1.1 only', chain: 'intermediate',
     intermediateName: [{ name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' }, { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' }],
-    intermediateKeyBits: 2048, leafValidityDays: 30, alpn: HTTP1_ONLY, tlsVersions: MODERN,
+    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: HTTP2_WITHHELD, tlsVersions: MODERN,
   },
   {
     id: 'netskope', title: 'Netskope: leaf + Netskope-style intermediate (tenant CA), HTTP/2 and HTTP/1.1', chain: 'intermediate',
     intermediateName: [{ name: 'commonName', value: 'Pinscope Netskope-style Tenant Intermediate CA' }, { name: 'organizationName', value: 'Pinscope (Netskope profile, not Netskope)' }],
-    intermediateKeyBits: 2048, leafValidityDays: 30, alpn: H2_AND_HTTP1, tlsVersions: MODERN,
+    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
   },
   {
     id: 'paloalto', title: 'Palo Alto Networks forward proxy: leaf + forward-trust intermediate, HTTP/2, TLS 1.2-1.3', chain: 'intermediate',
     intermediateName: [{ name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' }, { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' }],
-    intermediateKeyBits: 2048, leafValidityDays: 30, alpn: H2_AND_HTTP1, tlsVersions: MODERN,
+    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
   },
   {
     id: 'paloalto-tls12', title: 'Palo Alto Networks forward proxy with the decryption profile\'s Max Version at TLS 1.2', chain: 'intermediate',
     intermediateName: [{ name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' }, { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' }],
-    intermediateKeyBits: 2048, leafValidityDays: 30, alpn: H2_AND_HTTP1, tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' },
+    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' },
   },
-  { id: 'own-intermediate', title: 'The organisation\'s own inspection intermediate (--intermediate-ca CERT,KEY), sent with the leaf', chain: 'own-intermediate', leafValidityDays: 30, alpn: H2_AND_HTTP1, tlsVersions: MODERN },
+  { id: 'own-intermediate', title: 'The organisation\'s own inspection intermediate (--intermediate-ca CERT,KEY), sent with the leaf', chain: 'own-intermediate', leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN },
 ];
 
 export class InspectionProfileError extends Error {
@@ -76,8 +81,7 @@ export function inspectionProfile(id: string): InspectionProfile {
 
 /** The client's ALPN offer as the profile's path passes it on: what the path does not offer is withheld (stripped, as FortiGate's `supported-alpn http1-1` does). */
 export function offeredThroughPath(profile: InspectionProfile, clientOffer: readonly string[]): { offer: readonly string[]; withheld: readonly string[] } {
-  const offer = clientOffer.filter((p) => profile.alpn.includes(p));
-  return { offer, withheld: clientOffer.filter((p) => !profile.alpn.includes(p)) };
+  return { offer: clientOffer.filter((p) => !profile.withheldAlpn.includes(p)), withheld: clientOffer.filter((p) => profile.withheldAlpn.includes(p)) };
 }
 
 /** Parses `CERT,KEY` (two PEM files, or one holding both) for `--intermediate-ca` / `pinscope.intermediateCa`. */

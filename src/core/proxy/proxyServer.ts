@@ -100,7 +100,7 @@ async function profileCertificates(ca: CertificateAuthority, options: ProxyOptio
   try {
     const profile = inspectionProfile(options.inspectionProfile ?? DEFAULT_PROFILE);
     const chain = await loadInspectionChain(ca, profile, options.intermediateCa ?? undefined);
-    const certificates = await ForgedCertificates.create(chain.issuer, undefined, { chainPem: chain.chainPem, lifetimeDays: profile.leafValidityDays, tlsVersions: profile.tlsVersions });
+    const certificates = await ForgedCertificates.create(chain.issuer, undefined, { chainPem: chain.chainPem, lifetimeDays: profile.leafValidityDays, ...(profile.id === DEFAULT_PROFILE ? {} : { tlsVersions: profile.tlsVersions }) });
     return { profile, certificates };
   } catch (error) {
     if (error instanceof InspectionProfileError || error instanceof InspectionChainError) throw new ProxyOptionError(error.message, 'EINVAL');
