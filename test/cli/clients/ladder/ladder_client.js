@@ -21,3 +21,5 @@ request.on('connect', (_response, socket) => {
 });
 request.on('error', (error) => { console.log('failed', error.message); process.exitCode = 1; });
 request.end();
+// Stays up a moment after failing, as an app does (a process gone at once cannot be attributed).
+setTimeout(() => undefined, 1000);

@@ -57,6 +57,8 @@ func main() {
 		response.Body.Close()
 		fmt.Println("ok", response.StatusCode)
 	}
+	// Stays up a moment after failing, as an app does (a process gone at once cannot be attributed).
+	time.Sleep(time.Second)
 	if failed {
 		os.Exit(1)
 	}
