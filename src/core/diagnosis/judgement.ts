@@ -120,7 +120,7 @@ export function observeFinished(evidence: JudgementEvidence, record: JudgedRecor
   const seen = seenFor(evidence, client.key, client.label, capacity);
   const host = targetHost(record);
   addHost(evidence, seen.broken, host, capacity);
-  // A completed handshake shows trust unless the stack completes it whatever the chain: an unknown stack's counts against "rejects every host".
+  // A completed handshake shows trust unless the stack is known to complete it whatever the chain.
   if (hasEvent(record.events, 'handshake-complete') && stackOf(client).validates !== 'after-handshake') addHost(evidence, seen.completed, host, capacity);
 }
 
@@ -196,8 +196,10 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
   }
   // L1c: the stack checks the chain inside the handshake, and the handshake completed.
   const completed = hasEvent(record.events, 'handshake-complete');
-  if (completed && stack.validates === 'in-handshake') {
-    lines.push(`Its TLS stack (${stack.stack}) checks the chain inside the handshake and completed it: it trusted the forged chain. Then the connection was abandoned without data: an application-level check rejected it, which is how pinning behaves.`);
+  if (completed && stack.validates !== 'after-handshake') {
+    lines.push(stack.validates === 'in-handshake'
+      ? `Its TLS stack (${stack.stack}) checks the chain inside the handshake and completed it: it trusted the forged chain. Then the connection was abandoned without data: an application-level check rejected it, which is how pinning behaves.`
+      : "The client's TLS stack completed the handshake, then the connection was abandoned without data. Its stack is not known; every common stack but Node's and wget's checks the chain inside the handshake, so it trusted the forged chain and an application-level check rejected it, which is how pinning behaves.");
     return verdict('L1c', 'pinning', FIX_PIN);
   }
   if (trust) lines.push(...trust.evidence);
@@ -230,7 +232,7 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
     return verdict('P2', 'fingerprint-only', STEP_OTHER_HOST);
   }
   if (completed) {
-    lines.push(`The handshake completed, but ${stack.validates === 'after-handshake' ? `${stack.stack} completes it whatever the chain` : 'the TLS stack of this client is not known, and some (Node, wget) complete it whatever the chain'}: that does not show it trusted the forged chain. ${STEP_OTHER_HOST}`);
+    lines.push(`The handshake completed, but ${stack.stack} completes it whatever the chain: that does not show it trusted the forged chain. ${STEP_OTHER_HOST}`);
     return verdict('P3', 'undetermined', STEP_OTHER_HOST);
   }
   if (trust?.trustsCa === 'no') {

@@ -23,11 +23,11 @@ function judge(record: ConnectionRecord, peers: Peers): Verdict {
 }
 
 describe('pinning judgement', () => {
-  it('a handshake completed and then abandoned without data, by a client whose stack is unknown, is possible (P3): Node and wget complete it whatever the chain', () => {
+  it('a handshake completed and then abandoned without data, by a client whose stack is unknown, is likely (L1c), and says what it assumes', () => {
     const verdict = judge(transcripts.closedAfterHandshake('pinned.test'), noPeers);
-    assert.equal(verdict.pinning, 'possible');
-    assert.equal(verdict.rung, 'P3');
-    assert.ok(verdict.evidence.some((e) => /does not show it trusted the forged chain/.test(e)));
+    assert.equal(verdict.pinning, 'likely');
+    assert.equal(verdict.rung, 'L1c');
+    assert.ok(verdict.evidence.some((e) => /Its stack is not known; every common stack but Node's and wget's/.test(e)));
   });
 
   it('an unknown_ca alert alone, from a stack not known, is only possible pinning, and says how to tell', () => {

@@ -4,7 +4,7 @@
  * real system bundle (which does not hold a fresh test CA).
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,6 +83,22 @@ describe('trust knowledge of real processes', { skip: process.platform !== 'linu
     assert.equal(knowledge.runtime, 'java');
     assert.equal(knowledge.trustsCa, 'no');
     assert.ok(knowledge.gap === 'ca-not-installed' || knowledge.gap === 'app-own-trust-store');
+  });
+
+  it('reads trust flags from the command line as evidence: curl --cacert, node --use-openssl-ca with SSL_CERT_FILE, java -Djavax.net.ssl.trustStore=', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !['CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'JAVA_TOOL_OPTIONS'].includes(name)));
+    const curl = await knowledgeOf('curl', ['-sS', '--cacert', certificate.certPath, `https://localhost:${server.port}/`], env);
+    assert.equal(curl.trustsCa, 'yes');
+    assert.match(curl.evidence.join(' '), /command line \(--cacert\)/);
+    const node = await knowledgeOf(process.execPath, nodeClient(server.port), { ...env, NODE_OPTIONS: '--use-openssl-ca', SSL_CERT_FILE: certificate.certPath });
+    assert.equal(node.trustsCa, 'yes');
+    assert.match(node.evidence.join(' '), /--use-openssl-ca/);
+    // A JKS store (certificates kept as plain DER, which the inclusion check reads) holding the CA.
+    const store = join(dirname(certificate.certPath), 'trust.jks');
+    await new Promise((resolve, reject) => execFile('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certificate.certPath, '-keystore', store, '-storetype', 'JKS', '-storepass', 'changeit'], { timeout: 120_000 }, (error) => (error ? reject(new Error(`keytool failed: ${error.message}`)) : resolve(undefined))));
+    const java = await knowledgeOf('java', [`-Djavax.net.ssl.trustStore=${store}`, '-Djavax.net.ssl.trustStorePassword=changeit', join(__dirname, '..', '..', '..', '..', 'test', 'cli', 'clients', 'JavaClient.java'), `https://localhost:${server.port}/`], env);
+    assert.equal(java.trustsCa, 'yes');
+    assert.ok(!JSON.stringify(java).includes(store), 'the path stays in memory');
   });
 
   it('recognises a Go binary by its build info, and a C program as not Go', async () => {
