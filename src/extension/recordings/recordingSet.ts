@@ -55,7 +55,7 @@ export async function openRecordingSet(context: PinscopeContext, uris: readonly 
   }
   const recording = Recording.read(runs.lines.join('\n'), context.settings.maxConnectionsKept);
   const name = `${runs.files} recordings${local.length === 1 ? ` in ${basename(local[0]?.fsPath ?? '')}` : ''}`;
-  const key = vscode.Uri.from({ scheme: 'pinscope-recordings', path: `/${local.map((u) => u.fsPath).join('+')}` });
+  const key = vscode.Uri.from({ scheme: 'pinscope-recordings', path: `/${createHash('sha256').update(local.map((u) => u.fsPath).join('\n')).digest('hex').slice(0, 16)}` });
   const panel = vscode.window.createWebviewPanel(RECORDING_VIEW_TYPE, `Pinscope: ${name}`, vscode.ViewColumn.Active, InspectorPanel.options(context));
   RecordingEditorProvider.track(key, new InspectorPanel(panel, context, recordingSource(context, recording, name)));
   context.log.info(`Opened ${name}: ${recording.records().length} connection(s)${runs.repeats > 0 ? `; ${runs.repeats} repeated run(s) counted once` : ''}${recording.skipped.length > 0 ? `; ${recording.skipped.length} line(s) skipped` : ''}`);
