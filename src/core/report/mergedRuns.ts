@@ -26,7 +26,7 @@ const SKIPPED_NAMED = 20;
  * durations, byte counts, the client's ephemeral address. Our JSON escapes quotes inside strings, so these
  * keys can only be the line's own fields.
  */
-const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?[\d.eE+-]+|"(?:startedAt|remote)":"[^"]*"/g;
+const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?=[,}\]])|"(?:startedAt|remote)":"[^"\\]*"/g;
 const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
 /** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
 const CONFIRMING = /^confirming by tunnelling/;
@@ -115,18 +115,21 @@ class RunReader {
     if (headerLine !== undefined) this.hash.update(headerLine);
   }
 
-  /** Counts a line whose kind is already known (by its `stable` text); false when it must be parsed. */
+  /**
+   * Counts a line whose kind is already known (by its `stable` text); false when it must be parsed. What
+   * was stripped is checked as the full reading would: numbers are JSON numbers (the pattern takes no
+   * other), and the start must be a time — else the line is parsed, and skipped with the reason.
+   */
   addKnown(line: string, stable: string): boolean {
     const kind = this.byText.get(stable);
     if (!kind) return false;
-    if (this.header === null) this.hash.update(`${line}\n`);
     const startedAt = Date.parse(STARTED_AT.exec(line)?.[1] ?? '');
+    if (Number.isNaN(startedAt)) return false;
+    if (this.header === null) this.hash.update(`${line}\n`);
     kind.count += 1;
     this.connections += 1;
-    if (!Number.isNaN(startedAt)) {
-      kind.firstSeen = Math.min(kind.firstSeen, startedAt);
-      kind.lastSeen = Math.max(kind.lastSeen, startedAt);
-    }
+    kind.firstSeen = Math.min(kind.firstSeen, startedAt);
+    kind.lastSeen = Math.max(kind.lastSeen, startedAt);
     return true;
   }
 
