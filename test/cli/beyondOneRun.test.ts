@@ -16,7 +16,7 @@ import { temporaryDirectory } from '../support/temporaryDirectories';
 const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const curl = (url: string, extra = ''): string => `curl -sS --max-time 10 ${extra} ${url} >/dev/null`;
 
-interface InventoryRow { host: string; status: string; detail: string; runs: number; machines: string[] }
+interface InventoryRow { host: string; status: string; detail: string; runs: number; machines: string[]; strongestRun: string; verdicts: { run: string; source: string; machine: string | null; apps: string[]; evidence: string }[] }
 interface ReportJson {
   exemption: { entries: { hosts: string[] }[] };
   hosts: { host: string; pinning: string; confirmed: boolean; evidence: string[] }[];
@@ -75,6 +75,10 @@ describe('pinscope beyond one run, with real curl', () => {
     assert.equal(row('pinned.example.test').status, 'breaks');
     assert.match(row('pinned.example.test').detail, /confirmed by tunnelling/);
     assert.deepEqual(row('pinned.example.test').machines, [hostname()]);
+    // Each run's verdict keeps its run, app and machine; the confirming run's won.
+    const verdicts = row('pinned.example.test').verdicts;
+    assert.deepEqual(verdicts.map((v) => [v.source.split('/').pop(), v.evidence, v.machine, v.apps]), [['laptop.pinscope.jsonl', 'likely', hostname(), ['curl (pinscope run)']], ['tester.pinscope.jsonl', 'confirmed', hostname(), ['curl (pinscope run)']]]);
+    assert.equal(row('pinned.example.test').strongestRun, verdicts[1]?.run);
 
     const markdown = await runCli(['export', '--from', join(dir, 'team'), '--from', laptop, '--format', 'report-md', '--app', 'Acme']);
     assert.equal(markdown.code, 0, markdown.stderr);
