@@ -99,5 +99,8 @@ describe('merging recordings', () => {
     const empty = temporaryDirectory('merge-empty');
     await assert.rejects(recordingInputs([empty]), /holds no recording \(\*\.pinscope\.jsonl\)/);
     await assert.rejects(recordingInputs(['-', '-']), /can be named once/);
+    const endless = join(temporaryDirectory('merge-endless'), 'endless.pinscope.jsonl');
+    writeFileSync(endless, 'x'.repeat(17 * 1024 * 1024));
+    await assert.rejects(mergeRecordings(await recordingInputs([endless])), (e: unknown) => e instanceof RecordingInputError && /endless\.pinscope\.jsonl has a line longer than 16 Mi characters/.test(e.message));
   });
 });
