@@ -9,11 +9,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { ConnectionLine } from '../../src/core/report/connectionReport';
+import { clientName } from '../../src/core/process/connectionClients';
+import type { ProcessRecord } from '../../src/core/process/processIdentity';
 import { runCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 
 const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+function connectionLines(path: string): ConnectionLine[] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
+}
 const curl = (url: string, extra = ''): string => `curl -sS --max-time 10 ${extra} ${url} >/dev/null`;
 
 interface InventoryRow { host: string; status: string; detail: string; runs: number; machines: string[]; strongestRun: string; verdicts: { run: string; source: string; machine: string | null; apps: string[]; evidence: string }[] }
@@ -77,7 +83,10 @@ describe('pinscope beyond one run, with real curl', () => {
     assert.deepEqual(row('pinned.example.test').machines, [hostname()]);
     // Each run's verdict keeps its run, app and machine; the confirming run's won.
     const verdicts = row('pinned.example.test').verdicts;
-    assert.deepEqual(verdicts.map((v) => [v.source.split('/').pop(), v.evidence, v.machine, v.apps]), [['laptop.pinscope.jsonl', 'likely', hostname(), ['curl (pinscope run)']], ['tester.pinscope.jsonl', 'confirmed', hostname(), ['curl (pinscope run)']]]);
+    // The apps are what attribution recorded in each run (on a busy machine a process may stay unknown).
+    const appsIn = (file: string): string[] => [...new Set(connectionLines(file).filter((l) => l.host === 'pinned.example.test' && l.process).map((l) => clientName({ process: l.process as ProcessRecord, trust: l.trust }) ?? ''))].sort();
+    assert.deepEqual(verdicts.map((v) => [v.source.split('/').pop(), v.evidence, v.machine, [...v.apps].sort()]), [['laptop.pinscope.jsonl', 'likely', hostname(), appsIn(laptop)], ['tester.pinscope.jsonl', 'confirmed', hostname(), appsIn(join(dir, 'team', 'tester.pinscope.jsonl'))]]);
+    assert.ok(verdicts.every((v) => v.apps.length > 0), 'every verdict names the app it came from');
     assert.equal(row('pinned.example.test').strongestRun, verdicts[1]?.run);
 
     const markdown = await runCli(['export', '--from', join(dir, 'team'), '--from', laptop, '--format', 'report-md', '--app', 'Acme']);
