@@ -15,12 +15,14 @@ export interface CiReportOptions {
   readonly command: string;
   readonly failOn: FailOn;
   readonly startedAt: Date;
+  /** Known breaks (baseline, approved list, known bypasses): skipped, not failed. */
+  readonly known?: ReadonlyMap<string, string>;
 }
 
 export async function writeCiReports(hosts: readonly HostSummary[], options: CiReportOptions): Promise<void> {
   if (options.junit) {
-    const xml = renderJunit(hosts, { command: options.command, failOn: options.failOn, startedAt: options.startedAt, durationMs: Date.now() - options.startedAt.getTime(), hostname: hostname() });
+    const xml = renderJunit(hosts, { command: options.command, failOn: options.failOn, startedAt: options.startedAt, durationMs: Date.now() - options.startedAt.getTime(), hostname: hostname(), ...(options.known ? { known: options.known } : {}) });
     await writeFile(options.junit, xml);
   }
-  if (process.env['GITHUB_ACTIONS'] === 'true') process.stdout.write(githubAnnotations(hosts, options.failOn));
+  if (process.env['GITHUB_ACTIONS'] === 'true') process.stdout.write(githubAnnotations(hosts, options.failOn, options.known));
 }

@@ -20,6 +20,7 @@ Commands:
   ca       export the CA certificate
   export   turn recorded events into an exemption request for your security team
   scan     find the code that pins certificates, linked to a recording
+  diff     compare two recordings (or folders of them): newly broken, fixed, changed, new hosts
 
 Run 'pinscope <command> --help' for a command's options.
 `;
@@ -31,6 +32,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => Promise<number>>> = 
   // Loaded on use: exemption requests need the public suffix list, which the proxy does not.
   export: async (args) => (await import('./exportCommand.js')).exportCommand(args),
   scan: async (args) => (await import('./scanCommand.js')).scanCommand(args),
+  diff: async (args) => (await import('./diffCommand.js')).diffCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 /** Runs the engine for a CLI command: events file, live lines on stderr, a summary at the end. */
+import { hostname } from 'node:os';
 import { byHostName, isLoopbackAddress } from '../core/hostNames';
 import { categoryCounts } from '../core/report/categoryCounts';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
@@ -26,7 +27,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
     await events?.close();
     throw error;
   }
-  events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString() });
+  events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString(), machine: hostname() });
   engine.onJudged.subscribe(({ line }) => {
     events?.write(line);
     process.stderr.write(`${humanLine(line, colour)}\n`);

@@ -5,7 +5,7 @@ import { exportCaCertificate } from './caExport';
 import { exportExemptionRequest } from './exportRequest';
 import { askHost, chooseHostMode, confirmHost, saveHostMode } from './hostActions';
 import { InspectorPanel } from './inspector/inspectorPanel';
-import { openRecording, saveRecording } from './recordings/recordingCommands';
+import { openRecording, recordingTarget, saveRecording } from './recordings/recordingCommands';
 import { RecordingEditorProvider } from './recordings/recordingEditor';
 import type { PinscopeContext } from './pinscopeContext';
 import { environmentFor, openProxiedTerminal } from './terminals';
@@ -40,7 +40,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     }, session);
   },
   'pinscope.saveRecording': (context, target) => saveRecording(context, target instanceof vscode.Uri ? target : undefined),
-  'pinscope.openRecording': (_context, target) => openRecording(target instanceof vscode.Uri ? target : undefined),
+  'pinscope.openRecording': (context, target, selected) => openRecording(context, recordingTarget(target, selected)),
   'pinscope.exportCaCertificate': (context, target, format) => exportCaCertificate(context.caDir, context.log, {
     ...(target instanceof vscode.Uri ? { target } : {}),
     ...(format === 'pem' || format === 'der' ? { der: format === 'der' } : {}),

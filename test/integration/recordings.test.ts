@@ -1,6 +1,6 @@
 /** Recordings in the real workbench: `pinscope run --events` opened in the custom editor, read-only, with the live verdicts; Save Recording. */
 import * as assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectionLine } from '../../src/core/report/connectionReport';
@@ -127,5 +127,33 @@ describe('Recordings in the editor', function () {
     for (const line of lines) assert.equal(line.category, session.verdictOf(line.id)?.category);
     const panel = await openRecording(pinscope, vscode.Uri.file(file));
     for (const line of lines) assert.equal(panel.source.session.verdictOf(line.id)?.category, line.category);
+  });
+
+  it('opens several recordings, or a folder of them, as one read-only view, each run once', async () => {
+    const pinscope = await activatePinscope();
+    const team = join(dir, 'team');
+    mkdirSync(join(team, 'ci'), { recursive: true });
+    const proxy = ['--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`];
+    const laptop = join(team, 'laptop.pinscope.jsonl');
+    const ci = join(team, 'ci', 'ci.pinscope.jsonl');
+    assert.equal((await runCli(['run', ...proxy, '--events', laptop, '--', 'sh', '-c', `curl -sS --max-time 10 https://api.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`])).code, 3);
+    assert.equal((await runCli(['run', ...proxy, '--events', ci, '--', 'curl', '-sS', '--max-time', '10', 'https://payments.example.test/hello'])).code, 0);
+    const expected = [...connectionLines(laptop), ...connectionLines(ci)].map((l) => l.host).sort();
+
+    // The laptop's run chosen twice (its file and a copy) is shown once.
+    const copy = join(dir, 'copy-of-laptop.pinscope.jsonl');
+    copyFileSync(laptop, copy);
+    const key = await vscode.commands.executeCommand<vscode.Uri>('pinscope.openRecording', vscode.Uri.file(team), [vscode.Uri.file(team), vscode.Uri.file(copy)]);
+    const panel = await waitFor(() => pinscope.recordingPanel(key), 15_000, 'the merged recordings view');
+    await waitFor(() => ((panel.posted.get('reset') ?? 0) > 0 ? true : undefined), 20_000, 'the rows posted to the webview');
+    assert.equal(panel.source.readOnly, true);
+    assert.deepEqual(panel.source.session.records().map((r) => r.host).sort(), expected);
+    assert.deepEqual(panel.source.session.hosts().map((h) => h.host).sort(), ['api.example.test', 'payments.example.test', 'pinned.example.test']);
+    assert.match(panel.source.state('').recording?.name ?? '', /^3 recordings/);
+
+    // A folder alone opens the same way.
+    const folderKey = await vscode.commands.executeCommand<vscode.Uri>('pinscope.openRecording', vscode.Uri.file(team));
+    const folderPanel = await waitFor(() => pinscope.recordingPanel(folderKey), 15_000, 'the folder view');
+    assert.deepEqual(folderPanel.source.session.records().map((r) => r.host).sort(), expected);
   });
 });

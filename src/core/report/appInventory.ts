@@ -6,7 +6,7 @@
  */
 import { byHostName } from '../hostNames';
 import type { MergedHost, MergedRuns } from './mergedRuns';
-import type { EvidenceLevel, MergedStatus } from './runLadder';
+import { evidenceLevel, type EvidenceLevel, type MergedStatus } from './runLadder';
 import { markdownText } from './textEscaping';
 
 type InventoryStatus = MergedStatus | 'exempted';
@@ -23,6 +23,22 @@ export interface InventoryRow {
   readonly brokeInRuns: number;
   readonly apps: readonly string[];
   readonly machines: readonly string[];
+  /** The run whose verdict won by the ladder (its id). */
+  readonly strongestRun: string;
+  /** The verdict of each run that reached the host: which run, app and machine it came from. */
+  readonly verdicts: readonly RunVerdictRow[];
+}
+
+interface RunVerdictRow {
+  readonly run: string;
+  readonly source: string;
+  readonly startedAt: string | null;
+  readonly machine: string | null;
+  readonly apps: readonly string[];
+  readonly outcome: string;
+  readonly evidence: EvidenceLevel;
+  readonly cause: string | null;
+  readonly connections: number;
 }
 
 const CAUSES: Readonly<Record<string, string>> = {
@@ -65,6 +81,11 @@ export function appInventory(merged: Pick<MergedRuns, 'hosts'>, exempted: Readon
       brokeInRuns: host.runs.filter((r) => r.outcome === 'breaks').length,
       apps: host.summary.apps ?? [],
       machines: [...new Set(host.runs.map((r) => r.run.machine).filter((m): m is string => m !== null))],
+      strongestRun: host.strongest.run.id,
+      verdicts: host.runs.map((r) => ({
+        run: r.run.id, source: r.run.source, startedAt: r.run.startedAt, machine: r.run.machine, apps: r.summary.apps ?? [],
+        outcome: r.outcome, evidence: evidenceLevel(r.summary), cause: r.summary.breaks ? r.summary.cause ?? null : null, connections: r.summary.connections,
+      })),
     };
   });
 }
@@ -85,9 +106,9 @@ export function inventoryMarkdown(rows: readonly InventoryRow[], runs: MergedRun
     '',
     'Every host the app contacted in these runs, with what happened to it under inspection.',
     '',
-    '| Host | Status | Detail | Connections | Runs (broke in) | Apps | Machines |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${markdownText(r.host)}:${r.port} | ${STATUS_WORDS[r.status]} | ${markdownText(r.detail)} | ${r.connections} | ${r.runs} (${r.brokeInRuns}) | ${markdownText(r.apps.join(', ') || 'unknown')} | ${markdownText(r.machines.join(', ') || 'unknown')} |`),
+    '| Host | Status | Detail | Connections | Runs (broke in) | Strongest from run | Apps | Machines |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${markdownText(r.host)}:${r.port} | ${STATUS_WORDS[r.status]} | ${markdownText(r.detail)} | ${r.connections} | ${r.runs} (${r.brokeInRuns}) | ${r.strongestRun} | ${markdownText(r.apps.join(', ') || 'unknown')} | ${markdownText(r.machines.join(', ') || 'unknown')} |`),
     '',
   ];
 }

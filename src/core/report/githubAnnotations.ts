@@ -21,9 +21,11 @@ function annotation(level: 'error' | 'warning' | 'notice', properties: Readonly<
   return `::${level}${props ? ` ${props}` : ''}::${escapeData(message)}\n`;
 }
 
-/** One `::error` per host that fails the gate; a `::warning` per other breaking host. */
-export function githubAnnotations(hosts: readonly HostSummary[], failOn: FailOn): string {
+/** One `::error` per host that fails the gate; a `::warning` per other breaking host; a `::notice` per known break (`known`: host → why). */
+export function githubAnnotations(hosts: readonly HostSummary[], failOn: FailOn, known: ReadonlyMap<string, string> = new Map()): string {
   return [...hosts].sort(byHostName).filter((h) => h.breaks).map((h) => {
+    const why = failsGate(h, failOn) ? known.get(h.host) : undefined;
+    if (why !== undefined) return annotation('notice', { title: `Pinscope: ${h.host} breaks under SSL inspection (known: skipped)` }, `${failureMessage(h)}: not failing, ${why}`);
     const fails = failsGate(h, failOn);
     const title = `Pinscope: ${h.host} ${fails ? (h.pinning === 'likely' || h.confirmed ? 'pins its certificate' : 'breaks under SSL inspection') : 'breaks under SSL inspection (does not fail the gate)'}`;
     return annotation(fails ? 'error' : 'warning', { title }, `${failureMessage(h)}\n${h.evidence.join('\n')}`);

@@ -18,6 +18,12 @@ export interface JunitOptions {
   readonly startedAt: Date;
   readonly durationMs: number;
   readonly hostname: string;
+  /**
+   * Breaks that are known (a baseline, an approved exemption, the known-bypass data), by host, with why:
+   * their cases are skipped with the reason instead of failing. `<skipped>` is in the Jenkins schema, not
+   * in Ant's: it appears only when a break is known.
+   */
+  readonly known?: ReadonlyMap<string, string>;
 }
 
 /** Whether a host fails the gate: `pinning` fails hosts that likely pin (or were confirmed), `breakage` any host that breaks. */
@@ -56,6 +62,8 @@ function testCase(host: HostSummary, options: JunitOptions): string {
   const name = `${host.host}:${host.port}`;
   const open = `    <testcase name="${xmlAttribute(name)}" classname="pinscope.${xmlAttribute(host.breaks ? 'breaks' : 'works')}" time="${seconds(host.lastSeen - host.firstSeen)}"`;
   if (!failsGate(host, options.failOn)) return `${open}/>`;
+  const known = options.known?.get(host.host);
+  if (known !== undefined) return `${open}>\n      <skipped>${xmlText(`${failureMessage(host)}: not failing, ${known}`)}</skipped>\n    </testcase>`;
   const body = [
     `category: ${categoriesOf(host)}`,
     `pinning: ${host.pinning}${host.confirmed ? ' (confirmed: works when tunnelled untouched)' : ''}`,
@@ -70,18 +78,19 @@ function testCase(host: HostSummary, options: JunitOptions): string {
 
 export function renderJunit(hosts: readonly HostSummary[], options: JunitOptions): string {
   const sorted = [...hosts].sort((a, b) => byHostName(a, b) || a.port - b.port);
-  const failures = sorted.filter((h) => failsGate(h, options.failOn)).length;
+  const skipped = sorted.filter((h) => failsGate(h, options.failOn) && options.known?.has(h.host)).length;
+  const failures = sorted.filter((h) => failsGate(h, options.failOn)).length - skipped;
   const suiteName = `pinscope run: ${options.command}`.replace(/\s+/g, ' ').trim();
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<testsuites>',
-    `  <testsuite name="${xmlAttribute(suiteName)}" package="pinscope" id="0" timestamp="${timestamp(options.startedAt)}" hostname="${xmlAttribute(options.hostname.trim() || 'localhost')}" tests="${sorted.length}" failures="${failures}" errors="0" time="${seconds(options.durationMs)}">`,
+    `  <testsuite name="${xmlAttribute(suiteName)}" package="pinscope" id="0" timestamp="${timestamp(options.startedAt)}" hostname="${xmlAttribute(options.hostname.trim() || 'localhost')}" tests="${sorted.length}" failures="${failures}" errors="0"${skipped > 0 ? ` skipped="${skipped}"` : ''} time="${seconds(options.durationMs)}">`,
     '    <properties>',
     `      <property name="pinscope.fail-on" value="${xmlAttribute(options.failOn)}"/>`,
     `      <property name="pinscope.command" value="${xmlAttribute(options.command)}"/>`,
     '    </properties>',
     ...sorted.map((h) => testCase(h, options)),
-    `    <system-out>${xmlText(sorted.length === 0 ? 'No connections went through the proxy.' : `${sorted.filter((h) => h.breaks).length} of ${sorted.length} host(s) break under inspection; ${failures} fail the --fail-on ${options.failOn} gate.`)}</system-out>`,
+    `    <system-out>${xmlText(sorted.length === 0 ? 'No connections went through the proxy.' : `${sorted.filter((h) => h.breaks).length} of ${sorted.length} host(s) break under inspection; ${failures} fail the --fail-on ${options.failOn} gate${skipped > 0 ? `; ${skipped} known break(s) skipped` : ''}.`)}</system-out>`,
     '    <system-err></system-err>',
     '  </testsuite>',
     '</testsuites>',

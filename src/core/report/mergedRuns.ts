@@ -26,7 +26,7 @@ const SKIPPED_NAMED = 20;
  * durations, byte counts, the client's ephemeral address. Our JSON escapes quotes inside strings, so these
  * keys can only be the line's own fields.
  */
-const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:startedAt|remote)":"[^"\\]*"/g;
+const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?=[,}\]])|"(?:startedAt|remote)":"[^"\\]*"/g;
 const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
 /** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
 const CONFIRMING = /^confirming by tunnelling/;
@@ -38,7 +38,7 @@ interface WeightedConnection {
 }
 
 export interface MergedHost extends MergedHostVerdict {
-  /** One connection per category and run, weighted: what the evidence report shows. */
+  /** One connection per category over all runs (the strongest breaking one), weighted: what the evidence report shows. */
   readonly representatives: readonly WeightedConnection[];
 }
 
@@ -202,15 +202,19 @@ function judgeRun(reader: RunReader, run: RunIdentity): HostInRun[] {
  * One connection per category (the strongest breaking one by the ladder, else the latest), weighted by how
  * many connections of the run had that category: what the evidence report shows, with the right counts.
  */
+const rankOf = (item: JudgedConnection): number => EVIDENCE_LADDER.indexOf(evidenceLevel({ breaks: true, pinning: item.verdict.pinning, confirmed: item.verdict.confirmed }));
+
+/** Adds `count` connections like `item` to the host's representatives: one per category, the strongest breaking one by the ladder, else the latest. */
+function addRepresentative(byCategory: Map<Category, WeightedConnection>, item: JudgedConnection, count: number): void {
+  const current = byCategory.get(item.verdict.category);
+  const better = !current || (BREAKAGE.has(item.verdict.category) ? rankOf(item) > rankOf(current.judged) : item.record.startedAt >= current.judged.record.startedAt);
+  byCategory.set(item.verdict.category, { judged: better ? item : current.judged, count: (current?.count ?? 0) + count });
+}
+
+/** One connection per category of the run, weighted by how many of the run's connections it stands for. */
 function representativesOf(judged: readonly JudgedConnection[], kinds: readonly ConnectionKind[]): WeightedConnection[] {
-  const rank = (item: JudgedConnection): number => EVIDENCE_LADDER.indexOf(evidenceLevel({ breaks: true, pinning: item.verdict.pinning, confirmed: item.verdict.confirmed }));
   const byCategory = new Map<Category, WeightedConnection>();
-  judged.forEach((item, index) => {
-    const count = kinds[index]?.count ?? 0;
-    const current = byCategory.get(item.verdict.category);
-    const better = !current || (BREAKAGE.has(item.verdict.category) ? rank(item) > rank(current.judged) : item.record.startedAt >= current.judged.record.startedAt);
-    byCategory.set(item.verdict.category, { judged: better ? item : current.judged, count: (current?.count ?? 0) + count });
-  });
+  judged.forEach((item, index) => addRepresentative(byCategory, item, kinds[index]?.count ?? 0));
   return [...byCategory.values()];
 }
 
@@ -218,7 +222,8 @@ function representativesOf(judged: readonly JudgedConnection[], kinds: readonly 
 class RunMerger {
   private readonly runs: RunIdentity[] = [];
   private readonly runIds = new Map<string, string>();
-  private readonly perHost = new Map<string, HostInRun[]>();
+  // Per host: its verdict in each run, and one connection per category over all runs (O(hosts × runs) in all).
+  private readonly perHost = new Map<string, { verdicts: RunHostVerdict[]; representatives: Map<Category, WeightedConnection> }>();
   readonly skipped: string[] = [];
   private readonly duplicates: string[] = [];
   skippedCount = 0;
@@ -239,16 +244,17 @@ class RunMerger {
     runs.push(run);
     this.connections += reader.connections;
     for (const item of judgeRun(reader, run)) {
-      const list = perHost.get(item.verdict.summary.host);
-      if (list) list.push(item);
-      else perHost.set(item.verdict.summary.host, [item]);
+      const entry = perHost.get(item.verdict.summary.host) ?? { verdicts: [], representatives: new Map<Category, WeightedConnection>() };
+      entry.verdicts.push(item.verdict);
+      for (const r of item.representatives) addRepresentative(entry.representatives, r.judged, r.count);
+      perHost.set(item.verdict.summary.host, entry);
     }
   }
 
   result(): MergedRuns {
-    const hosts = [...this.perHost.values()].map((items): MergedHost => ({
-      ...mergeHostRuns(items.map((i) => i.verdict)),
-      representatives: items.flatMap((i) => i.representatives),
+    const hosts = [...this.perHost.values()].map((entry): MergedHost => ({
+      ...mergeHostRuns(entry.verdicts),
+      representatives: [...entry.representatives.values()],
     }));
     return { runs: this.runs, hosts, connections: this.connections, skipped: this.skipped, skippedCount: this.skippedCount, duplicates: this.duplicates };
   }

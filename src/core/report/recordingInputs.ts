@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 const RECORDING_SUFFIX = '.pinscope.jsonl';
+/** A connection line is a few KiB; one longer than this is not a recording's (and is not held in memory). */
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
 
 export class RecordingInputError extends Error {
   override name = 'RecordingInputError';
@@ -25,13 +27,17 @@ export interface RecordingInput {
  * The stream's lines, in batches (one per chunk read): a promise per batch, not per line, which is what
  * makes a million lines cheap. A line is held whole however long it is; "\r\n" ends a line too.
  */
-async function* linesOf(stream: Readable): AsyncIterable<readonly string[]> {
+async function* linesOf(stream: Readable, name: string): AsyncIterable<readonly string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of stream) {
     const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
+    if (rest.length > MAX_LINE_CHARS) {
+      stream.destroy();
+      throw new RecordingInputError(`${name} has a line longer than ${MAX_LINE_CHARS / 1024 / 1024} Mi characters: not a Pinscope recording`);
+    }
     yield lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   }
   const last = rest + decoder.end();
@@ -55,7 +61,7 @@ async function recordingsUnder(folder: string): Promise<string[]> {
 }
 
 function fileInput(path: string): RecordingInput {
-  return { name: path, lines: () => linesOf(createReadStream(path, { highWaterMark: 1024 * 1024 })) };
+  return { name: path, lines: () => linesOf(createReadStream(path, { highWaterMark: 1024 * 1024 }), path) };
 }
 
 /**
@@ -68,7 +74,7 @@ export async function recordingInputs(paths: readonly string[], stdin: Readable 
   const inputs: RecordingInput[] = [];
   for (const path of paths) {
     if (path === '-') {
-      inputs.push({ name: 'stdin', lines: () => linesOf(stdin) });
+      inputs.push({ name: 'stdin', lines: () => linesOf(stdin, 'stdin') });
       continue;
     }
     const info = await stat(path).catch((error: unknown) => {

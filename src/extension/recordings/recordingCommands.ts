@@ -5,6 +5,7 @@ import { errorMessage } from '../../core/errors';
 import { recordingText, writeOwnerOnly } from '../../core/report/recordingFile';
 import type { PinscopeContext } from '../pinscopeContext';
 import { RECORDING_VIEW_TYPE } from './recordingEditor';
+import { openRecordingSet } from './recordingSet';
 
 const FILTERS = { 'Pinscope recording': ['pinscope.jsonl', 'jsonl'] };
 
@@ -37,16 +38,31 @@ export async function saveRecording(context: PinscopeContext, target?: vscode.Ur
   context.log.info(`Saved ${connections} connection(s) to ${uri.fsPath}`);
   if (!target) {
     void vscode.window.showInformationMessage(`Pinscope: ${connections} connection(s) saved to ${uri.fsPath}.`, 'Open Recording').then((choice) => {
-      if (choice) void openRecording(uri);
+      if (choice) void openRecording(context, uri);
     });
   }
   return uri;
 }
 
-/** Opens a recording in the read-only inspector; without `uri`, asks for the file. */
-export async function openRecording(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const chosen = uri ?? (await vscode.window.showOpenDialog({ title: 'Pinscope: open a recording (pinscope run --events, pinscope proxy --events, Save Recording)', canSelectMany: false, defaultUri: defaultFolder(), filters: { ...FILTERS, 'All files': ['*'] } }))?.[0];
-  if (!chosen) return undefined;
-  await vscode.commands.executeCommand('vscode.openWith', chosen, RECORDING_VIEW_TYPE);
-  return chosen;
+const isUriList = (value: unknown): value is vscode.Uri[] => Array.isArray(value) && value.length > 0 && value.every((u) => u instanceof vscode.Uri);
+
+/** The command's arguments as recordings: from the explorer, the clicked file or folder, then every selected one. */
+export function recordingTarget(target: unknown, selected: unknown): vscode.Uri | vscode.Uri[] | undefined {
+  if (isUriList(selected) && selected.length > 1) return selected;
+  if (target instanceof vscode.Uri) return target;
+  return isUriList(target) ? target : undefined;
+}
+
+/**
+ * Opens recordings in the read-only inspector: one file in its editor; several files, or a folder of
+ * them, as one view. Without `target`, asks for the files.
+ */
+export async function openRecording(context: PinscopeContext, target?: vscode.Uri | readonly vscode.Uri[]): Promise<vscode.Uri | undefined> {
+  const chosen = target ? [target].flat() : await vscode.window.showOpenDialog({ title: 'Pinscope: open recordings (pinscope run --events, pinscope proxy --events, Save Recording); several are shown as one', canSelectMany: true, defaultUri: defaultFolder(), filters: { ...FILTERS, 'All files': ['*'] } }) ?? [];
+  const [first] = chosen;
+  if (!first) return undefined;
+  const folder = chosen.length === 1 && first.scheme === 'file' && (await vscode.workspace.fs.stat(first)).type === vscode.FileType.Directory;
+  if (chosen.length > 1 || folder) return openRecordingSet(context, chosen);
+  await vscode.commands.executeCommand('vscode.openWith', first, RECORDING_VIEW_TYPE);
+  return first;
 }

@@ -32,6 +32,15 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
     });
   }
 
+  /** Keeps `inspector` findable by `key` while its panel is open (a recording, or several opened as one). */
+  static track(key: vscode.Uri, inspector: InspectorPanel): void {
+    const name = key.toString();
+    RecordingEditorProvider.panels.set(name, inspector);
+    inspector.panel.onDidDispose(() => {
+      if (RecordingEditorProvider.panels.get(name) === inspector) RecordingEditorProvider.panels.delete(name);
+    });
+  }
+
   /** The inspector showing this recording, if one is open. */
   static panelFor(uri: vscode.Uri): InspectorPanel | undefined {
     return RecordingEditorProvider.panels.get(uri.toString());
@@ -50,12 +59,7 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
   resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {
     const name = basename(document.uri.path);
     panel.webview.options = InspectorPanel.options(this.context);
-    const inspector = new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name));
-    const key = document.uri.toString();
-    RecordingEditorProvider.panels.set(key, inspector);
-    panel.onDidDispose(() => {
-      if (RecordingEditorProvider.panels.get(key) === inspector) RecordingEditorProvider.panels.delete(key);
-    });
+    RecordingEditorProvider.track(document.uri, new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name)));
     const { recording } = document;
     if (recording.skipped.length > 0) {
       for (const line of recording.skipped) this.context.log.warn(`${name}: skipped ${line}`);

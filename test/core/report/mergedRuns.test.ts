@@ -83,10 +83,15 @@ describe('merging recordings', () => {
 
   it('names bad lines with their file and line, and uses the rest', async () => {
     const file = join(temporaryDirectory('merge-bad'), 'cut.pinscope.jsonl');
-    writeFileSync(file, `${recording('2026-12-06T10:00:00.000Z', [transcripts.ok('api.test')])}{"type":"connection","id":9,"host":"x\n`);
+    const text = recording('2026-12-06T10:00:00.000Z', [transcripts.ok('api.test')]);
+    const good = text.trim().split('\n')[1] ?? '';
+    // The same kind of line as a good one, but with what the fast path strips gone wrong: still checked.
+    const badTime = good.replace(/"startedAt":"[^"]*"/, '"startedAt":"yesterday"');
+    const badNumber = good.replace(/"id":\d+/, '"id":1e');
+    writeFileSync(file, `${text}${badTime}\n${badNumber}\n{"type":"connection","id":9,"host":"x\n`);
     const merged = await mergeRecordings(await recordingInputs([file]));
     assert.equal(merged.connections, 1);
-    assert.deepEqual(merged.skipped, [`${file} line 3: not JSON (cut off while being written?)`]);
+    assert.deepEqual(merged.skipped, [`${file} line 3: startedAt "yesterday" is not a time`, `${file} line 4: not JSON (cut off while being written?)`, `${file} line 5: not JSON (cut off while being written?)`]);
   });
 
   it('refuses a path that does not exist and a folder without recordings, by name', async () => {
@@ -94,5 +99,8 @@ describe('merging recordings', () => {
     const empty = temporaryDirectory('merge-empty');
     await assert.rejects(recordingInputs([empty]), /holds no recording \(\*\.pinscope\.jsonl\)/);
     await assert.rejects(recordingInputs(['-', '-']), /can be named once/);
+    const endless = join(temporaryDirectory('merge-endless'), 'endless.pinscope.jsonl');
+    writeFileSync(endless, 'x'.repeat(17 * 1024 * 1024));
+    await assert.rejects(mergeRecordings(await recordingInputs([endless])), (e: unknown) => e instanceof RecordingInputError && /endless\.pinscope\.jsonl has a line longer than 16 Mi characters/.test(e.message));
   });
 });
