@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
+import { redactCommand } from '../core/process/commandRedaction';
 import { failsGate, type FailOn } from '../core/report/junit';
 import { CA_VARIABLES } from '../core/setup/caVariables';
 import { routedEnvironment } from '../core/setup/routedEnvironment';
@@ -64,8 +65,10 @@ export async function runCommand(args: string[]): Promise<number> {
   await waitUntil(() => session.engine.openConnections === 0 && session.engine.records().every((r) => r.finished), 1000);
   const hosts = await session.stop();
   process.stderr.write(formatSummary(hosts));
-  if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));
-  await writeCiReports(hosts, { junit: values.junit, command: command.join(' '), failOn, startedAt });
+  // Reports are shared (CI artefacts, pull requests): the command line goes through the one redaction.
+  const shown = redactCommand(command);
+  if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: shown }));
+  await writeCiReports(hosts, { junit: values.junit, command: shown, failOn, startedAt });
   if (status !== 0) return status;
   return hosts.some((h) => failsGate(h, failOn)) ? EXIT_POLICY : 0;
 }
