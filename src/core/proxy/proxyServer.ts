@@ -74,6 +74,21 @@ const DEFAULTS = {
   headersTimeoutMs: 10_000,
 } as const;
 
+/** How long a refused client gets to read our answer before its socket is destroyed. */
+const ANSWER_GRACE_MS = 2000;
+
+/**
+ * Writes a last answer (400, 408, 431) and frees the slot: destroyed once the answer is flushed, or after
+ * a short grace. `end` alone leaves the socket open for as long as the client keeps its side open, and a
+ * client that sends half a request and never reads would hold a slot of `maxOpenConnections` forever.
+ */
+function answerAndClose(socket: Socket, answer: string): void {
+  const grace = setTimeout(() => socket.destroy(), ANSWER_GRACE_MS);
+  grace.unref();
+  socket.once('close', () => clearTimeout(grace));
+  socket.end(answer, () => socket.destroy());
+}
+
 export class ProxyStartError extends Error {
   override name = 'ProxyStartError';
   constructor(message: string, readonly code: string | undefined) {
@@ -184,14 +199,14 @@ export class InterceptingProxy {
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`);
+      answerAndClose(socket, `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`);
     });
   }
 
   private async onConnect(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const target = parseConnectTarget(request.url ?? '');
     if ('error' in target) {
-      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
+      answerAndClose(socket, `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
       return;
     }
     parkErrors(socket);
