@@ -16,6 +16,8 @@ import { buildPeerContext, judge } from '../../src/core/diagnosis/pinning';
 import type { ConnectionRecord } from '../../src/core/timeline';
 import { curl, waitFor } from '../support/clients';
 import { ROOT, runCli, startCli } from '../support/cli';
+import { startOrigin } from '../support/origin';
+import { X509Certificate } from 'node:crypto';
 import { JA4_APP, transcripts } from '../support/transcripts';
 
 // eslint-disable-next-line no-control-regex -- the point: no raw control characters on a terminal
@@ -194,6 +196,24 @@ describe('pinscope CLI: no secret from the command line in any output (issue 28)
       assert.match(outputs['events'] ?? '', /127\.0\.0\.1/);
     } finally {
       origin.close();
+    }
+  });
+});
+
+describe('pinscope CLI: concurrent first starts (issue 28)', () => {
+  it('three runs started together on a fresh CA folder leave one CA that every curl trusts', async () => {
+    const origin = await startOrigin();
+    try {
+      const caDir = join(mkdtempSync(join(tmpdir(), 'pinscope-cli-ca-race-')), 'ca');
+      const run = (): ReturnType<typeof runCli> => runCli(['run', '--port', '0', '--ca-dir', caDir, '--upstream-ca', origin.caFile, '--resolve', `race.example.test=127.0.0.1:${origin.port}`, '--fail-on', 'breakage', '--', 'curl', '-sS', '--max-time', '30', 'https://race.example.test/']);
+      const results = await Promise.all([run(), run(), run()]);
+      for (const result of results) assert.equal(result.code, 0, `curl failed through its proxy: ${result.stderr}`);
+      const onDisk = new X509Certificate(readFileSync(join(caDir, 'pinscope-ca.pem'))).fingerprint256;
+      const used = results.map((result) => /CA certificate .*?\n/.exec(result.stderr)?.[0] ?? '');
+      assert.equal(results.filter((result) => result.stderr.includes('(new)')).length, 1, used.join(''));
+      assert.ok(onDisk.length > 0);
+    } finally {
+      await origin.close();
     }
   });
 });
