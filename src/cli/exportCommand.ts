@@ -63,7 +63,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   // The process the breaking connections came from names the app, unless --app does (or a workspace
   // was named explicitly and the recording has no process).
   const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(recorded.records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
-  for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${values.from} ${terminalSafe(line)}\n`);
+  for (const line of recorded.skipped) process.stderr.write(`pinscope export: skipped ${terminalSafe(values.from)} ${terminalSafe(line)}\n`);
   const request = buildExemptionRequest({
     records: recorded.records,
     hosts: values.host ?? [],

@@ -3,6 +3,9 @@
  * TLS) and forwards absolute-URI plain-HTTP requests. The only module that listens on a socket.
  */
 import type { WriteStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
@@ -133,7 +136,12 @@ export class InterceptingProxy {
     });
     const secureContext = buildUpstreamSecureContext(upstreamCas);
     const ca = await loadOrCreateCertificateAuthority(options.caDir);
-    const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
+    const trustBundlePath = await writeTrustBundle(ca, upstreamCas).catch(async (error: unknown) => {
+      // A read-only CA folder (a shared, provisioned CA) still serves: the bundle goes to a private temporary folder.
+      const fallback = await mkdtemp(join(tmpdir(), 'pinscope-trust-'));
+      options.onError?.(`the trust bundle cannot be written beside the CA (${errorMessage(error)}); it is in ${fallback}`);
+      return writeTrustBundle({ ...ca, directory: fallback }, upstreamCas);
+    });
     const certificates = await ForgedCertificates.create(ca);
     const onError = options.onError ?? (() => undefined);
     const store = options.store ?? new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
