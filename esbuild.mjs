@@ -44,6 +44,8 @@ const common = {
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  // The pin scan's worker thread, beside extension.js (the scan never runs on the thread of the proxy).
+  { ...common, entryPoints: ['src/extension/pins/pinScanWorker.ts'], outfile: 'dist/pinScanWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   // Loaded into users' Node programs by NODE_OPTIONS=--require; undici is a bundle of its own beside it,
   // loaded on the program's first fetch only (parsing it at every start would slow every Node program).

@@ -51,7 +51,7 @@ export async function caCommand(args: string[]): Promise<number> {
     await writeFile(out, content).catch((error: unknown) => {
       throw new UsageError(`cannot write --out ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     });
-    process.stderr.write(`pinscope: wrote the CA certificate (${values.der ? 'DER' : 'PEM'}, SHA-256 ${ca.fingerprint256}) to ${values.out}\n`);
+    process.stderr.write(`pinscope: wrote the CA certificate (${values.der ? 'DER' : 'PEM'}, SHA-256 ${ca.fingerprint256}) to ${terminalSafe(values.out)}\n`);
   } else {
     process.stdout.write(content);
   }

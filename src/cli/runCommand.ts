@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
+import { redactCommand } from '../core/process/commandRedaction';
 import { failsGate, type FailOn } from '../core/report/junit';
 import { BaselineError, knownGateBreaks, parseBaseline, renderBaseline, type Baseline } from '../core/report/ciBaseline';
 import { parseExemptionList, type ExemptionList } from '../core/report/exemptionList';
@@ -102,7 +103,9 @@ export async function runCommand(args: string[]): Promise<number> {
   await waitUntil(() => session.engine.openConnections === 0 && session.engine.records().every((r) => r.finished), 1000);
   const hosts = await session.stop();
   process.stderr.write(formatSummary(hosts));
-  if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: command.join(' ') }));
+  // Reports are shared (CI artefacts, pull requests): the command line goes through the one redaction.
+  const shown = redactCommand(command);
+  if (values.report) await writeFile(values.report, renderSummaryMarkdown(hosts, { command: shown }));
   if (values['update-baseline'] && values.baseline) {
     const path = values.baseline;
     await writeFile(path, renderBaseline(hosts, new Date())).catch((error: unknown) => {
@@ -115,7 +118,7 @@ export async function runCommand(args: string[]): Promise<number> {
   for (const [host, why] of known) process.stderr.write(`pinscope: known break, not failing: ${terminalSafe(host)}: ${terminalSafe(why)}\n`);
   const failing = hosts.filter((h) => failsGate(h, failOn) && !known.has(h.host));
   if (gated) for (const host of failing) process.stderr.write(`pinscope: NEW break: ${terminalSafe(host.host)}:${host.port} (not in the baseline, not exempted)\n`);
-  await writeCiReports(hosts, { junit: values.junit, command: command.join(' '), failOn, startedAt, ...(known.size > 0 ? { known } : {}) });
+  await writeCiReports(hosts, { junit: values.junit, command: shown, failOn, startedAt, ...(known.size > 0 ? { known } : {}) });
   if (status !== 0) return status;
   return failing.length > 0 ? EXIT_POLICY : 0;
 }

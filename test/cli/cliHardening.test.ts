@@ -16,6 +16,8 @@ import { judgeAll } from '../../src/core/diagnosis/hostSummary';
 import type { ConnectionRecord } from '../../src/core/timeline';
 import { curl, waitFor } from '../support/clients';
 import { ROOT, runCli, startCli } from '../support/cli';
+import { startOrigin } from '../support/origin';
+import { X509Certificate } from 'node:crypto';
 import { JA4_APP, transcripts } from '../support/transcripts';
 
 // eslint-disable-next-line no-control-regex -- the point: no raw control characters on a terminal
@@ -175,5 +177,44 @@ describe('pinscope CLI: output complete before exit (issue 28)', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 1, stderr);
     assert.match(stderr, /cannot write to standard output \(EPIPE\)/);
+  });
+});
+
+describe('pinscope CLI: no secret from the command line in any output (issue 28)', () => {
+  it('pinscope run --junit --report --events -- CMD --token SUPERSECRET writes SUPERSECRET nowhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinscope-cli-secret-'));
+    const origin = createHttpServer((_request, response) => response.end('ok\n'));
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/`;
+      const files = { junit: join(dir, 'junit.xml'), report: join(dir, 'report.md'), events: join(dir, 'events.jsonl') };
+      const result = await runCli(['run', '--port', '0', '--ca-dir', join(dir, 'ca'), '--junit', files.junit, '--report', files.report, '--events', files.events, '--fail-on', 'never', '--', 'sh', '-c', 'curl -sS "$0"', url, '--token', 'SUPERSECRET', '-pSUPERSECRET'], { ...process.env, GITHUB_ACTIONS: 'true' });
+      assert.equal(result.code, 0, result.stderr);
+      const outputs: Record<string, string> = { stdout: result.stdout, stderr: result.stderr, junit: readFileSync(files.junit, 'utf8'), report: readFileSync(files.report, 'utf8'), events: readFileSync(files.events, 'utf8') };
+      for (const [name, text] of Object.entries(outputs)) assert.ok(!text.includes('SUPERSECRET'), `${name} carries the secret:\n${text}`);
+      assert.match(outputs['junit'] ?? '', /--token \*\*\*/);
+      assert.match(outputs['report'] ?? '', /--token \*\*\*/);
+      assert.match(outputs['events'] ?? '', /127\.0\.0\.1/);
+    } finally {
+      origin.close();
+    }
+  });
+});
+
+describe('pinscope CLI: concurrent first starts (issue 28)', () => {
+  it('three runs started together on a fresh CA folder leave one CA that every curl trusts', async () => {
+    const origin = await startOrigin();
+    try {
+      const caDir = join(mkdtempSync(join(tmpdir(), 'pinscope-cli-ca-race-')), 'ca');
+      const run = (): ReturnType<typeof runCli> => runCli(['run', '--port', '0', '--ca-dir', caDir, '--upstream-ca', origin.caFile, '--resolve', `race.example.test=127.0.0.1:${origin.port}`, '--fail-on', 'breakage', '--', 'curl', '-sS', '--max-time', '30', 'https://race.example.test/']);
+      const results = await Promise.all([run(), run(), run()]);
+      for (const result of results) assert.equal(result.code, 0, `curl failed through its proxy: ${result.stderr}`);
+      const onDisk = new X509Certificate(readFileSync(join(caDir, 'pinscope-ca.pem'))).fingerprint256;
+      const used = results.map((result) => /CA certificate .*?\n/.exec(result.stderr)?.[0] ?? '');
+      assert.equal(results.filter((result) => result.stderr.includes('(new)')).length, 1, used.join(''));
+      assert.ok(onDisk.length > 0);
+    } finally {
+      await origin.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { TimelineEvent } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
 import { judgeConnection, noEvidence } from '../diagnosis/judgement';
 import { normaliseHost } from '../hostNames';
+import { MAX_LINE_CHARS, MAX_LINES, nestsTooDeep, SkippedLines } from '../report/recordingBounds';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import type { ConnectionClient, TrustSummary } from '../process/connectionClients';
 import type { ProcessRecord } from '../process/processIdentity';
@@ -96,35 +97,48 @@ function recordedClient(line: Record<string, unknown>): ConnectionClient | undef
 /** Parses the lines; other line types are skipped silently, malformed ones are skipped and named. */
 export function readRecordedConnections(text: string): RecordedConnections {
   const records: ConnectionRecord[] = [];
-  const skipped: string[] = [];
+  const skipped = new SkippedLines();
   const confirmed = new Set<string>();
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const skip = (why: string): void => void skipped.push(`line ${index + 1}: ${why}`);
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return skip('not JSON (cut off while being written?)');
+  let start = 0;
+  for (let index = 0; start < text.length; index++) {
+    const end = text.indexOf('\n', start) < 0 ? text.length : text.indexOf('\n', start);
+    if (index === MAX_LINES) {
+      skipped.stop(`line ${index + 1} and after: not read (a recording is read up to ${MAX_LINES} lines)`);
+      break;
     }
-    if (isObject(value) && value['type'] !== 'connection') return;
-    if (!isObject(value) || !isConnectionLine(value)) return skip('not a Pinscope connection record');
-    const startedAt = Date.parse(value.startedAt);
-    if (Number.isNaN(startedAt)) return skip(`startedAt ${JSON.stringify(value.startedAt.slice(0, 40))} is not a time`);
-    const events = value.events.filter((e): e is TimelineEvent & Record<string, unknown> => isObject(e) && typeof e['kind'] === 'string' && typeof e['t'] === 'number');
-    const bad = events.map(malformedEvent).find((why) => why !== undefined);
-    if (bad) return skip(bad);
-    const client = recordedClient(value);
-    const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true, ...(client ? { client } : {}) };
-    try {
-      judgeConnection(record, noEvidence());
-    } catch (error) {
-      return skip(`cannot be judged (${error instanceof Error ? error.message : String(error)})`);
-    }
-    records.push(record);
-    if ((value as Record<string, unknown>)['confirmed'] === true) confirmed.add(normaliseHost(targetHost(record)));
-  });
-  return { records, skipped, confirmed };
+    const skip = (why: string): void => skipped.add(`line ${index + 1}: ${why}`);
+    if (end - start > MAX_LINE_CHARS) skip(`longer than ${MAX_LINE_CHARS / 1024 / 1024} MB: not a connection record`);
+    else readLine(text.slice(start, end), skip, records, confirmed);
+    start = end + 1;
+  }
+  return { records, skipped: skipped.summary(), confirmed };
+}
+
+function readLine(line: string, skip: (why: string) => void, records: ConnectionRecord[], confirmed: Set<string>): void {
+  if (line.trim() === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return skip('not JSON (cut off while being written?)');
+  }
+  if (nestsTooDeep(value)) return skip('nested too deeply: not a connection record');
+  if (isObject(value) && value['type'] !== 'connection') return;
+  if (!isObject(value) || !isConnectionLine(value)) return skip('not a Pinscope connection record');
+  const startedAt = Date.parse(value.startedAt);
+  if (Number.isNaN(startedAt)) return skip(`startedAt ${JSON.stringify(value.startedAt.slice(0, 40))} is not a time`);
+  const events = value.events.filter((e): e is TimelineEvent & Record<string, unknown> => isObject(e) && typeof e['kind'] === 'string' && typeof e['t'] === 'number');
+  const bad = events.map(malformedEvent).find((why) => why !== undefined);
+  if (bad) return skip(bad);
+  const client = recordedClient(value);
+  const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true, ...(client ? { client } : {}) };
+  try {
+    judgeConnection(record, noEvidence());
+  } catch (error) {
+    return skip(`cannot be judged (${error instanceof Error ? error.message : String(error)})`);
+  }
+  records.push(record);
+  if ((value as Record<string, unknown>)['confirmed'] === true) confirmed.add(normaliseHost(targetHost(record)));
 }
 
 /** The records only; throws a RecordingError naming the first bad line (for callers that want all or nothing). */

@@ -5,7 +5,8 @@
  * POSIX only: on Windows the folder lives in the user's profile, protected by its ACL.
  */
 import { constants } from 'node:fs';
-import { chmod, open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chmod, open, rm, stat } from 'node:fs/promises';
 
 export const FOLDER_MODE = 0o700;
 export const KEY_MODE = 0o600;
@@ -75,5 +76,45 @@ export async function readCaFile(path: string, role: 'key' | 'certificate'): Pro
     return { text: await handle.readFile('utf8'), notices };
   } finally {
     await handle.close();
+  }
+}
+
+/** The lock file that makes the first start of several Pinscopes create one CA, not one each. */
+const CREATION_LOCK = '.creating.lock';
+/** A lock older than this was left by a process that died while creating: it is taken over. */
+const STALE_LOCK_MS = 60_000;
+/** How long a start waits for another one to finish creating the CA. */
+const LOCK_WAIT_MS = 120_000;
+
+/** Whether another start is creating the CA in `directory` right now. */
+export async function creationUnderway(directory: string): Promise<boolean> {
+  return stat(join(directory, CREATION_LOCK)).then(() => true, () => false);
+}
+
+/**
+ * Runs `create` holding the folder's creation lock (an exclusive create of a lock file): concurrent first
+ * starts wait for the one that creates the CA, then load it. `create` must re-check whether the CA now
+ * exists: the lock may have been taken after another process finished.
+ */
+export async function withCreationLock<T>(directory: string, create: () => Promise<T>): Promise<T> {
+  const path = join(directory, CREATION_LOCK);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, KEY_MODE);
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (age > STALE_LOCK_MS) await rm(path, { force: true });
+    else if (Date.now() > deadline) throw new Error(`another Pinscope has been creating the CA for ${Math.round(LOCK_WAIT_MS / 1000)} s (${path}); if none is running, remove that file`);
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  try {
+    return await create();
+  } finally {
+    await rm(path, { force: true });
   }
 }

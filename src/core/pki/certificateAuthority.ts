@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { forge } from './forge';
 import { errorMessage } from '../errors';
-import { FOLDER_MODE, KEY_MODE, CERT_MODE, UnsafeCaFolderError, readCaFile, secureFolder } from './caFolder';
+import { FOLDER_MODE, KEY_MODE, CERT_MODE, UnsafeCaFolderError, readCaFile, secureFolder, withCreationLock, creationUnderway } from './caFolder';
 import { profileProblems } from './certificateProfile';
 import { buildSignedCertificate, certificateToDer, keyIdentifier, octetString, spkiPin, utf8Name, type ForgeCertificate } from './x509';
 
@@ -69,13 +69,29 @@ export async function loadOrCreateCertificateAuthority(directory: string): Promi
   const [certExists, keyExists] = await Promise.all([exists(certPath), exists(keyPath)]);
   if (certExists && keyExists) return loadCertificateAuthority(directory);
   if (certExists !== keyExists) {
+    // Half written by a concurrent first start that still holds the creation lock: wait for it.
+    if (await creationUnderway(directory)) return createOnce(directory);
     const missing = certExists ? keyPath : certPath;
     throw new CertificateAuthorityError(
       `The Pinscope CA in ${directory} is incomplete: ${missing} is missing. Restore it, or move the folder aside to generate a new CA (apps that trusted the old one must then trust the new one).`,
       directory,
     );
   }
-  return createCertificateAuthority(directory);
+  return createOnce(directory);
+}
+
+/** Creates the CA unless a concurrent first start did (under the folder's creation lock), then loads it. */
+async function createOnce(directory: string): Promise<CertificateAuthority> {
+  try {
+    await mkdir(directory, { recursive: true, mode: FOLDER_MODE });
+    return await withCreationLock(directory, async () => {
+      const present = await Promise.all([exists(join(directory, CA_CERT_FILE)), exists(join(directory, CA_KEY_FILE))]);
+      return present.every(Boolean) ? loadCertificateAuthority(directory) : createCertificateAuthority(directory);
+    });
+  } catch (error) {
+    if (error instanceof CertificateAuthorityError) throw error;
+    throw new CertificateAuthorityError(`Cannot create the CA in ${directory}: ${errorMessage(error)}`, directory);
+  }
 }
 
 async function loadCertificateAuthority(directory: string): Promise<CertificateAuthority> {

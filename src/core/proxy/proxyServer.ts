@@ -3,6 +3,9 @@
  * TLS) and forwards absolute-URI plain-HTTP requests. The only module that listens on a socket.
  */
 import type { WriteStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
@@ -83,6 +86,21 @@ const DEFAULTS = {
   headersTimeoutMs: 10_000,
 } as const;
 
+/** How long a refused client gets to read our answer before its socket is destroyed. */
+const ANSWER_GRACE_MS = 2000;
+
+/**
+ * Writes a last answer (400, 408, 431) and frees the slot: destroyed once the answer is flushed, or after
+ * a short grace. `end` alone leaves the socket open for as long as the client keeps its side open, and a
+ * client that sends half a request and never reads would hold a slot of `maxOpenConnections` forever.
+ */
+function answerAndClose(socket: Socket, answer: string): void {
+  const grace = setTimeout(() => socket.destroy(), ANSWER_GRACE_MS);
+  grace.unref();
+  socket.once('close', () => clearTimeout(grace));
+  socket.end(answer, () => socket.destroy());
+}
+
 export class ProxyStartError extends Error {
   override name = 'ProxyStartError';
   constructor(message: string, readonly code: string | undefined) {
@@ -143,7 +161,12 @@ export class InterceptingProxy {
       throw error instanceof ClientCertificateError ? new ProxyOptionError(error.message, 'EINVAL') : error;
     });
     const ca = await loadOrCreateCertificateAuthority(options.caDir);
-    const trustBundlePath = await writeTrustBundle(ca, upstreamCas);
+    const trustBundlePath = await writeTrustBundle(ca, upstreamCas).catch(async (error: unknown) => {
+      // A read-only CA folder (a shared, provisioned CA) still serves: the bundle goes to a private temporary folder.
+      const fallback = await mkdtemp(join(tmpdir(), 'pinscope-trust-'));
+      options.onError?.(`the trust bundle cannot be written beside the CA (${errorMessage(error)}); it is in ${fallback}`);
+      return writeTrustBundle({ ...ca, directory: fallback }, upstreamCas);
+    });
     const { profile, certificates } = await profileCertificates(ca, options);
     const onError = options.onError ?? (() => undefined);
     const store = options.store ?? new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
@@ -210,14 +233,14 @@ export class InterceptingProxy {
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`);
+      answerAndClose(socket, `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`);
     });
   }
 
   private async onConnect(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const target = parseConnectTarget(request.url ?? '');
     if ('error' in target) {
-      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
+      answerAndClose(socket, `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
       return;
     }
     parkErrors(socket);

@@ -7,9 +7,10 @@
 import { byHostName } from '../hostNames';
 import type { HostSummary } from '../diagnosis/hostSummary';
 import { failsGate, failureMessage, type FailOn } from './junit';
+import { visibleBidiControls } from './textEscaping';
 
 export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return visibleBidiControls(text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 }
 
 export function escapeProperty(text: string): string {

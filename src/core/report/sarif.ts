@@ -4,6 +4,7 @@ import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { ScanProblem } from '../pins/pinConfiguration';
 import { describeObservation, findingSeverity, type PinFinding } from '../pins/pinFindings';
 import { findingHeadline, type ScanResult } from '../pins/scanReport';
+import { visibleBidiControls } from './textEscaping';
 
 const HELP_URI = 'https://github.com/pinscope/pinscope#pinscope-scan';
 
@@ -34,7 +35,7 @@ function findingResult(finding: PinFinding): Result {
     ruleId: rule,
     ruleIndex: SARIF_RULES.findIndex((r) => r.id === rule),
     level: findingSeverity(finding),
-    message: { text: [findingHeadline(finding), ...observed, `Fix: ${finding.fix.title} (${finding.fix.documentation})`].join('\n') },
+    message: { text: visibleBidiControls([findingHeadline(finding), ...observed, `Fix: ${finding.fix.title} (${finding.fix.documentation})`].join('\n')) },
     locations: [location(finding.configuration.file, finding.configuration.line)],
     partialFingerprints: { pinConfiguration: `${finding.configuration.ecosystem}:${finding.configuration.hosts.map((h) => `${h.match}:${h.domain}`).join(',')}` },
     properties: { ecosystem: finding.configuration.ecosystem, hosts: finding.configuration.hosts.map((h) => h.domain), pins: finding.configuration.pins.map((p) => `${p.kind}:${p.value}`), observed, fixSnippet: finding.fix.snippet },
@@ -42,7 +43,7 @@ function findingResult(finding: PinFinding): Result {
 }
 
 function problemResult(problem: ScanProblem): Result {
-  return { ruleId: 'PS006', ruleIndex: SARIF_RULES.findIndex((r) => r.id === 'PS006'), level: 'warning', message: { text: problem.message }, locations: [location(problem.file, problem.line)] };
+  return { ruleId: 'PS006', ruleIndex: SARIF_RULES.findIndex((r) => r.id === 'PS006'), level: 'warning', message: { text: visibleBidiControls(problem.message) }, locations: [location(problem.file, problem.line)] };
 }
 
 export function renderSarif(result: ScanResult, toolVersion: string): string {

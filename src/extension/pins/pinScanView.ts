@@ -9,7 +9,7 @@ import { describeHost, type PinConfiguration } from '../../core/pins/pinConfigur
 import { describeObservation, findingSeverity, linkFindings, type ObservedHost, type PinFinding } from '../../core/pins/pinFindings';
 import { findingHeadline } from '../../core/pins/scanReport';
 import { isScannedFile, MAX_SCANNED_BYTES, scanFileText } from '../../core/pins/scanFile';
-import { scanWorkspace } from '../../core/pins/workspaceWalker';
+import { scanWorkspaceInWorker } from './workspaceScan';
 import type { PinLocation } from '../../shared/protocol';
 import type { PinLocator } from '../pinscopeContext';
 
@@ -40,6 +40,8 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('pinscope-pins');
   private readonly changed = new vscode.EventEmitter<void>();
   private scanVersion = 0;
+  /** Cancels the scan under way (its worker is terminated) when a newer one starts or the view goes. */
+  private scanAbort: AbortController | undefined;
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly observe: ObservationSource) {}
@@ -47,10 +49,17 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   /** Scans every workspace folder in the background, then publishes. A newer call supersedes an older one. */
   async rescan(): Promise<void> {
     const version = ++this.scanVersion;
+    this.scanAbort?.abort();
+    const abort = new AbortController();
+    this.scanAbort = abort;
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const scan = await scanWorkspace(folder.uri.fsPath, { exclude: filesExclude(folder) });
-      if (version !== this.scanVersion) return;
+      // In a worker thread: the proxy runs on this one, and a hostile workspace must not stall it.
+      const scan = await scanWorkspaceInWorker(folder.uri.fsPath, { exclude: filesExclude(folder), signal: abort.signal }).catch((error: unknown) => {
+        if (abort.signal.aborted) return undefined;
+        throw error;
+      });
+      if (!scan || version !== this.scanVersion) return;
       const files = new Map<string, PinConfiguration[]>();
       for (const configuration of scan.configurations) files.set(configuration.file, [...(files.get(configuration.file) ?? []), configuration]);
       this.byFolder.set(folder.uri.toString(), files);
@@ -123,6 +132,7 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
 
   dispose(): void {
     this.scanVersion++;
+    this.scanAbort?.abort();
     this.diagnostics.dispose();
     this.changed.dispose();
   }
