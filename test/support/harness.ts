@@ -28,7 +28,12 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
     ...options,
   });
   const judged: JudgedNotice[] = [];
-  engine.onJudged.subscribe((notice) => judged.push(notice));
+  // A connection judged again (its process became known late) replaces its first notice, in place.
+  engine.onJudged.subscribe((notice) => {
+    const at = notice.update ? judged.findIndex((known) => known.record.id === notice.record.id) : -1;
+    if (at >= 0) judged[at] = notice;
+    else judged.push(notice);
+  });
   return {
     engine, origin, judged,
     proxyUrl: engine.url,

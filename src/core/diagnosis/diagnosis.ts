@@ -61,6 +61,15 @@ export class Diagnosis {
   }
 
   /**
+   * A finished connection's process became known after it was judged: judged again with it (its
+   * confirmation, counted when it closed, is not counted twice).
+   */
+  rejudge(record: ConnectionRecord, isKept: (id: number) => boolean): Verdict {
+    this.closedSeen.add(record);
+    return this.finished(record, isKept);
+  }
+
+  /**
    * A connection closed: confirmation by tunnelling counts it at once (its process, which the verdict
    * waits for, does not matter to whether the host breaks).
    */

@@ -103,6 +103,13 @@ export function readRecordedConnections(text: string): RecordedConnections {
     } catch {
       return skip('not JSON (cut off while being written?)');
     }
+    if (isObject(value) && value['type'] === 'connection-update') {
+      // A connection whose process was identified after its line was written: the client it names now.
+      const updated = records.find((record) => record.id === value['id']);
+      const client = recordedClient(value);
+      if (updated && client) updated.client = client;
+      return;
+    }
     if (isObject(value) && value['type'] !== 'connection') return;
     if (!isObject(value) || !isConnectionLine(value)) return skip('not a Pinscope connection record');
     const startedAt = Date.parse(value.startedAt);

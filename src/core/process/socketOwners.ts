@@ -39,6 +39,9 @@ const SCAN_CONCURRENCY = 16;
 const MAX_CACHED_PROCESSES = 4_000;
 /** New processes a sweep reads in place; the rest of a burst is read asynchronously. */
 const SYNC_SCANS = 24;
+/** How long a new process's descriptors are read again at every sweep (it may connect after it was first seen). */
+const YOUNG_MS = 3_000;
+const MAX_YOUNG = 64;
 /** Fds remembered per recent owner as where its sockets were found (step 2). */
 const RECENT_FDS = 4;
 /** Recent owners whose remembered fds are read in place (at most RECENT_OWNERS × RECENT_FDS links per lookup). */
@@ -66,13 +69,16 @@ export class SocketOwnerIndex {
   private generation = 0;
   /** The sweep of the current turn of the event loop, shared by the connections accepted in it. */
   private turnSweep: Sweep | undefined;
+  /** Processes first seen in the last YOUNG_MS (pid → when), oldest first. */
+  private readonly young = new Map<number, number>();
 
   /**
-   * @param onNewProcesses called with the pids that appeared since the last listing, as soon as they are
-   *   seen: the caller reads their identity right away, before a short-lived client exits.
+   * @param onNewProcesses called in place during a sweep with the pids that appeared since the last
+   *   listing and those just seen holding a new socket: the caller reads their identity right away, while
+   *   a short-lived client still exists (after its exec: it holds a socket).
    */
   constructor(
-    private readonly onNewProcesses: (pids: readonly number[]) => void = () => undefined,
+    private readonly onNewProcesses: (fresh: readonly number[], holders: readonly number[]) => void = () => undefined,
     private readonly root = '/proc',
     private readonly ownPid = process.pid,
   ) {
@@ -147,20 +153,40 @@ export class SocketOwnerIndex {
   }
 
   /**
-   * Lists /proc when a process may have been created since the last listing (the last allocated pid
-   * moved), and reads the descriptors of the new processes: SYNC_SCANS in place, the rest asynchronously.
+   * Reads in place the descriptors of the young processes (seen in the last YOUNG_MS, maybe not yet
+   * connected when first seen: a client execs, then connects) and, when a process may have been created
+   * since the last listing of /proc (the last allocated pid moved), of the new ones: SYNC_SCANS in place,
+   * the rest asynchronously. The caller hears of the new processes and of those just seen holding a new
+   * socket, in place, while they still exist.
    */
   private runSweep(): Promise<void> {
+    const now = Date.now();
+    const holders: number[] = [];
+    for (const [pid, seen] of this.young) {
+      const found = now - seen > YOUNG_MS ? -1 : this.scanProcessSync(pid);
+      if (found < 0) this.young.delete(pid);
+      else if (found > 0) holders.push(pid);
+    }
     const lastPid = this.readLastPid();
-    if (lastPid !== null && lastPid === this.lastPid) return Promise.resolve();
-    this.lastPid = lastPid;
-    const listed = this.listPids();
-    const fresh = listed.filter((pid) => !this.knownPids.has(pid)).sort((a, b) => b - a);
-    this.knownPids = new Set(listed);
-    if (fresh.length > 0) this.onNewProcesses(fresh);
-    const candidates = fresh.filter((pid) => pid !== this.ownPid);
-    for (const pid of candidates.slice(0, SYNC_SCANS)) this.scanProcessSync(pid);
-    const rest = candidates.slice(SYNC_SCANS);
+    let fresh: number[] = [];
+    let rest: number[] = [];
+    if (lastPid === null || lastPid !== this.lastPid) {
+      this.lastPid = lastPid;
+      const listed = this.listPids();
+      fresh = listed.filter((pid) => !this.knownPids.has(pid)).sort((a, b) => b - a);
+      this.knownPids = new Set(listed);
+      const candidates = fresh.filter((pid) => pid !== this.ownPid);
+      for (const pid of candidates.slice(0, SYNC_SCANS)) {
+        this.young.set(pid, now);
+        if (this.scanProcessSync(pid) > 0) holders.push(pid);
+      }
+      for (const old of this.young.keys()) {
+        if (this.young.size <= MAX_YOUNG) break;
+        this.young.delete(old);
+      }
+      rest = candidates.slice(SYNC_SCANS);
+    }
+    if (fresh.length > 0 || holders.length > 0) this.onNewProcesses(fresh, holders);
     if (rest.length === 0) return Promise.resolve();
     return (async () => {
       for (let i = 0; i < rest.length; i += SCAN_CONCURRENCY) {
@@ -179,6 +205,7 @@ export class SocketOwnerIndex {
     this.forgetAll();
     this.hot.length = 0;
     this.recentFds.clear();
+    this.young.clear();
     if (typeof this.loadavg === 'number') closeSync(this.loadavg);
     this.loadavg = undefined;
   }
@@ -252,20 +279,24 @@ export class SocketOwnerIndex {
     return socketInode === inode;
   }
 
-  /** Reads, in place, the links of a process's fds not seen before. */
-  private scanProcessSync(pid: number): void {
+  /** Reads, in place, the links of a process's fds not seen before: 1 when one is a socket, 0 when none is, -1 when it is gone. */
+  private scanProcessSync(pid: number): number {
     let fds: string[];
     try {
       fds = readdirSync(`${this.root}/${pid}/fd`);
     } catch {
-      return;
+      return -1;
     }
     const known = this.fdTable(pid);
+    let sockets = 0;
     for (const fd of fds) {
       if (known.has(fd)) continue;
       const link = this.readLinkSync(`${this.root}/${pid}/fd/${fd}`);
-      if (link !== null) this.remember(pid, known, fd, link, -1);
+      if (link === null) continue;
+      this.remember(pid, known, fd, link, -1);
+      if (socketInodeOf(link) !== 0) sockets = 1;
     }
+    return sockets;
   }
 
   /**
