@@ -10,6 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 RUNS="${1:-20}"
 LOG_DIR="${LOG_DIR:-$(mktemp -d -t pinscope-stress-XXXXXX)}"
+mkdir -p "$LOG_DIR"
 TESTS=(
   out/test/core/process/linuxAttribution.test.js
   out/test/core/process/netlinkSockets.test.js

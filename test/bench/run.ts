@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the same workloads direct, through a plain CONNECT tunnel (the floor) and through
- * Pinscope (interception, events recorded), in one run; medians and p99 as JSON lines, then a table of
- * ratios against the tunnel. Not part of `npm test`. Every loop is bounded in count and time.
+ * Pinscope (interception, events recorded) with process attribution on (mode `pinscope`) and off (mode
+ * `off`, `--no-attribution`), in one run; medians and p99 as JSON lines, then a table of ratios against
+ * the tunnel and of attribution on against off. Not part of `npm test`. Every loop is bounded in count and time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -87,18 +88,21 @@ async function main(): Promise<void> {
   const startPinscope = (cli: string, events: string, extra: readonly string[] = []): ReturnType<typeof startChild> => startChild([...PROXY_NODE_ARGS, cli, 'proxy', ...extra, '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, events),
     '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
   const pinscope = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'events.jsonl');
+  const off = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'off-events.jsonl', ['--no-attribution']);
   const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl', CANDIDATE_ARGS) : undefined;
   const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
   const modes: [string, Route][] = [
     ['direct', { kind: 'direct', originPort: origin.port }],
     ['tunnel', { kind: 'proxy', proxyPort: tunnel.port }],
     ['pinscope', { kind: 'proxy', proxyPort: pinscope.port }],
+    ['off', { kind: 'proxy', proxyPort: off.port }],
     ...(candidate ? [['candidate', { kind: 'proxy', proxyPort: candidate.port }] as [string, Route]] : []),
   ];
   /** A new proxy process per mode, for W5. */
   const fresh: Record<string, ((name: string) => ReturnType<typeof startChild>) | undefined> = {
     tunnel: () => startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]),
     pinscope: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-events.jsonl`),
+    off: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-off-events.jsonl`, ['--no-attribution']),
     bare: () => startChild([join(__dirname, 'bareInterception.js'), String(origin.port), join(dir, 'origin.pem'), join(dir, 'origin-key.pem'), join(dir, 'origin-ca.pem')]),
     ...(CANDIDATE ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`, CANDIDATE_ARGS) } : {}),
   };
@@ -183,7 +187,7 @@ async function main(): Promise<void> {
 
     if (!ONLY) await microbenchmarks(dir);
   } finally {
-    for (const child of [origin.child, tunnel.child, pinscope.child, candidate?.child]) child?.kill('SIGTERM');
+    for (const child of [origin.child, tunnel.child, pinscope.child, off.child, candidate?.child]) child?.kill('SIGTERM');
   }
   printTable();
 }
@@ -217,14 +221,18 @@ function printTable(): void {
   const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const workloads = [...new Set(results.map((r) => r.workload))];
   const extra = CANDIDATE ? ' candidate | candidate / tunnel |' : '';
-  const lines = [`| workload | direct | tunnel | pinscope | pinscope / tunnel |${extra}`, `| --- | --- | --- | --- | --- |${CANDIDATE ? ' --- | --- |' : ''}`];
+  const lines = [
+    `| workload | direct | tunnel | pinscope | pinscope / tunnel | attribution off | off / tunnel | on / off |${extra}`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- |${CANDIDATE ? ' --- | --- |' : ''}`,
+  ];
   for (const workload of workloads) {
     const value = (mode: string): number => of(workload, mode);
     const unit = results.find((r) => r.workload === workload)?.unit ?? '';
     const fmt = (v: number): string => (Number.isNaN(v) ? '–' : `${v >= 100 ? Math.round(v) : v.toFixed(2)} ${unit}`);
     const ratio = (mode: string): string => { const r = value(mode) / value('tunnel'); return Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`; };
     const candidateColumns = CANDIDATE ? ` ${fmt(value('candidate'))} | ${ratio('candidate')} |` : '';
-    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} |${candidateColumns}`);
+    const onOff = value('pinscope') / value('off');
+    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} | ${fmt(value('off'))} | ${ratio('off')} | ${Number.isNaN(onOff) ? '–' : `${onOff.toFixed(2)}×`} |${candidateColumns}`);
   }
   // The bare Node interceptor is a reference for W5, not a column: printed under the table.
   const bareMemory = of('W5 proxy memory (500 open)', 'bare');
