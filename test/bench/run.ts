@@ -31,6 +31,7 @@ const CANDIDATE_ARGS = process.env['BENCH_CANDIDATE_ARGS']?.split(' ').filter(Bo
 
 interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
 const results: Result[] = [];
+const failures: string[] = [];
 function report(result: Result): void {
   results.push(result);
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -108,8 +109,9 @@ async function main(): Promise<void> {
   };
   // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
   // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).
+  let own: Awaited<ReturnType<typeof startChild>> | undefined;
   const w5 = (rep: number, mode: string, route: Route): Promise<void> => bounded(`W5 ${mode}`, async () => {
-    const own = await fresh[mode]?.(`w5-${rep}`);
+    own = await fresh[mode]?.(`w5-${rep}`);
     const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
     const burst = (count: number): Promise<HttpConnection[]> => Promise.all(Array.from({ length: count }, async (_, i) => {
       const connection = new HttpConnection(await openTls(w5Route, `w5-${i % 50}.bench.test`, ca), 'w5.bench.test');
@@ -124,10 +126,19 @@ async function main(): Promise<void> {
     const elapsed = performance.now() - started;
     const memory = rssMiB(own?.child.pid);
     for (const s of sockets) s.close();
+    const measured = own;
     own?.child.kill('SIGTERM');
+    own = undefined;
     report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
-    if (own) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
+    if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
   });
+  /** A workload that fails or exceeds its limit is reported and left out of the table; the run goes on. */
+  const failed = (error: unknown): void => {
+    own?.child.kill('SIGTERM');
+    own = undefined;
+    failures.push(error instanceof Error ? error.message : String(error));
+    process.stderr.write(`bench: ${failures.at(-1) ?? ''}\n`);
+  };
   process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
   try {
     // Warm-up: JIT and the proxies' first-use paths, both for new hosts (W1's path: a leaf, a context,
@@ -143,12 +154,12 @@ async function main(): Promise<void> {
           const times: number[] = [];
           for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
           report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        });
+        }).catch(failed);
         if (selected('W2')) await bounded(`W2 ${mode}`, async () => {
           const times: number[] = [];
           for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
           report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        });
+        }).catch(failed);
         if (selected('W3')) await bounded(`W3 ${mode}`, async () => {
           const latencies: number[] = [];
           const started = performance.now();
@@ -162,7 +173,7 @@ async function main(): Promise<void> {
             connection.close();
           }));
           report({ workload: 'W3 keep-alive (5000 GETs, 10 conns)', mode, metric: 'throughput', value: 5000 / ((performance.now() - started) / 1000), unit: 'req/s', p99: p99(latencies) });
-        });
+        }).catch(failed);
         if (selected('W4')) await bounded(`W4 ${mode}`, async () => {
           // One download is one noisy sample on shared cores: three per repetition, the median reported.
           const bytes = 200 * 1024 * 1024;
@@ -177,12 +188,12 @@ async function main(): Promise<void> {
             rates.push(bytes / 1024 / 1024 / seconds);
           }
           report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: median(rates), unit: 'MB/s' });
-        });
-        if (selected('W5')) await w5(rep, mode, route);
+        }).catch(failed);
+        if (selected('W5')) await w5(rep, mode, route).catch(failed);
         await new Promise((r) => setTimeout(r, 300));
       }
       // The floor for any interceptor on Node's TLS, for scale: W5 only (its memory is the question).
-      if (selected('W5')) await w5(rep, 'bare', { kind: 'direct', originPort: origin.port });
+      if (selected('W5')) await w5(rep, 'bare', { kind: 'direct', originPort: origin.port }).catch(failed);
     }
 
     if (!ONLY) await microbenchmarks(dir);
@@ -238,7 +249,8 @@ function printTable(): void {
   const bareMemory = of('W5 proxy memory (500 open)', 'bare');
   const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
     + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
-  const table = `${lines.join('\n')}\n${reference}`;
+  const failuresNote = failures.length > 0 ? `\nFailed (left out of the table): ${failures.join('; ')}.\n` : '';
+  const table = `${lines.join('\n')}\n${reference}${failuresNote}`;
   process.stdout.write(`\n${table}`);
   mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
   writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), table);

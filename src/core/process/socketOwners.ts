@@ -19,6 +19,7 @@
  */
 import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 
 interface Owner {
   readonly pid: number;
@@ -69,6 +70,8 @@ export class SocketOwnerIndex {
   private generation = 0;
   /** The sweep of the current turn of the event loop, shared by the connections accepted in it. */
   private turnSweep: Sweep | undefined;
+  /** The scan of each process's fds running or queued, and when it was asked for (see sharedScan). */
+  private readonly scans = new Map<number, { readonly queuedAt: number; readonly done: Promise<void> }>();
   /** Processes first seen in the last YOUNG_MS (pid → when), oldest first. */
   private readonly young = new Map<number, number>();
 
@@ -101,19 +104,35 @@ export class SocketOwnerIndex {
     const swept = this.cachedOwner(inode, sweep.generation);
     if (swept !== null) return this.promote(swept, inode);
     this.owners.delete(inode);
+    // The socket exists now: any scan of a process that starts from now on sees it.
+    const after = performance.now();
     const scanned = new Set<number>();
     const scan = async (pids: readonly number[]): Promise<number | null> => {
       const todo = pids.filter((pid) => !scanned.has(pid));
       for (const pid of todo) scanned.add(pid);
       for (let i = 0; i < todo.length; i += SCAN_CONCURRENCY) {
-        const found = await Promise.all(todo.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, inode, 'all')));
-        const hit = found.find((pid): pid is number => pid !== null);
+        await Promise.all(todo.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.sharedScan(pid, after)));
+        const hit = this.owners.get(inode)?.pid;
         if (hit !== undefined) return this.promote(hit, inode);
       }
       return null;
     };
     const others = [...this.knownPids].filter((pid) => pid !== this.ownPid).sort((a, b) => b - a);
     return (await scan(this.hot.filter((pid) => pid !== this.ownPid))) ?? (await scan(others)) ?? (await scan([this.ownPid]));
+  }
+
+  /**
+   * Reads every fd of a process once for all the lookups that need a scan started after `after`: a burst
+   * of new connections from one process (500 at once) shares one or two scans of its descriptors instead
+   * of one each. A scan asked for while one runs starts when it ends.
+   */
+  private sharedScan(pid: number, after: number): Promise<void> {
+    const last = this.scans.get(pid);
+    if (last && last.queuedAt >= after) return last.done;
+    const entry = { queuedAt: performance.now(), done: (last?.done ?? Promise.resolve()).then(() => this.scanProcess(pid, -1, 'all')).then(() => undefined) };
+    this.scans.set(pid, entry);
+    void entry.done.then(() => { if (this.scans.get(pid) === entry) this.scans.delete(pid); });
+    return entry.done;
   }
 
   /** The cached owner of an inode when it is current: read by this sweep or later, or its fd still links to it. */
@@ -206,6 +225,7 @@ export class SocketOwnerIndex {
     this.hot.length = 0;
     this.recentFds.clear();
     this.young.clear();
+    this.scans.clear();
     if (typeof this.loadavg === 'number') closeSync(this.loadavg);
     this.loadavg = undefined;
   }
