@@ -102,7 +102,11 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     // The socket lookup and the sweep of new processes run side by side (the table read, the fallback, is
     // slow on big machines: the kernel walks its whole connection hash).
     const socketLookup = this.sockets.lookup(endpoints);
-    const pid = await this.owners.ownerOf(socketLookup.then((found) => (found.kind === 'found' ? found.entry.inode : null)));
+    const owner = this.owners.ownerOf(socketLookup.then((found) => (found.kind === 'found' ? found.entry.inode : null)));
+    // The sweep has run (in place): with no young process holding a new socket, the client is a process
+    // that lives on (a running app, a browser), whose socket is found as well later: nothing need wait.
+    if (!this.owners.youngClientsConnecting) located();
+    const pid = await owner;
     const found = await socketLookup;
     // The owner is found: a new one was described in place when it was seen holding the socket.
     located();

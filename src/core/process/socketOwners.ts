@@ -72,6 +72,8 @@ export class SocketOwnerIndex {
   private turnSweep: Sweep | undefined;
   /** The scan of each process's fds running or queued, and when it was asked for (see sharedScan). */
   private readonly scans = new Map<number, { readonly queuedAt: number; readonly done: Promise<void> }>();
+  /** How many young processes the sweep of this turn saw holding a new socket. */
+  private sweptHolders = 0;
   /** Processes first seen in the last YOUNG_MS (pid → when), oldest first. */
   private readonly young = new Map<number, number>();
 
@@ -205,6 +207,7 @@ export class SocketOwnerIndex {
       }
       rest = candidates.slice(SYNC_SCANS);
     }
+    this.sweptHolders = holders.length;
     if (fresh.length > 0 || holders.length > 0) this.onNewProcesses(fresh, holders);
     if (rest.length === 0) return Promise.resolve();
     return (async () => {
@@ -212,6 +215,14 @@ export class SocketOwnerIndex {
         await Promise.all(rest.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, -1, 'new')));
       }
     })();
+  }
+
+  /**
+   * Whether the last sweep saw a young process holding a new socket: only then may a connection accepted
+   * in this turn come from a client that exits within milliseconds (older processes live on).
+   */
+  get youngClientsConnecting(): boolean {
+    return this.sweptHolders > 0;
   }
 
   /** Sockets remembered (for tests and the benchmark). */
