@@ -310,7 +310,7 @@ export class SocketOwnerIndex {
     return socketInode === inode;
   }
 
-  /** Reads, in place, the links of a process's fds not seen before: 1 when one is a socket, 0 when none is, -1 when it is gone. */
+  /** Reads, in place, the links of a process's fds not seen before and of those that held sockets: 1 when one holds a new socket, 0 when none does, -1 when the process is gone. */
   private scanProcessSync(pid: number): number {
     let fds: string[];
     try {
@@ -321,11 +321,14 @@ export class SocketOwnerIndex {
     const known = this.fdTable(pid);
     let sockets = 0;
     for (const fd of fds) {
-      if (known.has(fd)) continue;
+      // An fd that held a socket is read again: a closed socket's number is reused by the next one.
+      const before = known.get(fd);
+      if (before === 0) continue;
       const link = this.readLinkSync(`${this.root}/${pid}/fd/${fd}`);
       if (link === null) continue;
       this.remember(pid, known, fd, link, -1);
-      if (socketInodeOf(link) !== 0) sockets = 1;
+      const inode = socketInodeOf(link);
+      if (inode !== 0 && inode !== before) sockets = 1;
     }
     return sockets;
   }

@@ -159,7 +159,10 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     }
     const restarted = stuck.state;
     assert.ok(restarted.kind === 'ready' && restarted.pid !== state.pid, JSON.stringify(restarted));
-    assert.equal((await stuck.lookup(endpoints)).kind, 'found');
+    // The new helper answers (a busy machine may make one answer miss its 100 ms: asked again, bounded).
+    let answer = await stuck.lookup(endpoints);
+    for (let i = 0; i < 20 && answer.kind === 'failed'; i++) answer = await stuck.lookup(endpoints);
+    assert.equal(answer.kind, 'found', JSON.stringify(answer));
     stuck.dispose();
   });
 
