@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { byHostName, isLoopbackAddress } from '../core/hostNames';
 import { categoryCounts } from '../core/report/categoryCounts';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
-import { humanLine, terminalSafe } from '../core/report/connectionReport';
+import { humanLine, terminalSafe, type ConnectionLine } from '../core/report/connectionReport';
 import { Engine } from '../core/engine';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
@@ -28,9 +28,9 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
     throw error;
   }
   events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString(), machine: hostname() });
-  engine.onJudged.subscribe(({ line }) => {
-    events?.write(line);
-    process.stderr.write(`${humanLine(line, colour)}\n`);
+  engine.onJudged.subscribe(({ line, update }) => {
+    events?.write(update ? updateLine(line) : line);
+    process.stderr.write(`${humanLine(line, colour)}${update ? ' (updated: its process is known now)' : ''}\n`);
   });
   if (!isLoopbackAddress(engine.host)) {
     process.stderr.write(`pinscope: WARNING: listening on ${engine.host}: other machines can use this proxy and see intercepted traffic.\n`);
@@ -42,12 +42,24 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
   return {
     engine,
     stop: async () => {
-      // Every connection that closed is judged and written before the summary and the events file close.
+      // Every connection that closed is judged and written before the summary and the events file close; a
+      // process lookup still running is waited for (bounded) and its answer lands as an update line.
       await engine.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      const hosts = engine.hosts();
       await events?.close();
-      return engine.hosts();
+      return hosts;
     },
   };
+}
+
+/**
+ * The events line for a connection judged again once its process became known (its lookup answered
+ * after the connection was announced): its id, the client, and the verdict that may have changed with it.
+ */
+export function updateLine(line: ConnectionLine): object {
+  const { id, process, trust, category, alert, reason, pinning, confirmed, evidence, cause, fix, breaksOnlyUnderInspection } = line;
+  return { type: 'connection-update', id, process, trust, category, alert, reason, pinning, confirmed, evidence, ...(cause !== undefined ? { cause, fix, breaksOnlyUnderInspection } : {}) };
 }
 
 export function formatSummary(hosts: readonly HostSummary[]): string {

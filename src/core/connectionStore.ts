@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { TimelineEvent } from '../shared/timelineEvents';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 import type { ConnectionRecord, NewEvent } from './timeline';
-import type { PendingClient } from './process/connectionClients';
+import type { ConnectionClient, PendingClient } from './process/connectionClients';
+import { toProcessRecord, unknownProcess } from './process/processIdentity';
 
 export interface ConnectionEventNotice {
   readonly record: ConnectionRecord;
@@ -42,6 +43,8 @@ export class ConnectionStore {
   readonly onFinished: Channel<ConnectionRecord>;
   /** A connection closed (its `closed` event is recorded); `onFinished` follows once its process is known. */
   readonly onClosed: Channel<ConnectionRecord>;
+  /** A finished connection's process (and trust) became known after it was announced: judge it again. */
+  readonly onClientUpdated: Channel<ConnectionRecord>;
   private readonly records = new Map<number, ConnectionRecord>();
   private nextId = 1;
   private droppedCount = 0;
@@ -50,6 +53,7 @@ export class ConnectionStore {
     this.onEvent = new Channel(onListenerError);
     this.onFinished = new Channel(onListenerError);
     this.onClosed = new Channel(onListenerError);
+    this.onClientUpdated = new Channel(onListenerError);
   }
 
   get capacity(): number {
@@ -123,6 +127,11 @@ export class ConnectionStore {
     return this.queue;
   }
 
+  /** @internal used by ConnectionRecorder: a finished record's client arrived. */
+  clientUpdated(record: ConnectionRecord): void {
+    if (this.records.get(record.id) === record) this.onClientUpdated.emit(record);
+  }
+
   private evict(): void {
     if (this.records.size <= this.capacityValue) return;
     for (const [id, record] of this.records) {
@@ -136,29 +145,63 @@ export class ConnectionStore {
   }
 }
 
+/** The client of a record announced before its lookup answered (the answer updates it). */
+function pendingClient(waitedMs: number): ConnectionClient {
+  return { process: toProcessRecord(unknownProcess(`not identified within ${waitedMs} ms (the machine is busy); the record is updated when the lookup answers`)), trust: null };
+}
+
 export class ConnectionRecorder {
   private readonly start = performance.now();
   private client: Promise<void> | undefined;
+  /** Until the client's socket has been found (then undefined). */
+  private located: Promise<void> | undefined;
+  private settled = false;
+  private waitMs = 0;
+  private holdMs = 0;
   private closing = false;
 
   constructor(readonly record: ConnectionRecord, private readonly store: ConnectionStore) {}
 
   /**
    * The process lookup started when the socket was accepted: its result lands on the record as
-   * `client`, and the record is announced as finished only once it has (the lookup is bounded).
+   * `client`. The record is announced as finished once it has, or after the lookup's `waitMs` with the
+   * process "not known yet"; a later answer still lands on it and is announced (`onClientUpdated`).
    */
   attribute(pending: PendingClient): void {
-    this.client = pending.client.then((client) => { this.record.client = client; }, () => undefined);
+    this.waitMs = pending.waitMs;
+    this.holdMs = pending.holdMs;
+    this.located = pending.located.then(() => { this.located = undefined; });
+    this.client = pending.client.then((client) => {
+      const announced = this.record.finished;
+      this.record.client = client;
+      this.settled = true;
+      if (announced) this.store.clientUpdated(this.record);
+    }, () => undefined);
   }
 
   /**
-   * Resolves once the client's process and its trust are known or `holdMs` passed, whichever is first;
-   * undefined when there is nothing to wait for (known already, or no lookup).
+   * Resolves once the client's socket has been found (what must be read while it is open has been read)
+   * or the hold is over (at least `minHoldMs`, longer when locating sockets takes longer now), whichever is
+   * first; undefined when there is nothing to wait for.
    */
-  clientWait(holdMs: number): Promise<void> | undefined {
-    if (!this.client || this.record.client !== undefined) return undefined;
+  clientWait(minHoldMs: number): Promise<void> | undefined {
+    const located = this.located;
+    if (!located) return undefined;
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([this.client, new Promise<void>((resolve) => { timer = setTimeout(resolve, holdMs); })]).then(() => clearTimeout(timer));
+    const hold = Math.max(minHoldMs, this.holdMs);
+    return Promise.race([located, new Promise<void>((resolve) => { timer = setTimeout(resolve, hold); })]).then(() => clearTimeout(timer));
+  }
+
+  /** Resolves once the client is known or the wait is over; in that case the record says the lookup still runs. */
+  private clientReady(): Promise<void> | undefined {
+    if (!this.client || this.settled) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = this.waitMs;
+    const over = new Promise<void>((resolve) => { timer = setTimeout(resolve, waited); });
+    return Promise.race([this.client, over]).then(() => {
+      clearTimeout(timer);
+      if (!this.settled) this.record.client = pendingClient(waited);
+    });
   }
 
   elapsed(): number {
@@ -176,7 +219,7 @@ export class ConnectionRecorder {
     if (this.record.finished || this.closing) return;
     this.add({ kind: 'closed', bytesFromClient, bytesToClient });
     this.closing = true;
-    // Judged with its process: a client that failed fast is usually attributed by now; the lookup is bounded.
-    this.store.finish(this.record, this.client && this.record.client === undefined ? this.client : undefined);
+    // Judged with its process: a client that failed fast is usually attributed by now; the wait is bounded.
+    this.store.finish(this.record, this.clientReady());
   }
 }

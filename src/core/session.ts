@@ -17,6 +17,8 @@ export interface JudgedNotice {
   readonly record: ConnectionRecord;
   readonly verdict: Verdict;
   readonly line: ConnectionLine;
+  /** Judged again: its process became known after it was first judged and announced. */
+  readonly update?: true;
 }
 
 /** What the inspector, the exports and the status bar read, whether the session is live or recorded. */
@@ -71,6 +73,10 @@ export class Session implements SessionView {
     this.store.onFinished.subscribe((record) => {
       const verdict = this.diagnosis.finished(record, isKept);
       this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict) });
+    });
+    this.store.onClientUpdated.subscribe((record) => {
+      const verdict = this.diagnosis.rejudge(record, isKept);
+      this.onJudged.emit({ record, verdict, line: toConnectionLine(record, verdict), update: true });
     });
   }
 

@@ -67,9 +67,9 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
     for (let i = 0; i < LOOKUPS; i++) {
       const socket = sockets[i % N] as Socket;
       const t = performance.now();
-      const entry = await lookup.lookup(endpoints(socket));
+      const found = await lookup.lookup(endpoints(socket));
       times.push(performance.now() - t);
-      if (!entry || entry.inode === 0) throw new Error(`${source}: no socket for ${JSON.stringify(endpoints(socket))}`);
+      if (found.kind !== 'found' || found.entry.inode === 0) throw new Error(`${source}: no socket for ${JSON.stringify(endpoints(socket))}`);
     }
     const cpu = (await cpuMs(helper)) - cpuBefore;
     print({ phase: 'socket lookup, one at a time', source, method: lookup.method, lookups: LOOKUPS, medianMs: round(median(times)), p95Ms: round(p95(times)), cpuMsPerLookup: round(cpu / LOOKUPS) });
@@ -79,7 +79,7 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
     const bursts = Math.max(1, Math.floor(LOOKUPS / BURST));
     for (let b = 0; b < bursts; b++) {
       const found = await Promise.all(sockets.slice(0, BURST).map((socket) => lookup.lookup(endpoints(socket))));
-      if (found.some((entry) => !entry)) throw new Error(`${source}: a burst lookup found nothing`);
+      if (found.some((entry) => entry.kind !== 'found')) throw new Error(`${source}: a burst lookup found nothing`);
     }
     const burstCpu = (await cpuMs(helper)) - burstCpuBefore;
     print({ phase: `socket lookup, bursts of ${BURST} concurrent`, source, lookups: bursts * BURST, wallMsPerLookup: round((performance.now() - t) / (bursts * BURST)), cpuMsPerLookup: round(burstCpu / (bursts * BURST)) });

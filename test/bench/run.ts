@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the same workloads direct, through a plain CONNECT tunnel (the floor) and through
- * Pinscope (interception, events recorded), in one run; medians and p99 as JSON lines, then a table of
- * ratios against the tunnel. Not part of `npm test`. Every loop is bounded in count and time.
+ * Pinscope (interception, events recorded) with process attribution on (mode `pinscope`) and off (mode
+ * `off`, `--no-attribution`), in one run; medians and p99 as JSON lines, then a table of ratios against
+ * the tunnel and of attribution on against off. Not part of `npm test`. Every loop is bounded in count and time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const CANDIDATE_ARGS = process.env['BENCH_CANDIDATE_ARGS']?.split(' ').filter(Bo
 
 interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
 const results: Result[] = [];
+const failures: string[] = [];
 function report(result: Result): void {
   results.push(result);
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -87,25 +89,29 @@ async function main(): Promise<void> {
   const startPinscope = (cli: string, events: string, extra: readonly string[] = []): ReturnType<typeof startChild> => startChild([...PROXY_NODE_ARGS, cli, 'proxy', ...extra, '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, events),
     '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
   const pinscope = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'events.jsonl');
+  const off = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'off-events.jsonl', ['--no-attribution']);
   const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl', CANDIDATE_ARGS) : undefined;
   const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
   const modes: [string, Route][] = [
     ['direct', { kind: 'direct', originPort: origin.port }],
     ['tunnel', { kind: 'proxy', proxyPort: tunnel.port }],
     ['pinscope', { kind: 'proxy', proxyPort: pinscope.port }],
+    ['off', { kind: 'proxy', proxyPort: off.port }],
     ...(candidate ? [['candidate', { kind: 'proxy', proxyPort: candidate.port }] as [string, Route]] : []),
   ];
   /** A new proxy process per mode, for W5. */
   const fresh: Record<string, ((name: string) => ReturnType<typeof startChild>) | undefined> = {
     tunnel: () => startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]),
     pinscope: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-events.jsonl`),
+    off: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-off-events.jsonl`, ['--no-attribution']),
     bare: () => startChild([join(__dirname, 'bareInterception.js'), String(origin.port), join(dir, 'origin.pem'), join(dir, 'origin-key.pem'), join(dir, 'origin-ca.pem')]),
     ...(CANDIDATE ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`, CANDIDATE_ARGS) } : {}),
   };
   // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
   // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).
+  let own: Awaited<ReturnType<typeof startChild>> | undefined;
   const w5 = (rep: number, mode: string, route: Route): Promise<void> => bounded(`W5 ${mode}`, async () => {
-    const own = await fresh[mode]?.(`w5-${rep}`);
+    own = await fresh[mode]?.(`w5-${rep}`);
     const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
     const burst = (count: number): Promise<HttpConnection[]> => Promise.all(Array.from({ length: count }, async (_, i) => {
       const connection = new HttpConnection(await openTls(w5Route, `w5-${i % 50}.bench.test`, ca), 'w5.bench.test');
@@ -120,10 +126,19 @@ async function main(): Promise<void> {
     const elapsed = performance.now() - started;
     const memory = rssMiB(own?.child.pid);
     for (const s of sockets) s.close();
+    const measured = own;
     own?.child.kill('SIGTERM');
+    own = undefined;
     report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
-    if (own) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
+    if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
   });
+  /** A workload that fails or exceeds its limit is reported and left out of the table; the run goes on. */
+  const failed = (error: unknown): void => {
+    own?.child.kill('SIGTERM');
+    own = undefined;
+    failures.push(error instanceof Error ? error.message : String(error));
+    process.stderr.write(`bench: ${failures.at(-1) ?? ''}\n`);
+  };
   process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
   try {
     // Warm-up: JIT and the proxies' first-use paths, both for new hosts (W1's path: a leaf, a context,
@@ -139,12 +154,12 @@ async function main(): Promise<void> {
           const times: number[] = [];
           for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
           report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        });
+        }).catch(failed);
         if (selected('W2')) await bounded(`W2 ${mode}`, async () => {
           const times: number[] = [];
           for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
           report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        });
+        }).catch(failed);
         if (selected('W3')) await bounded(`W3 ${mode}`, async () => {
           const latencies: number[] = [];
           const started = performance.now();
@@ -158,7 +173,7 @@ async function main(): Promise<void> {
             connection.close();
           }));
           report({ workload: 'W3 keep-alive (5000 GETs, 10 conns)', mode, metric: 'throughput', value: 5000 / ((performance.now() - started) / 1000), unit: 'req/s', p99: p99(latencies) });
-        });
+        }).catch(failed);
         if (selected('W4')) await bounded(`W4 ${mode}`, async () => {
           // One download is one noisy sample on shared cores: three per repetition, the median reported.
           const bytes = 200 * 1024 * 1024;
@@ -173,17 +188,17 @@ async function main(): Promise<void> {
             rates.push(bytes / 1024 / 1024 / seconds);
           }
           report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: median(rates), unit: 'MB/s' });
-        });
-        if (selected('W5')) await w5(rep, mode, route);
+        }).catch(failed);
+        if (selected('W5')) await w5(rep, mode, route).catch(failed);
         await new Promise((r) => setTimeout(r, 300));
       }
       // The floor for any interceptor on Node's TLS, for scale: W5 only (its memory is the question).
-      if (selected('W5')) await w5(rep, 'bare', { kind: 'direct', originPort: origin.port });
+      if (selected('W5')) await w5(rep, 'bare', { kind: 'direct', originPort: origin.port }).catch(failed);
     }
 
     if (!ONLY) await microbenchmarks(dir);
   } finally {
-    for (const child of [origin.child, tunnel.child, pinscope.child, candidate?.child]) child?.kill('SIGTERM');
+    for (const child of [origin.child, tunnel.child, pinscope.child, off.child, candidate?.child]) child?.kill('SIGTERM');
   }
   printTable();
 }
@@ -217,20 +232,25 @@ function printTable(): void {
   const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const workloads = [...new Set(results.map((r) => r.workload))];
   const extra = CANDIDATE ? ' candidate | candidate / tunnel |' : '';
-  const lines = [`| workload | direct | tunnel | pinscope | pinscope / tunnel |${extra}`, `| --- | --- | --- | --- | --- |${CANDIDATE ? ' --- | --- |' : ''}`];
+  const lines = [
+    `| workload | direct | tunnel | pinscope | pinscope / tunnel | attribution off | off / tunnel | on / off |${extra}`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- |${CANDIDATE ? ' --- | --- |' : ''}`,
+  ];
   for (const workload of workloads) {
     const value = (mode: string): number => of(workload, mode);
     const unit = results.find((r) => r.workload === workload)?.unit ?? '';
     const fmt = (v: number): string => (Number.isNaN(v) ? '–' : `${v >= 100 ? Math.round(v) : v.toFixed(2)} ${unit}`);
     const ratio = (mode: string): string => { const r = value(mode) / value('tunnel'); return Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`; };
     const candidateColumns = CANDIDATE ? ` ${fmt(value('candidate'))} | ${ratio('candidate')} |` : '';
-    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} |${candidateColumns}`);
+    const onOff = value('pinscope') / value('off');
+    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} | ${fmt(value('off'))} | ${ratio('off')} | ${Number.isNaN(onOff) ? '–' : `${onOff.toFixed(2)}×`} |${candidateColumns}`);
   }
   // The bare Node interceptor is a reference for W5, not a column: printed under the table.
   const bareMemory = of('W5 proxy memory (500 open)', 'bare');
   const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
     + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
-  const table = `${lines.join('\n')}\n${reference}`;
+  const failuresNote = failures.length > 0 ? `\nFailed (left out of the table): ${failures.join('; ')}.\n` : '';
+  const table = `${lines.join('\n')}\n${reference}${failuresNote}`;
   process.stdout.write(`\n${table}`);
   mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
   writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), table);

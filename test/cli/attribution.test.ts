@@ -13,8 +13,21 @@ import { runCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 
+/**
+ * The connection lines of an events file, each with its update applied: a connection whose process was
+ * identified after its line was written (a busy machine) gets a `connection-update` line later.
+ */
 function connectionLines(path: string): ConnectionLine[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
+  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' } | (Partial<Omit<ConnectionLine, 'type'>> & { type: 'connection-update'; id: number }));
+  const byId = new Map<number, ConnectionLine>();
+  for (const line of lines) {
+    if (line.type === 'connection') byId.set(line.id, line);
+    else if (line.type === 'connection-update') {
+      const known = byId.get(line.id);
+      if (known) byId.set(line.id, { ...known, ...line, type: 'connection' });
+    }
+  }
+  return [...byId.values()];
 }
 
 describe('process attribution in pinscope run and export', { timeout: 300_000 }, () => {

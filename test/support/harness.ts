@@ -28,18 +28,33 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
     ...options,
   });
   const judged: JudgedNotice[] = [];
-  engine.onJudged.subscribe((notice) => judged.push(notice));
+  // A connection judged again (its process became known late) replaces its first notice, in place.
+  engine.onJudged.subscribe((notice) => {
+    const at = notice.update ? judged.findIndex((known) => known.record.id === notice.record.id) : -1;
+    if (at >= 0) judged[at] = notice;
+    else judged.push(notice);
+  });
   return {
     engine, origin, judged,
     proxyUrl: engine.url,
     proxyPort: engine.port,
     caFile: engine.ca.certPath,
-    connection: (host, index = 0) => waitFor(() => judged.filter((j) => j.line.host === host || j.line.sni === host)[index], 8000, `connection ${index} to ${host}`),
+    // The record with its process: one announced before its lookup answered is awaited until it is updated.
+    connection: (host, index = 0) => waitFor(() => {
+      const notice = judged.filter((j) => j.line.host === host || j.line.sni === host)[index];
+      return notice && !awaitingProcess(notice) ? notice : undefined;
+    }, 30_000, `connection ${index} to ${host}`),
     close: async () => {
       await engine.stop();
       await origin.close();
     },
   };
+}
+
+/** Announced before its process lookup answered (a busy machine): an update follows. */
+function awaitingProcess(notice: JudgedNotice): boolean {
+  const process = notice.line.process;
+  return process?.kind === 'unknown' && (process.reason ?? '').startsWith('not identified within');
 }
 
 /** The event kinds of a timeline, in order. */

@@ -88,23 +88,21 @@ export class Diagnosis {
     return verdict;
   }
 
-  /**
-   * Judges a finished connection again with what is known now: for a record whose process or trust
-   * arrived after it was judged. Undefined when it was never judged (not finished, or forgotten).
-   */
-  rejudge(record: ConnectionRecord): Verdict | undefined {
-    if (!this.verdicts.has(record.id)) return undefined;
-    this.settleAcceptances();
-    observeFinished(this.evidence, record, undefined, this.capacity());
-    return this.judge(record);
-  }
-
   private judge(record: ConnectionRecord): Verdict {
     for (const host of this.confirmation.confirmedHosts()) addConfirmation(this.evidence, host);
     const verdict = judgeConnection(record, this.evidence);
     this.verdicts.set(record.id, { record, verdict, generation: this.evidence.generation });
     this.track(targetHost(record), verdict);
     return verdict;
+  }
+
+  /**
+   * A finished connection's process became known after it was judged: judged again with it (its
+   * confirmation, counted when it closed, is not counted twice).
+   */
+  rejudge(record: ConnectionRecord, isKept: (id: number) => boolean): Verdict {
+    this.closedSeen.add(record);
+    return this.finished(record, isKept);
   }
 
   /**

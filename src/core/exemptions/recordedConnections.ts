@@ -94,6 +94,19 @@ function recordedClient(line: Record<string, unknown>): ConnectionClient | undef
   return process && { process, trust: process.kind === 'local' ? recordedTrust(line['trust']) : null };
 }
 
+/** A `connection-update` line (a connection's process identified after its line was written): its id and client. */
+export function readClientUpdate(line: string): { readonly id: number; readonly client: ConnectionClient } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || value['type'] !== 'connection-update' || typeof value['id'] !== 'number') return undefined;
+  const client = recordedClient(value);
+  return client && { id: value['id'], client };
+}
+
 /** Parses the lines; other line types are skipped silently, malformed ones are skipped and named. */
 export function readRecordedConnections(text: string): RecordedConnections {
   const records: ConnectionRecord[] = [];
@@ -123,6 +136,13 @@ function readLine(line: string, skip: (why: string) => void, records: Connection
     return skip('not JSON (cut off while being written?)');
   }
   if (nestsTooDeep(value)) return skip('nested too deeply: not a connection record');
+  if (isObject(value) && value['type'] === 'connection-update') {
+    // A connection whose process was identified after its line was written: the client it names now.
+    const update = readClientUpdate(line);
+    const updated = update && records.find((record) => record.id === update.id);
+    if (updated) updated.client = update.client;
+    return;
+  }
   if (isObject(value) && value['type'] !== 'connection') return;
   if (!isObject(value) || !isConnectionLine(value)) return skip('not a Pinscope connection record');
   const startedAt = Date.parse(value.startedAt);

@@ -17,6 +17,12 @@ export interface ClientSocketOptions {
   readonly netlink?: NetlinkOptions;
 }
 
+/** The client's socket, or that it is not there (closed), or that it could not be looked up and why. */
+export type ClientSocket =
+  | { readonly kind: 'found'; readonly entry: SocketEntry }
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'failed'; readonly reason: string };
+
 export class ClientSocketLookup {
   private readonly tables: TcpTables;
   private readonly netlink: NetlinkSocketLookup | undefined;
@@ -28,13 +34,13 @@ export class ClientSocketLookup {
     this.netlink = this.source === 'tables' ? undefined : new NetlinkSocketLookup(options.netlink);
   }
 
-  async lookup(endpoints: AcceptedEndpoints): Promise<SocketEntry | null> {
+  async lookup(endpoints: AcceptedEndpoints): Promise<ClientSocket> {
     if (this.netlink) {
       const answer = await this.netlink.lookup(endpoints);
-      if (answer.kind === 'found') return answer.entry;
-      if (answer.kind === 'absent' || this.source === 'netlink') return null;
+      if (answer.kind !== 'failed' || this.source === 'netlink') return answer;
     }
-    return this.tables.lookup(endpoints);
+    const entry = await this.tables.lookup(endpoints);
+    return entry ? { kind: 'found', entry } : { kind: 'absent' };
   }
 
   /** For people: which source answers lookups now, e.g. "netlink sock_diag (python3 helper, pid 4242)". */

@@ -1,10 +1,14 @@
 /**
  * The process behind each accepted connection, as the proxy records it: the attribution is started in
- * the `connection` handler (never awaited there), the trust knowledge follows once the process is known,
- * and what may be shown and exported lands on the record as `client` (a ProcessRecord and a TrustSummary;
- * never the environment). Everything is bounded: a lookup that fails or is late is "unknown process".
+ * the `connection` handler (never awaited there, never on the handshake's path), the trust knowledge
+ * follows from what was read of the process while it existed, and what may be shown and exported lands
+ * on the record as `client` (a ProcessRecord and a TrustSummary; never the environment). A finished
+ * record waits for it a while that follows how long lookups take now (`waitMs`); an answer later than
+ * that still comes and updates the record. Only a lookup that fails, or one still running after
+ * LOOKUP_LIMIT_MS, is "unknown process", with its reason; trust that cannot be read is "unknown" with its reason.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { processAttributorFor } from './platformAttribution';
 import { processKey, toProcessRecord, unknownProcess, type Attribution, type ProcessAttributor, type ProcessRecord } from './processIdentity';
 import { TrustKnowledgeReader, type TrustKnowledge, type TrustKnowledgeOptions, type TrustVariableFact } from './trustKnowledge';
@@ -27,21 +31,32 @@ export interface ConnectionClient {
   readonly trust: TrustSummary | null;
 }
 
-/** A lookup under way: `identified` settles once the process is known (the forged flight may wait for it), `client` once its trust is too. */
+/** A lookup under way: `client` settles once the process and its trust are known (or why not). */
 export interface PendingClient {
-  readonly identified: Promise<Attribution>;
+  /** Settles once what must be read while the client's socket is open has been read (the forged flight may wait for it, bounded). */
+  readonly located: Promise<void>;
+  /** How long the forged flight may wait for `located` now: it follows the recent times to locate a socket. */
+  readonly holdMs: number;
   readonly client: Promise<ConnectionClient>;
+  /** How long a finished record waits for `client` before it is judged without it (and updated when it comes). */
+  readonly waitMs: number;
 }
 
+/** How long one lookup may run before the connection is "unknown process" for good. */
+const LOOKUP_LIMIT_MS = 30_000;
 /**
- * How long one lookup may take before the connection is "unknown process". Longer than the attributor's
- * default: the first lookups of a proxy run while the netlink helper starts and the first sweep of
- * /proc reads every process (about 100 ms on a loaded 2-core machine). A record waits for it before it is
- * judged; the forged flight never waits more than FLIGHT_HOLD_MS.
+ * How long a finished record waits for its client: three times the recent 90th percentile of lookup
+ * times, within these bounds (the first lookups of a proxy run while the netlink helper starts and the
+ * first sweep of /proc reads every process: about 100 ms on a loaded 2-core machine).
  */
-const ATTRIBUTION_DEADLINE_MS = 600;
-/** How long reading the trust knowledge of an identified process may take before it is left unknown. */
-const TRUST_DEADLINE_MS = 250;
+const MIN_WAIT_MS = 500;
+const MAX_WAIT_MS = 3_000;
+const FIRST_WAIT_MS = 1_500;
+const RECENT_LOOKUPS = 64;
+/** The forged flight waits for `located` at most three times its recent 90th percentile, within these bounds. */
+const MIN_HOLD_MS = 50;
+const MAX_HOLD_MS = 1_000;
+const FIRST_HOLD_MS = 500;
 /** Processes whose trust knowledge is kept (the oldest go first). */
 const MAX_PROCESSES_KEPT = 1_000;
 
@@ -63,11 +78,27 @@ export function clientName(client: ConnectionClient | undefined): string | undef
   return process.app && process.name ? `${process.name} (${process.app})` : process.name ?? process.label;
 }
 
-function bounded<T>(work: Promise<T>, ms: number, late: T): Promise<T> {
+function bounded<T>(work: Promise<T>, ms: number, late: T, failed: (error: unknown) => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work.catch(() => late), new Promise<T>((resolve) => { timer = setTimeout(() => resolve(late), ms); timer.unref(); })])
+  return Promise.race([work.catch(failed), new Promise<T>((resolve) => { timer = setTimeout(() => resolve(late), ms); timer.unref(); })])
     .finally(() => clearTimeout(timer));
 }
+
+/** Trust knowledge that could not be assessed, with the reason: never silently missing. */
+function unknownTrust(reason: string): TrustSummary {
+  return { runtime: 'unknown', runtimeLabel: 'program', trustsCa: 'unknown', gap: null, startedByPinscope: null, variables: [], evidence: [`Whether it trusts the Pinscope CA is unknown: ${reason}.`], fix: null };
+}
+
+function percentile90(times: readonly number[]): number {
+  return [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] ?? 0;
+}
+
+function remember(times: number[], ms: number): void {
+  times.push(ms);
+  if (times.length > RECENT_LOOKUPS) times.shift();
+}
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export interface ConnectionAttributionOptions extends TrustKnowledgeOptions {
   /** For tests: the attributor to use instead of the platform's. */
@@ -79,12 +110,29 @@ export class ConnectionAttribution {
   private readonly attributor: ProcessAttributor;
   private readonly reader: TrustKnowledgeReader;
   private readonly pending = new WeakMap<Socket, PendingClient>();
-  private readonly trust = new Map<string, Promise<TrustSummary | null>>();
+  private readonly trust = new Map<string, Promise<TrustSummary>>();
+  private readonly outstanding = new Set<Promise<ConnectionClient>>();
+  /** How long the last lookups took (ms), oldest first. */
+  private readonly recent: number[] = [];
+  /** How long the last sockets took to be located (ms), oldest first. */
+  private readonly recentLocated: number[] = [];
   private disposed = false;
 
   constructor(options: ConnectionAttributionOptions) {
-    this.attributor = options.attributor ?? processAttributorFor(process.platform, { deadlineMs: ATTRIBUTION_DEADLINE_MS });
+    this.attributor = options.attributor ?? processAttributorFor(process.platform, { deadlineMs: LOOKUP_LIMIT_MS });
     this.reader = new TrustKnowledgeReader(options);
+  }
+
+  /** How long a finished record waits for its client now: it follows the recent lookup times. */
+  get waitMs(): number {
+    return this.recent.length === 0 ? FIRST_WAIT_MS : Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, percentile90(this.recent) * 3)));
+  }
+
+  /** How long the forged flight may wait for a socket to be located now. */
+  get holdMs(): number {
+    // Before any has been located (the helper starting, the first sweep of /proc): as long as the first ones take.
+    if (this.recentLocated.length === 0) return FIRST_HOLD_MS;
+    return Math.round(Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, percentile90(this.recentLocated) * 3)));
   }
 
   get method(): string {
@@ -96,29 +144,52 @@ export class ConnectionAttribution {
     if (this.disposed) return;
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return;
-    const identified = this.attributor.attribute({ remoteAddress, remotePort, localAddress, localPort })
-      .catch((error: unknown) => unknownProcess(error instanceof Error ? error.message : String(error)));
-    const client = identified.then(async (attribution): Promise<ConnectionClient> => {
-      const process = toProcessRecord(attribution);
-      if (attribution.kind !== 'local') return { process, trust: null };
-      return { process, trust: await this.trustOf(attribution) };
-    });
-    this.pending.set(socket, { identified, client });
+    const started = performance.now();
+    let locate: () => void = () => undefined;
+    const located = new Promise<void>((resolve) => { locate = resolve; });
+    void located.then(() => remember(this.recentLocated, performance.now() - started));
+    const client = this.attributor.attribute({ remoteAddress, remotePort, localAddress, localPort }, locate)
+      .catch((error: unknown) => unknownProcess(reasonOf(error)))
+      .then(async (attribution): Promise<ConnectionClient> => {
+        const process = toProcessRecord(attribution);
+        if (attribution.kind !== 'local') return { process, trust: null };
+        return { process, trust: await this.trustOf(attribution) };
+      })
+      .finally(() => {
+        locate();
+        this.outstanding.delete(client);
+        remember(this.recent, performance.now() - started);
+      });
+    this.outstanding.add(client);
+    this.pending.set(socket, { located, client, waitMs: this.waitMs, holdMs: this.holdMs });
   }
 
   /**
-   * A process's trust knowledge, read once per process (pid and start time): what it was started with
-   * (its initial environment, its arguments) does not change while it runs. A failed read is not kept.
+   * A process's trust knowledge, assessed once per process (pid and start time) from what was read of it
+   * while it existed: what it was started with (its initial environment, its arguments) does not change
+   * while it runs. One that cannot be assessed is "unknown" with the reason (and not kept).
    */
-  private trustOf(attribution: Extract<Attribution, { kind: 'local' }>): Promise<TrustSummary | null> {
+  private trustOf(attribution: Extract<Attribution, { kind: 'local' }>): Promise<TrustSummary> {
     const key = attribution.process.key;
     const known = this.trust.get(key);
     if (known) return known;
-    const reading = bounded(this.reader.assess(attribution.process, attribution.environment).then(toTrustSummary), TRUST_DEADLINE_MS, null);
+    let assessed = false;
+    const assessment = this.reader.assess(attribution.process, attribution.environment).then((knowledge) => {
+      assessed = true;
+      return toTrustSummary(knowledge);
+    });
+    const late = unknownTrust(`it could not be assessed within ${LOOKUP_LIMIT_MS / 1000} s`);
+    const reading = bounded(assessment, LOOKUP_LIMIT_MS, late, (error) => unknownTrust(`reading it failed (${reasonOf(error)})`));
     this.trust.set(key, reading);
-    void reading.then((trust) => { if (trust === null) this.trust.delete(key); });
+    void reading.then(() => { if (!assessed) this.trust.delete(key); });
     if (this.trust.size > MAX_PROCESSES_KEPT) for (const old of this.trust.keys()) { this.trust.delete(old); break; }
     return reading;
+  }
+
+  /** Resolves once every lookup under way has answered, or after `limitMs` (a stopping proxy waits for them). */
+  settled(limitMs: number): Promise<void> {
+    if (this.outstanding.size === 0) return Promise.resolve();
+    return bounded(Promise.allSettled([...this.outstanding]).then(() => undefined), limitMs, undefined, () => undefined);
   }
 
   /** The lookup started for this socket, if any (HTTP keep-alive: one per socket, shared by its requests). */

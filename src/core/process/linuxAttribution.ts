@@ -11,7 +11,7 @@ import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
 import { ClientSocketLookup, type SocketSource } from './clientSockets';
 import type { NetlinkOptions } from './netlinkSockets';
-import { readCmdline, readEnviron, readExecutable, readStat, readStatSync, type ProcStat } from './procProcess';
+import { readCmdline, readEnviron, readExecutable, readExecutableSync, readProcessSync, readStat, readStatSync, type ProcStat } from './procProcess';
 import { DEFAULT_ATTRIBUTION_DEADLINE_MS, processKey, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
 import { SocketOwnerIndex } from './socketOwners';
 import { ATTRIBUTION_ENVIRONMENT, type TrustEnvironment } from './trustEnvironment';
@@ -21,6 +21,11 @@ interface Snapshot {
   readonly stat: ProcStat;
   readonly link: ChainLink;
   readonly environment: TrustEnvironment;
+  /**
+   * Read once the process was seen holding a socket: after its exec (a child between fork and exec still
+   * shows its parent's command and environment), so it may stand for the process once it is gone.
+   */
+  readonly holdingSocket: boolean;
 }
 
 export interface LinuxAttributionOptions {
@@ -43,6 +48,9 @@ const SNAPSHOT_TTL_MS = 60_000;
  */
 const IDENTITY_TTL_MS = 2_000;
 const MAX_IDENTITIES = 256;
+/** Processes seen holding a new socket in one sweep whose identity is read in place (the rest asynchronously). */
+const MAX_SYNC_SNAPSHOTS = 32;
+const MAX_FRESH_SNAPSHOTS = 64;
 
 export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly owners: SocketOwnerIndex;
@@ -59,12 +67,19 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
     this.root = options.root ?? '/proc';
     this.sockets = new ClientSocketLookup({ source: options.socketSource ?? 'auto', ...(options.tables ? { tables: options.tables } : {}), ...(options.netlink ? { netlink: options.netlink } : {}) });
-    this.owners = new SocketOwnerIndex((pids) => { for (const pid of pids.slice(0, 64)) void this.snapshotOf(pid); }, this.root);
+    this.owners = new SocketOwnerIndex((fresh, holders) => {
+      // Read in place while they exist: a client that rejects the certificate exits right after.
+      for (const pid of holders.slice(0, MAX_SYNC_SNAPSHOTS)) this.holderSnapshot(pid);
+      for (const pid of fresh.slice(0, MAX_FRESH_SNAPSHOTS)) if (!holders.includes(pid)) void this.snapshotOf(pid);
+    }, this.root);
   }
 
-  attribute(endpoints: AcceptedEndpoints): Promise<Attribution> {
-    if (!this.local.isLocal(endpoints.remoteAddress)) return Promise.resolve(remoteClient(endpoints.remoteAddress));
-    return withDeadline(this.lookup(endpoints), this.deadlineMs);
+  attribute(endpoints: AcceptedEndpoints, located: () => void = () => undefined): Promise<Attribution> {
+    if (!this.local.isLocal(endpoints.remoteAddress)) {
+      located();
+      return Promise.resolve(remoteClient(endpoints.remoteAddress));
+    }
+    return withDeadline(this.lookup(endpoints, located), this.deadlineMs).finally(located);
   }
 
   get method(): string {
@@ -83,18 +98,27 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     this.identities.clear();
   }
 
-  private async lookup(endpoints: AcceptedEndpoints): Promise<Attribution> {
+  private async lookup(endpoints: AcceptedEndpoints, located: () => void): Promise<Attribution> {
     // The socket lookup and the sweep of new processes run side by side (the table read, the fallback, is
     // slow on big machines: the kernel walks its whole connection hash).
     const socketLookup = this.sockets.lookup(endpoints);
-    const pid = await this.owners.ownerOf(socketLookup.then((entry) => entry?.inode ?? null));
-    const socket = await socketLookup;
-    if (!socket) return unknownProcess('the connection had already closed, or it is in another network namespace');
+    const owner = this.owners.ownerOf(socketLookup.then((found) => (found.kind === 'found' ? found.entry.inode : null)));
+    // The sweep has run (in place): with no young process holding a new socket, the client is a process
+    // that lives on (a running app, a browser), whose socket is found as well later: nothing need wait.
+    if (!this.owners.youngClientsConnecting) located();
+    const pid = await owner;
+    const found = await socketLookup;
+    // The owner is found: a new one was described in place when it was seen holding the socket.
+    located();
+    if (found.kind === 'failed') return unknownProcess(`the client's socket could not be looked up: ${found.reason}`);
+    if (found.kind === 'absent') return unknownProcess('the connection had already closed, or it is in another network namespace');
+    const socket = found.entry;
     if (pid === null) return unknownProcess(socket.uid === process.getuid?.() ? 'the process exited before it could be read' : `the process belongs to another user (uid ${socket.uid}) and cannot be read`);
     const recent = this.identities.get(pid);
     if (recent && Date.now() - recent.at < IDENTITY_TTL_MS) {
+      // The same process (start time) still running the same program (an exec keeps the pid and start time).
       const stat = readStatSync(pid, this.root);
-      if (stat && stat.startTime === recent.attribution.process.startTime) return recent.attribution;
+      if (stat && stat.startTime === recent.attribution.process.startTime && readExecutableSync(pid, this.root) === recent.attribution.process.path) return recent.attribution;
     }
     const self = await this.ownerSnapshot(pid);
     if (!self) return unknownProcess('the process exited before it could be read');
@@ -135,20 +159,30 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   }
 
   /**
-   * The owner read now while it lives (a snapshot taken when it was first seen may predate its exec:
-   * between fork and exec a child still shows its parent's command and environment); the earlier
-   * snapshot only once it is gone.
+   * The owner read now while it lives; once it is gone, the snapshot read when it was seen holding a
+   * socket (after its exec), never one that may predate its exec. A zombie's stat still names the program
+   * it ran: an earlier snapshot of another name is not it.
    */
   private async ownerSnapshot(pid: number): Promise<Snapshot | null> {
     const early = this.snapshots.get(pid);
-    const now = await this.readSnapshot(pid);
+    const now = await this.readSnapshot(pid, true);
     const alive = now !== null && now.stat.state !== 'Z' && now.link.path !== null;
     if (alive) {
       this.snapshots.set(pid, { at: Date.now(), snapshot: Promise.resolve(now) });
       return now;
     }
     const earlier = early ? await early.snapshot : null;
-    return earlier && (!now || earlier.stat.startTime === now.stat.startTime) ? earlier : now;
+    const same = earlier !== null && (!now || (earlier.stat.startTime === now.stat.startTime && earlier.stat.comm === now.stat.comm));
+    if (same && (earlier.holdingSocket || now !== null)) return earlier;
+    return now;
+  }
+
+  /** Reads, in place, a process just seen holding a new socket (it may be gone a few milliseconds later). */
+  private holderSnapshot(pid: number): void {
+    const stat = readStatSync(pid, this.root);
+    if (!stat) return;
+    const { path, argv, environment } = readProcessSync(pid, ATTRIBUTION_ENVIRONMENT, this.root);
+    this.remember(pid, Date.now(), Promise.resolve(this.snapshot(stat, path, argv, environment, true)));
   }
 
   /** The process's snapshot, read now or taken earlier by the same process (same start time). */
@@ -168,21 +202,28 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   }
 
   private freshSnapshot(pid: number, now: number): Promise<Snapshot | null> {
-    const snapshot = this.readSnapshot(pid);
+    const snapshot = this.readSnapshot(pid, false);
+    this.remember(pid, now, snapshot);
+    return snapshot;
+  }
+
+  private remember(pid: number, now: number, snapshot: Promise<Snapshot | null>): void {
     if (this.snapshots.size >= MAX_SNAPSHOTS) {
       for (const [known, entry] of this.snapshots) if (now - entry.at >= SNAPSHOT_TTL_MS) this.snapshots.delete(known);
       if (this.snapshots.size >= MAX_SNAPSHOTS) this.snapshots.clear();
     }
     this.snapshots.set(pid, { at: now, snapshot });
-    return snapshot;
   }
 
-  private async readSnapshot(pid: number): Promise<Snapshot | null> {
+  private async readSnapshot(pid: number, holdingSocket: boolean): Promise<Snapshot | null> {
     const [stat, path, argv, environment] = await Promise.all([
       readStat(pid, this.root), readExecutable(pid, this.root), readCmdline(pid, this.root), readEnviron(pid, ATTRIBUTION_ENVIRONMENT, this.root),
     ]);
-    if (!stat) return null;
+    return stat ? this.snapshot(stat, path, argv, environment, holdingSocket) : null;
+  }
+
+  private snapshot(stat: ProcStat, path: string | null, argv: string[] | null, environment: TrustEnvironment, holdingSocket: boolean): Snapshot {
     const name = path ? basename(path.replace(/ \(deleted\)$/, '')) : stat.comm;
-    return { stat, link: { pid, name, path, argv: redactArguments(argv ?? []) }, environment };
+    return { stat, link: { pid: stat.pid, name, path, argv: redactArguments(argv ?? []) }, environment, holdingSocket };
   }
 }

@@ -14,6 +14,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { isIPv4, isIPv6, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { endpointText, type SocketEntry } from './procNetTcp';
 import type { AcceptedEndpoints } from './processIdentity';
 import { SOCK_DIAG_SCRIPT } from './sockDiagScript';
@@ -27,7 +28,10 @@ export type NetlinkAnswer =
 export interface NetlinkOptions {
   /** The python3 to run (default: `python3` on PATH). */
   readonly python?: string;
-  /** How long one answer may take before the caller falls back. */
+  /**
+   * How long one answer may take before the caller falls back (default: adaptive, ten times the recent
+   * answer time, between MIN_TIMEOUT_MS and MAX_TIMEOUT_MS: a helper slowed by a busy machine is waited for).
+   */
   readonly timeoutMs?: number;
   /** How long the helper may take to start. */
   readonly startTimeoutMs?: number;
@@ -42,6 +46,7 @@ interface Waiting {
   readonly resolve: (answer: NetlinkAnswer) => void;
   readonly endpoints: AcceptedEndpoints;
   readonly timer: NodeJS.Timeout;
+  readonly askedAt: number;
 }
 
 const TCP_LISTEN = 10;
@@ -53,6 +58,8 @@ const MAX_LINE_CHARS = 200;
 /** Errors other than "no such socket" in a row before netlink is given up (a kernel without inet_diag). */
 const MAX_CONSECUTIVE_ERRORS = 3;
 const MAX_CONSECUTIVE_TIMEOUTS = 3;
+const MIN_TIMEOUT_MS = 1_000;
+const MAX_TIMEOUT_MS = 5_000;
 
 /** Node's address → the request's family and address text; null for what the helper cannot ask about. */
 function requestAddress(address: string): { family: 4 | 6; text: string } | null {
@@ -110,19 +117,25 @@ export class NetlinkSocketLookup {
   private retryAt: number | undefined;
   private disposed = false;
   private readonly python: string;
-  private readonly timeoutMs: number;
+  private readonly fixedTimeoutMs: number | undefined;
   private readonly startTimeoutMs: number;
+  /** Smoothed time from asking to the answer, in ms (the adaptive timeout follows it). */
+  private answerMs = 1;
 
   constructor(options: NetlinkOptions = {}) {
     this.python = options.python ?? 'python3';
-    // Well inside the attribution deadline, so that a slow answer still leaves time for the tables.
-    this.timeoutMs = options.timeoutMs ?? 100;
+    this.fixedTimeoutMs = options.timeoutMs;
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.start();
   }
 
   get state(): NetlinkState {
     return this.current;
+  }
+
+  /** How long an answer is waited for now. */
+  get timeoutMs(): number {
+    return this.fixedTimeoutMs ?? Math.round(Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, this.answerMs * 10)));
   }
 
   lookup(endpoints: AcceptedEndpoints): Promise<NetlinkAnswer> {
@@ -141,9 +154,10 @@ export class NetlinkSocketLookup {
     const line = requestLine(id, endpoints);
     if (line === null) return Promise.resolve({ kind: 'failed', reason: `cannot ask netlink about ${endpoints.remoteAddress}` });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.timedOut(id), this.timeoutMs);
+      const timeoutMs = this.timeoutMs;
+      const timer = setTimeout(() => this.timedOut(id, timeoutMs), timeoutMs);
       timer.unref();
-      this.waiting.set(id, { resolve, endpoints, timer });
+      this.waiting.set(id, { resolve, endpoints, timer, askedAt: performance.now() });
       this.outbox.push(line);
       this.queueFlush();
     });
@@ -169,8 +183,10 @@ export class NetlinkSocketLookup {
   }
 
   /** A helper that stops answering (stuck, stopped) is killed after a few misses; the next lookup restarts it. */
-  private timedOut(id: number): void {
-    this.settle(id, { kind: 'failed', reason: `no answer within ${this.timeoutMs} ms` });
+  private timedOut(id: number, timeoutMs: number): void {
+    this.settle(id, { kind: 'failed', reason: `the netlink helper did not answer within ${timeoutMs} ms` });
+    // The next answers are waited for longer: the machine is busy, not the helper stuck (until several in a row).
+    this.answerMs = Math.max(this.answerMs, timeoutMs / 5);
     if (++this.consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS && this.child) {
       this.consecutiveTimeouts = 0;
       this.child.kill('SIGKILL');
@@ -243,6 +259,8 @@ export class NetlinkSocketLookup {
     const parsed = parseAnswer(line, (id) => this.waiting.get(id)?.endpoints);
     if (!parsed) return;
     this.consecutiveTimeouts = 0;
+    const asked = this.waiting.get(parsed.id)?.askedAt;
+    if (asked !== undefined) this.answerMs = this.answerMs * 0.8 + (performance.now() - asked) * 0.2;
     if (parsed.answer.kind === 'failed' && parsed.answer.reason.startsWith('netlink error')) {
       if (++this.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) this.giveUp(child, `netlink answers with errors (${parsed.answer.reason})`);
     } else {

@@ -3,7 +3,7 @@
  * ticks since boot, which with the pid names one process for its whole life), the executable, the
  * command line. Every reader resolves to null when the process is gone or not readable: never throws.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 
 export interface ProcStat {
@@ -80,4 +80,33 @@ function parseEnviron(raw: Buffer, keep: ReadonlySet<string>): Map<string, strin
 export async function readEnviron(pid: number, keep: ReadonlySet<string>, root = '/proc'): Promise<Map<string, string> | null> {
   const raw = await readFile(`${root}/${pid}/environ`).catch(() => null);
   return raw === null ? null : parseEnviron(raw, keep);
+}
+
+/**
+ * The executable, command line and trust variables read in place, for a process seen holding a socket
+ * while a connection is being accepted: it may exit a few milliseconds later (a client that rejects the
+ * certificate), and procfs answers from memory in microseconds.
+ */
+export function readProcessSync(pid: number, keep: ReadonlySet<string>, root = '/proc'): { path: string | null; argv: string[] | null; environment: Map<string, string> | null } {
+  const attempt = <T>(read: () => T): T | null => {
+    try {
+      return read();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    path: attempt(() => readlinkSync(`${root}/${pid}/exe`)),
+    argv: attempt(() => parseCmdline(readFileSync(`${root}/${pid}/cmdline`))),
+    environment: attempt(() => parseEnviron(readFileSync(`${root}/${pid}/environ`), keep)),
+  };
+}
+
+/** The executable's path read in place (null when gone or unreadable): an exec changes it, not the pid. */
+export function readExecutableSync(pid: number, root = '/proc'): string | null {
+  try {
+    return readlinkSync(`${root}/${pid}/exe`);
+  } catch {
+    return null;
+  }
 }

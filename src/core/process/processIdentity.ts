@@ -61,9 +61,11 @@ export interface ProcessAttributor {
   /**
    * Names the process behind a connection just accepted. Never rejects and never takes longer than the
    * deadline: anything that goes wrong is an `unknown` attribution with its reason. Call it in the
-   * `connection` handler, before anything else: a client that fails fast exits soon after.
+   * `connection` handler, before anything else: a client that fails fast exits soon after. `located`, if
+   * given, is called once what must be read while the client's socket is open has been read (its owner
+   * found and, when it is new, described); the identity and trust may come later.
    */
-  attribute(endpoints: AcceptedEndpoints): Promise<Attribution>;
+  attribute(endpoints: AcceptedEndpoints, located?: () => void): Promise<Attribution>;
   /** For people (logs, diagnostics): how connections are attributed here, and any fallback in use. */
   readonly method: string;
   /** Releases caches, timers and helper processes. */

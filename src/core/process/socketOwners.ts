@@ -19,6 +19,7 @@
  */
 import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 
 interface Owner {
   readonly pid: number;
@@ -39,6 +40,9 @@ const SCAN_CONCURRENCY = 16;
 const MAX_CACHED_PROCESSES = 4_000;
 /** New processes a sweep reads in place; the rest of a burst is read asynchronously. */
 const SYNC_SCANS = 24;
+/** How long a new process's descriptors are read again at every sweep (it may connect after it was first seen). */
+const YOUNG_MS = 3_000;
+const MAX_YOUNG = 64;
 /** Fds remembered per recent owner as where its sockets were found (step 2). */
 const RECENT_FDS = 4;
 /** Recent owners whose remembered fds are read in place (at most RECENT_OWNERS × RECENT_FDS links per lookup). */
@@ -66,13 +70,20 @@ export class SocketOwnerIndex {
   private generation = 0;
   /** The sweep of the current turn of the event loop, shared by the connections accepted in it. */
   private turnSweep: Sweep | undefined;
+  /** The scan of each process's fds running or queued, and when it was asked for (see sharedScan). */
+  private readonly scans = new Map<number, { readonly queuedAt: number; readonly done: Promise<void> }>();
+  /** How many young processes the sweep of this turn saw holding a new socket. */
+  private sweptHolders = 0;
+  /** Processes first seen in the last YOUNG_MS (pid → when), oldest first. */
+  private readonly young = new Map<number, number>();
 
   /**
-   * @param onNewProcesses called with the pids that appeared since the last listing, as soon as they are
-   *   seen: the caller reads their identity right away, before a short-lived client exits.
+   * @param onNewProcesses called in place during a sweep with the pids that appeared since the last
+   *   listing and those just seen holding a new socket: the caller reads their identity right away, while
+   *   a short-lived client still exists (after its exec: it holds a socket).
    */
   constructor(
-    private readonly onNewProcesses: (pids: readonly number[]) => void = () => undefined,
+    private readonly onNewProcesses: (fresh: readonly number[], holders: readonly number[]) => void = () => undefined,
     private readonly root = '/proc',
     private readonly ownPid = process.pid,
   ) {
@@ -95,19 +106,35 @@ export class SocketOwnerIndex {
     const swept = this.cachedOwner(inode, sweep.generation);
     if (swept !== null) return this.promote(swept, inode);
     this.owners.delete(inode);
+    // The socket exists now: any scan of a process that starts from now on sees it.
+    const after = performance.now();
     const scanned = new Set<number>();
     const scan = async (pids: readonly number[]): Promise<number | null> => {
       const todo = pids.filter((pid) => !scanned.has(pid));
       for (const pid of todo) scanned.add(pid);
       for (let i = 0; i < todo.length; i += SCAN_CONCURRENCY) {
-        const found = await Promise.all(todo.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, inode, 'all')));
-        const hit = found.find((pid): pid is number => pid !== null);
+        await Promise.all(todo.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.sharedScan(pid, after)));
+        const hit = this.owners.get(inode)?.pid;
         if (hit !== undefined) return this.promote(hit, inode);
       }
       return null;
     };
     const others = [...this.knownPids].filter((pid) => pid !== this.ownPid).sort((a, b) => b - a);
     return (await scan(this.hot.filter((pid) => pid !== this.ownPid))) ?? (await scan(others)) ?? (await scan([this.ownPid]));
+  }
+
+  /**
+   * Reads every fd of a process once for all the lookups that need a scan started after `after`: a burst
+   * of new connections from one process (500 at once) shares one or two scans of its descriptors instead
+   * of one each. A scan asked for while one runs starts when it ends.
+   */
+  private sharedScan(pid: number, after: number): Promise<void> {
+    const last = this.scans.get(pid);
+    if (last && last.queuedAt >= after) return last.done;
+    const entry = { queuedAt: performance.now(), done: (last?.done ?? Promise.resolve()).then(() => this.scanProcess(pid, -1, 'all')).then(() => undefined) };
+    this.scans.set(pid, entry);
+    void entry.done.then(() => { if (this.scans.get(pid) === entry) this.scans.delete(pid); });
+    return entry.done;
   }
 
   /** The cached owner of an inode when it is current: read by this sweep or later, or its fd still links to it. */
@@ -147,26 +174,55 @@ export class SocketOwnerIndex {
   }
 
   /**
-   * Lists /proc when a process may have been created since the last listing (the last allocated pid
-   * moved), and reads the descriptors of the new processes: SYNC_SCANS in place, the rest asynchronously.
+   * Reads in place the descriptors of the young processes (seen in the last YOUNG_MS, maybe not yet
+   * connected when first seen: a client execs, then connects) and, when a process may have been created
+   * since the last listing of /proc (the last allocated pid moved), of the new ones: SYNC_SCANS in place,
+   * the rest asynchronously. The caller hears of the new processes and of those just seen holding a new
+   * socket, in place, while they still exist.
    */
   private runSweep(): Promise<void> {
+    const now = Date.now();
+    const holders: number[] = [];
+    for (const [pid, seen] of this.young) {
+      const found = now - seen > YOUNG_MS ? -1 : this.scanProcessSync(pid);
+      if (found < 0) this.young.delete(pid);
+      else if (found > 0) holders.push(pid);
+    }
     const lastPid = this.readLastPid();
-    if (lastPid !== null && lastPid === this.lastPid) return Promise.resolve();
-    this.lastPid = lastPid;
-    const listed = this.listPids();
-    const fresh = listed.filter((pid) => !this.knownPids.has(pid)).sort((a, b) => b - a);
-    this.knownPids = new Set(listed);
-    if (fresh.length > 0) this.onNewProcesses(fresh);
-    const candidates = fresh.filter((pid) => pid !== this.ownPid);
-    for (const pid of candidates.slice(0, SYNC_SCANS)) this.scanProcessSync(pid);
-    const rest = candidates.slice(SYNC_SCANS);
+    let fresh: number[] = [];
+    let rest: number[] = [];
+    if (lastPid === null || lastPid !== this.lastPid) {
+      this.lastPid = lastPid;
+      const listed = this.listPids();
+      fresh = listed.filter((pid) => !this.knownPids.has(pid)).sort((a, b) => b - a);
+      this.knownPids = new Set(listed);
+      const candidates = fresh.filter((pid) => pid !== this.ownPid);
+      for (const pid of candidates.slice(0, SYNC_SCANS)) {
+        this.young.set(pid, now);
+        if (this.scanProcessSync(pid) > 0) holders.push(pid);
+      }
+      for (const old of this.young.keys()) {
+        if (this.young.size <= MAX_YOUNG) break;
+        this.young.delete(old);
+      }
+      rest = candidates.slice(SYNC_SCANS);
+    }
+    this.sweptHolders = holders.length;
+    if (fresh.length > 0 || holders.length > 0) this.onNewProcesses(fresh, holders);
     if (rest.length === 0) return Promise.resolve();
     return (async () => {
       for (let i = 0; i < rest.length; i += SCAN_CONCURRENCY) {
         await Promise.all(rest.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, -1, 'new')));
       }
     })();
+  }
+
+  /**
+   * Whether the last sweep saw a young process holding a new socket: only then may a connection accepted
+   * in this turn come from a client that exits within milliseconds (older processes live on).
+   */
+  get youngClientsConnecting(): boolean {
+    return this.sweptHolders > 0;
   }
 
   /** Sockets remembered (for tests and the benchmark). */
@@ -179,6 +235,8 @@ export class SocketOwnerIndex {
     this.forgetAll();
     this.hot.length = 0;
     this.recentFds.clear();
+    this.young.clear();
+    this.scans.clear();
     if (typeof this.loadavg === 'number') closeSync(this.loadavg);
     this.loadavg = undefined;
   }
@@ -252,20 +310,27 @@ export class SocketOwnerIndex {
     return socketInode === inode;
   }
 
-  /** Reads, in place, the links of a process's fds not seen before. */
-  private scanProcessSync(pid: number): void {
+  /** Reads, in place, the links of a process's fds not seen before and of those that held sockets: 1 when one holds a new socket, 0 when none does, -1 when the process is gone. */
+  private scanProcessSync(pid: number): number {
     let fds: string[];
     try {
       fds = readdirSync(`${this.root}/${pid}/fd`);
     } catch {
-      return;
+      return -1;
     }
     const known = this.fdTable(pid);
+    let sockets = 0;
     for (const fd of fds) {
-      if (known.has(fd)) continue;
+      // An fd that held a socket is read again: a closed socket's number is reused by the next one.
+      const before = known.get(fd);
+      if (before === 0) continue;
       const link = this.readLinkSync(`${this.root}/${pid}/fd/${fd}`);
-      if (link !== null) this.remember(pid, known, fd, link, -1);
+      if (link === null) continue;
+      this.remember(pid, known, fd, link, -1);
+      const inode = socketInodeOf(link);
+      if (inode !== 0 && inode !== before) sockets = 1;
     }
+    return sockets;
   }
 
   /**

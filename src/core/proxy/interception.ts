@@ -34,11 +34,11 @@ export interface InterceptionContext {
 }
 
 /**
- * How long the forged flight may wait for the client's process (and its trust) to be known. The lookup
- * starts at accept and usually ends before the ClientHello is read (netlink: ~3 ms for a whole
- * attribution); a client that rejects our certificate may exit right after, taking its process with it,
- * so under load the flight waits for the lookup — never longer than this. Waiting for the trust too
- * means the record is complete when the client's verdict arrives, so it is judged at once.
+ * How long the forged flight may wait for the client's socket to be found (its owner located, not its
+ * identity or trust, which are read in place at accept or later). The kernel lookup starts at accept and
+ * nearly always answers before the ClientHello is read, so the flight does not wait; a client that
+ * rejects our certificate closes its socket right after, after which it cannot be found, so under load the
+ * flight waits for that one answer — never longer than this.
  */
 const FLIGHT_HOLD_MS = 50;
 

@@ -75,6 +75,9 @@ export interface ProxyOptions {
   readonly onError?: (message: string) => void;
 }
 
+/** How long a stopping proxy waits for the process lookups still running. */
+const ATTRIBUTION_STOP_WAIT_MS = 5_000;
+
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
@@ -322,6 +325,8 @@ export class InterceptingProxy {
 
   /** Stops listening and closes every open connection. */
   async stop(): Promise<void> {
+    // The process lookups still running answer first (bounded): a short run's last clients are named.
+    await this.attribution?.settled(ATTRIBUTION_STOP_WAIT_MS);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     this.server.closeAllConnections();

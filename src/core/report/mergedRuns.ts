@@ -11,7 +11,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from '../diagnosis/hostSummary';
-import { readRecordedConnections } from '../exemptions/recordedConnections';
+import { readClientUpdate, readRecordedConnections } from '../exemptions/recordedConnections';
+import type { ConnectionClient } from '../process/connectionClients';
 import { processKeyOf } from '../process/connectionClients';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { BREAKAGE, CATEGORIES, type Category } from '../../shared/vocabulary';
@@ -28,6 +29,7 @@ const SKIPPED_NAMED = 20;
  */
 const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?=[,}\]])|"(?:startedAt|remote)":"[^"\\]*"/g;
 const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
+const LINE_ID = /^\{"type":"connection","id":(\d+)[,}]/;
 /** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
 const CONFIRMING = /^confirming by tunnelling/;
 
@@ -112,6 +114,8 @@ class RunReader {
   readonly confirmed = new Set<string>();
   readonly hash: Hash = createHash('sha256');
   connections = 0;
+  /** Each connection's kind by its id, so that a late `connection-update` line can move it (O(connections of one run)). */
+  private readonly kindById = new Map<number, ConnectionKind>();
 
   constructor(readonly header: RunHeader | null, headerLine?: string) {
     if (headerLine !== undefined) this.hash.update(headerLine);
@@ -128,6 +132,8 @@ class RunReader {
     const startedAt = Date.parse(STARTED_AT.exec(line)?.[1] ?? '');
     if (Number.isNaN(startedAt)) return false;
     if (this.header === null) this.hash.update(`${line}\n`);
+    const id = LINE_ID.exec(line)?.[1];
+    if (id !== undefined) this.kindById.set(Number(id), kind);
     kind.count += 1;
     this.connections += 1;
     kind.firstSeen = Math.min(kind.firstSeen, startedAt);
@@ -151,11 +157,26 @@ class RunReader {
       kind.firstSeen = Math.min(kind.firstSeen, record.startedAt);
       kind.lastSeen = Math.max(kind.lastSeen, record.startedAt);
       if (stable !== undefined) this.byText.set(stable, kind);
+      this.kindById.set(record.id, kind);
     } else {
       const added = { latest: record, count: 1, firstSeen: record.startedAt, lastSeen: record.startedAt, tunnelledByChoice: isTunnelledByChoice(record) };
       this.kinds.set(key, added);
       if (stable !== undefined) this.byText.set(stable, added);
+      this.kindById.set(record.id, added);
     }
+  }
+
+  /** A connection's process was identified after its line was written: it moves to the kind its client makes. */
+  update(id: number, client: ConnectionClient): void {
+    const kind = this.kindById.get(id);
+    if (!kind) return;
+    kind.count -= 1;
+    this.connections -= 1;
+    if (kind.count === 0) {
+      this.kinds.delete(kindKey(kind.latest));
+      for (const [text, known] of this.byText) if (known === kind) this.byText.delete(text);
+    }
+    this.add({ ...kind.latest, id, client });
   }
 }
 
@@ -288,6 +309,11 @@ export async function mergeRecordings(inputs: readonly RecordingInput[]): Promis
         if (runHeader) {
           merger.finish(reader, input.name);
           reader = new RunReader(runHeader, line);
+          continue;
+        }
+        if (line.startsWith('{"type":"connection-update"')) {
+          const update = readClientUpdate(line);
+          if (update) reader.update(update.id, update.client);
           continue;
         }
         const stable = line.replace(VOLATILE, '');

@@ -7,10 +7,13 @@
 import * as assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ClientSocketLookup } from '../../../src/core/process/clientSockets';
+import { ClientSocketLookup, type ClientSocket } from '../../../src/core/process/clientSockets';
+
 import { NetlinkSocketLookup, parseAnswer, requestLine, type NetlinkAnswer } from '../../../src/core/process/netlinkSockets';
 import { TcpTables } from '../../../src/core/process/procNetTcp';
 import type { AcceptedEndpoints } from '../../../src/core/process/processIdentity';
+
+const inodeOf = (socket: ClientSocket): number | undefined => (socket.kind === 'found' ? socket.entry.inode : undefined);
 
 const linux = process.platform === 'linux';
 
@@ -149,14 +152,17 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
     process.kill(state.pid, 'SIGSTOP');
     const answers = await Promise.all([0, 1, 2].map(() => stuck.lookup(endpoints)));
-    assert.deepEqual(answers, Array<NetlinkAnswer>(3).fill({ kind: 'failed', reason: 'no answer within 100 ms' }));
+    assert.deepEqual(answers, Array<NetlinkAnswer>(3).fill({ kind: 'failed', reason: 'the netlink helper did not answer within 100 ms' }));
     for (let i = 0; i < 1_000 && (stuck.state.kind !== 'ready' || stuck.state.pid === state.pid); i++) {
       await stuck.lookup(endpoints);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const restarted = stuck.state;
     assert.ok(restarted.kind === 'ready' && restarted.pid !== state.pid, JSON.stringify(restarted));
-    assert.equal((await stuck.lookup(endpoints)).kind, 'found');
+    // The new helper answers (a busy machine may make one answer miss its 100 ms: asked again, bounded).
+    let answer = await stuck.lookup(endpoints);
+    for (let i = 0; i < 20 && answer.kind === 'failed'; i++) answer = await stuck.lookup(endpoints);
+    assert.equal(answer.kind, 'found', JSON.stringify(answer));
     stuck.dispose();
   });
 
@@ -175,11 +181,11 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
   it('falls back to the tables when python3 is missing, and says so', async () => {
     const lookup = new ClientSocketLookup({ netlink: { python: '/nonexistent/python3' } });
     const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
-    const found = await lookup.lookup(endpoints);
-    assert.equal(found?.inode, (await tables.lookup(endpoints))?.inode);
+    const found = inodeOf(await lookup.lookup(endpoints));
+    assert.equal(found, (await tables.lookup(endpoints))?.inode);
     for (let i = 0; i < 500 && !lookup.method.includes('not found'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(lookup.method, '/proc/net/tcp tables (/nonexistent/python3 was not found)');
-    assert.equal((await lookup.lookup(endpoints))?.inode, found?.inode);
+    assert.equal(inodeOf(await lookup.lookup(endpoints)), found);
     lookup.dispose();
   });
 
@@ -189,11 +195,11 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
     const expected = (await tables.lookup(endpoints))?.inode;
     for (let i = 0; i < 1_000 && !lookup.method.startsWith('/proc'); i++) {
-      assert.equal((await lookup.lookup(endpoints))?.inode, expected);
+      assert.equal(inodeOf(await lookup.lookup(endpoints)), expected);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.match(lookup.method, /^\/proc\/net\/tcp tables \(the netlink helper exited 5 times within a minute\)$/);
-    assert.equal((await lookup.lookup(endpoints))?.inode, expected);
+    assert.equal(inodeOf(await lookup.lookup(endpoints)), expected);
     lookup.dispose();
   });
 });
