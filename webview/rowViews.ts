@@ -22,7 +22,7 @@ export interface HostActions {
   modeOf(host: string, seen: HostEntry['mode']): HostEntry['mode'];
 }
 
-function formatTime(at: number): string {
+export function formatTime(at: number): string {
   return new Date(at).toLocaleTimeString(undefined, { hour12: false });
 }
 
@@ -45,7 +45,7 @@ function pinningBadge(pinning: ConnectionRow['pinning'], confirmed: boolean, bro
   return el('span', { class: `badge pin-${pinning ?? 'none'}`, role: 'gridcell' }, pinningLabel(pinning, confirmed, broken));
 }
 
-function countsText(host: HostEntry): string {
+export function countsText(host: HostEntry): string {
   const parts: string[] = [];
   for (const category of [...CATEGORIES, 'live' as const]) {
     const n = host.counts.get(category);

@@ -47,7 +47,7 @@ describe('inspector webview', () => {
     assert.equal(await view.page.locator('.host-row[aria-expanded=true]').count(), 0, 'a button does not expand its row');
   });
 
-  it('is driven from the keyboard: arrows, Enter to expand and select, Escape back out', async () => {
+  it('is driven from the keyboard: arrows, Enter to tell a host\'s story, → to expand, Enter on a connection, Escape back out', async () => {
     const view = await open();
     const { message, rows } = fixture();
     await view.send(message);
@@ -58,21 +58,30 @@ describe('inspector webview', () => {
     for (let i = 0; i < hosts.indexOf('pinned.bank.test'); i++) await view.page.keyboard.press('ArrowDown');
     await view.page.keyboard.press('Enter');
     await view.page.waitForTimeout(50);
+    const pinnedIds = rows.filter((r) => r.host === 'pinned.bank.test').map((r) => r.id).sort((a, b) => b - a);
+    const [newest, older] = pinnedIds;
+    assert.ok(newest !== undefined && older !== undefined);
+    assert.deepEqual((await view.posted()).at(-1), { type: 'select', id: newest }, 'Enter on a host selects its most telling connection (the newest breaking one)');
+    assert.equal(await view.page.textContent('.detail h2'), 'pinned.bank.test');
+    assert.equal(await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'), 'false', 'the host tells its story without expanding');
+    await view.page.keyboard.press('ArrowRight');
+    await view.page.waitForTimeout(50);
     assert.equal(await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'), 'true');
     assert.equal(await view.page.locator('.row.level-2').count(), 2);
     await view.page.keyboard.press('ArrowDown');
+    await view.page.keyboard.press('ArrowDown');
     await view.page.keyboard.press('Enter');
     await view.page.waitForTimeout(50);
-    const newest = Math.max(...rows.filter((r) => r.host === 'pinned.bank.test').map((r) => r.id));
-    assert.ok((await view.posted()).some((m) => m.type === 'select' && m.id === newest));
-    assert.equal(await view.page.getAttribute(`.row[data-id="${newest}"]`, 'aria-selected'), 'true');
+    assert.ok((await view.posted()).some((m) => m.type === 'select' && m.id === older));
+    assert.equal(await view.page.getAttribute(`.row[data-id="${older}"]`, 'aria-selected'), 'true');
+    assert.equal(await view.page.getAttribute(`.story-connection[data-id="${older}"]`, 'aria-pressed'), 'true', 'the story marks the connection shown');
     const active = await view.page.getAttribute('.list', 'aria-activedescendant');
-    assert.equal(await view.page.getAttribute(`#${active ?? 'none'}`, 'data-id'), String(newest));
+    assert.equal(await view.page.getAttribute(`#${active ?? 'none'}`, 'data-id'), String(older));
     const outline = await view.page.$eval('.list .active', (n) => getComputedStyle(n).outlineStyle);
     assert.equal(outline, 'solid', 'the active row shows focus');
     await view.page.keyboard.press('Escape');
     await view.page.waitForTimeout(50);
-    assert.match(await view.page.textContent('.detail') ?? '', /Select a connection/);
+    assert.match(await view.page.textContent('.detail') ?? '', /Select a host/);
     assert.equal(await view.page.getAttribute(`#${await view.page.getAttribute('.list', 'aria-activedescendant') ?? 'none'}`, 'data-host'), 'pinned.bank.test', 'Escape goes back to the host');
     await view.page.keyboard.press('ArrowLeft');
     await view.page.waitForTimeout(50);
@@ -146,7 +155,7 @@ describe('inspector webview', () => {
 
   it('shows a stopped proxy with its next step, a waiting proxy, and forgets a cleared connection', async () => {
     const view = await open({ state: { view: 'connections', selectedId: 3 } });
-    assert.match(await view.page.textContent('.detail') ?? '', /appear here|Select a connection/);
+    assert.match(await view.page.textContent('.detail') ?? '', /appear here|Select a host/);
     await view.send({ type: 'reset', rows: [], state: { ...state, running: false, headline: 'Proxy stopped' } });
     assert.match(await view.page.textContent('.empty-state') ?? '', /The proxy is stopped/);
     assert.doesNotMatch(await view.page.textContent('header') ?? '', /Proxy stopped[\s\S]*Proxy stopped/, 'says it once');
@@ -162,7 +171,7 @@ describe('inspector webview', () => {
     assert.match(await view.page.textContent('.detail h2') ?? '', /pinned\.bank\.test/);
     await view.send({ type: 'reset', rows: rows.filter((r) => r.host !== 'pinned.bank.test'), state });
     assert.doesNotMatch(await view.page.textContent('.detail') ?? '', /pinned\.bank\.test/, 'a cleared connection is no longer shown');
-    assert.match(await view.page.textContent('.detail') ?? '', /Select a connection/);
+    assert.match(await view.page.textContent('.detail') ?? '', /Select a host/);
   });
 
   it('asks for a detail once per selection: the host pushes it again when the connection changes', async () => {
