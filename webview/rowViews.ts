@@ -122,5 +122,5 @@ export function renderConnection(item: Extract<ListItem, { kind: 'row' }>, activ
   categoryBadge(row.category),
   pinningBadge(row.pinning, row.confirmed, broken),
   el('span', { class: 'duration', role: 'gridcell' }, `${Math.round(row.durationMs)} ms`),
-  strip(row.steps, stepsTitle));
+  strip(row.steps, stepsTitle, row.category));
 }

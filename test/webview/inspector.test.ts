@@ -190,4 +190,18 @@ describe('inspector webview', () => {
     await view.send({ type: 'detail', detail: { ...detail, id: pinned.id + 1000, evidence: ['another connection'] } });
     assert.doesNotMatch(await view.page.textContent('.detail') ?? '', /another connection/, 'a detail for another connection is ignored');
   });
+
+  it('draws the RST that ends a working tunnel as a close, not in red; a failing connection\'s RST stays red', async () => {
+    const view = await open({ state: { view: 'connections' } });
+    const { rows } = fixture();
+    const base = rows.find((r) => r.host === 'api.example.com');
+    assert.ok(base);
+    const rst = { kind: 'rst' as const, t: 40, label: 'RST' };
+    await view.send({ type: 'reset', rows: [{ ...base, id: 700, mode: 'tunnel', steps: [...base.steps.slice(0, 2), rst] }, { ...base, id: 701, host: 'broken.example.test', sni: 'broken.example.test', category: 'reset', steps: [...base.steps.slice(0, 2), rst] }], state });
+    const toneOf = (id: number) => view.page.locator(`.row[data-id="${id}"] .step`).last().getAttribute('class');
+    assert.match(await toneOf(700) ?? '', /step-close/);
+    assert.doesNotMatch(await toneOf(700) ?? '', /step-bad/);
+    assert.match(await toneOf(701) ?? '', /step-bad/);
+  });
 });
+
