@@ -9,7 +9,7 @@ import { renderDetail } from './detailView';
 import { el } from './dom';
 import { hostStory, mostTelling } from './hostStory';
 import { aggregateHosts, hostKey, type HostEntry } from './hosts';
-import { renderConnection, renderGroup, renderHost, type HostActions, type ListItem } from './rowViews';
+import { appsText, columnHeader, renderConnection, renderGroup, renderHost, type HostActions, type ListItem } from './rowViews';
 import { splitter } from './splitter';
 import { TAGS } from './toolkit';
 import { VirtualList } from './virtualList';
@@ -64,6 +64,8 @@ export class Inspector {
   private readonly status = el('span', { class: 'proxy-status' });
   private readonly list: VirtualList<ListItem>;
   private readonly empty = el('div', { class: 'empty-state', role: 'status' });
+  private readonly listPane = el('div', { class: 'list-pane' });
+  private readonly columns = el('div', { class: 'columns' });
   private readonly detailPane = el('section', { class: 'detail', 'aria-label': 'Host and connection detail', tabindex: '-1' });
   /** Set in an editor tab of its own ("Open in Editor"): the detail of this connection and its host, nothing else. */
   private readonly detailOnly: boolean;
@@ -103,7 +105,8 @@ export class Inspector {
     this.detailPane.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.list.element.focus();
     });
-    const panes = el('div', { class: 'panes' }, el('div', { class: 'list-pane' }, this.list.element, this.empty));
+    this.listPane.append(this.columns, this.list.element, this.empty);
+    const panes = el('div', { class: 'panes' }, this.listPane);
     panes.append(splitter(panes, this.state.split, (fraction) => {
       this.state.split = fraction;
       this.persist();
@@ -308,11 +311,16 @@ export class Inspector {
     // The host column is as wide as the longest name in the list (up to a share of the row), so names
     // are not cut while there is room.
     let longest = 0;
-    let apps = false;
-    for (const item of items) if (item.kind === 'host' && item.host.app) apps = true;
-    this.list.element.classList.toggle('has-apps', apps);
-    for (const item of items) longest = Math.max(longest, item.kind === 'host' ? item.host.key.length : item.kind === 'row' ? hostKey(item.row).length + 6 : 0);
-    this.list.element.style.setProperty('--host-col', `${longest + 3}ch`);
+    let longestApps = 0;
+    for (const item of items) {
+      longest = Math.max(longest, item.kind === 'host' ? item.host.key.length : item.kind === 'row' ? hostKey(item.row).length + 6 : 0);
+      if (item.kind === 'host') longestApps = Math.max(longestApps, appsText(item.host.apps).length);
+    }
+    this.listPane.classList.toggle('has-apps', longestApps > 0);
+    this.listPane.style.setProperty('--host-col', `${longest + 3}ch`);
+    this.listPane.style.setProperty('--app-col', `${longestApps + 2}ch`);
+    const header = columnHeader(this.state.view);
+    if (this.columns.firstElementChild?.className !== header.className) this.columns.replaceChildren(header);
     this.list.element.setAttribute('aria-label', this.state.view === 'hosts' ? 'Hosts' : 'Connections');
     for (const [view, b] of this.viewButtons) b.setAttribute('aria-checked', String(view === this.state.view));
     this.groupControl?.toggleAttribute('hidden', this.state.view === 'hosts');

@@ -145,4 +145,26 @@ describe('the host tells its story', () => {
     assert.ok(verdict.top >= geometry.detail.top - 0.5 && verdict.bottom <= geometry.detail.bottom + 0.5, 'the verdict fits the pane once scrolled to');
     assert.deepEqual(view.errors, []);
   });
+
+  it('compresses idle time in the diagram into a marked break, and labels are whole', async () => {
+    const view = await open({ width: 1600, height: 1000 });
+    const recorded = fixture();
+    await view.send(recorded.message);
+    await view.page.locator('.host-row[data-host="pinned.bank.test"] .host').click();
+    const { row, detail } = recorded.detailOf('pinned.bank.test');
+    const last = detail.events.length - 2;
+    const events = detail.events.map((e, i) => (i >= last ? { ...e, t: 10_000 + i } : e));
+    await view.send({ type: 'detail', detail: { ...detail, id: row.id } });
+    const busy = await view.page.$eval('svg.sequence', (svg) => svg.getBoundingClientRect().height);
+    await view.send({ type: 'detail', detail: { ...detail, id: row.id, events } });
+    const diagram = await view.page.evaluate(() => {
+      const svg = document.querySelector('svg.sequence') as SVGSVGElement;
+      return { height: svg.getBoundingClientRect().height, idle: Array.from(svg.querySelectorAll('.idle-label')).map((t) => t.textContent), labels: Array.from(svg.querySelectorAll('.message .label')).map((t) => t.textContent) };
+    });
+    assert.ok(diagram.height < busy + 80, `10 s of idle time takes a break's room (${busy} → ${diagram.height} px)`);
+    assert.deepEqual(diagram.idle, ['⋯ 10.0 s']);
+    assert.ok(diagram.labels.some((l) => l === 'ClientHello (SNI pinned.bank.test)'), `whole labels: ${diagram.labels.join(' | ')}`);
+    assert.ok(diagram.labels.every((l) => !l.endsWith('…')), `no label cut at 1600 px: ${diagram.labels.join(' | ')}`);
+  });
 });
+

@@ -20,7 +20,9 @@ describe('inspector webview', () => {
     assert.deepEqual(breaking, [HOSTILE, 'pinned.bank.test', 'telemetry.vendor.test'].sort());
     assert.ok(hosts.indexOf('gone.example.org') > 2 && hosts.indexOf('gone.example.org') < hosts.indexOf('api.example.com'), 'unreachable before healthy');
     const pinned = view.page.locator('.host-row[data-host="pinned.bank.test"]');
-    assert.match(await pinned.textContent() ?? '', /Closed after handshake.*pinning likely.*2 connections: 2 Closed after handshake/);
+    assert.match(await pinned.textContent() ?? '', /Closed after handshake.*pinning likely.*2 · 2 broke/);
+    assert.equal(await pinned.locator('.counts').getAttribute('title'), '2 connections: 2 Closed after handshake', 'the breakdown in the tooltip (and in the host\'s story)');
+    assert.deepEqual(await view.page.locator('.columns [role=columnheader]').allTextContents(), ['', 'Host', 'Verdict', 'Pinning', 'App', 'Connections', 'Seen', 'Actions'], 'column headers');
     assert.deepEqual(await pinned.locator('[data-action]').evaluateAll((b) => b.map((n) => n.getAttribute('data-action'))), ['confirm', 'tunnel', 'choose']);
     assert.deepEqual(await view.page.locator('.host-row[data-host="gone.example.org"] [data-action]').evaluateAll((b) => b.map((n) => n.getAttribute('data-action'))), ['tunnel'], 'no exemption for an unreachable server');
     assert.equal(await view.page.getAttribute('.list', 'role'), 'treegrid');
@@ -202,6 +204,18 @@ describe('inspector webview', () => {
     assert.match(await toneOf(700) ?? '', /step-close/);
     assert.doesNotMatch(await toneOf(700) ?? '', /step-bad/);
     assert.match(await toneOf(701) ?? '', /step-bad/);
+  });
+
+  it('names every app of a host, and cuts neither its apps, its counts nor its badges', async () => {
+    const view = await open({ width: 1600, height: 900 });
+    const { rows } = fixture();
+    const withApps = rows.map((r) => (r.host === 'pinned.bank.test' ? { ...r, app: r.id % 2 ? 'Code terminal › curl' : 'Code debug session › node' } : r));
+    await view.send({ type: 'reset', rows: withApps, state });
+    const row = view.page.locator('.host-row[data-host="pinned.bank.test"]');
+    assert.deepEqual((await row.locator('.app').textContent() ?? '').split(', ').sort(), ['curl', 'node'], 'several apps by their programs');
+    assert.deepEqual((await row.locator('.app').getAttribute('title') ?? '').split('\n').sort(), ['Code debug session › node', 'Code terminal › curl'], 'each in full in the tooltip');
+    const cut = await view.page.locator('.host-row').evaluateAll((nodes) => nodes.flatMap((n) => Array.from(n.querySelectorAll('.app, .counts, .badge')).filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1).map((c) => c.textContent)));
+    assert.deepEqual(cut, []);
   });
 });
 
