@@ -11,7 +11,7 @@ import { findEvent, type CertificateSummary, type EventOf } from '../src/shared/
 import { isBreakage } from '../src/shared/vocabulary';
 import { el } from './dom';
 import { hostKey } from './hosts';
-import { hostActionButtons, pinningLabel, type HostActions } from './rowViews';
+import { formatTime, hostActionButtons, pinningLabel, type HostActions } from './rowViews';
 import { sequenceDiagram } from './sequenceDiagram';
 
 /** Alerts a client sends when it does not trust the issuing CA (as opposed to a pinned key). */
@@ -103,7 +103,7 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
   const failure = detail ? findEvent(detail.events, 'upstream-failed') : undefined;
   const verdictLine = `${categoryLabel(row.category)}${row.alert ? ` (${row.alert})` : ''}${pinningLabel(row.pinning, row.confirmed, broken) ? ` · ${pinningLabel(row.pinning, row.confirmed, broken)}` : ''}`;
   pane.append(
-    el('h2', {}, `${host}:${row.port}`),
+    el('h3', { class: 'connection-title' }, `Connection at ${formatTime(row.startedAt)} to ${host}:${row.port}${row.app ? ` from ${row.app}` : ''}`),
     ...(failure?.stage === 'client-certificate'
       ? [el('div', { class: 'upstream-reason', role: 'alert' }, el('strong', {}, 'The real server requires a client certificate (mutual TLS): '), failure.reason, el('p', { class: 'muted' }, 'Inspection cannot present the app\'s certificate: this host needs an exemption. --client-cert (pinscope.clientCertificates) presents it, to test the rest of the app.'))]
       : failure ? [el('div', { class: 'upstream-reason', role: 'alert' }, el('strong', {}, `The real server could not be reached (${failure.stage}): `), failure.reason, el('p', { class: 'muted' }, 'This is not the client rejecting inspection, so it is not a case for an exemption.'))] : []),

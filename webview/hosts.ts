@@ -17,7 +17,8 @@ export interface HostEntry {
   confirmed: boolean;
   /** The mode of the newest connection: what the proxy does with this host now. */
   mode: Mode;
-  app: string | null;
+  /** Every app seen opening its connections, newest first. */
+  apps: string[];
   lastSeen: number;
 }
 
@@ -54,7 +55,7 @@ export function aggregateHosts(rows: readonly ConnectionRow[]): HostEntry[] {
     const key = hostKey(row);
     let entry = hosts.get(key);
     if (!entry) {
-      entry = { key, connections: [], counts: new Map(), broken: 0, pinning: null, confirmed: false, mode: row.mode, app: row.app ?? null, lastSeen: row.startedAt };
+      entry = { key, connections: [], counts: new Map(), broken: 0, pinning: null, confirmed: false, mode: row.mode, apps: [], lastSeen: row.startedAt };
       hosts.set(key, entry);
     }
     entry.connections.push(row);
@@ -65,7 +66,7 @@ export function aggregateHosts(rows: readonly ConnectionRow[]): HostEntry[] {
       if (row.pinning && (entry.pinning === null || PINNING_VALUES.indexOf(row.pinning) > PINNING_VALUES.indexOf(entry.pinning))) entry.pinning = row.pinning;
     }
     if (row.confirmed) entry.confirmed = true;
-    if (entry.app === null && row.app) entry.app = row.app;
+    if (row.app && !entry.apps.includes(row.app)) entry.apps.push(row.app);
     if (row.startedAt > entry.lastSeen) entry.lastSeen = row.startedAt;
   }
   return [...hosts.values()].sort((a, b) => rank(a) - rank(b) || b.lastSeen - a.lastSeen || (a.key < b.key ? -1 : 1));

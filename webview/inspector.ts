@@ -7,8 +7,10 @@ import type { ConnectionDetail, ConnectionRow, HostMessage, ProxyState, WebviewM
 import { CATEGORIES, DEFAULT_MAX_CONNECTIONS_KEPT, isBreakage, type Category } from '../src/shared/vocabulary';
 import { renderDetail } from './detailView';
 import { el } from './dom';
-import { aggregateHosts, hostKey } from './hosts';
-import { renderConnection, renderGroup, renderHost, type HostActions, type ListItem } from './rowViews';
+import { hostStory, mostTelling } from './hostStory';
+import { aggregateHosts, hostKey, type HostEntry } from './hosts';
+import { appsText, columnHeader, renderConnection, renderGroup, renderHost, type HostActions, type ListItem } from './rowViews';
+import { splitter } from './splitter';
 import { TAGS } from './toolkit';
 import { VirtualList } from './virtualList';
 
@@ -19,6 +21,12 @@ export interface ViewState {
   onlyBreakage: boolean;
   groupBy: 'none' | 'host' | 'domain';
   selectedId: number | null;
+  /** The host whose story the detail tells (the selected connection's). */
+  selectedHost: string | null;
+  /** The host was chosen, not one of its connections: its most telling connection is shown as it changes. */
+  follow: boolean;
+  /** The list's share of the panes, once the splitter was moved. */
+  split: number | null;
   chosenHosts: string[];
   expanded: string[];
 }
@@ -26,7 +34,7 @@ export interface ViewState {
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : []);
 
 function initialState(saved: unknown): ViewState {
-  const base: ViewState = { view: 'hosts', filter: '', category: 'all', onlyBreakage: false, groupBy: 'none', selectedId: null, chosenHosts: [], expanded: [] };
+  const base: ViewState = { view: 'hosts', filter: '', category: 'all', onlyBreakage: false, groupBy: 'none', selectedId: null, selectedHost: null, follow: false, split: null, chosenHosts: [], expanded: [] };
   if (typeof saved !== 'object' || saved === null) return base;
   const s = saved as Partial<Record<keyof ViewState, unknown>>;
   return {
@@ -36,6 +44,9 @@ function initialState(saved: unknown): ViewState {
     onlyBreakage: s.onlyBreakage === true,
     groupBy: s.groupBy === 'host' || s.groupBy === 'domain' ? s.groupBy : 'none',
     selectedId: typeof s.selectedId === 'number' ? s.selectedId : null,
+    selectedHost: typeof s.selectedHost === 'string' ? s.selectedHost : null,
+    follow: s.follow === true,
+    split: typeof s.split === 'number' && s.split > 0 && s.split < 1 ? s.split : null,
     chosenHosts: strings(s.chosenHosts),
     expanded: strings(s.expanded),
   };
@@ -53,7 +64,11 @@ export class Inspector {
   private readonly status = el('span', { class: 'proxy-status' });
   private readonly list: VirtualList<ListItem>;
   private readonly empty = el('div', { class: 'empty-state', role: 'status' });
-  private readonly detailPane = el('section', { class: 'detail', 'aria-label': 'Connection detail', tabindex: '-1' });
+  private readonly listPane = el('div', { class: 'list-pane' });
+  private readonly columns = el('div', { class: 'columns' });
+  private readonly detailPane = el('section', { class: 'detail', 'aria-label': 'Host and connection detail', tabindex: '-1' });
+  /** Set in an editor tab of its own ("Open in Editor"): the detail of this connection and its host, nothing else. */
+  private readonly detailOnly: boolean;
   private readonly chosen = el('span', { class: 'chosen' });
   private readonly categoryOptions = new Map<Category | 'all', HTMLElement>();
   private readonly actions: HostActions;
@@ -64,6 +79,13 @@ export class Inspector {
 
   constructor(root: HTMLElement, private readonly post: (message: WebviewMessage) => void, saved: unknown, private readonly save: (state: ViewState) => void) {
     this.state = initialState(saved);
+    const focus = Number(root.dataset['focus'] ?? NaN);
+    this.detailOnly = Number.isSafeInteger(focus);
+    if (this.detailOnly && this.state.selectedId === null) {
+      this.state.selectedId = focus;
+      this.state.follow = false;
+    }
+    root.classList.toggle('detail-only', this.detailOnly);
     this.expanded = new Set(this.state.expanded);
     this.actions = {
       post,
@@ -75,12 +97,21 @@ export class Inspector {
     this.list = new VirtualList<ListItem>({
       render: (item, active) => this.renderItem(item, active),
       key: (key, item, index) => this.onKey(key, item, index),
-      click: (item) => this.activate(item),
+      click: (item, _index, target) => {
+        if (item.kind === 'host' && target.closest('.twisty')) this.setExpanded(item, !item.expanded);
+        else this.activate(item);
+      },
     });
     this.detailPane.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.list.element.focus();
     });
-    root.append(this.header(), this.filters(), el('div', { class: 'panes' }, el('div', { class: 'list-pane' }, this.list.element, this.empty), this.detailPane));
+    this.listPane.append(this.columns, this.list.element, this.empty);
+    const panes = el('div', { class: 'panes' }, this.listPane);
+    panes.append(splitter(panes, this.state.split, (fraction) => {
+      this.state.split = fraction;
+      this.persist();
+    }), this.detailPane);
+    root.append(this.header(), this.filters(), panes);
     this.refresh();
     this.renderDetail();
     if (this.state.selectedId !== null) this.post({ type: 'select', id: this.state.selectedId });
@@ -92,8 +123,11 @@ export class Inspector {
         this.rows.clear();
         this.apply(message.rows, message.state);
         // A connection cleared (or no longer kept) is no longer shown.
+        if (this.followHost()) break;
         if (this.state.selectedId !== null && !this.rows.has(this.state.selectedId)) {
           this.state.selectedId = null;
+          this.state.selectedHost = null;
+          this.state.follow = false;
           this.detail = null;
           this.persist();
         }
@@ -101,7 +135,9 @@ export class Inspector {
         break;
       case 'rows':
         this.apply(message.rows, message.state);
+        if (this.followHost()) break;
         if (this.state.selectedId !== null && message.rows.some((r) => r.id === this.state.selectedId) && !this.detail) this.renderDetail();
+        else if (this.state.selectedHost !== null && message.rows.some((r) => hostKey(r) === this.state.selectedHost)) this.renderDetail();
         break;
       case 'detail':
         if (message.detail.id === this.state.selectedId) {
@@ -275,11 +311,16 @@ export class Inspector {
     // The host column is as wide as the longest name in the list (up to a share of the row), so names
     // are not cut while there is room.
     let longest = 0;
-    let apps = false;
-    for (const item of items) if (item.kind === 'host' && item.host.app) apps = true;
-    this.list.element.classList.toggle('has-apps', apps);
-    for (const item of items) longest = Math.max(longest, item.kind === 'host' ? item.host.key.length : item.kind === 'row' ? hostKey(item.row).length + 6 : 0);
-    this.list.element.style.setProperty('--host-col', `${longest + 3}ch`);
+    let longestApps = 0;
+    for (const item of items) {
+      longest = Math.max(longest, item.kind === 'host' ? item.host.key.length : item.kind === 'row' ? hostKey(item.row).length + 6 : 0);
+      if (item.kind === 'host') longestApps = Math.max(longestApps, appsText(item.host.apps).length);
+    }
+    this.listPane.classList.toggle('has-apps', longestApps > 0);
+    this.listPane.style.setProperty('--host-col', `${longest + 3}ch`);
+    this.listPane.style.setProperty('--app-col', `${longestApps + 2}ch`);
+    const header = columnHeader(this.state.view);
+    if (this.columns.firstElementChild?.className !== header.className) this.columns.replaceChildren(header);
     this.list.element.setAttribute('aria-label', this.state.view === 'hosts' ? 'Hosts' : 'Connections');
     for (const [view, b] of this.viewButtons) b.setAttribute('aria-checked', String(view === this.state.view));
     this.groupControl?.toggleAttribute('hidden', this.state.view === 'hosts');
@@ -342,7 +383,33 @@ export class Inspector {
 
   private activate(item: ListItem): void {
     if (item.kind === 'row') this.select(item.row.id);
+    else if (item.kind === 'host') this.selectHost(item.host);
     else this.setExpanded(item, !item.expanded);
+  }
+
+  /** The host's story: its most telling connection now, and the next one as they come (until one is picked). */
+  private selectHost(host: HostEntry): void {
+    const telling = mostTelling(host);
+    if (!telling) return;
+    this.select(telling.id, true);
+  }
+
+  /** A host as the rows kept now make it up. */
+  private hostEntry(key: string | null): HostEntry | undefined {
+    if (key === null) return undefined;
+    const rows: ConnectionRow[] = [];
+    for (const row of this.rows.values()) if (hostKey(row) === key) rows.push(row);
+    return aggregateHosts(rows.reverse())[0];
+  }
+
+  /** While following a host, a newer telling connection becomes the selection. Returns whether it changed. */
+  private followHost(): boolean {
+    if (!this.state.follow) return false;
+    const host = this.hostEntry(this.state.selectedHost);
+    const telling = host ? mostTelling(host) : undefined;
+    if (!telling || telling.id === this.state.selectedId) return false;
+    this.select(telling.id, true);
+    return true;
   }
 
   private parentIndex(index: number): number {
@@ -353,6 +420,10 @@ export class Inspector {
   private onKey(key: string, item: ListItem, index: number): boolean {
     if (key === 'Enter' || key === ' ') {
       this.activate(item);
+      return true;
+    }
+    if (key === '+' && item.kind === 'host') {
+      this.setExpanded(item, !item.expanded);
       return true;
     }
     if (key === 'ArrowRight' && item.kind !== 'row' && !item.expanded) {
@@ -378,8 +449,13 @@ export class Inspector {
     return false;
   }
 
-  private select(id: number | null): void {
+  private select(id: number | null, follow = false): void {
+    const row = id === null ? undefined : this.rows.get(id);
+    const host = row ? hostKey(row) : null;
+    if (host !== this.state.selectedHost) this.detailPane.scrollTop = 0;
     this.state.selectedId = id;
+    this.state.selectedHost = host;
+    this.state.follow = follow;
     this.detail = null;
     this.persist();
     this.list.rerender();
@@ -387,14 +463,32 @@ export class Inspector {
     if (id !== null) this.post({ type: 'select', id });
   }
 
+  /** Another connection of the story's host, picked in the story: the host is no longer followed. */
+  private pick(id: number): void {
+    this.select(id);
+    this.detailPane.querySelector<HTMLElement>(`.story-connection[data-id="${id}"]`)?.focus();
+  }
+
   private renderDetail(): void {
     const pane = this.detailPane;
+    const scroll = pane.scrollTop;
     pane.replaceChildren();
     const row = this.state.selectedId === null ? undefined : this.rows.get(this.state.selectedId);
     if (!row) {
-      pane.append(el('div', { class: 'empty-state detail-hint' }, el('p', {}, this.rows.size ? 'Select a connection to see its handshake.' : 'Connections will appear here as apps use the proxy.'), el('p', { class: 'muted' }, this.state.view === 'hosts' ? 'Expand a host (Enter or →) and choose one of its connections.' : 'Use ↑ ↓ and Enter in the list.')));
+      pane.append(el('div', { class: 'empty-state detail-hint' }, el('p', {}, this.rows.size ? 'Select a host to see why it breaks.' : 'Hosts will appear here as apps use the proxy.'), el('p', { class: 'muted' }, this.state.view === 'hosts' ? 'Click a host, or use ↑ ↓ and Enter in the list: its verdict, evidence and handshake show here.' : 'Use ↑ ↓ and Enter in the list.')));
       return;
     }
-    renderDetail(pane, row, this.detail, this.actions);
+    const host = this.hostEntry(hostKey(row));
+    if (host) {
+      pane.append(hostStory(host, row.id, {
+        pick: (id) => this.pick(id),
+        ...(this.detailOnly ? {} : { openInEditor: () => this.post({ type: 'openDetail', id: row.id }) }),
+      }));
+    }
+    const connection = el('section', { class: 'connection', 'aria-label': 'Connection' });
+    pane.append(connection);
+    renderDetail(connection, row, this.detail, this.actions);
+    // A live update redraws the pane: the reader keeps their place.
+    pane.scrollTop = scroll;
   }
 }

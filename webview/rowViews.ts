@@ -22,7 +22,7 @@ export interface HostActions {
   modeOf(host: string, seen: HostEntry['mode']): HostEntry['mode'];
 }
 
-function formatTime(at: number): string {
+export function formatTime(at: number): string {
   return new Date(at).toLocaleTimeString(undefined, { hour12: false });
 }
 
@@ -45,7 +45,7 @@ function pinningBadge(pinning: ConnectionRow['pinning'], confirmed: boolean, bro
   return el('span', { class: `badge pin-${pinning ?? 'none'}`, role: 'gridcell' }, pinningLabel(pinning, confirmed, broken));
 }
 
-function countsText(host: HostEntry): string {
+export function countsText(host: HostEntry): string {
   const parts: string[] = [];
   for (const category of [...CATEGORIES, 'live' as const]) {
     const n = host.counts.get(category);
@@ -62,6 +62,12 @@ function actionButton(label: string, action: string, onClick: () => void, title:
     onClick();
   });
   return button;
+}
+
+/** One app as it is named ("Code terminal › curl"); several by their programs ("curl, node"), each named in full in the tooltip and the host's story. */
+export function appsText(apps: readonly string[]): string {
+  if (apps.length <= 1) return apps[0] ?? '';
+  return [...new Set(apps.map((app) => app.split('›').pop()?.trim() ?? app))].join(', ');
 }
 
 /** The actions that apply to a host given what the proxy does with it now and what its connections did. */
@@ -95,10 +101,21 @@ export function renderHost(item: Extract<ListItem, { kind: 'host' }>, active: bo
   el('span', { class: 'host', role: 'gridcell', title: host.key }, host.key),
   categoryBadge(category),
   pinningBadge(host.pinning, host.confirmed, breaks),
-  el('span', { class: 'app', role: 'gridcell', title: host.app ?? '' }, host.app ?? ''),
-  el('span', { class: 'counts', role: 'gridcell', title: counts }, counts),
+  el('span', { class: 'app', role: 'gridcell', title: host.apps.join('\n') }, appsText(host.apps)),
+  el('span', { class: 'counts', role: 'gridcell', title: counts }, `${host.connections.length}${host.broken ? ` · ${host.broken} broke` : ''}`),
   el('span', { class: 'time', role: 'gridcell', title: `last seen ${new Date(host.lastSeen).toLocaleString()}` }, formatTime(host.lastSeen)),
   el('span', { class: 'host-actions', role: 'gridcell' }, ...hostActionButtons(host.key, host.mode, breaks, host.confirmed, unreachable, actions)));
+}
+
+/** The column names above the list, on the list's grid (hosts view or connections). */
+export function columnHeader(view: 'hosts' | 'connections'): HTMLElement {
+  const cell = (text: string, cls: string): HTMLElement => el('span', { class: cls, role: 'columnheader' }, text);
+  if (view === 'hosts') {
+    return el('div', { class: 'column-header hosts-columns', role: 'row', 'aria-hidden': 'true' },
+      cell('', 'twisty'), cell('Host', 'host'), cell('Verdict', 'verdict-col'), cell('Pinning', 'pinning-col'), cell('App', 'app'), cell('Connections', 'counts'), cell('Seen', 'time'), cell('Actions', 'host-actions'));
+  }
+  return el('div', { class: 'column-header rows-columns', role: 'row', 'aria-hidden': 'true' },
+    cell('Time', 'time'), cell('Host', 'host'), cell('Verdict', 'verdict-col'), cell('Pinning', 'pinning-col'), cell('Took', 'duration'), cell('Handshake', 'strip-col'));
 }
 
 export function renderGroup(item: Extract<ListItem, { kind: 'group' }>, active: boolean): HTMLElement {
@@ -122,5 +139,5 @@ export function renderConnection(item: Extract<ListItem, { kind: 'row' }>, activ
   categoryBadge(row.category),
   pinningBadge(row.pinning, row.confirmed, broken),
   el('span', { class: 'duration', role: 'gridcell' }, `${Math.round(row.durationMs)} ms`),
-  strip(row.steps, stepsTitle));
+  strip(row.steps, stepsTitle, row.category));
 }

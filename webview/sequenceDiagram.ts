@@ -1,7 +1,9 @@
 /**
  * The selected connection's handshake as a sequence diagram: three lanes (client, Pinscope, real
  * server), every recorded message an arrow at its time. Vertical positions follow the time scale,
- * with a minimum gap so that labels never overlap; every arrow carries its time in ms. Built with
+ * with a minimum gap so that labels never overlap and a maximum one so that idle time (a client
+ * waiting out a timeout) is drawn as a marked break, not as empty space; every arrow carries its time
+ * in ms. Each label has a row of its own, so it may run past its arrow's lanes instead of being cut. Built with
  * SVG DOM calls and `textContent` only: hostnames and alert names come off the network.
  */
 import type { ConnectionRow } from '../src/shared/protocol';
@@ -12,9 +14,13 @@ type Lane = 'client' | 'proxy' | 'server';
 const LANE_X: Readonly<Record<Lane, number>> = { client: 20, proxy: 53, server: 86 };
 const TOP = 48;
 const MIN_GAP = 26;
+/** Gaps longer than this are idle time, drawn compressed with its duration. */
+const MAX_GAP = 64;
 const SCALE_HEIGHT = 300;
+/** Where the ms column ends, in % of the width. */
+const MS_COLUMN = 17;
 /** Roughly the width of one character of an 11 px label, to keep labels inside their lanes. */
-const CHAR_PX = 6.4;
+const CHAR_PX = 6.6;
 
 interface Message {
   readonly from: Lane;
@@ -98,16 +104,28 @@ export interface Diagram {
 
 /** Lanes sit at fixed percentages of the width, so the diagram fills its pane and is never cut. */
 export function sequenceDiagram(events: readonly TimelineEvent[], category: ConnectionRow['category'], serverName: string, width: number): Diagram {
-  const maxLabel = Math.max(12, Math.floor((width * 0.44) / CHAR_PX));
+  const charsIn = (percent: number): number => Math.max(12, Math.floor((width * percent) / 100 / CHAR_PX));
+  const maxLabel = charsIn(44);
   const messages = events.map((event, index) => ({ index, message: messageOf(event) })).filter((x): x is { index: number; message: Message } => x.message !== null);
   const end = Math.max(1, ...events.map((e) => e.t));
-  const scale = SCALE_HEIGHT / end;
+  // The scale of the busy part: idle gaps (over a quarter of the whole) do not squeeze it.
+  const busy = messages.reduce((sum, { message }, i) => {
+    const gap = message.event.t - (messages[i - 1]?.message.event.t ?? 0);
+    return sum + (gap > end / 4 && messages.length > 2 ? 0 : gap);
+  }, 0);
+  const scale = SCALE_HEIGHT / Math.max(1, busy);
   const failed = failureIndex(events, category);
   const ys: number[] = [];
+  const idle: { from: number; to: number; ms: number }[] = [];
   let y = TOP - MIN_GAP;
-  for (const { message } of messages) {
-    y = Math.max(y + MIN_GAP, TOP + message.event.t * scale);
+  let previousT = 0;
+  for (const [i, { message }] of messages.entries()) {
+    const gap = (message.event.t - previousT) * scale;
+    const step = i === 0 ? MIN_GAP : Math.min(MAX_GAP, Math.max(MIN_GAP, gap));
+    if (i > 0 && gap > MAX_GAP * 1.5) idle.push({ from: y, to: y + step, ms: message.event.t - previousT });
+    y += step;
     ys.push(y);
+    previousT = message.event.t;
   }
   const height = y + 30;
   const root = svg('svg', { class: 'sequence', width: '100%', height, role: 'img', 'aria-label': `Handshake sequence, ${messages.length} messages over ${end.toFixed(1)} ms` });
@@ -125,6 +143,15 @@ export function sequenceDiagram(events: readonly TimelineEvent[], category: Conn
     if (lane === 'server') root.append(svg('text', { x: '99%', y: 32, class: 'lane-sub', 'text-anchor': 'end' }, name));
     root.append(svg('line', { x1: `${LANE_X[lane]}%`, x2: `${LANE_X[lane]}%`, y1: 38, y2: height - 8, class: 'lifeline' }));
   }
+  for (const gap of idle) {
+    const middle = (gap.from + gap.to) / 2;
+    const group = svg('g', { class: 'idle' });
+    group.append(
+      svg('line', { x1: `${MS_COLUMN}%`, x2: '99%', y1: middle - 3, y2: middle - 3, class: 'idle-break' }),
+      svg('line', { x1: `${MS_COLUMN}%`, x2: '99%', y1: middle + 3, y2: middle + 3, class: 'idle-break' }),
+      svg('text', { x: 2, y: middle + 4, class: 'ms idle-label' }, `⋯ ${gap.ms >= 1000 ? `${(gap.ms / 1000).toFixed(1)} s` : `${Math.round(gap.ms)} ms`}`));
+    root.append(group);
+  }
   let previousY = TOP;
   messages.forEach(({ index, message }, i) => {
     const at = ys[i] ?? TOP;
@@ -138,12 +165,17 @@ export function sequenceDiagram(events: readonly TimelineEvent[], category: Conn
     const x2 = LANE_X[message.to];
     if (x1 === x2) {
       group.append(svg('rect', { x: `${x1 - 1}%`, y: at - 5, width: '2%', height: 10, class: 'note-mark' }));
-      group.append(svg('text', { x: `${x1 + 2}%`, y: at + 4, class: 'label' }, shorten(message.label, maxLabel)));
+      group.append(svg('text', { x: `${x1 + 2}%`, y: at + 4, class: 'label' }, shorten(message.label, charsIn(97 - x1))));
     } else {
       const inset = x2 > x1 ? 0.6 : -0.6;
       group.append(svg('line', { x1: `${x1 + inset}%`, x2: `${x2 - inset}%`, y1: at, y2: at, class: `arrow${message.lost ? ' lost' : ''}`, 'marker-end': `url(#arrow-${message.tone})` }));
       if (message.lost) group.append(svg('text', { x: `${x2 - inset * 3}%`, y: at + 5, class: 'lost-mark', 'text-anchor': 'middle' }, '✕'));
-      group.append(svg('text', { x: `${(x1 + x2) / 2}%`, y: at - 5, class: 'label', 'text-anchor': 'middle' }, shorten(message.label, maxLabel)));
+      // A label has its row to itself: from the client's lane rightwards, else ending at the right edge.
+      const fromClient = Math.min(x1, x2) === LANE_X.client;
+      const label = fromClient
+        ? svg('text', { x: `${LANE_X.client + 1}%`, y: at - 5, class: 'label' }, shorten(message.label, charsIn(97 - LANE_X.client)))
+        : svg('text', { x: '99%', y: at - 5, class: 'label', 'text-anchor': 'end' }, shorten(message.label, charsIn(98 - MS_COLUMN)));
+      group.append(label);
     }
     group.append(svg('title', {}, `${message.label} at ${message.event.t.toFixed(1)} ms`));
     if (index === failed) group.append(svg('circle', { cx: `${x1}%`, cy: at, r: 7, class: 'failure-mark' }));

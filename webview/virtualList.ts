@@ -21,7 +21,8 @@ export interface ListCallbacks<T> {
   render(item: T, active: boolean): HTMLElement;
   /** A key the list does not handle itself (Enter, Escape, arrows left and right), on the active item. */
   key(key: string, item: T, index: number): boolean;
-  click(item: T, index: number): void;
+  /** `target`: what was clicked inside the item's row (a twisty, a cell). */
+  click(item: T, index: number, target: Element): void;
 }
 
 export class VirtualList<T> {
@@ -95,7 +96,7 @@ export class VirtualList<T> {
     const item = this.items[index];
     if (item === undefined) return;
     this.active = index;
-    this.callbacks.click(item, index);
+    this.callbacks.click(item, index, event.target);
     this.schedule();
   }
 

@@ -95,5 +95,27 @@ export async function confirmHost(context: PinscopeContext, host: string): Promi
   engine.confirm(host);
   context.log.info(`${host}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
   context.controller.onDidChange.emit();
+  reportConfirmation(context, host);
   void vscode.window.showInformationMessage(`Pinscope: the next connection to ${host} is tunnelled untouched. Run the app again: if it then works, ${host} breaks only under inspection (confirmed).`);
+}
+
+/** When the host's tunnelled connection is judged, says how the confirmation ended (once; the entry expires in 15 minutes). */
+function reportConfirmation(context: PinscopeContext, host: string): void {
+  const subscription = context.controller.onJudged.subscribe(({ record }) => {
+    if (record.mode !== 'tunnel') return;
+    const entry = context.controller.engine?.confirmations().find((e) => e.host === host);
+    if (!entry || entry.state === 'pending' || entry.state === 'counting') return;
+    subscription.dispose();
+    clearTimeout(expiry);
+    if (entry.state === 'confirmed') {
+      context.log.info(`${host}: confirmed — it works tunnelled untouched, so it breaks only under inspection`);
+      void vscode.window.showInformationMessage(`Pinscope: confirmed — ${host} works when tunnelled untouched, so it breaks only under inspection. It can go in an exemption request.`, 'Export Exemption Request…').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('pinscope.exportExemptionRequest', [host]);
+      });
+    } else {
+      context.log.warn(`${host}: not confirmed — it also fails when tunnelled untouched`);
+      void vscode.window.showWarningMessage(`Pinscope: not confirmed — ${host} also fails when tunnelled untouched, so inspection is not (only) why it breaks.`);
+    }
+  });
+  const expiry = setTimeout(() => subscription.dispose(), 15 * 60_000);
 }

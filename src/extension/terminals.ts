@@ -12,11 +12,33 @@ export function environmentFor(engine: Engine, inherited: NodeJS.ProcessEnv = pr
   return routedEnvironment(engine, __dirname, inherited);
 }
 
+/** The terminal prints its message at its first width (often narrower than it ends up): lines kept short enough never to be cut. */
+const BANNER_COLUMNS = 64;
+
+function wrapBanner(text: string): string {
+  return text.split('\r\n').flatMap((line) => {
+    const lead = /^\s*(?:• )?/.exec(line)?.[0] ?? '';
+    const hanging = ' '.repeat(lead.length);
+    const out: string[] = [];
+    let current = lead;
+    let empty = true;
+    for (const word of line.slice(lead.length).split(' ')) {
+      if (!empty && current.length + 1 + word.length > BANNER_COLUMNS) {
+        out.push(current);
+        current = `${hanging}${word}`;
+      } else current = empty ? `${current}${word}` : `${current} ${word}`;
+      empty = false;
+    }
+    out.push(current);
+    return out;
+  }).join('\r\n');
+}
+
 export function openProxiedTerminal(engine: Engine): vscode.Terminal {
   const terminal = vscode.window.createTerminal({
     name: `Pinscope :${engine.port}`,
     env: environmentFor(engine),
-    message: routedBanner(engine.url),
+    message: wrapBanner(routedBanner(engine.url)),
     iconPath: new vscode.ThemeIcon('shield'),
   });
   terminal.show();
@@ -85,6 +107,9 @@ export interface UnroutedNotice {
   readonly message: string;
 }
 
+/** The README's section on what a routed environment routes (notifications turn the Markdown link into a link). */
+const WHAT_IS_ROUTED = 'https://github.com/pinscope/pinscope#what-is-routed';
+
 /** Why a routed terminal's command may have bypassed the proxy: the terminal points elsewhere, a runtime known to, or any. */
 function unroutedHint(command: string, terminalProxy: string | undefined, proxyUrl: string): string {
   if (terminalProxy !== undefined && terminalProxy !== proxyUrl) {
@@ -92,7 +117,7 @@ function unroutedHint(command: string, terminalProxy: string | undefined, proxyU
   }
   const unrouted = unroutedRuntimeFor(command);
   if (unrouted) return `${unrouted.runtime} ${unrouted.why}. Fix: ${unrouted.fix}.`;
-  return 'If it made HTTPS requests, its runtime ignores the proxy environment (see the README: what is routed).';
+  return `If it made HTTPS requests, its runtime ignores the proxy environment: see [What is routed](${WHAT_IS_ROUTED}).`;
 }
 
 /** How late a command's start event may reach the extension host after the shell started it. */

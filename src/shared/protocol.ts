@@ -114,9 +114,11 @@ export type WebviewMessage =
   | { readonly type: 'startProxy' }
   | { readonly type: 'stopProxy' }
   /** Opens a pin configuration the detail named (`pinnedAt`). */
-  | { readonly type: 'openPin'; readonly path: string; readonly line: number };
+  | { readonly type: 'openPin'; readonly path: string; readonly line: number }
+  /** Opens the detail of this connection (and its host) in an editor tab of its own. */
+  | { readonly type: 'openDetail'; readonly id: number };
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'exportCa', 'clear', 'startProxy', 'stopProxy', 'openPin']);
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'exportCa', 'clear', 'startProxy', 'stopProxy', 'openPin', 'openDetail']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -127,7 +129,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (!isRecord(value) || typeof value['type'] !== 'string' || !WEBVIEW_TYPES.has(value['type'])) return false;
   switch (value['type']) {
     case 'select':
-      return typeof value['id'] === 'number';
+    case 'openDetail':
+      return Number.isSafeInteger(value['id']);
     case 'tunnelHost':
     case 'interceptHost':
     case 'confirmHost':

@@ -66,7 +66,7 @@ export type TimelineEvent =
   /** `resumed`: the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
   | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly resumed?: true }
   | { readonly t: number; readonly kind: 'upstream-failed'; readonly stage: UpstreamFailureStage; readonly reason: string }
-  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean; readonly sans?: readonly string[]; readonly path?: InspectionPathSummary }
+  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean; readonly sans?: readonly string[]; readonly validFrom?: string; readonly validTo?: string; readonly path?: InspectionPathSummary }
   | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }
   | { readonly t: number; readonly kind: 'tls-error'; readonly reason: string; readonly code: string | null }
   /** `resumed`: the client resumed an earlier session, so the forged certificate was not sent again. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 
 export interface WebviewRequest {
-  /** Open the host's row (hosts view) and its connection, then click the detail pane's button with this data-action. */
+  /** Select the host (hosts view), whose story shows its latest connection, then click the detail pane's button with this data-action. */
   readonly host: string;
   readonly action: string;
 }
@@ -42,9 +42,8 @@ export function driveWebviewRequests(page: Page, dir: string, log: (line: string
             if (!frame) await new Promise((resolve) => setTimeout(resolve, 200));
           }
           if (!frame) throw new Error(`no webview row shows ${request.host}`);
-          const hostRow = frame.locator(`.host-row[data-host="${request.host}"][aria-expanded=false]`);
-          if (await hostRow.count() > 0) await hostRow.click();
-          await frame.locator('.row', { hasText: request.host }).first().click();
+          // A click on the host tells its story: its latest connection's detail, with its actions.
+          await frame.locator(`.host-row[data-host="${request.host}"] .host`).click();
           await frame.locator(`.detail [data-action="${request.action}"]`).click();
           answer = `clicked ${request.action} for ${request.host}`;
           const shots = join(__dirname, '..', '..', '..', '.test-artifacts', 'screenshots');

@@ -46,7 +46,7 @@ describe('The notice when the proxy saw nothing from a routed terminal', functio
     const [notice] = await waitFor(() => (noticesFor(bypass).length ? noticesFor(bypass) : undefined), 10_000, 'the notice for the bypassing command');
     assert.ok(notice);
     assert.equal(notice.terminal, terminal.name);
-    assert.match(notice.message, /^Pinscope saw no connection while "curl -sS -k --noproxy '\*' https:\/\/127\.0\.0\.1:\d+\/hello" ran in terminal "Pinscope :\d+"\. If it made HTTPS requests, its runtime ignores the proxy environment \(see the README: what is routed\)\.$/);
+    assert.match(notice.message, /^Pinscope saw no connection while "curl -sS -k --noproxy '\*' https:\/\/127\.0\.0\.1:\d+\/hello" ran in terminal "Pinscope :\d+"\. If it made HTTPS requests, its runtime ignores the proxy environment: see \[What is routed\]\(https:\/\/github\.com\/pinscope\/pinscope#what-is-routed\)\.$/);
     assert.deepEqual(noticesFor(seen), [], 'the command the proxy saw has no notice (its notice would have come before the next command\'s)');
   });
 });

@@ -20,7 +20,9 @@ describe('inspector webview', () => {
     assert.deepEqual(breaking, [HOSTILE, 'pinned.bank.test', 'telemetry.vendor.test'].sort());
     assert.ok(hosts.indexOf('gone.example.org') > 2 && hosts.indexOf('gone.example.org') < hosts.indexOf('api.example.com'), 'unreachable before healthy');
     const pinned = view.page.locator('.host-row[data-host="pinned.bank.test"]');
-    assert.match(await pinned.textContent() ?? '', /Closed after handshake.*pinning likely.*2 connections: 2 Closed after handshake/);
+    assert.match(await pinned.textContent() ?? '', /Closed after handshake.*pinning likely.*2 · 2 broke/);
+    assert.equal(await pinned.locator('.counts').getAttribute('title'), '2 connections: 2 Closed after handshake', 'the breakdown in the tooltip (and in the host\'s story)');
+    assert.deepEqual(await view.page.locator('.columns [role=columnheader]').allTextContents(), ['', 'Host', 'Verdict', 'Pinning', 'App', 'Connections', 'Seen', 'Actions'], 'column headers');
     assert.deepEqual(await pinned.locator('[data-action]').evaluateAll((b) => b.map((n) => n.getAttribute('data-action'))), ['confirm', 'tunnel', 'choose']);
     assert.deepEqual(await view.page.locator('.host-row[data-host="gone.example.org"] [data-action]').evaluateAll((b) => b.map((n) => n.getAttribute('data-action'))), ['tunnel'], 'no exemption for an unreachable server');
     assert.equal(await view.page.getAttribute('.list', 'role'), 'treegrid');
@@ -47,7 +49,7 @@ describe('inspector webview', () => {
     assert.equal(await view.page.locator('.host-row[aria-expanded=true]').count(), 0, 'a button does not expand its row');
   });
 
-  it('is driven from the keyboard: arrows, Enter to expand and select, Escape back out', async () => {
+  it('is driven from the keyboard: arrows, Enter to tell a host\'s story, → to expand, Enter on a connection, Escape back out', async () => {
     const view = await open();
     const { message, rows } = fixture();
     await view.send(message);
@@ -58,21 +60,30 @@ describe('inspector webview', () => {
     for (let i = 0; i < hosts.indexOf('pinned.bank.test'); i++) await view.page.keyboard.press('ArrowDown');
     await view.page.keyboard.press('Enter');
     await view.page.waitForTimeout(50);
+    const pinnedIds = rows.filter((r) => r.host === 'pinned.bank.test').map((r) => r.id).sort((a, b) => b - a);
+    const [newest, older] = pinnedIds;
+    assert.ok(newest !== undefined && older !== undefined);
+    assert.deepEqual((await view.posted()).at(-1), { type: 'select', id: newest }, 'Enter on a host selects its most telling connection (the newest breaking one)');
+    assert.equal(await view.page.textContent('.detail h2'), 'pinned.bank.test');
+    assert.equal(await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'), 'false', 'the host tells its story without expanding');
+    await view.page.keyboard.press('ArrowRight');
+    await view.page.waitForTimeout(50);
     assert.equal(await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'), 'true');
     assert.equal(await view.page.locator('.row.level-2').count(), 2);
     await view.page.keyboard.press('ArrowDown');
+    await view.page.keyboard.press('ArrowDown');
     await view.page.keyboard.press('Enter');
     await view.page.waitForTimeout(50);
-    const newest = Math.max(...rows.filter((r) => r.host === 'pinned.bank.test').map((r) => r.id));
-    assert.ok((await view.posted()).some((m) => m.type === 'select' && m.id === newest));
-    assert.equal(await view.page.getAttribute(`.row[data-id="${newest}"]`, 'aria-selected'), 'true');
+    assert.ok((await view.posted()).some((m) => m.type === 'select' && m.id === older));
+    assert.equal(await view.page.getAttribute(`.row[data-id="${older}"]`, 'aria-selected'), 'true');
+    assert.equal(await view.page.getAttribute(`.story-connection[data-id="${older}"]`, 'aria-pressed'), 'true', 'the story marks the connection shown');
     const active = await view.page.getAttribute('.list', 'aria-activedescendant');
-    assert.equal(await view.page.getAttribute(`#${active ?? 'none'}`, 'data-id'), String(newest));
+    assert.equal(await view.page.getAttribute(`#${active ?? 'none'}`, 'data-id'), String(older));
     const outline = await view.page.$eval('.list .active', (n) => getComputedStyle(n).outlineStyle);
     assert.equal(outline, 'solid', 'the active row shows focus');
     await view.page.keyboard.press('Escape');
     await view.page.waitForTimeout(50);
-    assert.match(await view.page.textContent('.detail') ?? '', /Select a connection/);
+    assert.match(await view.page.textContent('.detail') ?? '', /Select a host/);
     assert.equal(await view.page.getAttribute(`#${await view.page.getAttribute('.list', 'aria-activedescendant') ?? 'none'}`, 'data-host'), 'pinned.bank.test', 'Escape goes back to the host');
     await view.page.keyboard.press('ArrowLeft');
     await view.page.waitForTimeout(50);
@@ -146,7 +157,7 @@ describe('inspector webview', () => {
 
   it('shows a stopped proxy with its next step, a waiting proxy, and forgets a cleared connection', async () => {
     const view = await open({ state: { view: 'connections', selectedId: 3 } });
-    assert.match(await view.page.textContent('.detail') ?? '', /appear here|Select a connection/);
+    assert.match(await view.page.textContent('.detail') ?? '', /appear here|Select a host/);
     await view.send({ type: 'reset', rows: [], state: { ...state, running: false, headline: 'Proxy stopped' } });
     assert.match(await view.page.textContent('.empty-state') ?? '', /The proxy is stopped/);
     assert.doesNotMatch(await view.page.textContent('header') ?? '', /Proxy stopped[\s\S]*Proxy stopped/, 'says it once');
@@ -162,7 +173,7 @@ describe('inspector webview', () => {
     assert.match(await view.page.textContent('.detail h2') ?? '', /pinned\.bank\.test/);
     await view.send({ type: 'reset', rows: rows.filter((r) => r.host !== 'pinned.bank.test'), state });
     assert.doesNotMatch(await view.page.textContent('.detail') ?? '', /pinned\.bank\.test/, 'a cleared connection is no longer shown');
-    assert.match(await view.page.textContent('.detail') ?? '', /Select a connection/);
+    assert.match(await view.page.textContent('.detail') ?? '', /Select a host/);
   });
 
   it('asks for a detail once per selection: the host pushes it again when the connection changes', async () => {
@@ -181,4 +192,30 @@ describe('inspector webview', () => {
     await view.send({ type: 'detail', detail: { ...detail, id: pinned.id + 1000, evidence: ['another connection'] } });
     assert.doesNotMatch(await view.page.textContent('.detail') ?? '', /another connection/, 'a detail for another connection is ignored');
   });
+
+  it('draws the RST that ends a working tunnel as a close, not in red; a failing connection\'s RST stays red', async () => {
+    const view = await open({ state: { view: 'connections' } });
+    const { rows } = fixture();
+    const base = rows.find((r) => r.host === 'api.example.com');
+    assert.ok(base);
+    const rst = { kind: 'rst' as const, t: 40, label: 'RST' };
+    await view.send({ type: 'reset', rows: [{ ...base, id: 700, mode: 'tunnel', steps: [...base.steps.slice(0, 2), rst] }, { ...base, id: 701, host: 'broken.example.test', sni: 'broken.example.test', category: 'reset', steps: [...base.steps.slice(0, 2), rst] }], state });
+    const toneOf = (id: number) => view.page.locator(`.row[data-id="${id}"] .step`).last().getAttribute('class');
+    assert.match(await toneOf(700) ?? '', /step-close/);
+    assert.doesNotMatch(await toneOf(700) ?? '', /step-bad/);
+    assert.match(await toneOf(701) ?? '', /step-bad/);
+  });
+
+  it('names every app of a host, and cuts neither its apps, its counts nor its badges', async () => {
+    const view = await open({ width: 1600, height: 900 });
+    const { rows } = fixture();
+    const withApps = rows.map((r) => (r.host === 'pinned.bank.test' ? { ...r, app: r.id % 2 ? 'Code terminal › curl' : 'Code debug session › node' } : r));
+    await view.send({ type: 'reset', rows: withApps, state });
+    const row = view.page.locator('.host-row[data-host="pinned.bank.test"]');
+    assert.deepEqual((await row.locator('.app').textContent() ?? '').split(', ').sort(), ['curl', 'node'], 'several apps by their programs');
+    assert.deepEqual((await row.locator('.app').getAttribute('title') ?? '').split('\n').sort(), ['Code debug session › node', 'Code terminal › curl'], 'each in full in the tooltip');
+    const cut = await view.page.locator('.host-row').evaluateAll((nodes) => nodes.flatMap((n) => Array.from(n.querySelectorAll('.app, .counts, .badge')).filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1).map((c) => c.textContent)));
+    assert.deepEqual(cut, []);
+  });
 });
+

@@ -87,7 +87,6 @@ describe('inspector layout and contrast', () => {
       }
       const { row, detail } = detailOf('pinned.bank.test');
       await view.page.locator('.host-row[data-host="pinned.bank.test"]').click();
-      await view.page.locator(`.row[data-id="${row.id}"]`).click();
       await view.send({ type: 'detail', detail: { ...detail, id: row.id } });
       const geometry = await view.page.evaluate(() => {
         const pane = document.querySelector('.detail') as HTMLElement;
@@ -143,8 +142,8 @@ describe('inspector layout and contrast', () => {
     const gone = detailOf('gone.example.org');
     await view.page.locator(`.row[data-id="${gone.row.id}"]`).click();
     await view.send({ type: 'detail', detail: { ...gone.detail, id: gone.row.id } });
-    const order = await view.page.evaluate(() => Array.from(document.querySelectorAll('.detail > *')).map((n) => n.className || n.tagName));
-    assert.equal(order[1], 'upstream-reason');
+    const order = await view.page.evaluate(() => Array.from(document.querySelectorAll('.detail .connection > *')).map((n) => n.className || n.tagName));
+    assert.equal(order[1], 'upstream-reason', 'right under the connection\'s title');
     assert.match(await view.page.textContent('.upstream-reason') ?? '', /DNS lookup of gone\.example\.org failed/);
     assert.equal(await view.page.locator('.detail [data-action=choose], .detail [data-action^=next-]').count(), 0);
     assert.equal(await view.page.locator('.detail h3', { hasText: 'Certificates' }).count(), 0, 'an empty section has no heading');
@@ -174,7 +173,6 @@ describe('inspector layout and contrast', () => {
       await view.page.screenshot({ path: join(SCREENSHOTS, `hosts-${theme}.png`) });
       const { row, detail } = detailOf('pinned.bank.test');
       await view.page.locator('.host-row[data-host="pinned.bank.test"]').click();
-      await view.page.locator(`.row[data-id="${row.id}"]`).click();
       await view.send({ type: 'detail', detail: { ...detail, id: row.id } });
       await view.page.focus('.list');
       await view.page.screenshot({ path: join(SCREENSHOTS, `pinning-failure-${theme}.png`) });

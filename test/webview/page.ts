@@ -43,7 +43,7 @@ export async function closeBrowser(): Promise<void> {
   browserPromise = undefined;
 }
 
-function serve(): Promise<Server> {
+function serve(focusId?: number): Promise<Server> {
   const nonce = randomBytes(16).toString('base64');
   const server = createServer((request, response) => {
     const origin = `http://${request.headers.host ?? ''}`;
@@ -58,13 +58,14 @@ function serve(): Promise<Server> {
       return;
     }
     response.writeHead(200, { 'content-type': 'text/html' });
-    response.end(inspectorHtml({ cspSource: origin, nonce, scriptUri: `${origin}/build/inspector.js`, styleUri: `${origin}/inspector.css` }));
+    response.end(inspectorHtml({ cspSource: origin, nonce, scriptUri: `${origin}/build/inspector.js`, styleUri: `${origin}/inspector.css`, ...(focusId === undefined ? {} : { focusId }) }));
   });
   return new Promise((resolveServer) => server.listen(0, '127.0.0.1', () => resolveServer(server)));
 }
 
-export async function openInspector(options: { theme?: Theme; state?: unknown; width?: number; height?: number } = {}): Promise<InspectorPage> {
-  const server = await serve();
+/** `focusId`: the page of "Open in Editor" for that connection. */
+export async function openInspector(options: { theme?: Theme; state?: unknown; width?: number; height?: number; focusId?: number } = {}): Promise<InspectorPage> {
+  const server = await serve(options.focusId);
   const context = await (await browser()).newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });
   const page = await context.newPage();
   const errors: string[] = [];

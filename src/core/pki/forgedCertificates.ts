@@ -29,6 +29,7 @@ export interface ForgedCertificate {
   readonly subject: string;
   readonly issuer: string;
   readonly serialNumber: string;
+  readonly notBefore: string;
   readonly notAfter: string;
   readonly pin: string;
   /** Its subject alternative names as recorded (`DNS:host` or `IP:address`): the one name it is forged for. */
@@ -170,6 +171,7 @@ export class ForgedCertificates {
       subject: host.length <= 64 ? `CN=${host}` : 'O=Pinscope forged certificate',
       issuer: this.issuerName,
       serialNumber: cert.serialNumber,
+      notBefore: cert.validity.notBefore.toISOString(),
       notAfter: cert.validity.notAfter.toISOString(),
       pin: this.pin,
       sans: [forgedSan(host)],

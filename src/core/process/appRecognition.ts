@@ -30,6 +30,8 @@ const named = (...names: string[]) => (link: ChainLink): boolean => names.includ
 /** Recognised in order; the first app found walking up from the process wins. */
 const KNOWN_APPS: readonly KnownApp[] = [
   { label: 'pinscope run', matches: (l) => l.argv.slice(0, 3).some((arg) => /(?:^|[/\\])(?:pinscope|cli\.js)$/.test(arg)) && l.argv.includes('run') },
+  // Debug sessions (js-debug, debugpy) are started by VS Code's extension host, terminals by its pty host.
+  { label: 'Code debug session', matches: (l) => /--type=extensionHost|extensionHostProcess|\bextensionHost\b/.test(argvText(l)) },
   // VS Code's terminals hang off its pty host (an Electron utility process, or node in code-server).
   { label: 'Code terminal', matches: (l) => /ptyHost|--type=ptyHost|node\.mojom\.NodeService.*(?:code|vscode)/i.test(argvText(l)) || (/code-server|vscode-server|\.vscode-server/.test(argvText(l)) && /ptyHost|bootstrap-fork/.test(argvText(l))) },
   { label: 'VS Code', matches: named('code', 'code-insiders', 'codium', 'code-oss', 'cursor', 'windsurf', 'code-server') },
@@ -57,11 +59,16 @@ function recogniseApp(link: ChainLink): string | null {
   return KNOWN_APPS.find((app) => app.matches(link))?.label ?? null;
 }
 
-/** `node server.js`: the executable's name and its first meaningful argument (a script), bounded. */
+const URL_HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]*@)?([^/:?#\s]+)/i;
+/** Option values that look like paths but are not what the program works on (curl --pinnedpubkey sha256//…). */
+const PIN_VALUE = /^sha256\/\//i;
+
+/** `node server.js`, `curl api.example.com`: the executable's name and its target (a URL's host, else a script), bounded. */
 function shortCommand(link: ChainLink): string {
   const name = baseName(link.path ?? link.name);
-  const script = link.argv.slice(1).find((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg) && /[./\\]|^[a-z][\w-]*$/i.test(arg));
-  const url = script ? /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]*@)?([^/:?#\s]+)/i.exec(script) : null;
+  const args = link.argv.slice(1);
+  const script = args.find((arg) => URL_HOST.test(arg)) ?? args.find((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg) && !PIN_VALUE.test(arg) && /[./\\]|^[a-z][\w-]*$/i.test(arg));
+  const url = script ? URL_HOST.exec(script) : null;
   const text = script ? `${name} ${url?.[1] ?? baseName(script)}` : name;
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }

@@ -68,7 +68,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     secureContext,
     ...(promised ? { ALPNProtocols: [promised] } : {}),
   });
-  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans, ...(path ? { path } : {}) });
+  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans, validFrom: certificate.notBefore, validTo: certificate.notAfter, ...(path ? { path } : {}) });
   if (context.keylog) tls.on('keylog', context.keylog);
   let ended = false;
   let relaying = false;

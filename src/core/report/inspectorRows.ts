@@ -67,10 +67,13 @@ function processLines({ process, trust }: ConnectionClient): string[] {
   } else if (process.reason) lines.push(process.reason);
   if (trust) {
     lines.push(`${trust.runtimeLabel}: trusts the Pinscope CA: ${trust.trustsCa}${trust.gap ? ` (${trust.gap})` : ''}${trust.startedByPinscope === true ? ' · started by Pinscope' : trust.startedByPinscope === false ? ' · not started by Pinscope' : ''}`);
-    const variables = trust.variables.map((v) => `${v.name} ${v.set ? (v.includesCa === true ? 'set, includes the CA' : v.includesCa === false ? 'set, lacks the CA' : 'set') : 'not set'}`);
+    // The variables it was started with; only when none is set do the unset ones matter (where to set one).
+    const set = trust.variables.filter((v) => v.set);
+    const variables = (set.length > 0 ? set : trust.variables).map((v) => `${v.name} ${v.set ? (v.includesCa === true ? 'set, includes the CA' : v.includesCa === false ? 'set, lacks the CA' : 'set') : 'not set'}`);
     if (variables.length > 0) lines.push(variables.join(' · '));
     lines.push(...trust.evidence);
     if (trust.fix) lines.push(`Fix: ${trust.fix}`);
   }
-  return lines;
+  // The label and an evidence line may say the same thing: each once.
+  return [...new Set(lines)];
 }

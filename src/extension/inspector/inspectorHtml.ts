@@ -6,9 +6,11 @@ export interface InspectorHtmlInput {
   readonly nonce: string;
   readonly scriptUri: string;
   readonly styleUri: string;
+  /** The page of "Open in Editor": the detail of this connection and its host only. */
+  readonly focusId?: number;
 }
 
-export function inspectorHtml({ cspSource, nonce, scriptUri, styleUri }: InspectorHtmlInput): string {
+export function inspectorHtml({ cspSource, nonce, scriptUri, styleUri, focusId }: InspectorHtmlInput): string {
   const csp = [
     "default-src 'none'",
     `img-src ${cspSource}`,
@@ -25,10 +27,10 @@ export function inspectorHtml({ cspSource, nonce, scriptUri, styleUri }: Inspect
 <meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${styleUri}">
-<title>Pinscope Inspector</title>
+<title>${focusId === undefined ? 'Pinscope Inspector' : 'Pinscope Detail'}</title>
 </head>
 <body>
-<main id="app"></main>
+<main id="app"${focusId === undefined ? '' : ` data-focus="${String(Math.trunc(focusId))}"`}></main>
 <script nonce="${nonce}" src="${scriptUri}"></script>
 </body>
 </html>`;

@@ -14,11 +14,15 @@ import { headlineOf, liveSource, type InspectorSource } from './inspectorSources
 import type { PinscopeContext } from '../pinscopeContext';
 
 const INSPECTOR_VIEW_TYPE = 'pinscope.inspector';
+/** "Open in Editor": a connection's detail and its host's story in an editor tab of its own (not restored after a reload). */
+const DETAIL_VIEW_TYPE = 'pinscope.detail';
 const FLUSH_MS = 100;
 const HEADLINE_MS = 1000;
 
 export class InspectorPanel implements vscode.Disposable {
   private static current: InspectorPanel | undefined;
+  /** The panels opened by "Open in Editor" (read by the integration tests). */
+  static readonly details = new Set<InspectorPanel>();
   private readonly dirty = new Set<number>();
   private readonly disposables: vscode.Disposable[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -66,8 +70,11 @@ export class InspectorPanel implements vscode.Disposable {
     return inspector;
   }
 
-  /** A panel over any source: the recording editor gives it a read-only webview panel of its own. */
-  constructor(readonly panel: vscode.WebviewPanel, private readonly context: PinscopeContext, readonly source: InspectorSource) {
+  /**
+   * A panel over any source: the recording editor gives it a read-only webview panel of its own.
+   * `focusId`: the panel shows that connection's detail only ("Open in Editor").
+   */
+  constructor(readonly panel: vscode.WebviewPanel, private readonly context: PinscopeContext, readonly source: InspectorSource, private readonly focusId?: number) {
     panel.iconPath = vscode.Uri.joinPath(context.extension.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
     this.disposables.push(
@@ -97,6 +104,7 @@ export class InspectorPanel implements vscode.Disposable {
       nonce: randomBytes(16).toString('base64'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'build', 'inspector.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'inspector.css')).toString(),
+      ...(this.focusId === undefined ? {} : { focusId: this.focusId }),
     });
   }
 
@@ -182,6 +190,9 @@ export class InspectorPanel implements vscode.Disposable {
       case 'openPin':
         await this.openPin(message.path, message.line);
         return;
+      case 'openDetail':
+        this.openDetail(message.id);
+        return;
       default:
         if (this.source.readOnly) {
           this.context.log.warn(`Inspector: "${message.type}" is not available for a recording`);
@@ -219,6 +230,15 @@ export class InspectorPanel implements vscode.Disposable {
     }
   }
 
+  /** The detail of a connection in an editor tab of its own, over the same source (live or a recording). */
+  private openDetail(id: number): void {
+    const record = this.source.session.record(id);
+    if (!record) return;
+    const panel = vscode.window.createWebviewPanel(DETAIL_VIEW_TYPE, `Pinscope: ${targetHost(record)}`, vscode.ViewColumn.Active, InspectorPanel.options(this.context));
+    const detail = new InspectorPanel(panel, this.context, this.source, id);
+    InspectorPanel.details.add(detail);
+  }
+
   /** Opens a pin configuration the scan found (a path from the webview is never opened unless it did). */
   private async openPin(path: string, line: number): Promise<void> {
     const uri = this.context.pins.locate(path);
@@ -232,6 +252,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   dispose(): void {
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
+    InspectorPanel.details.delete(this);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();

@@ -27,6 +27,7 @@ describe('SANs recorded through the proxy', () => {
     assert.equal(chain[0].sansOmitted, undefined);
     const forged = findEvent(notice.record.events, 'forged-certificate');
     assert.deepEqual(forged?.sans, ['DNS:sans.example.test']);
+    assert.ok(forged.validFrom && forged.validTo && Date.parse(forged.validFrom) < Date.now() && Date.parse(forged.validTo) > Date.now(), 'the forged leaf\'s validity, recorded');
     assert.match(notice.line.events.map((e) => JSON.stringify(e)).join('\n'), /"sans":\["DNS:sans\.example\.test"\]/, 'the JSON line carries them');
   });
 
