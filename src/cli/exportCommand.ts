@@ -10,6 +10,7 @@ import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/reg
 import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
 import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
+import { exportPcapng } from './pcapngExport';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl --format NAME [--host H]... [--app NAME] [--app-version V]
                        [--vendor NAME] [--no-wildcards] [--include-possible] [--workspace DIR] [--out FILE]
@@ -24,6 +25,8 @@ every host with evidence is included. The app's name comes from --app, else from
 
 Formats:
 ${[...VENDOR_FORMATS, ...REPORT_FORMATS].map((f) => `  ${f.id.padEnd(22)} ${f.title}`).join('\n')}
+  ${'pcapng'.padEnd(22)} the captured handshakes of both legs, TLS secrets embedded, for Wireshark
+                         (--out FILE required; --host H and --connection ID choose; see --capture-bytes)
 `;
 
 export async function exportCommand(args: string[]): Promise<number> {
@@ -32,7 +35,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     options: {
       from: { type: 'string' }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
       'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'include-possible': { type: 'boolean' }, workspace: { type: 'string' },
+      'include-possible': { type: 'boolean' }, workspace: { type: 'string' }, connection: { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -45,6 +48,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     process.stdout.write(`${exportFormatIds().join('\n')}\n`);
     return 0;
   }
+  if (values.format === 'pcapng') return exportPcapng({ from: values.from, hosts: values.host ?? [], connections: values.connection ?? [], out: values.out });
   if (!values.format) throw new UsageError(`--format is required; one of ${exportFormatIds().join(', ')}`);
   if (!exportFormatIds().includes(values.format)) throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
   if (values.vendor !== undefined && !findVendorFormat(values.vendor)) throw new UsageError(`--vendor "${values.vendor}" is unknown; one of ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);

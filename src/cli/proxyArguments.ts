@@ -24,6 +24,7 @@ export const PROXY_FLAGS = {
   passthrough: { type: 'string', multiple: true },
   'handshake-timeout': { type: 'string' },
   keylog: { type: 'string' },
+  'capture-bytes': { type: 'string' },
   'auto-confirm': { type: 'boolean' },
   'no-attribution': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -41,6 +42,8 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
                            *.example.com, .example.com; --passthrough is accepted too)
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
   --keylog FILE            append NSS key-log lines (for Wireshark) to FILE
+  --capture-bytes N        keep the first N bytes each way of both legs, with their TLS secrets, in
+                           the events (for 'pinscope export --format pcapng'; default 65536, 0: off)
   --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause
   --no-attribution         do not look up which process made each connection (setting pinscope.attributeProcesses)`;
 
@@ -56,6 +59,7 @@ export interface ProxyFlagValues {
   passthrough?: string[] | undefined;
   'handshake-timeout'?: string | undefined;
   keylog?: string | undefined;
+  'capture-bytes'?: string | undefined;
   'no-attribution'?: boolean | undefined;
 }
 
@@ -97,6 +101,7 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   };
   const port = parseInteger('--port', values.port, 0, 65535);
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
+  const captureBytes = parseInteger('--capture-bytes', values['capture-bytes'], 0, 4 * 1024 * 1024);
   const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
   const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
   if (values.host !== undefined && values.host !== 'localhost' && isIP(values.host) === 0) throw new UsageError(`--host expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${values.host}"`);
@@ -125,6 +130,7 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
     upstreamCaFiles: values['upstream-ca'] ?? [],
     upstreamProxy: values['upstream-proxy'] ?? null,
     keylogFile: values.keylog ?? null,
+    ...(captureBytes !== undefined ? { captureBytes } : {}),
     attributeProcesses: values['no-attribution'] !== true,
   };
 }

@@ -8,6 +8,7 @@ import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { EventsFile } from './eventsFile';
 import { caWarningLines } from './caCommand';
+import { withCapture } from '../core/report/capturedTraffic';
 
 export interface CliSession {
   readonly engine: Engine;
@@ -28,7 +29,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
   }
   events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString() });
   engine.onJudged.subscribe(({ line }) => {
-    events?.write(line);
+    events?.write(withCapture(line, engine.captureOf(line.id)));
     process.stderr.write(`${humanLine(line, colour)}\n`);
   });
   if (!isLoopbackAddress(engine.host)) {

@@ -34,7 +34,7 @@ export function recordingText(session: SessionView, header: RecordingHeader): { 
 }
 
 /** Writes the text to `path`, created or truncated owner-only (0600); refuses a symbolic link or a non-file. */
-export function writeOwnerOnly(path: string, text: string): void {
+export function writeOwnerOnly(path: string, text: string | Buffer): void {
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
@@ -45,7 +45,8 @@ export function writeOwnerOnly(path: string, text: string): void {
   try {
     if (!fstatSync(fd).isFile()) throw new RecordingWriteError(`${path}: not a regular file`);
     if (process.platform !== 'win32') fchmodSync(fd, 0o600);
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
