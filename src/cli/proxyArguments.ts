@@ -7,6 +7,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
+import { MAX_CAPTURE_BYTES } from '../core/proxy/legCapture';
 import { parseInteger, UsageError } from './usage';
 
 export const PROXY_FLAGS = {
@@ -101,7 +102,7 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   };
   const port = parseInteger('--port', values.port, 0, 65535);
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
-  const captureBytes = parseInteger('--capture-bytes', values['capture-bytes'], 0, 4 * 1024 * 1024);
+  const captureBytes = parseInteger('--capture-bytes', values['capture-bytes'], 0, MAX_CAPTURE_BYTES);
   const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
   const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
   if (values.host !== undefined && values.host !== 'localhost' && isIP(values.host) === 0) throw new UsageError(`--host expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${values.host}"`);

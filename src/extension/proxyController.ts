@@ -97,6 +97,7 @@ export class ProxyController implements vscode.Disposable {
           upstreamCaFiles: settings.upstreamCaFiles,
           upstreamProxy: settings.upstreamProxy,
           keylogFile: settings.keyLogFile,
+          captureBytes: settings.captureBytes,
           attributeProcesses: settings.attributeProcesses,
           maxConnectionsKept: settings.maxConnectionsKept,
           session: this.session,

@@ -33,3 +33,5 @@ export type Mode = 'intercept' | 'tunnel' | 'http';
 
 /** How many connections are kept by default (the `pinscope.maxConnectionsKept` setting's default). */
 export const DEFAULT_MAX_CONNECTIONS_KEPT = 10_000;
+/** Bytes kept of each direction of both legs of an intercepted connection, for pcapng exports (`pinscope.captureBytes`, `--capture-bytes`). */
+export const DEFAULT_CAPTURE_BYTES = 64 * 1024;

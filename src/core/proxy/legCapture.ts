@@ -13,14 +13,13 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedConnection, CapturedLeg, LegEvent, LegSide } from '../report/capturedTraffic';
+import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
 
-/** The default of `--capture-bytes` and the `pinscope.captureBytes` setting. */
-const DEFAULT_CAPTURE_BYTES = 64 * 1024;
 /** Bytes kept across every connection's capture at most; the oldest captures go first. */
 const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 const MAX_CAPTURES = 5000;
 /** Per direction at most: four directions stay within what a recording reads back per connection (16 MiB). */
-const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
+export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 const MAX_KEYLOG_LINES = 32;
 
 const now = (): number => performance.timeOrigin + performance.now();

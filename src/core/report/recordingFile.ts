@@ -7,12 +7,15 @@ import { closeSync, constants, fchmodSync, fstatSync, openSync, writeSync } from
 import { connectionTotals } from '../timeline';
 import type { SessionView } from '../session';
 import { toConnectionLine } from './connectionReport';
+import { withCapture, type CapturedConnection } from './capturedTraffic';
 
 export interface RecordingHeader {
   /** The proxy's URL when it runs, null when the session is kept after a stop. */
   readonly listening: string | null;
   readonly ca: string | null;
   readonly startedAt: Date;
+  /** The captured legs of a connection (the optional `capture` field, for pcapng exports), when the running proxy kept them. */
+  readonly captureOf?: ((id: number) => CapturedConnection | undefined) | undefined;
 }
 
 class RecordingWriteError extends Error {
@@ -28,7 +31,7 @@ export function recordingText(session: SessionView, header: RecordingHeader): { 
   }).sort((a, b) => a.end - b.end);
   const lines = [
     JSON.stringify({ type: 'proxy', listening: header.listening, ca: header.ca, startedAt: header.startedAt.toISOString() }),
-    ...judged.map(({ record, verdict }) => JSON.stringify(toConnectionLine(record, verdict))),
+    ...judged.map(({ record, verdict }) => JSON.stringify(withCapture(toConnectionLine(record, verdict), header.captureOf?.(record.id)))),
   ];
   return { text: `${lines.join('\n')}\n`, connections: judged.length };
 }
