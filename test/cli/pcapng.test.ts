@@ -40,7 +40,7 @@ describe('pinscope export --format pcapng, read by tshark', () => {
     for (const client of CLIENTS) {
       const events = join(dir, `${client.host}.jsonl`);
       const args = client.args.map((a) => (a === 'ORIGIN_CA' ? origin.caFile : a));
-      const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', events, '--fail-on', 'never', '--', 'sh', '-c', 'curl -sS --max-time 10 "$@"; exit 0', 'curl', ...args, `https://${client.host}/hello`]);
+      const run = await runCli(['run', '--capture-bytes', '65536', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', events, '--fail-on', 'never', '--', 'sh', '-c', 'curl -sS --max-time 10 "$@"; exit 0', 'curl', ...args, `https://${client.host}/hello`]);
       assert.equal(run.code, 0, run.stderr);
       recordings.push(readFileSync(events, 'utf8'));
     }

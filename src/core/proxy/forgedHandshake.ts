@@ -10,7 +10,7 @@ import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedLeaf } from '../pki/forgedCertificates';
 import { relay } from './relay';
 import { RELAY_BUFFER } from './relayBuffer';
-import { captureKeys, clientLeg } from './legCapture';
+import { captureTls, clientLeg } from './legCapture';
 import { recordUpstreamFailure, type UpstreamTls } from './upstream';
 
 /** What the client's side needs of the proxy's settings. */
@@ -68,7 +68,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
   });
   recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans });
   if (context.keylog) tls.on('keylog', context.keylog);
-  captureKeys(client, tls);
+  captureTls(client, tls);
   let ended = false;
   let relaying = false;
   const end = (): void => {

@@ -80,6 +80,8 @@ class ConnectionCapture {
 
 /** The client socket (or server tee) of a captured connection → its capture. */
 const CAPTURED = new WeakMap<object, ConnectionCapture>();
+/** The client socket → the tee its TLSSocket runs over. */
+const TEES = new WeakMap<object, RecordingTee>();
 
 /** The capture store for `--capture-bytes`/`pinscope.captureBytes` (undefined: off); a bad value is an error naming the limit. */
 export function captureStore(bytesPerDirection = DEFAULT_CAPTURE_BYTES): LegCaptures | undefined {
@@ -125,7 +127,10 @@ export class LegCaptures {
 /** What the forged TLSSocket runs over: the client's socket, through a RecordingTee when the connection is captured. */
 export function clientLeg(client: Socket): Socket | Duplex {
   const capture = CAPTURED.get(client);
-  return capture ? new RecordingTee(client, capture.leg('client'), 'responder') : client;
+  if (!capture) return client;
+  const tee = new RecordingTee(client, capture.leg('client'), 'responder');
+  TEES.set(client, tee);
+  return tee;
 }
 
 /** What the real server's TLS runs over: its socket, through a RecordingTee when the client's connection is captured. */
@@ -137,10 +142,17 @@ export function serverLeg(client: Socket, upstream: Socket): Socket | Duplex {
   return tee;
 }
 
-/** Keeps the TLS secrets of `tls` with the capture of its transport (the client's socket, or the server's tee), if any. */
-export function captureKeys(transport: object, tls: TLSSocket): void {
+/**
+ * For a captured leg (`transport`: the client's socket, or the server's tee): keeps the TLS secrets of
+ * `tls`, and passes the socket's errors to it as they would reach a TLSSocket over its own socket (a
+ * TLSSocket over a stream hears only that the stream closed, not an ECONNRESET).
+ */
+export function captureTls(transport: object, tls: TLSSocket): void {
   const capture = CAPTURED.get(transport);
-  if (capture) tls.on('keylog', (line: Buffer) => capture.key(line));
+  if (!capture) return;
+  tls.on('keylog', (line: Buffer) => capture.key(line));
+  const tee = transport instanceof RecordingTee ? transport : TEES.get(transport);
+  tee?.reportErrorsTo(tls);
 }
 
 /** Whether this client's connection is captured (then the server's side runs over a socket of ours, see serverLeg). */
@@ -150,6 +162,8 @@ export function isCaptured(client: Socket): boolean {
 
 /** A socket's bytes passed through both ways unchanged, the first of each direction kept on the leg. */
 class RecordingTee extends Duplex {
+  private tls: TLSSocket | undefined;
+
   constructor(private readonly socket: Socket, private readonly leg: LegRecorder, private readonly ours: LegSide) {
     super({ allowHalfOpen: true });
     const peer = other(ours);
@@ -165,6 +179,7 @@ class RecordingTee extends Duplex {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNRESET') leg.end(peer, 'rst');
+      if (this.tls && !this.tls.destroyed) this.tls.destroy(error);
       this.destroy(error);
     });
     socket.once('close', () => {
@@ -172,6 +187,10 @@ class RecordingTee extends Duplex {
       // After a clean end, what the TLS layer has not read yet stays readable (as over its own socket).
       if (!socket.readableEnded) this.destroy();
     });
+  }
+
+  reportErrorsTo(tls: TLSSocket): void {
+    this.tls = tls;
   }
 
   override _read(): void {

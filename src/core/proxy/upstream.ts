@@ -15,7 +15,7 @@ import { chainAfterHandshake, type CertificateNames, type SessionChain, type Tls
 import { UpstreamReads } from './upstreamReads';
 import type { TargetGuard } from './localTargets';
 import type { Duplex } from 'node:stream';
-import { captureKeys } from './legCapture';
+import { captureTls } from './legCapture';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -246,7 +246,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       ...(options.secureContext ? { secureContext: options.secureContext } : {}),
       rejectUnauthorized: true,
     });
-    if (path.kind === 'socket') captureKeys(path.socket, tls);
+    if (path.kind === 'socket') captureTls(path.socket, tls);
     // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
     // (for sibling hosts) are added to whichever comes last.
     let known: SessionChain | undefined;

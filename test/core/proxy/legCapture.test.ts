@@ -46,8 +46,9 @@ describe('leg capture', () => {
     assert.equal(h.engine.captureOf(notice.record.id), undefined);
   });
 
-  it('is off at 0, and its default is the setting\'s', async () => {
-    const off = await startHarness({ captureBytes: 0 });
+  it('is off by default (0), and that default is the setting\'s', async () => {
+    assert.equal(DEFAULT_CAPTURE_BYTES, 0);
+    const off = await startHarness();
     try {
       const result = await curl(off.proxyUrl, 'https://off.example.test/hello', ['--cacert', off.caFile]);
       assert.equal(result.code, 0, result.stderr);
