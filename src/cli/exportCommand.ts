@@ -10,6 +10,7 @@ import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/reg
 import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
 import { terminalSafe } from '../core/report/connectionReport';
 import { UsageError } from './usage';
+import { exportPcapng } from './pcapngExport';
 
 export const EXPORT_HELP = `Usage: pinscope export --from EVENTS.jsonl [--from MORE|FOLDER|-]... --format NAME [--host H]... [--app NAME]
                        [--app-version V] [--vendor NAME] [--widen] [--include-possible] [--include-own-store]
@@ -35,6 +36,8 @@ app's inventory (every host contacted, with its status).
 
 Formats:
 ${[...VENDOR_FORMATS, ...REPORT_FORMATS].map((f) => `  ${f.id.padEnd(22)} ${f.title}`).join('\n')}
+  ${'pcapng'.padEnd(22)} the captured handshakes of both legs, TLS secrets embedded, for Wireshark
+                         (--out FILE required; --host H and --connection ID choose; see --capture-bytes)
 `;
 
 export async function exportCommand(args: string[]): Promise<number> {
@@ -43,7 +46,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     options: {
       from: { type: 'string', multiple: true }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
       'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, widen: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'include-possible': { type: 'boolean' }, 'include-own-store': { type: 'boolean' }, workspace: { type: 'string' },
+      'include-possible': { type: 'boolean' }, 'include-own-store': { type: 'boolean' }, workspace: { type: 'string' }, connection: { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -56,6 +59,8 @@ export async function exportCommand(args: string[]): Promise<number> {
     process.stdout.write(`${exportFormatIds().join('\n')}\n`);
     return 0;
   }
+  if (values.format === 'pcapng' && (values.from?.length ?? 0) > 1) throw new UsageError('--format pcapng reads one recording: give one --from');
+  if (values.format === 'pcapng') return exportPcapng({ from: values.from?.[0], hosts: values.host ?? [], connections: values.connection ?? [], out: values.out });
   if (!values.format) throw new UsageError(`--format is required; one of ${exportFormatIds().join(', ')}`);
   if (!exportFormatIds().includes(values.format)) throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
   // --no-wildcards was the way to ask for exact hosts; they are the default now, and the flag still says so.

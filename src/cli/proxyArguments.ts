@@ -9,6 +9,7 @@ import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { parseClientCertificate } from '../core/proxy/clientCertificates';
 import { INSPECTION_PROFILES, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
+import { MAX_CAPTURE_BYTES } from '../core/proxy/legCapture';
 import { parseInteger, UsageError } from './usage';
 
 export const PROXY_FLAGS = {
@@ -29,6 +30,7 @@ export const PROXY_FLAGS = {
   passthrough: { type: 'string', multiple: true },
   'handshake-timeout': { type: 'string' },
   keylog: { type: 'string' },
+  'capture-bytes': { type: 'string' },
   'auto-confirm': { type: 'boolean' },
   'no-attribution': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -54,6 +56,8 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
                            *.example.com, .example.com; --passthrough is accepted too)
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
   --keylog FILE            append NSS key-log lines (for Wireshark) to FILE
+  --capture-bytes N        keep the first N bytes each way of both legs, with their TLS secrets, in
+                           the events (for 'pinscope export --format pcapng'; e.g. 65536; default 0: off)
   --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause
   --no-attribution         do not look up which process made each connection (setting pinscope.attributeProcesses)`;
 
@@ -72,6 +76,7 @@ export interface ProxyFlagValues {
   passthrough?: string[] | undefined;
   'handshake-timeout'?: string | undefined;
   keylog?: string | undefined;
+  'capture-bytes'?: string | undefined;
   'no-attribution'?: boolean | undefined;
 }
 
@@ -113,6 +118,7 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   };
   const port = parseInteger('--port', values.port, 0, 65535);
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
+  const captureBytes = parseInteger('--capture-bytes', values['capture-bytes'], 0, MAX_CAPTURE_BYTES);
   const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
   const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
   if (values.host !== undefined && values.host !== 'localhost' && isIP(values.host) === 0) throw new UsageError(`--host expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${values.host}"`);
@@ -148,6 +154,7 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
     intermediateCa,
     upstreamProxy: values['upstream-proxy'] ?? null,
     keylogFile: values.keylog ?? null,
+    ...(captureBytes !== undefined ? { captureBytes } : {}),
     attributeProcesses: values['no-attribution'] !== true,
   };
 }

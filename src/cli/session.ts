@@ -9,6 +9,7 @@ import type { HostSummary } from '../core/diagnosis/hostSummary';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { EventsFile } from './eventsFile';
 import { caWarningLines } from './caCommand';
+import { withCapture } from '../core/report/capturedTraffic';
 
 export interface CliSession {
   readonly engine: Engine;
@@ -29,7 +30,7 @@ export async function startCliSession(options: ProxyOptions, eventsTarget: strin
   }
   events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString(), machine: hostname() });
   engine.onJudged.subscribe(({ line, update }) => {
-    events?.write(update ? updateLine(line) : line);
+    events?.write(update ? updateLine(line) : withCapture(line, engine.captureOf(line.id)));
     process.stderr.write(`${humanLine(line, colour)}${update ? ' (updated: its process is known now)' : ''}\n`);
   });
   if (!isLoopbackAddress(engine.host)) {

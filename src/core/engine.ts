@@ -13,6 +13,7 @@ import type { Mode } from '../shared/vocabulary';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
 import { Session, type JudgedNotice, type SessionView } from './session';
 import type { ConnectionRecord } from './timeline';
+import type { CapturedConnection } from './report/capturedTraffic';
 
 export type { JudgedNotice } from './session';
 
@@ -143,6 +144,11 @@ export class Engine implements SessionView {
 
   setHandshakeTimeout(ms: number): void {
     this.proxy.setHandshakeTimeout(ms);
+  }
+
+  /** The first bytes of both legs of connection `id` and their TLS secrets, when captured: what a pcapng export needs. */
+  captureOf(id: number): CapturedConnection | undefined {
+    return this.proxy.captureOf(id);
   }
 
   // Confirmation by tunnelling.

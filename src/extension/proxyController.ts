@@ -113,6 +113,7 @@ export class ProxyController implements vscode.Disposable {
         intermediateCa: settings.intermediateCa,
         upstreamProxy: settings.upstreamProxy,
         keylogFile: settings.keyLogFile,
+        captureBytes: settings.captureBytes,
         attributeProcesses: settings.attributeProcesses,
         maxConnectionsKept: settings.maxConnectionsKept,
         session: this.session,

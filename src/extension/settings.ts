@@ -5,7 +5,8 @@ import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/p
 import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { InspectionProfileError, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
 import { ClientCertificateError, parseClientCertificate, type ClientCertificateOption } from '../core/proxy/clientCertificates';
-import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
+import { DEFAULT_CAPTURE_BYTES, DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
+import { MAX_CAPTURE_BYTES } from '../core/proxy/legCapture';
 
 export const SECTION = 'pinscope';
 
@@ -17,7 +18,7 @@ export class SettingError extends Error {
 }
 
 /** Settings that only take effect when the proxy (re)starts. */
-export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'hostOverrides', 'attributeProcesses', 'clientCertificates', 'inspectionProfile', 'intermediateCa'] as const;
+export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'captureBytes', 'hostOverrides', 'attributeProcesses', 'clientCertificates', 'inspectionProfile', 'intermediateCa'] as const;
 
 export class Settings {
   private get config(): vscode.WorkspaceConfiguration {
@@ -121,6 +122,12 @@ export class Settings {
 
   get keyLogFile(): string | null {
     return this.get('keyLogFile', '').trim() || null;
+  }
+
+  get captureBytes(): number {
+    const value: number = this.get<number>('captureBytes', DEFAULT_CAPTURE_BYTES);
+    if (!Number.isSafeInteger(value) || value < 0 || value > MAX_CAPTURE_BYTES) throw new SettingError('captureBytes', `${String(value)} is not valid: 0 (off) to ${MAX_CAPTURE_BYTES} bytes`);
+    return value;
   }
 
   get applyToAllTerminals(): boolean {

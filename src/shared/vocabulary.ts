@@ -41,3 +41,9 @@ export type Mode = 'intercept' | 'tunnel' | 'http';
 
 /** How many connections are kept by default (the `pinscope.maxConnectionsKept` setting's default). */
 export const DEFAULT_MAX_CONNECTIONS_KEPT = 10_000;
+/**
+ * Bytes kept of each direction of both legs of an intercepted connection, for pcapng exports
+ * (`pinscope.captureBytes`, `--capture-bytes`): off by default until the hardening soak passes with it on
+ * (docs/pcapng.md says why); 65536 is the size to turn it on with.
+ */
+export const DEFAULT_CAPTURE_BYTES = 0;

@@ -10,6 +10,7 @@ import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedLeaf } from '../pki/forgedCertificates';
 import { relay } from './relay';
 import { RELAY_BUFFER } from './relayBuffer';
+import { captureTls, clientLeg } from './legCapture';
 import { recordUpstreamFailure, type UpstreamTls } from './upstream';
 import type { InspectionPathSummary } from '../../shared/timelineEvents';
 
@@ -62,7 +63,7 @@ export interface ForgedHandshake {
 export function serveForgedCertificate(context: ClientSideSettings, { client, recorder, accounting, handshakeDeadline, settled, forged, promised, path }: ForgedHandshake): void {
   const { certificate, cached, secureContext } = forged;
   // Made first: the context may be shared, and the socket takes its certificate now (see ForgedCertificates.forHost).
-  const tls = new TLSSocket(client, {
+  const tls = new TLSSocket(clientLeg(client), {
     isServer: true,
     ...RELAY_BUFFER,
     secureContext,
@@ -70,6 +71,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
   });
   recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans, validFrom: certificate.notBefore, validTo: certificate.notAfter, ...(path ? { path } : {}) });
   if (context.keylog) tls.on('keylog', context.keylog);
+  captureTls(client, tls);
   let ended = false;
   let relaying = false;
   const end = (): void => {
@@ -96,8 +98,10 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     else recorder.add({ kind: 'tls-error', reason: error.message, code: error.code ?? null });
     end();
   };
+  // Once secure, how the client ended is told from its raw bytes, even before the relay has started.
+  let endingOnceSecure: (() => 'fin' | 'close-notify') | undefined;
   const onHandshakeEnd = (): void => {
-    recorder.add({ kind: 'fin', from: 'client' });
+    recorder.add({ kind: endingOnceSecure?.() ?? 'fin', from: 'client' });
     end();
   };
   tls.on('error', onHandshakeError);
@@ -107,6 +111,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
     const cipher = tls.getCipher();
     const version = tls.getProtocol() ?? 'unknown';
+    endingOnceSecure = () => clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure });
     recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, ...(tls.isSessionReused() ? { resumed: true as const } : {}) });
     void settled.then((outcome) => {
       if (ended || !outcome.ok) return;
@@ -122,7 +127,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
       tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
       relay({ client: tls, upstream: outcome.upstream.socket, reads: outcome.upstream.reads }, recorder, {
         idleTimeoutMs: context.idleTimeoutMs,
-        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure })),
+        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : endingOnceSecure?.() ?? 'fin'),
       });
     });
   });

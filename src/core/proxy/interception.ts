@@ -17,6 +17,7 @@ import { relay } from './relay';
 import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, refusedLiteral, UpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';
 import { errorMessage } from '../errors';
 import { HOSTNAME, usableSni } from '../hostNames';
+import { isCaptured, serverLeg, type LegCaptures } from './legCapture';
 
 export interface InterceptionContext {
   readonly certificates: ForgedCertificates;
@@ -31,6 +32,8 @@ export interface InterceptionContext {
   readonly firstBytesTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly keylog: ((line: Buffer) => void) | undefined;
+  /** The first bytes of both legs, per connection, for pcapng exports (legCapture.ts); undefined when off. */
+  readonly capture: LegCaptures | undefined;
 }
 
 /**
@@ -141,9 +144,9 @@ async function upstreamPath(context: InterceptionContext, { client, host, port, 
     failUpstream(client, recorder, refused);
     return undefined;
   }
-  if (!context.upstream.proxy) return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
+  if (!context.upstream.proxy && !isCaptured(client)) return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
   const raw = await connectOrRecord(context, client, host, port, recorder);
-  return raw && { kind: 'socket', ...raw };
+  return raw && { kind: 'socket', ...raw, socket: serverLeg(client, raw.socket) };
 }
 
 interface InterceptedTunnel {
@@ -157,6 +160,7 @@ interface InterceptedTunnel {
 
 async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel, accounting: RawAccounting): Promise<void> {
   const { client, host, port, recorder } = tunnel;
+  context.capture?.begin(recorder.record.id, client, recorder.record.startedAt);
   // Whose silence ends the handshake: while the real server's side is still running, the stall is the
   // server's (upstream-failed, no pinning judgement), never the client's.
   let upstreamRunning = false;

@@ -22,6 +22,8 @@ import { parseConnectTarget, parseProxyPort } from './proxyTargets';
 import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, refusedLiteral, UpstreamCaError } from './upstream';
 import { endToEndHeaders, redactedUrl } from './httpForwarding';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
+import { captureStore } from './legCapture';
+import type { CapturedConnection } from '../report/capturedTraffic';
 import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
 import { ClientCertificateError, ClientCertificates, type ClientCertificateOption } from './clientCertificates';
@@ -53,6 +55,8 @@ export interface ProxyOptions {
   readonly clientCertificates?: readonly ClientCertificateOption[];
   readonly upstreamProxy?: string | null;
   readonly keylogFile?: string | null;
+  /** Bytes kept of each direction of both legs of an intercepted connection, for pcapng exports (0: none; default 64 KiB). */
+  readonly captureBytes?: number;
   /**
    * Relay to this machine's own addresses (loopback, unspecified, link-local). Default: only when
    * listening on loopback, where the user asking is on this machine anyway. Never to the proxy's own port.
@@ -189,6 +193,7 @@ export class InterceptingProxy {
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
       keylog: keylogStream ? (line: Buffer) => void keylogStream.write(line) : undefined,
+      capture: captureStore(options.captureBytes),
     };
     const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
     const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
@@ -217,6 +222,11 @@ export class InterceptingProxy {
 
   setHandshakeTimeout(ms: number): void {
     this.context.handshakeTimeoutMs = ms;
+  }
+
+  /** The first bytes of both legs of connection `id` and their TLS secrets, when captured (see legCapture.ts). */
+  captureOf(id: number): CapturedConnection | undefined {
+    return this.context.capture?.captureOf(id);
   }
 
   private attach(onError: (message: string) => void): void {

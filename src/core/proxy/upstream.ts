@@ -15,6 +15,8 @@ import { chainAfterHandshake, type CertificateNames, type SessionChain, type Tls
 import { UpstreamReads } from './upstreamReads';
 import type { TargetGuard } from './localTargets';
 import { clientCertificateRefusal, type ClientCertificates, type PresentedCertificate } from './clientCertificates';
+import type { Duplex } from 'node:stream';
+import { captureTls } from './legCapture';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
@@ -199,7 +201,7 @@ export interface UpstreamTls {
  * over a connection of its own, whose reads then go through UpstreamReads (no Buffer per piece read).
  */
 export type UpstreamPath =
-  | { readonly kind: 'socket'; readonly socket: Socket; readonly address: string }
+  | { readonly kind: 'socket'; readonly socket: Socket | Duplex; readonly address: string }
   | { readonly kind: 'direct'; readonly host: string; readonly port: number; readonly lookup?: LookupFunction | undefined; readonly connectTimeoutMs: number; readonly onConnected: (address: string) => void };
 
 /** The direct path to host:port, honouring the host overrides. */
@@ -251,6 +253,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       ...(options.clientCertificate ? { secureContext: options.clientCertificate.secureContext } : options.secureContext ? { secureContext: options.secureContext } : {}),
       rejectUnauthorized: true,
     });
+    if (path.kind === 'socket') captureTls(path.socket, tls);
     // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
     // (for sibling hosts) are added to whichever comes last.
     let known: SessionChain | undefined;

@@ -66,6 +66,11 @@ export function captureToJson(capture: CapturedConnection): CaptureJson {
 
 const side = (from: LegSide): 'i' | 'r' => (from === 'initiator' ? 'i' : 'r');
 
+/** A connection line with its capture, if any (the recording's optional `capture` field). */
+export function withCapture<T extends object>(line: T, capture: CapturedConnection | undefined): T | (T & { capture: CaptureJson }) {
+  return capture ? { ...line, capture: captureToJson(capture) } : line;
+}
+
 class CaptureFormatError extends Error {
   override name = 'CaptureFormatError';
 }

@@ -7,12 +7,15 @@ import { closeSync, constants, fchmodSync, fstatSync, openSync, writeSync } from
 import { connectionTotals } from '../timeline';
 import type { SessionView } from '../session';
 import { toConnectionLine } from './connectionReport';
+import { withCapture, type CapturedConnection } from './capturedTraffic';
 
 export interface RecordingHeader {
   /** The proxy's URL when it runs, null when the session is kept after a stop. */
   readonly listening: string | null;
   readonly ca: string | null;
   readonly startedAt: Date;
+  /** The captured legs of a connection (the optional `capture` field, for pcapng exports), when the running proxy kept them. */
+  readonly captureOf?: ((id: number) => CapturedConnection | undefined) | undefined;
 }
 
 class RecordingWriteError extends Error {
@@ -28,13 +31,13 @@ export function recordingText(session: SessionView, header: RecordingHeader): { 
   }).sort((a, b) => a.end - b.end);
   const lines = [
     JSON.stringify({ type: 'proxy', listening: header.listening, ca: header.ca, startedAt: header.startedAt.toISOString() }),
-    ...judged.map(({ record, verdict }) => JSON.stringify(toConnectionLine(record, verdict))),
+    ...judged.map(({ record, verdict }) => JSON.stringify(withCapture(toConnectionLine(record, verdict), header.captureOf?.(record.id)))),
   ];
   return { text: `${lines.join('\n')}\n`, connections: judged.length };
 }
 
 /** Writes the text to `path`, created or truncated owner-only (0600); refuses a symbolic link or a non-file. */
-export function writeOwnerOnly(path: string, text: string): void {
+export function writeOwnerOnly(path: string, text: string | Buffer): void {
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
@@ -45,7 +48,8 @@ export function writeOwnerOnly(path: string, text: string): void {
   try {
     if (!fstatSync(fd).isFile()) throw new RecordingWriteError(`${path}: not a regular file`);
     if (process.platform !== 'win32') fchmodSync(fd, 0o600);
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text);
   } finally {
     closeSync(fd);
   }

@@ -1,0 +1,216 @@
+/**
+ * The first bytes of both legs of each intercepted connection, and both handshakes' TLS secrets, kept
+ * so that a connection can be exported as pcapng (report/pcapng.ts) and opened decrypted in Wireshark.
+ *
+ * A TLSSocket made over a net.Socket reads and writes its file descriptor in C++, out of JavaScript's
+ * sight; made over any other Duplex it goes through it. So a captured leg's TLSSocket runs over a
+ * RecordingTee, which passes the socket's bytes on and keeps each direction's first `bytesPerDirection`
+ * (the rest is counted). The proxy's hooks are one call each: `clientLeg` and `captureKeys` where the
+ * forged certificate is served, `serverLeg` and `captureKeys` where the real server's TLS starts.
+ * Kept per connection id, the oldest dropped first beyond a count and a total of bytes.
+ */
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { CapturedConnection, CapturedLeg, LegEvent, LegSide } from '../report/capturedTraffic';
+import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
+
+/** Bytes kept across every connection's capture at most; the oldest captures go first. */
+const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+const MAX_CAPTURES = 5000;
+/** Per direction at most: four directions stay within what a recording reads back per connection (16 MiB). */
+export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
+const MAX_KEYLOG_LINES = 32;
+
+const now = (): number => performance.timeOrigin + performance.now();
+const other = (side: LegSide): LegSide => (side === 'initiator' ? 'responder' : 'initiator');
+
+class LegRecorder {
+  readonly events: LegEvent[] = [];
+  readonly dropped = { initiator: 0, responder: 0 };
+  private readonly kept = { initiator: 0, responder: 0 };
+  private readonly ended = new Set<LegSide>();
+  constructor(readonly role: CapturedLeg['role'], readonly openedAt: number, private readonly limit: number, private readonly onKept: (bytes: number) => void) {}
+
+  data(from: LegSide, chunk: Buffer): void {
+    const room = Math.max(0, this.limit - this.kept[from]);
+    const piece = room > 0 ? Buffer.from(chunk.subarray(0, room)) : undefined;
+    if (piece) {
+      this.events.push({ at: now(), from, kind: 'data', bytes: piece });
+      this.kept[from] += piece.length;
+      this.onKept(piece.length);
+    }
+    this.dropped[from] += chunk.length - (piece?.length ?? 0);
+  }
+
+  end(from: LegSide, kind: 'fin' | 'rst'): void {
+    if (this.ended.has(from)) return;
+    this.events.push({ at: now(), from, kind });
+    this.ended.add(from);
+    if (kind === 'rst') this.ended.add(other(from));
+  }
+
+  snapshot(): CapturedLeg {
+    return { role: this.role, openedAt: this.openedAt, events: [...this.events], dropped: { ...this.dropped } };
+  }
+}
+
+class ConnectionCapture {
+  readonly legs: LegRecorder[] = [];
+  readonly keylog: string[] = [];
+  bytes = 0;
+
+  constructor(private readonly limit: number, private readonly clientOpenedAt: number, private readonly onKept: (capture: ConnectionCapture, bytes: number) => void) {}
+
+  leg(role: CapturedLeg['role']): LegRecorder {
+    // The client's TCP connection was open since it was accepted; the server's opens now.
+    const leg = new LegRecorder(role, role === 'client' ? this.clientOpenedAt : now(), this.limit, (bytes) => this.onKept(this, bytes));
+    this.legs.push(leg);
+    return leg;
+  }
+
+  key(line: Buffer): void {
+    if (this.keylog.length < MAX_KEYLOG_LINES) this.keylog.push(line.toString('latin1').trim());
+  }
+
+  snapshot(): CapturedConnection {
+    return { legs: this.legs.map((leg) => leg.snapshot()), keylog: [...this.keylog] };
+  }
+}
+
+/** The client socket (or server tee) of a captured connection → its capture. */
+const CAPTURED = new WeakMap<object, ConnectionCapture>();
+/** The client socket → the tee its TLSSocket runs over. */
+const TEES = new WeakMap<object, RecordingTee>();
+
+/** The capture store for `--capture-bytes`/`pinscope.captureBytes` (undefined: off); a bad value is an error naming the limit. */
+export function captureStore(bytesPerDirection = DEFAULT_CAPTURE_BYTES): LegCaptures | undefined {
+  if (!Number.isSafeInteger(bytesPerDirection) || bytesPerDirection < 0 || bytesPerDirection > MAX_CAPTURE_BYTES) {
+    throw new RangeError(`capture bytes ${bytesPerDirection} is not valid: use 0 (off) to ${MAX_CAPTURE_BYTES} bytes per direction`);
+  }
+  return bytesPerDirection === 0 ? undefined : new LegCaptures(bytesPerDirection);
+}
+
+/** The store of captures, by connection id. */
+export class LegCaptures {
+  private readonly byId = new Map<number, ConnectionCapture>();
+  private total = 0;
+
+  constructor(readonly bytesPerDirection: number) {}
+
+  /** Starts capturing connection `id`, whose client is `client` (accepted at `acceptedAt`, ms since the epoch), before its TLSSocket is made. */
+  begin(id: number, client: Socket, acceptedAt: number): void {
+    const capture = new ConnectionCapture(this.bytesPerDirection, acceptedAt, (owner, bytes) => {
+      owner.bytes += bytes;
+      this.total += bytes;
+      this.trim(owner);
+    });
+    this.byId.set(id, capture);
+    CAPTURED.set(client, capture);
+    this.trim(capture);
+  }
+
+  /** What was captured of connection `id` so far, if it was (and is still kept). */
+  captureOf(id: number): CapturedConnection | undefined {
+    return this.byId.get(id)?.snapshot();
+  }
+
+  private trim(current: ConnectionCapture): void {
+    for (const [id, capture] of this.byId) {
+      if ((this.total <= MAX_TOTAL_BYTES && this.byId.size <= MAX_CAPTURES) || capture === current) return;
+      this.byId.delete(id);
+      this.total -= capture.bytes;
+    }
+  }
+}
+
+/** What the forged TLSSocket runs over: the client's socket, through a RecordingTee when the connection is captured. */
+export function clientLeg(client: Socket): Socket | Duplex {
+  const capture = CAPTURED.get(client);
+  if (!capture) return client;
+  const tee = new RecordingTee(client, capture.leg('client'), 'responder');
+  TEES.set(client, tee);
+  return tee;
+}
+
+/** What the real server's TLS runs over: its socket, through a RecordingTee when the client's connection is captured. */
+export function serverLeg(client: Socket, upstream: Socket): Socket | Duplex {
+  const capture = CAPTURED.get(client);
+  if (!capture) return upstream;
+  const tee = new RecordingTee(upstream, capture.leg('server'), 'initiator');
+  CAPTURED.set(tee, capture);
+  return tee;
+}
+
+/**
+ * For a captured leg (`transport`: the client's socket, or the server's tee): keeps the TLS secrets of
+ * `tls`, and passes the socket's errors to it as they would reach a TLSSocket over its own socket (a
+ * TLSSocket over a stream hears only that the stream closed, not an ECONNRESET).
+ */
+export function captureTls(transport: object, tls: TLSSocket): void {
+  const capture = CAPTURED.get(transport);
+  if (!capture) return;
+  tls.on('keylog', (line: Buffer) => capture.key(line));
+  const tee = transport instanceof RecordingTee ? transport : TEES.get(transport);
+  tee?.reportErrorsTo(tls);
+}
+
+/** Whether this client's connection is captured (then the server's side runs over a socket of ours, see serverLeg). */
+export function isCaptured(client: Socket): boolean {
+  return CAPTURED.has(client);
+}
+
+/** A socket's bytes passed through both ways unchanged, the first of each direction kept on the leg. */
+class RecordingTee extends Duplex {
+  private tls: TLSSocket | undefined;
+
+  constructor(private readonly socket: Socket, private readonly leg: LegRecorder, private readonly ours: LegSide) {
+    super({ allowHalfOpen: true });
+    const peer = other(ours);
+    socket.on('data', (chunk: Buffer) => {
+      leg.data(peer, chunk);
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.once('end', () => {
+      leg.end(peer, 'fin');
+      // On the next turn, as a TLSSocket over its own socket would see it: what the bytes before the FIN
+      // started (the relay, once the handshake is secure) is under way by then.
+      setImmediate(() => this.push(null));
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET') leg.end(peer, 'rst');
+      if (this.tls && !this.tls.destroyed) this.tls.destroy(error);
+      this.destroy(error);
+    });
+    socket.once('close', () => {
+      leg.end(ours, 'fin');
+      // After a clean end, what the TLS layer has not read yet stays readable (as over its own socket).
+      if (!socket.readableEnded) this.destroy();
+    });
+  }
+
+  reportErrorsTo(tls: TLSSocket): void {
+    this.tls = tls;
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.socket.destroyed) return done();
+    this.leg.data(this.ours, chunk);
+    this.socket.write(chunk, done);
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    this.leg.end(this.ours, 'fin');
+    this.socket.end(done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.leg.end(this.ours, 'fin');
+    this.socket.destroy();
+    done(error);
+  }
+}

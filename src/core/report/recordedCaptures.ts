@@ -1,0 +1,59 @@
+/**
+ * The captures in a recording (the `capture` field of its connection lines), chosen by host or by
+ * connection id, for `pinscope export --format pcapng`. Lines are untrusted: a line that is not JSON or
+ * whose capture is malformed is skipped and said so, never trusted.
+ */
+import { captureFromJson } from './capturedTraffic';
+import type { PcapngConnection } from './pcapng';
+
+export interface CaptureSelection {
+  /** Host names (CONNECT host or SNI, any case); empty: every host. */
+  readonly hosts: readonly string[];
+  /** Connection ids; empty: every connection. */
+  readonly ids: readonly number[];
+}
+
+export interface RecordedCaptures {
+  readonly connections: PcapngConnection[];
+  /** Chosen connections recorded without a capture (tunnelled, or with --capture-bytes 0). */
+  readonly withoutCapture: number;
+  /** Why lines were skipped (line number and reason). */
+  readonly skipped: string[];
+}
+
+export function recordedCaptures(text: string, selection: CaptureSelection): RecordedCaptures {
+  const hosts = new Set(selection.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')));
+  const ids = new Set(selection.ids);
+  const connections: PcapngConnection[] = [];
+  const skipped: string[] = [];
+  let withoutCapture = 0;
+  text.split('\n').forEach((raw, index) => {
+    if (raw.trim() === '') return;
+    let line: unknown;
+    try {
+      line = JSON.parse(raw);
+    } catch {
+      skipped.push(`line ${index + 1}: not JSON`);
+      return;
+    }
+    if (typeof line !== 'object' || line === null || (line as { type?: unknown }).type !== 'connection') return;
+    const { id, host, port, sni, capture } = line as { id?: unknown; host?: unknown; port?: unknown; sni?: unknown; capture?: unknown };
+    if (typeof id !== 'number' || typeof host !== 'string' || typeof port !== 'number') {
+      skipped.push(`line ${index + 1}: a connection without id, host and port`);
+      return;
+    }
+    const names = [host, typeof sni === 'string' ? sni : ''].map((h) => h.toLowerCase());
+    if (hosts.size > 0 && !names.some((name) => hosts.has(name))) return;
+    if (ids.size > 0 && !ids.has(id)) return;
+    if (capture === undefined) {
+      withoutCapture++;
+      return;
+    }
+    try {
+      connections.push({ id, target: `${typeof sni === 'string' && sni ? sni : host}:${port}`, capture: captureFromJson(capture) });
+    } catch (error) {
+      skipped.push(`line ${index + 1}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+  return { connections, withoutCapture, skipped };
+}

@@ -1,0 +1,62 @@
+/** Both legs' first bytes, kept per connection within the limit, through the real proxy; off for tunnelled hosts and at 0. */
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CapturedLeg } from '../../../src/core/report/capturedTraffic';
+import { DEFAULT_CAPTURE_BYTES } from '../../../src/shared/vocabulary';
+import { curl } from '../../support/clients';
+import { startHarness, type Harness } from '../../support/harness';
+import { httpGet, tlsThroughProxy } from '../../support/proxyClient';
+
+const kept = (leg: CapturedLeg | undefined, from: 'initiator' | 'responder'): number => leg?.events.reduce((sum, e) => sum + (e.kind === 'data' && e.from === from ? e.bytes.length : 0), 0) ?? -1;
+
+describe('leg capture', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness({ captureBytes: 1000, tunnelHosts: ['tunnelled.example.test'] }); });
+  after(async () => { await h.close(); });
+
+  it('keeps the first bytes each way of both legs, counts the rest, and the secrets of both handshakes', async () => {
+    const host = 'captured.example.test';
+    const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(h.caFile) });
+    const response = await httpGet(tls, host, '/bytes?n=20000');
+    assert.match(response, /^HTTP\/1\.1 200/);
+    const notice = await h.connection(host);
+    const capture = h.engine.captureOf(notice.record.id);
+    assert.ok(capture);
+    const client = capture.legs.find((l) => l.role === 'client');
+    const server = capture.legs.find((l) => l.role === 'server');
+    assert.ok(client && server, 'two legs');
+    // The client sends less than the limit (ClientHello, Finished, the request): all of it is kept.
+    assert.ok(kept(client, 'initiator') > 300 && client.dropped.initiator === 0, `client → Pinscope: ${kept(client, 'initiator')}`);
+    assert.ok(kept(server, 'initiator') > 300 && server.dropped.initiator === 0, `Pinscope → server: ${kept(server, 'initiator')}`);
+    assert.equal(kept(client, 'responder'), 1000, 'Pinscope → client: the first 1000 bytes');
+    assert.equal(kept(server, 'responder'), 1000, 'server → Pinscope: the first 1000 bytes');
+    assert.ok(server.dropped.responder > 19_000);
+    assert.ok(client.dropped.responder > 19_000, 'the download past the limit is counted, not kept');
+    assert.equal(client.events[0]?.kind === 'data' && client.events[0].bytes[0], 0x16, 'a TLS handshake record first');
+    const randoms = new Set(capture.keylog.map((line) => line.split(' ')[1]));
+    assert.equal(randoms.size, 2, 'the secrets of two handshakes (two client randoms)');
+  });
+
+  it('captures nothing of a tunnelled host', async () => {
+    await curl(h.proxyUrl, 'https://tunnelled.example.test/hello', ['--cacert', h.origin.caFile]);
+    const notice = await h.connection('tunnelled.example.test');
+    assert.equal(notice.record.mode, 'tunnel');
+    assert.equal(h.engine.captureOf(notice.record.id), undefined);
+  });
+
+  it('is off by default (0), and that default is the setting\'s', async () => {
+    assert.equal(DEFAULT_CAPTURE_BYTES, 0);
+    const off = await startHarness();
+    try {
+      const result = await curl(off.proxyUrl, 'https://off.example.test/hello', ['--cacert', off.caFile]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(off.engine.captureOf((await off.connection('off.example.test')).record.id), undefined);
+    } finally {
+      await off.close();
+    }
+    const manifest = JSON.parse(readFileSync(resolve(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+    assert.equal(manifest.contributes.configuration.properties['pinscope.captureBytes']?.default, DEFAULT_CAPTURE_BYTES);
+  });
+});
