@@ -32,6 +32,7 @@ export class ProxyController implements vscode.Disposable {
   private starting: Promise<Engine | undefined> | undefined;
   private failure: StartFailure | undefined;
   private hasRecords = false;
+  private readonly listened: string[] = [];
   /** The connections seen and their verdicts: kept across Stop, Restart and restarts for settings. */
   readonly session: Session;
   /** Fires when the proxy starts or stops, and when a connection is judged. */
@@ -63,9 +64,15 @@ export class ProxyController implements vscode.Disposable {
       this.onJudged.emit(notice);
     });
     this.session.onCleared.subscribe(() => {
+      this.listened.splice(0, this.listened.length, ...(this.engineValue ? [this.engineValue.url] : []));
       this.markHasRecords(this.session.connectionsKept > 0);
       this.onCleared.emit();
     });
+  }
+
+  /** The URLs the proxy listened on since the session began or was cleared: a recording's header names them. */
+  get listenedOn(): readonly string[] {
+    return [...this.listened];
   }
 
   /** Why the last start failed, until the next start. */
@@ -133,6 +140,7 @@ export class ProxyController implements vscode.Disposable {
       if (configured === 0 && portOverride === undefined) await this.keptPort.keep(engine.port);
       this.engineValue = engine;
       this.failure = undefined;
+      if (!this.listened.includes(engine.url)) this.listened.push(engine.url);
       if (engine.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.ca.directory} (SHA-256 ${engine.ca.fingerprint256})`);
       this.log.info(`Proxy listening on ${engine.url}`);
       reviewCertificateAuthority(engine.ca, this.log, () => this.restart());

@@ -4,7 +4,10 @@
  * integration, real curl); when that port is taken, the proxy moves and says which terminals are stale.
  */
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
 import { waitFor } from '../support/clients';
@@ -82,6 +85,12 @@ describe('The proxy port across restarts', function () {
     assert.notEqual(await runInTerminal(integration, command), 0, 'the stale terminal points at the blocker');
     const notice = await waitFor(() => api.unroutedNotices.find((n) => n.command === command), 10_000, 'the notice for the stale terminal');
     assert.match(notice.message, new RegExp(`This terminal points at http://127\\.0\\.0\\.1:${first}, where the proxy listened when the terminal was opened; it now listens on http://127\\.0\\.0\\.1:${second} \\(that port was taken at a restart\\): open a new proxied terminal\\.$`));
+
+    // A recording names both listeners that captured its connections.
+    const file = vscode.Uri.file(join(tmpdir(), `pinscope-restart-${process.pid}.pinscope.jsonl`));
+    assert.ok(await vscode.commands.executeCommand<vscode.Uri>('pinscope.saveRecording', file));
+    const header = JSON.parse(readFileSync(file.fsPath, 'utf8').split('\n')[0] ?? '{}') as { capturedBy?: string[] };
+    assert.deepEqual(header.capturedBy?.slice(-2), [`http://127.0.0.1:${first}`, `http://127.0.0.1:${second}`]);
 
     // The new port is the one kept from now on.
     await new Promise((resolve) => blocker?.close(resolve));

@@ -12,6 +12,8 @@ import { withCapture, type CapturedConnection } from './capturedTraffic';
 export interface RecordingHeader {
   /** The proxy's URL when it runs, null when the session is kept after a stop. */
   readonly listening: string | null;
+  /** Every URL the proxy listened on while it captured these connections (a restart may have moved it). */
+  readonly capturedBy?: readonly string[];
   readonly ca: string | null;
   readonly startedAt: Date;
   /** The captured legs of a connection (the optional `capture` field, for pcapng exports), when the running proxy kept them. */
@@ -30,7 +32,7 @@ export function recordingText(session: SessionView, header: RecordingHeader): { 
     return verdict ? [{ record, verdict, end: finishedAt(record.startedAt, record) }] : [];
   }).sort((a, b) => a.end - b.end);
   const lines = [
-    JSON.stringify({ type: 'proxy', listening: header.listening, ca: header.ca, startedAt: header.startedAt.toISOString() }),
+    JSON.stringify({ type: 'proxy', listening: header.listening, ...(header.capturedBy ? { capturedBy: header.capturedBy } : {}), ca: header.ca, startedAt: header.startedAt.toISOString() }),
     ...judged.map(({ record, verdict }) => JSON.stringify(withCapture(toConnectionLine(record, verdict), header.captureOf?.(record.id)))),
   ];
   return { text: `${lines.join('\n')}\n`, connections: judged.length };

@@ -17,7 +17,7 @@ function defaultFolder(): vscode.Uri {
 export async function saveRecording(context: PinscopeContext, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const { controller } = context;
   const engine = controller.engine;
-  const { text, connections } = recordingText(controller.session, { listening: engine?.url ?? null, ca: engine?.ca.certPath ?? null, startedAt: new Date(), captureOf: (id) => engine?.captureOf(id) });
+  const { text, connections } = recordingText(controller.session, { listening: engine?.url ?? null, capturedBy: controller.listenedOn, ca: engine?.ca.certPath ?? null, startedAt: new Date(), captureOf: (id) => engine?.captureOf(id) });
   if (connections === 0) {
     void vscode.window.showInformationMessage('Pinscope: no finished connection to record yet.');
     return undefined;
