@@ -8,9 +8,9 @@
  */
 
 /** Longer lines are not patterns anyone writes by hand: dropped, and reported. */
-export const MAX_PATTERN_LENGTH = 1024;
+const MAX_PATTERN_LENGTH = 1024;
 /** Patterns kept per file (or exclude list); the rest are dropped, and reported. */
-export const MAX_PATTERNS = 50_000;
+const MAX_PATTERNS = 50_000;
 /** Matching steps allowed for one path against one file's wildcard patterns. */
 const STEP_BUDGET = 2_000_000;
 
@@ -164,7 +164,7 @@ function parseRule(line: string, index: number): Rule | null {
   return { index, negated, directoryOnly, segments };
 }
 
-export interface RuleProblem {
+interface RuleProblem {
   readonly line: number;
   readonly message: string;
 }
