@@ -164,7 +164,7 @@ function parseRule(line: string, index: number): Rule | null {
   return { index, negated, directoryOnly, segments };
 }
 
-export interface RuleProblem {
+interface RuleProblem {
   readonly line: number;
   readonly message: string;
 }

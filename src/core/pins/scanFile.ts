@@ -8,7 +8,7 @@ import type { FileScan, PinConfiguration } from './pinConfiguration';
 import { isPlist, scanPlist } from './plistConfig';
 
 /** File name endings the scanner reads; everything else is not opened. */
-const SCANNED_EXTENSIONS = ['.xml', '.plist', '.kt', '.java', '.swift', '.m', '.mm', '.dart', '.js', '.jsx', '.mjs', '.cjs', '.ts', '.tsx', '.go', '.cs', '.py'] as const;
+export const SCANNED_EXTENSIONS = ['.xml', '.plist', '.kt', '.java', '.swift', '.m', '.mm', '.dart', '.js', '.jsx', '.mjs', '.cjs', '.ts', '.tsx', '.go', '.cs', '.py'] as const;
 
 /** Files larger than this are not configuration or hand-written code worth scanning (minified bundles, data). */
 export const MAX_SCANNED_BYTES = 2 * 1024 * 1024;

@@ -1,12 +1,45 @@
 /** Wires the pin scan view to the running proxy: observations re-linked as connections are judged. */
 import * as vscode from 'vscode';
 import { observedHosts } from '../../core/pins/pinFindings';
+import { isScannedFile, SCANNED_EXTENSIONS } from '../../core/pins/scanFile';
 import type { ProxyController } from '../proxyController';
 import { PinScanView } from './pinScanView';
 
 /** The scan starts this long after registration, so that activation never waits for it. */
 const FIRST_SCAN_DELAY_MS = 3000;
 const RELINK_DEBOUNCE_MS = 1000;
+/** A burst of file changes (a `git pull`, a generator) is rescanned once, this long after it ends. */
+const RESCAN_DEBOUNCE_MS = 1500;
+/** Changes under these folders (dependencies, VCS data) never start a rescan; the scan skips them anyway. */
+const IGNORED_FOLDERS = /(?:^|[\\/])(?:\.git|node_modules|\.gradle|Pods|DerivedData|\.dart_tool|build|dist|out)[\\/]/;
+
+/**
+ * Pin configurations written by something other than the editor (a shell command, a `git pull`, a
+ * generator) are found too: created, changed or deleted candidate files and `.gitignore` files start one
+ * debounced rescan, in the scan's worker and with its rules (`files.exclude`, `.gitignore`, its bounds).
+ */
+function watchWorkspace(rescan: () => void): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(`**/{.gitignore,${SCANNED_EXTENSIONS.map((ext) => `*${ext}`).join(',')}}`);
+  let timer: NodeJS.Timeout | undefined;
+  const changed = (uri: vscode.Uri): void => {
+    if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(uri.fsPath)) return;
+    if (!uri.fsPath.endsWith('.gitignore') && !isScannedFile(uri.fsPath)) return;
+    clearTimeout(timer);
+    timer = setTimeout(rescan, RESCAN_DEBOUNCE_MS);
+  };
+  // A deleted folder is one event for the folder, none for the files it held (`rm -rf`, a branch switch).
+  const deletions = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+  const deleted = (uri: vscode.Uri): void => {
+    if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(`${uri.fsPath}/`)) return;
+    clearTimeout(timer);
+    timer = setTimeout(rescan, RESCAN_DEBOUNCE_MS);
+  };
+  const subscriptions = [watcher, deletions, watcher.onDidCreate(changed), watcher.onDidChange(changed), deletions.onDidDelete(deleted)];
+  return new vscode.Disposable(() => {
+    clearTimeout(timer);
+    for (const subscription of subscriptions) subscription.dispose();
+  });
+}
 
 /** The view (the inspector asks it where a host is pinned) and what to dispose. */
 export function registerPinScanning(controller: ProxyController, log: vscode.LogOutputChannel): { view: PinScanView; disposables: vscode.Disposable[] } {
@@ -30,6 +63,7 @@ export function registerPinScanning(controller: ProxyController, log: vscode.Log
     vscode.languages.registerCodeLensProvider({ scheme: 'file' }, view),
     vscode.workspace.onDidSaveTextDocument((document) => view.rescanDocument(document)),
     vscode.workspace.onDidChangeWorkspaceFolders(scan),
+    watchWorkspace(scan),
     new vscode.Disposable(() => {
       clearTimeout(firstScan);
       clearTimeout(relinkTimer);

@@ -21,7 +21,7 @@ export type ScanReply =
   | { readonly type: 'done'; readonly scan: WorkspaceScan; readonly threadId: number }
   | { readonly type: 'failed'; readonly message: string };
 
-export interface WorkerScanOptions {
+interface WorkerScanOptions {
   readonly exclude?: readonly string[];
   /** The worker is terminated after this long (default: the scan's budget + 10 s). */
   readonly timeoutMs?: number;
