@@ -84,6 +84,10 @@ export async function loadOrCreateCertificateAuthority(directory: string): Promi
 async function createOnce(directory: string): Promise<CertificateAuthority> {
   try {
     await mkdir(directory, { recursive: true, mode: FOLDER_MODE });
+  } catch (error) {
+    throw new CertificateAuthorityError(`Cannot create the CA folder ${directory}: ${errorMessage(error)}`, directory);
+  }
+  try {
     return await withCreationLock(directory, async () => {
       const present = await Promise.all([exists(join(directory, CA_CERT_FILE)), exists(join(directory, CA_KEY_FILE))]);
       return present.every(Boolean) ? loadCertificateAuthority(directory) : createCertificateAuthority(directory);
