@@ -68,7 +68,7 @@ describe('causes that inspection profiles reveal, with real clients', () => {
     const result = await grpcCall(cli, ca);
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stdout, /^failed: /);
-    const lines = await waitFor(() => { const l = readLines(events); return l.length > 0 ? l : undefined; }, 30_000, 'a record');
+    const lines = await waitFor(() => { const l = readLines(events); return l.length > 0 ? l : undefined; }, 30_000, 'a record').catch((error: unknown) => { throw new Error(`${String(error)}; the proxy said: ${cli.stderr()}; the client: ${result.stdout}${result.stderr}`); });
     for (const line of lines) {
       assert.equal(line.category, 'tls-mismatch', line.reason);
       assert.equal(line.pinning, 'unlikely');
