@@ -166,7 +166,9 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private async ownerSnapshot(pid: number): Promise<Snapshot | null> {
     const early = this.snapshots.get(pid);
     const now = await this.readSnapshot(pid, true);
-    const alive = now !== null && now.stat.state !== 'Z' && now.link.path !== null;
+    // An exiting process still has its stat and exe for a moment, but its memory is gone: its command line
+    // and environment read empty. Only a read with a command line is of the living process.
+    const alive = now !== null && now.stat.state !== 'Z' && now.link.path !== null && now.link.argv.length > 0;
     if (alive) {
       this.snapshots.set(pid, { at: Date.now(), snapshot: Promise.resolve(now) });
       return now;
@@ -182,6 +184,8 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     const stat = readStatSync(pid, this.root);
     if (!stat) return;
     const { path, argv, environment } = readProcessSync(pid, ATTRIBUTION_ENVIRONMENT, this.root);
+    // Exiting already (its memory gone): an earlier snapshot, if any, is the better one.
+    if (!argv || argv.length === 0) return;
     this.remember(pid, Date.now(), Promise.resolve(this.snapshot(stat, path, argv, environment, true)));
   }
 
