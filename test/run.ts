@@ -57,7 +57,7 @@ async function integration(): Promise<LayerResult> {
     extensionPath: ROOT,
     testsPath: join(OUT, 'integration', 'index.js'),
     workspace,
-    timeoutMs: 240_000,
+    timeoutMs: 480_000,
     log: (line: string) => {
       process.stdout.write(`${line}\n`);
       const passing = /^\s*(\d+) passing/.exec(line);

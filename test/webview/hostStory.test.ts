@@ -42,7 +42,7 @@ describe('the host tells its story', () => {
     assert.equal(id, pinned[0]);
     assert.equal(await view.page.textContent('.detail h2'), 'pinned.bank.test');
     assert.match(await view.page.textContent('.host-verdict') ?? '', /Closed after handshake.*pinning likely.*2 connections/);
-    assert.match(await view.page.textContent('.verdict') ?? '', /accepted the forged chain/, 'the evidence, beside the diagram');
+    assert.match(await view.page.textContent('.verdict') ?? '', /trusts the Pinscope CA, so rejecting this host points to pinning/, 'the evidence, beside the diagram');
     assert.ok(await view.page.locator('svg.sequence .message.failed').count(), 'the diagram with its failure');
     assert.deepEqual(await view.page.locator('.story-connection').evaluateAll((b) => b.map((n) => [Number(n.getAttribute('data-id')), n.getAttribute('aria-pressed')])), [[pinned[0], 'true'], [pinned[1], 'false']]);
     assert.equal(await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'), 'false', 'the list stays as it was');

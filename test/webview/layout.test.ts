@@ -126,7 +126,7 @@ describe('inspector layout and contrast', () => {
     await view.page.locator('.verdict [data-action=next-confirm]').click();
     assert.deepEqual((await view.posted()).at(-1), { type: 'confirmHost', host: 'pinned.bank.test' });
     const text = await view.page.textContent('.detail') ?? '';
-    assert.match(text, /accepted the forged chain/);
+    assert.match(text, /trusts the Pinscope CA, so rejecting this host points to pinning/);
     assert.match(text, /TLS_AES_128_GCM_SHA256 \(0x1301\)/, 'cipher suites by name');
     assert.match(await view.page.textContent('[data-cert=real]') ?? '', /sha256\/r3alPin/);
     assert.ok(await view.page.locator('[data-cert=forged]').count());
