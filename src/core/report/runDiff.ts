@@ -37,10 +37,13 @@ function describe(host: MergedHost): string {
   return `${host.status === 'flaky' ? 'flaky' : 'breaks'}: ${categoryCounts(broken, 'compact')}${alerts}; pinning ${summary.pinning}${summary.confirmed ? ', confirmed' : ''}${cause}`;
 }
 
-/** What a cause is, for comparing: the evidence level, the cause, and which kinds of breakage. */
+/**
+ * What a cause is, for comparing: the evidence level and the cause. How the client ended a rejected
+ * connection (a close, a reset, an alert) is not a cause: the same pinning curl may close in one run and
+ * reset in the next.
+ */
 function causeKey(host: MergedHost): string {
-  const kinds = Object.keys(host.summary.categories).filter((c) => c !== 'ok').sort().join(',');
-  return `${host.level}|${host.summary.cause ?? ''}|${kinds}`;
+  return `${host.level}|${host.summary.cause ?? ''}`;
 }
 
 const ORDER: readonly ChangeKind[] = ['newly-broken', 'changed-cause', 'newly-fixed', 'new-host', 'gone'];
