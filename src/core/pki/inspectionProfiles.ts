@@ -38,16 +38,20 @@ const HTTP2_WITHHELD: readonly string[] = ['h2'];
 
 export const DEFAULT_PROFILE = 'generic';
 
+/** One intermediate's names per vendor: its profiles differ only in what the path offers. */
+const ZSCALER_INTERMEDIATE = [{ name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' }, { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' }];
+const PALO_ALTO_INTERMEDIATE = [{ name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' }, { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' }];
+
 export const INSPECTION_PROFILES: readonly InspectionProfile[] = [
   { id: 'generic', title: 'Generic inspection box: leaves signed by the root directly, HTTP/2 and HTTP/1.1, TLS 1.2-1.3', chain: 'root', leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN },
   {
     id: 'zscaler', title: 'Zscaler Internet Access: leaf + Zscaler-style intermediate, HTTP/2 inspection on', chain: 'intermediate',
-    intermediateName: [{ name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' }, { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' }],
+    intermediateName: ZSCALER_INTERMEDIATE,
     intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
   },
   {
     id: 'zscaler-http1', title: 'Zscaler Internet Access with HTTP/2 inspection off: HTTP/1.1 only', chain: 'intermediate',
-    intermediateName: [{ name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' }, { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' }],
+    intermediateName: ZSCALER_INTERMEDIATE,
     intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: HTTP2_WITHHELD, tlsVersions: MODERN,
   },
   {
@@ -57,12 +61,12 @@ export const INSPECTION_PROFILES: readonly InspectionProfile[] = [
   },
   {
     id: 'paloalto', title: 'Palo Alto Networks forward proxy: leaf + forward-trust intermediate, HTTP/2, TLS 1.2-1.3', chain: 'intermediate',
-    intermediateName: [{ name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' }, { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' }],
+    intermediateName: PALO_ALTO_INTERMEDIATE,
     intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
   },
   {
     id: 'paloalto-tls12', title: 'Palo Alto Networks forward proxy with the decryption profile\'s Max Version at TLS 1.2', chain: 'intermediate',
-    intermediateName: [{ name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' }, { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' }],
+    intermediateName: PALO_ALTO_INTERMEDIATE,
     intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' },
   },
   { id: 'own-intermediate', title: 'The organisation\'s own inspection intermediate (--intermediate-ca CERT,KEY), sent with the leaf', chain: 'own-intermediate', leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN },
