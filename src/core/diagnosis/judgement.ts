@@ -148,6 +148,15 @@ const FIX_TRUST = 'Trust the Pinscope CA where this program looks for it (Export
 const STEP_OTHER_HOST = 'To decide: have the same process fetch another intercepted host, one it does not pin: if that works, this is a pin.';
 const STEP_TOLD = 'To decide: start it with `pinscope run` or from a Pinscope terminal, which tell it to trust the CA: if it still rejects this host, this is a pin.';
 
+/** What is not known about a client's TLS stack, in words. */
+function unknownStack(client: Client, stack: RuntimeTls): string {
+  if (stack.stack !== 'unknown') return `Its TLS stack (${stack.stack}) is known, but not whether it checks the chain inside the handshake`;
+  if (client.kind === 'process') return `Its program (${client.name || client.label}) is not one whose TLS stack Pinscope knows`;
+  if (client.kind === 'unknown') return 'Its process could not be identified, so its TLS stack is not known';
+  if (client.kind === 'remote') return 'It runs on another device, so its TLS stack is not known';
+  return 'Its process is not known (process attribution off, or a recording from before it), so its TLS stack is not known';
+}
+
 const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Judges one connection with the evidence known now: the first rung of the ladder that holds decides. */
@@ -194,12 +203,10 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
     lines.push(`${who} accepted forged certificates from the same CA for ${listHosts(accepted)}: it trusts the Pinscope CA, so rejecting this host points to pinning.`);
     return verdict('L1a', 'pinning', FIX_PIN);
   }
-  // L1c: the stack checks the chain inside the handshake, and the handshake completed.
+  // L1c: a stack known to check the chain inside the handshake completed it: it trusted the forged chain.
   const completed = hasEvent(record.events, 'handshake-complete');
-  if (completed && stack.validates !== 'after-handshake') {
-    lines.push(stack.validates === 'in-handshake'
-      ? `Its TLS stack (${stack.stack}) checks the chain inside the handshake and completed it: it trusted the forged chain. Then the connection was abandoned without data: an application-level check rejected it, which is how pinning behaves.`
-      : "The client's TLS stack completed the handshake, then the connection was abandoned without data. Its stack is not known; every common stack but Node's and wget's checks the chain inside the handshake, so it trusted the forged chain and an application-level check rejected it, which is how pinning behaves.");
+  if (completed && stack.validates === 'in-handshake') {
+    lines.push(`Its TLS stack (${stack.stack}) checks the chain inside the handshake and completed it: it trusted the forged chain. Then the connection was abandoned without data: an application-level check rejected it, which is how pinning behaves.`);
     return verdict('L1c', 'pinning', FIX_PIN);
   }
   if (trust) lines.push(...trust.evidence);
@@ -232,7 +239,9 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
     return verdict('P2', 'fingerprint-only', STEP_OTHER_HOST);
   }
   if (completed) {
-    lines.push(`The handshake completed, but ${stack.stack} completes it whatever the chain: that does not show it trusted the forged chain. ${STEP_OTHER_HOST}`);
+    lines.push(stack.validates === 'after-handshake'
+      ? `The handshake completed, but ${stack.stack} completes it whatever the chain: that does not show it trusted the forged chain. ${STEP_OTHER_HOST}`
+      : `The handshake completed, then the connection was abandoned without data. ${unknownStack(client, stack)}, so it is not known whether it checks the chain inside the handshake (then it trusted the forged chain and this is a pin) or after it, as Node and wget do (then it may simply not trust the CA). ${STEP_OTHER_HOST}${client.kind === 'fingerprint' ? ' Recording it with process attribution on names its program, and with it its stack.' : ''}`);
     return verdict('P3', 'undetermined', STEP_OTHER_HOST);
   }
   if (trust?.trustsCa === 'no') {

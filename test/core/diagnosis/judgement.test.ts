@@ -64,6 +64,22 @@ describe('the evidence ladder', () => {
     }
   });
 
+  it('P3: a completed handshake on a stack not known to check the chain inside it (an unrecognised program, .NET, an unidentified process) is only possible, and says what is unknown', () => {
+    const program: ConnectionClient = { process: { kind: 'local', label: 'bash › acme-agent', pid: 88, startTime: '88', name: 'acme-agent', path: '/opt/acme/acme-agent', command: 'acme-agent', app: null }, trust: null };
+    const unidentified: ConnectionClient = { process: { kind: 'unknown', label: 'unknown process', reason: 'its socket was gone' }, trust: null };
+    const cases: [string, ConnectionClient, RegExp][] = [
+      ['unrecognised program', program, /Its program \(acme-agent\) is not one whose TLS stack Pinscope knows/],
+      ['.NET', by('dotnet', 'no'), /Its TLS stack \(OpenSSL through \.NET[^)]*\)\) is known, but not whether it checks the chain inside the handshake/],
+      ['unidentified', unidentified, /Its process could not be identified, so its TLS stack is not known/],
+    ];
+    for (const [name, client, words] of cases) {
+      const verdict = judged(at(client, transcripts.closedAfterHandshake(`${name.replace(/\W/g, '')}.test`)));
+      assert.equal(verdict.pinning, 'possible', name);
+      assert.equal(verdict.rung, 'P3', name);
+      assert.ok(verdict.evidence.some((e) => words.test(e) && /To decide: have the same process fetch another intercepted host/.test(e)), `${name}: ${verdict.evidence.join(' | ')}`);
+    }
+  });
+
   it('P1: a lone rejection from a client not told to trust the CA is possible, never unlikely, and names the next step', () => {
     const cases: [Runtime, ConnectionRecord][] = [
       ['node', transcripts.finAfterFlight('n.test')], ['java', transcripts.alert('j.test', 'certificate_unknown')], ['go', transcripts.alert('g.test', 'bad_certificate')],
@@ -184,10 +200,13 @@ describe('the ladder, live', () => {
     diagnosis.finished(at(ruby, transcripts.ok('api.test')), () => true);
     assert.equal(diagnosis.verdictOf(rejected.id)?.rung, 'L1a');
     assert.equal(diagnosis.liveHosts().find((h) => h.host === 'pinned.test')?.pinning, 'likely');
-    // Judged before its process was known (stack unknown: L1c); its process, Node, completes any handshake.
+    // Judged before its process was known (stack unknown: P3); its process, Node, completes any handshake (P3 too);
+    // Python checks the chain inside the handshake (L1c).
     const late = transcripts.closedAfterHandshake('late.test');
-    assert.equal(diagnosis.finished(late, () => true).rung, 'L1c');
+    assert.equal(diagnosis.finished(late, () => true).rung, 'P3');
     late.client = by('node', 'no');
     assert.equal(diagnosis.rejudge(late, () => true).rung, 'P3');
+    late.client = by('python', 'no');
+    assert.equal(diagnosis.rejudge(late, () => true).rung, 'L1c');
   });
 });

@@ -23,11 +23,18 @@ function judge(record: ConnectionRecord, peers: Peers): Verdict {
 }
 
 describe('pinning judgement', () => {
-  it('a handshake completed and then abandoned without data, by a client whose stack is unknown, is likely (L1c), and says what it assumes', () => {
+  it('a handshake completed and then abandoned without data, by a client whose stack is unknown, is only possible (P3), and says what is unknown and what would settle it', () => {
     const verdict = judge(transcripts.closedAfterHandshake('pinned.test'), noPeers);
-    assert.equal(verdict.pinning, 'likely');
-    assert.equal(verdict.rung, 'L1c');
-    assert.ok(verdict.evidence.some((e) => /Its stack is not known; every common stack but Node's and wget's/.test(e)));
+    assert.equal(verdict.pinning, 'possible');
+    assert.equal(verdict.rung, 'P3');
+    assert.equal(verdict.cause, 'undetermined');
+    assert.ok(verdict.evidence.some((e) => /Its process is not known \(process attribution off, or a recording from before it\), so its TLS stack is not known/.test(e)
+      && /inside the handshake \(then it trusted the forged chain and this is a pin\) or after it, as Node and wget do/.test(e) && /To decide:/.test(e)), verdict.evidence.join('\n'));
+  });
+
+  it('the same completed handshake is likely (L1a) once the same client is seen trusting the CA elsewhere', () => {
+    const target = transcripts.closedAfterHandshake('pinned.test');
+    assert.equal(judge(target, buildPeerContext([transcripts.ok('a.test', JA4_APP), target])).rung, 'L1a');
   });
 
   it('an unknown_ca alert alone, from a stack not known, is only possible pinning, and says how to tell', () => {

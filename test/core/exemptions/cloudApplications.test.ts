@@ -3,13 +3,14 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildExemptionRequest } from '../../../src/core/exemptions/exemptionRequest';
 import { cloudApplicationNotes } from '../../../src/core/exemptions/vendors/cloudApplications';
+import { byKnownStack } from '../../support/knownClients';
 import { transcripts } from '../../support/transcripts';
 
 const NOW = new Date('2026-12-05T00:00:00Z');
 
 describe('cloud-application route', () => {
   it('the Zscaler request offers Microsoft 365 as a cloud application for Exchange Online hosts, with its source and date', () => {
-    const request = buildExemptionRequest({ records: [transcripts.closedAfterHandshake('outlook.office365.com'), transcripts.closedAfterHandshake('api.pinned.test')], hosts: [], format: 'zscaler-api', appName: 'Acme', now: NOW });
+    const request = buildExemptionRequest({ records: [byKnownStack(transcripts.closedAfterHandshake('outlook.office365.com')), byKnownStack(transcripts.closedAfterHandshake('api.pinned.test'))], hosts: [], format: 'zscaler-api', appName: 'Acme', now: NOW });
     const notes = (JSON.parse(request.text) as { _notes?: string[] })._notes ?? [];
     const route = notes.find((n) => n.startsWith('Cloud-application route'));
     assert.ok(route, notes.join('\n'));
