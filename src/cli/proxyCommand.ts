@@ -1,6 +1,6 @@
 /** `pinscope proxy`: run the intercepting proxy until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
-import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
+import { confirmByTunnelling, PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
 import { formatSummary, startCliSession } from './session';
 
 const PROXY_HELP = `Usage: pinscope proxy [options]
@@ -20,7 +20,7 @@ export async function proxyCommand(args: string[]): Promise<number> {
     process.stdout.write(PROXY_HELP);
     return 0;
   }
-  const session = await startCliSession(toProxyOptions(values), values.events, values['auto-confirm'] ?? false);
+  const session = await startCliSession(toProxyOptions(values), values.events, confirmByTunnelling(values));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

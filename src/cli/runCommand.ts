@@ -12,7 +12,7 @@ import { CA_VARIABLES } from '../core/setup/caVariables';
 import { routedEnvironment } from '../core/setup/routedEnvironment';
 import { renderSummaryMarkdown } from '../core/report/summaryMarkdown';
 import { CI_FLAGS, writeCiReports } from './ciReports';
-import { PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
+import { confirmByTunnelling, PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
 import { formatSummary, startCliSession } from './session';
 import { EXIT_POLICY, UsageError } from './usage';
 
@@ -86,7 +86,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const gated = values.baseline !== undefined || values.exempted !== undefined;
   const options = toProxyOptions(values);
   const startedAt = new Date();
-  const session = await startCliSession(options, values.events, values['auto-confirm'] ?? false);
+  const session = await startCliSession(options, values.events, confirmByTunnelling(values));
   // The bundled CLI runs from dist/, next to the Node preload.
   const environment = routedEnvironment(session.engine, __dirname, process.env);
   const status = await new Promise<number>((resolve) => {

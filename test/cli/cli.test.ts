@@ -144,14 +144,14 @@ describe('pinscope proxy with real clients', () => {
   });
 });
 
-describe('pinscope proxy --auto-confirm', () => {
+describe('pinscope proxy --confirm-by-tunnelling', () => {
   it('tunnels a host after it broke twice, and marks it confirmed when it then works', async () => {
     const origin = await startOrigin();
     const dir = temporaryDirectory('confirm');
     const events = join(dir, 'events.jsonl');
     // Without attribution the client is known by its TLS fingerprint: each curl is the same client, so the
     // evidence does not hang on whether a short-lived process is found in time on a busy machine.
-    const cli = await startCli(['proxy', '--auto-confirm', '--no-attribution', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    const cli = await startCli(['proxy', '--confirm-by-tunnelling', '--no-attribute-processes', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca-file', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
     try {
       const ca = join(dir, 'ca', 'pinscope-ca.pem');
       // The client trusts the CA (it fetches another host through it), then pins the real server's key at

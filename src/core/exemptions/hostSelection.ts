@@ -98,7 +98,7 @@ function verifyStep(summary: Pick<HostSummary, 'host' | 'alerts'>): string {
   const alert = summary.alerts.length > 0 ? ` (it sent ${summary.alerts.join(', ')})` : '';
   return `The client rejected the inspection certificate${alert}, which a client that simply does not trust the CA also does. `
     + 'Trust the Pinscope CA in that client (Export CA Certificate) and retry: if it still breaks, pinning is likely. '
-    + `Or confirm by tunnelling (the inspector's "confirm by tunnelling", or --auto-confirm): if ${summary.host} then works untouched, it breaks only under inspection.`;
+    + `Or confirm by tunnelling (the inspector's "confirm by tunnelling", or --confirm-by-tunnelling): if ${summary.host} then works untouched, it breaks only under inspection.`;
 }
 
 /** Why a broken host that is neither pinning nor to verify is not requested: its cause, the judgement's last word, and the fix. */
