@@ -4,14 +4,15 @@
  * the rest is used.
  */
 import type { ConnectionLine } from '../report/connectionReport';
-import type { TimelineEvent } from '../../shared/timelineEvents';
+import type { EventKind, TimelineEvent } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
 import { judgeConnection, noEvidence } from '../diagnosis/judgement';
 import { normaliseHost } from '../hostNames';
-import { MAX_LINE_CHARS, MAX_LINES, nestsTooDeep, SkippedLines } from '../report/recordingBounds';
+import { MAX_LINE_CHARS, MAX_LINES, SkippedLines } from '../report/recordingBounds';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import type { ConnectionClient, TrustSummary } from '../process/connectionClients';
 import type { ProcessRecord } from '../process/processIdentity';
+import { isKnownEventKind, isObject, Malformed, readEvent, readProcessFields } from './recordedShape';
 
 export class RecordingError extends Error {
   override name = 'RecordingError';
@@ -26,7 +27,6 @@ export interface RecordedConnections {
 }
 
 const MODES: readonly Mode[] = ['intercept', 'tunnel', 'http'];
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function isConnectionLine(value: Record<string, unknown>): value is Record<string, unknown> & ConnectionLine {
   return typeof value['id'] === 'number' && typeof value['host'] === 'string' && typeof value['port'] === 'number' && Array.isArray(value['events']) && typeof value['startedAt'] === 'string' && MODES.includes(value['mode'] as Mode);
@@ -61,21 +61,19 @@ function malformedEvent(event: Record<string, unknown>): string | undefined {
   }
 }
 
-const optional = (value: unknown, type: 'string' | 'number'): boolean => value === undefined || value === null || typeof value === type;
-
-/** The `process` of a line (written since process attribution), when well-formed; older lines have none. */
+/** The `process` of a line (written since process attribution), its known fields only, when well-formed; older lines have none. */
 function recordedProcess(value: unknown): ProcessRecord | undefined {
-  if (!isObject(value) || !['local', 'remote', 'unknown'].includes(String(value['kind'])) || typeof value['label'] !== 'string') return undefined;
-  if (!['startTime', 'name', 'path', 'command', 'app', 'address', 'reason'].every((k) => optional(value[k], 'string')) || !optional(value['pid'], 'number')) return undefined;
-  if (value['kind'] === 'local' && (typeof value['pid'] !== 'number' || typeof value['startTime'] !== 'string')) return undefined;
-  return value as unknown as ProcessRecord;
+  const process = readProcessFields(value);
+  if (process instanceof Malformed) return undefined;
+  if (process.kind === 'local' && (process.pid === undefined || process.startTime === undefined)) return undefined;
+  return process;
 }
 
 function recordedTrust(value: unknown): TrustSummary | null {
   if (!isObject(value) || !['yes', 'no', 'unknown'].includes(String(value['trustsCa']))) return null;
   if (!(value['gap'] === null || value['gap'] === 'ca-not-installed' || value['gap'] === 'app-own-trust-store')) return null;
   const evidence = value['evidence'];
-  if (!Array.isArray(evidence) || !evidence.every((e) => typeof e === 'string') || !optional(value['fix'], 'string')) return null;
+  if (!Array.isArray(evidence) || !evidence.every((e) => typeof e === 'string') || !(value['fix'] === undefined || value['fix'] === null || typeof value['fix'] === 'string')) return null;
   const variables = Array.isArray(value['variables']) ? value['variables'].filter((v): v is Record<string, unknown> => isObject(v) && typeof v['name'] === 'string') : [];
   return {
     runtime: typeof value['runtime'] === 'string' ? value['runtime'] as TrustSummary['runtime'] : 'unknown',
@@ -135,7 +133,6 @@ function readLine(line: string, skip: (why: string) => void, records: Connection
   } catch {
     return skip('not JSON (cut off while being written?)');
   }
-  if (nestsTooDeep(value)) return skip('nested too deeply: not a connection record');
   if (isObject(value) && value['type'] === 'connection-update') {
     // A connection whose process was identified after its line was written: the client it names now.
     const update = readClientUpdate(line);
@@ -147,9 +144,17 @@ function readLine(line: string, skip: (why: string) => void, records: Connection
   if (!isObject(value) || !isConnectionLine(value)) return skip('not a Pinscope connection record');
   const startedAt = Date.parse(value.startedAt);
   if (Number.isNaN(startedAt)) return skip(`startedAt ${JSON.stringify(value.startedAt.slice(0, 40))} is not a time`);
-  const events = value.events.filter((e): e is TimelineEvent & Record<string, unknown> => isObject(e) && typeof e['kind'] === 'string' && typeof e['t'] === 'number');
-  const bad = events.map(malformedEvent).find((why) => why !== undefined);
+  // Events of a kind this version does not know (a newer version's) are left out, as are non-events.
+  const raw = (value.events as unknown[]).filter((e): e is Record<string, unknown> & { kind: EventKind; t: number } => isObject(e) && isKnownEventKind(e['kind']) && typeof e['t'] === 'number' && Number.isFinite(e['t']));
+  const bad = raw.map(malformedEvent).find((why) => why !== undefined);
   if (bad) return skip(bad);
+  // Each event keeps its known fields only: an unknown one, however large or deep, is dropped unread.
+  const events: TimelineEvent[] = [];
+  for (const event of raw) {
+    const read = readEvent(event);
+    if (read instanceof Malformed) return skip(`${/^[aeiou]/.test(event.kind) ? 'an' : 'a'} ${event.kind} event whose ${read.path} is not what a recording holds`);
+    events.push(read);
+  }
   const client = recordedClient(value);
   const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true, ...(client ? { client } : {}) };
   try {

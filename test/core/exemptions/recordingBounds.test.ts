@@ -9,6 +9,12 @@ import { readRecordedConnections } from '../../../src/core/exemptions/recordedCo
 import { toConnectionLine } from '../../../src/core/report/connectionReport';
 import { judgeConnection, noEvidence } from '../../../src/core/diagnosis/judgement';
 import { transcripts } from '../../support/transcripts';
+import { Recording } from '../../../src/core/recording';
+import { recordingSource } from '../../../src/extension/inspector/inspectorSources';
+import type { PinscopeContext } from '../../../src/extension/pinscopeContext';
+
+/** The panel's source asks the context for pins only (no VS Code involved in building its state). */
+const noPins = { pins: { pinnedAt: () => [] } } as unknown as PinscopeContext;
 
 function connectionLine(host: string): string {
   const record = transcripts.closedAfterHandshake(host);
@@ -32,9 +38,20 @@ describe('bounded recordings', () => {
     assert.equal(recorded.records.length, 1);
   });
 
-  it('skips a deeply nested value', () => {
-    const line = connectionLine('c.example.com').replace('"events":[', `"extra":${'['.repeat(5000)}${']'.repeat(5000)},"events":[`);
+  it('reads a line with a deeply nested value outside the known shape, the value dropped unread', () => {
+    const line = connectionLine('c.example.com').replace('"events":[', `"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},"events":[`);
     const recorded = readRecordedConnections(`${line}\n`);
-    assert.deepEqual(recorded.skipped, ['line 1: nested too deeply: not a connection record']);
+    assert.deepEqual(recorded.skipped, []);
+    assert.equal(recorded.records.length, 1);
+    assert.ok(!JSON.stringify(recorded.records).includes('extra'));
+  });
+
+  it('hands the inspector a bounded list of skipped lines: the first 20, then a count', () => {
+    const recording = Recording.read(`${connectionLine('d.example.com')}\n${'{"type":"connection","id":"x"}\n'.repeat(50_000)}`);
+    const state = recordingSource(noPins, recording, 'junk.pinscope.jsonl').state('');
+    assert.equal(state.recording?.skipped.length, 21);
+    assert.equal(state.recording.skipped[0], 'line 2: not a Pinscope connection record');
+    assert.equal(state.recording.skipped[20], 'and 49980 more lines skipped');
+    assert.equal(recording.records().length, 1);
   });
 });
