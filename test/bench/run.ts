@@ -228,6 +228,35 @@ async function microbenchmarks(dir: string): Promise<void> {
   report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
 }
 
+/**
+ * Issue 29's targets, with attribution on, each against its reference in this run (ratios within one run
+ * are what a shared machine can compare): the tunnel's time or rate, and W5's memory against
+ * `--no-attribution`'s.
+ */
+const TARGETS: readonly { readonly workload: string; readonly label: string; readonly over: 'tunnel' | 'off'; readonly at: 'most' | 'least'; readonly limit: number }[] = [
+  { workload: 'W1 cold (200 distinct hosts)', label: 'W1 cold, median / tunnel', over: 'tunnel', at: 'most', limit: 1.4 },
+  { workload: 'W2 warm (500 to one host)', label: 'W2 warm, median / tunnel', over: 'tunnel', at: 'most', limit: 1.2 },
+  { workload: 'W3 keep-alive (5000 GETs, 10 conns)', label: 'W3 keep-alive, req/s / tunnel', over: 'tunnel', at: 'least', limit: 0.8 },
+  { workload: 'W4 throughput (200 MB)', label: 'W4 throughput, MB/s / tunnel', over: 'tunnel', at: 'least', limit: 0.7 },
+  { workload: 'W5 concurrency (500 at once)', label: 'W5 500 at once, time / tunnel', over: 'tunnel', at: 'most', limit: 1.3 },
+  { workload: 'W5 proxy memory (500 open)', label: 'W5 memory, on / --no-attribution', over: 'off', at: 'most', limit: 1.15 },
+];
+
+/** One line per target: the ratio with attribution on, the same ratio with it off (for scale), met or not (or not measured). */
+function verdictTable(of: (workload: string, mode: string) => number): string {
+  const lines = ['| target (attribution on) | limit | on | off | verdict |', '| --- | --- | --- | --- | --- |'];
+  let met = 0;
+  for (const target of TARGETS) {
+    const on = of(target.workload, 'pinscope') / of(target.workload, target.over);
+    const off = target.over === 'tunnel' ? of(target.workload, 'off') / of(target.workload, 'tunnel') : Number.NaN;
+    const verdict = Number.isNaN(on) ? 'not measured' : (target.at === 'most' ? on <= target.limit : on >= target.limit) ? 'met' : 'NOT MET';
+    if (verdict === 'met') met++;
+    const fmt = (r: number): string => (Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`);
+    lines.push(`| ${target.label} | ${target.at === 'most' ? '≤' : '≥'} ${target.limit}× | ${fmt(on)} | ${fmt(off)} | ${verdict} |`);
+  }
+  return `${lines.join('\n')}\n\nTargets met: ${met} of ${TARGETS.length}.\n`;
+}
+
 function printTable(): void {
   const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const workloads = [...new Set(results.map((r) => r.workload))];
@@ -250,7 +279,7 @@ function printTable(): void {
   const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
     + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
   const failuresNote = failures.length > 0 ? `\nFailed (left out of the table): ${failures.join('; ')}.\n` : '';
-  const table = `${lines.join('\n')}\n${reference}${failuresNote}`;
+  const table = `${lines.join('\n')}\n${reference}${failuresNote}\n${verdictTable(of)}`;
   process.stdout.write(`\n${table}`);
   mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
   writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), table);
