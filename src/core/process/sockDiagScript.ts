@@ -18,32 +18,13 @@
  *                            u32 expires, rqueue, wqueue, uid, inode; }                       72 bytes
  * The cookie is INET_DIAG_NOCOOKIE (~0, ~0) so the kernel does not check it. An IPv4 request also finds
  * a dual-stack IPv6 socket connected to a v4-mapped address (the kernel hashes both alike).
- *
- * A burst (DUMP_MIN or more requests of one read asking about clients of the same proxy address and
- * port: 500 connections accepted at once) is answered by one dump instead (NLM_F_DUMP with an
- * INET_DIAG_REQ_BYTECODE filter on the destination port: `dport >= P && dport <= P`), each answer picked
- * out of it by its 4-tuple. What the dump does not list (closed, or a dual-stack socket of the other
- * family) is asked for exactly, as above, so a dump never makes an answer "none" that the exact lookup
- * would have found. A dump that fails or does not end within DUMP_WAIT seconds leaves every request of
- * the burst to the exact lookup.
- *   struct inet_diag_bc_op { u8 code, yes; u16 no; }  (the port in the `no` of the op after D_GE/D_LE)
- *   struct nlattr          { u16 len, type; }          (INET_DIAG_REQ_BYTECODE = 1)
  */
-export const SOCK_DIAG_SCRIPT = String.raw`import os, select, socket, struct, sys, time
+export const SOCK_DIAG_SCRIPT = String.raw`import os, select, socket, struct, sys
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
 NLM_F_REQUEST = 0x01
-NLM_F_DUMP = 0x300
 NLMSG_ERROR = 2
-NLMSG_DONE = 3
 NOCOOKIE = 0xFFFFFFFF
-INET_DIAG_REQ_BYTECODE = 1
-INET_DIAG_BC_D_GE = 4
-INET_DIAG_BC_D_LE = 5
-TCP_TIME_WAIT = 6
-DUMP_MIN = 8
-DUMP_WAIT = 1.0
-DUMP_SEQ = 0
 HEADER = struct.Struct('=IHHII')
 REQUEST = struct.Struct('=BBBBI')
 PORTS = struct.Struct('!HH')
@@ -88,75 +69,6 @@ def receive(answers):
                 answers[seq] = '%d found %d %d %d %d %d' % (seq, inode, uid, state, sport, dport)
             at += (length + 3) & ~3
 
-def answer_of(seq, data, body):
-    state = data[body + 1]
-    sport, dport = PORTS.unpack_from(data, body + 4)
-    _, _, _, uid, inode = TAIL.unpack_from(data, body + 52)
-    return '%d found %d %d %d %d %d' % (seq, inode, uid, state, sport, dport)
-
-def dump(version, dst, dport, wanted, answers):
-    # wanted: (client address bytes, client port) -> seq. True when the dump ended (answers filled in).
-    family = socket.AF_INET if version == '4' else socket.AF_INET6
-    size = 4 if version == '4' else 16
-    port = int(dport)
-    proxy = address(family, dst)[:size]
-    code = struct.pack('=BBHBBHBBHBBH', INET_DIAG_BC_D_GE, 8, 20, 0, 0, port, INET_DIAG_BC_D_LE, 8, 12, 0, 0, port)
-    body = (REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF & ~(1 << TCP_TIME_WAIT)) + bytes(48)
-            + struct.pack('=HH', 4 + len(code), INET_DIAG_REQ_BYTECODE) + code)
-    nl.send(HEADER.pack(HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, DUMP_SEQ, 0) + body)
-    deadline = time.monotonic() + DUMP_WAIT
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([nl], [], [], left)[0]:
-            return False
-        data = nl.recv(1 << 20)
-        at = 0
-        while at + HEADER.size <= len(data):
-            length, kind, _, seq, _ = HEADER.unpack_from(data, at)
-            if length < HEADER.size:
-                break
-            body = at + HEADER.size
-            at += (length + 3) & ~3
-            if seq != DUMP_SEQ:
-                continue
-            if kind == NLMSG_DONE:
-                return True
-            if kind == NLMSG_ERROR:
-                return False
-            if kind != SOCK_DIAG_BY_FAMILY or length < HEADER.size + 72:
-                continue
-            if data[body + 24:body + 24 + size] != proxy:
-                continue
-            sport = PORTS.unpack_from(data, body + 4)[0]
-            asked = wanted.get((bytes(data[body + 8:body + 8 + size]), sport))
-            # A socket with an inode wins over one without (an orphan of the same 4-tuple).
-            if asked is not None and (asked not in answers or TAIL.unpack_from(data, body + 52)[4] != 0):
-                answers[asked] = answer_of(asked, data, body)
-
-def dumped(requests, answers):
-    # Bursts of requests about one proxy end answered by one dump each; returns the requests left to ask exactly.
-    groups = {}
-    for seq, parts in requests:
-        groups.setdefault((parts[0], parts[3], parts[4]), []).append((seq, parts))
-    left = []
-    for (version, dst, dport), group in groups.items():
-        if len(group) < DUMP_MIN:
-            left.extend(group)
-            continue
-        try:
-            family = socket.AF_INET if version == '4' else socket.AF_INET6
-            size = 4 if version == '4' else 16
-            wanted = dict(((address(family, parts[1])[:size], int(parts[2])), seq) for seq, parts in group)
-            found = {}
-            if dump(version, dst, dport, wanted, found):
-                answers.update(found)
-                left.extend(item for item in group if item[0] not in found)
-                continue
-        except (ValueError, OSError):
-            pass
-        left.extend(group)
-    return left
-
 sys.stdout.write('ready\n')
 sys.stdout.flush()
 stdin = sys.stdin.fileno()
@@ -167,22 +79,17 @@ while True:
         break
     lines = (pending + chunk).split(b'\n')
     pending = lines.pop()[-200:]
-    requests, replies, answers, asked = [], [], {}, []
+    asked, replies, answers = [], [], {}
     for line in lines:
         parts = line.decode('ascii', 'replace').split()
         try:
             seq = int(parts[0]) & 0xFFFFFFFF
         except (IndexError, ValueError):
             continue
-        if len(parts) != 6 or seq == DUMP_SEQ:
-            replies.append('%d bad' % seq)
-        else:
-            requests.append((seq, parts[1:]))
-    left = dumped(requests, answers)
-    replies.extend(answers.values())
-    for seq, parts in left:
         try:
-            send(seq, *parts)
+            if len(parts) != 6:
+                raise ValueError
+            send(seq, *parts[1:])
             asked.append(seq)
         except (ValueError, OSError):
             replies.append('%d bad' % seq)
