@@ -132,6 +132,24 @@ async function main(): Promise<void> {
     report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
     if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
   });
+  /** One-shot connections, `count` per mode, taken from the modes in turn; a mode that fails is left out, the others go on. */
+  const interleaved = async (workload: string, count: number, host: (i: number) => string): Promise<void> => {
+    const times = new Map<string, number[]>(modes.map(([mode]) => [mode, []]));
+    const broken = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < modes.length; k++) {
+        const [mode, route] = modes[(i + k) % modes.length] as [string, Route];
+        if (broken.has(mode)) continue;
+        await bounded(`${workload.slice(0, 2)} ${mode}`, async () => { times.get(mode)?.push(await oneShot(route, host(i), ca)); }).catch((error: unknown) => {
+          broken.add(mode);
+          failed(error);
+        });
+      }
+    }
+    for (const [mode, samples] of times) {
+      if (!broken.has(mode) && samples.length > 0) report({ workload, mode, metric: 'median', value: median(samples), unit: 'ms', p99: p99(samples) });
+    }
+  };
   /** A workload that fails or exceeds its limit is reported and left out of the table; the run goes on. */
   const failed = (error: unknown): void => {
     own?.child.kill('SIGTERM');
@@ -149,17 +167,11 @@ async function main(): Promise<void> {
     }
 
     for (let rep = 0; rep < REPS; rep++) {
+      // W1 and W2 take one connection from every mode in turn (the order rotating): a shared machine's load
+      // changes by the second, and modes measured one after the other would each see a different load.
+      if (selected('W1')) await interleaved('W1 cold (200 distinct hosts)', 200, (i) => `w1-${rep}-${i}.bench.test`);
+      if (selected('W2')) await interleaved('W2 warm (500 to one host)', 500, () => 'w2.bench.test');
       for (const [mode, route] of modes) {
-        if (selected('W1')) await bounded(`W1 ${mode}`, async () => {
-          const times: number[] = [];
-          for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
-          report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        }).catch(failed);
-        if (selected('W2')) await bounded(`W2 ${mode}`, async () => {
-          const times: number[] = [];
-          for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
-          report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        }).catch(failed);
         if (selected('W3')) await bounded(`W3 ${mode}`, async () => {
           const latencies: number[] = [];
           const started = performance.now();
