@@ -132,6 +132,24 @@ async function main(): Promise<void> {
     report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
     if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
   });
+  /** One-shot connections, `count` per mode, taken from the modes in turn; a mode that fails is left out, the others go on. */
+  const interleaved = async (workload: string, count: number, host: (i: number) => string): Promise<void> => {
+    const times = new Map<string, number[]>(modes.map(([mode]) => [mode, []]));
+    const broken = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < modes.length; k++) {
+        const [mode, route] = modes[(i + k) % modes.length] as [string, Route];
+        if (broken.has(mode)) continue;
+        await bounded(`${workload.slice(0, 2)} ${mode}`, async () => { times.get(mode)?.push(await oneShot(route, host(i), ca)); }).catch((error: unknown) => {
+          broken.add(mode);
+          failed(error);
+        });
+      }
+    }
+    for (const [mode, samples] of times) {
+      if (!broken.has(mode) && samples.length > 0) report({ workload, mode, metric: 'median', value: median(samples), unit: 'ms', p99: p99(samples) });
+    }
+  };
   /** A workload that fails or exceeds its limit is reported and left out of the table; the run goes on. */
   const failed = (error: unknown): void => {
     own?.child.kill('SIGTERM');
@@ -149,17 +167,11 @@ async function main(): Promise<void> {
     }
 
     for (let rep = 0; rep < REPS; rep++) {
+      // W1 and W2 take one connection from every mode in turn (the order rotating): a shared machine's load
+      // changes by the second, and modes measured one after the other would each see a different load.
+      if (selected('W1')) await interleaved('W1 cold (200 distinct hosts)', 200, (i) => `w1-${rep}-${i}.bench.test`);
+      if (selected('W2')) await interleaved('W2 warm (500 to one host)', 500, () => 'w2.bench.test');
       for (const [mode, route] of modes) {
-        if (selected('W1')) await bounded(`W1 ${mode}`, async () => {
-          const times: number[] = [];
-          for (let i = 0; i < 200; i++) times.push(await oneShot(route, `w1-${rep}-${i}.bench.test`, ca));
-          report({ workload: 'W1 cold (200 distinct hosts)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        }).catch(failed);
-        if (selected('W2')) await bounded(`W2 ${mode}`, async () => {
-          const times: number[] = [];
-          for (let i = 0; i < 500; i++) times.push(await oneShot(route, 'w2.bench.test', ca));
-          report({ workload: 'W2 warm (500 to one host)', mode, metric: 'median', value: median(times), unit: 'ms', p99: p99(times) });
-        }).catch(failed);
         if (selected('W3')) await bounded(`W3 ${mode}`, async () => {
           const latencies: number[] = [];
           const started = performance.now();
@@ -228,6 +240,35 @@ async function microbenchmarks(dir: string): Promise<void> {
   report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
 }
 
+/**
+ * Issue 29's targets, with attribution on, each against its reference in this run (ratios within one run
+ * are what a shared machine can compare): the tunnel's time or rate, and W5's memory against
+ * `--no-attribution`'s.
+ */
+const TARGETS: readonly { readonly workload: string; readonly label: string; readonly over: 'tunnel' | 'off'; readonly at: 'most' | 'least'; readonly limit: number }[] = [
+  { workload: 'W1 cold (200 distinct hosts)', label: 'W1 cold, median / tunnel', over: 'tunnel', at: 'most', limit: 1.4 },
+  { workload: 'W2 warm (500 to one host)', label: 'W2 warm, median / tunnel', over: 'tunnel', at: 'most', limit: 1.2 },
+  { workload: 'W3 keep-alive (5000 GETs, 10 conns)', label: 'W3 keep-alive, req/s / tunnel', over: 'tunnel', at: 'least', limit: 0.8 },
+  { workload: 'W4 throughput (200 MB)', label: 'W4 throughput, MB/s / tunnel', over: 'tunnel', at: 'least', limit: 0.7 },
+  { workload: 'W5 concurrency (500 at once)', label: 'W5 500 at once, time / tunnel', over: 'tunnel', at: 'most', limit: 1.3 },
+  { workload: 'W5 proxy memory (500 open)', label: 'W5 memory, on / --no-attribution', over: 'off', at: 'most', limit: 1.15 },
+];
+
+/** One line per target: the ratio with attribution on, the same ratio with it off (for scale), met or not (or not measured). */
+function verdictTable(of: (workload: string, mode: string) => number): string {
+  const lines = ['| target (attribution on) | limit | on | off | verdict |', '| --- | --- | --- | --- | --- |'];
+  let met = 0;
+  for (const target of TARGETS) {
+    const on = of(target.workload, 'pinscope') / of(target.workload, target.over);
+    const off = target.over === 'tunnel' ? of(target.workload, 'off') / of(target.workload, 'tunnel') : Number.NaN;
+    const verdict = Number.isNaN(on) ? 'not measured' : (target.at === 'most' ? on <= target.limit : on >= target.limit) ? 'met' : 'NOT MET';
+    if (verdict === 'met') met++;
+    const fmt = (r: number): string => (Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`);
+    lines.push(`| ${target.label} | ${target.at === 'most' ? '≤' : '≥'} ${target.limit}× | ${fmt(on)} | ${fmt(off)} | ${verdict} |`);
+  }
+  return `${lines.join('\n')}\n\nTargets met: ${met} of ${TARGETS.length}.\n`;
+}
+
 function printTable(): void {
   const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const workloads = [...new Set(results.map((r) => r.workload))];
@@ -250,7 +291,7 @@ function printTable(): void {
   const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
     + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
   const failuresNote = failures.length > 0 ? `\nFailed (left out of the table): ${failures.join('; ')}.\n` : '';
-  const table = `${lines.join('\n')}\n${reference}${failuresNote}`;
+  const table = `${lines.join('\n')}\n${reference}${failuresNote}\n${verdictTable(of)}`;
   process.stdout.write(`\n${table}`);
   mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
   writeFileSync(join(ROOT, '.test-artifacts', 'bench-latest.md'), table);

@@ -120,6 +120,25 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     assert.deepEqual(inodes.slice(0, 5), await Promise.all(endpoints.slice(0, 5).map(async (e) => (await tables.lookup(e))?.inode)));
   });
 
+  it('answers a burst (one dump) exactly as the tables do, closed and dual-stack clients among it', async () => {
+    const { port } = await listen('127.0.0.1');
+    // Every third an IPv6 socket connected to a v4-mapped address (as Java): an IPv4 dump does not list it.
+    const clients = Array.from({ length: 30 }, (_, i) => connect(port, i % 3 === 0 ? '::ffff:127.0.0.1' : '127.0.0.1'));
+    held.push(...clients);
+    await Promise.all(clients.map((client) => new Promise((resolve) => client.once('connect', resolve))));
+    const unmapped = (address: string | undefined): string => (address ?? '').replace(/^::ffff:/, '');
+    const endpoints = clients.map((client): AcceptedEndpoints => ({ remoteAddress: unmapped(client.localAddress), remotePort: client.localPort ?? 0, localAddress: unmapped(client.remoteAddress), localPort: client.remotePort ?? 0 }));
+    for (const closed of [clients[1], clients[2]]) {
+      closed?.destroy();
+      await new Promise((resolve) => closed?.once('close', resolve));
+    }
+    const answers = await Promise.all(endpoints.map((e) => netlink.lookup(e)));
+    const listed = await Promise.all(endpoints.map((e) => tables.lookup(e)));
+    const seen = (answer: NetlinkAnswer): number => (answer.kind === 'found' ? answer.entry.inode : answer.kind === 'absent' ? 0 : -1);
+    assert.deepEqual(answers.map(seen), listed.map((entry) => entry?.inode ?? 0));
+    assert.deepEqual(answers.map((answer) => answer.kind), endpoints.map((_, i) => (i === 1 || i === 2 ? 'absent' : 'found')));
+  });
+
   it('says absent once the client closed its socket, and for a 4-tuple that never existed', async () => {
     const { client, endpoints } = await pair('127.0.0.1', '127.0.0.1');
     assert.equal((await netlink.lookup(endpoints)).kind, 'found');
