@@ -42,6 +42,7 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   private scanVersion = 0;
   /** Cancels the scan under way (its worker is terminated) when a newer one starts or the view goes. */
   private scanAbort: AbortController | undefined;
+  private completed = 0;
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly observe: ObservationSource) {}
@@ -64,7 +65,13 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
       for (const configuration of scan.configurations) files.set(configuration.file, [...(files.get(configuration.file) ?? []), configuration]);
       this.byFolder.set(folder.uri.toString(), files);
     }
+    this.completed++;
     this.relink();
+  }
+
+  /** How many workspace scans have finished (a superseded one does not count). */
+  get scansCompleted(): number {
+    return this.completed;
   }
 
   /** Re-reads one saved file (pure scan of its text) and publishes. */
