@@ -7,25 +7,23 @@ import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAu
 import { errorMessage } from '../core/errors';
 import { trustInstructions } from '../core/setup/trustInstructions';
 
-const CREATE_NEW_CA = 'Create New CA';
-
 /** Without arguments it asks; `target` and `der` (used by scripts and tests) skip the questions. */
 export async function exportCaCertificate(caDir: string, log: vscode.LogOutputChannel, args: { target?: vscode.Uri; der?: boolean } = {}): Promise<vscode.Uri | undefined> {
-  const ca = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Pinscope: preparing the CA certificate' }, () => loadOrCreateCertificateAuthority(caDir));
+  const ca = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pinscope: preparing the CA certificate') }, () => loadOrCreateCertificateAuthority(caDir));
   const format = args.der !== undefined ? { der: args.der } : await vscode.window.showQuickPick(
     [
-      { label: 'PEM', description: 'pinscope-ca.pem — Node, Python, curl, OpenSSL, Linux, Android', der: false },
-      { label: 'DER', description: 'pinscope-ca.cer — Windows, macOS Keychain, Java keytool', der: true },
+      { label: 'PEM', description: vscode.l10n.t('{0} — Node, Python, curl, OpenSSL, Linux, Android', 'pinscope-ca.pem'), der: false },
+      { label: 'DER', description: vscode.l10n.t('{0} — Windows, macOS Keychain, Java keytool', 'pinscope-ca.cer'), der: true },
     ],
-    { title: 'Export the Pinscope CA certificate as' },
+    { title: vscode.l10n.t('Export the Pinscope CA certificate as') },
   );
   if (!format) return undefined;
   const defaultName = format.der ? 'pinscope-ca.cer' : 'pinscope-ca.pem';
   const target = args.target ?? await vscode.window.showSaveDialog({
-    title: 'Save the Pinscope CA certificate',
+    title: vscode.l10n.t('Save the Pinscope CA certificate'),
     // Never into the workspace by default: a CA certificate there is easy to commit by mistake.
     defaultUri: vscode.Uri.joinPath(outsideWorkspaceFolder(), defaultName),
-    filters: format.der ? { 'DER certificate': ['cer', 'der', 'crt'] } : { 'PEM certificate': ['pem', 'crt'] },
+    filters: format.der ? { [vscode.l10n.t('DER certificate')]: ['cer', 'der', 'crt'] } : { [vscode.l10n.t('PEM certificate')]: ['pem', 'crt'] },
   });
   if (!target) return undefined;
   await vscode.workspace.fs.writeFile(target, format.der ? ca.certDer : Buffer.from(ca.certPem));
@@ -59,22 +57,23 @@ async function showInstructions(caDir: string, markdown: string): Promise<void> 
 export function reviewCertificateAuthority(ca: CertificateAuthority, log: vscode.LogOutputChannel, restart: () => Promise<unknown>): void {
   for (const notice of ca.notices) {
     log.warn(notice);
-    void vscode.window.showWarningMessage(`Pinscope: ${notice}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: {0}', notice));
   }
   const outdated = outdatedCaWarning(ca);
   if (!outdated) return;
   log.warn(outdated);
-  void vscode.window.showWarningMessage(`Pinscope: ${outdated}`, CREATE_NEW_CA).then(async (choice) => {
-    if (choice !== CREATE_NEW_CA) return;
+  const createNew = vscode.l10n.t('Create New CA');
+  void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: {0}', outdated), createNew).then(async (choice) => {
+    if (choice !== createNew) return;
     try {
       const { ca: renewed, backup } = await renewCertificateAuthority(ca.directory);
       log.info(`Created a new Pinscope CA in ${renewed.directory} (SHA-256 ${renewed.fingerprint256}); the old one is in ${backup ?? '(nothing to back up)'}`);
       await restart();
-      const action = await vscode.window.showInformationMessage('Pinscope: a new CA was created and the proxy restarted with it. Trust the new certificate wherever you trusted the old one.', 'Export CA Certificate');
+      const action = await vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: a new CA was created and the proxy restarted with it. Trust the new certificate wherever you trusted the old one.'), vscode.l10n.t('Export CA Certificate'));
       if (action) await vscode.commands.executeCommand('pinscope.exportCaCertificate');
     } catch (error) {
       log.error(`Cannot create a new CA: ${errorMessage(error)}`);
-      void vscode.window.showErrorMessage(`Pinscope cannot create a new CA: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope cannot create a new CA: {0}', errorMessage(error)));
     }
   });
 }

@@ -19,7 +19,7 @@ async function runningEngine(context: PinscopeContext) {
 const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.startProxy': async (context) => {
     const engine = await context.controller.start();
-    if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.url}.`, 'Open Proxied Terminal').then((choice) => {
+    if (engine) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope is listening on {0}.', engine.url), vscode.l10n.t('Open Proxied Terminal')).then((choice) => {
       if (choice) openProxiedTerminal(engine);
     });
     return engine?.port;
@@ -54,7 +54,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     if (!engine) return undefined;
     const text = toShellExports(environmentFor(engine));
     await vscode.env.clipboard.writeText(text);
-    void vscode.window.showInformationMessage('Pinscope: proxy environment copied as shell export lines.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: proxy environment copied as shell export lines.'));
     return text;
   },
   // Nothing is discarded without asking: `true` (scripts, tests) skips the question.
@@ -63,30 +63,32 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     const count = session.connectionsKept;
     if (count === 0) return true;
     if (confirmed !== true) {
-      const choice = await vscode.window.showWarningMessage(`Clear the ${count} recorded connection(s) and their verdicts?`, { modal: true, detail: 'Save Recording… keeps them in a file first.' }, 'Clear', 'Save Recording…');
-      if (choice === 'Save Recording…') await saveRecording(context);
-      if (choice !== 'Clear') return false;
+      const clear = vscode.l10n.t('Clear');
+      const save = vscode.l10n.t('Save Recording…');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Clear the {0} recorded connection(s) and their verdicts?', count), { modal: true, detail: vscode.l10n.t('Save Recording… keeps them in a file first.') }, clear, save);
+      if (choice === save) await saveRecording(context);
+      if (choice !== clear) return false;
     }
     session.clear();
     return true;
   },
   'pinscope.tunnelHost': async (context, host) => {
-    const name = await askHost(host, 'Tunnel');
+    const name = await askHost(host, vscode.l10n.t('Pinscope: Tunnel host'));
     if (name) await chooseHostMode(context, name, 'tunnel');
     return name;
   },
   'pinscope.interceptHost': async (context, host) => {
-    const name = await askHost(host, 'Intercept');
+    const name = await askHost(host, vscode.l10n.t('Pinscope: Intercept host'));
     if (name) await chooseHostMode(context, name, 'intercept');
     return name;
   },
   'pinscope.confirmHost': async (context, host) => {
-    const name = await askHost(host, 'Confirm by tunnelling');
+    const name = await askHost(host, vscode.l10n.t('Pinscope: Confirm by tunnelling host'));
     if (name) await confirmHost(context, name);
     return name;
   },
   'pinscope.saveHostMode': async (context, host, mode, scope) => {
-    const name = await askHost(host, 'Save the mode of a');
+    const name = await askHost(host, vscode.l10n.t('Pinscope: Save the mode of a host'));
     if (!name) return undefined;
     const chosen = mode === 'tunnel' || mode === 'intercept' ? mode : context.controller.session.hostChoices.get(name) ?? 'tunnel';
     return saveHostMode(context, name, chosen, scope === 'user' ? 'user' : 'workspace');
@@ -95,14 +97,14 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     const engine = context.controller.engine;
     const entries = engine?.confirmations() ?? [];
     if (!engine || entries.length === 0) {
-      void vscode.window.showInformationMessage('Pinscope: no host is being confirmed by tunnelling, and none has been learned.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no host is being confirmed by tunnelling, and none has been learned.'));
       return;
     }
     const picked = await vscode.window.showQuickPick(entries.map((e) => ({
       label: e.host,
-      description: e.state === 'confirmed' ? 'breaks only under inspection (confirmed)' : e.state === 'not-confirmed' ? 'also fails when tunnelled' : e.state === 'pending' ? 'next connection will be tunnelled' : `${e.failures} failure(s) so far`,
-      detail: `learned ${new Date(e.updatedAt).toLocaleTimeString()}; expires after 15 minutes`,
-    })), { title: 'Pinscope: learned confirmation entries — pick the ones to forget', canPickMany: true });
+      description: e.state === 'confirmed' ? vscode.l10n.t('breaks only under inspection (confirmed)') : e.state === 'not-confirmed' ? vscode.l10n.t('also fails when tunnelled') : e.state === 'pending' ? vscode.l10n.t('next connection will be tunnelled') : vscode.l10n.t('{0} failure(s) so far', e.failures),
+      detail: vscode.l10n.t('learned {0}; expires after 15 minutes', new Date(e.updatedAt).toLocaleTimeString()),
+    })), { title: vscode.l10n.t('Pinscope: learned confirmation entries — pick the ones to forget'), canPickMany: true });
     for (const item of picked ?? []) engine.forgetConfirmation(item.label);
     if (picked?.length) context.controller.onDidChange.emit();
   },

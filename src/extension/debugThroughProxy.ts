@@ -43,10 +43,10 @@ async function pickLaunchConfiguration(folder: vscode.WorkspaceFolder | undefine
   const all = vscode.workspace.getConfiguration('launch', folder?.uri).get<vscode.DebugConfiguration[]>('configurations', []);
   const routable = all.filter((c) => (ROUTED_DEBUG_TYPES as readonly string[]).includes(c.type) && c.request === 'launch');
   if (routable.length === 0) {
-    void vscode.window.showWarningMessage(`Pinscope: no launch configuration of a routed type (${ROUTED_DEBUG_TYPES.join(', ')}) in launch.json.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: no launch configuration of a routed type ({0}) in launch.json.', ROUTED_DEBUG_TYPES.join(', ')));
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(routable.map((c) => ({ label: c.name, description: c.type, configuration: c })), { title: 'Debug with Pinscope' });
+  const picked = await vscode.window.showQuickPick(routable.map((c) => ({ label: c.name, description: c.type, configuration: c })), { title: vscode.l10n.t('Debug with Pinscope') });
   return picked?.configuration;
 }
 

@@ -31,10 +31,10 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
   const records = session.records().filter((r) => r.finished);
   if (records.length === 0) {
     if (session !== context.controller.session) {
-      void vscode.window.showInformationMessage('Pinscope: this recording holds no finished connection to export.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: this recording holds no finished connection to export.'));
       return undefined;
     }
-    void vscode.window.showInformationMessage('Pinscope: no connections recorded yet. Start the proxy and run your app through it first.', 'Start Proxy').then((choice) => {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no connections recorded yet. Start the proxy and run your app through it first.'), vscode.l10n.t('Start Proxy')).then((choice) => {
       if (choice) void vscode.commands.executeCommand('pinscope.startProxy');
     });
     return undefined;
@@ -66,15 +66,21 @@ export async function exportExemptionRequest(context: PinscopeContext, args: Exp
     const document = await vscode.workspace.openTextDocument({ language: await availableLanguage(request.language), content: request.text });
     await vscode.window.showTextDocument(document, { preview: false });
     if (!args.format) {
-      void vscode.window.showInformationMessage(`Pinscope: exemption request for ${request.entries.length} entr${request.entries.length === 1 ? 'y' : 'ies'}${request.warnings.length ? ` (${request.warnings.length} warning(s) in the log)` : ''}.`, 'Copy', 'Save…').then(async (choice) => {
-        if (choice === 'Copy') await vscode.env.clipboard.writeText(request.text);
-        else if (choice === 'Save…') await vscode.commands.executeCommand('workbench.action.files.saveAs');
+      const entries = request.entries.length === 1 ? vscode.l10n.t('1 entry') : vscode.l10n.t('{0} entries', request.entries.length);
+      const message = request.warnings.length
+        ? vscode.l10n.t('Pinscope: exemption request for {0} ({1} warning(s) in the log).', entries, request.warnings.length)
+        : vscode.l10n.t('Pinscope: exemption request for {0}.', entries);
+      const copy = vscode.l10n.t('Copy');
+      const save = vscode.l10n.t('Save…');
+      void vscode.window.showInformationMessage(message, copy, save).then(async (choice) => {
+        if (choice === copy) await vscode.env.clipboard.writeText(request.text);
+        else if (choice === save) await vscode.commands.executeCommand('workbench.action.files.saveAs');
       });
     }
     return document;
   } catch (error) {
     if (!(error instanceof SnippetError)) throw error;
-    void vscode.window.showErrorMessage(`Pinscope: ${error.message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: {0}', error.message));
     return undefined;
   }
 }
@@ -88,11 +94,11 @@ async function pickAppName(folder: string | undefined, attributed: readonly stri
   const candidates = appNameChoices(await resolveAppIdentity({ workspace: folder }), attributed);
   let value = candidates[0]?.label ?? vscode.workspace.name ?? '';
   if (candidates.length > 1) {
-    const picked = await vscode.window.showQuickPick(candidates, { title: 'Pinscope: the app this request is for' });
+    const picked = await vscode.window.showQuickPick(candidates, { title: vscode.l10n.t('Pinscope: the app this request is for') });
     if (!picked) return undefined;
     value = picked.label;
   }
-  return vscode.window.showInputBox({ title: 'Pinscope: the app this request is for', prompt: 'App name and version, as the security team knows it', value });
+  return vscode.window.showInputBox({ title: vscode.l10n.t('Pinscope: the app this request is for'), prompt: vscode.l10n.t('App name and version, as the security team knows it'), value });
 }
 
 interface PickedHosts {
@@ -116,25 +122,25 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
   });
   const sorted = [...hosts].sort(byHostName);
   const choose = (h: HostSummary, fallback: boolean): boolean => (preselected.length > 0 ? preselected.includes(h.host) : fallback);
-  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, 'evidence', requiresClientCertificate(h) ? 'requires a client certificate (mutual TLS): cannot be inspected' : `pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`, choose(h, true)));
-  const possible = sorted.filter(needsVerifying).map((h) => item(h, 'possible', 'pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)', choose(h, false)));
-  const ownStore = sorted.filter(hasOwnTrustStore).map((h) => item(h, 'own-store', `its app brings its own trust store${h.fix ? `: or ${h.fix.charAt(0).toLowerCase()}${h.fix.slice(1)}` : ''}`, choose(h, false)));
+  const withEvidence = sorted.filter(hasEvidence).map((h) => item(h, 'evidence', requiresClientCertificate(h) ? vscode.l10n.t('requires a client certificate (mutual TLS): cannot be inspected') : h.confirmed ? vscode.l10n.t('pinning {0} (confirmed)', h.pinning) : vscode.l10n.t('pinning {0}', h.pinning), choose(h, true)));
+  const possible = sorted.filter(needsVerifying).map((h) => item(h, 'possible', vscode.l10n.t('pinning possible: verify first (trust the CA and retry, or confirm by tunnelling)'), choose(h, false)));
+  const ownStore = sorted.filter(hasOwnTrustStore).map((h) => item(h, 'own-store', h.fix ? vscode.l10n.t('its app brings its own trust store: or {0}', `${h.fix.charAt(0).toLowerCase()}${h.fix.slice(1)}`) : vscode.l10n.t('its app brings its own trust store'), choose(h, false)));
   const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', section: '' });
   const items = [
-    ...(withEvidence.length > 0 ? [separator('Evidence of pinning'), ...withEvidence] : []),
-    ...(possible.length > 0 ? [separator('Pinning only possible: picking one includes it in the request'), ...possible] : []),
-    ...(ownStore.length > 0 ? [separator(`The app's own trust store: ${OWN_STORE_WORDS}`), ...ownStore] : []),
+    ...(withEvidence.length > 0 ? [separator(vscode.l10n.t('Evidence of pinning')), ...withEvidence] : []),
+    ...(possible.length > 0 ? [separator(vscode.l10n.t('Pinning only possible: picking one includes it in the request')), ...possible] : []),
+    ...(ownStore.length > 0 ? [separator(vscode.l10n.t("The app's own trust store: {0}", OWN_STORE_WORDS)), ...ownStore] : []),
   ];
   if (items.length === 0) {
     if (!sorted.some((h) => h.breaks)) {
-      void vscode.window.showInformationMessage('Pinscope: no host breaks under inspection: there is nothing to exempt.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no host breaks under inspection: there is nothing to exempt.'));
       return undefined;
     }
     // Hosts broke, none of them is a candidate: the evidence report still says why for each, with the fix.
-    const choice = await vscode.window.showInformationMessage('Pinscope: no host has evidence of pinning yet. The evidence report lists each host that broke with its cause and fix.', 'Evidence Report');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no host has evidence of pinning yet. The evidence report lists each host that broke with its cause and fix.'), vscode.l10n.t('Evidence Report'));
     return choice ? { hosts: [], includePossible: false, includeOwnStore: false, reportOnly: true } : undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: hosts to exempt from inspection', canPickMany: true, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Pinscope: hosts to exempt from inspection'), canPickMany: true, matchOnDescription: true });
   if (!picked) return undefined;
   return { hosts: picked.map((p) => p.host), includePossible: picked.some((p) => p.section === 'possible'), includeOwnStore: picked.some((p) => p.section === 'own-store') };
 }
@@ -147,10 +153,10 @@ async function pickScope(hosts: readonly string[]): Promise<boolean | undefined>
   const domains = widenableDomains(hosts);
   if (domains.length === 0) return false;
   const items = [
-    { label: 'Exact hosts (recommended)', widen: false, detail: 'Each host is its own entry: the exemption is no wider than the evidence.' },
-    { label: `Widen: ${domains.join(', ')} and every subdomain`, widen: true, detail: 'One entry per domain that covers every subdomain of it, hosts never seen included. The request says so; security teams often ask for exact hosts instead.' },
+    { label: vscode.l10n.t('Exact hosts (recommended)'), widen: false, detail: vscode.l10n.t('Each host is its own entry: the exemption is no wider than the evidence.') },
+    { label: vscode.l10n.t('Widen: {0} and every subdomain', domains.join(', ')), widen: true, detail: vscode.l10n.t('One entry per domain that covers every subdomain of it, hosts never seen included. The request says so; security teams often ask for exact hosts instead.') },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: scope of the exemption' });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Pinscope: scope of the exemption') });
   return picked?.widen;
 }
 
@@ -160,7 +166,7 @@ async function pickFormat(): Promise<string | undefined> {
     { label: '', kind: vscode.QuickPickItemKind.Separator, id: '' },
     ...REPORT_FORMATS.map((f) => ({ label: f.title, id: f.id, description: f.id })),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Pinscope: format (Zscaler first; evidence reports at the end)' });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Pinscope: format (Zscaler first; evidence reports at the end)') });
   return picked?.id;
 }
 

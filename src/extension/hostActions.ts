@@ -9,22 +9,19 @@ import { matchesHostPattern } from '../core/proxy/hostPatterns';
 import type { PinscopeContext } from './pinscopeContext';
 import { SECTION } from './settings';
 
-const SAVE_WORKSPACE = 'Save to Workspace Settings';
-const SAVE_USER = 'Save to User Settings';
-
 export type SettingsScope = 'workspace' | 'user';
 
-/** The host from a command argument or an input box; undefined when cancelled or refused (with a message). */
-export async function askHost(argument: unknown, verb: string): Promise<string | undefined> {
+/** The host from a command argument or an input box (titled `title`); undefined when cancelled or refused (with a message). */
+export async function askHost(argument: unknown, title: string): Promise<string | undefined> {
   if (typeof argument === 'string' && argument.trim()) {
     const parsed = hostFromUserInput(argument);
     if ('host' in parsed) return parsed.host;
-    void vscode.window.showErrorMessage(`Pinscope: ${verb} host: ${parsed.error}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', title, parsed.error));
     return undefined;
   }
   const value = await vscode.window.showInputBox({
-    title: `Pinscope: ${verb} host`,
-    prompt: 'Host name or URL, e.g. api.example.com or https://api.example.com/path (the scheme, port and path are dropped)',
+    title,
+    prompt: vscode.l10n.t('Host name or URL, e.g. api.example.com or https://api.example.com/path (the scheme, port and path are dropped)'),
     validateInput: (text) => {
       const parsed = hostFromUserInput(text);
       return 'error' in parsed ? parsed.error : undefined;
@@ -49,24 +46,25 @@ export async function chooseHostMode(context: PinscopeContext, host: string, mod
   if (!engine) return;
   const current = context.controller.session.hostChoices.get(host);
   if (current === mode) {
-    void vscode.window.showInformationMessage(`Pinscope: ${host} is already ${mode === 'tunnel' ? 'tunnelled' : 'intercepted'} in this session.`);
+    void vscode.window.showInformationMessage(mode === 'tunnel' ? vscode.l10n.t('Pinscope: {0} is already tunnelled in this session.', host) : vscode.l10n.t('Pinscope: {0} is already intercepted in this session.', host));
     return;
   }
   engine.chooseMode(host, mode);
   if (mode === 'intercept') engine.forgetConfirmation(host);
-  const done = mode === 'tunnel' ? `${host} is tunnelled untouched from its next connection (not inspected).` : `${host} is intercepted from its next connection.`;
+  const done = mode === 'tunnel' ? vscode.l10n.t('{0} is tunnelled untouched from its next connection (not inspected).', host) : vscode.l10n.t('{0} is intercepted from its next connection.', host);
   context.log.info(`${host}: ${mode === 'tunnel' ? 'tunnelled untouched' : 'intercepted'} from its next connection`);
   context.controller.onDidChange.emit();
   const inSetting = tunnelPatterns(context).some((p) => matchesHostPattern(p, host));
   // Offer only what would change the setting: add a tunnelled host, remove an intercepted one listed there.
   const offer = mode === 'tunnel' ? !inSetting : inSetting;
   if (!offer) {
-    void vscode.window.showInformationMessage(`Pinscope: ${done}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0}', done));
     return;
   }
-  const what = mode === 'tunnel' ? 'Save it to pinscope.tunnelHosts to keep it after this session?' : 'It is listed in pinscope.tunnelHosts: remove it there to keep this after the session?';
-  void vscode.window.showInformationMessage(`Pinscope: ${done} ${what}`, SAVE_WORKSPACE, SAVE_USER).then(async (choice) => {
-    if (choice) await saveHostMode(context, host, mode, choice === SAVE_USER ? 'user' : 'workspace');
+  const what = mode === 'tunnel' ? vscode.l10n.t('Save it to pinscope.tunnelHosts to keep it after this session?') : vscode.l10n.t('It is listed in pinscope.tunnelHosts: remove it there to keep this after the session?');
+  const saveUser = vscode.l10n.t('Save to User Settings');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} {1}', done, what), vscode.l10n.t('Save to Workspace Settings'), saveUser).then(async (choice) => {
+    if (choice) await saveHostMode(context, host, mode, choice === saveUser ? 'user' : 'workspace');
   });
 }
 
@@ -81,9 +79,14 @@ export async function saveHostMode(context: PinscopeContext, host: string, mode:
   const where = target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
   context.log.info(`pinscope.tunnelHosts (${where} settings): ${mode === 'tunnel' ? `added ${host}` : `removed ${host}`}`);
   if (mode === 'intercept' && next.some((p) => matchesHostPattern(p, host))) {
-    void vscode.window.showWarningMessage(`Pinscope: ${host} still matches a pattern in pinscope.tunnelHosts (${where} settings): edit the pattern to intercept it after this session.`);
+    void vscode.window.showWarningMessage(where === 'workspace'
+      ? vscode.l10n.t('Pinscope: {0} still matches a pattern in pinscope.tunnelHosts (workspace settings): edit the pattern to intercept it after this session.', host)
+      : vscode.l10n.t('Pinscope: {0} still matches a pattern in pinscope.tunnelHosts (user settings): edit the pattern to intercept it after this session.', host));
   } else {
-    void vscode.window.setStatusBarMessage(`Pinscope: ${mode === 'tunnel' ? 'added' : 'removed'} ${host} in pinscope.tunnelHosts (${where} settings)`, 4000);
+    const message = mode === 'tunnel'
+      ? (where === 'workspace' ? vscode.l10n.t('Pinscope: added {0} in pinscope.tunnelHosts (workspace settings)', host) : vscode.l10n.t('Pinscope: added {0} in pinscope.tunnelHosts (user settings)', host))
+      : (where === 'workspace' ? vscode.l10n.t('Pinscope: removed {0} in pinscope.tunnelHosts (workspace settings)', host) : vscode.l10n.t('Pinscope: removed {0} in pinscope.tunnelHosts (user settings)', host));
+    void vscode.window.setStatusBarMessage(message, 4000);
   }
   return next;
 }
@@ -96,7 +99,7 @@ export async function confirmHost(context: PinscopeContext, host: string): Promi
   context.log.info(`${host}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
   context.controller.onDidChange.emit();
   reportConfirmation(context, host);
-  void vscode.window.showInformationMessage(`Pinscope: the next connection to ${host} is tunnelled untouched. Run the app again: if it then works, ${host} breaks only under inspection (confirmed).`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: the next connection to {0} is tunnelled untouched. Run the app again: if it then works, {0} breaks only under inspection (confirmed).', host));
 }
 
 /** When the host's tunnelled connection is judged, says how the confirmation ended (once; the entry expires in 15 minutes). */
@@ -109,12 +112,12 @@ function reportConfirmation(context: PinscopeContext, host: string): void {
     clearTimeout(expiry);
     if (entry.state === 'confirmed') {
       context.log.info(`${host}: confirmed — it works tunnelled untouched, so it breaks only under inspection`);
-      void vscode.window.showInformationMessage(`Pinscope: confirmed — ${host} works when tunnelled untouched, so it breaks only under inspection. It can go in an exemption request.`, 'Export Exemption Request…').then((choice) => {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: confirmed — {0} works when tunnelled untouched, so it breaks only under inspection. It can go in an exemption request.', host), vscode.l10n.t('Export Exemption Request…')).then((choice) => {
         if (choice) void vscode.commands.executeCommand('pinscope.exportExemptionRequest', [host]);
       });
     } else {
       context.log.warn(`${host}: not confirmed — it also fails when tunnelled untouched`);
-      void vscode.window.showWarningMessage(`Pinscope: not confirmed — ${host} also fails when tunnelled untouched, so inspection is not (only) why it breaks.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: not confirmed — {0} also fails when tunnelled untouched, so inspection is not (only) why it breaks.', host));
     }
   });
   const expiry = setTimeout(() => subscription.dispose(), 15 * 60_000);

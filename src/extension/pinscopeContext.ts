@@ -10,6 +10,8 @@ export interface PinLocator {
   pinnedAt(host: string): PinLocation[];
   /** The file of a pin configuration the scan found at `path` (relative to its folder), if it did. */
   locate(path: string): vscode.Uri | undefined;
+  /** How many workspace scans have finished: the first runs a few seconds after activation. */
+  readonly scansCompleted: number;
 }
 
 export interface PinscopeContext {

@@ -127,7 +127,7 @@ export class ProxyController implements vscode.Disposable {
         confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
         onError: (message) => this.log.error(message),
       });
-      const engine = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Pinscope: starting the proxy' }, async () => {
+      const engine = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Pinscope: starting the proxy') }, async () => {
         if (kept === undefined) return startOn(configured);
         try {
           return await startOn(kept);
@@ -145,7 +145,7 @@ export class ProxyController implements vscode.Disposable {
       this.log.info(`Proxy listening on ${engine.url}`);
       reviewCertificateAuthority(engine.ca, this.log, () => this.restart());
       if (!isLoopbackAddress(listen)) {
-        void vscode.window.showWarningMessage(`Pinscope is listening on ${listen}: other machines can use this proxy and see intercepted traffic.`, 'Open Setting').then((choice) => {
+        void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope is listening on {0}: other machines can use this proxy and see intercepted traffic.', listen), vscode.l10n.t('Open Setting')).then((choice) => {
           if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
         });
       }
@@ -166,18 +166,21 @@ export class ProxyController implements vscode.Disposable {
     this.log.error(`Cannot start the proxy: ${message}`);
     if (error instanceof ProxyStartError && error.code === 'EADDRINUSE') {
       // A free port for this run only: pinscope.port is the user's, it is never rewritten unasked.
-      void vscode.window.showErrorMessage(`Pinscope: ${message}`, 'Use a Free Port This Time', 'Open Setting').then(async (choice) => {
-        if (choice === 'Use a Free Port This Time') {
+      const freePort = vscode.l10n.t('Use a Free Port This Time');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: {0}', message), freePort, vscode.l10n.t('Open Setting')).then(async (choice) => {
+        if (choice === freePort) {
           const engine = await this.start(0);
-          if (engine) void vscode.window.showInformationMessage(`Pinscope is listening on ${engine.url} for this run; pinscope.port is unchanged.`);
+          if (engine) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope is listening on {0} for this run; pinscope.port is unchanged.', engine.url));
         } else if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.port');
       });
       return;
     }
     const setting = error instanceof SettingError ? `pinscope.${error.setting}` : 'pinscope';
-    void vscode.window.showErrorMessage(`Pinscope cannot start the proxy: ${message}`, 'Open Settings', 'Show Log').then((choice) => {
-      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', setting);
-      else if (choice === 'Show Log') this.log.show();
+    const openSettings = vscode.l10n.t('Open Settings');
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope cannot start the proxy: {0}', message), openSettings, showLog).then((choice) => {
+      if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+      else if (choice === showLog) this.log.show();
     });
   }
 
@@ -208,11 +211,11 @@ export class ProxyController implements vscode.Disposable {
       }
     } catch (error) {
       this.log.error(errorMessage(error));
-      void vscode.window.showErrorMessage(`Pinscope: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: {0}', errorMessage(error)));
       return;
     }
     if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
-      const choice = await vscode.window.showInformationMessage('Pinscope: this setting applies when the proxy restarts (the connections recorded so far are kept).', 'Restart Proxy');
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: this setting applies when the proxy restarts (the connections recorded so far are kept).'), vscode.l10n.t('Restart Proxy'));
       if (choice) await this.restart();
     }
     this.onDidChange.emit();

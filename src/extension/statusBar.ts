@@ -28,9 +28,11 @@ export class ProxyStatusBar implements vscode.Disposable {
     const engine = this.controller.engine;
     const failure = this.controller.startFailure;
     if (!engine && failure) {
-      this.item.text = '$(error) Pinscope: not started';
+      this.item.text = `$(error) ${vscode.l10n.t('Pinscope: not started')}`;
       const tooltip = new vscode.MarkdownString(undefined, false);
-      tooltip.appendText(`The proxy could not start: ${failure.message}\nClick to show the log; fix ${failure.setting ? `pinscope.${failure.setting}` : 'the cause'} and run "Pinscope: Start Proxy".`);
+      tooltip.appendText(failure.setting
+        ? vscode.l10n.t('The proxy could not start: {0}\nClick to show the log; fix {1} and run "Pinscope: Start Proxy".', failure.message, `pinscope.${failure.setting}`)
+        : vscode.l10n.t('The proxy could not start: {0}\nClick to show the log; fix the cause and run "Pinscope: Start Proxy".', failure.message));
       this.item.tooltip = tooltip;
       this.item.command = 'pinscope.showLog';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
@@ -39,18 +41,20 @@ export class ProxyStatusBar implements vscode.Disposable {
     this.item.command = 'pinscope.openInspector';
     const kept = this.controller.session.connectionsKept;
     if (!engine) {
-      this.item.text = kept > 0 ? `$(shield) Pinscope: stopped · ${kept} recorded` : '$(shield) Pinscope: stopped';
-      this.item.tooltip = `Pinscope proxy is stopped${kept > 0 ? `; the ${kept} connection(s) recorded are kept` : ''}. Click to open the inspector; run "Pinscope: Start Proxy" to start.`;
+      this.item.text = `$(shield) ${kept > 0 ? vscode.l10n.t('Pinscope: stopped · {0} recorded', kept) : vscode.l10n.t('Pinscope: stopped')}`;
+      this.item.tooltip = kept > 0
+        ? vscode.l10n.t('Pinscope proxy is stopped; the {0} connection(s) recorded are kept. Click to open the inspector; run "Pinscope: Start Proxy" to start.', kept)
+        : vscode.l10n.t('Pinscope proxy is stopped. Click to open the inspector; run "Pinscope: Start Proxy" to start.');
       this.item.backgroundColor = undefined;
       return;
     }
     const hosts = engine.liveHosts();
     const breaking = hosts.filter((h) => h.breaks);
     const likely = breaking.some((h) => h.pinning === 'likely');
-    this.item.text = breaking.length > 0 ? `$(warning) Pinscope :${engine.port} · ${breaking.length} breaking` : `$(shield) Pinscope :${engine.port}`;
+    this.item.text = breaking.length > 0 ? `$(warning) ${vscode.l10n.t('Pinscope :{0} · {1} breaking', engine.port, breaking.length)}` : `$(shield) ${vscode.l10n.t('Pinscope :{0}', engine.port)}`;
     this.item.backgroundColor = likely ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const tooltip = new vscode.MarkdownString(undefined, false);
-    tooltip.appendText(`Listening on ${engine.url}\n${breakageHeadline(hosts)}\nConnections kept: ${engine.connectionsKept}\nClick to open the inspector.`);
+    tooltip.appendText(vscode.l10n.t('Listening on {0}\n{1}\nConnections kept: {2}\nClick to open the inspector.', engine.url, breakageHeadline(hosts), engine.connectionsKept));
     this.item.tooltip = tooltip;
   }
 

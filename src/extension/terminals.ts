@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { EXTENDED_VARIABLES } from '../core/setup/proxyEnvironment';
 import { routedEnvironment } from '../core/setup/routedEnvironment';
-import { routedBanner, unroutedRuntimeFor } from '../core/setup/routedRuntimes';
+import { routedRuntimeNames, unroutedRuntimeFor } from '../core/setup/routedRuntimes';
 import type { Engine } from '../core/engine';
 import type { PinscopeContext } from './pinscopeContext';
 import type { PortMove, ProxyController } from './proxyController';
@@ -34,9 +34,19 @@ function wrapBanner(text: string): string {
   }).join('\r\n');
 }
 
+/** The proxied terminal's banner: what is routed, in one line per runtime. */
+function routedBanner(proxyUrl: string): string {
+  const { routed, unrouted } = routedRuntimeNames();
+  return [
+    vscode.l10n.t('Pinscope: programs in this terminal go through {0} and trust its CA. Routed and trusted:', proxyUrl),
+    ...routed.map((runtime) => `  • ${runtime}`),
+    vscode.l10n.t('Not routable from outside: {0} (see README).', unrouted.join(', ')),
+  ].join('\r\n');
+}
+
 export function openProxiedTerminal(engine: Engine): vscode.Terminal {
   const terminal = vscode.window.createTerminal({
-    name: `Pinscope :${engine.port}`,
+    name: vscode.l10n.t('Pinscope :{0}', engine.port),
     env: environmentFor(engine),
     message: wrapBanner(routedBanner(engine.url)),
     iconPath: new vscode.ThemeIcon('shield'),
@@ -62,7 +72,7 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
     const target = routedTo(terminal);
     const url = controller.engine?.url;
     if (!url || target === url) return;
-    void vscode.commands.executeCommand('workbench.action.terminal.renameWithArg', { name: `${terminal.name} (stale: the proxy moved to ${url})` });
+    void vscode.commands.executeCommand('workbench.action.terminal.renameWithArg', { name: vscode.l10n.t('{0} (stale: the proxy moved to {1})', terminal.name, url) });
   };
   const moved = controller.onPortMoved.subscribe((move: PortMove) => {
     const terminals = vscode.window.terminals.filter((t) => routedTo(t) === move.from);
@@ -70,7 +80,7 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
     const message = staleMessage(move, terminals.length);
     log.warn(message);
     rename(vscode.window.activeTerminal);
-    void vscode.window.showWarningMessage(message, 'Open Proxied Terminal').then((choice) => {
+    void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Proxied Terminal')).then((choice) => {
       const engine = controller.engine;
       if (choice && engine) openProxiedTerminal(engine);
     });
@@ -83,15 +93,16 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
 }
 
 function staleMessage(move: PortMove, terminals: number): string {
-  const where = terminals === 0 ? 'Copied environments and programs started before' : `${terminals} proxied terminal(s) opened before, copied environments and programs started before`;
-  return `Pinscope listens on ${move.to}: ${move.from}, where it listened before, is taken by another program. ${where} still point at ${move.from}: open a new proxied terminal.`;
+  return terminals === 0
+    ? vscode.l10n.t('Pinscope listens on {0}: {1}, where it listened before, is taken by another program. Copied environments and programs started before still point at {1}: open a new proxied terminal.', move.to, move.from)
+    : vscode.l10n.t('Pinscope listens on {0}: {1}, where it listened before, is taken by another program. {2} proxied terminal(s) opened before, copied environments and programs started before still point at {1}: open a new proxied terminal.', move.to, move.from, terminals);
 }
 
 /** Applies the proxy environment to new terminals while the proxy runs and the setting is on. */
 export function syncTerminalEnvironment(collection: vscode.GlobalEnvironmentVariableCollection, engine: Engine | undefined, enabled: boolean): void {
   collection.clear();
   if (!engine || !enabled) return;
-  collection.description = `Pinscope: route through ${engine.url} and trust its CA`;
+  collection.description = vscode.l10n.t('Pinscope: route through {0} and trust its CA', engine.url);
   const extended = new Set<string>(EXTENDED_VARIABLES);
   for (const [name, value] of Object.entries(environmentFor(engine, {}))) {
     // The terminal's own NODE_OPTIONS / JAVA_TOOL_OPTIONS / PHP_INI_SCAN_DIR are kept: ours go after them.
@@ -113,11 +124,11 @@ const WHAT_IS_ROUTED = 'https://github.com/pinscope/pinscope#what-is-routed';
 /** Why a routed terminal's command may have bypassed the proxy: the terminal points elsewhere, a runtime known to, or any. */
 function unroutedHint(command: string, terminalProxy: string | undefined, proxyUrl: string): string {
   if (terminalProxy !== undefined && terminalProxy !== proxyUrl) {
-    return `This terminal points at ${terminalProxy}, where the proxy listened when the terminal was opened; it now listens on ${proxyUrl} (that port was taken at a restart): open a new proxied terminal.`;
+    return vscode.l10n.t('This terminal points at {0}, where the proxy listened when the terminal was opened; it now listens on {1} (that port was taken at a restart): open a new proxied terminal.', terminalProxy, proxyUrl);
   }
   const unrouted = unroutedRuntimeFor(command);
-  if (unrouted) return `${unrouted.runtime} ${unrouted.why}. Fix: ${unrouted.fix}.`;
-  return `If it made HTTPS requests, its runtime ignores the proxy environment: see [What is routed](${WHAT_IS_ROUTED}).`;
+  if (unrouted) return vscode.l10n.t('{0} {1}. Fix: {2}.', unrouted.runtime, unrouted.why, unrouted.fix);
+  return vscode.l10n.t('If it made HTTPS requests, its runtime ignores the proxy environment: see [What is routed]({0}).', WHAT_IS_ROUTED);
 }
 
 /** How late a command's start event may reach the extension host after the shell started it. */
@@ -158,10 +169,10 @@ export function watchUnroutedCommands(context: PinscopeContext, applyToAllTermin
       const hint = unroutedHint(command, routedTo(event.terminal), context.controller.engine.url);
       // Notifications turn [text](target) into links: a command line must not become one.
       const shown = (command.length > 80 ? `${command.slice(0, 77)}…` : command).replace(/\]\(/g, '] (');
-      const message = `Pinscope saw no connection while "${shown}" ran in terminal "${event.terminal.name}". ${hint}`;
+      const message = vscode.l10n.t('Pinscope saw no connection while "{0}" ran in terminal "{1}". {2}', shown, event.terminal.name, hint);
       context.log.warn(message);
       onNotice({ command, terminal: event.terminal.name, message });
-      void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
+      void vscode.window.showWarningMessage(message, vscode.l10n.t('Show Log')).then((choice) => {
         if (choice) context.log.show();
       });
     }),

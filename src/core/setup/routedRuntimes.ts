@@ -38,7 +38,7 @@ export function unroutedRuntimeFor(commandLine: string): UnroutedRuntime | undef
   return UNROUTED_RUNTIMES.find((r) => r.commands.some((c) => c.split('/').pop() === program));
 }
 
-/** The proxied terminal's banner: what is routed, in one line per runtime. */
-export function routedBanner(proxyUrl: string): string {
-  return [`Pinscope: programs in this terminal go through ${proxyUrl} and trust its CA. Routed and trusted:`, ...ROUTED_RUNTIMES.map((r) => `  • ${r.runtime}`), `Not routable from outside: ${UNROUTED_RUNTIMES.map((r) => r.runtime).join(', ')} (see README).`].join('\r\n');
+/** What the proxied terminal's banner lists (the extension words it, in the user's language). */
+export function routedRuntimeNames(): { readonly routed: readonly string[]; readonly unrouted: readonly string[] } {
+  return { routed: ROUTED_RUNTIMES.map((r) => r.runtime), unrouted: UNROUTED_RUNTIMES.map((r) => r.runtime) };
 }

@@ -42,6 +42,7 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   private scanVersion = 0;
   /** Cancels the scan under way (its worker is terminated) when a newer one starts or the view goes. */
   private scanAbort: AbortController | undefined;
+  private completed = 0;
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly observe: ObservationSource) {}
@@ -64,7 +65,13 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
       for (const configuration of scan.configurations) files.set(configuration.file, [...(files.get(configuration.file) ?? []), configuration]);
       this.byFolder.set(folder.uri.toString(), files);
     }
+    this.completed++;
     this.relink();
+  }
+
+  /** How many workspace scans have finished (a superseded one does not count). */
+  get scansCompleted(): number {
+    return this.completed;
   }
 
   /** Re-reads one saved file (pure scan of its text) and publishes. */
@@ -108,7 +115,7 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   private diagnostic(finding: PinFinding): vscode.Diagnostic {
     const line = Math.max(0, finding.configuration.line - 1);
     const observed = finding.observed.map(describeObservation);
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), [findingHeadline(finding), ...observed, `Fix: ${finding.fix.title}`].join('\n'), severity(findingSeverity(finding)));
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), [findingHeadline(finding), ...observed, vscode.l10n.t('Fix: {0}', finding.fix.title)].join('\n'), severity(findingSeverity(finding)));
     diagnostic.source = 'Pinscope';
     diagnostic.code = { value: 'fix', target: vscode.Uri.parse(finding.fix.documentation) };
     return diagnostic;
@@ -121,11 +128,11 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
       const range = new vscode.Range(line, 0, line, 0);
       if (finding.observed.length === 0) {
         const hosts = finding.configuration.hosts.map(describeHost).join(', ');
-        return [new vscode.CodeLens(range, { title: lensTitle(hosts ? `${hosts} — not seen through the proxy yet` : 'custom certificate validation — hosts unknown'), command: '' })];
+        return [new vscode.CodeLens(range, { title: lensTitle(hosts ? vscode.l10n.t('{0} — not seen through the proxy yet', hosts) : vscode.l10n.t('custom certificate validation — hosts unknown')), command: '' })];
       }
       return finding.observed.flatMap((host) => [
         new vscode.CodeLens(range, { title: lensTitle(describeObservation(host)), command: 'pinscope.openInspector', arguments: [host.host] }),
-        ...(host.breaks ? [new vscode.CodeLens(range, { title: 'Add to exemption request', command: 'pinscope.exportExemptionRequest', arguments: [[host.host]] })] : []),
+        ...(host.breaks ? [new vscode.CodeLens(range, { title: vscode.l10n.t('Add to exemption request'), command: 'pinscope.exportExemptionRequest', arguments: [[host.host]] })] : []),
       ]);
     });
   }

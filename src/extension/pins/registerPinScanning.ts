@@ -21,20 +21,30 @@ const IGNORED_FOLDERS = /(?:^|[\\/])(?:\.git|node_modules|\.gradle|Pods|DerivedD
 function watchWorkspace(rescan: () => void): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher(`**/{.gitignore,${SCANNED_EXTENSIONS.map((ext) => `*${ext}`).join(',')}}`);
   let timer: NodeJS.Timeout | undefined;
+  const rescanSoon = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(rescan, RESCAN_DEBOUNCE_MS);
+  };
   const changed = (uri: vscode.Uri): void => {
     if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(uri.fsPath)) return;
     if (!uri.fsPath.endsWith('.gitignore') && !isScannedFile(uri.fsPath)) return;
-    clearTimeout(timer);
-    timer = setTimeout(rescan, RESCAN_DEBOUNCE_MS);
+    rescanSoon();
   };
-  // A deleted folder is one event for the folder, none for the files it held (`rm -rf`, a branch switch).
-  const deletions = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+  // A created folder is one event for the folder: the files written into it before the watcher watched it
+  // (`mkdir -p a/b && cat > a/b/f.xml`, an unpacked archive, a branch switch) have none of their own.
+  // A deleted folder likewise is one event, none for the files it held (`rm -rf`).
+  const tree = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+  const created = (uri: vscode.Uri): void => {
+    if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(`${uri.fsPath}/`) || isScannedFile(uri.fsPath)) return;
+    void Promise.resolve(vscode.workspace.fs.stat(uri)).then((stat) => {
+      if (stat.type & vscode.FileType.Directory) rescanSoon();
+    }, () => undefined);
+  };
   const deleted = (uri: vscode.Uri): void => {
     if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(`${uri.fsPath}/`)) return;
-    clearTimeout(timer);
-    timer = setTimeout(rescan, RESCAN_DEBOUNCE_MS);
+    rescanSoon();
   };
-  const subscriptions = [watcher, deletions, watcher.onDidCreate(changed), watcher.onDidChange(changed), deletions.onDidDelete(deleted)];
+  const subscriptions = [watcher, tree, watcher.onDidCreate(changed), watcher.onDidChange(changed), tree.onDidCreate(created), tree.onDidDelete(deleted)];
   return new vscode.Disposable(() => {
     clearTimeout(timer);
     for (const subscription of subscriptions) subscription.dispose();
