@@ -3,7 +3,7 @@
  * the empty and stopped states, and the detail pane.
  */
 import { CATEGORY_LABELS } from '../src/shared/categoryLabels';
-import type { ConnectionDetail, ConnectionRow, HostMessage, ProxyState, WebviewMessage } from '../src/shared/protocol';
+import { dispatch, type ConnectionDetail, type ConnectionRow, type HostMessage, type MessageHandlers, type ProxyState, type WebviewMessage } from '../src/shared/protocol';
 import { CATEGORIES, DEFAULT_MAX_CONNECTIONS_KEPT, isBreakage, type Category } from '../src/shared/vocabulary';
 import { renderDetail } from './detailView';
 import { el } from './dom';
@@ -117,47 +117,48 @@ export class Inspector {
     if (this.state.selectedId !== null) this.post({ type: 'select', id: this.state.selectedId });
   }
 
-  receive(message: HostMessage): void {
-    switch (message.type) {
-      case 'reset':
-        this.rows.clear();
-        this.apply(message.rows, message.state);
-        // A connection cleared (or no longer kept) is no longer shown.
-        if (this.followHost()) break;
-        if (this.state.selectedId !== null && !this.rows.has(this.state.selectedId)) {
-          this.state.selectedId = null;
-          this.state.selectedHost = null;
-          this.state.follow = false;
-          this.detail = null;
-          this.persist();
-        }
-        this.renderDetail();
-        break;
-      case 'rows':
-        this.apply(message.rows, message.state);
-        if (this.followHost()) break;
-        if (this.state.selectedId !== null && message.rows.some((r) => r.id === this.state.selectedId) && !this.detail) this.renderDetail();
-        else if (this.state.selectedHost !== null && message.rows.some((r) => hostKey(r) === this.state.selectedHost)) this.renderDetail();
-        break;
-      case 'detail':
-        if (message.detail.id === this.state.selectedId) {
-          this.detail = message.detail;
-          this.renderDetail();
-        }
-        break;
-      case 'state': {
-        // A host's mode changed (Tunnel, Intercept, pinscope.tunnelHosts) or a recording opened: the actions follow at once.
-        const actionsChanged = JSON.stringify([this.proxy.hostModes, this.proxy.recording]) !== JSON.stringify([message.state.hostModes, message.state.recording]);
-        this.proxy = message.state;
-        this.renderHeader();
-        this.renderEmpty(this.list.length);
-        if (actionsChanged) {
-          this.list.rerender();
-          this.renderDetail();
-        }
-        break;
+  /** One handler per message from the host (the compiler holds the table to the protocol). */
+  private readonly handlers: MessageHandlers<HostMessage, void> = {
+    reset: ({ rows, state }) => {
+      this.rows.clear();
+      this.apply(rows, state);
+      // A connection cleared (or no longer kept) is no longer shown.
+      if (this.followHost()) return;
+      if (this.state.selectedId !== null && !this.rows.has(this.state.selectedId)) {
+        this.state.selectedId = null;
+        this.state.selectedHost = null;
+        this.state.follow = false;
+        this.detail = null;
+        this.persist();
       }
-    }
+      this.renderDetail();
+    },
+    rows: ({ rows, state }) => {
+      this.apply(rows, state);
+      if (this.followHost()) return;
+      if (this.state.selectedId !== null && rows.some((r) => r.id === this.state.selectedId) && !this.detail) this.renderDetail();
+      else if (this.state.selectedHost !== null && rows.some((r) => hostKey(r) === this.state.selectedHost)) this.renderDetail();
+    },
+    detail: ({ detail }) => {
+      if (detail.id !== this.state.selectedId) return;
+      this.detail = detail;
+      this.renderDetail();
+    },
+    state: ({ state }) => {
+      // A host's mode changed (Tunnel, Intercept, pinscope.tunnelHosts) or a recording opened: the actions follow at once.
+      const actionsChanged = JSON.stringify([this.proxy.hostModes, this.proxy.recording]) !== JSON.stringify([state.hostModes, state.recording]);
+      this.proxy = state;
+      this.renderHeader();
+      this.renderEmpty(this.list.length);
+      if (actionsChanged) {
+        this.list.rerender();
+        this.renderDetail();
+      }
+    },
+  };
+
+  receive(message: HostMessage): void {
+    dispatch(this.handlers, message);
   }
 
   private apply(rows: readonly ConnectionRow[], state: ProxyState): void {
