@@ -484,6 +484,7 @@ export class Inspector {
       pane.append(hostStory(host, row.id, {
         pick: (id) => this.pick(id),
         ...(this.detailOnly ? {} : { openInEditor: () => this.post({ type: 'openDetail', id: row.id }) }),
+        ...(this.detail?.capture ? { openInWireshark: () => this.post({ type: 'openInWireshark', ids: host.connections.map((r) => r.id) }) } : {}),
       }));
     }
     const connection = el('section', { class: 'connection', 'aria-label': 'Connection' });

@@ -51,7 +51,12 @@ export interface ConnectionDetail {
   readonly process?: readonly string[];
   /** Where the workspace pins this connection's host (the pin scan), to show and open. */
   readonly pinnedAt?: readonly PinLocation[];
+  /** Whether "Open in Wireshark…" has this connection's bytes; absent where the panel offers no export. */
+  readonly capture?: CaptureState;
 }
+
+/** The first bytes of both legs were kept (a pcapng can be written), or why not, in words for the user. */
+export type CaptureState = { readonly captured: true } | { readonly captured: false; readonly why: string };
 
 export interface ProxyState {
   readonly running: boolean;
@@ -116,7 +121,9 @@ export type WebviewMessage =
   /** Opens a pin configuration the detail named (`pinnedAt`). */
   | { readonly type: 'openPin'; readonly path: string; readonly line: number }
   /** Opens the detail of this connection (and its host) in an editor tab of its own. */
-  | { readonly type: 'openDetail'; readonly id: number };
+  | { readonly type: 'openDetail'; readonly id: number }
+  /** Writes these connections' captured legs as a pcapng (TLS secrets inside) and opens it in Wireshark. */
+  | { readonly type: 'openInWireshark'; readonly ids: readonly number[] };
 
 /**
  * One handler per message type, each given its own message: a table of this type fails to compile until
@@ -134,6 +141,8 @@ type Fields = Readonly<Record<string, unknown>>;
 
 const isHostName = (value: unknown): boolean => typeof value === 'string' && value.length <= 253;
 const none = (): boolean => true;
+/** Connections one "Open in Wireshark…" exports at most (a host's, as the webview keeps them). */
+const MAX_EXPORTED = 100_000;
 
 /** What each message from the webview must carry: the extension trusts nothing it did not check. */
 const WEBVIEW_CHECKS = {
@@ -150,6 +159,7 @@ const WEBVIEW_CHECKS = {
   stopProxy: none,
   openPin: (m) => typeof m['path'] === 'string' && m['path'].length <= 4096 && Number.isSafeInteger(m['line']) && (m['line'] as number) >= 1,
   openDetail: (m) => Number.isSafeInteger(m['id']),
+  openInWireshark: (m) => Array.isArray(m['ids']) && m['ids'].length >= 1 && m['ids'].length <= MAX_EXPORTED && m['ids'].every((id) => Number.isSafeInteger(id)),
 } satisfies { readonly [K in WebviewMessage['type']]: (message: Fields) => boolean };
 
 /** What each message from the host must be: the webview's own host sends them, so their type is enough. */

@@ -10,6 +10,7 @@ import { targetHost } from '../../core/timeline';
 import { dispatch, parseWebviewMessage, type HostMessage, type MessageHandlers, type ProxyState, type WebviewMessage } from '../../shared/protocol';
 import { exportExemptionRequest } from '../exportRequest';
 import { inspectorHtml } from './inspectorHtml';
+import { openInWireshark } from './openInWireshark';
 import { headlineOf, liveSource, type InspectorSource } from './inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';
 
@@ -163,7 +164,11 @@ export class InspectorPanel implements vscode.Disposable {
     const record = this.selectedId === undefined ? undefined : session.record(this.selectedId);
     if (!record) return;
     const pinnedAt = this.source.pinnedAt(targetHost(record));
-    this.post({ type: 'detail', detail: { ...toConnectionDetail(record, session.verdictOf(record.id)), ...(pinnedAt.length > 0 ? { pinnedAt } : {}) } });
+    const capture = this.source.capture(record);
+    this.post({
+      type: 'detail',
+      detail: { ...toConnectionDetail(record, session.verdictOf(record.id)), ...(pinnedAt.length > 0 ? { pinnedAt } : {}), capture: typeof capture === 'string' ? { captured: false, why: capture } : { captured: true } },
+    });
   }
 
   private post(message: HostMessage): void {
@@ -190,6 +195,7 @@ export class InspectorPanel implements vscode.Disposable {
     },
     openPin: async ({ path, line }) => this.openPin(path, line),
     openDetail: ({ id }) => this.openDetail(id),
+    openInWireshark: async ({ ids }) => openInWireshark(this.context, this.source, ids),
     tunnelHost: async ({ type, host }) => this.live(type, 'pinscope.tunnelHost', host),
     interceptHost: async ({ type, host }) => this.live(type, 'pinscope.interceptHost', host),
     confirmHost: async ({ type, host }) => this.live(type, 'pinscope.confirmHost', host),
