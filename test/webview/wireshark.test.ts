@@ -2,7 +2,8 @@
  * "Open in Wireshark…", in real Chromium over a real proxy: curl pins the wrong key through Pinscope
  * (capture on), the inspector shows the connection, the button is clicked, and what the webview posts
  * is handled as the panel handles it (checked, the captures looked up, the pcapng written); tshark reads
- * the file back with no key-log option and finds both legs' ClientHellos and certificates.
+ * the file back with no key-log option and finds both legs' ClientHellos and certificates. A saved
+ * recording, opened again, exports the captures it carries.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toConnectionDetail, toConnectionRow } from '../../src/core/report/inspectorRows';
+import { Recording } from '../../src/core/recording';
+import { recordingText } from '../../src/core/report/recordingFile';
+import { recordingCaptures } from '../../src/extension/inspector/inspectorSources';
 import { capturesOf, writePcapng, type CaptureLookup } from '../../src/extension/inspector/wiresharkExport';
 import { parseWebviewMessage, type CaptureState, type ConnectionDetail, type ConnectionRow } from '../../src/shared/protocol';
 import { curl } from '../support/clients';
@@ -113,5 +117,21 @@ describe('Open in Wireshark', () => {
     assert.equal(await view.page.textContent('.capture-note'), `Open in Wireshark: ${NOT_CAPTURED}`);
     assert.deepEqual(capturesOf(h.engine, [tunnelled.record.id, 999_999], lookup), { connections: [], missing: [{ why: NOT_CAPTURED, count: 1 }, { why: 'The connection is no longer kept.', count: 1 }] });
     assert.deepEqual(view.errors, []);
+  });
+
+  it('exports what a recording carries, once it is saved and opened again', async () => {
+    const pinned = await h.connection(PINNED, 0);
+    const tunnelled = await h.connection(TUNNELLED);
+    const { text } = recordingText(h.engine, { listening: h.engine.url, ca: null, startedAt: new Date(), captureOf: (id) => h.engine.captureOf(id) });
+    const recording = Recording.read(text);
+    const captures = recordingCaptures(text, recording);
+    assert.deepEqual([...captures.keys()].sort((a, b) => a - b), h.engine.records().filter((r) => r.mode === 'intercept').map((r) => r.id), 'every intercepted connection, none tunnelled');
+    const fromRecording: CaptureLookup = (record) => captures.get(record.id) ?? NOT_CAPTURED;
+    const { connections, missing } = capturesOf(recording, [pinned.record.id, tunnelled.record.id], fromRecording);
+    assert.deepEqual(missing, [{ why: NOT_CAPTURED, count: 1 }]);
+    const file = join(temporaryDirectory('wireshark'), 'recording.pcapng');
+    writePcapng(file, connections);
+    assert.equal(tshark(file, 'tls.handshake.type == 1').length, 2, 'the recorded connection\'s two legs');
+    assert.equal(tshark(file, 'tls.handshake.type == 11').length, 2, 'and both chains, decrypted');
   });
 });
