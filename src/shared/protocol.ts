@@ -73,7 +73,7 @@ export interface ProxyState {
   readonly startError?: string;
 }
 
-// ── Sessions, recordings, host modes and pins (issues 19, 20) ──
+// ── Sessions, recordings, host modes and pins ──
 
 /** A pin configuration in the workspace: a path relative to its folder, and a 1-based line. */
 export interface PinLocation {
