@@ -6,7 +6,7 @@
  */
 import { categoryLabel } from '../src/shared/categoryLabels';
 import { cipherSuiteName } from '../src/shared/cipherSuites';
-import type { ConnectionDetail, ConnectionRow } from '../src/shared/protocol';
+import type { CaptureState, ConnectionDetail, ConnectionRow } from '../src/shared/protocol';
 import { findEvent, type CertificateSummary, type EventOf } from '../src/shared/timelineEvents';
 import { isBreakage } from '../src/shared/vocabulary';
 import { el } from './dom';
@@ -35,6 +35,19 @@ function table(rows: readonly (readonly [string, Node | string | null])[], label
 
 function section(title: string, cls: string, body: HTMLElement | null): HTMLElement[] {
   return body ? [el('section', { class: `section ${cls}` }, el('h3', {}, title), body)] : [];
+}
+
+/** "Open in Wireshark…": enabled when the connection's legs were captured, otherwise disabled and saying why. */
+function wiresharkButton(id: number, capture: CaptureState | undefined, actions: HostActions): HTMLElement[] {
+  if (!capture) return [];
+  const b = button('Open in Wireshark…', 'wireshark', () => actions.post({ type: 'openInWireshark', ids: [id] }));
+  if (capture.captured) b.title = 'Both legs of this connection as a pcapng, TLS secrets inside: they open decrypted';
+  else {
+    b.setAttribute('disabled', '');
+    b.title = capture.why;
+    b.setAttribute('aria-describedby', `capture-why-${id}`);
+  }
+  return [b];
 }
 
 /** The next step for this connection's failure, or none (an upstream failure is not the client's doing). */
@@ -112,7 +125,9 @@ export function renderDetail(pane: HTMLElement, row: ConnectionRow, detail: Conn
     el('div', { class: 'actions' },
       ...hostActionButtons(host, row.mode, broken && row.category !== null, row.confirmed, row.category === 'upstream-failed', actions),
       button('Copy host', 'copy-host', () => actions.post({ type: 'copy', text: host })),
-      ...(detail ? [button('Copy JSON', 'copy-json', () => actions.post({ type: 'copy', text: JSON.stringify(detail, null, 2) }))] : [])),
+      ...(detail ? [button('Copy JSON', 'copy-json', () => actions.post({ type: 'copy', text: JSON.stringify(detail, null, 2) }))] : []),
+      ...wiresharkButton(row.id, detail?.capture, actions)),
+    ...(detail?.capture?.captured === false ? [el('p', { class: 'muted capture-note', id: `capture-why-${row.id}` }, `Open in Wireshark: ${detail.capture.why}`)] : []),
   );
   for (const b of pane.querySelectorAll('.row-action')) b.removeAttribute('tabindex');
   if (!detail) {

@@ -26,6 +26,15 @@ interface StoryCallbacks {
   pick(id: number): void;
   /** "Open in Editor"; absent where the story already is in an editor of its own. */
   openInEditor?: () => void;
+  /** "Open in Wireshark…" for every connection of the host; absent where the panel offers no export. */
+  openInWireshark?: () => void;
+}
+
+function storyButton(label: string, action: string, title: string, onClick: (() => void) | undefined): HTMLElement[] {
+  if (!onClick) return [];
+  const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, title }, label);
+  b.addEventListener('click', onClick);
+  return [b];
 }
 
 function connectionButton(row: ConnectionRow, selected: boolean, pick: (id: number) => void): HTMLElement {
@@ -47,11 +56,10 @@ export function hostStory(host: HostEntry, selectedId: number, callbacks: StoryC
   const pinning = pinningLabel(host.pinning, host.confirmed, broken);
   const apps = [...new Set(host.connections.map((r) => r.app).filter((a): a is string => Boolean(a)))];
   const listed = host.connections.slice(0, LISTED);
-  const open = callbacks.openInEditor;
-  const openButton = open ? el('button', { type: 'button', class: 'secondary', 'data-action': 'open-in-editor', title: 'Open this detail in an editor tab of its own' }, 'Open in Editor') : null;
-  openButton?.addEventListener('click', () => open?.());
   return el('section', { class: 'host-story', 'aria-label': `Host ${host.key}` },
-    el('div', { class: 'story-title' }, el('h2', {}, host.key), ...(openButton ? [openButton] : [])),
+    el('div', { class: 'story-title' }, el('h2', {}, host.key),
+      ...storyButton('Open host in Wireshark…', 'wireshark-host', 'Every captured connection of this host as one pcapng, TLS secrets inside', callbacks.openInWireshark),
+      ...storyButton('Open in Editor', 'open-in-editor', 'Open this detail in an editor tab of its own', callbacks.openInEditor)),
     el('p', { class: 'host-verdict' },
       el('span', { class: `badge cat-${category ?? 'live'}` }, categoryLabel(category)),
       ...(pinning ? [' ', el('span', { class: `badge pin-${host.confirmed ? 'confirmed' : host.pinning ?? 'none'}` }, pinning)] : []),

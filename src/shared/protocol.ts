@@ -51,7 +51,12 @@ export interface ConnectionDetail {
   readonly process?: readonly string[];
   /** Where the workspace pins this connection's host (the pin scan), to show and open. */
   readonly pinnedAt?: readonly PinLocation[];
+  /** Whether "Open in Wireshark…" has this connection's bytes; absent where the panel offers no export. */
+  readonly capture?: CaptureState;
 }
+
+/** The first bytes of both legs were kept (a pcapng can be written), or why not, in words for the user. */
+export type CaptureState = { readonly captured: true } | { readonly captured: false; readonly why: string };
 
 export interface ProxyState {
   readonly running: boolean;
@@ -68,7 +73,7 @@ export interface ProxyState {
   readonly startError?: string;
 }
 
-// ── Sessions, recordings, host modes and pins (issues 19, 20) ──
+// ── Sessions, recordings, host modes and pins ──
 
 /** A pin configuration in the workspace: a path relative to its folder, and a 1-based line. */
 export interface PinLocation {
@@ -116,36 +121,68 @@ export type WebviewMessage =
   /** Opens a pin configuration the detail named (`pinnedAt`). */
   | { readonly type: 'openPin'; readonly path: string; readonly line: number }
   /** Opens the detail of this connection (and its host) in an editor tab of its own. */
-  | { readonly type: 'openDetail'; readonly id: number };
+  | { readonly type: 'openDetail'; readonly id: number }
+  /** Writes these connections' captured legs as a pcapng (TLS secrets inside) and opens it in Wireshark. */
+  | { readonly type: 'openInWireshark'; readonly ids: readonly number[] };
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set(['ready', 'select', 'tunnelHost', 'interceptHost', 'confirmHost', 'exportRequest', 'copy', 'exportCa', 'clear', 'startProxy', 'stopProxy', 'openPin', 'openDetail']);
+/**
+ * One handler per message type, each given its own message: a table of this type fails to compile until
+ * every message has its handler (and has none for a message that does not exist).
+ */
+export type MessageHandlers<M extends { readonly type: string }, R> = { readonly [K in M['type']]: (message: Extract<M, { readonly type: K }>) => R };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Calls the message's handler in its table. */
+export function dispatch<M extends { readonly type: string }, R>(handlers: MessageHandlers<M, R>, message: M): R {
+  // The table has a handler for every type, each taking its own message: the one cast TypeScript cannot follow.
+  return (handlers[message.type as M['type']] as (m: M) => R)(message);
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const isHostName = (value: unknown): boolean => typeof value === 'string' && value.length <= 253;
+const none = (): boolean => true;
+/** Connections one "Open in Wireshark…" exports at most (a host's, as the webview keeps them). */
+const MAX_EXPORTED = 100_000;
+
+/** What each message from the webview must carry: the extension trusts nothing it did not check. */
+const WEBVIEW_CHECKS = {
+  ready: none,
+  select: (m) => Number.isSafeInteger(m['id']),
+  tunnelHost: (m) => isHostName(m['host']),
+  interceptHost: (m) => isHostName(m['host']),
+  confirmHost: (m) => isHostName(m['host']),
+  exportRequest: (m) => Array.isArray(m['hosts']) && m['hosts'].every(isHostName),
+  copy: (m) => typeof m['text'] === 'string' && m['text'].length <= 1_000_000,
+  exportCa: none,
+  clear: none,
+  startProxy: none,
+  stopProxy: none,
+  openPin: (m) => typeof m['path'] === 'string' && m['path'].length <= 4096 && Number.isSafeInteger(m['line']) && (m['line'] as number) >= 1,
+  openDetail: (m) => Number.isSafeInteger(m['id']),
+  openInWireshark: (m) => Array.isArray(m['ids']) && m['ids'].length >= 1 && m['ids'].length <= MAX_EXPORTED && m['ids'].every((id) => Number.isSafeInteger(id)),
+} satisfies { readonly [K in WebviewMessage['type']]: (message: Fields) => boolean };
+
+/** What each message from the host must be: the webview's own host sends them, so their type is enough. */
+const HOST_TYPES = { reset: true, rows: true, detail: true, state: true } satisfies { readonly [K in HostMessage['type']]: true };
+
+function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null;
 }
 
-/** Type guard for messages from the webview: the extension trusts nothing it did not check. */
-export function isWebviewMessage(value: unknown): value is WebviewMessage {
-  if (!isRecord(value) || typeof value['type'] !== 'string' || !WEBVIEW_TYPES.has(value['type'])) return false;
-  switch (value['type']) {
-    case 'select':
-    case 'openDetail':
-      return Number.isSafeInteger(value['id']);
-    case 'tunnelHost':
-    case 'interceptHost':
-    case 'confirmHost':
-      return typeof value['host'] === 'string' && value['host'].length <= 253;
-    case 'exportRequest':
-      return Array.isArray(value['hosts']) && value['hosts'].every((h) => typeof h === 'string');
-    case 'copy':
-      return typeof value['text'] === 'string' && value['text'].length <= 1_000_000;
-    case 'openPin':
-      return typeof value['path'] === 'string' && value['path'].length <= 4096 && Number.isInteger(value['line']) && (value['line'] as number) >= 1;
-    default:
-      return true;
-  }
+/** The table's entry for `type`, never one inherited from Object.prototype ("constructor", "toString"). */
+function own<T extends object>(table: T, type: unknown): type is keyof T {
+  return typeof type === 'string' && Object.hasOwn(table, type);
+}
+
+/** A message from the webview, checked field by field; otherwise why it was rejected (for the log). */
+export function parseWebviewMessage(value: unknown): { readonly message: WebviewMessage } | { readonly rejected: string } {
+  if (!isRecord(value)) return { rejected: 'not an object' };
+  const type = value['type'];
+  if (!own(WEBVIEW_CHECKS, type)) return { rejected: `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}` };
+  if (!WEBVIEW_CHECKS[type](value)) return { rejected: `"${type}" with missing or invalid fields` };
+  return { message: value as WebviewMessage };
 }
 
 export function isHostMessage(value: unknown): value is HostMessage {
-  return isRecord(value) && (value['type'] === 'reset' || value['type'] === 'rows' || value['type'] === 'detail' || value['type'] === 'state');
+  return isRecord(value) && own(HOST_TYPES, value['type']);
 }

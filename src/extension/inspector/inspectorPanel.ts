@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { toConnectionDetail, toConnectionRow } from '../../core/report/inspectorRows';
 import { targetHost } from '../../core/timeline';
-import { isWebviewMessage, type HostMessage, type ProxyState, type WebviewMessage } from '../../shared/protocol';
+import { dispatch, parseWebviewMessage, type HostMessage, type MessageHandlers, type ProxyState, type WebviewMessage } from '../../shared/protocol';
 import { exportExemptionRequest } from '../exportRequest';
 import { inspectorHtml } from './inspectorHtml';
+import { openInWireshark } from './openInWireshark';
 import { headlineOf, liveSource, type InspectorSource } from './inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';
 
@@ -79,9 +80,10 @@ export class InspectorPanel implements vscode.Disposable {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((message: unknown) => {
-        if (isWebviewMessage(message)) void this.receive(message);
-        else context.log.warn('Inspector: ignored a malformed message from the webview');
+      panel.webview.onDidReceiveMessage((value: unknown) => {
+        const parsed = parseWebviewMessage(value);
+        if ('message' in parsed) void this.receive(parsed.message);
+        else context.log.warn(`Inspector: rejected a message from the webview: ${parsed.rejected}`);
       }),
     );
     const live = source.live;
@@ -162,7 +164,11 @@ export class InspectorPanel implements vscode.Disposable {
     const record = this.selectedId === undefined ? undefined : session.record(this.selectedId);
     if (!record) return;
     const pinnedAt = this.source.pinnedAt(targetHost(record));
-    this.post({ type: 'detail', detail: { ...toConnectionDetail(record, session.verdictOf(record.id)), ...(pinnedAt.length > 0 ? { pinnedAt } : {}) } });
+    const capture = this.source.capture(record);
+    this.post({
+      type: 'detail',
+      detail: { ...toConnectionDetail(record, session.verdictOf(record.id)), ...(pinnedAt.length > 0 ? { pinnedAt } : {}), capture: typeof capture === 'string' ? { captured: false, why: capture } : { captured: true } },
+    });
   }
 
   private post(message: HostMessage): void {
@@ -170,64 +176,46 @@ export class InspectorPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
+  /** One handler per message from the webview (the compiler holds the table to the protocol). */
+  private readonly handlers: MessageHandlers<WebviewMessage, Promise<void> | void> = {
+    ready: () => {
+      this.ready = true;
+      this.postReset();
+    },
+    select: ({ id }) => {
+      this.selectedId = id;
+      this.postDetail();
+    },
+    exportRequest: async ({ hosts }) => {
+      await exportExemptionRequest(this.context, { hosts }, this.source.session);
+    },
+    copy: async ({ text }) => {
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.setStatusBarMessage('Pinscope: copied', 2000);
+    },
+    openPin: async ({ path, line }) => this.openPin(path, line),
+    openDetail: ({ id }) => this.openDetail(id),
+    openInWireshark: async ({ ids }) => openInWireshark(this.context, this.source, ids),
+    tunnelHost: async ({ type, host }) => this.live(type, 'pinscope.tunnelHost', host),
+    interceptHost: async ({ type, host }) => this.live(type, 'pinscope.interceptHost', host),
+    confirmHost: async ({ type, host }) => this.live(type, 'pinscope.confirmHost', host),
+    exportCa: async ({ type }) => this.live(type, 'pinscope.exportCaCertificate'),
+    clear: async ({ type }) => this.live(type, 'pinscope.clearConnections'),
+    startProxy: async ({ type }) => this.live(type, 'pinscope.startProxy'),
+    stopProxy: async ({ type }) => this.live(type, 'pinscope.stopProxy'),
+  };
+
   private async receive(message: WebviewMessage): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.postReset();
-        return;
-      case 'select':
-        this.selectedId = message.id;
-        this.postDetail();
-        return;
-      case 'exportRequest':
-        await exportExemptionRequest(this.context, { hosts: message.hosts }, this.source.session);
-        return;
-      case 'copy':
-        await vscode.env.clipboard.writeText(message.text);
-        void vscode.window.setStatusBarMessage('Pinscope: copied', 2000);
-        return;
-      case 'openPin':
-        await this.openPin(message.path, message.line);
-        return;
-      case 'openDetail':
-        this.openDetail(message.id);
-        return;
-      default:
-        if (this.source.readOnly) {
-          this.context.log.warn(`Inspector: "${message.type}" is not available for a recording`);
-          return;
-        }
-        await this.receiveLive(message);
-    }
+    await dispatch(this.handlers, message);
   }
 
-  private async receiveLive(message: WebviewMessage): Promise<void> {
-    switch (message.type) {
-      case 'tunnelHost':
-        await vscode.commands.executeCommand('pinscope.tunnelHost', message.host);
-        return;
-      case 'interceptHost':
-        await vscode.commands.executeCommand('pinscope.interceptHost', message.host);
-        return;
-      case 'confirmHost':
-        await vscode.commands.executeCommand('pinscope.confirmHost', message.host);
-        return;
-      case 'exportCa':
-        await vscode.commands.executeCommand('pinscope.exportCaCertificate');
-        return;
-      case 'clear':
-        await vscode.commands.executeCommand('pinscope.clearConnections');
-        return;
-      case 'startProxy':
-        await vscode.commands.executeCommand('pinscope.startProxy');
-        return;
-      case 'stopProxy':
-        await vscode.commands.executeCommand('pinscope.stopProxy');
-        return;
-      default:
-        return;
+  /** A command that changes the live session: not available for a recording. */
+  private async live(type: WebviewMessage['type'], command: string, ...args: unknown[]): Promise<void> {
+    if (this.source.readOnly) {
+      this.context.log.warn(`Inspector: "${type}" is not available for a recording`);
+      return;
     }
+    await vscode.commands.executeCommand(command, ...args);
   }
 
   /** The detail of a connection in an editor tab of its own, over the same source (live or a recording). */

@@ -5,9 +5,14 @@
 import { breakageHeadline } from '../../core/diagnosis/hostSummary';
 import { HostPatternList } from '../../core/proxy/hostPatterns';
 import type { Recording } from '../../core/recording';
+import type { CapturedConnection } from '../../core/report/capturedTraffic';
+import { recordedCaptures } from '../../core/report/recordedCaptures';
 import type { SessionView } from '../../core/session';
+import { targetHost } from '../../core/timeline';
+import { findEvent } from '../../shared/timelineEvents';
 import type { HostMode, PinLocation, ProxyState } from '../../shared/protocol';
 import type { PinscopeContext } from '../pinscopeContext';
+import type { CaptureLookup } from './wiresharkExport';
 
 interface Subscribable<T> {
   subscribe(listener: (value: T) => void): { dispose(): void };
@@ -29,6 +34,15 @@ export interface InspectorSource {
   state(headline: string): ProxyState;
   /** Where the workspace pins this host. */
   pinnedAt(host: string): readonly PinLocation[];
+  /** A connection's captured legs for "Open in Wireshark…", or why there are none. */
+  readonly capture: CaptureLookup;
+}
+
+/** Why a connection the proxy did not intercept has no capture; undefined for an intercepted one. */
+function notIntercepted(mode: string): string | undefined {
+  if (mode === 'tunnel') return 'Tunnelled: its bytes were relayed untouched, and nothing was captured.';
+  if (mode === 'http') return 'A plain HTTP request: there is no TLS to capture.';
+  return undefined;
 }
 
 export function liveSource(context: PinscopeContext): InspectorSource {
@@ -52,15 +66,49 @@ export function liveSource(context: PinscopeContext): InspectorSource {
       };
     },
     pinnedAt: (host) => context.pins.pinnedAt(host),
+    capture: (record) => {
+      const skipped = notIntercepted(record.mode);
+      if (skipped) return skipped;
+      const engine = controller.engine;
+      const captured = engine?.captureOf(record.id);
+      if (captured) return captured;
+      if (!engine) return 'Not recorded: captures are kept in memory by the running proxy, and it is stopped.';
+      if (captureOff(context)) return 'Capture is off: set pinscope.captureBytes (65536 keeps the first 64 KiB each way), restart the proxy and connect again.';
+      return 'Not recorded: the connection came before the proxy was last started, or its capture was dropped to stay within the memory bound.';
+    },
   };
 }
 
-export function recordingSource(context: PinscopeContext, recording: Recording, name: string): InspectorSource {
+function captureOff(context: PinscopeContext): boolean {
+  try {
+    return context.settings.captureBytes === 0;
+  } catch {
+    // An invalid value: the proxy did not start with it.
+    return false;
+  }
+}
+
+/**
+ * The captures a recording's text carries (its connection lines' `capture` fields), by connection id;
+ * an id the recording renumbered (concatenated runs) or kept for another host is left out.
+ */
+export function recordingCaptures(text: string, recording: Recording): ReadonlyMap<number, CapturedConnection> {
+  const captures = new Map<number, CapturedConnection>();
+  for (const { id, target, capture } of recordedCaptures(text, { hosts: [], ids: [] }).connections) {
+    const record = recording.record(id);
+    const names = record ? [targetHost(record), record.host, findEvent(record.events, 'client-hello')?.hello.sni] : [];
+    if (record && names.some((name) => name && target === `${name}:${record.port}`)) captures.set(id, capture);
+  }
+  return captures;
+}
+
+export function recordingSource(context: PinscopeContext, recording: Recording, name: string, captures: ReadonlyMap<number, CapturedConnection> = new Map()): InspectorSource {
   return {
     session: recording,
     readOnly: true,
     state: (headline) => ({ running: false, url: null, headline, dropped: recording.connectionsDropped, kept: recording.maxConnectionsKept, recording: { name, skipped: recording.skipped } }),
     pinnedAt: (host) => context.pins.pinnedAt(host),
+    capture: (record) => notIntercepted(record.mode) ?? captures.get(record.id) ?? 'Not in this recording: it was made with capture off (pinscope.captureBytes, --capture-bytes), or its capture was no longer kept when it was saved.',
   };
 }
 

@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Recording } from '../../core/recording';
 import { InspectorPanel } from '../inspector/inspectorPanel';
-import { recordingSource } from '../inspector/inspectorSources';
+import type { CapturedConnection } from '../../core/report/capturedTraffic';
+import { recordingCaptures, recordingSource } from '../inspector/inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';
 
 export const RECORDING_VIEW_TYPE = 'pinscope.recording';
@@ -15,7 +16,7 @@ export const RECORDING_VIEW_TYPE = 'pinscope.recording';
 const MAX_RECORDING_BYTES = 256 * 1024 * 1024;
 
 class RecordingDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri, readonly recording: Recording) {}
+  constructor(readonly uri: vscode.Uri, readonly recording: Recording, readonly captures: ReadonlyMap<number, CapturedConnection>) {}
   dispose(): void {
     // Nothing to release: the recording is plain data.
   }
@@ -53,13 +54,13 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
     if (size > MAX_RECORDING_BYTES) throw new Error(`${basename(uri.path)} is ${Math.round(size / 1024 / 1024)} MiB: recordings over ${MAX_RECORDING_BYTES / 1024 / 1024} MiB are not opened (split it, or use pinscope export --from)`);
     const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
     const recording = Recording.read(text, this.context.settings.maxConnectionsKept);
-    return new RecordingDocument(uri, recording);
+    return new RecordingDocument(uri, recording, recordingCaptures(text, recording));
   }
 
   resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {
     const name = basename(document.uri.path);
     panel.webview.options = InspectorPanel.options(this.context);
-    RecordingEditorProvider.track(document.uri, new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name)));
+    RecordingEditorProvider.track(document.uri, new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name, document.captures)));
     const { recording } = document;
     if (recording.skipped.length > 0) {
       for (const line of recording.skipped) this.context.log.warn(`${name}: skipped ${line}`);

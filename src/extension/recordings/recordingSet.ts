@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { Recording } from '../../core/recording';
 import { recordingInputs } from '../../core/report/recordingInputs';
 import { InspectorPanel } from '../inspector/inspectorPanel';
-import { recordingSource } from '../inspector/inspectorSources';
+import { recordingCaptures, recordingSource } from '../inspector/inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';
 import { RecordingEditorProvider, RECORDING_VIEW_TYPE } from './recordingEditor';
 
@@ -53,11 +53,12 @@ export async function openRecordingSet(context: PinscopeContext, uris: readonly 
     void vscode.window.showErrorMessage(`Pinscope cannot open the recordings: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
-  const recording = Recording.read(runs.lines.join('\n'), context.settings.maxConnectionsKept);
+  const text = runs.lines.join('\n');
+  const recording = Recording.read(text, context.settings.maxConnectionsKept);
   const name = `${runs.files} recordings${local.length === 1 ? ` in ${basename(local[0]?.fsPath ?? '')}` : ''}`;
   const key = vscode.Uri.from({ scheme: 'pinscope-recordings', path: `/${createHash('sha256').update(local.map((u) => u.fsPath).join('\n')).digest('hex').slice(0, 16)}` });
   const panel = vscode.window.createWebviewPanel(RECORDING_VIEW_TYPE, `Pinscope: ${name}`, vscode.ViewColumn.Active, InspectorPanel.options(context));
-  RecordingEditorProvider.track(key, new InspectorPanel(panel, context, recordingSource(context, recording, name)));
+  RecordingEditorProvider.track(key, new InspectorPanel(panel, context, recordingSource(context, recording, name, recordingCaptures(text, recording))));
   context.log.info(`Opened ${name}: ${recording.records().length} connection(s)${runs.repeats > 0 ? `; ${runs.repeats} repeated run(s) counted once` : ''}${recording.skipped.length > 0 ? `; ${recording.skipped.length} line(s) skipped` : ''}`);
   if (runs.repeats > 0) void vscode.window.showInformationMessage(`Pinscope: ${runs.repeats} run(s) were chosen more than once and are shown once.`);
   return key;
