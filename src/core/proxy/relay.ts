@@ -40,10 +40,18 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
   };
   client.on('error', onError('client', upstream));
   upstream.on('error', onError('upstream', client));
-  client.once('close', done);
-  // The server's side may have closed already, after ending cleanly, while the client finished its handshake.
-  if (upstream.closed) done();
-  else upstream.once('close', done);
+  // A side that has closed unpipes the other, and pipe() then pauses it: its FIN or RST would never be
+  // read, and the connection never finished. So the other side is ended and kept reading (nothing more
+  // can be passed on), and destroyed if it still has not closed after the idle timeout.
+  const outlive = (other: Duplex) => (): void => {
+    done();
+    if (other.destroyed) return;
+    other.end();
+    other.resume();
+    const timer = setTimeout(() => other.destroy(), options.idleTimeoutMs);
+    other.once('close', () => clearTimeout(timer));
+  };
+  client.once('close', outlive(upstream));
   client.setTimeout(options.idleTimeoutMs, () => {
     recorder.add({ kind: 'timeout', phase: 'idle' });
     client.destroy();
@@ -63,4 +71,8 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
   };
   if (upstream.readableEnded) upstreamEnded();
   else upstream.once('end', upstreamEnded);
+  // The server's side may have closed already, after ending cleanly, while the client finished its
+  // handshake: what it sent has been passed on above, before the client is ended.
+  if (upstream.closed) outlive(client)();
+  else upstream.once('close', outlive(client));
 }
