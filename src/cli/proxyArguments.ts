@@ -57,7 +57,7 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (d
   --handshake-timeout MS   how long a client may stay silent mid-handshake (default 10000)
   --keylog FILE            append NSS key-log lines (for Wireshark) to FILE
   --capture-bytes N        keep the first N bytes each way of both legs, with their TLS secrets, in
-                           the events (for 'pinscope export --format pcapng'; e.g. 65536; default 0: off)
+                           the events (for 'pinscope export --format pcapng'; default 65536; 0: off)
   --auto-confirm           after a host breaks twice, tunnel its next connection to confirm the cause
   --no-attribution         do not look up which process made each connection (setting pinscope.attributeProcesses)`;
 
