@@ -40,9 +40,10 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
   };
   client.on('error', onError('client', upstream));
   upstream.on('error', onError('upstream', client));
-  // A side that has closed unpipes the other, and pipe() then pauses it: its FIN or RST would never be
-  // read, and the connection never finished. So the other side is ended and kept reading (nothing more
-  // can be passed on), and destroyed if it still has not closed after the idle timeout.
+  // A side that has closed unpipes the other, and pipe() then pauses it: bytes that side sends next (a
+  // gRPC client's GOAWAY) stay in its buffer, and its 'end' is never emitted behind them, so it never
+  // closes and the connection is never finished. So the other side is ended and kept reading (nothing
+  // more can be passed on), and destroyed if it still has not closed after the idle timeout.
   const outlive = (other: Duplex) => (): void => {
     done();
     if (other.destroyed) return;
