@@ -55,6 +55,20 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', restricted({ vscode: true, groups: [EXTENSION, CLI, SOCKETS_AND_KEYS] })] },
   },
   {
+    // h27-paths (issue 32 item 4): the proxy's protocol logic does no IO (bytes and facts in, facts out),
+    // tested as tables; only the rest of core/proxy touches sockets and files.
+    files: ['src/core/proxy/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        ...restricted({ vscode: true, groups: [EXTENSION, CLI] }),
+        paths: [
+          { name: 'vscode', message: 'src/core, src/cli and src/shared must not depend on VS Code.' },
+          ...['net', 'tls', 'fs', 'fs/promises', 'dgram', 'child_process'].flatMap((m) => [`node:${m}`, m]).map((name) => ({ name, message: 'core/proxy/protocol does no IO: sockets and files stay in core/proxy.' })),
+        ],
+      }],
+    },
+  },
+  {
     // src/shared is bundled into the webview: it imports nothing but itself (core, the CLI and the
     // extension import it, never the other way round).
     files: ['src/shared/**/*.ts'],

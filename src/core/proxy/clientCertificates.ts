@@ -17,7 +17,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { receivedAlert } from './alerts';
+import { receivedAlert } from './protocol/alerts';
 import { HostPatternError, matchesHostPattern, parseHostPattern } from './hostPatterns';
 import { errorMessage } from '../errors';
 

@@ -1,7 +1,7 @@
 /**
  * One CONNECT tunnel: read the first bytes, then either relay untouched (tunnel, not TLS) or intercept:
  * handshake with the real server and, once the server's ALPN choice is known (often before the server
- * answers, see alpnPlan.ts), with the client using a forged certificate (forgedHandshake.ts), then
+ * answers, see protocol/alpnPlan.ts), with the client using a forged certificate (forgedHandshake.ts), then
  * relay. Every step lands on the connection's timeline.
  */
 import { isIP, type Socket } from 'node:net';
@@ -10,8 +10,9 @@ import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedCertificates } from '../pki/forgedCertificates';
 import { offeredThroughPath, type InspectionProfile } from '../pki/inspectionProfiles';
 import type { InspectionPathSummary } from '../../shared/timelineEvents';
-import { serveForgedCertificate, type RawAccounting, type UpstreamOutcome } from './forgedHandshake';
-import { sameOffer, type AlpnMemory } from './alpnPlan';
+import { serveForgedCertificate, type UpstreamOutcome } from './forgedHandshake';
+import type { RawAccounting } from './protocol/clientEnding';
+import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, refusedLiteral, UpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';

@@ -16,7 +16,7 @@ import { DEFAULT_PROFILE, InspectionProfileError, inspectionProfile, type Inspec
 import { InspectionChainError, loadInspectionChain } from '../pki/inspectionChain';
 import { parseHostOverride, type HostOverride } from './hostPatterns';
 import { HostPolicy, type PolicyHook } from './hostPolicy';
-import { AlpnMemory } from './alpnPlan';
+import { AlpnMemory } from './protocol/alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
 import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, refusedLiteral, UpstreamCaError } from './upstream';

@@ -40,10 +40,19 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
   };
   client.on('error', onError('client', upstream));
   upstream.on('error', onError('upstream', client));
-  client.once('close', done);
-  // The server's side may have closed already, after ending cleanly, while the client finished its handshake.
-  if (upstream.closed) done();
-  else upstream.once('close', done);
+  // A side that has closed unpipes the other, and pipe() then pauses it: bytes that side sends next (a
+  // gRPC client's GOAWAY) stay in its buffer, and its 'end' is never emitted behind them, so it never
+  // closes and the connection is never finished. So the other side is ended and kept reading (nothing
+  // more can be passed on), and destroyed if it still has not closed after the idle timeout.
+  const outlive = (other: Duplex) => (): void => {
+    done();
+    if (other.destroyed) return;
+    other.end();
+    other.resume();
+    const timer = setTimeout(() => other.destroy(), options.idleTimeoutMs);
+    other.once('close', () => clearTimeout(timer));
+  };
+  client.once('close', outlive(upstream));
   client.setTimeout(options.idleTimeoutMs, () => {
     recorder.add({ kind: 'timeout', phase: 'idle' });
     client.destroy();
@@ -63,4 +72,8 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
   };
   if (upstream.readableEnded) upstreamEnded();
   else upstream.once('end', upstreamEnded);
+  // The server's side may have closed already, after ending cleanly, while the client finished its
+  // handshake: what it sent has been passed on above, before the client is ended.
+  if (upstream.closed) outlive(client)();
+  else upstream.once('close', outlive(client));
 }

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../../src/core/diagnosis/classification';
-import { clientEnding } from '../../../src/core/proxy/forgedHandshake';
+import { clientEnding } from '../../../src/core/proxy/protocol/clientEnding';
 import { transcripts } from '../../support/transcripts';
 
 describe('classification', () => {

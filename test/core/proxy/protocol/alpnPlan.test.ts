@@ -1,7 +1,7 @@
 /** When the client's handshake may run before the real server has chosen a protocol. */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AlpnMemory, keepsPromise } from '../../../src/core/proxy/alpnPlan';
+import { AlpnMemory, keepsPromise } from '../../../../src/core/proxy/protocol/alpnPlan';
 
 describe('ALPN plan', () => {
   it('promises at once when the client offers nothing or a single protocol', () => {

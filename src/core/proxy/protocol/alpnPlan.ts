@@ -5,7 +5,7 @@
  * from the same offer before. The server is then offered only the promised protocol, so it cannot pick
  * another one; a server that picks none of it afterwards is caught by `keepsPromise`.
  */
-import { BoundedMap } from '../boundedMap';
+import { BoundedMap } from '../../boundedMap';
 
 /** What to offer the real server, and the protocol promised to the client (`undefined`: wait for the server). */
 export interface AlpnPlan {
