@@ -171,6 +171,29 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
     assert.equal(lines[3]?.confirmed, true);
     assert.match(cli.stderr(), /app\.example\.test:443 {2}BREAKS, pinning likely \(confirmed\)/);
   });
+
+  it('does not confirm a host whose tunnelled client rejects the real certificate too (its handshake bytes are not data)', async () => {
+    const origin = await startOrigin();
+    const dir = temporaryDirectory('confirm-not');
+    const events = join(dir, 'events.jsonl');
+    const cli = await startCli(['proxy', '--auto-confirm', '--no-attribution', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    try {
+      const ca = join(dir, 'ca', 'pinscope-ca.pem');
+      const pinned = ['--cacert', ca, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
+      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
+      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
+      // Tunnelled, the client meets the real certificate, which it does not trust: nothing works.
+      const third = await curl(cli.url, 'https://app.example.test/hello', ['--cacert', ca]);
+      assert.equal(third.code, 60, third.stderr);
+    } finally {
+      await cli.stop();
+      await origin.close();
+    }
+    const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
+    assert.deepEqual(lines.map((l) => `${l.host} ${l.mode}`), ['app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel']);
+    assert.notEqual(lines[2]?.confirmed, true);
+    assert.doesNotMatch(cli.stderr(), /\(confirmed\)/);
+  });
 });
 
 describe('pinscope run, ca and bad input', () => {

@@ -5,8 +5,8 @@
  */
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Mode } from '../../shared/vocabulary';
 import { normaliseHost } from '../hostNames';
-import { findEvent } from '../../shared/timelineEvents';
-import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
+import { targetHost, type ConnectionRecord } from '../timeline';
 
 /** How a tunnelled confirmation is recorded (the `policy` event's reason): a recording carries its confirmations. */
 const CONFIRMING = 'confirming by tunnelling';
@@ -121,6 +121,15 @@ export class TunnelConfirmation {
 }
 
 /**
+ * Whether the client sent application data: through a tunnel, its first application-data record after
+ * its handshake (the relay reads the record headers), so a client that rejects the real server's
+ * certificate too, or an unreachable server, does not confirm anything.
+ */
+export function clientSentData(events: readonly TimelineEvent[]): boolean {
+  return events.some((e) => e.kind === 'first-data' && e.from === 'client');
+}
+
+/**
  * The hosts a set of records confirms: a connection tunnelled to confirm its host (its policy says so)
  * that carried data. The same facts the live confirmation learned, read back from the records, so a
  * recording judges as the session did.
@@ -128,7 +137,7 @@ export class TunnelConfirmation {
 export function confirmedIn(records: Iterable<Pick<ConnectionRecord, 'host' | 'mode' | 'events'>>): Set<string> {
   const hosts = new Set<string>();
   for (const record of records) {
-    if (record.mode !== 'tunnel' || !hasEvent(record.events, 'first-data')) continue;
+    if (record.mode !== 'tunnel' || !clientSentData(record.events)) continue;
     if (findEvent(record.events, 'policy')?.reason.startsWith(CONFIRMING)) hosts.add(normaliseHost(targetHost(record)));
   }
   return hosts;

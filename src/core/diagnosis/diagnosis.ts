@@ -5,12 +5,12 @@
  * same function a recording and an export judge with.
  */
 import type { TimelineEvent } from '../../shared/timelineEvents';
-import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
+import { clientSentData, TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { strongest, type Verdict } from './pinning';
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
-import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+import { targetHost, type ConnectionRecord } from '../timeline';
 import { addConfirmation, judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';
 
 /** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
@@ -115,7 +115,7 @@ export class Diagnosis {
   }
 
   private observeConfirmation(record: ConnectionRecord, host: string, category: Category): void {
-    this.confirmation.observe(host, record.mode, category, hasEvent(record.events, 'first-data'));
+    this.confirmation.observe(host, record.mode, category, clientSentData(record.events));
   }
 
   /** The verdict of a finished connection, with what is known now (evidence that came later sharpens it). */

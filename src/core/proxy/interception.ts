@@ -15,6 +15,7 @@ import type { RawAccounting } from './protocol/clientEnding';
 import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
+import { ClientRecordScanner } from './tunnelRecords';
 import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, refusedLiteral, UpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';
 import { errorMessage } from '../errors';
 import { HOSTNAME, usableSni } from '../hostNames';
@@ -106,7 +107,7 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
 async function tunnelRaw(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
   const upstream = await connectOrRecord(context, client, host, port, recorder);
   if (!upstream) return;
-  relay({ client, upstream: upstream.socket }, recorder, { idleTimeoutMs: context.idleTimeoutMs });
+  relay({ client, upstream: upstream.socket }, recorder, { idleTimeoutMs: context.idleTimeoutMs, clientRecords: new ClientRecordScanner() });
   client.resume();
 }
 

@@ -3,11 +3,17 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionRecorder } from '../connectionStore';
 import type { Direction } from '../../shared/timelineEvents';
 import type { UpstreamReads } from './upstreamReads';
+import type { ClientRecordScanner } from './tunnelRecords';
 
 export interface RelayOptions {
   readonly idleTimeoutMs: number;
   /** Classifies the client side's ending ('fin' or 'close-notify'), when the socket can tell. */
   readonly clientEnding?: (bytesFromClient: number) => 'fin' | 'close-notify';
+  /**
+   * Set for a tunnel, whose bytes are still encrypted: the client's first-data event then marks its first
+   * application data (read from the TLS record headers), not its ClientHello.
+   */
+  readonly clientRecords?: ClientRecordScanner;
 }
 
 export interface RelayEnds {
@@ -31,7 +37,17 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
     if (--open === 0) recorder.finish(fromClient(), toClient());
   };
   const firstData = (from: Direction) => (chunk: Buffer): void => recorder.add({ kind: 'first-data', from, bytes: chunk.length });
-  client.once('data', firstData('client'));
+  const scanner = options.clientRecords;
+  if (scanner) {
+    const onClientData = (chunk: Buffer): void => {
+      if (!scanner.feed(chunk)) return;
+      client.off('data', onClientData);
+      firstData('client')(chunk);
+    };
+    client.on('data', onClientData);
+  } else {
+    client.once('data', firstData('client'));
+  }
   client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient()) ?? 'fin', from: 'client' }));
   const onError = (from: Direction, other: Duplex) => (error: NodeJS.ErrnoException): void => {
     if (error.code === 'ECONNRESET') recorder.add({ kind: 'rst', from });
