@@ -5,7 +5,7 @@ import type { ConnectionRecord } from '../../src/core/timeline';
 let pid = 4000;
 
 /** A local `curl` process (OpenSSL: checks the chain inside the handshake); its launch was not read. */
-export function curlClient(): ConnectionClient {
+function curlClient(): ConnectionClient {
   pid++;
   return { process: { kind: 'local', label: `bash › curl (${pid})`, pid, startTime: String(pid), name: 'curl', path: '/usr/bin/curl', command: 'curl https://example.test', app: null }, trust: null };
 }
