@@ -11,7 +11,8 @@ import type { HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
 import type { Mode } from '../shared/vocabulary';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
-import { Session, type JudgedNotice, type SessionView } from './session';
+import { Session, type JudgedNotice } from './session';
+import type { SessionView } from './diagnosis/sessionView';
 import type { ConnectionRecord } from './timeline';
 import type { CapturedConnection } from './report/capturedTraffic';
 

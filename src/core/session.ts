@@ -11,6 +11,7 @@ import type { Verdict } from './diagnosis/pinning';
 import { toConnectionLine, type ConnectionLine } from './report/connectionReport';
 import { normaliseHost } from './hostNames';
 import type { ConnectionRecord } from './timeline';
+import type { SessionView } from './diagnosis/sessionView';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 
 export interface JudgedNotice {
@@ -19,22 +20,6 @@ export interface JudgedNotice {
   readonly line: ConnectionLine;
   /** Judged again: its process became known after it was first judged and announced. */
   readonly update?: true;
-}
-
-/** What the inspector, the exports and the status bar read, whether the session is live or recorded. */
-export interface SessionView {
-  /** Every kept connection, oldest first. */
-  records(): ConnectionRecord[];
-  record(id: number): ConnectionRecord | undefined;
-  /** The verdict a connection got when it finished. */
-  verdictOf(id: number): Verdict | undefined;
-  /** Every host, re-judged with everything known now: O(connections), for summaries and exports. */
-  hosts(): HostSummary[];
-  /** Cheap per-host state for live displays. */
-  liveHosts(): LiveHostState[];
-  /** How many were dropped to stay within `maxConnectionsKept`. */
-  readonly connectionsDropped: number;
-  readonly maxConnectionsKept: number;
 }
 
 export type HostChoice = Exclude<Mode, 'http'>;

@@ -1,11 +1,11 @@
 /** Records made by a process whose TLS stack is known (by its program's name), for tests that need the stack to be known. */
-import type { ConnectionClient } from '../../src/core/process/connectionClients';
+import type { ConnectionClient } from '../../src/core/record/client';
 import type { ConnectionRecord } from '../../src/core/timeline';
 
 let pid = 4000;
 
 /** A local `curl` process (OpenSSL: checks the chain inside the handshake); its launch was not read. */
-export function curlClient(): ConnectionClient {
+function curlClient(): ConnectionClient {
   pid++;
   return { process: { kind: 'local', label: `bash › curl (${pid})`, pid, startTime: String(pid), name: 'curl', path: '/usr/bin/curl', command: 'curl https://example.test', app: null }, trust: null };
 }

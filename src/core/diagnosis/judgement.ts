@@ -12,8 +12,8 @@ import { RUNGS, type BreakageCause, type RungId } from './ladder';
 import { ja4Of, type Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import { normaliseHost } from '../hostNames';
-import { processKeyOf, type TrustSummary } from '../process/connectionClients';
-import { runtimeFromName, runtimeTls, type RuntimeTls } from '../process/runtimes';
+import { processKeyOf, type TrustSummary } from '../record/client';
+import { runtimeFromName, runtimeTls, type RuntimeTls } from '../record/runtimes';
 
 type JudgedRecord = Pick<ConnectionRecord, 'host' | 'mode' | 'events' | 'client'>;
 

@@ -5,7 +5,7 @@
 import { breakageHeadline } from '../../core/diagnosis/hostSummary';
 import { HostPatternList } from '../../core/proxy/hostPatterns';
 import type { Recording } from '../../core/recording';
-import type { SessionView } from '../../core/session';
+import type { SessionView } from '../../core/diagnosis/sessionView';
 import type { HostMode, PinLocation, ProxyState } from '../../shared/protocol';
 import type { PinscopeContext } from '../pinscopeContext';
 
