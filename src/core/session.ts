@@ -106,8 +106,8 @@ export class Session implements SessionView {
     return this.choices;
   }
 
-  /** @internal the engine calls it with its policy's choice */
-  rememberChoice(host: string, mode: HostChoice): void {
+  /** Intercept or tunnel this host from now on, whatever the patterns say (the host is normalised here, once). */
+  chooseMode(host: string, mode: HostChoice): void {
     const name = normaliseHost(host);
     this.choices.delete(name);
     this.choices.set(name, mode);
@@ -116,6 +116,12 @@ export class Session implements SessionView {
       if (this.choices.size <= this.store.capacity) break;
       this.choices.delete(old);
     }
+  }
+
+  /** The proxy's policy reads a choice through its hook (`host` is already in normal form: the policy normalised it). */
+  modeChosenFor(host: string): { readonly mode: HostChoice; readonly reason: string } | undefined {
+    const chosen = this.choices.get(host);
+    return chosen && { mode: chosen, reason: `${chosen === 'tunnel' ? 'tunnelled' : 'intercepted'} by the user's choice for ${host}` };
   }
 
   /** Forgets every finished record, verdict, the peer context and the live host states; fires `onCleared`. */
