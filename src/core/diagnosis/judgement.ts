@@ -120,7 +120,8 @@ export function observeFinished(evidence: JudgementEvidence, record: JudgedRecor
   const seen = seenFor(evidence, client.key, client.label, capacity);
   const host = targetHost(record);
   addHost(evidence, seen.broken, host, capacity);
-  // A completed handshake shows trust unless the stack is known to complete it whatever the chain.
+  // A completed handshake may show trust unless the stack is known to complete it whatever the chain (an
+  // unknown stack's too): enough to keep the client off U2 ("rejects every host"), never enough for L1c.
   if (hasEvent(record.events, 'handshake-complete') && stackOf(client).validates !== 'after-handshake') addHost(evidence, seen.completed, host, capacity);
 }
 
