@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
-import { resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { resolveAppIdentity } from '../core/io/appIdentity';
 import { attributedAppName } from '../core/exemptions/attributedApp';
 import { buildExemptionRequest, exportFormatIds, REPORT_FORMATS } from '../core/exemptions/exemptionRequest';
 import { readMergedRecordings } from './recordingArguments';

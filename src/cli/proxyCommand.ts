@@ -1,7 +1,7 @@
 /** `pinscope proxy`: run the intercepting proxy until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
 import { confirmByTunnelling, PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
-import { formatSummary, startCliSession } from './session';
+import { formatSummary, startLiveProxy } from './liveProxy';
 
 const PROXY_HELP = `Usage: pinscope proxy [options]
 
@@ -20,11 +20,11 @@ export async function proxyCommand(args: string[]): Promise<number> {
     process.stdout.write(PROXY_HELP);
     return 0;
   }
-  const session = await startCliSession(toProxyOptions(values), values.events, confirmByTunnelling(values));
+  const proxy = await startLiveProxy(toProxyOptions(values), values.events, confirmByTunnelling(values));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  process.stderr.write(formatSummary(await session.stop()));
+  process.stderr.write(formatSummary(await proxy.stop()));
   return 0;
 }

@@ -1,7 +1,7 @@
 /** Recordings named on the command line (`--from`, `diff OLD NEW`): read, merged, and what was skipped said on stderr. */
 import { terminalSafe } from '../core/report/connectionReport';
 import { mergeRecordings, type MergedRuns } from '../core/report/mergedRuns';
-import { RecordingInputError, recordingInputs } from '../core/report/recordingInputs';
+import { RecordingInputError, recordingInputs } from '../core/io/recordingInputs';
 import type { ConnectionRecord } from '../core/timeline';
 import { UsageError } from './usage';
 

@@ -13,7 +13,7 @@ import { routedEnvironment } from '../core/setup/routedEnvironment';
 import { renderSummaryMarkdown } from '../core/report/summaryMarkdown';
 import { CI_FLAGS, writeCiReports } from './ciReports';
 import { confirmByTunnelling, PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from './proxyArguments';
-import { formatSummary, startCliSession } from './session';
+import { formatSummary, startLiveProxy } from './liveProxy';
 import { EXIT_POLICY, UsageError } from './usage';
 
 const RUN_HELP = `Usage: pinscope run [options] [--report FILE.md] [--fail-on pinning|breakage|never]
@@ -86,9 +86,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const gated = values.baseline !== undefined || values.exempted !== undefined;
   const options = toProxyOptions(values);
   const startedAt = new Date();
-  const session = await startCliSession(options, values.events, confirmByTunnelling(values));
+  const proxy = await startLiveProxy(options, values.events, confirmByTunnelling(values));
   // The bundled CLI runs from dist/, next to the Node preload.
-  const environment = routedEnvironment(session.engine, __dirname, process.env);
+  const environment = routedEnvironment(proxy.engine, __dirname, process.env);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
     child.once('error', (error) => {
@@ -100,8 +100,8 @@ export async function runCommand(args: string[]): Promise<number> {
   });
   // Let connections that the command closed at exit finish their timelines: a client's socket can be
   // closed a moment before its record is finished (the server's side closes after it).
-  await waitUntil(() => session.engine.openConnections === 0 && session.engine.records().every((r) => r.finished), 1000);
-  const hosts = await session.stop();
+  await waitUntil(() => proxy.engine.openConnections === 0 && proxy.engine.records().every((r) => r.finished), 1000);
+  const hosts = await proxy.stop();
   process.stderr.write(formatSummary(hosts));
   // Reports are shared (CI artefacts, pull requests): the command line goes through the one redaction.
   const shown = redactCommand(command);

@@ -3,8 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { TimelineEvent } from '../shared/timelineEvents';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 import type { ConnectionRecord, NewEvent } from './timeline';
-import type { ConnectionClient, PendingClient } from './process/connectionClients';
-import { toProcessRecord, unknownProcess } from './process/processIdentity';
+import type { ConnectionClient, PendingClient } from './record/client';
 
 export interface ConnectionEventNotice {
   readonly record: ConnectionRecord;
@@ -147,7 +146,7 @@ export class ConnectionStore {
 
 /** The client of a record announced before its lookup answered (the answer updates it). */
 function pendingClient(waitedMs: number): ConnectionClient {
-  return { process: toProcessRecord(unknownProcess(`not identified within ${waitedMs} ms (the machine is busy); the record is updated when the lookup answers`)), trust: null };
+  return { process: { kind: 'unknown', label: 'unknown process', reason: `not identified within ${waitedMs} ms (the machine is busy); the record is updated when the lookup answers` }, trust: null };
 }
 
 export class ConnectionRecorder {

@@ -11,7 +11,8 @@ import type { HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
 import type { Mode } from '../shared/vocabulary';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
-import { Session, type JudgedNotice, type SessionView } from './session';
+import { Session, type JudgedNotice } from './session';
+import type { SessionView } from './diagnosis/sessionView';
 import type { ConnectionRecord } from './timeline';
 import type { CapturedConnection } from './report/capturedTraffic';
 
@@ -43,9 +44,9 @@ export class Engine implements SessionView {
       if (options.maxConnectionsKept !== undefined) session.maxConnectionsKept = options.maxConnectionsKept;
       if (options.confirmation) session.diagnosis.configureConfirmation(options.confirmation);
     }
-    const proxy = await InterceptingProxy.start({ ...options, store: session.store, policyHook: (host) => session.diagnosis.decide(host) });
-    // The choices made in this session hold for the restarted proxy too.
-    for (const [host, mode] of session.hostChoices) proxy.policy.choose(host, mode);
+    // The session owns the choices made for hosts (so they hold for a restarted proxy too); the policy reads
+    // them, then a pending confirmation, through this one hook, before its patterns.
+    const proxy = await InterceptingProxy.start({ ...options, store: session.store, policyHook: (host) => session.modeChosenFor(host) ?? session.diagnosis.tunnelToConfirm(host) });
     return new Engine(proxy, session);
   }
 
@@ -125,13 +126,12 @@ export class Engine implements SessionView {
 
   /** Intercept or tunnel this host from now on, whatever the patterns say. */
   chooseMode(host: string, mode: Exclude<Mode, 'http'>): void {
-    this.proxy.policy.choose(host, mode);
-    this.session.rememberChoice(host, mode);
+    this.session.chooseMode(host, mode);
   }
 
-  /** The choices made with `chooseMode`, by normalised host. */
+  /** The choices made with `chooseMode`, by normalised host (the session's: one map). */
   get hostChoices(): ReadonlyMap<string, Exclude<Mode, 'http'>> {
-    return this.proxy.policy.hostChoices;
+    return this.session.hostChoices;
   }
 
   get tunnelHosts(): readonly string[] {

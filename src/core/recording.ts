@@ -9,7 +9,7 @@ import type { LiveHostState } from './diagnosis/diagnosis';
 import { judgeAll, summariseHosts, type HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
 import { readRecordedConnections } from './exemptions/recordedConnections';
-import type { SessionView } from './session';
+import type { SessionView } from './diagnosis/sessionView';
 import type { ConnectionRecord } from './timeline';
 
 /** The newest this many connections are shown; the rest are counted as dropped (a live session keeps as many). */

@@ -11,6 +11,7 @@ import type { Verdict } from './diagnosis/pinning';
 import { toConnectionLine, type ConnectionLine } from './report/connectionReport';
 import { normaliseHost } from './hostNames';
 import type { ConnectionRecord } from './timeline';
+import type { SessionView } from './diagnosis/sessionView';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 
 export interface JudgedNotice {
@@ -19,22 +20,6 @@ export interface JudgedNotice {
   readonly line: ConnectionLine;
   /** Judged again: its process became known after it was first judged and announced. */
   readonly update?: true;
-}
-
-/** What the inspector, the exports and the status bar read, whether the session is live or recorded. */
-export interface SessionView {
-  /** Every kept connection, oldest first. */
-  records(): ConnectionRecord[];
-  record(id: number): ConnectionRecord | undefined;
-  /** The verdict a connection got when it finished. */
-  verdictOf(id: number): Verdict | undefined;
-  /** Every host, re-judged with everything known now: O(connections), for summaries and exports. */
-  hosts(): HostSummary[];
-  /** Cheap per-host state for live displays. */
-  liveHosts(): LiveHostState[];
-  /** How many were dropped to stay within `maxConnectionsKept`. */
-  readonly connectionsDropped: number;
-  readonly maxConnectionsKept: number;
 }
 
 export type HostChoice = Exclude<Mode, 'http'>;
@@ -121,8 +106,8 @@ export class Session implements SessionView {
     return this.choices;
   }
 
-  /** @internal the engine calls it with its policy's choice */
-  rememberChoice(host: string, mode: HostChoice): void {
+  /** Intercept or tunnel this host from now on, whatever the patterns say (the host is normalised here, once). */
+  chooseMode(host: string, mode: HostChoice): void {
     const name = normaliseHost(host);
     this.choices.delete(name);
     this.choices.set(name, mode);
@@ -131,6 +116,12 @@ export class Session implements SessionView {
       if (this.choices.size <= this.store.capacity) break;
       this.choices.delete(old);
     }
+  }
+
+  /** The proxy's policy reads a choice through its hook (`host` is already in normal form: the policy normalised it). */
+  modeChosenFor(host: string): { readonly mode: HostChoice; readonly reason: string } | undefined {
+    const chosen = this.choices.get(host);
+    return chosen && { mode: chosen, reason: `${chosen === 'tunnel' ? 'tunnelled' : 'intercepted'} by the user's choice for ${host}` };
   }
 
   /** Forgets every finished record, verdict, the peer context and the live host states; fires `onCleared`. */

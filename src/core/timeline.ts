@@ -6,7 +6,7 @@
 import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
 import type { Mode } from '../shared/vocabulary';
 import { usableSni } from './hostNames';
-import type { ConnectionClient } from './process/connectionClients';
+import type { ConnectionClient } from './record/client';
 
 // upstream.ts imports these two from here; the folder move points it at src/shared.
 export type { CertificateSummary, UpstreamFailureStage } from '../shared/timelineEvents';

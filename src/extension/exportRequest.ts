@@ -7,11 +7,11 @@ import { buildExemptionRequest, REPORT_FORMATS } from '../core/exemptions/exempt
 import { widenableDomains } from '../core/exemptions/hostEntries';
 import { VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
-import { appNameChoices, resolveAppIdentity } from '../core/exemptions/appIdentity';
+import { appNameChoices, resolveAppIdentity } from '../core/io/appIdentity';
 import { attributedAppNames } from '../core/exemptions/attributedApp';
 import { hasEvidence, hasOwnTrustStore, needsVerifying, OWN_STORE_WORDS, requiresClientCertificate } from '../core/exemptions/hostSelection';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
-import type { SessionView } from '../core/session';
+import type { SessionView } from '../core/diagnosis/sessionView';
 import type { PinscopeContext } from './pinscopeContext';
 
 export interface ExportArguments {

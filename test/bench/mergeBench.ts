@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { judgeConnection, noEvidence } from '../../src/core/diagnosis/judgement';
 import { toConnectionLine, type ConnectionLine } from '../../src/core/report/connectionReport';
 import { mergeRecordings } from '../../src/core/report/mergedRuns';
-import { recordingInputs } from '../../src/core/report/recordingInputs';
+import { recordingInputs } from '../../src/core/io/recordingInputs';
 import type { ConnectionRecord } from '../../src/core/timeline';
 import { JA4_APP, JA4_CURL, transcripts } from '../support/transcripts';
 

@@ -1,5 +1,5 @@
 /** Records made by a process whose TLS stack is known (by its program's name), for tests that need the stack to be known. */
-import type { ConnectionClient } from '../../src/core/process/connectionClients';
+import type { ConnectionClient } from '../../src/core/record/client';
 import type { ConnectionRecord } from '../../src/core/timeline';
 
 let pid = 4000;

@@ -83,7 +83,7 @@ export class TunnelConfirmation {
   }
 
   /** The policy hook: tunnels a host whose confirmation is pending. */
-  decide(host: string): TunnelDecision | undefined {
+  tunnelToConfirm(host: string): TunnelDecision | undefined {
     this.expire();
     const entry = this.entries.get(normaliseHost(host));
     if (entry?.state !== 'pending') return undefined;

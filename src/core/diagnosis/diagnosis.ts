@@ -156,8 +156,8 @@ export class Diagnosis {
   }
 
   /** The proxy's policy hook: tunnels a host whose confirmation is pending. */
-  decide(host: string): TunnelDecision | undefined {
-    return this.confirmation.decide(host);
+  tunnelToConfirm(host: string): TunnelDecision | undefined {
+    return this.confirmation.tunnelToConfirm(host);
   }
 
   /** The user asks to confirm one host now: its next connection is tunnelled. */

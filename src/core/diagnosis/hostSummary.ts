@@ -2,7 +2,7 @@
 import { BREAKAGE, CATEGORIES, type Category, type Pinning } from '../../shared/vocabulary';
 import { ja4Of, strongest, type Verdict } from './pinning';
 import { targetHost, type ConnectionRecord } from '../timeline';
-import { clientName } from '../process/connectionClients';
+import { clientName } from '../record/client';
 import { confirmedIn } from './confirmation';
 import type { BreakageCause, RungId } from './ladder';
 import { judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';

@@ -12,8 +12,8 @@ import { RUNGS, type BreakageCause, type RungId } from './ladder';
 import { ja4Of, type Verdict } from './pinning';
 import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import { normaliseHost } from '../hostNames';
-import { processKeyOf, type TrustSummary } from '../process/connectionClients';
-import { runtimeFromName, runtimeTls, type RuntimeTls } from '../process/runtimes';
+import { processKeyOf, type TrustSummary } from '../record/client';
+import { runtimeFromName, runtimeTls, type RuntimeTls } from '../record/runtimes';
 
 type JudgedRecord = Pick<ConnectionRecord, 'host' | 'mode' | 'events' | 'client'>;
 
@@ -120,7 +120,8 @@ export function observeFinished(evidence: JudgementEvidence, record: JudgedRecor
   const seen = seenFor(evidence, client.key, client.label, capacity);
   const host = targetHost(record);
   addHost(evidence, seen.broken, host, capacity);
-  // A completed handshake shows trust unless the stack is known to complete it whatever the chain.
+  // A completed handshake may show trust unless the stack is known to complete it whatever the chain (an
+  // unknown stack's too): enough to keep the client off U2 ("rejects every host"), never enough for L1c.
   if (hasEvent(record.events, 'handshake-complete') && stackOf(client).validates !== 'after-handshake') addHost(evidence, seen.completed, host, capacity);
 }
 

@@ -8,7 +8,7 @@
 import { BREAKAGE } from '../../shared/vocabulary';
 import { classify } from '../diagnosis/classification';
 import { targetHost, type ConnectionRecord } from '../timeline';
-import type { ProcessRecord } from '../process/processIdentity';
+import type { ProcessRecord } from '../record/client';
 
 const MAX_NAME = 80;
 

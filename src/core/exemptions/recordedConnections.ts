@@ -10,8 +10,7 @@ import { judgeConnection, noEvidence } from '../diagnosis/judgement';
 import { normaliseHost } from '../hostNames';
 import { MAX_LINE_CHARS, MAX_LINES, SkippedLines } from '../report/recordingBounds';
 import { targetHost, type ConnectionRecord } from '../timeline';
-import type { ConnectionClient, TrustSummary } from '../process/connectionClients';
-import type { ProcessRecord } from '../process/processIdentity';
+import type { ConnectionClient, ProcessRecord, TrustSummary } from '../record/client';
 import { isKnownEventKind, isObject, Malformed, readEvent, readProcessFields } from './recordedShape';
 
 export class RecordingError extends Error {

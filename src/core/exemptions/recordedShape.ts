@@ -7,7 +7,7 @@
  */
 import type { CertificateSummary, ClientHelloSummary, Direction, EventKind, EventOf, InspectionPathSummary, TimelineEvent, UpstreamFailureStage } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
-import type { ProcessRecord } from '../process/processIdentity';
+import type { ProcessRecord } from '../record/client';
 
 /** Why a value could not be read: the dotted path of the field that is not what its type says. */
 export class Malformed {

@@ -10,37 +10,9 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { processAttributorFor } from './platformAttribution';
-import { processKey, toProcessRecord, unknownProcess, type Attribution, type ProcessAttributor, type ProcessRecord } from './processIdentity';
-import { TrustKnowledgeReader, type TrustKnowledge, type TrustKnowledgeOptions, type TrustVariableFact } from './trustKnowledge';
-
-/** What the trust knowledge says of a process, as recorded and exported (no environment values). */
-export interface TrustSummary {
-  readonly runtime: TrustKnowledge['runtime'];
-  readonly runtimeLabel: string;
-  readonly trustsCa: TrustKnowledge['trustsCa'];
-  readonly gap: TrustKnowledge['gap'];
-  readonly startedByPinscope: boolean | null;
-  readonly variables: readonly TrustVariableFact[];
-  readonly evidence: readonly string[];
-  readonly fix: string | null;
-}
-
-/** The client of one connection: its process (or remote address, or why unknown) and, for a local process, its trust. */
-export interface ConnectionClient {
-  readonly process: ProcessRecord;
-  readonly trust: TrustSummary | null;
-}
-
-/** A lookup under way: `client` settles once the process and its trust are known (or why not). */
-export interface PendingClient {
-  /** Settles once what must be read while the client's socket is open has been read (the forged flight may wait for it, bounded). */
-  readonly located: Promise<void>;
-  /** How long the forged flight may wait for `located` now: it follows the recent times to locate a socket. */
-  readonly holdMs: number;
-  readonly client: Promise<ConnectionClient>;
-  /** How long a finished record waits for `client` before it is judged without it (and updated when it comes). */
-  readonly waitMs: number;
-}
+import { toProcessRecord, unknownProcess, type Attribution, type ProcessAttributor } from './processIdentity';
+import { TrustKnowledgeReader, type TrustKnowledge, type TrustKnowledgeOptions } from './trustKnowledge';
+import type { ConnectionClient, PendingClient, TrustSummary } from '../record/client';
 
 /** How long one lookup may run before the connection is "unknown process" for good. */
 const LOOKUP_LIMIT_MS = 30_000;
@@ -63,19 +35,6 @@ const MAX_PROCESSES_KEPT = 1_000;
 function toTrustSummary(knowledge: TrustKnowledge): TrustSummary {
   const { runtime, runtimeLabel, trustsCa, gap, startedByPinscope, variables, evidence, fix } = knowledge;
   return { runtime, runtimeLabel, trustsCa, gap, startedByPinscope, variables, evidence, fix };
-}
-
-/** The judgement's key of a recorded process (pid and start time), or null when it is not a local process. */
-export function processKeyOf(record: ProcessRecord): string | null {
-  return record.kind === 'local' && record.pid !== undefined && record.startTime !== undefined ? processKey(record.pid, record.startTime) : null;
-}
-
-/** A short name for lines and columns: the app it runs under with its name ("Code terminal › node"), or the label. */
-export function clientName(client: ConnectionClient | undefined): string | undefined {
-  if (!client) return undefined;
-  const { process } = client;
-  if (process.kind !== 'local') return process.label;
-  return process.app && process.name ? `${process.name} (${process.app})` : process.name ?? process.label;
 }
 
 function bounded<T>(work: Promise<T>, ms: number, late: T, failed: (error: unknown) => T): Promise<T> {

@@ -12,6 +12,7 @@
  * never do.
  */
 import type { TrustEnvironment } from './trustEnvironment';
+import type { ProcessRecord } from '../record/client';
 
 /** One process of the ancestry, as shown: its name and, for the process itself, a short command. */
 export interface ProcessSummary {
@@ -75,35 +76,12 @@ export interface ProcessAttributor {
 export const MAX_COMMAND_CHARS = 400;
 export const DEFAULT_ATTRIBUTION_DEADLINE_MS = 250;
 
-export function processKey(pid: number, startTime: string): string {
-  return `${pid}@${startTime}`;
-}
-
 export function unknownProcess(reason: string): Attribution {
   return { kind: 'unknown', reason, label: 'unknown process' };
 }
 
 export function remoteClient(address: string): Attribution {
   return { kind: 'remote', address, label: `remote client ${address}` };
-}
-
-/** The label of any attribution, for lines and columns. */
-export function attributionLabel(attribution: Attribution): string {
-  return attribution.kind === 'local' ? attribution.process.label : attribution.label;
-}
-
-/** The `process` object of a JSONL record: what may be shown and exported (never the environment). */
-export interface ProcessRecord {
-  readonly kind: Attribution['kind'];
-  readonly label: string;
-  readonly pid?: number;
-  readonly startTime?: string;
-  readonly name?: string;
-  readonly path?: string | null;
-  readonly command?: string;
-  readonly app?: string | null;
-  readonly address?: string;
-  readonly reason?: string;
 }
 
 export function toProcessRecord(attribution: Attribution): ProcessRecord {

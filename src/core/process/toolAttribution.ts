@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { baseName, describeAncestry, type ChainLink } from './appRecognition';
 import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
-import { DEFAULT_ATTRIBUTION_DEADLINE_MS, processKey, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
+import { processKey } from '../record/client';
+import { DEFAULT_ATTRIBUTION_DEADLINE_MS, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
 
 /** One process as a tool describes it. */
 export interface ToolProcess {

@@ -11,17 +11,12 @@ import { dirname, join } from 'node:path';
 import { realpath } from 'node:fs/promises';
 import { CaInclusionCache, LINUX_SYSTEM_BUNDLES, type Inclusion } from './caBundles';
 import type { ProcessIdentity } from './processIdentity';
-import { detectRuntime, type Runtime, type RuntimeFacts, type StoreUse } from './runtimes';
+import { detectRuntime } from './runtimes';
+import type { Runtime, RuntimeFacts, StoreUse } from '../record/runtimes';
+import type { TrustVariableFact } from '../record/client';
 import { PROXY_MARKER, SESSION_MARKER, type TrustEnvironment } from './trustEnvironment';
 
 type TrustGap = 'ca-not-installed' | 'app-own-trust-store';
-
-export interface TrustVariableFact {
-  readonly name: string;
-  readonly set: boolean;
-  /** Whether the file it names contains the CA; null when unset or unreadable. */
-  readonly includesCa: Inclusion;
-}
 
 export interface TrustKnowledge {
   /** Started from a Pinscope terminal or `pinscope run` (null: its environment is not readable). */

@@ -5,8 +5,7 @@ import type { Verdict } from '../diagnosis/pinning';
 import { usableSni } from '../hostNames';
 import { visibleControlCharacters } from './textEscaping';
 import { connectionTotals, type ConnectionRecord } from '../timeline';
-import { clientName, type TrustSummary } from '../process/connectionClients';
-import type { ProcessRecord } from '../process/processIdentity';
+import { clientName, type ProcessRecord, type TrustSummary } from '../record/client';
 import type { BreakageCause, RungId } from '../diagnosis/ladder';
 
 export interface ConnectionLine {

@@ -1,5 +1,5 @@
 /** Turns recorded connections into the inspector's rows and details (the protocol's shapes). */
-import { clientName, type ConnectionClient } from '../process/connectionClients';
+import { clientName, type ConnectionClient } from '../record/client';
 import { getDomain } from 'tldts';
 import { isIP } from 'node:net';
 import type { ConnectionDetail, ConnectionRow, StripStep } from '../../shared/protocol';

@@ -12,13 +12,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from '../diagnosis/hostSummary';
 import { readClientUpdate, readRecordedConnections } from '../exemptions/recordedConnections';
-import type { ConnectionClient } from '../process/connectionClients';
-import { processKeyOf } from '../process/connectionClients';
+import { processKeyOf, type ConnectionClient } from '../record/client';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { BREAKAGE, CATEGORIES, type Category } from '../../shared/vocabulary';
 import type { TimelineEvent } from '../../shared/timelineEvents';
-import type { RecordingInput } from './recordingInputs';
 import { evidenceLevel, EVIDENCE_LADDER, mergeHostRuns, runOutcome, type MergedHostVerdict, type RunHostVerdict, type RunIdentity } from './runLadder';
+
+/** One recording to merge, read as it streams (files, folders and stdin are read in core/io/recordingInputs.ts). */
+export interface RecordingInput {
+  readonly name: string;
+  lines(): AsyncIterable<readonly string[]>;
+}
 
 /** At most this many skipped lines are named per recording (the rest are counted). */
 const SKIPPED_NAMED = 20;

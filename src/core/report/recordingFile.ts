@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { connectionTotals } from '../timeline';
-import type { SessionView } from '../session';
+import type { SessionView } from '../diagnosis/sessionView';
 import { toConnectionLine } from './connectionReport';
 import { withCapture, type CapturedConnection } from './capturedTraffic';
 

@@ -7,7 +7,7 @@ import { HostPatternList } from '../../core/proxy/hostPatterns';
 import type { Recording } from '../../core/recording';
 import type { CapturedConnection } from '../../core/report/capturedTraffic';
 import { recordedCaptures } from '../../core/report/recordedCaptures';
-import type { SessionView } from '../../core/session';
+import type { SessionView } from '../../core/diagnosis/sessionView';
 import { targetHost } from '../../core/timeline';
 import { findEvent } from '../../shared/timelineEvents';
 import type { HostMode, PinLocation, ProxyState } from '../../shared/protocol';

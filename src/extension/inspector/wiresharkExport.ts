@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path';
 import type { CapturedConnection } from '../../core/report/capturedTraffic';
 import { pcapng, type PcapngConnection } from '../../core/report/pcapng';
 import { writeOwnerOnly } from '../../core/report/recordingFile';
-import type { SessionView } from '../../core/session';
+import type { SessionView } from '../../core/diagnosis/sessionView';
 import { targetHost, type ConnectionRecord } from '../../core/timeline';
 
 /** A connection's captured legs, or why there are none (words for the user). */

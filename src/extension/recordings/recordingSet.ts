@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { Recording } from '../../core/recording';
-import { recordingInputs } from '../../core/report/recordingInputs';
+import { recordingInputs } from '../../core/io/recordingInputs';
 import { InspectorPanel } from '../inspector/inspectorPanel';
 import { recordingCaptures, recordingSource } from '../inspector/inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';

@@ -9,26 +9,26 @@ describe('confirmation by tunnelling', () => {
     const off = new TunnelConfirmation();
     off.observe('a.test', 'intercept', 'cert-rejected', false);
     off.observe('a.test', 'intercept', 'cert-rejected', false);
-    assert.equal(off.decide('a.test'), undefined);
+    assert.equal(off.tunnelToConfirm('a.test'), undefined);
   });
 
   it('tunnels after the configured failures, then confirms when data flows', () => {
     const now = { t: 0 };
     const c = make(now);
     c.observe('a.test', 'intercept', 'cert-rejected', false);
-    assert.equal(c.decide('a.test'), undefined, 'one failure is not enough');
+    assert.equal(c.tunnelToConfirm('a.test'), undefined, 'one failure is not enough');
     c.observe('a.test', 'intercept', 'closed-after-handshake', false);
-    assert.equal(c.decide('a.test')?.mode, 'tunnel');
+    assert.equal(c.tunnelToConfirm('a.test')?.mode, 'tunnel');
     c.observe('a.test', 'tunnel', 'ok', true);
     assert.deepEqual([...c.confirmedHosts()], ['a.test']);
-    assert.equal(c.decide('a.test'), undefined, 'back to interception after confirming');
+    assert.equal(c.tunnelToConfirm('a.test'), undefined, 'back to interception after confirming');
   });
 
   it('confirms one host on request even when learning is off', () => {
     const c = new TunnelConfirmation();
     c.request('asked.test');
-    assert.equal(c.decide('asked.test')?.mode, 'tunnel');
-    assert.match(c.decide('asked.test')?.reason ?? '', /as asked/);
+    assert.equal(c.tunnelToConfirm('asked.test')?.mode, 'tunnel');
+    assert.match(c.tunnelToConfirm('asked.test')?.reason ?? '', /as asked/);
     c.observe('asked.test', 'tunnel', 'ok', true);
     assert.deepEqual([...c.confirmedHosts()], ['asked.test']);
     c.observe('other.test', 'intercept', 'reset', false);

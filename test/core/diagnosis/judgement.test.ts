@@ -11,8 +11,8 @@ import { judgeAll } from '../../../src/core/diagnosis/hostSummary';
 import { judgeConnection, noEvidence, observeFinished } from '../../../src/core/diagnosis/judgement';
 import { RUNG_IDS, RUNGS } from '../../../src/core/diagnosis/ladder';
 import type { Verdict } from '../../../src/core/diagnosis/pinning';
-import type { ConnectionClient, TrustSummary } from '../../../src/core/process/connectionClients';
-import type { Runtime } from '../../../src/core/process/runtimes';
+import type { ConnectionClient, TrustSummary } from '../../../src/core/record/client';
+import type { Runtime } from '../../../src/core/record/runtimes';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { JA4_APP, JA4_CURL, transcripts } from '../../support/transcripts';
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judgeConnection, noEvidence } from '../../../src/core/diagnosis/judgement';
-import type { ConnectionClient } from '../../../src/core/process/connectionClients';
+import type { ConnectionClient } from '../../../src/core/record/client';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummary';
 import { hasEvidence, selectHosts } from '../../../src/core/exemptions/hostSelection';

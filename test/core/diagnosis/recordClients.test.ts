@@ -11,7 +11,7 @@ import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummar
 import { selectHosts } from '../../../src/core/exemptions/hostSelection';
 import { readRecordedConnections } from '../../../src/core/exemptions/recordedConnections';
 import { attributedAppName } from '../../../src/core/exemptions/attributedApp';
-import type { ConnectionClient } from '../../../src/core/process/connectionClients';
+import type { ConnectionClient } from '../../../src/core/record/client';
 import { toConnectionLine } from '../../../src/core/report/connectionReport';
 import { toConnectionDetail, toConnectionRow } from '../../../src/core/report/inspectorRows';
 import type { ConnectionRecord } from '../../../src/core/timeline';

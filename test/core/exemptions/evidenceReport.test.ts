@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummary';
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
-import type { ConnectionClient } from '../../../src/core/process/connectionClients';
+import type { ConnectionClient } from '../../../src/core/record/client';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { renderSummaryMarkdown } from '../../../src/core/report/summaryMarkdown';
 import { hello, JA4_APP, record, transcripts } from '../../support/transcripts';

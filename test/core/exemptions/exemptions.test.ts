@@ -9,7 +9,7 @@ import { renderSnippet, VENDOR_FORMATS, findVendorFormat } from '../../../src/co
 import { SnippetError } from '../../../src/core/exemptions/vendors/vendorFormat';
 import { buildExemptionRequest, REPORT_FORMATS } from '../../../src/core/exemptions/exemptionRequest';
 import { csvCell } from '../../../src/core/exemptions/evidenceReport';
-import { appNameChoices, applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/exemptions/appIdentity';
+import { appNameChoices, applicationIdOf, bundleIdOf, resolveAppIdentity } from '../../../src/core/io/appIdentity';
 import { attributedAppName, attributedAppNames, isGenericTool } from '../../../src/core/exemptions/attributedApp';
 import { bypassMatches, describeBypass, KNOWN_BYPASSES, knownBypassesFor, normaliseBypassFile } from '../../../src/core/exemptions/knownBypasses';
 import { escapeData, escapeProperty, githubAnnotations } from '../../../src/core/report/githubAnnotations';

@@ -7,9 +7,9 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { updateLine } from '../../../src/cli/session';
+import { updateLine } from '../../../src/cli/liveProxy';
 import { readRecordedConnections } from '../../../src/core/exemptions/recordedConnections';
-import type { ConnectionClient } from '../../../src/core/process/connectionClients';
+import type { ConnectionClient } from '../../../src/core/record/client';
 import { Session, type JudgedNotice } from '../../../src/core/session';
 import type { NewEvent } from '../../../src/core/timeline';
 import type { TimelineEvent } from '../../../src/shared/timelineEvents';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { judgeAll } from '../../../src/core/diagnosis/hostSummary';
 import { toConnectionLine } from '../../../src/core/report/connectionReport';
 import { mergeRecordings, type MergedHost, type MergedRuns } from '../../../src/core/report/mergedRuns';
-import { RecordingInputError, recordingInputs } from '../../../src/core/report/recordingInputs';
+import { RecordingInputError, recordingInputs } from '../../../src/core/io/recordingInputs';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { temporaryDirectory } from '../../support/temporaryDirectories';
 import { JA4_APP, JA4_CURL, transcripts } from '../../support/transcripts';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { judgeAll } from '../../../src/core/diagnosis/hostSummary';
 import { toConnectionLine } from '../../../src/core/report/connectionReport';
 import { mergeRecordings, type MergedRuns } from '../../../src/core/report/mergedRuns';
-import { recordingInputs } from '../../../src/core/report/recordingInputs';
+import { recordingInputs } from '../../../src/core/io/recordingInputs';
 import { diffRuns, renderDiffJson, renderDiffMarkdown, renderDiffText } from '../../../src/core/report/runDiff';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { JA4_APP, transcripts } from '../../support/transcripts';

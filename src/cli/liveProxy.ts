@@ -1,4 +1,4 @@
-/** Runs the engine for a CLI command: events file, live lines on stderr, a summary at the end. */
+/** The proxy a CLI command runs (`proxy`, `run`): the engine, its events file, live lines on stderr, a summary at the end. */
 import { hostname } from 'node:os';
 import { byHostName, isLoopbackAddress } from '../core/hostNames';
 import { categoryCounts } from '../core/report/categoryCounts';
@@ -11,19 +11,19 @@ import { EventsFile } from './eventsFile';
 import { caWarningLines } from './caCommand';
 import { withCapture } from '../core/report/capturedTraffic';
 
-export interface CliSession {
+export interface LiveProxy {
   readonly engine: Engine;
   stop(): Promise<HostSummary[]>;
 }
 
-export async function startCliSession(options: ProxyOptions, eventsTarget: string | undefined, autoConfirm: boolean): Promise<CliSession> {
+export async function startLiveProxy(options: ProxyOptions, eventsTarget: string | undefined, confirmByTunnelling: boolean): Promise<LiveProxy> {
   const colour = process.stderr.isTTY && !process.env['NO_COLOR'];
   const report = (message: string): void => void process.stderr.write(`pinscope: ${terminalSafe(message)}\n`);
   // Opened before the proxy starts: a path that cannot be written is a bad flag (exit 2), not a later crash.
   const events = eventsTarget ? new EventsFile(eventsTarget, report) : undefined;
   let engine: Engine;
   try {
-    engine = await Engine.start({ ...options, confirmation: { ...DEFAULT_CONFIRMATION, enabled: autoConfirm }, onError: report });
+    engine = await Engine.start({ ...options, confirmation: { ...DEFAULT_CONFIRMATION, enabled: confirmByTunnelling }, onError: report });
   } catch (error) {
     await events?.close();
     throw error;

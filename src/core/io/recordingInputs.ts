@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import type { RecordingInput } from '../report/mergedRuns';
 
 const RECORDING_SUFFIX = '.pinscope.jsonl';
 /** A connection line is a few KiB; one longer than this is not a recording's (and is not held in memory). */
@@ -18,11 +19,6 @@ export class RecordingInputError extends Error {
 }
 
 /** One recording to read: its name (a path, or "stdin") and its lines, a chunk's worth at a time. */
-export interface RecordingInput {
-  readonly name: string;
-  lines(): AsyncIterable<readonly string[]>;
-}
-
 /**
  * The stream's lines, in batches (one per chunk read): a promise per batch, not per line, which is what
  * makes a million lines cheap. A line is held whole however long it is; "\r\n" ends a line too.
