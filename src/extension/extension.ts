@@ -5,7 +5,7 @@ import { registerCommands } from './commands';
 import { InspectorPanel } from './inspector/inspectorPanel';
 import type { PinscopeContext } from './pinscopeContext';
 import { registerPinScanning } from './pins/registerPinScanning';
-import { ProxyController } from './proxyController';
+import { ProxyController, type ConfirmationOutcome } from './proxyController';
 import { Settings } from './settings';
 import { ProxyStatusBar } from './statusBar';
 import { registerDebugThroughProxy } from './debugThroughProxy';
@@ -18,6 +18,8 @@ export interface PinscopeApi {
   readonly context: PinscopeContext;
   /** What was said about commands the proxy saw nothing from, newest last (at most 20). */
   readonly unroutedNotices: readonly UnroutedNotice[];
+  /** How each confirmation by tunnelling ended, as the notification said it, newest last (at most 20). */
+  readonly confirmationOutcomes: readonly ConfirmationOutcome[];
   /** The live inspector, if open. */
   livePanel(): InspectorPanel | undefined;
   /** The inspector showing this recording, if open. */
@@ -36,14 +38,19 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   const context: PinscopeContext = { extension, controller, settings, log, caDir, pins: pins.view };
   const activeController = controller;
   const unroutedNotices: UnroutedNotice[] = [];
+  const confirmationOutcomes: ConfirmationOutcome[] = [];
+  const confirmations = activeController.onConfirmationSettled.subscribe((outcome) => {
+    confirmationOutcomes.push(outcome);
+    if (confirmationOutcomes.length > 20) confirmationOutcomes.shift();
+  });
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
-  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...pins.disposables, InspectorPanel.registerSerializer(context), RecordingEditorProvider.register(context), new vscode.Disposable(() => terminalSync.dispose()),
+  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...pins.disposables, InspectorPanel.registerSerializer(context), RecordingEditorProvider.register(context), new vscode.Disposable(() => terminalSync.dispose()), new vscode.Disposable(() => confirmations.dispose()),
     ...registerDebugThroughProxy(context), markStaleTerminals(controller, log), watchUnroutedCommands(context, () => settings.applyToAllTerminals, (notice) => {
       unroutedNotices.push(notice);
       if (unroutedNotices.length > 20) unroutedNotices.shift();
     }));
-  return { context, unroutedNotices, livePanel: () => InspectorPanel.open, recordingPanel: (uri) => RecordingEditorProvider.panelFor(uri) };
+  return { context, unroutedNotices, confirmationOutcomes, livePanel: () => InspectorPanel.open, recordingPanel: (uri) => RecordingEditorProvider.panelFor(uri) };
 }
 
 export async function deactivate(): Promise<void> {

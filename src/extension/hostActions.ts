@@ -112,12 +112,16 @@ function reportConfirmation(context: PinscopeContext, host: string): void {
     clearTimeout(expiry);
     if (entry.state === 'confirmed') {
       context.log.info(`${host}: confirmed — it works tunnelled untouched, so it breaks only under inspection`);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: confirmed — {0} works when tunnelled untouched, so it breaks only under inspection. It can go in an exemption request.', host), vscode.l10n.t('Export Exemption Request…')).then((choice) => {
+      const message = vscode.l10n.t('Pinscope: confirmed — {0} works when tunnelled untouched, so it breaks only under inspection. It can go in an exemption request.', host);
+      context.controller.onConfirmationSettled.emit({ host, confirmed: true, message });
+      void vscode.window.showInformationMessage(message, vscode.l10n.t('Export Exemption Request…')).then((choice) => {
         if (choice) void vscode.commands.executeCommand('pinscope.exportExemptionRequest', [host]);
       });
     } else {
       context.log.warn(`${host}: not confirmed — it also fails when tunnelled untouched`);
-      void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: not confirmed — {0} also fails when tunnelled untouched, so inspection is not (only) why it breaks.', host));
+      const message = vscode.l10n.t('Pinscope: not confirmed — {0} also fails when tunnelled untouched, so inspection is not (only) why it breaks.', host);
+      context.controller.onConfirmationSettled.emit({ host, confirmed: false, message });
+      void vscode.window.showWarningMessage(message);
     }
   });
   const expiry = setTimeout(() => subscription.dispose(), 15 * 60_000);

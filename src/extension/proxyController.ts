@@ -21,6 +21,13 @@ export interface PortMove {
   readonly to: string;
 }
 
+/** How a confirmation by tunnelling ended, as the notification said it. */
+export interface ConfirmationOutcome {
+  readonly host: string;
+  readonly confirmed: boolean;
+  readonly message: string;
+}
+
 /** Why the last start failed, for the status bar's error state; cleared by the next start. */
 export interface StartFailure {
   readonly message: string;
@@ -42,6 +49,8 @@ export class ProxyController implements vscode.Disposable {
   readonly onCleared = new Channel<void>();
   /** Fires when a start could not bind the kept port and took another. */
   readonly onPortMoved = new Channel<PortMove>();
+  /** Fires when a confirmation asked for ("Confirm by tunnelling") ends, with what the user was told. */
+  readonly onConfirmationSettled = new Channel<ConfirmationOutcome>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(

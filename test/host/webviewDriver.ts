@@ -8,10 +8,27 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 
-export interface WebviewRequest {
+export type WebviewRequest =
   /** Select the host (hosts view), whose story shows its latest connection, then click the detail pane's button with this data-action. */
-  readonly host: string;
-  readonly action: string;
+  | { readonly host: string; readonly action: string }
+  /** A screenshot of the whole workbench into .test-artifacts/screenshots/NAME.png (README pictures), after selecting `host` if given. */
+  | { readonly screenshot: string; readonly host?: string };
+
+const SCREENSHOTS = join(__dirname, '..', '..', '..', '.test-artifacts', 'screenshots');
+
+/** The workbench as the user sees it, once what the test just opened has rendered (CodeLens, webview). */
+async function screenshot(page: Page, name: string, host: string | undefined): Promise<string> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`bad screenshot name ${name}`);
+  if (host !== undefined) {
+    let frame: Frame | undefined;
+    for (const deadline = Date.now() + 15_000; !frame && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) frame = await findInspectorFrame(page, host);
+    if (!frame) throw new Error(`no webview row shows ${host}`);
+    await frame.locator(`.host-row[data-host="${host}"] .host`).click();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  return `screenshot ${name}`;
 }
 
 async function findInspectorFrame(page: Page, host: string): Promise<Frame | undefined> {
@@ -35,6 +52,12 @@ export function driveWebviewRequests(page: Page, dir: string, log: (line: string
         unlinkSync(path);
         let answer: string;
         try {
+          if ('screenshot' in request) {
+            answer = await screenshot(page, request.screenshot, request.host);
+            log(`integration: webview driver: ${answer}`);
+            writeFileSync(path.replace('.request.json', '.answer'), answer);
+            continue;
+          }
           const deadline = Date.now() + 15_000;
           let frame: Frame | undefined;
           while (!frame && Date.now() < deadline) {
@@ -46,9 +69,8 @@ export function driveWebviewRequests(page: Page, dir: string, log: (line: string
           await frame.locator(`.host-row[data-host="${request.host}"] .host`).click();
           await frame.locator(`.detail [data-action="${request.action}"]`).click();
           answer = `clicked ${request.action} for ${request.host}`;
-          const shots = join(__dirname, '..', '..', '..', '.test-artifacts', 'screenshots');
-          mkdirSync(shots, { recursive: true });
-          await page.screenshot({ path: join(shots, 'code-server-inspector.png') });
+          mkdirSync(SCREENSHOTS, { recursive: true });
+          await page.screenshot({ path: join(SCREENSHOTS, 'code-server-inspector.png') });
         } catch (error) {
           answer = `error: ${error instanceof Error ? error.message : String(error)}`;
         }

@@ -79,6 +79,19 @@ describe('Pinscope in a real VS Code extension host', function () {
     await configure({ tunnelHosts: [] });
   });
 
+  it('says so when a confirmation by tunnelling succeeds: the host works tunnelled untouched', async () => {
+    const pinscope = await activatePinscope();
+    const engine = pinscope.context.controller.engine ?? (await pinscope.context.controller.start());
+    assert.ok(engine);
+    await vscode.commands.executeCommand('pinscope.confirmHost', 'confirmed.example.test');
+    // Tunnelled untouched, the origin's own certificate reaches curl, which trusts the origin's CA: it works.
+    const works = await curl(engine.url, 'https://confirmed.example.test/hello', ['--cacert', origin.caFile]);
+    assert.equal(works.code, 0, works.stderr);
+    const outcome = await waitFor(() => pinscope.confirmationOutcomes.find((o) => o.host === 'confirmed.example.test'), 30_000, 'the confirmation outcome');
+    assert.equal(outcome.confirmed, true);
+    assert.match(outcome.message, /^Pinscope: confirmed — confirmed\.example\.test works when tunnelled untouched, so it breaks only under inspection\./);
+  });
+
   it('gives the proxied terminal environment the proxy and the CA', async () => {
     const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
@@ -168,6 +181,27 @@ describe('Pinscope in a real VS Code extension host', function () {
     const parsed = JSON.parse(document.getText()) as { urlCategory: { urls: string[] } };
     assert.deepEqual(parsed.urlCategory.urls, ['pinned.example.test']);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('opens the session saved as a recording in the editor, read-only (the README picture of a recording)', async () => {
+    const pinscope = await activatePinscope();
+    const engine = pinscope.context.controller.engine ?? (await pinscope.context.controller.start());
+    assert.ok(engine);
+    const pinned = await curl(engine.url, 'https://recorded-pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    assert.equal(pinned.code, 90, pinned.stderr);
+    await waitFor(() => engine.records().find((r) => r.finished && r.host === 'recorded-pinned.example.test'), 10_000, 'the broken connection');
+    const target = vscode.Uri.file(join(temporaryDirectory('recording'), 'session.pinscope.jsonl'));
+    await vscode.commands.executeCommand('pinscope.saveRecording', target);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('pinscope.openRecording', target);
+    const panel = await waitFor(() => pinscope.recordingPanel(target), 15_000, 'the recording editor');
+    await waitFor(() => ((panel.posted.get('reset') ?? 0) > 0 ? true : undefined), 20_000, 'the rows posted to the webview');
+    assert.equal(panel.source.session.records().find((r) => r.host === 'recorded-pinned.example.test')?.finished, true);
+    // Only where a browser shows the workbench (code-server): the host selected tells its story.
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const answer = await askWebview({ screenshot: 'recording-in-editor', host: 'recorded-pinned.example.test' });
+    if (answer !== undefined) assert.equal(answer, 'screenshot recording-in-editor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('Export CA Certificate writes a DER file openssl reads', async () => {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { curl, waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
 import { activatePinscope } from './workbench';
+import { askWebview } from '../host/webviewDriver';
 
 const HOST = 'pinned-app.example.test';
 const RELATIVE = 'android/app/src/main/res/xml/network_security_config.xml';
@@ -80,5 +81,8 @@ describe('Pins linked to what the proxy saw, in the real workbench', function ()
     assert.deepEqual(pinscope.context.pins.pinnedAt(HOST), [{ path: RELATIVE, line: PIN_LINE + 1 }]);
     assert.equal(pinscope.context.pins.locate(RELATIVE)?.toString(), file.toString());
     assert.equal(pinscope.context.pins.locate('../../etc/passwd'), undefined);
+    // The README's picture of the CodeLens (only where a browser shows the workbench: code-server).
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await askWebview({ screenshot: 'codelens' });
   });
 });
