@@ -7,14 +7,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toConnectionDetail, toConnectionRow } from '../../src/core/report/inspectorRows';
 import { Recording } from '../../src/core/recording';
 import { recordingText } from '../../src/core/report/recordingFile';
 import { recordingCaptures } from '../../src/extension/inspector/inspectorSources';
-import { capturesOf, writePcapng, type CaptureLookup } from '../../src/extension/inspector/wiresharkExport';
+import { capturesOf, findWireshark, writePcapng, type CaptureLookup } from '../../src/extension/inspector/wiresharkExport';
 import { parseWebviewMessage, type CaptureState, type ConnectionDetail, type ConnectionRow } from '../../src/shared/protocol';
 import { curl } from '../support/clients';
 import { startHarness, type Harness } from '../support/harness';
@@ -133,5 +133,15 @@ describe('Open in Wireshark', () => {
     writePcapng(file, connections);
     assert.equal(tshark(file, 'tls.handshake.type == 1').length, 2, 'the recorded connection\'s two legs');
     assert.equal(tshark(file, 'tls.handshake.type == 11').length, 2, 'and both chains, decrypted');
+  });
+
+  it('finds Wireshark on PATH, skips a file that is not executable, and says when it is not there', () => {
+    const found = temporaryDirectory('wireshark-path');
+    const notExecutable = temporaryDirectory('wireshark-path');
+    writeFileSync(join(found, 'wireshark'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(notExecutable, 'wireshark'), '#!/bin/sh\n', { mode: 0o644 });
+    assert.equal(findWireshark({ PATH: [notExecutable, found].join(delimiter) }, 'linux'), join(found, 'wireshark'));
+    assert.equal(findWireshark({ PATH: notExecutable }, 'linux'), undefined);
+    assert.equal(findWireshark({}, 'linux'), undefined);
   });
 });
