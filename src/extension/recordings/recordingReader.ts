@@ -2,7 +2,8 @@
  * Reads recordings in a worker thread (no `vscode` import: tested under plain Node). The extension host's
  * main thread also runs the proxy: parsing and judging a large recording there stalls every proxied
  * connection for as long (docs/architecture.md, "What runs on which thread"). What comes back is plain
- * data; building the `Recording` from it costs a map. The worker is terminated when the read is cancelled.
+ * data, its records in parts of 500 (receiving 10,000 records at once blocked the thread for about a
+ * second); building the `Recording` from it costs a map. The worker is terminated when the read is cancelled.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,9 @@ export type RecordingRequest = (
 ) & { readonly maxConnectionsKept: number };
 
 export type RecordingReply =
+  /** Some of the kept records and their verdicts, in order (each part is a task of its own on the receiving thread). */
+  | { readonly type: 'part'; readonly records: RecordingContents['records']; readonly verdicts: RecordingContents['verdicts'] }
+  /** The rest: the host summaries, the skipped lines, the counts (its records and verdicts came in parts). */
   | { readonly type: 'done'; readonly contents: RecordingContents; readonly files: number; readonly repeats: number; readonly threadId: number }
   | { readonly type: 'failed'; readonly message: string };
 
@@ -51,9 +55,17 @@ export function readRecordingInWorker(request: RecordingRequest, signal?: AbortS
     const abort = (): void => finish(() => reject(new Error('reading the recording was cancelled')));
     signal?.addEventListener('abort', abort);
     if (signal?.aborted) return abort();
+    const records: RecordingContents['records'][number][] = [];
+    const verdicts: RecordingContents['verdicts'][number][] = [];
     worker.on('message', (reply: RecordingReply) => {
-      if (reply.type === 'done') finish(() => resolve({ recording: new Recording(reply.contents), files: reply.files, repeats: reply.repeats, threadId: reply.threadId }));
-      else finish(() => reject(new Error(reply.message)));
+      if (reply.type === 'part') {
+        records.push(...reply.records);
+        verdicts.push(...reply.verdicts);
+      } else if (reply.type === 'done') {
+        finish(() => resolve({ recording: new Recording({ ...reply.contents, records, verdicts }), files: reply.files, repeats: reply.repeats, threadId: reply.threadId }));
+      } else {
+        finish(() => reject(new Error(reply.message)));
+      }
     });
     worker.once('error', (error) => finish(() => reject(error)));
     worker.once('exit', (code) => finish(() => reject(new Error(`the recording worker exited (${code})`))));
