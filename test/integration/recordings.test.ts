@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import type { PinscopeApi } from '../../src/extension/extension';
@@ -179,6 +180,10 @@ describe('Recordings in the editor', function () {
     const subscription = pinscope.context.controller.session.onJudged.subscribe(({ record }) => {
       if (!load.done && pinscope.recordingPanel(uri) === undefined && hasEvent(record.events, 'handshake-complete')) servedWhileLoading++;
     });
+    // This test runs on the extension host's main thread, the proxy's: how long it was ever blocked while the recording opened.
+    const blocked = monitorEventLoopDelay({ resolution: 10 });
+    blocked.enable();
+    const started = performance.now();
     const opening = Promise.resolve(vscode.commands.executeCommand('pinscope.openRecording', uri)).then(() => waitFor(() => pinscope.recordingPanel(uri), 300_000, 'the large recording')).finally(() => {
       load.done = true;
     });
@@ -189,7 +194,12 @@ describe('Recordings in the editor', function () {
       assert.equal(result.code, 0, result.stderr);
     }
     const panel = await opening;
+    const openMs = performance.now() - started;
+    blocked.disable();
     subscription.dispose();
+    // A ratio, not a deadline: read on this thread, the parse blocked it for most of the open.
+    const longestBlockMs = blocked.max / 1e6;
+    assert.ok(longestBlockMs < openMs / 2, `the proxy's thread was blocked ${Math.round(longestBlockMs)} ms at once during an open of ${Math.round(openMs)} ms`);
     assert.ok(servedWhileLoading >= 3, `${servedWhileLoading} handshake(s) completed while the recording opened (${tried} curl(s) tried)`);
     assert.equal(panel.source.session.records().length, pinscope.context.settings.maxConnectionsKept);
     assert.equal(panel.source.state('').dropped, 50_000 - pinscope.context.settings.maxConnectionsKept);
