@@ -15,26 +15,60 @@ import type { ConnectionRecord } from './timeline';
 /** The newest this many connections are shown; the rest are counted as dropped (a live session keeps as many). */
 const DEFAULT_KEPT = 10_000;
 
+/**
+ * A recording read and judged, as plain data: what a worker thread hands back (structured clone keeps
+ * it whole), so that reading and judging a large recording never runs on the thread of the proxy.
+ */
+export interface RecordingContents {
+  readonly records: readonly ConnectionRecord[];
+  readonly verdicts: readonly (readonly [number, Verdict])[];
+  readonly summaries: readonly HostSummary[];
+  readonly skipped: readonly string[];
+  readonly connectionsDropped: number;
+  readonly maxConnectionsKept: number;
+}
+
+/** Reads and judges a recording's text; `maxConnectionsKept` bounds what is kept (the newest). */
+export function readRecording(text: string, maxConnectionsKept = DEFAULT_KEPT): RecordingContents {
+  const { records, skipped, confirmed } = readRecordedConnections(text);
+  // Concatenated recordings repeat ids: number them again, in order, so each row stays its own.
+  const unique = new Set(records.map((r) => r.id)).size === records.length;
+  const ordered = unique ? records : records.map((record, index) => ({ ...record, id: index + 1 }));
+  const kept = ordered.slice(-maxConnectionsKept);
+  const judged = judgeAll(kept, confirmed);
+  return {
+    records: kept,
+    verdicts: judged.map(({ record, verdict }) => [record.id, verdict] as const),
+    summaries: summariseHosts(judged),
+    skipped,
+    connectionsDropped: ordered.length - kept.length,
+    maxConnectionsKept,
+  };
+}
+
 export class Recording implements SessionView {
   private readonly byId = new Map<number, ConnectionRecord>();
-  private readonly verdicts = new Map<number, Verdict>();
-  private readonly summaries: HostSummary[];
+  private readonly verdicts: ReadonlyMap<number, Verdict>;
+  private readonly kept: readonly ConnectionRecord[];
+  private readonly summaries: readonly HostSummary[];
+  readonly skipped: readonly string[];
+  readonly connectionsDropped: number;
+  readonly maxConnectionsKept: number;
 
-  private constructor(private readonly kept: readonly ConnectionRecord[], confirmed: ReadonlySet<string>, readonly skipped: readonly string[], readonly connectionsDropped: number, readonly maxConnectionsKept: number) {
-    for (const record of kept) this.byId.set(record.id, record);
-    const judged = judgeAll(kept, confirmed);
-    for (const { record, verdict } of judged) this.verdicts.set(record.id, verdict);
-    this.summaries = summariseHosts(judged);
+  /** A recording already read and judged (in a worker thread, or by `read`): building it costs a map. */
+  constructor(contents: RecordingContents) {
+    this.kept = contents.records;
+    for (const record of this.kept) this.byId.set(record.id, record);
+    this.verdicts = new Map(contents.verdicts);
+    this.summaries = contents.summaries;
+    this.skipped = contents.skipped;
+    this.connectionsDropped = contents.connectionsDropped;
+    this.maxConnectionsKept = contents.maxConnectionsKept;
   }
 
-  /** Reads a recording's text; `maxConnectionsKept` bounds what is kept (the newest). */
+  /** Reads a recording's text here, on this thread; `maxConnectionsKept` bounds what is kept (the newest). */
   static read(text: string, maxConnectionsKept = DEFAULT_KEPT): Recording {
-    const { records, skipped, confirmed } = readRecordedConnections(text);
-    // Concatenated recordings repeat ids: number them again, in order, so each row stays its own.
-    const unique = new Set(records.map((r) => r.id)).size === records.length;
-    const ordered = unique ? records : records.map((record, index) => ({ ...record, id: index + 1 }));
-    const kept = ordered.slice(-maxConnectionsKept);
-    return new Recording(kept, confirmed, skipped, ordered.length - kept.length, maxConnectionsKept);
+    return new Recording(readRecording(text, maxConnectionsKept));
   }
 
   records(): ConnectionRecord[] {

@@ -1,7 +1,8 @@
 /** Recordings in the real workbench: `pinscope run --events` opened in the custom editor, read-only, with the live verdicts; Save Recording. */
 import * as assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import type { PinscopeApi } from '../../src/extension/extension';
@@ -10,6 +11,7 @@ import { curl, waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { activatePinscope } from './workbench';
+import { hasEvent } from '../../src/core/timeline';
 
 const PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
@@ -155,5 +157,51 @@ describe('Recordings in the editor', function () {
     const folderKey = await vscode.commands.executeCommand<vscode.Uri>('pinscope.openRecording', vscode.Uri.file(team));
     const folderPanel = await waitFor(() => pinscope.recordingPanel(folderKey), 15_000, 'the folder view');
     assert.deepEqual(folderPanel.source.session.records().map((r) => r.host).sort(), expected);
+  });
+
+  it('keeps the proxy serving real handshakes while a large recording opens (read in a worker thread)', async function () {
+    this.timeout(600_000);
+    const pinscope = await activatePinscope();
+    const config = vscode.workspace.getConfiguration('pinscope');
+    await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
+    await config.update('upstreamCaFiles', [origin.caFile], vscode.ConfigurationTarget.Global);
+    const engine = await pinscope.context.controller.start();
+    assert.ok(engine);
+    // 50,000 lines of a real recording (~100 MB): its connection line repeated with new ids.
+    const small = join(dir, 'one.pinscope.jsonl');
+    assert.equal((await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', small, '--', 'curl', '-sS', '--max-time', '10', 'https://large.example.test/hello'])).code, 0);
+    const [template] = readFileSync(small, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"connection"'));
+    assert.ok(template);
+    const large = join(dir, 'large.pinscope.jsonl');
+    writeFileSync(large, `${Array.from({ length: 50_000 }, (_, i) => template.replace(/^\{"type":"connection","id":\d+/, `{"type":"connection","id":${i + 1}`)).join('\n')}\n`);
+    const uri = vscode.Uri.file(large);
+    const load = { done: false };
+    let servedWhileLoading = 0;
+    const subscription = pinscope.context.controller.session.onJudged.subscribe(({ record }) => {
+      if (!load.done && pinscope.recordingPanel(uri) === undefined && hasEvent(record.events, 'handshake-complete')) servedWhileLoading++;
+    });
+    // This test runs on the extension host's main thread, the proxy's: how long it was ever blocked while the recording opened.
+    const blocked = monitorEventLoopDelay({ resolution: 10 });
+    blocked.enable();
+    const started = performance.now();
+    const opening = Promise.resolve(vscode.commands.executeCommand('pinscope.openRecording', uri)).then(() => waitFor(() => pinscope.recordingPanel(uri), 300_000, 'the large recording')).finally(() => {
+      load.done = true;
+    });
+    let tried = 0;
+    while (!load.done && servedWhileLoading < 3) {
+      tried++;
+      const result = await curl(engine.url, `https://during${tried}.example.test/hello`, ['--cacert', engine.ca.certPath]);
+      assert.equal(result.code, 0, result.stderr);
+    }
+    const panel = await opening;
+    const openMs = performance.now() - started;
+    blocked.disable();
+    subscription.dispose();
+    // A ratio, not a deadline: read on this thread, the parse blocked it for most of the open.
+    const longestBlockMs = blocked.max / 1e6;
+    assert.ok(longestBlockMs < openMs / 2, `the proxy's thread was blocked ${Math.round(longestBlockMs)} ms at once during an open of ${Math.round(openMs)} ms`);
+    assert.ok(servedWhileLoading >= 3, `${servedWhileLoading} handshake(s) completed while the recording opened (${tried} curl(s) tried)`);
+    assert.equal(panel.source.session.records().length, pinscope.context.settings.maxConnectionsKept);
+    assert.equal(panel.source.state('').dropped, 50_000 - pinscope.context.settings.maxConnectionsKept);
   });
 });

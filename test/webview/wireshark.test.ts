@@ -11,9 +11,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toConnectionDetail, toConnectionRow } from '../../src/core/report/inspectorRows';
-import { Recording } from '../../src/core/recording';
 import { recordingText } from '../../src/core/report/recordingFile';
-import { recordingCaptures } from '../../src/extension/inspector/inspectorSources';
+import { readRecordingInWorker } from '../../src/extension/recordings/recordingReader';
 import { capturesOf, findWireshark, writePcapng, type CaptureLookup } from '../../src/extension/inspector/wiresharkExport';
 import { parseWebviewMessage, type CaptureState, type ConnectionDetail, type ConnectionRow } from '../../src/shared/protocol';
 import { curl } from '../support/clients';
@@ -123,9 +122,11 @@ describe('Open in Wireshark', () => {
     const pinned = await h.connection(PINNED, 0);
     const tunnelled = await h.connection(TUNNELLED);
     const { text } = recordingText(h.engine, { listening: h.engine.url, ca: null, startedAt: new Date(), captureOf: (id) => h.engine.captureOf(id) });
-    const recording = Recording.read(text);
-    const captures = recordingCaptures(text, recording);
-    assert.deepEqual([...captures.keys()].sort((a, b) => a - b), h.engine.records().filter((r) => r.mode === 'intercept').map((r) => r.id), 'every intercepted connection, none tunnelled');
+    // Read as the editor reads it: in the recording worker, its captures coming back as stored.
+    const { recording, captures } = await readRecordingInWorker({ kind: 'bytes', bytes: Buffer.from(text), maxConnectionsKept: 10_000 });
+    const intercepted = h.engine.records().filter((r) => r.mode === 'intercept').map((r) => r.id);
+    assert.deepEqual(intercepted.filter((id) => captures.get(id) === undefined), [], 'every intercepted connection');
+    assert.equal(captures.get(tunnelled.record.id), undefined, 'none tunnelled');
     const fromRecording: CaptureLookup = (record) => captures.get(record.id) ?? NOT_CAPTURED;
     const { connections, missing } = capturesOf(recording, [pinned.record.id, tunnelled.record.id], fromRecording);
     assert.deepEqual(missing, [{ why: NOT_CAPTURED, count: 1 }]);

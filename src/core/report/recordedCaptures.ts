@@ -3,8 +3,10 @@
  * connection id, for `pinscope export --format pcapng`. Lines are untrusted: a line that is not JSON or
  * whose capture is malformed is skipped and said so, never trusted.
  */
-import { captureFromJson } from './capturedTraffic';
+import { captureFromJson, captureToJson, type CaptureJson } from './capturedTraffic';
 import type { PcapngConnection } from './pcapng';
+import { targetHost, type ConnectionRecord } from '../timeline';
+import { findEvent } from '../../shared/timelineEvents';
 
 export interface CaptureSelection {
   /** Host names (CONNECT host or SNI, any case); empty: every host. */
@@ -56,4 +58,19 @@ export function recordedCaptures(text: string, selection: CaptureSelection): Rec
     }
   });
   return { connections, withoutCapture, skipped };
+}
+
+/**
+ * The captures a recording's text carries (its connection lines' `capture` fields), by connection id, as
+ * they are stored (plain data: it crosses from the recording worker); an id the recording renumbered
+ * (concatenated runs) or kept for another host is left out.
+ */
+export function recordingCaptures(text: string, recording: { record(id: number): ConnectionRecord | undefined }): [number, CaptureJson][] {
+  const captures: [number, CaptureJson][] = [];
+  for (const { id, target, capture } of recordedCaptures(text, { hosts: [], ids: [] }).connections) {
+    const record = recording.record(id);
+    const names = record ? [targetHost(record), record.host, findEvent(record.events, 'client-hello')?.hello.sni] : [];
+    if (record && names.some((name) => name && target === `${name}:${record.port}`)) captures.push([id, captureToJson(capture)]);
+  }
+  return captures;
 }

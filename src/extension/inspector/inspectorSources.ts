@@ -6,10 +6,7 @@ import { breakageHeadline } from '../../core/diagnosis/hostSummary';
 import { HostPatternList } from '../../core/proxy/hostPatterns';
 import type { Recording } from '../../core/recording';
 import type { CapturedConnection } from '../../core/report/capturedTraffic';
-import { recordedCaptures } from '../../core/report/recordedCaptures';
 import type { SessionView } from '../../core/diagnosis/sessionView';
-import { targetHost } from '../../core/timeline';
-import { findEvent } from '../../shared/timelineEvents';
 import type { HostMode, PinLocation, ProxyState } from '../../shared/protocol';
 import type { PinscopeContext } from '../pinscopeContext';
 import type { CaptureLookup } from './wiresharkExport';
@@ -88,21 +85,12 @@ function captureOff(context: PinscopeContext): boolean {
   }
 }
 
-/**
- * The captures a recording's text carries (its connection lines' `capture` fields), by connection id;
- * an id the recording renumbered (concatenated runs) or kept for another host is left out.
- */
-export function recordingCaptures(text: string, recording: Recording): ReadonlyMap<number, CapturedConnection> {
-  const captures = new Map<number, CapturedConnection>();
-  for (const { id, target, capture } of recordedCaptures(text, { hosts: [], ids: [] }).connections) {
-    const record = recording.record(id);
-    const names = record ? [targetHost(record), record.host, findEvent(record.events, 'client-hello')?.hello.sni] : [];
-    if (record && names.some((name) => name && target === `${name}:${record.port}`)) captures.set(id, capture);
-  }
-  return captures;
+/** The captures a recording carries, by connection id. */
+export interface RecordingCaptures {
+  get(id: number): CapturedConnection | undefined;
 }
 
-export function recordingSource(context: PinscopeContext, recording: Recording, name: string, captures: ReadonlyMap<number, CapturedConnection> = new Map()): InspectorSource {
+export function recordingSource(context: PinscopeContext, recording: Recording, name: string, captures: RecordingCaptures = new Map()): InspectorSource {
   return {
     session: recording,
     readOnly: true,

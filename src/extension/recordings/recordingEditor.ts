@@ -5,18 +5,18 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { Recording } from '../../core/recording';
+import type { Recording } from '../../core/recording';
 import { InspectorPanel } from '../inspector/inspectorPanel';
-import type { CapturedConnection } from '../../core/report/capturedTraffic';
-import { recordingCaptures, recordingSource } from '../inspector/inspectorSources';
+import { recordingSource, type RecordingCaptures } from '../inspector/inspectorSources';
 import type { PinscopeContext } from '../pinscopeContext';
+import { readRecordingInWorker } from './recordingReader';
 
 export const RECORDING_VIEW_TYPE = 'pinscope.recording';
 /** Larger recordings are refused with a message rather than read into memory. */
 const MAX_RECORDING_BYTES = 256 * 1024 * 1024;
 
 class RecordingDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri, readonly recording: Recording, readonly captures: ReadonlyMap<number, CapturedConnection>) {}
+  constructor(readonly uri: vscode.Uri, readonly recording: Recording, readonly captures: RecordingCaptures) {}
   dispose(): void {
     // Nothing to release: the recording is plain data.
   }
@@ -49,12 +49,20 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
 
   private constructor(private readonly context: PinscopeContext) {}
 
-  async openCustomDocument(uri: vscode.Uri): Promise<RecordingDocument> {
+  /** Read and judged in a worker thread: the proxy, on this thread, keeps serving while a large one loads. */
+  async openCustomDocument(uri: vscode.Uri, _context: vscode.CustomDocumentOpenContext, token: vscode.CancellationToken): Promise<RecordingDocument> {
     const size = (await vscode.workspace.fs.stat(uri)).size;
     if (size > MAX_RECORDING_BYTES) throw new Error(`${basename(uri.path)} is ${Math.round(size / 1024 / 1024)} MiB: recordings over ${MAX_RECORDING_BYTES / 1024 / 1024} MiB are not opened (split it, or use pinscope export --from)`);
-    const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
-    const recording = Recording.read(text, this.context.settings.maxConnectionsKept);
-    return new RecordingDocument(uri, recording, recordingCaptures(text, recording));
+    const cancel = new AbortController();
+    const listener = token.onCancellationRequested(() => cancel.abort());
+    const maxConnectionsKept = this.context.settings.maxConnectionsKept;
+    try {
+      const request = uri.scheme === 'file' ? { kind: 'file' as const, path: uri.fsPath, maxConnectionsKept } : { kind: 'bytes' as const, bytes: await vscode.workspace.fs.readFile(uri), maxConnectionsKept };
+      const { recording, captures } = await readRecordingInWorker(request, cancel.signal);
+      return new RecordingDocument(uri, recording, captures);
+    } finally {
+      listener.dispose();
+    }
   }
 
   resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {

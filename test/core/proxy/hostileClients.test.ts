@@ -1,6 +1,6 @@
 /**
- * Hardening: bad input on the proxy port, fuzzed ClientHellos, stalls, resets, faults, load and soak.
- * Counts are bounded for CI; PINSCOPE_SOAK=10000 runs the full soak.
+ * Hostile and broken clients on the proxy port: bad requests, fuzzed ClientHellos, stalls, resets,
+ * faults, load and soak. Counts are bounded for CI; PINSCOPE_SOAK=10000 runs the full soak.
  */
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-describe('hardening', () => {
+describe('hostile clients and load', () => {
   let h: Harness;
   let realHello: Buffer;
   before(async () => {
