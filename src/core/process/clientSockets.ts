@@ -23,6 +23,21 @@ export type ClientSocket =
   | { readonly kind: 'absent' }
   | { readonly kind: 'failed'; readonly reason: string };
 
+/** The first answer that found the socket; when none did, "absent" if one source said so, else the first failure. */
+function firstFound(lookups: readonly Promise<ClientSocket>[]): Promise<ClientSocket> {
+  return new Promise((resolve) => {
+    let left = lookups.length;
+    let best: ClientSocket | undefined;
+    for (const lookup of lookups) {
+      void lookup.catch((error: unknown): ClientSocket => ({ kind: 'failed', reason: String(error) })).then((answer) => {
+        if (answer.kind === 'found') return resolve(answer);
+        if (!best || (best.kind === 'failed' && answer.kind === 'absent')) best = answer;
+        if (--left === 0) resolve(best);
+      });
+    }
+  });
+}
+
 export class ClientSocketLookup {
   private readonly tables: TcpTables;
   private readonly netlink: NetlinkSocketLookup | undefined;
@@ -35,10 +50,20 @@ export class ClientSocketLookup {
   }
 
   async lookup(endpoints: AcceptedEndpoints): Promise<ClientSocket> {
+    if (this.netlink && this.source === 'auto' && this.netlink.state.kind === 'starting') {
+      // A proxy's first connections (`pinscope run`'s client, maybe gone in a few hundred ms) come while
+      // the helper starts: the tables are read now, slowly on a busy machine, and the helper is asked as
+      // soon as it is ready; the first to find the socket answers.
+      return firstFound([this.netlink.lookup(endpoints, 'wait'), this.fromTables(endpoints)]);
+    }
     if (this.netlink) {
       const answer = await this.netlink.lookup(endpoints);
       if (answer.kind !== 'failed' || this.source === 'netlink') return answer;
     }
+    return this.fromTables(endpoints);
+  }
+
+  private async fromTables(endpoints: AcceptedEndpoints): Promise<ClientSocket> {
     const entry = await this.tables.lookup(endpoints);
     return entry ? { kind: 'found', entry } : { kind: 'absent' };
   }

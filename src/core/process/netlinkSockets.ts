@@ -138,23 +138,29 @@ export class NetlinkSocketLookup {
     return this.fixedTimeoutMs ?? Math.round(Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, this.answerMs * 10)));
   }
 
-  lookup(endpoints: AcceptedEndpoints): Promise<NetlinkAnswer> {
+  /**
+   * @param whileStarting what a lookup asked while the helper starts does: `fail` at once (the caller uses
+   *   /proc instead), or `wait` for the helper to be ready (bounded by the start and answer timeouts;
+   *   the caller asks /proc meanwhile and takes the first answer that finds the socket).
+   */
+  lookup(endpoints: AcceptedEndpoints, whileStarting: 'fail' | 'wait' = 'fail'): Promise<NetlinkAnswer> {
     if (this.current.kind === 'unavailable' && this.retryAt !== undefined && Date.now() >= this.retryAt) {
       this.retryAt = undefined;
       this.start();
     }
     if (this.current.kind === 'unavailable') return Promise.resolve({ kind: 'failed', reason: this.current.reason });
     if (!this.child) this.start();
-    // While it starts (once per proxy, or after it died) the caller uses /proc rather than wait.
     const state = this.state;
-    if (state.kind !== 'ready') return Promise.resolve({ kind: 'failed', reason: state.kind === 'unavailable' ? state.reason : 'the netlink helper is starting' });
+    if (state.kind === 'unavailable') return Promise.resolve({ kind: 'failed', reason: state.reason });
+    if (state.kind === 'starting' && whileStarting === 'fail') return Promise.resolve({ kind: 'failed', reason: 'the netlink helper is starting' });
     if (this.waiting.size >= MAX_WAITING) return Promise.resolve({ kind: 'failed', reason: 'too many lookups waiting' });
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const line = requestLine(id, endpoints);
     if (line === null) return Promise.resolve({ kind: 'failed', reason: `cannot ask netlink about ${endpoints.remoteAddress}` });
     return new Promise((resolve) => {
-      const timeoutMs = this.timeoutMs;
+      // Asked while the helper starts: sent once it is ready (queueFlush waits for that), answered in the usual time after.
+      const timeoutMs = this.timeoutMs + (state.kind === 'starting' ? this.startTimeoutMs : 0);
       const timer = setTimeout(() => this.timedOut(id, timeoutMs), timeoutMs);
       timer.unref();
       this.waiting.set(id, { resolve, endpoints, timer, askedAt: performance.now() });

@@ -148,6 +148,31 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     assert.deepEqual(await netlink.lookup({ remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 }), { kind: 'absent' });
   });
 
+  it('while its helper starts, fails at once, or (asked to wait) answers once the helper is ready', async () => {
+    const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
+    const fresh = new NetlinkSocketLookup();
+    assert.equal(fresh.state.kind, 'starting');
+    const [now, waited] = [fresh.lookup(endpoints), fresh.lookup(endpoints, 'wait')];
+    assert.deepEqual(await now, { kind: 'failed', reason: 'the netlink helper is starting' });
+    const answer = await waited;
+    assert.equal(answer.kind, 'found', JSON.stringify(answer));
+    assert.equal(answer.entry.inode, (await tables.lookup(endpoints))?.inode);
+    fresh.dispose();
+    const missing = new NetlinkSocketLookup({ python: '/nonexistent/python3' });
+    assert.equal((await missing.lookup(endpoints, 'wait')).kind, 'failed', 'a helper that cannot start fails the waiting lookups');
+    missing.dispose();
+  });
+
+  it('finds the socket from the first connection of a proxy whose helper is still starting', async () => {
+    const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
+    const lookup = new ClientSocketLookup();
+    assert.match(lookup.method, /starting/);
+    const answer = await lookup.lookup(endpoints);
+    assert.equal(inodeOf(answer), (await tables.lookup(endpoints))?.inode);
+    assert.ok(inodeOf(answer));
+    lookup.dispose();
+  });
+
   it('restarts a helper that died, and falls back meanwhile', async () => {
     const state = netlink.state;
     assert.equal(state.kind, 'ready');
