@@ -84,6 +84,22 @@ describe('process attribution in pinscope run and export', { timeout: 300_000 },
     assert.match(report.stdout, /SSL inspection exemption request: the app ?\n/);
   });
 
+  it('names the process of a connection whose server cannot be reached (its socket is held until it is found)', async () => {
+    const events = join(dir, 'down.jsonl');
+    // Port 1 on loopback refuses: the proxy closes the client's connection at once, and a short-lived
+    // curl's socket would be gone before its owner is looked up unless the close waits for it.
+    const script = 'curl -sS --max-time 15 https://fine.example.test/hello; curl -sS --max-time 15 https://down.unreachable.test/hello; curl -sS --max-time 15 https://down2.unreachable.test/hello; exit 0';
+    const result = await runCli(['run', ...proxyArgs(), '--resolve', '*.unreachable.test=127.0.0.1:1', '--events', events, '--', 'sh', '-c', script]);
+    assert.equal(result.code, 0, result.stderr);
+    const down = connectionLines(events).filter((l) => l.host.endsWith('.unreachable.test'));
+    assert.equal(down.length, 2, JSON.stringify(down));
+    for (const line of down) {
+      assert.equal(line.category, 'upstream-failed', JSON.stringify(line));
+      assert.equal(line.process?.kind, 'local', JSON.stringify(line.process));
+      assert.equal(line.process.name, 'curl');
+    }
+  });
+
   it('--no-attribution records no process', async () => {
     const events = join(dir, 'off.jsonl');
     const result = await runCli(['run', ...proxyArgs(), '--no-attribution', '--events', events, '--', 'curl', '-sS', '--max-time', '15', 'https://off.example.test/hello']);

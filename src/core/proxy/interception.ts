@@ -129,11 +129,21 @@ async function connectOrRecord(context: InterceptionContext, client: Socket, hos
   return result;
 }
 
+/**
+ * The server cannot be reached: the client is told so by a close. A client whose socket is still being
+ * located (a short-lived one, under load) is held as the forged flight is, so that its process is found
+ * before its socket is gone.
+ */
 function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
   recordUpstreamFailure(recorder, error);
-  client.end();
-  client.destroySoon();
-  recorder.finish(0, 0);
+  const close = (): void => {
+    client.end();
+    client.destroySoon();
+    recorder.finish(0, 0);
+  };
+  const hold = recorder.clientWait(FLIGHT_HOLD_MS);
+  if (hold) void hold.then(close, close);
+  else close();
 }
 
 /**

@@ -179,8 +179,12 @@ class RecordingTee extends Duplex {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNRESET') leg.end(peer, 'rst');
-      if (this.tls && !this.tls.destroyed) this.tls.destroy(error);
-      this.destroy(error);
+      // On the next turn: the bytes read before the error (a client's close_notify, before the EPIPE of
+      // our next write) reach the TLS layer first, as they do over its own socket.
+      setImmediate(() => {
+        if (this.tls && !this.tls.destroyed) this.tls.destroy(error);
+        this.destroy(error);
+      });
     });
     socket.once('close', () => {
       leg.end(ours, 'fin');
@@ -200,7 +204,9 @@ class RecordingTee extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     if (this.socket.destroyed) return done();
     this.leg.data(this.ours, chunk);
-    this.socket.write(chunk, done);
+    // A failed write (EPIPE: the peer has closed) is reported on the next turn, after what the socket
+    // read before it (the peer's close_notify and FIN) has reached the TLS layer.
+    this.socket.write(chunk, (error) => (error ? setImmediate(() => done(error)) : done()));
   }
 
   override _final(done: (error?: Error | null) => void): void {
