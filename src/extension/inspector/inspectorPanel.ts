@@ -41,7 +41,7 @@ export class InspectorPanel implements vscode.Disposable {
       InspectorPanel.current.panel.reveal();
       return InspectorPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Pinscope Inspector', vscode.ViewColumn.Active, InspectorPanel.options(context));
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, vscode.l10n.t('Pinscope Inspector'), vscode.ViewColumn.Active, InspectorPanel.options(context));
     return InspectorPanel.live(panel, context);
   }
 
@@ -191,7 +191,7 @@ export class InspectorPanel implements vscode.Disposable {
     },
     copy: async ({ text }) => {
       await vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage('Pinscope: copied', 2000);
+      void vscode.window.setStatusBarMessage(vscode.l10n.t('Pinscope: copied'), 2000);
     },
     openPin: async ({ path, line }) => this.openPin(path, line),
     openDetail: ({ id }) => this.openDetail(id),
@@ -231,7 +231,7 @@ export class InspectorPanel implements vscode.Disposable {
   private async openPin(path: string, line: number): Promise<void> {
     const uri = this.context.pins.locate(path);
     if (!uri) {
-      void vscode.window.showWarningMessage(`Pinscope: no pin configuration is known at ${path}; the workspace may have changed since the scan.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: no pin configuration is known at {0}; the workspace may have changed since the scan.', path));
       return;
     }
     const position = new vscode.Position(Math.max(0, line - 1), 0);

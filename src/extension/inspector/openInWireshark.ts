@@ -17,33 +17,33 @@ export async function openInWireshark(context: PinscopeContext, source: Inspecto
   const { connections, missing } = capturesOf(source.session, ids, source.capture);
   const why = missing.map((m) => (ids.length > 1 ? `${m.count} connection(s): ${m.why}` : m.why)).join(' ');
   if (connections.length === 0) {
-    void vscode.window.showWarningMessage(`Pinscope: nothing to open in Wireshark. ${why}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: nothing to open in Wireshark. {0}', why));
     return;
   }
   const first = source.session.record(connections[0]?.id ?? -1);
   const name = `pinscope-${(first ? targetHost(first) : 'capture').replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 80)}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.pcapng`;
-  const uri = await vscode.window.showSaveDialog({ title: 'Pinscope: save the handshakes for Wireshark (TLS secrets inside)', defaultUri: vscode.Uri.file(join(tmpdir(), name)), filters: { pcapng: ['pcapng'] } });
+  const uri = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Pinscope: save the handshakes for Wireshark (TLS secrets inside)'), defaultUri: vscode.Uri.file(join(tmpdir(), name)), filters: { pcapng: ['pcapng'] } });
   if (!uri) return;
   if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage('Pinscope: captures are written to local files only (they are created owner-only: they hold TLS secrets).');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: captures are written to local files only (they are created owner-only: they hold TLS secrets).'));
     return;
   }
   try {
     writePcapng(uri.fsPath, connections);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Pinscope cannot write the capture: ${errorMessage(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope cannot write the capture: {0}', errorMessage(error)));
     return;
   }
   context.log.info(`Wrote ${connections.length} connection(s) to ${uri.fsPath} (TLS secrets embedded)${missing.length > 0 ? `; left out: ${why}` : ''}`);
-  const left = missing.length > 0 ? ` Left out: ${why}` : '';
+  const left = missing.length > 0 ? ` ${vscode.l10n.t('Left out: {0}', why)}` : '';
   const wireshark = findWireshark();
   if (wireshark && launch(context, wireshark, uri.fsPath)) {
-    void vscode.window.setStatusBarMessage(`Pinscope: opening ${connections.length} connection(s) in Wireshark`, 4000);
-    if (left) void vscode.window.showInformationMessage(`Pinscope: opened in Wireshark.${left}`);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Pinscope: opening {0} connection(s) in Wireshark', connections.length), 4000);
+    if (left) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: opened in Wireshark.{0}', left));
     return;
   }
-  const reveal = 'Reveal File';
-  const choice = await vscode.window.showInformationMessage(`Pinscope: ${connections.length} connection(s) saved to ${uri.fsPath}. Wireshark is not installed (not found on PATH): open the file in Wireshark or tshark on any machine, the TLS secrets travel in it.${left}`, reveal);
+  const reveal = vscode.l10n.t('Reveal File');
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} connection(s) saved to {1}. Wireshark is not installed (not found on PATH): open the file in Wireshark or tshark on any machine, the TLS secrets travel in it.{2}', connections.length, uri.fsPath, left), reveal);
   if (choice === reveal) await vscode.commands.executeCommand('revealFileInOS', uri);
 }
 

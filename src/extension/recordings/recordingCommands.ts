@@ -19,25 +19,25 @@ export async function saveRecording(context: PinscopeContext, target?: vscode.Ur
   const engine = controller.engine;
   const { text, connections } = recordingText(controller.session, { listening: engine?.url ?? null, capturedBy: controller.listenedOn, ca: engine?.ca.certPath ?? null, startedAt: new Date(), captureOf: (id) => engine?.captureOf(id) });
   if (connections === 0) {
-    void vscode.window.showInformationMessage('Pinscope: no finished connection to record yet.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no finished connection to record yet.'));
     return undefined;
   }
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  const uri = target ?? await vscode.window.showSaveDialog({ title: 'Pinscope: save the session as a recording', defaultUri: vscode.Uri.joinPath(defaultFolder(), `session-${stamp}.pinscope.jsonl`), filters: FILTERS });
+  const uri = target ?? await vscode.window.showSaveDialog({ title: vscode.l10n.t('Pinscope: save the session as a recording'), defaultUri: vscode.Uri.joinPath(defaultFolder(), `session-${stamp}.pinscope.jsonl`), filters: FILTERS });
   if (!uri) return undefined;
   if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage('Pinscope: recordings are written to local files only (they are created owner-only).');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: recordings are written to local files only (they are created owner-only).'));
     return undefined;
   }
   try {
     writeOwnerOnly(uri.fsPath, text);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Pinscope cannot save the recording: ${errorMessage(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope cannot save the recording: {0}', errorMessage(error)));
     return undefined;
   }
   context.log.info(`Saved ${connections} connection(s) to ${uri.fsPath}`);
   if (!target) {
-    void vscode.window.showInformationMessage(`Pinscope: ${connections} connection(s) saved to ${uri.fsPath}.`, 'Open Recording').then((choice) => {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} connection(s) saved to {1}.', connections, uri.fsPath), vscode.l10n.t('Open Recording')).then((choice) => {
       if (choice) void openRecording(context, uri);
     });
   }
@@ -58,7 +58,7 @@ export function recordingTarget(target: unknown, selected: unknown): vscode.Uri 
  * them, as one view. Without `target`, asks for the files.
  */
 export async function openRecording(context: PinscopeContext, target?: vscode.Uri | readonly vscode.Uri[]): Promise<vscode.Uri | undefined> {
-  const chosen = target ? [target].flat() : await vscode.window.showOpenDialog({ title: 'Pinscope: open recordings (pinscope run --events, pinscope proxy --events, Save Recording); several are shown as one', canSelectMany: true, defaultUri: defaultFolder(), filters: { ...FILTERS, 'All files': ['*'] } }) ?? [];
+  const chosen = target ? [target].flat() : await vscode.window.showOpenDialog({ title: vscode.l10n.t('Pinscope: open recordings (pinscope run --events, pinscope proxy --events, Save Recording); several are shown as one'), canSelectMany: true, defaultUri: defaultFolder(), filters: { ...FILTERS, 'All files': ['*'] } }) ?? [];
   const [first] = chosen;
   if (!first) return undefined;
   const folder = chosen.length === 1 && first.scheme === 'file' && (await vscode.workspace.fs.stat(first)).type === vscode.FileType.Directory;

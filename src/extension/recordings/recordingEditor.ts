@@ -73,10 +73,10 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
     if (recording.skipped.length > 0) {
       for (const line of recording.skipped) this.context.log.warn(`${name}: skipped ${line}`);
       const first = recording.skipped.slice(0, 3).join('; ');
-      void vscode.window.showWarningMessage(`Pinscope: ${name}: ${recording.skipped.length} line(s) skipped — ${first}${recording.skipped.length > 3 ? '; …' : ''}. ${recording.records().length} connection(s) shown (from another Pinscope version, or cut off while written?).`, 'Show Log').then((choice) => {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: {0}: {1} line(s) skipped — {2}. {3} connection(s) shown (from another Pinscope version, or cut off while written?).', name, recording.skipped.length, `${first}${recording.skipped.length > 3 ? '; …' : ''}`, recording.records().length), vscode.l10n.t('Show Log')).then((choice) => {
         if (choice) this.context.log.show();
       });
     }
-    if (recording.records().length === 0 && recording.skipped.length === 0) void vscode.window.showInformationMessage(`Pinscope: ${name} holds no connections.`);
+    if (recording.records().length === 0 && recording.skipped.length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} holds no connections.', name));
   }
 }
