@@ -43,23 +43,93 @@ const common = {
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  {
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
   // The pin scan's worker thread, beside extension.js (the scan never runs on the thread of the proxy).
-  { ...common, entryPoints: ['src/extension/pins/pinScanWorker.ts'], outfile: 'dist/pinScanWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  {
+    ...common,
+    entryPoints: ['src/extension/pins/pinScanWorker.ts'],
+    outfile: 'dist/pinScanWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
   // The recording reader's worker thread, beside extension.js (a large recording is never parsed on the thread of the proxy).
-  { ...common, entryPoints: ['src/extension/recordings/recordingWorker.ts'], outfile: 'dist/recordingWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    entryPoints: ['src/extension/recordings/recordingWorker.ts'],
+    outfile: 'dist/recordingWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
   // Loaded into users' Node programs by NODE_OPTIONS=--require; undici is a bundle of its own beside it,
   // loaded on the program's first fetch only (parsing it at every start would slow every Node program).
-  { ...common, entryPoints: ['src/core/setup/nodePreload.ts'], outfile: 'dist/pinscope-node-preload.js', platform: 'node', format: 'cjs', target: 'node18', sourcemap: false },
-  { ...common, entryPoints: ['src/core/setup/nodeUndici.ts'], outfile: 'dist/pinscope-node-undici.js', platform: 'node', format: 'cjs', target: 'node18', sourcemap: false },
-  { ...common, entryPoints: ['webview/main.ts'], outfile: 'media/build/inspector.js', platform: 'browser', format: 'iife', target: 'es2022' },
-  { entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')], outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', plugins: watch ? [problemMatcherPlugin] : [] },
+  {
+    ...common,
+    entryPoints: ['src/core/setup/nodePreload.ts'],
+    outfile: 'dist/pinscope-node-preload.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    sourcemap: false,
+  },
+  {
+    ...common,
+    entryPoints: ['src/core/setup/nodeUndici.ts'],
+    outfile: 'dist/pinscope-node-undici.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    sourcemap: false,
+  },
+  {
+    ...common,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'media/build/inspector.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+  {
+    entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')],
+    outdir: 'out',
+    outbase: '.',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: watch ? [problemMatcherPlugin] : [],
+  },
 ];
 
 if (production) {
   // A release carries no source maps: remove any left by a development build.
-  for (const map of ['dist/extension.js.map', 'dist/cli.js.map', 'dist/pinScanWorker.js.map', 'dist/recordingWorker.js.map', 'media/build/inspector.js.map']) rmSync(map, { force: true });
+  for (const map of [
+    'dist/extension.js.map',
+    'dist/cli.js.map',
+    'dist/pinScanWorker.js.map',
+    'dist/recordingWorker.js.map',
+    'media/build/inspector.js.map',
+  ])
+    rmSync(map, { force: true });
 }
 
 if (watch) {

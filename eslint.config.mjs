@@ -6,7 +6,8 @@ const EXTENSION = { group: ['**/extension/**', '**/extension'], message: 'Only t
 const CLI = { group: ['**/cli/**', '**/cli'], message: 'Only the CLI imports src/cli.' };
 const SOCKETS_AND_KEYS = {
   group: ['**/proxy/*', '**/pki/*', '**/process/*', '**/io/*', '**/session', '**/engine'],
-  message: 'diagnosis, report and exemptions are pure functions over recorded connections: they never import core/proxy, core/pki, core/process (the recorded shapes are in core/record), core/io, or the session and engine above them.',
+  message:
+    'diagnosis, report and exemptions are pure functions over recorded connections: they never import core/proxy, core/pki, core/process (the recorded shapes are in core/record), core/io, or the session and engine above them.',
 };
 const FILES = {
   group: ['fs', 'fs/*', 'node:fs', 'node:fs/*'],
@@ -26,7 +27,20 @@ function restricted({ vscode, groups }) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'media/build/**', 'node_modules/**', '*.mjs', '.vscode-test/**', 'test/cli/clients/**', 'test/compat/clients/**', 'test/fixtures/pins/**', '.test-artifacts/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'media/build/**',
+      'node_modules/**',
+      '*.mjs',
+      '.vscode-test/**',
+      'test/cli/clients/**',
+      'test/compat/clients/**',
+      'test/fixtures/pins/**',
+      '.test-artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -34,7 +48,14 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach'], package: 'node:test' }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
@@ -56,7 +77,15 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', restricted({ vscode: true, groups: [EXTENSION, CLI] })] },
   },
   {
-    files: ['src/core/diagnosis/**/*.ts', 'src/core/report/**/*.ts', 'src/core/exemptions/**/*.ts', 'src/core/record/**/*.ts', 'src/core/timeline.ts', 'src/core/connectionStore.ts', 'src/core/hostNames.ts'],
+    files: [
+      'src/core/diagnosis/**/*.ts',
+      'src/core/report/**/*.ts',
+      'src/core/exemptions/**/*.ts',
+      'src/core/record/**/*.ts',
+      'src/core/timeline.ts',
+      'src/core/connectionStore.ts',
+      'src/core/hostNames.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', restricted({ vscode: true, groups: [EXTENSION, CLI, SOCKETS_AND_KEYS, FILES] })] },
   },
   {
@@ -69,13 +98,18 @@ export default tseslint.config(
     // tested as tables; only the rest of core/proxy touches sockets and files.
     files: ['src/core/proxy/protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        ...restricted({ vscode: true, groups: [EXTENSION, CLI] }),
-        paths: [
-          { name: 'vscode', message: 'src/core, src/cli and src/shared must not depend on VS Code.' },
-          ...['net', 'tls', 'fs', 'fs/promises', 'dgram', 'child_process'].flatMap((m) => [`node:${m}`, m]).map((name) => ({ name, message: 'core/proxy/protocol does no IO: sockets and files stay in core/proxy.' })),
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          ...restricted({ vscode: true, groups: [EXTENSION, CLI] }),
+          paths: [
+            { name: 'vscode', message: 'src/core, src/cli and src/shared must not depend on VS Code.' },
+            ...['net', 'tls', 'fs', 'fs/promises', 'dgram', 'child_process']
+              .flatMap((m) => [`node:${m}`, m])
+              .map((name) => ({ name, message: 'core/proxy/protocol does no IO: sockets and files stay in core/proxy.' })),
+          ],
+        },
+      ],
     },
   },
   {
@@ -83,22 +117,36 @@ export default tseslint.config(
     // extension import it, never the other way round).
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/shared runs in the webview too.' }],
-        patterns: [{ regex: '^(?!\\./[A-Za-z]+$)', message: 'src/shared imports only its own modules (./name): the webview bundles it.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/shared runs in the webview too.' }],
+          patterns: [
+            { regex: '^(?!\\./[A-Za-z]+$)', message: 'src/shared imports only its own modules (./name): the webview bundles it.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'The webview runs in a browser.' }],
-        patterns: [
-          { regex: '^(?!\\./[A-Za-z]+$|\\.\\./src/shared/[A-Za-z]+$|@vscode/webview-ui-toolkit)', message: 'The webview may import only src/shared (and its own modules).' },
-          { group: ['@vscode/webview-ui-toolkit*'], message: 'Import the toolkit only in webview/toolkit.ts (it is deprecated upstream and must stay swappable).' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The webview runs in a browser.' }],
+          patterns: [
+            {
+              regex: '^(?!\\./[A-Za-z]+$|\\.\\./src/shared/[A-Za-z]+$|@vscode/webview-ui-toolkit)',
+              message: 'The webview may import only src/shared (and its own modules).',
+            },
+            {
+              group: ['@vscode/webview-ui-toolkit*'],
+              message: 'Import the toolkit only in webview/toolkit.ts (it is deprecated upstream and must stay swappable).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

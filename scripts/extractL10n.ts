@@ -26,7 +26,12 @@ function isL10nCall(node: ts.CallExpression): boolean {
   if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 't') return false;
   const owner = callee.expression;
   if (ts.isIdentifier(owner)) return owner.text === 'l10n';
-  return ts.isPropertyAccessExpression(owner) && owner.name.text === 'l10n' && ts.isIdentifier(owner.expression) && owner.expression.text === 'vscode';
+  return (
+    ts.isPropertyAccessExpression(owner) &&
+    owner.name.text === 'l10n' &&
+    ts.isIdentifier(owner.expression) &&
+    owner.expression.text === 'vscode'
+  );
 }
 
 /** The messages of the given TypeScript sources (path → text). */
@@ -54,11 +59,14 @@ export function extractL10n(sources: ReadonlyMap<string, string>): L10nExtractio
 
 /** Every `.ts` file under `dir` (recursively), path → text, in a stable order. */
 export function readSources(dir: string): Map<string, string> {
-  const files = (at: string): string[] => readdirSync(at).sort().flatMap((name) => {
-    const path = join(at, name);
-    if (statSync(path).isDirectory()) return files(path);
-    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
-  });
+  const files = (at: string): string[] =>
+    readdirSync(at)
+      .sort()
+      .flatMap((name) => {
+        const path = join(at, name);
+        if (statSync(path).isDirectory()) return files(path);
+        return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+      });
   return new Map(files(dir).map((path) => [path, readFileSync(path, 'utf8')]));
 }
 

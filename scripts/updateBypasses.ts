@@ -25,7 +25,9 @@ function main(): number {
     return 1;
   }
   if (normalised !== text) writeFileSync(FILE, normalised);
-  process.stdout.write(`knownBypasses.json: ${(JSON.parse(normalised) as { entries: unknown[] }).entries.length} entries, valid and sorted\n`);
+  process.stdout.write(
+    `knownBypasses.json: ${(JSON.parse(normalised) as { entries: unknown[] }).entries.length} entries, valid and sorted\n`,
+  );
   return 0;
 }
 

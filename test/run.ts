@@ -22,11 +22,13 @@ interface LayerResult {
 
 function testFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return testFiles(path);
-    return name.endsWith('.test.js') ? [path] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return testFiles(path);
+      return name.endsWith('.test.js') ? [path] : [];
+    })
+    .sort();
 }
 
 /** Runs node's test runner with the spec reporter on screen and TAP into a file we count from. */
@@ -35,15 +37,34 @@ function nodeTests(name: string, files: string[], extraEnv: Record<string, strin
   if (files.length === 0) return Promise.resolve({ name, passed: 0, failed: 1, exitCode: 1 });
   const tap = join(mkdtempSync(join(tmpdir(), 'pinscope-tap-')), `${name}.tap`);
   return new Promise((resolveResult) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files], {
-      stdio: 'inherit', cwd: ROOT, env: { ...process.env, ...extraEnv },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--test',
+        '--test-concurrency=1',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        ...files,
+      ],
+      {
+        stdio: 'inherit',
+        cwd: ROOT,
+        env: { ...process.env, ...extraEnv },
+      },
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
       const count = (key: string): number => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(text)?.[1] ?? '0');
-      resolveResult({ name, passed: count('pass'), failed: count('fail') + (code !== 0 && count('fail') === 0 ? 1 : 0), exitCode: code ?? 1 });
+      resolveResult({
+        name,
+        passed: count('pass'),
+        failed: count('fail') + (code !== 0 && count('fail') === 0 ? 1 : 0),
+        exitCode: code ?? 1,
+      });
     });
   });
 }
@@ -70,7 +91,14 @@ async function integration(): Promise<LayerResult> {
   if (process.env['PINSCOPE_TEST_HOST'] === 'electron') {
     // Where VS Code can be downloaded (a laptop, public CI): the standard runner, same suite.
     const { runTests } = await import('@vscode/test-electron');
-    exitCode = await runTests({ extensionDevelopmentPath: ROOT, extensionTestsPath: options.testsPath, launchArgs: [workspace, '--disable-extensions'] }).then(() => 0, () => 1);
+    exitCode = await runTests({
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: options.testsPath,
+      launchArgs: [workspace, '--disable-extensions'],
+    }).then(
+      () => 0,
+      () => 1,
+    );
   } else {
     exitCode = await runInCodeServer(options);
   }
@@ -84,21 +112,28 @@ async function main(): Promise<number> {
   const results: LayerResult[] = [];
   for (const layer of layers) {
     process.stdout.write(`\n=== ${layer} tests ===\n`);
-    if (layer === 'unit') results.push(await nodeTests('unit', [...testFiles(join(OUT, 'core')), ...testFiles(join(OUT, 'cli')), ...testFiles(join(OUT, 'shared'))]));
+    if (layer === 'unit')
+      results.push(
+        await nodeTests('unit', [...testFiles(join(OUT, 'core')), ...testFiles(join(OUT, 'cli')), ...testFiles(join(OUT, 'shared'))]),
+      );
     else if (layer === 'compat') results.push(await nodeTests('compat', testFiles(join(OUT, 'compat'))));
     else if (layer === 'integration') results.push(await integration());
     else if (layer === 'webview') results.push(await nodeTests('webview', testFiles(join(OUT, 'webview'))));
     else throw new Error(`unknown test layer "${layer}"`);
   }
   process.stdout.write('\n');
-  for (const r of results) process.stdout.write(`${r.name}: ${r.passed} passed, ${r.failed} failed${r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`}\n`);
+  for (const r of results)
+    process.stdout.write(`${r.name}: ${r.passed} passed, ${r.failed} failed${r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`}\n`);
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return results.every((r) => r.exitCode === 0) && failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`test runner: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`test runner: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

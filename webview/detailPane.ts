@@ -51,17 +51,34 @@ export class DetailPane {
     const rows = owner.rows();
     const row = owner.state.selectedId === null ? undefined : rows.get(owner.state.selectedId);
     if (!row) {
-      pane.append(el('div', { class: 'empty-state detail-hint' }, el('p', {}, rows.size ? 'Select a host to see why it breaks.' : 'Hosts will appear here as apps use the proxy.'), el('p', { class: 'muted' }, owner.state.view === 'hosts' ? 'Click a host, or use ↑ ↓ and Enter in the list: its verdict, evidence and handshake show here.' : 'Use ↑ ↓ and Enter in the list.')));
+      pane.append(
+        el(
+          'div',
+          { class: 'empty-state detail-hint' },
+          el('p', {}, rows.size ? 'Select a host to see why it breaks.' : 'Hosts will appear here as apps use the proxy.'),
+          el(
+            'p',
+            { class: 'muted' },
+            owner.state.view === 'hosts'
+              ? 'Click a host, or use ↑ ↓ and Enter in the list: its verdict, evidence and handshake show here.'
+              : 'Use ↑ ↓ and Enter in the list.',
+          ),
+        ),
+      );
       return;
     }
     const detail = owner.detail();
     const host = owner.hostEntry(hostKey(row));
     if (host) {
-      pane.append(hostStory(host, row.id, {
-        pick: (id) => this.pick(id),
-        ...(owner.detailOnly ? {} : { openInEditor: () => owner.post({ type: 'openDetail', id: row.id }) }),
-        ...(detail?.capture ? { openInWireshark: () => owner.post({ type: 'openInWireshark', ids: host.connections.map((r) => r.id) }) } : {}),
-      }));
+      pane.append(
+        hostStory(host, row.id, {
+          pick: (id) => this.pick(id),
+          ...(owner.detailOnly ? {} : { openInEditor: () => owner.post({ type: 'openDetail', id: row.id }) }),
+          ...(detail?.capture
+            ? { openInWireshark: () => owner.post({ type: 'openInWireshark', ids: host.connections.map((r) => r.id) }) }
+            : {}),
+        }),
+      );
     }
     const connection = el('section', { class: 'connection', 'aria-label': 'Connection' });
     pane.append(connection);

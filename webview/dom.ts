@@ -2,7 +2,11 @@
 
 type Attributes = Readonly<Record<string, string>>;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes?: Attributes, ...children: (Node | string)[]): HTMLElementTagNameMap[K];
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes?: Attributes,
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K];
 export function el(tag: string, attributes?: Attributes, ...children: (Node | string)[]): HTMLElement;
 export function el(tag: string, attributes: Attributes = {}, ...children: (Node | string)[]): HTMLElement {
   const node = document.createElement(tag);

@@ -67,7 +67,11 @@ export class HostList {
       if (row.category) counts.set(row.category, (counts.get(row.category) ?? 0) + 1);
       if (state.onlyBreakage && !isBreakage(row.category)) continue;
       if (state.category !== 'all' && row.category !== state.category) continue;
-      if (needle && !`${row.host} ${row.sni ?? ''} ${row.category ?? ''} ${row.alert ?? ''} ${row.port} ${row.app ?? ''}`.toLowerCase().includes(needle)) continue;
+      if (
+        needle &&
+        !`${row.host} ${row.sni ?? ''} ${row.category ?? ''} ${row.alert ?? ''} ${row.port} ${row.app ?? ''}`.toLowerCase().includes(needle)
+      )
+        continue;
       out.push(row);
     }
     // Rows are kept in arrival order (ids ascending; an update keeps its place): newest first is the
@@ -81,7 +85,10 @@ export class HostList {
     if (state.view === 'hosts') {
       return aggregateHosts(rows).flatMap((host) => {
         const expanded = this.expanded.has(host.key);
-        return [{ kind: 'host' as const, host, expanded }, ...(expanded ? host.connections.map((row) => ({ kind: 'row' as const, row, level: 2 as const })) : [])];
+        return [
+          { kind: 'host' as const, host, expanded },
+          ...(expanded ? host.connections.map((row) => ({ kind: 'row' as const, row, level: 2 as const })) : []),
+        ];
       });
     }
     if (state.groupBy === 'none') return rows.map((row) => ({ kind: 'row', row, level: 1 }));
@@ -92,12 +99,21 @@ export class HostList {
       if (list) list.push(row);
       else groups.set(key, [row]);
     }
-    const summaries = [...groups.entries()].map(([key, members]) => ({ key, members, broken: members.filter((m) => isBreakage(m.category)).length }));
+    const summaries = [...groups.entries()].map(([key, members]) => ({
+      key,
+      members,
+      broken: members.filter((m) => isBreakage(m.category)).length,
+    }));
     // Breaking groups first (most breakage first), then the most recent: never by size alone.
-    summaries.sort((a, b) => (b.broken > 0 ? 1 : 0) - (a.broken > 0 ? 1 : 0) || b.broken - a.broken || (b.members[0]?.id ?? 0) - (a.members[0]?.id ?? 0));
+    summaries.sort(
+      (a, b) => (b.broken > 0 ? 1 : 0) - (a.broken > 0 ? 1 : 0) || b.broken - a.broken || (b.members[0]?.id ?? 0) - (a.members[0]?.id ?? 0),
+    );
     return summaries.flatMap(({ key, members, broken }) => {
       const expanded = !this.collapsedGroups.has(key);
-      return [{ kind: 'group' as const, key, count: members.length, broken, expanded }, ...(expanded ? members.map((row) => ({ kind: 'row' as const, row, level: 2 as const })) : [])];
+      return [
+        { kind: 'group' as const, key, count: members.length, broken, expanded },
+        ...(expanded ? members.map((row) => ({ kind: 'row' as const, row, level: 2 as const })) : []),
+      ];
     });
   }
 
@@ -139,20 +155,42 @@ export class HostList {
       return b;
     };
     if (kept > 0) {
-      const parts = [state.filter.trim() ? `“${state.filter.trim()}”` : '', state.category !== 'all' ? CATEGORY_LABELS[state.category] : '', state.onlyBreakage ? 'only breakage' : ''].filter(Boolean);
-      empty.append(el('p', {}, `No connection matches ${parts.join(', ')}.`), el('p', { class: 'muted' }, `${kept} connections are hidden by the filters.`), action('Clear filters', 'clear-filters', () => this.owner.clearFilters()));
+      const parts = [
+        state.filter.trim() ? `“${state.filter.trim()}”` : '',
+        state.category !== 'all' ? CATEGORY_LABELS[state.category] : '',
+        state.onlyBreakage ? 'only breakage' : '',
+      ].filter(Boolean);
+      empty.append(
+        el('p', {}, `No connection matches ${parts.join(', ')}.`),
+        el('p', { class: 'muted' }, `${kept} connections are hidden by the filters.`),
+        action('Clear filters', 'clear-filters', () => this.owner.clearFilters()),
+      );
     } else if (!proxy.running) {
-      empty.append(el('p', {}, 'The proxy is stopped.'), el('p', { class: 'muted' }, 'Start it, then point an app at it (or open a Pinscope terminal) to see which hosts break under inspection.'), action('Start proxy', 'start', () => this.owner.post({ type: 'startProxy' })));
+      empty.append(
+        el('p', {}, 'The proxy is stopped.'),
+        el(
+          'p',
+          { class: 'muted' },
+          'Start it, then point an app at it (or open a Pinscope terminal) to see which hosts break under inspection.',
+        ),
+        action('Start proxy', 'start', () => this.owner.post({ type: 'startProxy' })),
+      );
     } else {
-      empty.append(el('p', {}, 'Waiting for connections…'), el('p', { class: 'muted' }, `Point an app at ${proxy.url ?? 'the proxy'} (HTTPS_PROXY), or open a Pinscope terminal.`));
+      empty.append(
+        el('p', {}, 'Waiting for connections…'),
+        el('p', { class: 'muted' }, `Point an app at ${proxy.url ?? 'the proxy'} (HTTPS_PROXY), or open a Pinscope terminal.`),
+      );
     }
   }
 
   private renderItem(item: ListItem, active: boolean): HTMLElement {
     switch (item.kind) {
-      case 'host': return renderHost(item, active, this.owner.actions);
-      case 'group': return renderGroup(item, active);
-      case 'row': return renderConnection(item, active, item.row.id === this.owner.state.selectedId);
+      case 'host':
+        return renderHost(item, active, this.owner.actions);
+      case 'group':
+        return renderGroup(item, active);
+      case 'row':
+        return renderConnection(item, active, item.row.id === this.owner.state.selectedId);
     }
   }
 

@@ -16,9 +16,11 @@ const LISTED = 50;
 /** The connection that tells why a host breaks: its newest breaking one, else its newest unreachable or mismatched one, else its newest. */
 export function mostTelling(host: HostEntry): ConnectionRow | undefined {
   const connections = host.connections;
-  return connections.find((r) => isBreakage(r.category))
-    ?? connections.find((r) => r.category === 'upstream-failed' || r.category === 'tls-mismatch')
-    ?? connections[0];
+  return (
+    connections.find((r) => isBreakage(r.category)) ??
+    connections.find((r) => r.category === 'upstream-failed' || r.category === 'tls-mismatch') ??
+    connections[0]
+  );
 }
 
 interface StoryCallbacks {
@@ -40,11 +42,19 @@ function storyButton(label: string, action: string, title: string, onClick: (() 
 function connectionButton(row: ConnectionRow, selected: boolean, pick: (id: number) => void): HTMLElement {
   const broken = isBreakage(row.category);
   const pin = pinningLabel(row.pinning, row.confirmed, broken);
-  const button = el('button', { type: 'button', class: `story-connection${selected ? ' selected' : ''}`, 'data-id': String(row.id), 'aria-pressed': String(selected) },
+  const button = el(
+    'button',
+    {
+      type: 'button',
+      class: `story-connection${selected ? ' selected' : ''}`,
+      'data-id': String(row.id),
+      'aria-pressed': String(selected),
+    },
     el('span', { class: 'time' }, formatTime(row.startedAt)),
     el('span', { class: `badge cat-${row.category ?? 'live'}` }, categoryLabel(row.category)),
     el('span', { class: 'story-port' }, `:${row.port}`),
-    el('span', { class: 'muted' }, `${pin ? `${pin} · ` : ''}${Math.round(row.durationMs)} ms${row.app ? ` · ${row.app}` : ''}`));
+    el('span', { class: 'muted' }, `${pin ? `${pin} · ` : ''}${Math.round(row.durationMs)} ms${row.app ? ` · ${row.app}` : ''}`),
+  );
   button.addEventListener('click', () => pick(row.id));
   return button;
 }
@@ -56,16 +66,45 @@ export function hostStory(host: HostEntry, selectedId: number, callbacks: StoryC
   const pinning = pinningLabel(host.pinning, host.confirmed, broken);
   const apps = [...new Set(host.connections.map((r) => r.app).filter((a): a is string => Boolean(a)))];
   const listed = host.connections.slice(0, LISTED);
-  return el('section', { class: 'host-story', 'aria-label': `Host ${host.key}` },
-    el('div', { class: 'story-title' }, el('h2', {}, host.key),
-      ...storyButton('Open host in Wireshark…', 'wireshark-host', 'Every captured connection of this host as one pcapng, TLS secrets inside', callbacks.openInWireshark),
-      ...storyButton('Open in Editor', 'open-in-editor', 'Open this detail in an editor tab of its own', callbacks.openInEditor)),
-    el('p', { class: 'host-verdict' },
+  return el(
+    'section',
+    { class: 'host-story', 'aria-label': `Host ${host.key}` },
+    el(
+      'div',
+      { class: 'story-title' },
+      el('h2', {}, host.key),
+      ...storyButton(
+        'Open host in Wireshark…',
+        'wireshark-host',
+        'Every captured connection of this host as one pcapng, TLS secrets inside',
+        callbacks.openInWireshark,
+      ),
+      ...storyButton('Open in Editor', 'open-in-editor', 'Open this detail in an editor tab of its own', callbacks.openInEditor),
+    ),
+    el(
+      'p',
+      { class: 'host-verdict' },
       el('span', { class: `badge cat-${category ?? 'live'}` }, categoryLabel(category)),
-      ...(pinning ? [' ', el('span', { class: `badge pin-${host.confirmed ? 'confirmed' : host.pinning ?? 'none'}` }, pinning)] : []),
-      ' ', el('span', { class: 'muted' }, countsText(host))),
+      ...(pinning ? [' ', el('span', { class: `badge pin-${host.confirmed ? 'confirmed' : (host.pinning ?? 'none')}` }, pinning)] : []),
+      ' ',
+      el('span', { class: 'muted' }, countsText(host)),
+    ),
     ...(apps.length ? [el('p', { class: 'host-apps' }, `${apps.length === 1 ? 'App' : 'Apps'}: ${apps.join(', ')}`)] : []),
-    el('details', { class: 'story-connections', ...(host.connections.length > 1 ? { open: '' } : {}) },
-      el('summary', {}, host.connections.length > LISTED ? `Connections (newest ${LISTED} of ${host.connections.length}; the rest under the host in the list)` : `Connections (${host.connections.length})`),
-      el('div', { class: 'story-list', role: 'group', 'aria-label': `Connections to ${host.key}` }, ...listed.map((row) => connectionButton(row, row.id === selectedId, (id) => callbacks.pick(id))))));
+    el(
+      'details',
+      { class: 'story-connections', ...(host.connections.length > 1 ? { open: '' } : {}) },
+      el(
+        'summary',
+        {},
+        host.connections.length > LISTED
+          ? `Connections (newest ${LISTED} of ${host.connections.length}; the rest under the host in the list)`
+          : `Connections (${host.connections.length})`,
+      ),
+      el(
+        'div',
+        { class: 'story-list', role: 'group', 'aria-label': `Connections to ${host.key}` },
+        ...listed.map((row) => connectionButton(row, row.id === selectedId, (id) => callbacks.pick(id))),
+      ),
+    ),
+  );
 }

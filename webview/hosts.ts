@@ -55,7 +55,17 @@ export function aggregateHosts(rows: readonly ConnectionRow[]): HostEntry[] {
     const key = hostKey(row);
     let entry = hosts.get(key);
     if (!entry) {
-      entry = { key, connections: [], counts: new Map(), broken: 0, pinning: null, confirmed: false, mode: row.mode, apps: [], lastSeen: row.startedAt };
+      entry = {
+        key,
+        connections: [],
+        counts: new Map(),
+        broken: 0,
+        pinning: null,
+        confirmed: false,
+        mode: row.mode,
+        apps: [],
+        lastSeen: row.startedAt,
+      };
       hosts.set(key, entry);
     }
     entry.connections.push(row);
@@ -63,7 +73,8 @@ export function aggregateHosts(rows: readonly ConnectionRow[]): HostEntry[] {
     entry.counts.set(category, (entry.counts.get(category) ?? 0) + 1);
     if (isBreakage(row.category)) {
       entry.broken++;
-      if (row.pinning && (entry.pinning === null || PINNING_VALUES.indexOf(row.pinning) > PINNING_VALUES.indexOf(entry.pinning))) entry.pinning = row.pinning;
+      if (row.pinning && (entry.pinning === null || PINNING_VALUES.indexOf(row.pinning) > PINNING_VALUES.indexOf(entry.pinning)))
+        entry.pinning = row.pinning;
     }
     if (row.confirmed) entry.confirmed = true;
     if (row.app && !entry.apps.includes(row.app)) entry.apps.push(row.app);

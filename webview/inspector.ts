@@ -3,7 +3,15 @@
  * change them; the toolbar (`toolbar.ts`), the list (`hostList.ts`) and the detail pane
  * (`detailPane.ts`) draw it.
  */
-import { dispatch, type ConnectionDetail, type ConnectionRow, type HostMessage, type MessageHandlers, type ProxyState, type WebviewMessage } from '../src/shared/protocol';
+import {
+  dispatch,
+  type ConnectionDetail,
+  type ConnectionRow,
+  type HostMessage,
+  type MessageHandlers,
+  type ProxyState,
+  type WebviewMessage,
+} from '../src/shared/protocol';
 import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../src/shared/vocabulary';
 import { DetailPane } from './detailPane';
 import { el } from './dom';
@@ -26,7 +34,12 @@ export class Inspector {
   private readonly hostList: HostList;
   private readonly detailPane: DetailPane;
 
-  constructor(root: HTMLElement, private readonly post: (message: WebviewMessage) => void, saved: unknown, private readonly save: (state: ViewState) => void) {
+  constructor(
+    root: HTMLElement,
+    private readonly post: (message: WebviewMessage) => void,
+    saved: unknown,
+    private readonly save: (state: ViewState) => void,
+  ) {
     const state = initialState(saved);
     this.state = state;
     const focus = Number(root.dataset['focus'] ?? NaN);
@@ -44,10 +57,13 @@ export class Inspector {
       modeOf: (host, seen) => this.proxy.hostModes?.find((m) => m.host === host)?.mode ?? seen,
     };
     const common = { state, actions, post, rows: () => this.rows, proxy: () => this.proxy };
-    this.toolbar = new Toolbar({ ...common, changed: () => {
-      this.persist();
-      this.refresh();
-    } });
+    this.toolbar = new Toolbar({
+      ...common,
+      changed: () => {
+        this.persist();
+        this.refresh();
+      },
+    });
     this.hostList = new HostList({
       ...common,
       persist: () => this.persist(),
@@ -65,10 +81,13 @@ export class Inspector {
       focusList: () => this.hostList.list.element.focus(),
     });
     const panes = el('div', { class: 'panes' }, this.hostList.pane);
-    panes.append(splitter(panes, state.split, (fraction) => {
-      state.split = fraction;
-      this.persist();
-    }), this.detailPane.element);
+    panes.append(
+      splitter(panes, state.split, (fraction) => {
+        state.split = fraction;
+        this.persist();
+      }),
+      this.detailPane.element,
+    );
     root.append(this.toolbar.header, this.toolbar.filters, panes);
     this.refresh();
     this.detailPane.render();
@@ -104,7 +123,8 @@ export class Inspector {
     },
     state: ({ state }) => {
       // A host's mode changed (Tunnel, Intercept, pinscope.tunnelHosts) or a recording opened: the actions follow at once.
-      const actionsChanged = JSON.stringify([this.proxy.hostModes, this.proxy.recording]) !== JSON.stringify([state.hostModes, state.recording]);
+      const actionsChanged =
+        JSON.stringify([this.proxy.hostModes, this.proxy.recording]) !== JSON.stringify([state.hostModes, state.recording]);
       this.proxy = state;
       this.toolbar.render(this.rows.size);
       this.hostList.renderEmpty(this.hostList.list.length);

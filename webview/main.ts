@@ -14,7 +14,12 @@ registerToolkit();
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('app');
 if (root) {
-  const inspector = new Inspector(root, (message) => vscode.postMessage(message), vscode.getState(), (state) => vscode.setState(state));
+  const inspector = new Inspector(
+    root,
+    (message) => vscode.postMessage(message),
+    vscode.getState(),
+    (state) => vscode.setState(state),
+  );
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     if (isHostMessage(event.data)) inspector.receive(event.data);
   });

@@ -39,28 +39,62 @@ function side(from: 'client' | 'upstream'): Lane {
 
 /** What each event means on the wire, as an arrow between lanes; `null` for bookkeeping events. */
 function messageOf(event: TimelineEvent): Message | null {
-  const m = (from: Lane, to: Lane, label: string, tone: Message['tone'] = 'normal', lost = false): Message => ({ from, to, label, tone, event, ...(lost ? { lost } : {}) });
+  const m = (from: Lane, to: Lane, label: string, tone: Message['tone'] = 'normal', lost = false): Message => ({
+    from,
+    to,
+    label,
+    tone,
+    event,
+    ...(lost ? { lost } : {}),
+  });
   switch (event.kind) {
-    case 'accepted': return m('client', 'proxy', 'TCP connect');
-    case 'connect': return m('client', 'proxy', `CONNECT ${event.host}:${event.port}`);
-    case 'http-request': return m('client', 'proxy', `${event.method} ${event.url}`);
-    case 'policy': return m('proxy', 'proxy', event.mode === 'intercept' ? 'decides: intercept' : `decides: ${event.mode}`);
-    case 'client-hello': return m('client', 'proxy', `ClientHello${event.hello.sni ? ` (SNI ${event.hello.sni})` : ' (no SNI)'}`);
-    case 'not-tls': return m('client', 'proxy', 'not TLS', 'bad');
-    case 'upstream-connected': return m('proxy', 'server', `TCP connect ${event.address}`);
-    case 'upstream-tls': return m('server', 'proxy', event.resumed ? `resumed session (${event.version})` : `server's certificate (${event.chain[0]?.subject ?? 'no chain'})`, 'good');
-    case 'upstream-failed': return m('proxy', 'server', `failed: ${event.stage}`, 'bad', true);
-    case 'forged-certificate': return m('proxy', 'client', `our certificate (${event.subject})`);
-    case 'client-alert': return m('client', 'proxy', `alert ${event.name}`, 'bad');
-    case 'tls-error': return m('proxy', 'proxy', `TLS error${event.code ? ` ${event.code}` : ''}`, 'bad');
-    case 'handshake-complete': return m('client', 'proxy', event.resumed ? `Finished (resumed session, ${event.version})` : `Finished (${event.version})`, 'good');
-    case 'first-data': return event.from === 'client' ? m('client', 'server', `first application data (${event.bytes} B)`, 'good') : m('server', 'client', `first application data ↩ (${event.bytes} B)`, 'good');
-    case 'close-notify': return m(side(event.from), 'proxy', 'close_notify', 'close');
-    case 'fin': return m(side(event.from), 'proxy', 'FIN', 'close');
-    case 'rst': return m(side(event.from), 'proxy', 'RST', 'bad');
-    case 'timeout': return m('proxy', 'proxy', `timeout (${event.phase})`, 'bad');
-    case 'error': return m('proxy', 'proxy', 'error', 'bad');
-    case 'closed': return m('proxy', 'proxy', `closed (↑${event.bytesFromClient} B ↓${event.bytesToClient} B)`, 'close');
+    case 'accepted':
+      return m('client', 'proxy', 'TCP connect');
+    case 'connect':
+      return m('client', 'proxy', `CONNECT ${event.host}:${event.port}`);
+    case 'http-request':
+      return m('client', 'proxy', `${event.method} ${event.url}`);
+    case 'policy':
+      return m('proxy', 'proxy', event.mode === 'intercept' ? 'decides: intercept' : `decides: ${event.mode}`);
+    case 'client-hello':
+      return m('client', 'proxy', `ClientHello${event.hello.sni ? ` (SNI ${event.hello.sni})` : ' (no SNI)'}`);
+    case 'not-tls':
+      return m('client', 'proxy', 'not TLS', 'bad');
+    case 'upstream-connected':
+      return m('proxy', 'server', `TCP connect ${event.address}`);
+    case 'upstream-tls':
+      return m(
+        'server',
+        'proxy',
+        event.resumed ? `resumed session (${event.version})` : `server's certificate (${event.chain[0]?.subject ?? 'no chain'})`,
+        'good',
+      );
+    case 'upstream-failed':
+      return m('proxy', 'server', `failed: ${event.stage}`, 'bad', true);
+    case 'forged-certificate':
+      return m('proxy', 'client', `our certificate (${event.subject})`);
+    case 'client-alert':
+      return m('client', 'proxy', `alert ${event.name}`, 'bad');
+    case 'tls-error':
+      return m('proxy', 'proxy', `TLS error${event.code ? ` ${event.code}` : ''}`, 'bad');
+    case 'handshake-complete':
+      return m('client', 'proxy', event.resumed ? `Finished (resumed session, ${event.version})` : `Finished (${event.version})`, 'good');
+    case 'first-data':
+      return event.from === 'client'
+        ? m('client', 'server', `first application data (${event.bytes} B)`, 'good')
+        : m('server', 'client', `first application data ↩ (${event.bytes} B)`, 'good');
+    case 'close-notify':
+      return m(side(event.from), 'proxy', 'close_notify', 'close');
+    case 'fin':
+      return m(side(event.from), 'proxy', 'FIN', 'close');
+    case 'rst':
+      return m(side(event.from), 'proxy', 'RST', 'bad');
+    case 'timeout':
+      return m('proxy', 'proxy', `timeout (${event.phase})`, 'bad');
+    case 'error':
+      return m('proxy', 'proxy', 'error', 'bad');
+    case 'closed':
+      return m('proxy', 'proxy', `closed (↑${event.bytesFromClient} B ↓${event.bytesToClient} B)`, 'close');
   }
 }
 
@@ -85,7 +119,11 @@ function failureIndex(events: readonly TimelineEvent[], category: ConnectionRow[
   }
 }
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Readonly<Record<string, string | number>>, text?: string): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Readonly<Record<string, string | number>>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
   if (text !== undefined) node.textContent = text;
@@ -103,10 +141,17 @@ export interface Diagram {
 }
 
 /** Lanes sit at fixed percentages of the width, so the diagram fills its pane and is never cut. */
-export function sequenceDiagram(events: readonly TimelineEvent[], category: ConnectionRow['category'], serverName: string, width: number): Diagram {
+export function sequenceDiagram(
+  events: readonly TimelineEvent[],
+  category: ConnectionRow['category'],
+  serverName: string,
+  width: number,
+): Diagram {
   const charsIn = (percent: number): number => Math.max(12, Math.floor((width * percent) / 100 / CHAR_PX));
   const maxLabel = charsIn(44);
-  const messages = events.map((event, index) => ({ index, message: messageOf(event) })).filter((x): x is { index: number; message: Message } => x.message !== null);
+  const messages = events
+    .map((event, index) => ({ index, message: messageOf(event) }))
+    .filter((x): x is { index: number; message: Message } => x.message !== null);
   const end = Math.max(1, ...events.map((e) => e.t));
   // The scale of the busy part: idle gaps (over a quarter of the whole) do not squeeze it.
   const busy = messages.reduce((sum, { message }, i) => {
@@ -128,18 +173,38 @@ export function sequenceDiagram(events: readonly TimelineEvent[], category: Conn
     previousT = message.event.t;
   }
   const height = y + 30;
-  const root = svg('svg', { class: 'sequence', width: '100%', height, role: 'img', 'aria-label': `Handshake sequence, ${messages.length} messages over ${end.toFixed(1)} ms` });
+  const root = svg('svg', {
+    class: 'sequence',
+    width: '100%',
+    height,
+    role: 'img',
+    'aria-label': `Handshake sequence, ${messages.length} messages over ${end.toFixed(1)} ms`,
+  });
   root.append(svg('title', {}, `Handshake of ${serverName}: client, Pinscope, real server`));
   const defs = svg('defs', {});
   for (const tone of ['normal', 'bad', 'good', 'close'] as const) {
-    const marker = svg('marker', { id: `arrow-${tone}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    const marker = svg('marker', {
+      id: `arrow-${tone}`,
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    });
     marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: `head tone-${tone}` }));
     defs.append(marker);
   }
   root.append(defs);
-  const lanes: readonly [Lane, string][] = [['client', 'client'], ['proxy', 'Pinscope'], ['server', shorten(serverName, Math.floor(maxLabel / 2))]];
+  const lanes: readonly [Lane, string][] = [
+    ['client', 'client'],
+    ['proxy', 'Pinscope'],
+    ['server', shorten(serverName, Math.floor(maxLabel / 2))],
+  ];
   for (const [lane, name] of lanes) {
-    root.append(svg('text', { x: `${LANE_X[lane]}%`, y: 18, class: 'lane-name', 'text-anchor': 'middle' }, lane === 'server' ? `real server` : name));
+    root.append(
+      svg('text', { x: `${LANE_X[lane]}%`, y: 18, class: 'lane-name', 'text-anchor': 'middle' }, lane === 'server' ? `real server` : name),
+    );
     if (lane === 'server') root.append(svg('text', { x: '99%', y: 32, class: 'lane-sub', 'text-anchor': 'end' }, name));
     root.append(svg('line', { x1: `${LANE_X[lane]}%`, x2: `${LANE_X[lane]}%`, y1: 38, y2: height - 8, class: 'lifeline' }));
   }
@@ -149,7 +214,12 @@ export function sequenceDiagram(events: readonly TimelineEvent[], category: Conn
     group.append(
       svg('line', { x1: `${MS_COLUMN}%`, x2: '99%', y1: middle - 3, y2: middle - 3, class: 'idle-break' }),
       svg('line', { x1: `${MS_COLUMN}%`, x2: '99%', y1: middle + 3, y2: middle + 3, class: 'idle-break' }),
-      svg('text', { x: 2, y: middle + 4, class: 'ms idle-label' }, `⋯ ${gap.ms >= 1000 ? `${(gap.ms / 1000).toFixed(1)} s` : `${Math.round(gap.ms)} ms`}`));
+      svg(
+        'text',
+        { x: 2, y: middle + 4, class: 'ms idle-label' },
+        `⋯ ${gap.ms >= 1000 ? `${(gap.ms / 1000).toFixed(1)} s` : `${Math.round(gap.ms)} ms`}`,
+      ),
+    );
     root.append(group);
   }
   let previousY = TOP;
@@ -168,7 +238,16 @@ export function sequenceDiagram(events: readonly TimelineEvent[], category: Conn
       group.append(svg('text', { x: `${x1 + 2}%`, y: at + 4, class: 'label' }, shorten(message.label, charsIn(97 - x1))));
     } else {
       const inset = x2 > x1 ? 0.6 : -0.6;
-      group.append(svg('line', { x1: `${x1 + inset}%`, x2: `${x2 - inset}%`, y1: at, y2: at, class: `arrow${message.lost ? ' lost' : ''}`, 'marker-end': `url(#arrow-${message.tone})` }));
+      group.append(
+        svg('line', {
+          x1: `${x1 + inset}%`,
+          x2: `${x2 - inset}%`,
+          y1: at,
+          y2: at,
+          class: `arrow${message.lost ? ' lost' : ''}`,
+          'marker-end': `url(#arrow-${message.tone})`,
+        }),
+      );
       if (message.lost) group.append(svg('text', { x: `${x2 - inset * 3}%`, y: at + 5, class: 'lost-mark', 'text-anchor': 'middle' }, '✕'));
       // A label has its row to itself: from the client's lane rightwards, else ending at the right edge.
       const fromClient = Math.min(x1, x2) === LANE_X.client;
@@ -183,5 +262,5 @@ export function sequenceDiagram(events: readonly TimelineEvent[], category: Conn
     previousY = at;
   });
   const failedAt = messages.findIndex((x) => x.index === failed);
-  return { element: root, failureY: failedAt >= 0 ? ys[failedAt] ?? null : null };
+  return { element: root, failureY: failedAt >= 0 ? (ys[failedAt] ?? null) : null };
 }

@@ -36,33 +36,52 @@ export class Toolbar {
     };
     this.toggle = button('Start proxy', () => owner.post({ type: owner.proxy().running ? 'stopProxy' : 'startProxy' }), 'toggle');
     this.clearButton = button('Clear', () => owner.post({ type: 'clear' }), 'clear');
-    this.header = el('header', { class: 'top' },
+    this.header = el(
+      'header',
+      { class: 'top' },
       el('div', {}, this.headline, this.status),
-      el('div', { class: 'actions' },
+      el(
+        'div',
+        { class: 'actions' },
         this.chosen,
         button('Export request…', () => owner.post({ type: 'exportRequest', hosts: owner.state.chosenHosts }), 'export'),
         this.toggle,
-        this.clearButton));
+        this.clearButton,
+      ),
+    );
     this.groupControl = this.groupBy();
     this.filters = el('div', { class: 'filters' }, this.views(), this.text(), this.category(), this.breakage(), this.groupControl);
   }
 
   private views(): HTMLElement {
     const state = this.owner.state;
-    return el('div', { class: 'view-switch', role: 'radiogroup', 'aria-label': 'View' }, ...(['hosts', 'connections'] as const).map((view) => {
-      const b = el('button', { type: 'button', role: 'radio', 'data-view': view, 'aria-checked': String(view === state.view) }, view === 'hosts' ? 'Hosts' : 'Connections');
-      b.addEventListener('click', () => {
-        state.view = view;
-        this.owner.changed();
-      });
-      this.viewButtons.set(view, b);
-      return b;
-    }));
+    return el(
+      'div',
+      { class: 'view-switch', role: 'radiogroup', 'aria-label': 'View' },
+      ...(['hosts', 'connections'] as const).map((view) => {
+        const b = el(
+          'button',
+          { type: 'button', role: 'radio', 'data-view': view, 'aria-checked': String(view === state.view) },
+          view === 'hosts' ? 'Hosts' : 'Connections',
+        );
+        b.addEventListener('click', () => {
+          state.view = view;
+          this.owner.changed();
+        });
+        this.viewButtons.set(view, b);
+        return b;
+      }),
+    );
   }
 
   private text(): HTMLElement {
     const state = this.owner.state;
-    const text = el(TAGS.textField, { placeholder: 'Filter by host, SNI, alert…', 'aria-label': 'Filter', value: state.filter, 'data-control': 'filter' });
+    const text = el(TAGS.textField, {
+      placeholder: 'Filter by host, SNI, alert…',
+      'aria-label': 'Filter',
+      value: state.filter,
+      'data-control': 'filter',
+    });
     text.addEventListener('input', () => {
       state.filter = (text as HTMLInputElement).value;
       this.owner.changed();
@@ -72,12 +91,19 @@ export class Toolbar {
 
   private category(): HTMLElement {
     const state = this.owner.state;
-    const category = el(TAGS.dropdown, { 'aria-label': 'Category', 'data-control': 'category' },
+    const category = el(
+      TAGS.dropdown,
+      { 'aria-label': 'Category', 'data-control': 'category' },
       ...(['all', ...CATEGORIES] as const).map((c) => {
-        const option = el(TAGS.option, { value: c, ...(c === state.category ? { selected: '' } : {}) }, c === 'all' ? 'All categories' : CATEGORY_LABELS[c]);
+        const option = el(
+          TAGS.option,
+          { value: c, ...(c === state.category ? { selected: '' } : {}) },
+          c === 'all' ? 'All categories' : CATEGORY_LABELS[c],
+        );
         this.categoryOptions.set(c, option);
         return option;
-      }));
+      }),
+    );
     category.addEventListener('change', () => {
       state.category = (category as HTMLSelectElement).value as ViewState['category'];
       this.owner.changed();
@@ -87,7 +113,11 @@ export class Toolbar {
 
   private breakage(): HTMLElement {
     const state = this.owner.state;
-    const breakage = el(TAGS.checkbox, { 'data-control': 'only-breakage', ...(state.onlyBreakage ? { checked: '' } : {}) }, 'Only breakage');
+    const breakage = el(
+      TAGS.checkbox,
+      { 'data-control': 'only-breakage', ...(state.onlyBreakage ? { checked: '' } : {}) },
+      'Only breakage',
+    );
     breakage.addEventListener('change', () => {
       state.onlyBreakage = (breakage as HTMLInputElement).checked;
       this.owner.changed();
@@ -97,8 +127,17 @@ export class Toolbar {
 
   private groupBy(): HTMLElement {
     const state = this.owner.state;
-    const group = el(TAGS.dropdown, { 'aria-label': 'Group by', 'data-control': 'group' },
-      ...(['none', 'host', 'domain'] as const).map((g) => el(TAGS.option, { value: g, ...(g === state.groupBy ? { selected: '' } : {}) }, g === 'none' ? 'No grouping' : g === 'host' ? 'Group by host' : 'Group by domain')));
+    const group = el(
+      TAGS.dropdown,
+      { 'aria-label': 'Group by', 'data-control': 'group' },
+      ...(['none', 'host', 'domain'] as const).map((g) =>
+        el(
+          TAGS.option,
+          { value: g, ...(g === state.groupBy ? { selected: '' } : {}) },
+          g === 'none' ? 'No grouping' : g === 'host' ? 'Group by host' : 'Group by domain',
+        ),
+      ),
+    );
     group.addEventListener('change', () => {
       state.groupBy = (group as HTMLSelectElement).value as ViewState['groupBy'];
       this.owner.changed();
@@ -140,12 +179,17 @@ export class Toolbar {
     const proxy = this.owner.proxy();
     const running = proxy.running;
     this.headline.textContent = running || connections ? proxy.headline : 'Pinscope';
-    this.status.textContent = running ? `Listening on ${proxy.url ?? ''} · ${connections} connections${proxy.dropped ? ` (${proxy.dropped} oldest dropped)` : ''}` : connections ? `Proxy stopped · ${connections} connections recorded` : 'Proxy stopped';
+    this.status.textContent = running
+      ? `Listening on ${proxy.url ?? ''} · ${connections} connections${proxy.dropped ? ` (${proxy.dropped} oldest dropped)` : ''}`
+      : connections
+        ? `Proxy stopped · ${connections} connections recorded`
+        : 'Proxy stopped';
     this.toggle.textContent = running ? 'Stop proxy' : 'Start proxy';
     const recording = proxy.recording;
     this.toggle.toggleAttribute('hidden', recording !== undefined);
     this.clearButton.toggleAttribute('hidden', recording !== undefined);
-    if (recording) this.status.textContent = `Recording ${recording.name} (read-only) · ${connections} connections${recording.skipped.length ? ` · ${recording.skipped.length} line(s) skipped: ${recording.skipped.slice(0, 2).join('; ')}` : ''}`;
+    if (recording)
+      this.status.textContent = `Recording ${recording.name} (read-only) · ${connections} connections${recording.skipped.length ? ` · ${recording.skipped.length} line(s) skipped: ${recording.skipped.slice(0, 2).join('; ')}` : ''}`;
     else if (!running && proxy.startError) this.status.textContent = `The proxy could not start: ${proxy.startError}`;
     const chosen = this.owner.state.chosenHosts.length;
     this.chosen.textContent = chosen ? `${chosen} host(s) chosen for the request` : '';

@@ -21,7 +21,19 @@ export interface ViewState {
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : []);
 
 export function initialState(saved: unknown): ViewState {
-  const base: ViewState = { view: 'hosts', filter: '', category: 'all', onlyBreakage: false, groupBy: 'none', selectedId: null, selectedHost: null, follow: false, split: null, chosenHosts: [], expanded: [] };
+  const base: ViewState = {
+    view: 'hosts',
+    filter: '',
+    category: 'all',
+    onlyBreakage: false,
+    groupBy: 'none',
+    selectedId: null,
+    selectedHost: null,
+    follow: false,
+    split: null,
+    chosenHosts: [],
+    expanded: [],
+  };
   if (typeof saved !== 'object' || saved === null) return base;
   const s = saved as Partial<Record<keyof ViewState, unknown>>;
   return {

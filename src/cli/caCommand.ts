@@ -2,7 +2,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority, type CertificateAuthority } from '../core/pki/certificateAuthority';
+import {
+  loadOrCreateCertificateAuthority,
+  outdatedCaWarning,
+  renewCertificateAuthority,
+  type CertificateAuthority,
+} from '../core/pki/certificateAuthority';
 import { terminalSafe } from '../core/report/connectionReport';
 import { defaultCaDir } from './proxyArguments';
 import { UsageError } from './usage';
@@ -23,12 +28,27 @@ export function caWarningLines(ca: CertificateAuthority): string[] {
   const outdated = outdatedCaWarning(ca);
   return [
     ...ca.notices.map((notice) => `pinscope: ${terminalSafe(notice)}`),
-    ...(outdated ? [`pinscope: WARNING: ${terminalSafe(outdated)} Run: pinscope ca --renew${ca.directory === defaultCaDir() ? '' : ` --ca-dir ${terminalSafe(ca.directory)}`}`] : []),
+    ...(outdated
+      ? [
+          `pinscope: WARNING: ${terminalSafe(outdated)} Run: pinscope ca --renew${ca.directory === defaultCaDir() ? '' : ` --ca-dir ${terminalSafe(ca.directory)}`}`,
+        ]
+      : []),
   ];
 }
 
 export async function caCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'ca-dir': { type: 'string' }, der: { type: 'boolean' }, out: { type: 'string' }, renew: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    args,
+    options: {
+      'ca-dir': { type: 'string' },
+      der: { type: 'boolean' },
+      out: { type: 'string' },
+      renew: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help) {
     process.stdout.write(CA_HELP);
     return 0;
@@ -39,8 +59,12 @@ export async function caCommand(args: string[]): Promise<number> {
   if (values.renew) {
     const renewed = await renewCertificateAuthority(directory);
     ca = renewed.ca;
-    process.stderr.write(`pinscope: created a new CA in ${terminalSafe(directory)} (SHA-256 ${ca.fingerprint256})${renewed.backup ? `; the old certificate and key are in ${terminalSafe(renewed.backup)}` : ''}.\n`);
-    process.stderr.write('pinscope: trust the new certificate wherever you trusted the old one (OS store, browsers, emulators, NODE_EXTRA_CA_CERTS, Java trust stores).\n');
+    process.stderr.write(
+      `pinscope: created a new CA in ${terminalSafe(directory)} (SHA-256 ${ca.fingerprint256})${renewed.backup ? `; the old certificate and key are in ${terminalSafe(renewed.backup)}` : ''}.\n`,
+    );
+    process.stderr.write(
+      'pinscope: trust the new certificate wherever you trusted the old one (OS store, browsers, emulators, NODE_EXTRA_CA_CERTS, Java trust stores).\n',
+    );
   } else {
     ca = await loadOrCreateCertificateAuthority(directory);
   }
@@ -51,7 +75,9 @@ export async function caCommand(args: string[]): Promise<number> {
     await writeFile(out, content).catch((error: unknown) => {
       throw new UsageError(`cannot write --out ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     });
-    process.stderr.write(`pinscope: wrote the CA certificate (${values.der ? 'DER' : 'PEM'}, SHA-256 ${ca.fingerprint256}) to ${terminalSafe(values.out)}\n`);
+    process.stderr.write(
+      `pinscope: wrote the CA certificate (${values.der ? 'DER' : 'PEM'}, SHA-256 ${ca.fingerprint256}) to ${terminalSafe(values.out)}\n`,
+    );
   } else {
     process.stdout.write(content);
   }

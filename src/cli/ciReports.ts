@@ -21,7 +21,14 @@ export interface CiReportOptions {
 
 export async function writeCiReports(hosts: readonly HostSummary[], options: CiReportOptions): Promise<void> {
   if (options.junit) {
-    const xml = renderJunit(hosts, { command: options.command, failOn: options.failOn, startedAt: options.startedAt, durationMs: Date.now() - options.startedAt.getTime(), hostname: hostname(), ...(options.known ? { known: options.known } : {}) });
+    const xml = renderJunit(hosts, {
+      command: options.command,
+      failOn: options.failOn,
+      startedAt: options.startedAt,
+      durationMs: Date.now() - options.startedAt.getTime(),
+      hostname: hostname(),
+      ...(options.known ? { known: options.known } : {}),
+    });
     await writeFile(options.junit, xml);
   }
   if (process.env['GITHUB_ACTIONS'] === 'true') process.stdout.write(githubAnnotations(hosts, options.failOn, options.known));

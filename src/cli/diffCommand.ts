@@ -22,7 +22,17 @@ Options:
 const RENDER = { text: renderDiffText, json: renderDiffJson, markdown: renderDiffMarkdown } as const;
 
 export async function diffCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { format: { type: 'string' }, out: { type: 'string' }, 'fail-on-new': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'fail-on-new': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
   if (values.help) {
     process.stdout.write(DIFF_HELP);
     return 0;
@@ -30,7 +40,8 @@ export async function diffCommand(args: string[]): Promise<number> {
   const format = values.format ?? 'text';
   if (!(format in RENDER)) throw new UsageError(`--format expects text, json or markdown, got "${format}"`);
   const [before, after, ...extra] = positionals;
-  if (before === undefined || after === undefined || extra.length > 0) throw new UsageError(`pinscope diff needs exactly two recordings or folders, OLD and NEW (got ${positionals.length})`);
+  if (before === undefined || after === undefined || extra.length > 0)
+    throw new UsageError(`pinscope diff needs exactly two recordings or folders, OLD and NEW (got ${positionals.length})`);
   if (before === '-' && after === '-') throw new UsageError('only one side can be read from standard input');
   const old = await readMergedRecordings('diff', [before]);
   const now = await readMergedRecordings('diff', [after]);

@@ -12,7 +12,10 @@ export class EventsFile {
   private failed = false;
 
   /** Opens the target now (throws a UsageError saying why it cannot); `onFailure` hears of a later write failure, once. */
-  constructor(private readonly target: string, private readonly onFailure: (message: string) => void) {
+  constructor(
+    private readonly target: string,
+    private readonly onFailure: (message: string) => void,
+  ) {
     this.stream = target === '-' ? process.stdout : createWriteStream(target, { fd: openOwnerOnly(target) });
     this.stream.on('error', (error: NodeJS.ErrnoException) => this.fail(error));
   }
@@ -31,7 +34,9 @@ export class EventsFile {
     if (this.failed) return;
     this.failed = true;
     if (this.stream === process.stdout) failureHandled(process.stdout);
-    this.onFailure(`cannot write the events ${this.target === '-' ? 'to stdout' : `file ${this.target}`} (${error.code ?? error.message}); no more events are written, the proxy goes on`);
+    this.onFailure(
+      `cannot write the events ${this.target === '-' ? 'to stdout' : `file ${this.target}`} (${error.code ?? error.message}); no more events are written, the proxy goes on`,
+    );
   }
 }
 

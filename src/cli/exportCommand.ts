@@ -44,9 +44,20 @@ export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      from: { type: 'string', multiple: true }, format: { type: 'string' }, host: { type: 'string', multiple: true }, app: { type: 'string' },
-      'app-version': { type: 'string' }, vendor: { type: 'string' }, 'no-wildcards': { type: 'boolean' }, widen: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'include-possible': { type: 'boolean' }, 'include-own-store': { type: 'boolean' }, workspace: { type: 'string' }, connection: { type: 'string', multiple: true },
+      from: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      host: { type: 'string', multiple: true },
+      app: { type: 'string' },
+      'app-version': { type: 'string' },
+      vendor: { type: 'string' },
+      'no-wildcards': { type: 'boolean' },
+      widen: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      'include-possible': { type: 'boolean' },
+      'include-own-store': { type: 'boolean' },
+      workspace: { type: 'string' },
+      connection: { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -59,20 +70,29 @@ export async function exportCommand(args: string[]): Promise<number> {
     process.stdout.write(`${exportFormatIds().join('\n')}\n`);
     return 0;
   }
-  if (values.format === 'pcapng' && (values.from?.length ?? 0) > 1) throw new UsageError('--format pcapng reads one recording: give one --from');
-  if (values.format === 'pcapng') return exportPcapng({ from: values.from?.[0], hosts: values.host ?? [], connections: values.connection ?? [], out: values.out });
+  if (values.format === 'pcapng' && (values.from?.length ?? 0) > 1)
+    throw new UsageError('--format pcapng reads one recording: give one --from');
+  if (values.format === 'pcapng')
+    return exportPcapng({ from: values.from?.[0], hosts: values.host ?? [], connections: values.connection ?? [], out: values.out });
   if (!values.format) throw new UsageError(`--format is required; one of ${exportFormatIds().join(', ')}`);
-  if (!exportFormatIds().includes(values.format)) throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
+  if (!exportFormatIds().includes(values.format))
+    throw new UsageError(`--format "${values.format}" is unknown; one of ${exportFormatIds().join(', ')}`);
   // --no-wildcards was the way to ask for exact hosts; they are the default now, and the flag still says so.
-  if (values.widen && values['no-wildcards']) throw new UsageError('--widen and --no-wildcards contradict each other: exact hosts are the default, --widen widens');
-  if (values.vendor !== undefined && !findVendorFormat(values.vendor)) throw new UsageError(`--vendor "${values.vendor}" is unknown; one of ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);
+  if (values.widen && values['no-wildcards'])
+    throw new UsageError('--widen and --no-wildcards contradict each other: exact hosts are the default, --widen widens');
+  if (values.vendor !== undefined && !findVendorFormat(values.vendor))
+    throw new UsageError(`--vendor "${values.vendor}" is unknown; one of ${VENDOR_FORMATS.map((f) => f.id).join(', ')}`);
   for (const host of values.host ?? []) {
     const checked = normaliseExemptionHost(host);
     if ('reason' in checked) throw new UsageError(`--host ${JSON.stringify(host.slice(0, 100))} cannot be exempted: ${checked.reason}`);
   }
   const { merged, records } = await readMergedRecordings('export', values.from ?? []);
   // --app, else the workspace's own identity, else the app attribution saw (never a generic tool).
-  const app = await resolveAppIdentity({ override: values.app, attributedProcess: attributedAppName(records, values.host ?? []), workspace: values.workspace ?? process.cwd() });
+  const app = await resolveAppIdentity({
+    override: values.app,
+    attributedProcess: attributedAppName(records, values.host ?? []),
+    workspace: values.workspace ?? process.cwd(),
+  });
   const request = buildExemptionRequest({
     merged,
     hosts: values.host ?? [],

@@ -16,7 +16,11 @@ export interface LiveProxy {
   stop(): Promise<HostSummary[]>;
 }
 
-export async function startLiveProxy(options: ProxyOptions, eventsTarget: string | undefined, confirmByTunnelling: boolean): Promise<LiveProxy> {
+export async function startLiveProxy(
+  options: ProxyOptions,
+  eventsTarget: string | undefined,
+  confirmByTunnelling: boolean,
+): Promise<LiveProxy> {
   const colour = process.stderr.isTTY && !process.env['NO_COLOR'];
   const report = (message: string): void => void process.stderr.write(`pinscope: ${terminalSafe(message)}\n`);
   // Opened before the proxy starts: a path that cannot be written is a bad flag (exit 2), not a later crash.
@@ -34,12 +38,21 @@ export async function startLiveProxy(options: ProxyOptions, eventsTarget: string
     process.stderr.write(`${humanLine(line, colour)}${update ? ' (updated: its process is known now)' : ''}\n`);
   });
   if (!isLoopbackAddress(engine.host)) {
-    process.stderr.write(`pinscope: WARNING: listening on ${engine.host}: other machines can use this proxy and see intercepted traffic.\n`);
-    if (!(options.relayToLocalAddresses ?? false)) process.stderr.write('pinscope: it refuses to relay to loopback, unspecified and link-local addresses (this machine\'s own services), so that others cannot reach them through it.\n');
+    process.stderr.write(
+      `pinscope: WARNING: listening on ${engine.host}: other machines can use this proxy and see intercepted traffic.\n`,
+    );
+    if (!(options.relayToLocalAddresses ?? false))
+      process.stderr.write(
+        "pinscope: it refuses to relay to loopback, unspecified and link-local addresses (this machine's own services), so that others cannot reach them through it.\n",
+      );
   }
-  process.stderr.write(`pinscope: listening on ${engine.url}\npinscope: process attribution: ${engine.attributionMethod}\npinscope: CA certificate ${engine.ca.certPath}${engine.ca.created ? ' (new)' : ''}\n`);
+  process.stderr.write(
+    `pinscope: listening on ${engine.url}\npinscope: process attribution: ${engine.attributionMethod}\npinscope: CA certificate ${engine.ca.certPath}${engine.ca.created ? ' (new)' : ''}\n`,
+  );
   for (const line of caWarningLines(engine.ca)) process.stderr.write(`${line}\n`);
-  process.stderr.write(`pinscope: route an app with HTTPS_PROXY=${engine.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`);
+  process.stderr.write(
+    `pinscope: route an app with HTTPS_PROXY=${engine.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`,
+  );
   return {
     engine,
     stop: async () => {
@@ -60,18 +73,42 @@ export async function startLiveProxy(options: ProxyOptions, eventsTarget: string
  */
 export function updateLine(line: ConnectionLine): object {
   const { id, process, trust, category, alert, reason, pinning, confirmed, evidence, cause, fix, breaksOnlyUnderInspection } = line;
-  return { type: 'connection-update', id, process, trust, category, alert, reason, pinning, confirmed, evidence, ...(cause !== undefined ? { cause, fix, breaksOnlyUnderInspection } : {}) };
+  return {
+    type: 'connection-update',
+    id,
+    process,
+    trust,
+    category,
+    alert,
+    reason,
+    pinning,
+    confirmed,
+    evidence,
+    ...(cause !== undefined ? { cause, fix, breaksOnlyUnderInspection } : {}),
+  };
 }
 
 export function formatSummary(hosts: readonly HostSummary[]): string {
   if (hosts.length === 0) return 'pinscope: no connections went through the proxy.\n';
-  const rows = [...hosts].sort((a, b) => Number(b.breaks) - Number(a.breaks) || byHostName(a, b)).map((h) => {
-    const categories = categoryCounts(h.categories, 'compact');
-    const unreachable = !h.breaks && h.categories.ok === undefined && h.categories['upstream-failed'] !== undefined;
-    const verdict = h.breaks ? `BREAKS, pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}` : unreachable ? 'UNREACHABLE (the real server failed)' : 'ok';
-    const apps = h.apps && h.apps.length > 0 ? `  from ${terminalSafe(h.apps.slice(0, 3).join(', '))}${h.apps.length > 3 ? ` and ${h.apps.length - 3} more` : ''}` : '';
-    const cause = h.breaks && h.cause && h.cause !== 'pinning' ? `\n      ${h.cause === 'ca-not-installed' ? 'not pinning: the CA is not installed where this app looks' : h.cause === 'app-own-trust-store' ? 'not pinning: the app brings its own trust store' : `cause: ${h.cause}`}${h.fix ? ` — ${terminalSafe(h.fix)}` : ''}` : '';
-    return `  ${terminalSafe(h.host)}:${h.port}  ${verdict}  [${categories}]${apps}${cause}`;
-  });
+  const rows = [...hosts]
+    .sort((a, b) => Number(b.breaks) - Number(a.breaks) || byHostName(a, b))
+    .map((h) => {
+      const categories = categoryCounts(h.categories, 'compact');
+      const unreachable = !h.breaks && h.categories.ok === undefined && h.categories['upstream-failed'] !== undefined;
+      const verdict = h.breaks
+        ? `BREAKS, pinning ${h.pinning}${h.confirmed ? ' (confirmed)' : ''}`
+        : unreachable
+          ? 'UNREACHABLE (the real server failed)'
+          : 'ok';
+      const apps =
+        h.apps && h.apps.length > 0
+          ? `  from ${terminalSafe(h.apps.slice(0, 3).join(', '))}${h.apps.length > 3 ? ` and ${h.apps.length - 3} more` : ''}`
+          : '';
+      const cause =
+        h.breaks && h.cause && h.cause !== 'pinning'
+          ? `\n      ${h.cause === 'ca-not-installed' ? 'not pinning: the CA is not installed where this app looks' : h.cause === 'app-own-trust-store' ? 'not pinning: the app brings its own trust store' : `cause: ${h.cause}`}${h.fix ? ` — ${terminalSafe(h.fix)}` : ''}`
+          : '';
+      return `  ${terminalSafe(h.host)}:${h.port}  ${verdict}  [${categories}]${apps}${cause}`;
+    });
   return `pinscope: per-host summary\n${rows.join('\n')}\n`;
 }

@@ -46,7 +46,12 @@ export async function main(argv: string[]): Promise<number> {
     if (!command) throw new UsageError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}`);
     return await command(rest);
   } catch (error) {
-    const usage = error instanceof UsageError || error instanceof SnippetError || error instanceof RecordingError || error instanceof ProxyOptionError || (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
+    const usage =
+      error instanceof UsageError ||
+      error instanceof SnippetError ||
+      error instanceof RecordingError ||
+      error instanceof ProxyOptionError ||
+      (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
     process.stderr.write(`pinscope${command ? ` ${terminalSafe(name)}` : ''}: ${terminalSafe(errorMessage(error))}\n`);
     if (usage) process.stderr.write(`Run 'pinscope ${command ? `${name} ` : ''}--help' for usage.\n`);
     return usage ? EXIT_USAGE : 1;

@@ -110,7 +110,8 @@ export interface ProxyFlagValues {
 
 /** A single-valued flag given by its name or its alias: one value, or a usage error when the two disagree. */
 function oneOf(name: string, value: string | undefined, alias: string, aliasValue: string | undefined): string | undefined {
-  if (value !== undefined && aliasValue !== undefined && value !== aliasValue) throw new UsageError(`--${name} and its alias --${alias} disagree ("${value}", "${aliasValue}"): give one`);
+  if (value !== undefined && aliasValue !== undefined && value !== aliasValue)
+    throw new UsageError(`--${name} and its alias --${alias} disagree ("${value}", "${aliasValue}"): give one`);
   return value ?? aliasValue;
 }
 
@@ -129,7 +130,8 @@ function checkedUpstreamProxy(raw: string): URL {
     throw new Error((error instanceof Error ? error.message : String(error)).split(raw).join(withoutPassword(raw)));
   }
   if (url.port === '0') throw new Error(`${withoutPassword(raw)} has port 0: expected 1 to 65535`);
-  if (url.pathname !== '/' || url.search || url.hash) throw new Error(`${withoutPassword(raw)} has a path or query: expected http://HOST:PORT`);
+  if (url.pathname !== '/' || url.search || url.hash)
+    throw new Error(`${withoutPassword(raw)} has a path or query: expected http://HOST:PORT`);
   return url;
 }
 
@@ -158,26 +160,40 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
   const port = parseInteger('--port', values.port, 0, 65535);
   const handshakeTimeoutMs = parseInteger('--handshake-timeout', values['handshake-timeout'], 100, 600_000);
   const captureBytes = parseInteger('--capture-bytes', values['capture-bytes'], 0, MAX_CAPTURE_BYTES);
-  const hostOverrides = [...values['host-override'] ?? [], ...values.resolve ?? []];
-  const tunnelHosts = [...values['tunnel-host'] ?? [], ...values.passthrough ?? []];
+  const hostOverrides = [...(values['host-override'] ?? []), ...(values.resolve ?? [])];
+  const tunnelHosts = [...(values['tunnel-host'] ?? []), ...(values.passthrough ?? [])];
   const listenAddress = oneOf('listen-address', values['listen-address'], 'host', values.host);
   const listenFlag = values['listen-address'] !== undefined ? '--listen-address' : '--host';
-  if (listenAddress !== undefined && listenAddress !== 'localhost' && isIP(listenAddress) === 0) throw new UsageError(`${listenFlag} expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${listenAddress}"`);
+  if (listenAddress !== undefined && listenAddress !== 'localhost' && isIP(listenAddress) === 0)
+    throw new UsageError(
+      `${listenFlag} expects an IP address of this machine (e.g. 127.0.0.1, ::1, 0.0.0.0) or localhost, got "${listenAddress}"`,
+    );
   const keyLogFile = oneOf('key-log-file', values['key-log-file'], 'keylog', values.keylog);
-  for (const [flag, raws] of [['--host-override', values['host-override'] ?? []], ['--resolve', values.resolve ?? []]] as const) {
+  for (const [flag, raws] of [
+    ['--host-override', values['host-override'] ?? []],
+    ['--resolve', values.resolve ?? []],
+  ] as const) {
     for (const raw of raws) {
       const override = wrap(flag, () => parseHostOverride(raw));
-      if (isIP(override.address) === 0) throw new UsageError(`${flag} ${raw}: "${override.address}" is not an IP address (expected PATTERN=IP[:PORT], IPv6 in brackets)`);
+      if (isIP(override.address) === 0)
+        throw new UsageError(`${flag} ${raw}: "${override.address}" is not an IP address (expected PATTERN=IP[:PORT], IPv6 in brackets)`);
     }
   }
-  for (const [flag, raws] of [['--tunnel-host', values['tunnel-host'] ?? []], ['--passthrough', values.passthrough ?? []]] as const) {
+  for (const [flag, raws] of [
+    ['--tunnel-host', values['tunnel-host'] ?? []],
+    ['--passthrough', values.passthrough ?? []],
+  ] as const) {
     for (const raw of raws) {
       const pattern = wrap(flag, () => parseHostPattern(raw));
-      if (pattern === '*') throw new UsageError(`${flag} "${raw}" would tunnel every host, so nothing is inspected; name the hosts (*.example.com, .example.com)`);
+      if (pattern === '*')
+        throw new UsageError(
+          `${flag} "${raw}" would tunnel every host, so nothing is inspected; name the hosts (*.example.com, .example.com)`,
+        );
     }
   }
   if (values.profile !== undefined) wrap('--profile', () => inspectionProfile(values.profile ?? ''));
-  const intermediateCa = values['intermediate-ca'] === undefined ? null : wrap('--intermediate-ca', () => parseIntermediateCa(values['intermediate-ca'] ?? ''));
+  const intermediateCa =
+    values['intermediate-ca'] === undefined ? null : wrap('--intermediate-ca', () => parseIntermediateCa(values['intermediate-ca'] ?? ''));
   const inspection = values.profile ?? (intermediateCa ? 'own-intermediate' : undefined);
   const clientCertificates = (values['client-cert'] ?? []).map((raw) => wrap('--client-cert', () => parseClientCertificate(raw)));
   if (values['upstream-proxy'] !== undefined) wrap('--upstream-proxy', () => checkedUpstreamProxy(values['upstream-proxy'] ?? ''));
@@ -190,7 +206,7 @@ export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
     ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),
     hostOverrides,
     tunnelHosts,
-    upstreamCaFiles: [...values['upstream-ca-file'] ?? [], ...values['upstream-ca'] ?? []],
+    upstreamCaFiles: [...(values['upstream-ca-file'] ?? []), ...(values['upstream-ca'] ?? [])],
     clientCertificates,
     ...(inspection ? { inspectionProfile: inspection } : {}),
     intermediateCa,

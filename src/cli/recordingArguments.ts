@@ -12,7 +12,10 @@ export interface MergedArguments {
 }
 
 export async function readMergedRecordings(command: string, paths: readonly string[]): Promise<MergedArguments> {
-  if (paths.length === 0) throw new UsageError('--from EVENTS.jsonl is required (written by pinscope proxy --events FILE); several files, folders or - may be given');
+  if (paths.length === 0)
+    throw new UsageError(
+      '--from EVENTS.jsonl is required (written by pinscope proxy --events FILE); several files, folders or - may be given',
+    );
   let merged: MergedRuns;
   try {
     merged = await mergeRecordings(await recordingInputs(paths));
@@ -21,8 +24,12 @@ export async function readMergedRecordings(command: string, paths: readonly stri
     throw error;
   }
   for (const line of merged.skipped) process.stderr.write(`pinscope ${command}: skipped ${terminalSafe(line)}\n`);
-  if (merged.skippedCount > merged.skipped.length) process.stderr.write(`pinscope ${command}: skipped ${merged.skippedCount - merged.skipped.length} more line(s)\n`);
+  if (merged.skippedCount > merged.skipped.length)
+    process.stderr.write(`pinscope ${command}: skipped ${merged.skippedCount - merged.skipped.length} more line(s)\n`);
   for (const line of merged.duplicates) process.stderr.write(`pinscope ${command}: ${terminalSafe(line)}\n`);
-  if (merged.runs.length > 1) process.stderr.write(`pinscope ${command}: merged ${merged.runs.length} runs, ${merged.connections} connections, ${merged.hosts.length} hosts\n`);
+  if (merged.runs.length > 1)
+    process.stderr.write(
+      `pinscope ${command}: merged ${merged.runs.length} runs, ${merged.connections} connections, ${merged.hosts.length} hosts\n`,
+    );
   return { merged, records: merged.hosts.flatMap((h) => h.representatives.map((r) => r.judged.record)) };
 }

@@ -44,7 +44,9 @@ ${PROXY_FLAGS_HELP}
 const FAIL_ON: readonly FailOn[] = ['pinning', 'breakage', 'never'];
 
 const GATE_FLAGS = {
-  baseline: { type: 'string' }, 'update-baseline': { type: 'boolean' }, exempted: { type: 'string' },
+  baseline: { type: 'string' },
+  'update-baseline': { type: 'boolean' },
+  exempted: { type: 'string' },
 } as const;
 
 async function readFlagFile(flag: string, path: string): Promise<string> {
@@ -54,7 +56,11 @@ async function readFlagFile(flag: string, path: string): Promise<string> {
 }
 
 /** The baseline and the approved list, read before the command runs: a bad file is a usage error, not a late surprise. */
-async function readKnownBreaks(values: { baseline?: string | undefined; 'update-baseline'?: boolean | undefined; exempted?: string | undefined }): Promise<{ baseline?: Baseline; exempted?: ExemptionList }> {
+async function readKnownBreaks(values: {
+  baseline?: string | undefined;
+  'update-baseline'?: boolean | undefined;
+  exempted?: string | undefined;
+}): Promise<{ baseline?: Baseline; exempted?: ExemptionList }> {
   if (values['update-baseline'] && !values.baseline) throw new UsageError('--update-baseline needs --baseline FILE (the file to write)');
   const known: { baseline?: Baseline; exempted?: ExemptionList } = {};
   if (values.baseline && !values['update-baseline']) {
@@ -73,7 +79,12 @@ export async function runCommand(args: string[]): Promise<number> {
   const separator = args.indexOf('--');
   const own = separator >= 0 ? args.slice(0, separator) : args;
   const command = separator >= 0 ? args.slice(separator + 1) : [];
-  const { values } = parseArgs({ args: own, options: { ...PROXY_FLAGS, ...CI_FLAGS, ...GATE_FLAGS, report: { type: 'string' }, 'fail-on': { type: 'string' } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    args: own,
+    options: { ...PROXY_FLAGS, ...CI_FLAGS, ...GATE_FLAGS, report: { type: 'string' }, 'fail-on': { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help) {
     process.stdout.write(RUN_HELP);
     return 0;
@@ -111,13 +122,22 @@ export async function runCommand(args: string[]): Promise<number> {
     await writeFile(path, renderBaseline(hosts, new Date())).catch((error: unknown) => {
       throw new UsageError(`cannot write --baseline ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     });
-    process.stderr.write(`pinscope: wrote the baseline ${terminalSafe(path)}: ${hosts.filter((h) => h.breaks).length} host(s) that break\n`);
+    process.stderr.write(
+      `pinscope: wrote the baseline ${terminalSafe(path)}: ${hosts.filter((h) => h.breaks).length} host(s) that break\n`,
+    );
   }
   // With --update-baseline every break of this run is known by definition.
-  const known = values['update-baseline'] ? new Map(hosts.filter((h) => failsGate(h, failOn)).map((h) => [h.host, 'written to the baseline now'])) : gated ? knownGateBreaks(hosts, failOn, knownBreaks) : new Map<string, string>();
-  for (const [host, why] of known) process.stderr.write(`pinscope: known break, not failing: ${terminalSafe(host)}: ${terminalSafe(why)}\n`);
+  const known = values['update-baseline']
+    ? new Map(hosts.filter((h) => failsGate(h, failOn)).map((h) => [h.host, 'written to the baseline now']))
+    : gated
+      ? knownGateBreaks(hosts, failOn, knownBreaks)
+      : new Map<string, string>();
+  for (const [host, why] of known)
+    process.stderr.write(`pinscope: known break, not failing: ${terminalSafe(host)}: ${terminalSafe(why)}\n`);
   const failing = hosts.filter((h) => failsGate(h, failOn) && !known.has(h.host));
-  if (gated) for (const host of failing) process.stderr.write(`pinscope: NEW break: ${terminalSafe(host.host)}:${host.port} (not in the baseline, not exempted)\n`);
+  if (gated)
+    for (const host of failing)
+      process.stderr.write(`pinscope: NEW break: ${terminalSafe(host.host)}:${host.port} (not in the baseline, not exempted)\n`);
   await writeCiReports(hosts, { junit: values.junit, command: shown, failOn, startedAt, ...(known.size > 0 ? { known } : {}) });
   if (status !== 0) return status;
   return failing.length > 0 ? EXIT_POLICY : 0;

@@ -50,7 +50,14 @@ async function readObservations(path: string): Promise<ObservedHost[]> {
 export async function scanCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { format: { type: 'string' }, events: { type: 'string' }, exclude: { type: 'string', multiple: true }, out: { type: 'string' }, 'fail-on': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      format: { type: 'string' },
+      events: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'fail-on': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -64,12 +71,26 @@ export async function scanCommand(args: string[]): Promise<number> {
   const failOn = values['fail-on'] ?? 'stale';
   if (failOn !== 'stale' && failOn !== 'never') throw new UsageError(`--fail-on expects stale or never, got "${failOn}"`);
   const root = resolve(positionals[0] ?? '.');
-  const isFolder = await stat(root).then((s) => s.isDirectory(), () => false);
+  const isFolder = await stat(root).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isFolder) throw new UsageError(`${root} is not a folder`);
   const observed = values.events ? await readObservations(values.events) : [];
   const scan = await scanWorkspace(root, { exclude: values.exclude ?? [] });
-  const result: ScanResult = { root, findings: linkFindings(scan.configurations, observed), problems: scan.problems, filesScanned: scan.filesScanned, withObservations: values.events !== undefined };
-  const output = format === 'json' ? renderScanJson(result) : format === 'sarif' ? renderSarif(result, process.env['npm_package_version'] ?? '0.1.0') : renderScanText(result);
+  const result: ScanResult = {
+    root,
+    findings: linkFindings(scan.configurations, observed),
+    problems: scan.problems,
+    filesScanned: scan.filesScanned,
+    withObservations: values.events !== undefined,
+  };
+  const output =
+    format === 'json'
+      ? renderScanJson(result)
+      : format === 'sarif'
+        ? renderSarif(result, process.env['npm_package_version'] ?? '0.1.0')
+        : renderScanText(result);
   if (values.out) {
     await writeFile(values.out, output);
   } else {

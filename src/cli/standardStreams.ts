@@ -37,7 +37,9 @@ export async function flushStandardStreams(code: number): Promise<number> {
   if (!failed) return code;
   if (failed === process.stdout && !failures.has(process.stderr)) {
     const reason = failures.get(failed);
-    process.stderr.write(`pinscope: cannot write to standard output (${reason?.code ?? reason?.message ?? 'unknown error'}): the output is incomplete\n`);
+    process.stderr.write(
+      `pinscope: cannot write to standard output (${reason?.code ?? reason?.message ?? 'unknown error'}): the output is incomplete\n`,
+    );
     await flushed(process.stderr);
   }
   return code === 0 ? 1 : code;

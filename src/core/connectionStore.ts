@@ -48,7 +48,10 @@ export class ConnectionStore {
   private nextId = 1;
   private droppedCount = 0;
 
-  constructor(private capacityValue = DEFAULT_MAX_CONNECTIONS_KEPT, onListenerError?: (error: unknown) => void) {
+  constructor(
+    private capacityValue = DEFAULT_MAX_CONNECTIONS_KEPT,
+    onListenerError?: (error: unknown) => void,
+  ) {
     this.onEvent = new Channel(onListenerError);
     this.onFinished = new Channel(onListenerError);
     this.onClosed = new Channel(onListenerError);
@@ -112,10 +115,12 @@ export class ConnectionStore {
     };
     if (!ready && this.waiting === 0) return announce();
     this.waiting++;
-    this.queue = this.queue.then(() => ready).then(() => {
-      this.waiting--;
-      announce();
-    });
+    this.queue = this.queue
+      .then(() => ready)
+      .then(() => {
+        this.waiting--;
+        announce();
+      });
   }
 
   private waiting = 0;
@@ -146,7 +151,14 @@ export class ConnectionStore {
 
 /** The client of a record announced before its lookup answered (the answer updates it). */
 function pendingClient(waitedMs: number): ConnectionClient {
-  return { process: { kind: 'unknown', label: 'unknown process', reason: `not identified within ${waitedMs} ms (the machine is busy); the record is updated when the lookup answers` }, trust: null };
+  return {
+    process: {
+      kind: 'unknown',
+      label: 'unknown process',
+      reason: `not identified within ${waitedMs} ms (the machine is busy); the record is updated when the lookup answers`,
+    },
+    trust: null,
+  };
 }
 
 export class ConnectionRecorder {
@@ -159,7 +171,10 @@ export class ConnectionRecorder {
   private holdMs = 0;
   private closing = false;
 
-  constructor(readonly record: ConnectionRecord, private readonly store: ConnectionStore) {}
+  constructor(
+    readonly record: ConnectionRecord,
+    private readonly store: ConnectionStore,
+  ) {}
 
   /**
    * The process lookup started when the socket was accepted: its result lands on the record as
@@ -169,13 +184,18 @@ export class ConnectionRecorder {
   attribute(pending: PendingClient): void {
     this.waitMs = pending.waitMs;
     this.holdMs = pending.holdMs;
-    this.located = pending.located.then(() => { this.located = undefined; });
-    this.client = pending.client.then((client) => {
-      const announced = this.record.finished;
-      this.record.client = client;
-      this.settled = true;
-      if (announced) this.store.clientUpdated(this.record);
-    }, () => undefined);
+    this.located = pending.located.then(() => {
+      this.located = undefined;
+    });
+    this.client = pending.client.then(
+      (client) => {
+        const announced = this.record.finished;
+        this.record.client = client;
+        this.settled = true;
+        if (announced) this.store.clientUpdated(this.record);
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -188,7 +208,12 @@ export class ConnectionRecorder {
     if (!located) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const hold = Math.max(minHoldMs, this.holdMs);
-    return Promise.race([located, new Promise<void>((resolve) => { timer = setTimeout(resolve, hold); })]).then(() => clearTimeout(timer));
+    return Promise.race([
+      located,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, hold);
+      }),
+    ]).then(() => clearTimeout(timer));
   }
 
   /** Resolves once the client is known or the wait is over; in that case the record says the lookup still runs. */
@@ -196,7 +221,9 @@ export class ConnectionRecorder {
     if (!this.client || this.settled) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const waited = this.waitMs;
-    const over = new Promise<void>((resolve) => { timer = setTimeout(resolve, waited); });
+    const over = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waited);
+    });
     return Promise.race([this.client, over]).then(() => {
       clearTimeout(timer);
       if (!this.settled) this.record.client = pendingClient(waited);

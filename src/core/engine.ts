@@ -32,21 +32,34 @@ export class Engine implements SessionView {
   /** Fires once after `clear()`, when every record and verdict is gone. */
   readonly onCleared: Channel<void>;
 
-  private constructor(private readonly proxy: InterceptingProxy, readonly session: Session) {
+  private constructor(
+    private readonly proxy: InterceptingProxy,
+    readonly session: Session,
+  ) {
     this.onEvent = session.onEvent;
     this.onJudged = session.onJudged;
     this.onCleared = session.onCleared;
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
-    const session = options.session ?? new Session({ ...(options.maxConnectionsKept !== undefined ? { maxConnectionsKept: options.maxConnectionsKept } : {}), ...(options.confirmation ? { confirmation: options.confirmation } : {}), ...(options.onError ? { onError: options.onError } : {}) });
+    const session =
+      options.session ??
+      new Session({
+        ...(options.maxConnectionsKept !== undefined ? { maxConnectionsKept: options.maxConnectionsKept } : {}),
+        ...(options.confirmation ? { confirmation: options.confirmation } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
     if (options.session) {
       if (options.maxConnectionsKept !== undefined) session.maxConnectionsKept = options.maxConnectionsKept;
       if (options.confirmation) session.diagnosis.configureConfirmation(options.confirmation);
     }
     // The session owns the choices made for hosts (so they hold for a restarted proxy too); the policy reads
     // them, then a pending confirmation, through this one hook, before its patterns.
-    const proxy = await InterceptingProxy.start({ ...options, store: session.store, policyHook: (host) => session.modeChosenFor(host) ?? session.diagnosis.tunnelToConfirm(host) });
+    const proxy = await InterceptingProxy.start({
+      ...options,
+      store: session.store,
+      policyHook: (host) => session.modeChosenFor(host) ?? session.diagnosis.tunnelToConfirm(host),
+    });
     return new Engine(proxy, session);
   }
 

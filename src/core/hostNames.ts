@@ -49,7 +49,8 @@ export function hostFromUserInput(text: string): { host: string } | { error: str
     else if (/^[^:]+:\d{1,5}$/.test(value)) value = value.slice(0, value.lastIndexOf(':'));
   }
   const host = normaliseHost(value);
-  if (host.includes('*')) return { error: 'One host, not a pattern: put patterns such as *.example.com in the pinscope.tunnelHosts setting' };
+  if (host.includes('*'))
+    return { error: 'One host, not a pattern: put patterns such as *.example.com in the pinscope.tunnelHosts setting' };
   if (isIP(host) === 0 && !HOSTNAME.test(host)) return { error: `"${host.slice(0, 80)}" is not a host name or an IP address` };
   return { host };
 }

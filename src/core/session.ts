@@ -45,7 +45,9 @@ export class Session implements SessionView {
 
   constructor(options: SessionOptions = {}) {
     const onError = options.onError ?? (() => undefined);
-    this.store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${String(error)}`));
+    this.store = new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) =>
+      onError(`a connection listener failed: ${String(error)}`),
+    );
     // The diagnosis remembers as many hosts as the store keeps connections (they come off the network).
     this.diagnosis = new Diagnosis(options.confirmation ?? DEFAULT_CONFIRMATION, () => this.store.capacity);
     this.onEvent = this.store.onEvent;

@@ -33,9 +33,17 @@ export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): s
 }
 
 /** Duration and bytes each way of a connection (so far, while it is still open). */
-export function connectionTotals(record: Pick<ConnectionRecord, 'events'>): { durationMs: number; bytesFromClient: number; bytesToClient: number } {
+export function connectionTotals(record: Pick<ConnectionRecord, 'events'>): {
+  durationMs: number;
+  bytesFromClient: number;
+  bytesToClient: number;
+} {
   const closed = findEvent(record.events, 'closed');
-  return { durationMs: closed?.t ?? record.events.at(-1)?.t ?? 0, bytesFromClient: closed?.bytesFromClient ?? 0, bytesToClient: closed?.bytesToClient ?? 0 };
+  return {
+    durationMs: closed?.t ?? record.events.at(-1)?.t ?? 0,
+    bytesFromClient: closed?.bytesFromClient ?? 0,
+    bytesToClient: closed?.bytesToClient ?? 0,
+  };
 }
 
 export function hasEvent(events: readonly TimelineEvent[], kind: EventKind): boolean {

@@ -19,9 +19,12 @@ async function runningEngine(context: PinscopeContext) {
 const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.startProxy': async (context) => {
     const engine = await context.controller.start();
-    if (engine) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope is listening on {0}.', engine.url), vscode.l10n.t('Open Proxied Terminal')).then((choice) => {
-      if (choice) openProxiedTerminal(engine);
-    });
+    if (engine)
+      void vscode.window
+        .showInformationMessage(vscode.l10n.t('Pinscope is listening on {0}.', engine.url), vscode.l10n.t('Open Proxied Terminal'))
+        .then((choice) => {
+          if (choice) openProxiedTerminal(engine);
+        });
     return engine?.port;
   },
   'pinscope.stopProxy': (context) => context.controller.stop(),
@@ -33,18 +36,23 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.exportExemptionRequest': (context, hosts, format, appName, recording) => {
     const uri = hosts instanceof vscode.Uri ? hosts : recording instanceof vscode.Uri ? recording : undefined;
     const session = uri ? RecordingEditorProvider.panelFor(uri)?.source.session : undefined;
-    return exportExemptionRequest(context, {
-      ...(Array.isArray(hosts) ? { hosts: hosts.filter((h): h is string => typeof h === 'string') } : {}),
-      ...(typeof format === 'string' ? { format } : {}),
-      ...(typeof appName === 'string' ? { appName } : {}),
-    }, session);
+    return exportExemptionRequest(
+      context,
+      {
+        ...(Array.isArray(hosts) ? { hosts: hosts.filter((h): h is string => typeof h === 'string') } : {}),
+        ...(typeof format === 'string' ? { format } : {}),
+        ...(typeof appName === 'string' ? { appName } : {}),
+      },
+      session,
+    );
   },
   'pinscope.saveRecording': (context, target) => saveRecording(context, target instanceof vscode.Uri ? target : undefined),
   'pinscope.openRecording': (context, target, selected) => openRecording(context, recordingTarget(target, selected)),
-  'pinscope.exportCaCertificate': (context, target, format) => exportCaCertificate(context.caDir, context.log, {
-    ...(target instanceof vscode.Uri ? { target } : {}),
-    ...(format === 'pem' || format === 'der' ? { der: format === 'der' } : {}),
-  }),
+  'pinscope.exportCaCertificate': (context, target, format) =>
+    exportCaCertificate(context.caDir, context.log, {
+      ...(target instanceof vscode.Uri ? { target } : {}),
+      ...(format === 'pem' || format === 'der' ? { der: format === 'der' } : {}),
+    }),
   'pinscope.openProxiedTerminal': async (context) => {
     const engine = await runningEngine(context);
     return engine ? openProxiedTerminal(engine) : undefined;
@@ -65,7 +73,12 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     if (confirmed !== true) {
       const clear = vscode.l10n.t('Clear');
       const save = vscode.l10n.t('Save Recording…');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Clear the {0} recorded connection(s) and their verdicts?', count), { modal: true, detail: vscode.l10n.t('Save Recording… keeps them in a file first.') }, clear, save);
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Clear the {0} recorded connection(s) and their verdicts?', count),
+        { modal: true, detail: vscode.l10n.t('Save Recording… keeps them in a file first.') },
+        clear,
+        save,
+      );
       if (choice === save) await saveRecording(context);
       if (choice !== clear) return false;
     }
@@ -90,21 +103,33 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.saveHostMode': async (context, host, mode, scope) => {
     const name = await askHost(host, vscode.l10n.t('Pinscope: Save the mode of a host'));
     if (!name) return undefined;
-    const chosen = mode === 'tunnel' || mode === 'intercept' ? mode : context.controller.session.hostChoices.get(name) ?? 'tunnel';
+    const chosen = mode === 'tunnel' || mode === 'intercept' ? mode : (context.controller.session.hostChoices.get(name) ?? 'tunnel');
     return saveHostMode(context, name, chosen, scope === 'user' ? 'user' : 'workspace');
   },
   'pinscope.manageConfirmations': async (context) => {
     const engine = context.controller.engine;
     const entries = engine?.confirmations() ?? [];
     if (!engine || entries.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no host is being confirmed by tunnelling, and none has been learned.'));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Pinscope: no host is being confirmed by tunnelling, and none has been learned.'),
+      );
       return;
     }
-    const picked = await vscode.window.showQuickPick(entries.map((e) => ({
-      label: e.host,
-      description: e.state === 'confirmed' ? vscode.l10n.t('breaks only under inspection (confirmed)') : e.state === 'not-confirmed' ? vscode.l10n.t('also fails when tunnelled') : e.state === 'pending' ? vscode.l10n.t('next connection will be tunnelled') : vscode.l10n.t('{0} failure(s) so far', e.failures),
-      detail: vscode.l10n.t('learned {0}; expires after 15 minutes', new Date(e.updatedAt).toLocaleTimeString()),
-    })), { title: vscode.l10n.t('Pinscope: learned confirmation entries — pick the ones to forget'), canPickMany: true });
+    const picked = await vscode.window.showQuickPick(
+      entries.map((e) => ({
+        label: e.host,
+        description:
+          e.state === 'confirmed'
+            ? vscode.l10n.t('breaks only under inspection (confirmed)')
+            : e.state === 'not-confirmed'
+              ? vscode.l10n.t('also fails when tunnelled')
+              : e.state === 'pending'
+                ? vscode.l10n.t('next connection will be tunnelled')
+                : vscode.l10n.t('{0} failure(s) so far', e.failures),
+        detail: vscode.l10n.t('learned {0}; expires after 15 minutes', new Date(e.updatedAt).toLocaleTimeString()),
+      })),
+      { title: vscode.l10n.t('Pinscope: learned confirmation entries — pick the ones to forget'), canPickMany: true },
+    );
     for (const item of picked ?? []) engine.forgetConfirmation(item.label);
     if (picked?.length) context.controller.onDidChange.emit();
   },
@@ -112,5 +137,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
 };
 
 export function registerCommands(context: PinscopeContext): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, (...args: unknown[]) => handler(context, ...args)));
+  return Object.entries(COMMANDS).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => handler(context, ...args)),
+  );
 }

@@ -15,7 +15,8 @@ const MARKER = 'pinscopeRouted';
 export function registerDebugThroughProxy(context: PinscopeContext): vscode.Disposable[] {
   const provider: vscode.DebugConfigurationProvider = {
     resolveDebugConfigurationWithSubstitutedVariables: async (_folder, configuration) => {
-      const wanted = configuration[MARKER] === true || vscode.workspace.getConfiguration('pinscope').get<boolean>('debugThroughProxy', false);
+      const wanted =
+        configuration[MARKER] === true || vscode.workspace.getConfiguration('pinscope').get<boolean>('debugThroughProxy', false);
       if (!wanted || configuration.request !== 'launch') return configuration;
       const engine = context.controller.engine ?? (configuration[MARKER] === true ? await context.controller.start() : undefined);
       if (!engine) return configuration;
@@ -27,7 +28,9 @@ export function registerDebugThroughProxy(context: PinscopeContext): vscode.Disp
   };
   return [
     ...ROUTED_DEBUG_TYPES.map((type) => vscode.debug.registerDebugConfigurationProvider(type, provider)),
-    vscode.commands.registerCommand('pinscope.debugWithPinscope', (configuration?: vscode.DebugConfiguration) => debugWithPinscope(configuration)),
+    vscode.commands.registerCommand('pinscope.debugWithPinscope', (configuration?: vscode.DebugConfiguration) =>
+      debugWithPinscope(configuration),
+    ),
   ];
 }
 
@@ -43,10 +46,15 @@ async function pickLaunchConfiguration(folder: vscode.WorkspaceFolder | undefine
   const all = vscode.workspace.getConfiguration('launch', folder?.uri).get<vscode.DebugConfiguration[]>('configurations', []);
   const routable = all.filter((c) => (ROUTED_DEBUG_TYPES as readonly string[]).includes(c.type) && c.request === 'launch');
   if (routable.length === 0) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: no launch configuration of a routed type ({0}) in launch.json.', ROUTED_DEBUG_TYPES.join(', ')));
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Pinscope: no launch configuration of a routed type ({0}) in launch.json.', ROUTED_DEBUG_TYPES.join(', ')),
+    );
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(routable.map((c) => ({ label: c.name, description: c.type, configuration: c })), { title: vscode.l10n.t('Debug with Pinscope') });
+  const picked = await vscode.window.showQuickPick(
+    routable.map((c) => ({ label: c.name, description: c.type, configuration: c })),
+    { title: vscode.l10n.t('Debug with Pinscope') },
+  );
   return picked?.configuration;
 }
 

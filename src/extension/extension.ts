@@ -44,13 +44,37 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
     if (confirmationOutcomes.length > 20) confirmationOutcomes.shift();
   });
   extension.environmentVariableCollection.persistent = false;
-  const terminalSync = activeController.onDidChange.subscribe(() => syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals));
-  extension.subscriptions.push(log, controller, new ProxyStatusBar(controller), ...registerCommands(context), ...pins.disposables, InspectorPanel.registerSerializer(context), RecordingEditorProvider.register(context), new vscode.Disposable(() => terminalSync.dispose()), new vscode.Disposable(() => confirmations.dispose()),
-    ...registerDebugThroughProxy(context), markStaleTerminals(controller, log), watchUnroutedCommands(context, () => settings.applyToAllTerminals, (notice) => {
-      unroutedNotices.push(notice);
-      if (unroutedNotices.length > 20) unroutedNotices.shift();
-    }));
-  return { context, unroutedNotices, confirmationOutcomes, livePanel: () => InspectorPanel.open, recordingPanel: (uri) => RecordingEditorProvider.panelFor(uri) };
+  const terminalSync = activeController.onDidChange.subscribe(() =>
+    syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals),
+  );
+  extension.subscriptions.push(
+    log,
+    controller,
+    new ProxyStatusBar(controller),
+    ...registerCommands(context),
+    ...pins.disposables,
+    InspectorPanel.registerSerializer(context),
+    RecordingEditorProvider.register(context),
+    new vscode.Disposable(() => terminalSync.dispose()),
+    new vscode.Disposable(() => confirmations.dispose()),
+    ...registerDebugThroughProxy(context),
+    markStaleTerminals(controller, log),
+    watchUnroutedCommands(
+      context,
+      () => settings.applyToAllTerminals,
+      (notice) => {
+        unroutedNotices.push(notice);
+        if (unroutedNotices.length > 20) unroutedNotices.shift();
+      },
+    ),
+  );
+  return {
+    context,
+    unroutedNotices,
+    confirmationOutcomes,
+    livePanel: () => InspectorPanel.open,
+    recordingPanel: (uri) => RecordingEditorProvider.panelFor(uri),
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -59,9 +59,11 @@ export class ProxyController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly keptPort: KeptPort,
   ) {
-    this.disposables.push(vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(SECTION)) void this.applySettings(event);
-    }));
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(SECTION)) void this.applySettings(event);
+      }),
+    );
     void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
     void vscode.commands.executeCommand('setContext', HAS_RECORDS_CONTEXT_KEY, false);
     this.session = new Session({ maxConnectionsKept: settings.maxConnectionsKept, onError: (message) => this.log.error(message) });
@@ -105,7 +107,9 @@ export class ProxyController implements vscode.Disposable {
    */
   async start(port?: number): Promise<Engine | undefined> {
     if (this.engineValue) return this.engineValue;
-    this.starting ??= this.doStart(port).finally(() => { this.starting = undefined; });
+    this.starting ??= this.doStart(port).finally(() => {
+      this.starting = undefined;
+    });
     return this.starting;
   }
 
@@ -116,36 +120,41 @@ export class ProxyController implements vscode.Disposable {
       const configured = portOverride ?? settings.port;
       // Any free port (0): the one this workspace had before, so what points at it keeps working.
       const kept = portOverride === undefined && configured === 0 ? this.keptPort.port : undefined;
-      const startOn = (port: number) => Engine.start({
-        caDir: this.caDir,
-        host: listen,
-        port,
-        handshakeTimeoutMs: settings.handshakeTimeoutMs,
-        tunnelHosts: settings.tunnelHosts,
-        hostOverrides: settings.hostOverrides,
-        upstreamCaFiles: settings.upstreamCaFiles,
-        clientCertificates: settings.clientCertificates,
-        inspectionProfile: settings.intermediateCa && settings.inspectionProfile === 'generic' ? 'own-intermediate' : settings.inspectionProfile,
-        intermediateCa: settings.intermediateCa,
-        upstreamProxy: settings.upstreamProxy,
-        keylogFile: settings.keyLogFile,
-        captureBytes: settings.captureBytes,
-        attributeProcesses: settings.attributeProcesses,
-        maxConnectionsKept: settings.maxConnectionsKept,
-        session: this.session,
-        confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
-        onError: (message) => this.log.error(message),
-      });
-      const engine = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Pinscope: starting the proxy') }, async () => {
-        if (kept === undefined) return startOn(configured);
-        try {
-          return await startOn(kept);
-        } catch (error) {
-          if (!(error instanceof ProxyStartError && error.code === 'EADDRINUSE')) throw error;
-          this.log.warn(`Port ${kept}, where this workspace's proxy listened before, is taken: listening on another free port.`);
-          return startOn(0);
-        }
-      });
+      const startOn = (port: number) =>
+        Engine.start({
+          caDir: this.caDir,
+          host: listen,
+          port,
+          handshakeTimeoutMs: settings.handshakeTimeoutMs,
+          tunnelHosts: settings.tunnelHosts,
+          hostOverrides: settings.hostOverrides,
+          upstreamCaFiles: settings.upstreamCaFiles,
+          clientCertificates: settings.clientCertificates,
+          inspectionProfile:
+            settings.intermediateCa && settings.inspectionProfile === 'generic' ? 'own-intermediate' : settings.inspectionProfile,
+          intermediateCa: settings.intermediateCa,
+          upstreamProxy: settings.upstreamProxy,
+          keylogFile: settings.keyLogFile,
+          captureBytes: settings.captureBytes,
+          attributeProcesses: settings.attributeProcesses,
+          maxConnectionsKept: settings.maxConnectionsKept,
+          session: this.session,
+          confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
+          onError: (message) => this.log.error(message),
+        });
+      const engine = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Pinscope: starting the proxy') },
+        async () => {
+          if (kept === undefined) return startOn(configured);
+          try {
+            return await startOn(kept);
+          } catch (error) {
+            if (!(error instanceof ProxyStartError && error.code === 'EADDRINUSE')) throw error;
+            this.log.warn(`Port ${kept}, where this workspace's proxy listened before, is taken: listening on another free port.`);
+            return startOn(0);
+          }
+        },
+      );
       if (configured === 0 && portOverride === undefined) await this.keptPort.keep(engine.port);
       this.engineValue = engine;
       this.failure = undefined;
@@ -154,13 +163,19 @@ export class ProxyController implements vscode.Disposable {
       this.log.info(`Proxy listening on ${engine.url}`);
       reviewCertificateAuthority(engine.ca, this.log, () => this.restart());
       if (!isLoopbackAddress(listen)) {
-        void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope is listening on {0}: other machines can use this proxy and see intercepted traffic.', listen), vscode.l10n.t('Open Setting')).then((choice) => {
-          if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
-        });
+        void vscode.window
+          .showWarningMessage(
+            vscode.l10n.t('Pinscope is listening on {0}: other machines can use this proxy and see intercepted traffic.', listen),
+            vscode.l10n.t('Open Setting'),
+          )
+          .then((choice) => {
+            if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.listenAddress');
+          });
       }
       await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
       this.onDidChange.emit();
-      if (kept !== undefined && engine.port !== kept) this.onPortMoved.emit({ from: engine.url.replace(/:\d+$/, `:${kept}`), to: engine.url });
+      if (kept !== undefined && engine.port !== kept)
+        this.onPortMoved.emit({ from: engine.url.replace(/:\d+$/, `:${kept}`), to: engine.url });
       return engine;
     } catch (error) {
       this.reportStartError(error);
@@ -170,27 +185,42 @@ export class ProxyController implements vscode.Disposable {
 
   private reportStartError(error: unknown): void {
     const message = errorMessage(error);
-    this.failure = { message, setting: error instanceof SettingError ? error.setting : error instanceof ProxyStartError && error.code === 'EADDRINUSE' ? 'port' : undefined };
+    this.failure = {
+      message,
+      setting:
+        error instanceof SettingError
+          ? error.setting
+          : error instanceof ProxyStartError && error.code === 'EADDRINUSE'
+            ? 'port'
+            : undefined,
+    };
     this.onDidChange.emit();
     this.log.error(`Cannot start the proxy: ${message}`);
     if (error instanceof ProxyStartError && error.code === 'EADDRINUSE') {
       // A free port for this run only: pinscope.port is the user's, it is never rewritten unasked.
       const freePort = vscode.l10n.t('Use a Free Port This Time');
-      void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: {0}', message), freePort, vscode.l10n.t('Open Setting')).then(async (choice) => {
-        if (choice === freePort) {
-          const engine = await this.start(0);
-          if (engine) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope is listening on {0} for this run; pinscope.port is unchanged.', engine.url));
-        } else if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.port');
-      });
+      void vscode.window
+        .showErrorMessage(vscode.l10n.t('Pinscope: {0}', message), freePort, vscode.l10n.t('Open Setting'))
+        .then(async (choice) => {
+          if (choice === freePort) {
+            const engine = await this.start(0);
+            if (engine)
+              void vscode.window.showInformationMessage(
+                vscode.l10n.t('Pinscope is listening on {0} for this run; pinscope.port is unchanged.', engine.url),
+              );
+          } else if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.port');
+        });
       return;
     }
     const setting = error instanceof SettingError ? `pinscope.${error.setting}` : 'pinscope';
     const openSettings = vscode.l10n.t('Open Settings');
     const showLog = vscode.l10n.t('Show Log');
-    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope cannot start the proxy: {0}', message), openSettings, showLog).then((choice) => {
-      if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', setting);
-      else if (choice === showLog) this.log.show();
-    });
+    void vscode.window
+      .showErrorMessage(vscode.l10n.t('Pinscope cannot start the proxy: {0}', message), openSettings, showLog)
+      .then((choice) => {
+        if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+        else if (choice === showLog) this.log.show();
+      });
   }
 
   async stop(): Promise<void> {
@@ -224,7 +254,10 @@ export class ProxyController implements vscode.Disposable {
       return;
     }
     if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
-      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: this setting applies when the proxy restarts (the connections recorded so far are kept).'), vscode.l10n.t('Restart Proxy'));
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t('Pinscope: this setting applies when the proxy restarts (the connections recorded so far are kept).'),
+        vscode.l10n.t('Restart Proxy'),
+      );
       if (choice) await this.restart();
     }
     this.onDidChange.emit();

@@ -12,13 +12,28 @@ export const SECTION = 'pinscope';
 
 export class SettingError extends Error {
   override name = 'SettingError';
-  constructor(readonly setting: string, message: string) {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
     super(vscode.l10n.t('Setting pinscope.{0}: {1}', setting, message));
   }
 }
 
 /** Settings that only take effect when the proxy (re)starts. */
-export const RESTART_SETTINGS = ['port', 'listenAddress', 'upstreamCaFiles', 'upstreamProxy', 'keyLogFile', 'captureBytes', 'hostOverrides', 'attributeProcesses', 'clientCertificates', 'inspectionProfile', 'intermediateCa'] as const;
+export const RESTART_SETTINGS = [
+  'port',
+  'listenAddress',
+  'upstreamCaFiles',
+  'upstreamProxy',
+  'keyLogFile',
+  'captureBytes',
+  'hostOverrides',
+  'attributeProcesses',
+  'clientCertificates',
+  'inspectionProfile',
+  'intermediateCa',
+] as const;
 
 export class Settings {
   private get config(): vscode.WorkspaceConfiguration {
@@ -31,19 +46,28 @@ export class Settings {
 
   get port(): number {
     const port: number = this.get<number>('port', 0);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SettingError('port', vscode.l10n.t('{0} is not a port (0 = any free port, up to 65535)', String(port)));
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new SettingError('port', vscode.l10n.t('{0} is not a port (0 = any free port, up to 65535)', String(port)));
     return port;
   }
 
   get listenAddress(): string {
     const address = this.get('listenAddress', '127.0.0.1').trim() || '127.0.0.1';
-    if (address !== 'localhost' && isIP(address) === 0) throw new SettingError('listenAddress', vscode.l10n.t('"{0}" is not an IP address of this machine: use 127.0.0.1 (the default), ::1, localhost, or 0.0.0.0 to expose the proxy', address.slice(0, 100)));
+    if (address !== 'localhost' && isIP(address) === 0)
+      throw new SettingError(
+        'listenAddress',
+        vscode.l10n.t(
+          '"{0}" is not an IP address of this machine: use 127.0.0.1 (the default), ::1, localhost, or 0.0.0.0 to expose the proxy',
+          address.slice(0, 100),
+        ),
+      );
     return address;
   }
 
   get handshakeTimeoutMs(): number {
     const value: number = this.get<number>('handshakeTimeoutMs', 10_000);
-    if (!Number.isFinite(value) || value < 100) throw new SettingError('handshakeTimeoutMs', vscode.l10n.t('{0} ms is too short (at least 100)', String(value)));
+    if (!Number.isFinite(value) || value < 100)
+      throw new SettingError('handshakeTimeoutMs', vscode.l10n.t('{0} ms is too short (at least 100)', String(value)));
     return value;
   }
 
@@ -85,7 +109,8 @@ export class Settings {
   /** `HOST_PATTERN=CERT,KEY` entries, as the CLI's --client-cert. */
   get clientCertificates(): ClientCertificateOption[] {
     const values = this.get<unknown>('clientCertificates', []);
-    if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string')) throw new SettingError('clientCertificates', vscode.l10n.t('expected a list of strings HOST_PATTERN=CERT,KEY'));
+    if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string'))
+      throw new SettingError('clientCertificates', vscode.l10n.t('expected a list of strings HOST_PATTERN=CERT,KEY'));
     return values.map((value) => {
       try {
         return parseClientCertificate(value);
@@ -126,7 +151,8 @@ export class Settings {
 
   get captureBytes(): number {
     const value: number = this.get<number>('captureBytes', DEFAULT_CAPTURE_BYTES);
-    if (!Number.isSafeInteger(value) || value < 0 || value > MAX_CAPTURE_BYTES) throw new SettingError('captureBytes', vscode.l10n.t('{0} is not valid: 0 (off) to {1} bytes', String(value), MAX_CAPTURE_BYTES));
+    if (!Number.isSafeInteger(value) || value < 0 || value > MAX_CAPTURE_BYTES)
+      throw new SettingError('captureBytes', vscode.l10n.t('{0} is not valid: 0 (off) to {1} bytes', String(value), MAX_CAPTURE_BYTES));
     return value;
   }
 
@@ -136,7 +162,8 @@ export class Settings {
 
   private validated(key: string, check: (value: string) => unknown): string[] {
     const values = this.get<unknown>(key, []);
-    if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string')) throw new SettingError(key, vscode.l10n.t('expected a list of strings'));
+    if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string'))
+      throw new SettingError(key, vscode.l10n.t('expected a list of strings'));
     for (const value of values) {
       try {
         check(value);

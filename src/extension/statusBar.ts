@@ -11,7 +11,11 @@ export class ProxyStatusBar implements vscode.Disposable {
   constructor(private readonly controller: ProxyController) {
     this.item.name = 'Pinscope';
     this.item.command = 'pinscope.openInspector';
-    this.subscriptions = [controller.onDidChange.subscribe(() => this.update()), controller.onJudged.subscribe(() => this.scheduleUpdate()), controller.onCleared.subscribe(() => this.update())];
+    this.subscriptions = [
+      controller.onDidChange.subscribe(() => this.update()),
+      controller.onJudged.subscribe(() => this.scheduleUpdate()),
+      controller.onCleared.subscribe(() => this.update()),
+    ];
     this.update();
     this.item.show();
   }
@@ -30,9 +34,18 @@ export class ProxyStatusBar implements vscode.Disposable {
     if (!engine && failure) {
       this.item.text = `$(error) ${vscode.l10n.t('Pinscope: not started')}`;
       const tooltip = new vscode.MarkdownString(undefined, false);
-      tooltip.appendText(failure.setting
-        ? vscode.l10n.t('The proxy could not start: {0}\nClick to show the log; fix {1} and run "Pinscope: Start Proxy".', failure.message, `pinscope.${failure.setting}`)
-        : vscode.l10n.t('The proxy could not start: {0}\nClick to show the log; fix the cause and run "Pinscope: Start Proxy".', failure.message));
+      tooltip.appendText(
+        failure.setting
+          ? vscode.l10n.t(
+              'The proxy could not start: {0}\nClick to show the log; fix {1} and run "Pinscope: Start Proxy".',
+              failure.message,
+              `pinscope.${failure.setting}`,
+            )
+          : vscode.l10n.t(
+              'The proxy could not start: {0}\nClick to show the log; fix the cause and run "Pinscope: Start Proxy".',
+              failure.message,
+            ),
+      );
       this.item.tooltip = tooltip;
       this.item.command = 'pinscope.showLog';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
@@ -42,19 +55,33 @@ export class ProxyStatusBar implements vscode.Disposable {
     const kept = this.controller.session.connectionsKept;
     if (!engine) {
       this.item.text = `$(shield) ${kept > 0 ? vscode.l10n.t('Pinscope: stopped · {0} recorded', kept) : vscode.l10n.t('Pinscope: stopped')}`;
-      this.item.tooltip = kept > 0
-        ? vscode.l10n.t('Pinscope proxy is stopped; the {0} connection(s) recorded are kept. Click to open the inspector; run "Pinscope: Start Proxy" to start.', kept)
-        : vscode.l10n.t('Pinscope proxy is stopped. Click to open the inspector; run "Pinscope: Start Proxy" to start.');
+      this.item.tooltip =
+        kept > 0
+          ? vscode.l10n.t(
+              'Pinscope proxy is stopped; the {0} connection(s) recorded are kept. Click to open the inspector; run "Pinscope: Start Proxy" to start.',
+              kept,
+            )
+          : vscode.l10n.t('Pinscope proxy is stopped. Click to open the inspector; run "Pinscope: Start Proxy" to start.');
       this.item.backgroundColor = undefined;
       return;
     }
     const hosts = engine.liveHosts();
     const breaking = hosts.filter((h) => h.breaks);
     const likely = breaking.some((h) => h.pinning === 'likely');
-    this.item.text = breaking.length > 0 ? `$(warning) ${vscode.l10n.t('Pinscope :{0} · {1} breaking', engine.port, breaking.length)}` : `$(shield) ${vscode.l10n.t('Pinscope :{0}', engine.port)}`;
+    this.item.text =
+      breaking.length > 0
+        ? `$(warning) ${vscode.l10n.t('Pinscope :{0} · {1} breaking', engine.port, breaking.length)}`
+        : `$(shield) ${vscode.l10n.t('Pinscope :{0}', engine.port)}`;
     this.item.backgroundColor = likely ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const tooltip = new vscode.MarkdownString(undefined, false);
-    tooltip.appendText(vscode.l10n.t('Listening on {0}\n{1}\nConnections kept: {2}\nClick to open the inspector.', engine.url, breakageHeadline(hosts), engine.connectionsKept));
+    tooltip.appendText(
+      vscode.l10n.t(
+        'Listening on {0}\n{1}\nConnections kept: {2}\nClick to open the inspector.',
+        engine.url,
+        breakageHeadline(hosts),
+        engine.connectionsKept,
+      ),
+    );
     this.item.tooltip = tooltip;
   }
 

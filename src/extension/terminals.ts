@@ -16,22 +16,25 @@ export function environmentFor(engine: Engine, inherited: NodeJS.ProcessEnv = pr
 const BANNER_COLUMNS = 64;
 
 function wrapBanner(text: string): string {
-  return text.split('\r\n').flatMap((line) => {
-    const lead = /^\s*(?:• )?/.exec(line)?.[0] ?? '';
-    const hanging = ' '.repeat(lead.length);
-    const out: string[] = [];
-    let current = lead;
-    let empty = true;
-    for (const word of line.slice(lead.length).split(' ')) {
-      if (!empty && current.length + 1 + word.length > BANNER_COLUMNS) {
-        out.push(current);
-        current = `${hanging}${word}`;
-      } else current = empty ? `${current}${word}` : `${current} ${word}`;
-      empty = false;
-    }
-    out.push(current);
-    return out;
-  }).join('\r\n');
+  return text
+    .split('\r\n')
+    .flatMap((line) => {
+      const lead = /^\s*(?:• )?/.exec(line)?.[0] ?? '';
+      const hanging = ' '.repeat(lead.length);
+      const out: string[] = [];
+      let current = lead;
+      let empty = true;
+      for (const word of line.slice(lead.length).split(' ')) {
+        if (!empty && current.length + 1 + word.length > BANNER_COLUMNS) {
+          out.push(current);
+          current = `${hanging}${word}`;
+        } else current = empty ? `${current}${word}` : `${current} ${word}`;
+        empty = false;
+      }
+      out.push(current);
+      return out;
+    })
+    .join('\r\n');
 }
 
 /** The proxied terminal's banner: what is routed, in one line per runtime. */
@@ -72,7 +75,9 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
     const target = routedTo(terminal);
     const url = controller.engine?.url;
     if (!url || target === url) return;
-    void vscode.commands.executeCommand('workbench.action.terminal.renameWithArg', { name: vscode.l10n.t('{0} (stale: the proxy moved to {1})', terminal.name, url) });
+    void vscode.commands.executeCommand('workbench.action.terminal.renameWithArg', {
+      name: vscode.l10n.t('{0} (stale: the proxy moved to {1})', terminal.name, url),
+    });
   };
   const moved = controller.onPortMoved.subscribe((move: PortMove) => {
     const terminals = vscode.window.terminals.filter((t) => routedTo(t) === move.from);
@@ -94,12 +99,25 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
 
 function staleMessage(move: PortMove, terminals: number): string {
   return terminals === 0
-    ? vscode.l10n.t('Pinscope listens on {0}: {1}, where it listened before, is taken by another program. Copied environments and programs started before still point at {1}: open a new proxied terminal.', move.to, move.from)
-    : vscode.l10n.t('Pinscope listens on {0}: {1}, where it listened before, is taken by another program. {2} proxied terminal(s) opened before, copied environments and programs started before still point at {1}: open a new proxied terminal.', move.to, move.from, terminals);
+    ? vscode.l10n.t(
+        'Pinscope listens on {0}: {1}, where it listened before, is taken by another program. Copied environments and programs started before still point at {1}: open a new proxied terminal.',
+        move.to,
+        move.from,
+      )
+    : vscode.l10n.t(
+        'Pinscope listens on {0}: {1}, where it listened before, is taken by another program. {2} proxied terminal(s) opened before, copied environments and programs started before still point at {1}: open a new proxied terminal.',
+        move.to,
+        move.from,
+        terminals,
+      );
 }
 
 /** Applies the proxy environment to new terminals while the proxy runs and the setting is on. */
-export function syncTerminalEnvironment(collection: vscode.GlobalEnvironmentVariableCollection, engine: Engine | undefined, enabled: boolean): void {
+export function syncTerminalEnvironment(
+  collection: vscode.GlobalEnvironmentVariableCollection,
+  engine: Engine | undefined,
+  enabled: boolean,
+): void {
   collection.clear();
   if (!engine || !enabled) return;
   collection.description = vscode.l10n.t('Pinscope: route through {0} and trust its CA', engine.url);
@@ -124,7 +142,11 @@ const WHAT_IS_ROUTED = 'https://github.com/pinscope/pinscope#what-is-routed';
 /** Why a routed terminal's command may have bypassed the proxy: the terminal points elsewhere, a runtime known to, or any. */
 function unroutedHint(command: string, terminalProxy: string | undefined, proxyUrl: string): string {
   if (terminalProxy !== undefined && terminalProxy !== proxyUrl) {
-    return vscode.l10n.t('This terminal points at {0}, where the proxy listened when the terminal was opened; it now listens on {1} (that port was taken at a restart): open a new proxied terminal.', terminalProxy, proxyUrl);
+    return vscode.l10n.t(
+      'This terminal points at {0}, where the proxy listened when the terminal was opened; it now listens on {1} (that port was taken at a restart): open a new proxied terminal.',
+      terminalProxy,
+      proxyUrl,
+    );
   }
   const unrouted = unroutedRuntimeFor(command);
   if (unrouted) return vscode.l10n.t('{0} {1}. Fix: {2}.', unrouted.runtime, unrouted.why, unrouted.fix);
@@ -139,7 +161,11 @@ const START_EVENT_LAG_MS = 2000;
  * in a notification with the fix for runtimes known to ignore the environment, and in the log. Needs
  * shell integration. `onNotice` hears each notice.
  */
-export function watchUnroutedCommands(context: PinscopeContext, applyToAllTerminals: () => boolean, onNotice: (notice: UnroutedNotice) => void = () => undefined): vscode.Disposable {
+export function watchUnroutedCommands(
+  context: PinscopeContext,
+  applyToAllTerminals: () => boolean,
+  onNotice: (notice: UnroutedNotice) => void = () => undefined,
+): vscode.Disposable {
   const started = new Map<vscode.TerminalShellExecution, { connections: number; at: number }>();
   const routed = (terminal: vscode.Terminal): boolean => {
     const env = (terminal.creationOptions as vscode.TerminalOptions).env;

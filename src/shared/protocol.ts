@@ -129,7 +129,9 @@ export type WebviewMessage =
  * One handler per message type, each given its own message: a table of this type fails to compile until
  * every message has its handler (and has none for a message that does not exist).
  */
-export type MessageHandlers<M extends { readonly type: string }, R> = { readonly [K in M['type']]: (message: Extract<M, { readonly type: K }>) => R };
+export type MessageHandlers<M extends { readonly type: string }, R> = {
+  readonly [K in M['type']]: (message: Extract<M, { readonly type: K }>) => R;
+};
 
 /** Calls the message's handler in its table. */
 export function dispatch<M extends { readonly type: string }, R>(handlers: MessageHandlers<M, R>, message: M): R {
@@ -157,9 +159,11 @@ const WEBVIEW_CHECKS = {
   clear: none,
   startProxy: none,
   stopProxy: none,
-  openPin: (m) => typeof m['path'] === 'string' && m['path'].length <= 4096 && Number.isSafeInteger(m['line']) && (m['line'] as number) >= 1,
+  openPin: (m) =>
+    typeof m['path'] === 'string' && m['path'].length <= 4096 && Number.isSafeInteger(m['line']) && (m['line'] as number) >= 1,
   openDetail: (m) => Number.isSafeInteger(m['id']),
-  openInWireshark: (m) => Array.isArray(m['ids']) && m['ids'].length >= 1 && m['ids'].length <= MAX_EXPORTED && m['ids'].every((id) => Number.isSafeInteger(id)),
+  openInWireshark: (m) =>
+    Array.isArray(m['ids']) && m['ids'].length >= 1 && m['ids'].length <= MAX_EXPORTED && m['ids'].every((id) => Number.isSafeInteger(id)),
 } satisfies { readonly [K in WebviewMessage['type']]: (message: Fields) => boolean };
 
 /** What each message from the host must be: the webview's own host sends them, so their type is enough. */
@@ -178,7 +182,8 @@ function own<T extends object>(table: T, type: unknown): type is keyof T {
 export function parseWebviewMessage(value: unknown): { readonly message: WebviewMessage } | { readonly rejected: string } {
   if (!isRecord(value)) return { rejected: 'not an object' };
   const type = value['type'];
-  if (!own(WEBVIEW_CHECKS, type)) return { rejected: `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}` };
+  if (!own(WEBVIEW_CHECKS, type))
+    return { rejected: `unknown type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}` };
   if (!WEBVIEW_CHECKS[type](value)) return { rejected: `"${type}" with missing or invalid fields` };
   return { message: value as WebviewMessage };
 }

@@ -64,13 +64,39 @@ export type TimelineEvent =
   | { readonly t: number; readonly kind: 'not-tls'; readonly firstBytes: string; readonly reason: string }
   | { readonly t: number; readonly kind: 'upstream-connected'; readonly address: string }
   /** `resumed`: the server resumed an earlier session (this host's, or a sibling's its certificate covers). */
-  | { readonly t: number; readonly kind: 'upstream-tls'; readonly version: string; readonly alpn: string | null; readonly chain: readonly CertificateSummary[]; readonly resumed?: true }
+  | {
+      readonly t: number;
+      readonly kind: 'upstream-tls';
+      readonly version: string;
+      readonly alpn: string | null;
+      readonly chain: readonly CertificateSummary[];
+      readonly resumed?: true;
+    }
   | { readonly t: number; readonly kind: 'upstream-failed'; readonly stage: UpstreamFailureStage; readonly reason: string }
-  | { readonly t: number; readonly kind: 'forged-certificate'; readonly subject: string; readonly issuer: string; readonly pin: string; readonly serialNumber: string; readonly cached: boolean; readonly sans?: readonly string[]; readonly validFrom?: string; readonly validTo?: string; readonly path?: InspectionPathSummary }
+  | {
+      readonly t: number;
+      readonly kind: 'forged-certificate';
+      readonly subject: string;
+      readonly issuer: string;
+      readonly pin: string;
+      readonly serialNumber: string;
+      readonly cached: boolean;
+      readonly sans?: readonly string[];
+      readonly validFrom?: string;
+      readonly validTo?: string;
+      readonly path?: InspectionPathSummary;
+    }
   | { readonly t: number; readonly kind: 'client-alert'; readonly name: string; readonly code: number | null; readonly message: string }
   | { readonly t: number; readonly kind: 'tls-error'; readonly reason: string; readonly code: string | null }
   /** `resumed`: the client resumed an earlier session, so the forged certificate was not sent again. */
-  | { readonly t: number; readonly kind: 'handshake-complete'; readonly version: string; readonly cipher: string; readonly alpn: string | null; readonly resumed?: true }
+  | {
+      readonly t: number;
+      readonly kind: 'handshake-complete';
+      readonly version: string;
+      readonly cipher: string;
+      readonly alpn: string | null;
+      readonly resumed?: true;
+    }
   | { readonly t: number; readonly kind: 'first-data'; readonly from: Direction; readonly bytes: number }
   | { readonly t: number; readonly kind: 'close-notify'; readonly from: Direction }
   | { readonly t: number; readonly kind: 'fin'; readonly from: Direction }

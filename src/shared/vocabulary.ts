@@ -13,13 +13,27 @@
  */
 
 export const CATEGORIES = [
-  'ok', 'cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'not-tls', 'tls-mismatch', 'upstream-failed',
+  'ok',
+  'cert-rejected',
+  'closed-after-handshake',
+  'reset',
+  'handshake-timeout',
+  'not-tls',
+  'tls-mismatch',
+  'upstream-failed',
   'client-cert-required',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** Categories that mean "this connection broke". */
-export const BREAKAGE: ReadonlySet<Category> = new Set<Category>(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout', 'tls-mismatch', 'client-cert-required']);
+export const BREAKAGE: ReadonlySet<Category> = new Set<Category>([
+  'cert-rejected',
+  'closed-after-handshake',
+  'reset',
+  'handshake-timeout',
+  'tls-mismatch',
+  'client-cert-required',
+]);
 
 /**
  * Breakage whose cause the proxy saw on the server's side, not the client judging our certificate: never

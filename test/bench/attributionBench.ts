@@ -22,7 +22,9 @@ const CLOCK_TICK_MS = 10;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const p95 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? NaN;
 const round = (x: number): number => Math.round(x * 1000) / 1000;
-const print = (line: object): void => { process.stdout.write(`${JSON.stringify(line)}\n`); };
+const print = (line: object): void => {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+};
 
 /** CPU time (user + system, ms) of this process plus, when given, a helper process (from its stat, in clock ticks). */
 async function cpuMs(helperPid: number | null): Promise<number> {
@@ -42,16 +44,31 @@ async function waitReady(helperPid: () => number | null): Promise<void> {
 
 async function main(): Promise<void> {
   const sockets: Socket[] = [];
-  const server = createServer((socket) => { socket.on('error', () => undefined); sockets.push(socket); });
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    sockets.push(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   // One client process holding N connections, opening one more each time it reads a line.
-  const client: ChildProcess = spawn(process.execPath, ['-e', `const net=require('net');const held=[];
+  const client: ChildProcess = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const net=require('net');const held=[];
 for(let i=0;i<${N};i++)held.push(net.connect(${port},'127.0.0.1'));
-process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});console.log('ready');setInterval(()=>{},1e6);`], { stdio: ['pipe', 'pipe', 'ignore'] });
+process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});console.log('ready');setInterval(()=>{},1e6);`,
+    ],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
   await new Promise<void>((resolve) => client.stdout?.once('data', () => resolve()));
   while (sockets.length < N) await new Promise((resolve) => setTimeout(resolve, 10));
-  const endpoints = (socket: Socket): AcceptedEndpoints => ({ remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 });
+  const endpoints = (socket: Socket): AcceptedEndpoints => ({
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    localAddress: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+  });
   const [load1 = '', , , processes = ''] = (await readFile('/proc/loadavg', 'utf8')).split(' ');
   const tcpSockets = (await readFile('/proc/net/tcp', 'latin1')).split('\n').length - 2;
   print({ machine: { load1: Number(load1), processes, tcpSocketsIpv4: tcpSockets, heldConnections: N } });
@@ -69,10 +86,19 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
       const t = performance.now();
       const found = await lookup.lookup(endpoints(socket));
       times.push(performance.now() - t);
-      if (found.kind !== 'found' || found.entry.inode === 0) throw new Error(`${source}: no socket for ${JSON.stringify(endpoints(socket))}`);
+      if (found.kind !== 'found' || found.entry.inode === 0)
+        throw new Error(`${source}: no socket for ${JSON.stringify(endpoints(socket))}`);
     }
     const cpu = (await cpuMs(helper)) - cpuBefore;
-    print({ phase: 'socket lookup, one at a time', source, method: lookup.method, lookups: LOOKUPS, medianMs: round(median(times)), p95Ms: round(p95(times)), cpuMsPerLookup: round(cpu / LOOKUPS) });
+    print({
+      phase: 'socket lookup, one at a time',
+      source,
+      method: lookup.method,
+      lookups: LOOKUPS,
+      medianMs: round(median(times)),
+      p95Ms: round(p95(times)),
+      cpuMsPerLookup: round(cpu / LOOKUPS),
+    });
 
     const burstCpuBefore = await cpuMs(helper);
     const t = performance.now();
@@ -82,7 +108,13 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
       if (found.some((entry) => entry.kind !== 'found')) throw new Error(`${source}: a burst lookup found nothing`);
     }
     const burstCpu = (await cpuMs(helper)) - burstCpuBefore;
-    print({ phase: `socket lookup, bursts of ${BURST} concurrent`, source, lookups: bursts * BURST, wallMsPerLookup: round((performance.now() - t) / (bursts * BURST)), cpuMsPerLookup: round(burstCpu / (bursts * BURST)) });
+    print({
+      phase: `socket lookup, bursts of ${BURST} concurrent`,
+      source,
+      lookups: bursts * BURST,
+      wallMsPerLookup: round((performance.now() - t) / (bursts * BURST)),
+      cpuMsPerLookup: round(burstCpu / (bursts * BURST)),
+    });
     lookup.dispose();
   }
 
@@ -93,7 +125,12 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
     const helper = attributor.helperPid;
     const first = performance.now();
     const cold = await attributor.attribute(endpoints(sockets[0] as Socket));
-    print({ phase: 'first attribution (cold, full scan)', source, ms: round(performance.now() - first), found: cold.kind === 'local' ? cold.process.pid === client.pid : cold });
+    print({
+      phase: 'first attribution (cold, full scan)',
+      source,
+      ms: round(performance.now() - first),
+      found: cold.kind === 'local' ? cold.process.pid === client.pid : cold,
+    });
 
     const existing: number[] = [];
     for (let i = 1; i <= LOOKUPS; i++) {
@@ -102,7 +139,13 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
       existing.push(performance.now() - t);
       if (found.kind !== 'local' || found.process.pid !== client.pid) throw new Error(`wrong attribution: ${JSON.stringify(found)}`);
     }
-    print({ phase: `attribution, known connections of a process holding ${N}`, source, lookups: LOOKUPS, medianMs: round(median(existing)), p95Ms: round(p95(existing)) });
+    print({
+      phase: `attribution, known connections of a process holding ${N}`,
+      source,
+      lookups: LOOKUPS,
+      medianMs: round(median(existing)),
+      p95Ms: round(p95(existing)),
+    });
 
     const fresh: number[] = [];
     const cpuBefore = await cpuMs(helper);
@@ -117,12 +160,21 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
     }
     const cpu = (await cpuMs(helper)) - cpuBefore;
     // The CPU includes accepting the connection (small next to the lookup).
-    print({ phase: `attribution, new connection of a process holding ${N}+`, source, lookups: LOOKUPS, medianMs: round(median(fresh)), p95Ms: round(p95(fresh)), cpuMsPerLookup: round(cpu / LOOKUPS) });
+    print({
+      phase: `attribution, new connection of a process holding ${N}+`,
+      source,
+      lookups: LOOKUPS,
+      medianMs: round(median(fresh)),
+      p95Ms: round(p95(fresh)),
+      cpuMsPerLookup: round(cpu / LOOKUPS),
+    });
 
     const shortLived: number[] = [];
     for (let i = 0; i < 10; i++) {
       const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-      const child = spawn(process.execPath, ['-e', `require('net').connect(${port},'127.0.0.1',()=>setTimeout(()=>process.exit(0),300))`], { stdio: 'ignore' });
+      const child = spawn(process.execPath, ['-e', `require('net').connect(${port},'127.0.0.1',()=>setTimeout(()=>process.exit(0),300))`], {
+        stdio: 'ignore',
+      });
       const socket = await accepted;
       const t = performance.now();
       const found = await attributor.attribute(endpoints(socket));
@@ -130,7 +182,13 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
       if (found.kind !== 'local' || found.process.pid !== child.pid) throw new Error(`wrong attribution: ${JSON.stringify(found)}`);
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    print({ phase: 'attribution, new short-lived process', source, lookups: 10, medianMs: round(median(shortLived)), p95Ms: round(p95(shortLived)) });
+    print({
+      phase: 'attribution, new short-lived process',
+      source,
+      lookups: 10,
+      medianMs: round(median(shortLived)),
+      p95Ms: round(p95(shortLived)),
+    });
     attributor.dispose();
   }
 
@@ -140,6 +198,6 @@ process.stdin.on('data',()=>{held.push(net.connect(${port},'127.0.0.1'))});conso
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -20,8 +20,17 @@ server.on('connect', (request: { url?: string }, client: Socket) => {
   const host = (request.url ?? '').split(':')[0] ?? '';
   client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   const toClient = new TLSSocket(client, { isServer: true, secureContext: served, ALPNProtocols: ['http/1.1'] });
-  const toOrigin = connect({ host: '127.0.0.1', port: Number(originPort), servername: host, secureContext: upstreamContext, ALPNProtocols: ['http/1.1'], ...(session ? { session } : {}) });
-  toOrigin.on('session', (ticket: Buffer) => { session = ticket; });
+  const toOrigin = connect({
+    host: '127.0.0.1',
+    port: Number(originPort),
+    servername: host,
+    secureContext: upstreamContext,
+    ALPNProtocols: ['http/1.1'],
+    ...(session ? { session } : {}),
+  });
+  toOrigin.on('session', (ticket: Buffer) => {
+    session = ticket;
+  });
   toClient.pipe(toOrigin);
   toOrigin.pipe(toClient);
   toClient.on('error', () => toOrigin.destroy());

@@ -7,12 +7,16 @@ export type Route = { readonly kind: 'direct'; readonly originPort: number } | {
 export async function openTls(route: Route, host: string, ca: string[]): Promise<TLSSocket> {
   if (route.kind === 'direct') {
     return new Promise((resolve, reject) => {
-      const tls = connectTls({ host: '127.0.0.1', port: route.originPort, servername: host, ca, ALPNProtocols: ['http/1.1'] }, () => resolve(tls));
+      const tls = connectTls({ host: '127.0.0.1', port: route.originPort, servername: host, ca, ALPNProtocols: ['http/1.1'] }, () =>
+        resolve(tls),
+      );
       tls.once('error', reject);
     });
   }
   const raw = await new Promise<Socket>((resolve, reject) => {
-    const socket = connectTcp(route.proxyPort, '127.0.0.1', () => socket.write(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`));
+    const socket = connectTcp(route.proxyPort, '127.0.0.1', () =>
+      socket.write(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`),
+    );
     let head = '';
     const onData = (chunk: Buffer): void => {
       head += chunk.toString('latin1');
@@ -33,9 +37,14 @@ export async function openTls(route: Route, host: string, ca: string[]): Promise
 /** Sequential keep-alive requests on one TLS socket; responses must carry Content-Length. */
 export class HttpConnection {
   private buffer: Buffer = Buffer.alloc(0);
-  private pending: { resolve: (bytes: number) => void; reject: (error: Error) => void; headerDone: boolean; remaining: number; received: number } | undefined;
+  private pending:
+    | { resolve: (bytes: number) => void; reject: (error: Error) => void; headerDone: boolean; remaining: number; received: number }
+    | undefined;
 
-  constructor(private readonly socket: TLSSocket, private readonly host: string) {
+  constructor(
+    private readonly socket: TLSSocket,
+    private readonly host: string,
+  ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error: Error) => this.pending?.reject(error));
     socket.on('close', () => this.pending?.reject(new Error('connection closed')));

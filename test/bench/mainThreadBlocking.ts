@@ -25,11 +25,20 @@ const LINES = Number(process.env['BENCH_RECORDING_LINES'] ?? '200000');
 const REPS = Number(process.env['BENCH_REPS'] ?? '3');
 
 function writeRecording(lines: number): string {
-  const line = (record: ReturnType<typeof transcripts.ok>): string => JSON.stringify(toConnectionLine({ ...record, id: 999_999_999 }, judgeConnection(record, noEvidence()))).replaceAll('host-template.example.com', '%HOST%');
+  const line = (record: ReturnType<typeof transcripts.ok>): string =>
+    JSON.stringify(toConnectionLine({ ...record, id: 999_999_999 }, judgeConnection(record, noEvidence()))).replaceAll(
+      'host-template.example.com',
+      '%HOST%',
+    );
   const [broken, working] = [line(transcripts.alert('host-template.example.com')), line(transcripts.ok('host-template.example.com'))];
   const path = join(temporaryDirectory('blocking-bench'), 'large.pinscope.jsonl');
-  const connections = Array.from({ length: lines - 1 }, (_, i) => (i % 3 === 0 ? broken : working).replace('999999999', String(i + 1)).replaceAll('%HOST%', `h${i % 700}.example.com`));
-  writeFileSync(path, `${['{"type":"proxy","listening":null,"ca":null,"startedAt":"2026-12-05T00:00:00.000Z"}', ...connections].join('\n')}\n`);
+  const connections = Array.from({ length: lines - 1 }, (_, i) =>
+    (i % 3 === 0 ? broken : working).replace('999999999', String(i + 1)).replaceAll('%HOST%', `h${i % 700}.example.com`),
+  );
+  writeFileSync(
+    path,
+    `${['{"type":"proxy","listening":null,"ca":null,"startedAt":"2026-12-05T00:00:00.000Z"}', ...connections].join('\n')}\n`,
+  );
   return path;
 }
 
@@ -44,7 +53,15 @@ async function measure(name: string, operation: () => unknown): Promise<void> {
     const wallMs = performance.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 20));
     histogram.disable();
-    console.log(JSON.stringify({ operation: name, rep, wallMs: Math.round(wallMs), maxBlockedMs: Math.round(histogram.max / 1e6), p99BlockedMs: Math.round(histogram.percentile(99) / 1e6) }));
+    console.log(
+      JSON.stringify({
+        operation: name,
+        rep,
+        wallMs: Math.round(wallMs),
+        maxBlockedMs: Math.round(histogram.max / 1e6),
+        p99BlockedMs: Math.round(histogram.percentile(99) / 1e6),
+      }),
+    );
   }
 }
 
@@ -52,16 +69,51 @@ async function main(): Promise<void> {
   const path = writeRecording(LINES);
   const small = writeRecording(20_000);
   await measure(`open a ${LINES}-line recording on the main thread (before)`, () => Recording.read(readFileSync(path, 'utf8'), 10_000));
-  await measure(`open a ${LINES}-line recording in the worker (after)`, () => readRecordingInWorker({ kind: 'file', path, maxConnectionsKept: 10_000 }));
+  await measure(`open a ${LINES}-line recording in the worker (after)`, () =>
+    readRecordingInWorker({ kind: 'file', path, maxConnectionsKept: 10_000 }),
+  );
   await measure('open a 20000-line recording on the main thread (before)', () => Recording.read(readFileSync(small, 'utf8'), 10_000));
-  await measure('open a 20000-line recording in the worker (after)', () => readRecordingInWorker({ kind: 'file', path: small, maxConnectionsKept: 10_000 }));
-  await measure('pin scan of the fixture workspace in its worker (start to end)', () => scanWorkspaceInWorker(join(ROOT, 'test', 'fixtures', 'pins', 'mobile-app')));
+  await measure('open a 20000-line recording in the worker (after)', () =>
+    readRecordingInWorker({ kind: 'file', path: small, maxConnectionsKept: 10_000 }),
+  );
+  await measure('pin scan of the fixture workspace in its worker (start to end)', () =>
+    scanWorkspaceInWorker(join(ROOT, 'test', 'fixtures', 'pins', 'mobile-app')),
+  );
   const session = (await readRecordingInWorker({ kind: 'file', path, maxConnectionsKept: 10_000 })).recording;
-  const hosts = session.hosts().filter((h) => h.breaks).map((h) => h.host);
+  const hosts = session
+    .hosts()
+    .filter((h) => h.breaks)
+    .map((h) => h.host);
   const records = session.records();
-  await measure(`export: zscaler-urls request over ${records.length} connections, ${hosts.length} broken hosts`, () => buildExemptionRequest({ records, confirmed: [], hosts, format: 'zscaler-urls', appName: 'bench', includePossible: true, includeOwnStore: true, wildcards: 'never', environment: {} }));
-  await measure(`export: Markdown evidence report over ${records.length} connections`, () => buildExemptionRequest({ records, confirmed: [], hosts, format: 'report-md', appName: 'bench', includePossible: true, includeOwnStore: true, wildcards: 'never', environment: {} }));
-  await measure(`Save Recording of ${records.length} connections (text)`, () => recordingText(session, { listening: null, ca: null, startedAt: new Date() }));
+  await measure(`export: zscaler-urls request over ${records.length} connections, ${hosts.length} broken hosts`, () =>
+    buildExemptionRequest({
+      records,
+      confirmed: [],
+      hosts,
+      format: 'zscaler-urls',
+      appName: 'bench',
+      includePossible: true,
+      includeOwnStore: true,
+      wildcards: 'never',
+      environment: {},
+    }),
+  );
+  await measure(`export: Markdown evidence report over ${records.length} connections`, () =>
+    buildExemptionRequest({
+      records,
+      confirmed: [],
+      hosts,
+      format: 'report-md',
+      appName: 'bench',
+      includePossible: true,
+      includeOwnStore: true,
+      wildcards: 'never',
+      environment: {},
+    }),
+  );
+  await measure(`Save Recording of ${records.length} connections (text)`, () =>
+    recordingText(session, { listening: null, ca: null, startedAt: new Date() }),
+  );
   await measure(`the inspector's host list over ${records.length} connections`, () => session.hosts());
 }
 

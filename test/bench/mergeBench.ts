@@ -51,10 +51,24 @@ function writeRecordings(folder: string): number {
   let bytes = 0;
   for (let run = 0; run < RUNS; run += 1) {
     const started = Date.UTC(2026, 11, 1) + run * 3_600_000;
-    const processes = Array.from({ length: PROCESSES_PER_RUN }, (_, p) => ({ kind: 'local' as const, label: `app (pid ${1000 + p})`, pid: 1000 + run * 100 + p, startTime: String(started / 10 + p), name: p % 2 === 0 ? 'app' : 'curl' }));
+    const processes = Array.from({ length: PROCESSES_PER_RUN }, (_, p) => ({
+      kind: 'local' as const,
+      label: `app (pid ${1000 + p})`,
+      pid: 1000 + run * 100 + p,
+      startTime: String(started / 10 + p),
+      name: p % 2 === 0 ? 'app' : 'curl',
+    }));
     // One line per (host, shape, process) as a template; each connection gets its own id and time.
     const templates = new Map<string, ConnectionLine>();
-    const lines: string[] = [JSON.stringify({ type: 'proxy', listening: 'http://127.0.0.1:8080', ca: '/home/dev/.pinscope/ca.pem', startedAt: new Date(started).toISOString(), machine: `machine-${run % 7}` })];
+    const lines: string[] = [
+      JSON.stringify({
+        type: 'proxy',
+        listening: 'http://127.0.0.1:8080',
+        ca: '/home/dev/.pinscope/ca.pem',
+        startedAt: new Date(started).toISOString(),
+        machine: `machine-${run % 7}`,
+      }),
+    ];
     for (let i = 0; i < perRun && run * perRun + i < CONNECTIONS; i += 1) {
       const host = `h${(run * 7 + Math.floor(next() * next() * HOSTS_PER_RUN)) % HOSTS}.example.test`;
       const shapeIndex = Math.floor(next() * WEIGHTS.length);
@@ -63,7 +77,10 @@ function writeRecordings(folder: string): number {
       let template = templates.get(key);
       if (!template) {
         const shape = WEIGHTS[shapeIndex] ?? transcripts.ok;
-        const record = { ...shape(host, processIndex % 2 === 0 ? JA4_APP : JA4_CURL), client: { process: processes[processIndex] ?? { kind: 'unknown' as const, label: 'unknown' }, trust: null } };
+        const record = {
+          ...shape(host, processIndex % 2 === 0 ? JA4_APP : JA4_CURL),
+          client: { process: processes[processIndex] ?? { kind: 'unknown' as const, label: 'unknown' }, trust: null },
+        };
         template = toConnectionLine(record, judgeConnection(record, noEvidence()));
         templates.set(key, template);
       }
@@ -84,7 +101,16 @@ async function mergeChild(folder: string): Promise<void> {
   const merged = await mergeRecordings(await recordingInputs([folder]));
   const ms = performance.now() - start;
   const usage = process.resourceUsage();
-  process.stdout.write(JSON.stringify({ runs: merged.runs.length, connections: merged.connections, hosts: merged.hosts.length, ms, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssKb: usage.maxRSS }));
+  process.stdout.write(
+    JSON.stringify({
+      runs: merged.runs.length,
+      connections: merged.connections,
+      hosts: merged.hosts.length,
+      ms,
+      cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+      maxRssKb: usage.maxRSS,
+    }),
+  );
 }
 
 function main(): void {
@@ -96,12 +122,25 @@ function main(): void {
       process.stdout.write(`${folder}\n`);
       return;
     }
-    process.stderr.write(`merge bench: wrote ${RUNS} recordings, ${CONNECTIONS} connections, ${(bytes / 1024 / 1024).toFixed(0)} MiB in ${((performance.now() - generated) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `merge bench: wrote ${RUNS} recordings, ${CONNECTIONS} connections, ${(bytes / 1024 / 1024).toFixed(0)} MiB in ${((performance.now() - generated) / 1000).toFixed(1)} s\n`,
+    );
     const child = spawnSync(process.execPath, [__filename, '--merge', folder], { encoding: 'utf8', maxBuffer: 1024 * 1024 });
     if (child.status !== 0) throw new Error(`the merge failed: ${child.stderr}`);
-    const result = JSON.parse(child.stdout) as { runs: number; connections: number; hosts: number; ms: number; cpuMs: number; maxRssKb: number };
-    if (result.connections !== CONNECTIONS || result.runs !== RUNS) throw new Error(`merged ${result.connections} connections in ${result.runs} runs, expected ${CONNECTIONS} in ${RUNS}`);
-    const line = (metric: string, value: number, unit: string): void => void process.stdout.write(`${JSON.stringify({ workload: 'merge', mode: `${RUNS} recordings, ${CONNECTIONS} connections, ${result.hosts} hosts`, metric, value: Math.round(value * 10) / 10, unit })}\n`);
+    const result = JSON.parse(child.stdout) as {
+      runs: number;
+      connections: number;
+      hosts: number;
+      ms: number;
+      cpuMs: number;
+      maxRssKb: number;
+    };
+    if (result.connections !== CONNECTIONS || result.runs !== RUNS)
+      throw new Error(`merged ${result.connections} connections in ${result.runs} runs, expected ${CONNECTIONS} in ${RUNS}`);
+    const line = (metric: string, value: number, unit: string): void =>
+      void process.stdout.write(
+        `${JSON.stringify({ workload: 'merge', mode: `${RUNS} recordings, ${CONNECTIONS} connections, ${result.hosts} hosts`, metric, value: Math.round(value * 10) / 10, unit })}\n`,
+      );
     line('wall time', result.ms / 1000, 's');
     line('CPU time', result.cpuMs / 1000, 's');
     line('load average (1 min) after', loadavg()[0] ?? 0, '');

@@ -20,7 +20,10 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 const REPS = Number(process.env['BENCH_REPS'] ?? '3');
 const WORKLOAD_LIMIT_MS = 120_000;
 /** BENCH_ONLY=W1,W2 runs only those workloads (and skips the microbenchmarks); default: all. */
-const ONLY = process.env['BENCH_ONLY']?.split(',').map((w) => w.trim().toUpperCase()).filter(Boolean);
+const ONLY = process.env['BENCH_ONLY']
+  ?.split(',')
+  .map((w) => w.trim().toUpperCase())
+  .filter(Boolean);
 const selected = (workload: string): boolean => !ONLY || ONLY.includes(workload);
 /** Extra Node flags for the Pinscope child, e.g. BENCH_PROXY_NODE_ARGS=--cpu-prof to profile it. */
 const PROXY_NODE_ARGS = process.env['BENCH_PROXY_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
@@ -29,7 +32,14 @@ const CANDIDATE = process.env['BENCH_CANDIDATE'];
 /** Extra `pinscope proxy` flags for the candidate, e.g. BENCH_CANDIDATE=dist/cli.js BENCH_CANDIDATE_ARGS=--no-attribution (on vs off in one run). */
 const CANDIDATE_ARGS = process.env['BENCH_CANDIDATE_ARGS']?.split(' ').filter(Boolean) ?? [];
 
-interface Result { workload: string; mode: string; metric: string; value: number; unit: string; p99?: number }
+interface Result {
+  workload: string;
+  mode: string;
+  metric: string;
+  value: number;
+  unit: string;
+  p99?: number;
+}
 const results: Result[] = [];
 const failures: string[] = [];
 function report(result: Result): void {
@@ -37,8 +47,14 @@ function report(result: Result): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
-const p99 = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? NaN; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const p99 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? NaN;
+};
 
 /** Starts a server process and resolves with its port; its output is drained, not kept, afterwards. */
 function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
@@ -54,9 +70,15 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; port: number
     };
     // Pinscope prints a line per connection on stderr: once started, only drain it (keeping and
     // scanning it would cost the benchmark client CPU in Pinscope's runs only).
-    child.stdout.on('data', (c: Buffer) => { if (!started) found(/^(\d+)$/m.exec(out += c.toString())?.[1]); });
-    child.stderr.on('data', (c: Buffer) => { if (!started) found(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out += c.toString())?.[1]); });
-    child.once('exit', (code) => { if (!started) reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)); });
+    child.stdout.on('data', (c: Buffer) => {
+      if (!started) found(/^(\d+)$/m.exec((out += c.toString()))?.[1]);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      if (!started) found(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec((out += c.toString()))?.[1]);
+    });
+    child.once('exit', (code) => {
+      if (!started) reject(new Error(`${args.join(' ')} exited ${code}: ${out}`));
+    });
   });
 }
 
@@ -68,7 +90,9 @@ function rssMiB(pid: number | undefined): number {
 
 async function bounded<T>(name: string, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${name} exceeded ${WORKLOAD_LIMIT_MS} ms`)), WORKLOAD_LIMIT_MS); });
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} exceeded ${WORKLOAD_LIMIT_MS} ms`)), WORKLOAD_LIMIT_MS);
+  });
   try {
     return await Promise.race([work(), limit]);
   } catch (error) {
@@ -86,8 +110,25 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'origin-ca.pem'), certs.caPem);
   const origin = await startChild([join(__dirname, 'benchOrigin.js'), join(dir, 'origin.pem'), join(dir, 'origin-key.pem')]);
   const tunnel = await startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]);
-  const startPinscope = (cli: string, events: string, extra: readonly string[] = []): ReturnType<typeof startChild> => startChild([...PROXY_NODE_ARGS, cli, 'proxy', ...extra, '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', join(dir, events),
-    '--upstream-ca', join(dir, 'origin-ca.pem'), '--resolve', `*.bench.test=127.0.0.1:${origin.port}`, '--resolve', `bench.test=127.0.0.1:${origin.port}`]);
+  const startPinscope = (cli: string, events: string, extra: readonly string[] = []): ReturnType<typeof startChild> =>
+    startChild([
+      ...PROXY_NODE_ARGS,
+      cli,
+      'proxy',
+      ...extra,
+      '--port',
+      '0',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--events',
+      join(dir, events),
+      '--upstream-ca',
+      join(dir, 'origin-ca.pem'),
+      '--resolve',
+      `*.bench.test=127.0.0.1:${origin.port}`,
+      '--resolve',
+      `bench.test=127.0.0.1:${origin.port}`,
+    ]);
   const pinscope = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'events.jsonl');
   const off = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'off-events.jsonl', ['--no-attribution']);
   const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl', CANDIDATE_ARGS) : undefined;
@@ -104,34 +145,47 @@ async function main(): Promise<void> {
     tunnel: () => startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]),
     pinscope: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-events.jsonl`),
     off: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-off-events.jsonl`, ['--no-attribution']),
-    bare: () => startChild([join(__dirname, 'bareInterception.js'), String(origin.port), join(dir, 'origin.pem'), join(dir, 'origin-key.pem'), join(dir, 'origin-ca.pem')]),
-    ...(CANDIDATE ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`, CANDIDATE_ARGS) } : {}),
+    bare: () =>
+      startChild([
+        join(__dirname, 'bareInterception.js'),
+        String(origin.port),
+        join(dir, 'origin.pem'),
+        join(dir, 'origin-key.pem'),
+        join(dir, 'origin-ca.pem'),
+      ]),
+    ...(CANDIDATE
+      ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`, CANDIDATE_ARGS) }
+      : {}),
   };
   // W5 runs against a freshly started, warmed proxy, so that its memory figure is W5's own and not
   // what W1-W4 left behind (the tunnel's W4 buffers, Pinscope's kept timelines and leaves).
   let own: Awaited<ReturnType<typeof startChild>> | undefined;
-  const w5 = (rep: number, mode: string, route: Route): Promise<void> => bounded(`W5 ${mode}`, async () => {
-    own = await fresh[mode]?.(`w5-${rep}`);
-    const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
-    const burst = (count: number): Promise<HttpConnection[]> => Promise.all(Array.from({ length: count }, async (_, i) => {
-      const connection = new HttpConnection(await openTls(w5Route, `w5-${i % 50}.bench.test`, ca), 'w5.bench.test');
-      await connection.request('/small');
-      return connection;
-    }));
-    // Warm, as a proxy in use would be: JIT, and W5's 50 hosts (leaves, sessions), in a smaller burst.
-    for (const connection of await burst(100)) connection.close();
-    await new Promise((r) => setTimeout(r, 200));
-    const started = performance.now();
-    const sockets = await burst(500);
-    const elapsed = performance.now() - started;
-    const memory = rssMiB(own?.child.pid);
-    for (const s of sockets) s.close();
-    const measured = own;
-    own?.child.kill('SIGTERM');
-    own = undefined;
-    report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
-    if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
-  });
+  const w5 = (rep: number, mode: string, route: Route): Promise<void> =>
+    bounded(`W5 ${mode}`, async () => {
+      own = await fresh[mode]?.(`w5-${rep}`);
+      const w5Route: Route = own ? { kind: 'proxy', proxyPort: own.port } : route;
+      const burst = (count: number): Promise<HttpConnection[]> =>
+        Promise.all(
+          Array.from({ length: count }, async (_, i) => {
+            const connection = new HttpConnection(await openTls(w5Route, `w5-${i % 50}.bench.test`, ca), 'w5.bench.test');
+            await connection.request('/small');
+            return connection;
+          }),
+        );
+      // Warm, as a proxy in use would be: JIT, and W5's 50 hosts (leaves, sessions), in a smaller burst.
+      for (const connection of await burst(100)) connection.close();
+      await new Promise((r) => setTimeout(r, 200));
+      const started = performance.now();
+      const sockets = await burst(500);
+      const elapsed = performance.now() - started;
+      const memory = rssMiB(own?.child.pid);
+      for (const s of sockets) s.close();
+      const measured = own;
+      own?.child.kill('SIGTERM');
+      own = undefined;
+      report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
+      if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
+    });
   /** One-shot connections, `count` per mode, taken from the modes in turn; a mode that fails is left out, the others go on. */
   const interleaved = async (workload: string, count: number, host: (i: number) => string): Promise<void> => {
     const times = new Map<string, number[]>(modes.map(([mode]) => [mode, []]));
@@ -140,14 +194,17 @@ async function main(): Promise<void> {
       for (let k = 0; k < modes.length; k++) {
         const [mode, route] = modes[(i + k) % modes.length] as [string, Route];
         if (broken.has(mode)) continue;
-        await bounded(`${workload.slice(0, 2)} ${mode}`, async () => { times.get(mode)?.push(await oneShot(route, host(i), ca)); }).catch((error: unknown) => {
+        await bounded(`${workload.slice(0, 2)} ${mode}`, async () => {
+          times.get(mode)?.push(await oneShot(route, host(i), ca));
+        }).catch((error: unknown) => {
           broken.add(mode);
           failed(error);
         });
       }
     }
     for (const [mode, samples] of times) {
-      if (!broken.has(mode) && samples.length > 0) report({ workload, mode, metric: 'median', value: median(samples), unit: 'ms', p99: p99(samples) });
+      if (!broken.has(mode) && samples.length > 0)
+        report({ workload, mode, metric: 'median', value: median(samples), unit: 'ms', p99: p99(samples) });
     }
   };
   /** A workload that fails or exceeds its limit is reported and left out of the table; the run goes on. */
@@ -157,7 +214,9 @@ async function main(): Promise<void> {
     failures.push(error instanceof Error ? error.message : String(error));
     process.stderr.write(`bench: ${failures.at(-1) ?? ''}\n`);
   };
-  process.stderr.write(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`);
+  process.stderr.write(
+    `bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${REPS} repetitions\n`,
+  );
   try {
     // Warm-up: JIT and the proxies' first-use paths, both for new hosts (W1's path: a leaf, a context,
     // a server session) and for a known one (W2's), so that the first repetition measures the same code.
@@ -172,35 +231,46 @@ async function main(): Promise<void> {
       if (selected('W1')) await interleaved('W1 cold (200 distinct hosts)', 200, (i) => `w1-${rep}-${i}.bench.test`);
       if (selected('W2')) await interleaved('W2 warm (500 to one host)', 500, () => 'w2.bench.test');
       for (const [mode, route] of modes) {
-        if (selected('W3')) await bounded(`W3 ${mode}`, async () => {
-          const latencies: number[] = [];
-          const started = performance.now();
-          await Promise.all(Array.from({ length: 10 }, async () => {
-            const connection = new HttpConnection(await openTls(route, 'w3.bench.test', ca), 'w3.bench.test');
-            for (let i = 0; i < 500; i++) {
-              const t = performance.now();
-              await connection.request('/small');
-              latencies.push(performance.now() - t);
-            }
-            connection.close();
-          }));
-          report({ workload: 'W3 keep-alive (5000 GETs, 10 conns)', mode, metric: 'throughput', value: 5000 / ((performance.now() - started) / 1000), unit: 'req/s', p99: p99(latencies) });
-        }).catch(failed);
-        if (selected('W4')) await bounded(`W4 ${mode}`, async () => {
-          // One download is one noisy sample on shared cores: three per repetition, the median reported.
-          const bytes = 200 * 1024 * 1024;
-          const rates: number[] = [];
-          for (let download = 0; download < 3; download++) {
-            const connection = new HttpConnection(await openTls(route, 'w4.bench.test', ca), 'w4.bench.test');
+        if (selected('W3'))
+          await bounded(`W3 ${mode}`, async () => {
+            const latencies: number[] = [];
             const started = performance.now();
-            const received = await connection.request(`/bytes?n=${bytes}`);
-            const seconds = (performance.now() - started) / 1000;
-            connection.close();
-            if (received !== bytes) throw new Error(`W4 received ${received} of ${bytes} bytes`);
-            rates.push(bytes / 1024 / 1024 / seconds);
-          }
-          report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: median(rates), unit: 'MB/s' });
-        }).catch(failed);
+            await Promise.all(
+              Array.from({ length: 10 }, async () => {
+                const connection = new HttpConnection(await openTls(route, 'w3.bench.test', ca), 'w3.bench.test');
+                for (let i = 0; i < 500; i++) {
+                  const t = performance.now();
+                  await connection.request('/small');
+                  latencies.push(performance.now() - t);
+                }
+                connection.close();
+              }),
+            );
+            report({
+              workload: 'W3 keep-alive (5000 GETs, 10 conns)',
+              mode,
+              metric: 'throughput',
+              value: 5000 / ((performance.now() - started) / 1000),
+              unit: 'req/s',
+              p99: p99(latencies),
+            });
+          }).catch(failed);
+        if (selected('W4'))
+          await bounded(`W4 ${mode}`, async () => {
+            // One download is one noisy sample on shared cores: three per repetition, the median reported.
+            const bytes = 200 * 1024 * 1024;
+            const rates: number[] = [];
+            for (let download = 0; download < 3; download++) {
+              const connection = new HttpConnection(await openTls(route, 'w4.bench.test', ca), 'w4.bench.test');
+              const started = performance.now();
+              const received = await connection.request(`/bytes?n=${bytes}`);
+              const seconds = (performance.now() - started) / 1000;
+              connection.close();
+              if (received !== bytes) throw new Error(`W4 received ${received} of ${bytes} bytes`);
+              rates.push(bytes / 1024 / 1024 / seconds);
+            }
+            report({ workload: 'W4 throughput (200 MB)', mode, metric: 'throughput', value: median(rates), unit: 'MB/s' });
+          }).catch(failed);
         if (selected('W5')) await w5(rep, mode, route).catch(failed);
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -228,16 +298,50 @@ async function microbenchmarks(dir: string): Promise<void> {
     issue.push(performance.now() - t);
   }
   forged.dispose();
-  report({ workload: 'leaf issuance (forge + native RSA signature + TLS context)', mode: 'pinscope', metric: 'median', value: median(issue), unit: 'ms', p99: p99(issue) });
-  const records = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? transcripts.alert(`h${i % 400}.test`) : i % 3 === 1 ? transcripts.ok(`h${i % 400}.test`) : transcripts.closedAfterHandshake(`h${i % 400}.test`)));
+  report({
+    workload: 'leaf issuance (forge + native RSA signature + TLS context)',
+    mode: 'pinscope',
+    metric: 'median',
+    value: median(issue),
+    unit: 'ms',
+    p99: p99(issue),
+  });
+  const records = Array.from({ length: 10_000 }, (_, i) =>
+    i % 3 === 0
+      ? transcripts.alert(`h${i % 400}.test`)
+      : i % 3 === 1
+        ? transcripts.ok(`h${i % 400}.test`)
+        : transcripts.closedAfterHandshake(`h${i % 400}.test`),
+  );
   const t0 = performance.now();
   judgeAll(records);
-  report({ workload: 'classifier + pinning judgement (10,000 connections)', mode: 'pinscope', metric: 'throughput', value: 10_000 / ((performance.now() - t0) / 1000), unit: 'connections/s' });
-  const load = spawn(process.execPath, ['-e', `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=performance.now();require(${JSON.stringify(join(ROOT, 'dist', 'extension.js'))});console.log(performance.now()-t)`]);
-  const loadMs = await new Promise<number>((r) => { let out = ''; load.stdout.on('data', (c: Buffer) => { out += c.toString(); }); load.once('exit', (code) => r(code === 0 && out.trim() !== '' ? Number(out.trim()) : Number.NaN)); });
+  report({
+    workload: 'classifier + pinning judgement (10,000 connections)',
+    mode: 'pinscope',
+    metric: 'throughput',
+    value: 10_000 / ((performance.now() - t0) / 1000),
+    unit: 'connections/s',
+  });
+  const load = spawn(process.execPath, [
+    '-e',
+    `const M=require('module');const o=M._load;M._load=function(r,...a){return r==='vscode'?{}:o.call(this,r,...a)};const t=performance.now();require(${JSON.stringify(join(ROOT, 'dist', 'extension.js'))});console.log(performance.now()-t)`,
+  ]);
+  const loadMs = await new Promise<number>((r) => {
+    let out = '';
+    load.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    load.once('exit', (code) => r(code === 0 && out.trim() !== '' ? Number(out.trim()) : Number.NaN));
+  });
   // A bundle that throws while loading (say, reading a vscode member at module level) is a failure, not 0 ms.
   if (Number.isNaN(loadMs)) throw new Error('loading dist/extension.js with a stand-in vscode module failed');
-  report({ workload: 'extension bundle load (activation cost before activate())', mode: 'pinscope', metric: 'time', value: loadMs, unit: 'ms' });
+  report({
+    workload: 'extension bundle load (activation cost before activate())',
+    mode: 'pinscope',
+    metric: 'time',
+    value: loadMs,
+    unit: 'ms',
+  });
 }
 
 /**
@@ -245,7 +349,13 @@ async function microbenchmarks(dir: string): Promise<void> {
  * are what a shared machine can compare): the tunnel's time or rate, and W5's memory against
  * `--no-attribution`'s.
  */
-const TARGETS: readonly { readonly workload: string; readonly label: string; readonly over: 'tunnel' | 'off'; readonly at: 'most' | 'least'; readonly limit: number }[] = [
+const TARGETS: readonly {
+  readonly workload: string;
+  readonly label: string;
+  readonly over: 'tunnel' | 'off';
+  readonly at: 'most' | 'least';
+  readonly limit: number;
+}[] = [
   { workload: 'W1 cold (200 distinct hosts)', label: 'W1 cold, median / tunnel', over: 'tunnel', at: 'most', limit: 1.4 },
   { workload: 'W2 warm (500 to one host)', label: 'W2 warm, median / tunnel', over: 'tunnel', at: 'most', limit: 1.2 },
   { workload: 'W3 keep-alive (5000 GETs, 10 conns)', label: 'W3 keep-alive, req/s / tunnel', over: 'tunnel', at: 'least', limit: 0.8 },
@@ -261,7 +371,11 @@ function verdictTable(of: (workload: string, mode: string) => number): string {
   for (const target of TARGETS) {
     const on = of(target.workload, 'pinscope') / of(target.workload, target.over);
     const off = target.over === 'tunnel' ? of(target.workload, 'off') / of(target.workload, 'tunnel') : Number.NaN;
-    const verdict = Number.isNaN(on) ? 'not measured' : (target.at === 'most' ? on <= target.limit : on >= target.limit) ? 'met' : 'NOT MET';
+    const verdict = Number.isNaN(on)
+      ? 'not measured'
+      : (target.at === 'most' ? on <= target.limit : on >= target.limit)
+        ? 'met'
+        : 'NOT MET';
     if (verdict === 'met') met++;
     const fmt = (r: number): string => (Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`);
     lines.push(`| ${target.label} | ${target.at === 'most' ? '≤' : '≥'} ${target.limit}× | ${fmt(on)} | ${fmt(off)} | ${verdict} |`);
@@ -270,7 +384,8 @@ function verdictTable(of: (workload: string, mode: string) => number): string {
 }
 
 function printTable(): void {
-  const of = (workload: string, mode: string): number => median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
+  const of = (workload: string, mode: string): number =>
+    median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
   const workloads = [...new Set(results.map((r) => r.workload))];
   const extra = CANDIDATE ? ' candidate | candidate / tunnel |' : '';
   const lines = [
@@ -281,15 +396,22 @@ function printTable(): void {
     const value = (mode: string): number => of(workload, mode);
     const unit = results.find((r) => r.workload === workload)?.unit ?? '';
     const fmt = (v: number): string => (Number.isNaN(v) ? '–' : `${v >= 100 ? Math.round(v) : v.toFixed(2)} ${unit}`);
-    const ratio = (mode: string): string => { const r = value(mode) / value('tunnel'); return Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`; };
+    const ratio = (mode: string): string => {
+      const r = value(mode) / value('tunnel');
+      return Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`;
+    };
     const candidateColumns = CANDIDATE ? ` ${fmt(value('candidate'))} | ${ratio('candidate')} |` : '';
     const onOff = value('pinscope') / value('off');
-    lines.push(`| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} | ${fmt(value('off'))} | ${ratio('off')} | ${Number.isNaN(onOff) ? '–' : `${onOff.toFixed(2)}×`} |${candidateColumns}`);
+    lines.push(
+      `| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} | ${fmt(value('off'))} | ${ratio('off')} | ${Number.isNaN(onOff) ? '–' : `${onOff.toFixed(2)}×`} |${candidateColumns}`,
+    );
   }
   // The bare Node interceptor is a reference for W5, not a column: printed under the table.
   const bareMemory = of('W5 proxy memory (500 open)', 'bare');
-  const reference = Number.isNaN(bareMemory) ? '' : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: `
-    + `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
+  const reference = Number.isNaN(bareMemory)
+    ? ''
+    : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: ` +
+      `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
   const failuresNote = failures.length > 0 ? `\nFailed (left out of the table): ${failures.join('; ')}.\n` : '';
   const table = `${lines.join('\n')}\n${reference}${failuresNote}\n${verdictTable(of)}`;
   process.stdout.write(`\n${table}`);
@@ -298,6 +420,6 @@ function printTable(): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -16,7 +16,13 @@ const PER_FOLDER = 100;
 /** Ordinary files, by extension, in the proportions of a mobile + backend monorepo. */
 const KINDS: readonly [string, (i: number) => string][] = [
   ['.kt', (i) => `package com.example.f${i}\n\nclass Screen${i} {\n    fun render(): String = "screen ${i}"\n}\n`.repeat(8)],
-  ['.java', (i) => `package com.example;\n\npublic class Model${i} {\n    private final String name = "model${i}";\n    public String name() { return name; }\n}\n`.repeat(8)],
+  [
+    '.java',
+    (i) =>
+      `package com.example;\n\npublic class Model${i} {\n    private final String name = "model${i}";\n    public String name() { return name; }\n}\n`.repeat(
+        8,
+      ),
+  ],
   ['.swift', (i) => `import UIKit\n\nfinal class View${i}: UIView {\n    let title = "view ${i}"\n}\n`.repeat(8)],
   ['.ts', (i) => `export function handler${i}(input: string): string {\n  return input + '${i}';\n}\n`.repeat(10)],
   ['.js', (i) => `module.exports.route${i} = (req, res) => res.end('${i}');\n`.repeat(20)],
@@ -29,8 +35,10 @@ const KINDS: readonly [string, (i: number) => string][] = [
 ];
 
 const PINNED = {
-  'res/xml/network_security_config.xml': '<network-security-config>\n  <domain-config>\n    <domain includeSubdomains="true">api.example.com</domain>\n    <pin-set>\n      <pin digest="SHA-256">7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=</pin>\n    </pin-set>\n  </domain-config>\n</network-security-config>\n',
-  'Pinning.kt': 'val pinner = CertificatePinner.Builder().add("*.example.com", "sha256/7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=").build()\n',
+  'res/xml/network_security_config.xml':
+    '<network-security-config>\n  <domain-config>\n    <domain includeSubdomains="true">api.example.com</domain>\n    <pin-set>\n      <pin digest="SHA-256">7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=</pin>\n    </pin-set>\n  </domain-config>\n</network-security-config>\n',
+  'Pinning.kt':
+    'val pinner = CertificatePinner.Builder().add("*.example.com", "sha256/7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=").build()\n',
 };
 
 function generate(root: string): void {
@@ -38,7 +46,12 @@ function generate(root: string): void {
   const ignored = Math.floor(FILES / 10);
   for (let i = 0; i < FILES; i++) {
     const inDependencies = i < ignored;
-    const folder = join(root, inDependencies ? 'node_modules' : 'app', `m${Math.floor(i / (PER_FOLDER * 10))}`, `p${Math.floor(i / PER_FOLDER)}`);
+    const folder = join(
+      root,
+      inDependencies ? 'node_modules' : 'app',
+      `m${Math.floor(i / (PER_FOLDER * 10))}`,
+      `p${Math.floor(i / PER_FOLDER)}`,
+    );
     if (i % PER_FOLDER === 0) mkdirSync(folder, { recursive: true });
     const kind = KINDS[i % KINDS.length];
     if (!kind) continue;
@@ -72,7 +85,11 @@ async function main(): Promise<void> {
     const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? NaN;
     const found = last?.configurations.length ?? 0;
     if (found !== 10) throw new Error(`expected the 10 planted pin configurations, found ${found}`);
-    const line = (metric: string, value: number, unit: string): void => { process.stdout.write(`${JSON.stringify({ workload: 'S1 scan 50k-file workspace', mode: 'pinscope', metric, value: Number(value.toFixed(3)), unit })}\n`); };
+    const line = (metric: string, value: number, unit: string): void => {
+      process.stdout.write(
+        `${JSON.stringify({ workload: 'S1 scan 50k-file workspace', mode: 'pinscope', metric, value: Number(value.toFixed(3)), unit })}\n`,
+      );
+    };
     line('workspace files', FILES + 11, 'files');
     line('files read', last?.filesScanned ?? 0, 'files');
     line('walk only (first run)', walkSeconds, 's');

@@ -9,7 +9,10 @@ import type { ConnectionRow, ProxyState } from '../../src/shared/protocol';
 import { transcripts } from '../support/transcripts';
 import { closeBrowser, openInspector } from '../webview/page';
 
-const percentile = (xs: number[], p: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN; };
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+};
 
 function makeRows(count: number, offset = 0): ConnectionRow[] {
   const kinds = [transcripts.ok, transcripts.closedAfterHandshake, transcripts.alert, transcripts.reset] as const;
@@ -35,11 +38,15 @@ async function measure(view: 'hosts' | 'connections'): Promise<void> {
   const rows = makeRows(10_000);
   const heapBefore = await heapMiB();
   // Timed inside the page, from the message to the second frame after it (the transfer is not counted).
-  const initialRender = await page.evaluate((message) => new Promise<number>((resolve) => {
-    const start = performance.now();
-    window.postMessage(message, '*');
-    requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start)));
-  }), { type: 'reset', rows, state });
+  const initialRender = await page.evaluate(
+    (message) =>
+      new Promise<number>((resolve) => {
+        const start = performance.now();
+        window.postMessage(message, '*');
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start)));
+      }),
+    { type: 'reset', rows, state },
+  );
   await page.evaluate(() => {
     const w = window as unknown as { __frames: number[]; __stop: boolean };
     w.__frames = [];
@@ -56,7 +63,10 @@ async function measure(view: 'hosts' | 'connections'): Promise<void> {
   const started = performance.now();
   let updates = 0;
   while (performance.now() - started < 5000) {
-    const batch = [...makeRows(100, next), ...rows.slice((updates * 7) % 9_000, (updates * 7) % 9_000 + 100).map((r) => ({ ...r, durationMs: r.durationMs + 1 }))];
+    const batch = [
+      ...makeRows(100, next),
+      ...rows.slice((updates * 7) % 9_000, ((updates * 7) % 9_000) + 100).map((r) => ({ ...r, durationMs: r.durationMs + 1 })),
+    ];
     next += 100;
     updates += batch.length;
     await page.evaluate((m) => window.postMessage(m, '*'), { type: 'rows', rows: batch, state });
@@ -69,14 +79,17 @@ async function measure(view: 'hosts' | 'connections'): Promise<void> {
     w.__stop = true;
     return w.__frames.slice(1);
   });
-  const filterLatency = await page.evaluate(() => new Promise<number>((resolve) => {
-    const field = document.querySelector<HTMLElement & { value: string }>('[data-control=filter]');
-    if (!field) return resolve(NaN);
-    const start = performance.now();
-    field.value = 'bank7';
-    field.dispatchEvent(new Event('input'));
-    requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start)));
-  }));
+  const filterLatency = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const field = document.querySelector<HTMLElement & { value: string }>('[data-control=filter]');
+        if (!field) return resolve(NaN);
+        const start = performance.now();
+        field.value = 'bank7';
+        field.dispatchEvent(new Event('input'));
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start)));
+      }),
+  );
   const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
   const visibleRows = await page.locator('.row, .host-row').count();
   const heapAfter = await heapMiB();
@@ -98,7 +111,9 @@ async function measure(view: 'hosts' | 'connections'): Promise<void> {
     errors: inspector.errors.length,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.stdout.write(`\n| inspector under load (${view} view) | value |\n| --- | --- |\n| first render of 10,000 rows | ${result.initialRenderMs} ms |\n| live updates | ${result.updatesPerSecond} rows/s in batches |\n| frame time p50 / p95 / p99 / max | ${result.frameMsP50.toFixed(1)} / ${result.frameMsP95.toFixed(1)} / ${result.frameMsP99.toFixed(1)} / ${result.frameMsMax.toFixed(1)} ms |\n| frames over 50 ms | ${result.longFramesOver50ms} of ${result.frames} |\n| filter to paint | ${result.filterToPaintMs} ms |\n| DOM nodes (rows in DOM) | ${result.domNodes} (${result.rowsInDom}) |\n| JS heap before → after | ${result.jsHeapMiB.before} → ${result.jsHeapMiB.after} MiB |\n`);
+  process.stdout.write(
+    `\n| inspector under load (${view} view) | value |\n| --- | --- |\n| first render of 10,000 rows | ${result.initialRenderMs} ms |\n| live updates | ${result.updatesPerSecond} rows/s in batches |\n| frame time p50 / p95 / p99 / max | ${result.frameMsP50.toFixed(1)} / ${result.frameMsP95.toFixed(1)} / ${result.frameMsP99.toFixed(1)} / ${result.frameMsMax.toFixed(1)} ms |\n| frames over 50 ms | ${result.longFramesOver50ms} of ${result.frames} |\n| filter to paint | ${result.filterToPaintMs} ms |\n| DOM nodes (rows in DOM) | ${result.domNodes} (${result.rowsInDom}) |\n| JS heap before → after | ${result.jsHeapMiB.before} → ${result.jsHeapMiB.after} MiB |\n`,
+  );
   await inspector.close();
 }
 
@@ -109,6 +124,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`webview bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`webview bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -18,7 +18,14 @@ import { temporaryDirectory } from '../support/temporaryDirectories';
  * identified after its line was written (a busy machine) gets a `connection-update` line later.
  */
 function connectionLines(path: string): ConnectionLine[] {
-  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' } | (Partial<Omit<ConnectionLine, 'type'>> & { type: 'connection-update'; id: number }));
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as
+          ConnectionLine | { type: 'proxy' } | (Partial<Omit<ConnectionLine, 'type'>> & { type: 'connection-update'; id: number }),
+    );
   const byId = new Map<number, ConnectionLine>();
   for (const line of lines) {
     if (line.type === 'connection') byId.set(line.id, line);
@@ -37,14 +44,24 @@ describe('process attribution in pinscope run and export', { timeout: 300_000 },
     origin = await startOrigin();
     dir = temporaryDirectory('attribution-cli');
   });
-  after(async () => { await origin.close(); });
-  const proxyArgs = (): string[] => ['--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`];
+  after(async () => {
+    await origin.close();
+  });
+  const proxyArgs = (): string[] => [
+    '--ca-dir',
+    join(dir, 'ca'),
+    '--upstream-ca',
+    origin.caFile,
+    '--resolve',
+    `*.example.test=127.0.0.1:${origin.port}`,
+  ];
 
   it('records the process and its trust; a curl stripped of the CA variables is "CA not installed", not pinning, and is never requested as an exemption', async () => {
     const events = join(dir, 'events.jsonl');
     // The first curl trusts the CA through the run environment; the second is stripped of every CA
     // variable, so it uses the OS store, which lacks the Pinscope CA: a test-setup gap, not a pin.
-    const script = 'curl -sS --max-time 15 https://fine.example.test/hello; env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR curl -sS --max-time 15 https://gap.example.test/hello; exit 0';
+    const script =
+      'curl -sS --max-time 15 https://fine.example.test/hello; env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR curl -sS --max-time 15 https://gap.example.test/hello; exit 0';
     const result = await runCli(['run', ...proxyArgs(), '--events', events, '--', 'sh', '-c', script]);
     assert.equal(result.code, 0, result.stderr);
     const lines = connectionLines(events);
@@ -65,17 +82,27 @@ describe('process attribution in pinscope run and export', { timeout: 300_000 },
     assert.equal(gap.cause, 'ca-not-installed');
     assert.ok(gap.trust.variables.some((v) => v.name === 'CURL_CA_BUNDLE' && !v.set));
     // The app in the live lines and the per-host summary, with the cause and its fix.
-    assert.match(result.stderr, /#\d+ curl \(pinscope run\) gap\.example\.test:443 intercept cert-rejected \(unknown_ca\) pinning unlikely \[ca-not-installed\]/);
-    assert.match(result.stderr, /gap\.example\.test:443 {2}BREAKS, pinning unlikely {2}\[.*\] {2}from curl \(pinscope run\)\n {6}not pinning: the CA is not installed where this app looks — Trust the Pinscope CA/);
+    assert.match(
+      result.stderr,
+      /#\d+ curl \(pinscope run\) gap\.example\.test:443 intercept cert-rejected \(unknown_ca\) pinning unlikely \[ca-not-installed\]/,
+    );
+    assert.match(
+      result.stderr,
+      /gap\.example\.test:443 {2}BREAKS, pinning unlikely {2}\[.*\] {2}from curl \(pinscope run\)\n {6}not pinning: the CA is not installed where this app looks — Trust the Pinscope CA/,
+    );
     // An exemption is not the fix: the host is left out, with the fix said.
     const exported = await runCli(['export', '--from', events, '--format', 'zscaler-urls', '--host', 'gap.example.test']);
     assert.notEqual(exported.code, 0);
-    assert.match(exported.stderr, /gap\.example\.test: its app does not trust the Pinscope CA because the CA is not installed where it looks.*Fix: Trust the Pinscope CA/);
+    assert.match(
+      exported.stderr,
+      /gap\.example\.test: its app does not trust the Pinscope CA because the CA is not installed where it looks.*Fix: Trust the Pinscope CA/,
+    );
   });
 
   it('names the attributed app in the exemption request and evidence report of a pinned host', async () => {
     const events = join(dir, 'pinned.jsonl');
-    const script = 'curl -sS --max-time 15 --pinnedpubkey sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= https://pinned.example.test/hello; exit 0';
+    const script =
+      'curl -sS --max-time 15 --pinnedpubkey sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= https://pinned.example.test/hello; exit 0';
     const result = await runCli(['run', ...proxyArgs(), '--events', events, '--', 'sh', '-c', script]);
     assert.equal(result.code, 3, result.stderr);
     const report = await runCli(['export', '--from', events, '--format', 'report-md', '--workspace', dir]);
@@ -88,8 +115,20 @@ describe('process attribution in pinscope run and export', { timeout: 300_000 },
     const events = join(dir, 'down.jsonl');
     // Port 1 on loopback refuses: the proxy closes the client's connection at once, and a short-lived
     // curl's socket would be gone before its owner is looked up unless the close waits for it.
-    const script = 'curl -sS --max-time 15 https://fine.example.test/hello; curl -sS --max-time 15 https://down.unreachable.test/hello; curl -sS --max-time 15 https://down2.unreachable.test/hello; exit 0';
-    const result = await runCli(['run', ...proxyArgs(), '--resolve', '*.unreachable.test=127.0.0.1:1', '--events', events, '--', 'sh', '-c', script]);
+    const script =
+      'curl -sS --max-time 15 https://fine.example.test/hello; curl -sS --max-time 15 https://down.unreachable.test/hello; curl -sS --max-time 15 https://down2.unreachable.test/hello; exit 0';
+    const result = await runCli([
+      'run',
+      ...proxyArgs(),
+      '--resolve',
+      '*.unreachable.test=127.0.0.1:1',
+      '--events',
+      events,
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const down = connectionLines(events).filter((l) => l.host.endsWith('.unreachable.test'));
     assert.equal(down.length, 2, JSON.stringify(down));
@@ -102,7 +141,19 @@ describe('process attribution in pinscope run and export', { timeout: 300_000 },
 
   it('--no-attribution records no process', async () => {
     const events = join(dir, 'off.jsonl');
-    const result = await runCli(['run', ...proxyArgs(), '--no-attribution', '--events', events, '--', 'curl', '-sS', '--max-time', '15', 'https://off.example.test/hello']);
+    const result = await runCli([
+      'run',
+      ...proxyArgs(),
+      '--no-attribution',
+      '--events',
+      events,
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '15',
+      'https://off.example.test/hello',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /process attribution: off/);
     const [line] = connectionLines(events);

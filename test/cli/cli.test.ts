@@ -34,27 +34,77 @@ describe('pinscope proxy with real clients', () => {
     origin = await startOrigin();
     dir = temporaryDirectory('cli');
     events = join(dir, 'events.jsonl');
-    cli = await startCli(['proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile,
-      '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--resolve', 'refused.example.test=127.0.0.1:1', '--handshake-timeout', '800']);
+    cli = await startCli([
+      'proxy',
+      '--port',
+      '0',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--events',
+      events,
+      '--upstream-ca',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+      '--resolve',
+      'refused.example.test=127.0.0.1:1',
+      '--handshake-timeout',
+      '800',
+    ]);
     const ca = join(dir, 'ca', 'pinscope-ca.pem');
     const echo = createTcpServer((socket) => socket.pipe(socket));
     const echoPort = await listenOnLoopback(echo);
 
     assert.equal((await curl(cli.url, 'https://ok.example.test/hello', ['--cacert', ca])).code, 0);
     assert.notEqual((await curl(cli.url, 'https://untrusting.example.test/hello')).code, 0);
-    assert.equal((await curl(cli.url, 'https://pinned.example.test/hello', ['--cacert', ca, '--pinnedpubkey', 'sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg='])).code, 90);
-    await runClient('openssl', ['s_client', '-connect', 'sclient.example.test:443', '-proxy', `127.0.0.1:${cli.port}`, '-servername', 'sclient.example.test', '-verify_return_error', '-brief'], { input: '' });
-    const nodePin = await runClient(process.execPath, [join(CLIENTS, 'node_pinning_client.js'), String(cli.port), 'nodepin.example.test', ca, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    assert.equal(
+      (
+        await curl(cli.url, 'https://pinned.example.test/hello', [
+          '--cacert',
+          ca,
+          '--pinnedpubkey',
+          'sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=',
+        ])
+      ).code,
+      90,
+    );
+    await runClient(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        'sclient.example.test:443',
+        '-proxy',
+        `127.0.0.1:${cli.port}`,
+        '-servername',
+        'sclient.example.test',
+        '-verify_return_error',
+        '-brief',
+      ],
+      { input: '' },
+    );
+    const nodePin = await runClient(process.execPath, [
+      join(CLIENTS, 'node_pinning_client.js'),
+      String(cli.port),
+      'nodepin.example.test',
+      ca,
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    ]);
     assert.match(nodePin.stdout, /pin mismatch/);
     const pyOk = await runClient('python3', [join(CLIENTS, 'python_client.py'), String(cli.port), 'python.example.test', ca]);
     assert.match(pyOk.stdout, /HTTP\/1\.1 200/, pyOk.stdout + pyOk.stderr);
     const pyUntrusting = await runClient('python3', [join(CLIENTS, 'python_client.py'), String(cli.port), 'pyuntrust.example.test']);
     assert.match(pyUntrusting.stdout, /CERTIFICATE_VERIFY_FAILED/);
-    const java = await runClient('java', [join(CLIENTS, 'JavaClient.java'), 'https://java.example.test/hello', String(cli.port)], { timeoutMs: 60_000 });
+    const java = await runClient('java', [join(CLIENTS, 'JavaClient.java'), 'https://java.example.test/hello', String(cli.port)], {
+      timeoutMs: 60_000,
+    });
     assert.match(java.stdout, /failed .*(SSLHandshakeException|PKIX)/, java.stdout + java.stderr);
     // not TLS: a line protocol in the tunnel
     const plain = await openTunnel(cli.port, '127.0.0.1', echoPort);
-    await new Promise<void>((resolve) => { plain.once('data', () => resolve()); plain.write('HELLO plain\n'); });
+    await new Promise<void>((resolve) => {
+      plain.once('data', () => resolve());
+      plain.write('HELLO plain\n');
+    });
     plain.end();
     // silence mid-handshake: the first bytes of a ClientHello, then nothing
     const silent = await openTunnel(cli.port, 'silent.example.test', 443);
@@ -71,16 +121,38 @@ describe('pinscope proxy with real clients', () => {
       tls.on('error', () => undefined);
     });
     // no protocol version in common: a TLS 1.1-only client
-    await runClient('openssl', ['s_client', '-connect', 'old.example.test:443', '-proxy', `127.0.0.1:${cli.port}`, '-servername', 'old.example.test', '-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0', '-brief'], { input: '' });
+    await runClient(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        'old.example.test:443',
+        '-proxy',
+        `127.0.0.1:${cli.port}`,
+        '-servername',
+        'old.example.test',
+        '-tls1_1',
+        '-cipher',
+        'DEFAULT:@SECLEVEL=0',
+        '-brief',
+      ],
+      { input: '' },
+    );
     // an unreachable upstream
     await curl(cli.url, 'https://refused.example.test/', ['--cacert', ca]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(await cli.stop(), 0);
     echo.close();
-    lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
+    lines = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+      .filter((l): l is ConnectionLine => l.type === 'connection');
   });
 
-  after(async () => { await origin.close(); });
+  after(async () => {
+    await origin.close();
+  });
 
   it('never writes the CA key to its output or its events', () => {
     const key = readFileSync(join(dir, 'ca', 'pinscope-ca-key.pem'), 'utf8');
@@ -94,7 +166,8 @@ describe('pinscope proxy with real clients', () => {
     const first = JSON.parse(readFileSync(events, 'utf8').split('\n')[0] ?? '{}') as { type: string; listening: string };
     assert.equal(first.type, 'proxy');
     const line = byHost('ok.example.test');
-    for (const key of ['type', 'id', 'host', 'port', 'sni', 'category', 'alert', 'pinning', 'evidence', 'events']) assert.ok(key in line, key);
+    for (const key of ['type', 'id', 'host', 'port', 'sni', 'category', 'alert', 'pinning', 'evidence', 'events'])
+      assert.ok(key in line, key);
   });
 
   const expectations: [string, string, string | RegExp | null, string | null][] = [
@@ -151,7 +224,19 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
     const events = join(dir, 'events.jsonl');
     // Without attribution the client is known by its TLS fingerprint: each curl is the same client, so the
     // evidence does not hang on whether a short-lived process is found in time on a busy machine.
-    const cli = await startCli(['proxy', '--confirm-by-tunnelling', '--no-attribute-processes', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca-file', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    const cli = await startCli([
+      'proxy',
+      '--confirm-by-tunnelling',
+      '--no-attribute-processes',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--events',
+      events,
+      '--upstream-ca-file',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+    ]);
     try {
       const ca = join(dir, 'ca', 'pinscope-ca.pem');
       // The client trusts the CA (it fetches another host through it), then pins the real server's key at
@@ -166,8 +251,15 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
       await cli.stop();
       await origin.close();
     }
-    const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
-    assert.deepEqual(lines.map((l) => `${l.host} ${l.mode}`), ['fine.example.test intercept', 'app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel']);
+    const lines = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' })
+      .filter((l): l is ConnectionLine => l.type === 'connection');
+    assert.deepEqual(
+      lines.map((l) => `${l.host} ${l.mode}`),
+      ['fine.example.test intercept', 'app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel'],
+    );
     assert.equal(lines[3]?.confirmed, true);
     assert.match(cli.stderr(), /app\.example\.test:443 {2}BREAKS, pinning likely \(confirmed\)/);
   });
@@ -176,7 +268,19 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
     const origin = await startOrigin();
     const dir = temporaryDirectory('confirm-not');
     const events = join(dir, 'events.jsonl');
-    const cli = await startCli(['proxy', '--auto-confirm', '--no-attribution', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    const cli = await startCli([
+      'proxy',
+      '--auto-confirm',
+      '--no-attribution',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--events',
+      events,
+      '--upstream-ca',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+    ]);
     try {
       const ca = join(dir, 'ca', 'pinscope-ca.pem');
       const pinned = ['--cacert', ca, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
@@ -189,8 +293,15 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
       await cli.stop();
       await origin.close();
     }
-    const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' }).filter((l): l is ConnectionLine => l.type === 'connection');
-    assert.deepEqual(lines.map((l) => `${l.host} ${l.mode}`), ['app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel']);
+    const lines = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' })
+      .filter((l): l is ConnectionLine => l.type === 'connection');
+    assert.deepEqual(
+      lines.map((l) => `${l.host} ${l.mode}`),
+      ['app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel'],
+    );
     assert.notEqual(lines[2]?.confirmed, true);
     assert.doesNotMatch(cli.stderr(), /\(confirmed\)/);
   });
@@ -203,12 +314,32 @@ describe('pinscope run, ca and bad input', () => {
     origin = await startOrigin();
     dir = temporaryDirectory('run');
   });
-  after(async () => { await origin.close(); });
-  const proxyArgs = (): string[] => ['--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`];
+  after(async () => {
+    await origin.close();
+  });
+  const proxyArgs = (): string[] => [
+    '--ca-dir',
+    join(dir, 'ca'),
+    '--upstream-ca',
+    origin.caFile,
+    '--resolve',
+    `*.example.test=127.0.0.1:${origin.port}`,
+  ];
 
   it('runs a command that survives inspection and exits 0', async () => {
     const report = join(dir, 'report.md');
-    const result = await runCli(['run', ...proxyArgs(), '--report', report, '--', 'curl', '-sS', '--max-time', '10', 'https://fine.example.test/hello']);
+    const result = await runCli([
+      'run',
+      ...proxyArgs(),
+      '--report',
+      report,
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '10',
+      'https://fine.example.test/hello',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /hello from origin/);
     assert.match(result.stderr, /fine\.example\.test:443 {2}ok/);
@@ -217,22 +348,52 @@ describe('pinscope run, ca and bad input', () => {
   });
 
   it('gives the command a trust bundle, so that tunnelled hosts still verify with their real certificates', async () => {
-    const result = await runCli(['run', ...proxyArgs(), '--passthrough', 'real.example.test', '--events', join(dir, 'run-events.jsonl'), '--',
-      'sh', '-c', 'curl -sS --max-time 10 https://real.example.test/hello && curl -sS --max-time 10 https://forged.example.test/hello']);
+    const result = await runCli([
+      'run',
+      ...proxyArgs(),
+      '--passthrough',
+      'real.example.test',
+      '--events',
+      join(dir, 'run-events.jsonl'),
+      '--',
+      'sh',
+      '-c',
+      'curl -sS --max-time 10 https://real.example.test/hello && curl -sS --max-time 10 https://forged.example.test/hello',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'hello from origin over HTTP/2.0\nhello from origin over HTTP/2.0\n');
-    const modes = readFileSync(join(dir, 'run-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; mode?: string }).filter((l) => l.type === 'connection').map((l) => `${l.host ?? ''}:${l.mode ?? ''}`);
+    const modes = readFileSync(join(dir, 'run-events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; host?: string; mode?: string })
+      .filter((l) => l.type === 'connection')
+      .map((l) => `${l.host ?? ''}:${l.mode ?? ''}`);
     assert.deepEqual(modes, ['real.example.test:tunnel', 'forged.example.test:intercept']);
   });
 
   it("exits with the command's status when it breaks", async () => {
-    const result = await runCli(['run', ...proxyArgs(), '--', 'curl', '-sS', '--max-time', '10', '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'https://pinned.example.test/hello']);
+    const result = await runCli([
+      'run',
+      ...proxyArgs(),
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '10',
+      '--pinnedpubkey',
+      'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      'https://pinned.example.test/hello',
+    ]);
     assert.equal(result.code, 90);
     assert.match(result.stderr, /pinned\.example\.test:443 {2}BREAKS, pinning likely/);
   });
 
   it('exits 128 + the number of the signal that killed the command, as a shell does', async () => {
-    for (const [signal, code] of [['INT', 130], ['KILL', 137], ['TERM', 143]] as const) {
+    for (const [signal, code] of [
+      ['INT', 130],
+      ['KILL', 137],
+      ['TERM', 143],
+    ] as const) {
       const result = await runCli(['run', ...proxyArgs(), '--', 'sh', '-c', `kill -${signal} $$`]);
       assert.equal(result.code, code, `SIG${signal}: ${result.stderr}`);
     }

@@ -26,7 +26,10 @@ describe('pinscope CLI: the exit-2 promise', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'pinscope-cli-hardening-'));
     recording = join(dir, 'events.jsonl');
-    writeFileSync(recording, `${recordingLines([transcripts.ok('api.example.com', JA4_APP), transcripts.closedAfterHandshake('pinned.example.com'), transcripts.closedAfterHandshake('pinned.example.com', JA4_APP)]).join('\n')}\n`);
+    writeFileSync(
+      recording,
+      `${recordingLines([transcripts.ok('api.example.com', JA4_APP), transcripts.closedAfterHandshake('pinned.example.com'), transcripts.closedAfterHandshake('pinned.example.com', JA4_APP)]).join('\n')}\n`,
+    );
   });
 
   it('exits 2 with a precise message for every bad flag or value, before listening, and never prints a password', async () => {
@@ -42,7 +45,10 @@ describe('pinscope CLI: the exit-2 promise', () => {
       [['proxy', '--ca-dir', aFile], /--ca-dir .* is not a directory/],
       [['ca', '--ca-dir', aFile], /--ca-dir .* is not a directory/],
       [['ca', ...ca, '--out', '/nonexistent/d/x'], /cannot write --out \/nonexistent\/d\/x: ENOENT/],
-      [['export', '--from', recording, '--format', 'zscaler-urls', '--out', '/nonexistent/x'], /cannot write --out \/nonexistent\/x: ENOENT/],
+      [
+        ['export', '--from', recording, '--format', 'zscaler-urls', '--out', '/nonexistent/x'],
+        /cannot write --out \/nonexistent\/x: ENOENT/,
+      ],
       [['proxy', ...ca, '--resolve', 'x.test=not-an-ip'], /--resolve x\.test=not-an-ip: "not-an-ip" is not an IP address/],
       [['proxy', ...ca, '--resolve', 'x.test=[zz]:443'], /"zz" is not an IP address/],
       [['proxy', ...ca, '--passthrough', '*'], /would tunnel every host/],
@@ -64,16 +70,22 @@ describe('pinscope CLI: the exit-2 promise', () => {
   });
 
   it('uses a damaged recording for what it holds, naming the lines it skipped', async () => {
-    const [good, second] = recordingLines([transcripts.closedAfterHandshake('pinned.example.com'), transcripts.reset('\u001b]0;PWNED\u0007.example.com')]);
+    const [good, second] = recordingLines([
+      transcripts.closedAfterHandshake('pinned.example.com'),
+      transcripts.reset('\u001b]0;PWNED\u0007.example.com'),
+    ]);
     assert.ok(good && second);
     const damaged = join(dir, 'damaged.jsonl');
-    writeFileSync(damaged, [
-      good,
-      second,
-      JSON.stringify({ ...JSON.parse(good) as object, id: 90, events: [{ kind: 'client-hello', t: 1 }] }),
-      JSON.stringify({ ...JSON.parse(good) as object, id: 91, startedAt: 'yesterday' }),
-      good.slice(0, 70),
-    ].join('\n'));
+    writeFileSync(
+      damaged,
+      [
+        good,
+        second,
+        JSON.stringify({ ...(JSON.parse(good) as object), id: 90, events: [{ kind: 'client-hello', t: 1 }] }),
+        JSON.stringify({ ...(JSON.parse(good) as object), id: 91, startedAt: 'yesterday' }),
+        good.slice(0, 70),
+      ].join('\n'),
+    );
     const result = await runCli(['export', '--from', damaged, '--format', 'report-csv']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /pinned\.example\.com/);

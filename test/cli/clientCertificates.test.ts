@@ -20,19 +20,50 @@ import { temporaryDirectory } from '../support/temporaryDirectories';
 const RUNS = 10;
 
 async function openssl(dir: string, args: readonly string[]): Promise<void> {
-  const result = await runClient('openssl', args.map((a) => a.replace('DIR', dir)));
+  const result = await runClient(
+    'openssl',
+    args.map((a) => a.replace('DIR', dir)),
+  );
   assert.equal(result.code, 0, `openssl ${args.join(' ')}: ${result.stderr}`);
 }
 
 /** A CA, a server certificate for mtls.example.test and a client certificate (clientAuth), made by openssl. */
 async function makeMutualTlsFiles(dir: string): Promise<void> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await openssl(dir, ['req', '-x509', ...ec, '-keyout', 'DIR/ca.key', '-out', 'DIR/ca.pem', '-days', '2', '-subj', '/CN=Pinscope test mTLS CA']);
+  await openssl(dir, [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'DIR/ca.key',
+    '-out',
+    'DIR/ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Pinscope test mTLS CA',
+  ]);
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:mtls.example.test,DNS:mtls12.example.test\nextendedKeyUsage=serverAuth\n');
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
     await openssl(dir, ['req', ...ec, '-keyout', `DIR/${who}.key`, '-out', `DIR/${who}.csr`, '-subj', `/CN=${who}`]);
-    await openssl(dir, ['x509', '-req', '-in', `DIR/${who}.csr`, '-CA', 'DIR/ca.pem', '-CAkey', 'DIR/ca.key', '-CAcreateserial', '-out', `DIR/${who}.pem`, '-days', '2', '-extfile', `DIR/${who}.ext`]);
+    await openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `DIR/${who}.csr`,
+      '-CA',
+      'DIR/ca.pem',
+      '-CAkey',
+      'DIR/ca.key',
+      '-CAcreateserial',
+      '-out',
+      `DIR/${who}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `DIR/${who}.ext`,
+    ]);
   }
 }
 
@@ -44,7 +75,11 @@ async function freePort(): Promise<number> {
 }
 
 function readLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { type?: string }).filter((l) => l.type === 'connection') as ConnectionLine[];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { type?: string })
+    .filter((l) => l.type === 'connection') as ConnectionLine[];
 }
 
 describe('a server that demands a client certificate, through pinscope proxy', () => {
@@ -57,7 +92,25 @@ describe('a server that demands a client certificate, through pinscope proxy', (
     dir = temporaryDirectory('mtls');
     await makeMutualTlsFiles(dir);
     port = await freePort();
-    server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', join(dir, 'server.pem'), '-key', join(dir, 'server.key'), '-CAfile', join(dir, 'ca.pem'), '-Verify', '1', '-www', '-quiet'], { stdio: 'ignore' });
+    server = spawn(
+      'openssl',
+      [
+        's_server',
+        '-accept',
+        `127.0.0.1:${port}`,
+        '-cert',
+        join(dir, 'server.pem'),
+        '-key',
+        join(dir, 'server.key'),
+        '-CAfile',
+        join(dir, 'ca.pem'),
+        '-Verify',
+        '1',
+        '-www',
+        '-quiet',
+      ],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 20_000;
     while (!(await portAccepts(port))) {
       if (Date.now() > deadline) throw new Error('openssl s_server did not start');
@@ -72,13 +125,34 @@ describe('a server that demands a client certificate, through pinscope proxy', (
 
   const startProxy = async (name: string, extra: readonly string[]): Promise<{ cli: RunningCli; events: string; ca: string }> => {
     const events = join(dir, `${name}.jsonl`);
-    const cli = await startCli(['proxy', '--port', '0', '--ca-dir', join(dir, `ca-${name}`), '--events', events, '--no-attribution',
-      '--upstream-ca', join(dir, 'ca.pem'), '--resolve', `mtls.example.test=127.0.0.1:${port}`, ...extra]);
+    const cli = await startCli([
+      'proxy',
+      '--port',
+      '0',
+      '--ca-dir',
+      join(dir, `ca-${name}`),
+      '--events',
+      events,
+      '--no-attribution',
+      '--upstream-ca',
+      join(dir, 'ca.pem'),
+      '--resolve',
+      `mtls.example.test=127.0.0.1:${port}`,
+      ...extra,
+    ]);
     started.push(cli);
     return { cli, events, ca: join(dir, `ca-${name}`, 'pinscope-ca.pem') };
   };
   const curlWithCertificate = (proxy: string, ca: string, extra: readonly string[] = []): ReturnType<typeof curl> =>
-    curl(proxy, 'https://mtls.example.test/', ['--cacert', ca, '--cert', join(dir, 'client.pem'), '--key', join(dir, 'client.key'), ...extra]);
+    curl(proxy, 'https://mtls.example.test/', [
+      '--cacert',
+      ca,
+      '--cert',
+      join(dir, 'client.pem'),
+      '--key',
+      join(dir, 'client.key'),
+      ...extra,
+    ]);
 
   it(`is recorded as client-cert-required in ${RUNS} of ${RUNS} runs, never ok, never a pin, and is requested for exemption`, async () => {
     const { cli, events, ca } = await startProxy('plain', []);
@@ -87,8 +161,19 @@ describe('a server that demands a client certificate, through pinscope proxy', (
       const result = await curlWithCertificate(cli.url, ca, run % 2 === 0 ? [] : ['--tls-max', '1.2']);
       assert.notEqual(result.code, 0, 'the server refused the inspected session');
     }
-    const lines = await waitFor(() => { const l = readLines(events); return l.length >= RUNS ? l : undefined; }, 30_000, `${RUNS} records`);
-    assert.deepEqual(lines.map((l) => l.category), Array<string>(RUNS).fill('client-cert-required'), lines.map((l) => `${l.category}: ${l.reason}`).join('\n'));
+    const lines = await waitFor(
+      () => {
+        const l = readLines(events);
+        return l.length >= RUNS ? l : undefined;
+      },
+      30_000,
+      `${RUNS} records`,
+    );
+    assert.deepEqual(
+      lines.map((l) => l.category),
+      Array<string>(RUNS).fill('client-cert-required'),
+      lines.map((l) => `${l.category}: ${l.reason}`).join('\n'),
+    );
     assert.ok(lines.every((l) => l.pinning === 'unlikely'));
     assert.match(lines[0]?.reason ?? '', /requires a client certificate/);
     const request = await runCli(['export', '--from', events, '--format', 'zscaler-terraform', '--app', 'Acme']);
@@ -99,17 +184,45 @@ describe('a server that demands a client certificate, through pinscope proxy', (
   });
 
   it('is recorded as client-cert-required when the server speaks TLS 1.2 only (a Node server that requires and checks the certificate)', async () => {
-    const tls12 = createTlsServer({ cert: readFileSync(join(dir, 'server.pem')), key: readFileSync(join(dir, 'server.key')), ca: readFileSync(join(dir, 'ca.pem')), requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' }, (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
+    const tls12 = createTlsServer(
+      {
+        cert: readFileSync(join(dir, 'server.pem')),
+        key: readFileSync(join(dir, 'server.key')),
+        ca: readFileSync(join(dir, 'ca.pem')),
+        requestCert: true,
+        rejectUnauthorized: true,
+        maxVersion: 'TLSv1.2',
+      },
+      (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'),
+    );
     tls12.on('tlsClientError', () => undefined);
     const tls12Port = await listenOnLoopback(tls12);
     try {
       const { cli, events, ca } = await startProxy('tls12', ['--resolve', `mtls12.example.test=127.0.0.1:${tls12Port}`]);
       for (let run = 0; run < 3; run++) {
-        const result = await curl(cli.url, 'https://mtls12.example.test/', ['--cacert', ca, '--cert', join(dir, 'client.pem'), '--key', join(dir, 'client.key')]);
+        const result = await curl(cli.url, 'https://mtls12.example.test/', [
+          '--cacert',
+          ca,
+          '--cert',
+          join(dir, 'client.pem'),
+          '--key',
+          join(dir, 'client.key'),
+        ]);
         assert.notEqual(result.code, 0);
       }
-      const lines = await waitFor(() => { const l = readLines(events); return l.length >= 3 ? l : undefined; }, 30_000, '3 records');
-      assert.deepEqual(lines.map((l) => l.category), ['client-cert-required', 'client-cert-required', 'client-cert-required'], lines.map((l) => l.reason).join('\n'));
+      const lines = await waitFor(
+        () => {
+          const l = readLines(events);
+          return l.length >= 3 ? l : undefined;
+        },
+        30_000,
+        '3 records',
+      );
+      assert.deepEqual(
+        lines.map((l) => l.category),
+        ['client-cert-required', 'client-cert-required', 'client-cert-required'],
+        lines.map((l) => l.reason).join('\n'),
+      );
       assert.match(lines[0]?.reason ?? '', /handshake_failure \(40\) alert after its certificate/);
     } finally {
       tls12.close();
@@ -117,18 +230,36 @@ describe('a server that demands a client certificate, through pinscope proxy', (
   });
 
   it('with --client-cert, the same curl gets its page through the proxy', async () => {
-    const { cli, events, ca } = await startProxy('presented', ['--client-cert', `mtls.example.test=${join(dir, 'client.pem')},${join(dir, 'client.key')}`]);
+    const { cli, events, ca } = await startProxy('presented', [
+      '--client-cert',
+      `mtls.example.test=${join(dir, 'client.pem')},${join(dir, 'client.key')}`,
+    ]);
     const result = await curlWithCertificate(cli.url, ca);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /s_server|Ciphers supported/);
-    const [line] = await waitFor(() => { const l = readLines(events); return l.length > 0 ? l : undefined; }, 30_000, 'a record');
+    const [line] = await waitFor(
+      () => {
+        const l = readLines(events);
+        return l.length > 0 ? l : undefined;
+      },
+      30_000,
+      'a record',
+    );
     assert.equal(line?.category, 'ok');
     // The key is never logged.
     assert.doesNotMatch(cli.stderr(), /PRIVATE KEY/);
   });
 
   it('refuses a --client-cert whose key does not belong to the certificate, naming the files', async () => {
-    const result = await runCli(['proxy', '--port', '0', '--ca-dir', join(dir, 'ca-bad'), '--client-cert', `mtls.example.test=${join(dir, 'client.pem')},${join(dir, 'server.key')}`]);
+    const result = await runCli([
+      'proxy',
+      '--port',
+      '0',
+      '--ca-dir',
+      join(dir, 'ca-bad'),
+      '--client-cert',
+      `mtls.example.test=${join(dir, 'client.pem')},${join(dir, 'server.key')}`,
+    ]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /does not belong to it/);
     assert.doesNotMatch(result.stderr, /PRIVATE KEY/);

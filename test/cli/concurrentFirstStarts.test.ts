@@ -16,7 +16,26 @@ describe('pinscope CLI: concurrent first starts', () => {
     const origin = await startOrigin();
     try {
       const caDir = join(mkdtempSync(join(tmpdir(), 'pinscope-cli-ca-race-')), 'ca');
-      const run = (): ReturnType<typeof runCli> => runCli(['run', '--port', '0', '--ca-dir', caDir, '--upstream-ca', origin.caFile, '--resolve', `race.example.test=127.0.0.1:${origin.port}`, '--fail-on', 'breakage', '--', 'curl', '-sS', '--max-time', '30', 'https://race.example.test/']);
+      const run = (): ReturnType<typeof runCli> =>
+        runCli([
+          'run',
+          '--port',
+          '0',
+          '--ca-dir',
+          caDir,
+          '--upstream-ca',
+          origin.caFile,
+          '--resolve',
+          `race.example.test=127.0.0.1:${origin.port}`,
+          '--fail-on',
+          'breakage',
+          '--',
+          'curl',
+          '-sS',
+          '--max-time',
+          '30',
+          'https://race.example.test/',
+        ]);
       const results = await Promise.all([run(), run(), run()]);
       for (const result of results) assert.equal(result.code, 0, `curl failed through its proxy: ${result.stderr}`);
       const onDisk = new X509Certificate(readFileSync(join(caDir, 'pinscope-ca.pem'))).fingerprint256;

@@ -22,7 +22,9 @@ describe('pinscope CLI: the events sink', () => {
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
     originPort = (origin.address() as AddressInfo).port;
   });
-  after(() => { origin.close(); });
+  after(() => {
+    origin.close();
+  });
 
   it('keeps proxying when stdout closes under --events - (EPIPE), saying so once', async () => {
     const cli = await startCli(['proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--events', '-']);
@@ -30,7 +32,9 @@ describe('pinscope CLI: the events sink', () => {
     for (let i = 0; i < 4; i++) assert.match((await curl(cli.url, `http://127.0.0.1:${originPort}/n${i}`)).stdout, /^ok/);
     assert.equal(cli.child.exitCode, null, `the proxy is still running: ${cli.stderr()}`);
     // A line is written once its connection is judged, which waits (bounded) for the process behind it.
-    await waitFor(() => (cli.stderr().includes('cannot write the events') ? true : undefined), 5000, 'the events sink error').catch(() => undefined);
+    await waitFor(() => (cli.stderr().includes('cannot write the events') ? true : undefined), 5000, 'the events sink error').catch(
+      () => undefined,
+    );
     assert.equal(cli.stderr().match(/cannot write the events/g)?.length, 1, cli.stderr());
     assert.equal(await cli.stop(), 0);
   });

@@ -30,15 +30,25 @@ const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const TIMEOUT_MS = 120_000;
 /** A managed-style machine: every CA variable points at the system bundle, which lacks the Pinscope CA. */
 const MANAGED_ENV: NodeJS.ProcessEnv = {
-  PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', LANG: 'C.UTF-8',
-  SSL_CERT_FILE: SYSTEM_BUNDLE, NODE_EXTRA_CA_CERTS: SYSTEM_BUNDLE, REQUESTS_CA_BUNDLE: SYSTEM_BUNDLE, CURL_CA_BUNDLE: SYSTEM_BUNDLE,
+  PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+  HOME: process.env['HOME'] ?? '/tmp',
+  LANG: 'C.UTF-8',
+  SSL_CERT_FILE: SYSTEM_BUNDLE,
+  NODE_EXTRA_CA_CERTS: SYSTEM_BUNDLE,
+  REQUESTS_CA_BUNDLE: SYSTEM_BUNDLE,
+  CURL_CA_BUNDLE: SYSTEM_BUNDLE,
 };
 
 let goBuild: Promise<string> | undefined;
 function goClient(): Promise<string> {
   goBuild ??= new Promise<string>((resolve, reject) => {
     const binary = join(temporaryDirectory('ladder-go'), 'ladderclient');
-    execFile('go', ['build', '-o', binary, join(CLIENTS_DIR, 'ladderclient.go')], { env: { ...process.env, GO111MODULE: 'off' }, timeout: 240_000 }, (error, _stdout, stderr) => (error ? reject(new Error(`go build failed: ${stderr || error.message}`)) : resolve(binary)));
+    execFile(
+      'go',
+      ['build', '-o', binary, join(CLIENTS_DIR, 'ladderclient.go')],
+      { env: { ...process.env, GO111MODULE: 'off' }, timeout: 240_000 },
+      (error, _stdout, stderr) => (error ? reject(new Error(`go build failed: ${stderr || error.message}`)) : resolve(binary)),
+    );
   });
   return goBuild;
 }
@@ -52,14 +62,49 @@ interface LadderClient {
 }
 
 const CLIENTS: readonly LadderClient[] = [
-  { runtime: 'python', completesThenChecks: true, command: (p, h, ca, pin) => ['python3', [join(CLIENTS_DIR, 'ladder_client.py'), p, h, ca, pin]] },
-  { runtime: 'node', completesThenChecks: false, command: (p, h, ca, pin) => [process.execPath, [join(CLIENTS_DIR, 'ladder_client.js'), p, h, ca, pin]] },
-  { runtime: 'go', completesThenChecks: false, command: async (_p, h, ca, pin) => [await goClient(), [ca, pin, `${pin === '-' ? '' : 'pin:'}https://${h}/hello`]] },
-  { runtime: 'java', completesThenChecks: true, command: (p, h, ca, pin) => ['java', [join(CLIENTS_DIR, 'LadderClient.java'), p, h, ca, pin]] },
-  { runtime: 'ruby', completesThenChecks: true, command: (p, h, ca, pin) => ['ruby', [join(CLIENTS_DIR, 'ladder_client.rb'), p, h, ca, pin]] },
   {
-    runtime: 'curl', completesThenChecks: true,
-    command: (p, h, ca, pin) => ['curl', ['-sS', '--max-time', '20', '--noproxy', '', '-x', p, ...(ca === '-' ? [] : ['--cacert', ca]), ...(pin === '-' ? [] : ['--pinnedpubkey', `sha256//${pin}`]), `https://${h}/hello`]],
+    runtime: 'python',
+    completesThenChecks: true,
+    command: (p, h, ca, pin) => ['python3', [join(CLIENTS_DIR, 'ladder_client.py'), p, h, ca, pin]],
+  },
+  {
+    runtime: 'node',
+    completesThenChecks: false,
+    command: (p, h, ca, pin) => [process.execPath, [join(CLIENTS_DIR, 'ladder_client.js'), p, h, ca, pin]],
+  },
+  {
+    runtime: 'go',
+    completesThenChecks: false,
+    command: async (_p, h, ca, pin) => [await goClient(), [ca, pin, `${pin === '-' ? '' : 'pin:'}https://${h}/hello`]],
+  },
+  {
+    runtime: 'java',
+    completesThenChecks: true,
+    command: (p, h, ca, pin) => ['java', [join(CLIENTS_DIR, 'LadderClient.java'), p, h, ca, pin]],
+  },
+  {
+    runtime: 'ruby',
+    completesThenChecks: true,
+    command: (p, h, ca, pin) => ['ruby', [join(CLIENTS_DIR, 'ladder_client.rb'), p, h, ca, pin]],
+  },
+  {
+    runtime: 'curl',
+    completesThenChecks: true,
+    command: (p, h, ca, pin) => [
+      'curl',
+      [
+        '-sS',
+        '--max-time',
+        '20',
+        '--noproxy',
+        '',
+        '-x',
+        p,
+        ...(ca === '-' ? [] : ['--cacert', ca]),
+        ...(pin === '-' ? [] : ['--pinnedpubkey', `sha256//${pin}`]),
+        `https://${h}/hello`,
+      ],
+    ],
   },
 ];
 
@@ -90,13 +135,24 @@ async function attributedConnection(client: LadderClient, h: Harness, name: stri
 
 describe('the ladder with real clients, each alone, on a managed-style machine', { timeout: 900_000 }, () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ handshakeTimeoutMs: 20_000 }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ handshakeTimeoutMs: 20_000 });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   for (const client of CLIENTS) {
     it(`${client.runtime} trusting the CA in its own code and pinning: never unlikely${client.completesThenChecks ? '; likely (L1c): it completed the handshake' : ''}`, async () => {
       const line = await attributedConnection(client, h, `${client.runtime}-codetrust`, h.caFile, WRONG_PIN);
-      const said = JSON.stringify({ process: line.process?.name, trust: line.trust?.trustsCa, category: line.category, rung: line.rung, pinning: line.pinning, evidence: line.evidence });
+      const said = JSON.stringify({
+        process: line.process?.name,
+        trust: line.trust?.trustsCa,
+        category: line.category,
+        rung: line.rung,
+        pinning: line.pinning,
+        evidence: line.evidence,
+      });
       assert.equal(line.process?.kind, 'local', said);
       assert.notEqual(line.pinning, 'unlikely', said);
       if (client.completesThenChecks) {
@@ -109,7 +165,11 @@ describe('the ladder with real clients, each alone, on a managed-style machine',
   for (const client of CLIENTS) {
     it(`${client.runtime} not trusting the CA: never likely`, async () => {
       const line = await attributedConnection(client, h, `${client.runtime}-distrust`, '-', '-');
-      assert.notEqual(line.pinning, 'likely', JSON.stringify({ category: line.category, alert: line.alert, rung: line.rung, evidence: line.evidence }));
+      assert.notEqual(
+        line.pinning,
+        'likely',
+        JSON.stringify({ category: line.category, alert: line.alert, rung: line.rung, evidence: line.evidence }),
+      );
     });
   }
 });
@@ -121,17 +181,39 @@ describe('pinscope run: apps that pin are likely, each alone', { timeout: 900_00
     origin = await startOrigin();
     dir = temporaryDirectory('ladder-run');
   });
-  after(async () => { await origin.close(); });
+  after(async () => {
+    await origin.close();
+  });
 
   async function runApp(name: string, script: string): Promise<ConnectionLine[]> {
     const events = join(dir, `${name}.jsonl`);
     // A curl first, another process that nothing is credited to the app from: it warms the proxy's process
     // lookup, whose first answer on a busy machine can miss its deadline ("unknown process", P4).
     const warmUp = `curl -sS --max-time 20 https://warm-${name}.example.test/hello >/dev/null`;
-    const result = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', events, '--fail-on', 'never', '--', 'sh', '-c', `${warmUp}; ${script}; exit 0`]);
+    const result = await runCli([
+      'run',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--upstream-ca',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+      '--events',
+      events,
+      '--fail-on',
+      'never',
+      '--',
+      'sh',
+      '-c',
+      `${warmUp}; ${script}; exit 0`,
+    ]);
     // The app runs as a child of the shell (not exec'd: the shell's own process would carry its name).
     assert.match(result.stderr, /per-host summary/, result.stderr);
-    return readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
+    return readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+      .filter((l): l is ConnectionLine => l.type === 'connection');
   }
   /**
    * Runs the app until the proxy attributed the connection to `host` to its process and trust (at most 3
@@ -152,7 +234,15 @@ describe('pinscope run: apps that pin are likely, each alone', { timeout: 900_00
     assert.ok(line, `${host} recorded: ${JSON.stringify(lines.map((l) => l.host))}`);
     return line;
   };
-  const describeLine = (line: ConnectionLine): string => JSON.stringify({ process: line.process?.name, trust: line.trust, category: line.category, rung: line.rung, pinning: line.pinning, evidence: line.evidence });
+  const describeLine = (line: ConnectionLine): string =>
+    JSON.stringify({
+      process: line.process?.name,
+      trust: line.trust,
+      category: line.category,
+      rung: line.rung,
+      pinning: line.pinning,
+      evidence: line.evidence,
+    });
 
   const apps: [string, (host: string) => string | Promise<string>][] = [
     ['go', async (host) => `'${await goClient()}' - '${WRONG_PIN}' 'pin:https://${host}/hello'`],
@@ -171,7 +261,11 @@ describe('pinscope run: apps that pin are likely, each alone', { timeout: 900_00
   }
 
   it('go: one process that fetched a host over a kept-alive connection, then rejects a pinned host: likely in its line (L1a)', async () => {
-    const lines = await attributedRun('go-keepalive', `'${await goClient()}' - '${WRONG_PIN}' https://go-api.example.test/hello pin:https://go-pinned.example.test/hello`, 'go-pinned.example.test');
+    const lines = await attributedRun(
+      'go-keepalive',
+      `'${await goClient()}' - '${WRONG_PIN}' https://go-api.example.test/hello pin:https://go-pinned.example.test/hello`,
+      'go-pinned.example.test',
+    );
     const api = lineFor(lines, 'go-api.example.test');
     const pinned = lineFor(lines, 'go-pinned.example.test');
     assert.equal(api.process?.pid, pinned.process?.pid, 'one process');
@@ -187,24 +281,48 @@ describe('one recording, four roads, one verdict', { timeout: 600_000 }, () => {
     const origin = await startOrigin();
     const dir = temporaryDirectory('ladder-roads');
     const events = join(dir, 'events.jsonl');
-    const cli = await startCli(['proxy', '--auto-confirm', '--ca-dir', join(dir, 'ca'), '--events', events, '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`]);
+    const cli = await startCli([
+      'proxy',
+      '--auto-confirm',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--events',
+      events,
+      '--upstream-ca',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+    ]);
     const ca = join(dir, 'ca', 'pinscope-ca.pem');
-    const curl = (host: string, extra: readonly string[]): Promise<ClientResult> => runClient('curl', ['-sS', '--max-time', '20', '--noproxy', '', '-x', cli.url, ...extra, `https://${host}/hello`], { env: MANAGED_ENV, timeoutMs: TIMEOUT_MS });
+    const curl = (host: string, extra: readonly string[]): Promise<ClientResult> =>
+      runClient('curl', ['-sS', '--max-time', '20', '--noproxy', '', '-x', cli.url, ...extra, `https://${host}/hello`], {
+        env: MANAGED_ENV,
+        timeoutMs: TIMEOUT_MS,
+      });
     try {
       assert.equal((await curl('fine.example.test', ['--cacert', ca])).code, 0);
       // Pins: breaks twice under interception, then works tunnelled (confirmed).
-      for (let i = 0; i < 2; i++) assert.equal((await curl('app.example.test', ['--cacert', ca, '--pinnedpubkey', `sha256//${WRONG_PIN}`])).code, 90);
+      for (let i = 0; i < 2; i++)
+        assert.equal((await curl('app.example.test', ['--cacert', ca, '--pinnedpubkey', `sha256//${WRONG_PIN}`])).code, 90);
       assert.equal((await curl('app.example.test', ['--cacert', origin.caFile])).code, 0);
       // Does not trust the CA (U1), and a Node client that trusts it in code and pins (possible).
       assert.notEqual((await curl('untrusting.example.test', [])).code, 0);
-      const node = await runClient(process.execPath, [join(CLIENTS_DIR, 'ladder_client.js'), cli.url, 'nodepin.example.test', ca, WRONG_PIN], { env: MANAGED_ENV, timeoutMs: TIMEOUT_MS });
+      const node = await runClient(
+        process.execPath,
+        [join(CLIENTS_DIR, 'ladder_client.js'), cli.url, 'nodepin.example.test', ca, WRONG_PIN],
+        { env: MANAGED_ENV, timeoutMs: TIMEOUT_MS },
+      );
       assert.match(node.stdout, /^failed/m, node.stdout + node.stderr);
     } finally {
       await cli.stop();
       await origin.close();
     }
     const text = readFileSync(events, 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+      .filter((l): l is ConnectionLine => l.type === 'connection');
     const summary = cli.stderr();
     // The recording, as the editor opens it.
     const recording = Recording.read(text);
@@ -214,11 +332,18 @@ describe('one recording, four roads, one verdict', { timeout: 600_000 }, () => {
     for (const line of lines) {
       const verdict = recording.verdictOf(line.id);
       assert.ok(verdict, `record ${line.id}`);
-      assert.deepEqual({ id: line.id, pinning: verdict.pinning, rung: verdict.rung, cause: verdict.cause }, { id: line.id, pinning: line.pinning, rung: line.rung, cause: line.cause });
+      assert.deepEqual(
+        { id: line.id, pinning: verdict.pinning, rung: verdict.rung, cause: verdict.cause },
+        { id: line.id, pinning: line.pinning, rung: line.rung, cause: line.cause },
+      );
     }
     // The live summary says of each breaking host what the recording's hosts say.
     for (const host of hosts.filter((s) => s.breaks)) {
-      assert.match(summary, new RegExp(`${host.host.replace(/\./g, '\\.')}:443 {2}BREAKS, pinning ${host.pinning}${host.confirmed ? ' \\(confirmed\\)' : ''}`), summary);
+      assert.match(
+        summary,
+        new RegExp(`${host.host.replace(/\./g, '\\.')}:443 {2}BREAKS, pinning ${host.pinning}${host.confirmed ? ' \\(confirmed\\)' : ''}`),
+        summary,
+      );
     }
     const app = hosts.find((s) => s.host === 'app.example.test');
     // Whatever attribution answered on a loaded machine, the confirmation is carried by the recording.
@@ -228,12 +353,27 @@ describe('one recording, four roads, one verdict', { timeout: 600_000 }, () => {
     // Road 4: export --from requests exactly the hosts the recording has evidence for, with the same verdicts.
     const exported = await runCli(['export', '--from', events, '--format', 'report-json', '--app', 'Acme']);
     assert.equal(exported.code, 0, exported.stderr);
-    const report = JSON.parse(exported.stdout) as { hosts: { host: string; pinning: string; confirmed: boolean }[]; verifyFirst: { host: string; pinning: string }[] };
+    const report = JSON.parse(exported.stdout) as {
+      hosts: { host: string; pinning: string; confirmed: boolean }[];
+      verifyFirst: { host: string; pinning: string }[];
+    };
     const byHost = (a: { host: string }, b: { host: string }): number => a.host.localeCompare(b.host);
     const requested = report.hosts.map((h) => ({ host: h.host, pinning: h.pinning, confirmed: h.confirmed })).sort(byHost);
-    assert.deepEqual(requested, hosts.filter(hasEvidence).map((s) => ({ host: s.host, pinning: s.pinning, confirmed: s.confirmed })).sort(byHost));
-    assert.ok(requested.some((h) => h.host === 'app.example.test' && h.confirmed), JSON.stringify(requested));
+    assert.deepEqual(
+      requested,
+      hosts
+        .filter(hasEvidence)
+        .map((s) => ({ host: s.host, pinning: s.pinning, confirmed: s.confirmed }))
+        .sort(byHost),
+    );
+    assert.ok(
+      requested.some((h) => h.host === 'app.example.test' && h.confirmed),
+      JSON.stringify(requested),
+    );
     for (const v of report.verifyFirst) assert.equal(v.pinning, hosts.find((s) => s.host === v.host)?.pinning, v.host);
-    assert.ok(report.verifyFirst.some((v) => v.host === 'nodepin.example.test'), JSON.stringify(report.verifyFirst));
+    assert.ok(
+      report.verifyFirst.some((v) => v.host === 'nodepin.example.test'),
+      JSON.stringify(report.verifyFirst),
+    );
   });
 });

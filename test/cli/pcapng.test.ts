@@ -40,14 +40,37 @@ describe('pinscope export --format pcapng, read by tshark', () => {
     for (const client of CLIENTS) {
       const events = join(dir, `${client.host}.jsonl`);
       const args = client.args.map((a) => (a === 'ORIGIN_CA' ? origin.caFile : a));
-      const run = await runCli(['run', '--capture-bytes', '65536', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', events, '--fail-on', 'never', '--', 'sh', '-c', 'curl -sS --max-time 10 "$@"; exit 0', 'curl', ...args, `https://${client.host}/hello`]);
+      const run = await runCli([
+        'run',
+        '--capture-bytes',
+        '65536',
+        '--ca-dir',
+        join(dir, 'ca'),
+        '--upstream-ca',
+        origin.caFile,
+        '--resolve',
+        `*.example.test=127.0.0.1:${origin.port}`,
+        '--events',
+        events,
+        '--fail-on',
+        'never',
+        '--',
+        'sh',
+        '-c',
+        'curl -sS --max-time 10 "$@"; exit 0',
+        'curl',
+        ...args,
+        `https://${client.host}/hello`,
+      ]);
       assert.equal(run.code, 0, run.stderr);
       recordings.push(readFileSync(events, 'utf8'));
     }
     recording = join(dir, 'recording.jsonl');
     writeFileSync(recording, recordings.join(''));
   });
-  after(async () => { await origin.close(); });
+  after(async () => {
+    await origin.close();
+  });
 
   for (const client of CLIENTS) {
     it(`${client.host}: both legs, both chains, and the client's ${client.ending}`, async () => {
@@ -56,16 +79,51 @@ describe('pinscope export --format pcapng, read by tshark', () => {
       assert.equal(exported.code, 0, exported.stderr);
       assert.match(exported.stderr, /1 connection\(s\) written/);
       assert.equal(statSync(out).mode & 0o077, 0, 'owner-only: it holds TLS secrets');
-      const hellos = tshark(out, '-Y', 'tls.handshake.type == 1', '-T', 'fields', '-e', 'ip.src', '-e', 'tls.handshake.extensions_server_name').trim().split('\n');
-      assert.deepEqual(hellos.map((l) => l.split('\t')[1]).sort(), [client.host, client.host], `a ClientHello on each leg: ${hellos.join(' | ')}`);
-      const certificates = tshark(out, '-Y', 'tls.handshake.type == 11', '-T', 'fields', '-e', 'ip.src', '-e', 'x509sat.uTF8String', '-e', 'x509sat.printableString').trim().split('\n');
+      const hellos = tshark(
+        out,
+        '-Y',
+        'tls.handshake.type == 1',
+        '-T',
+        'fields',
+        '-e',
+        'ip.src',
+        '-e',
+        'tls.handshake.extensions_server_name',
+      )
+        .trim()
+        .split('\n');
+      assert.deepEqual(
+        hellos.map((l) => l.split('\t')[1]).sort(),
+        [client.host, client.host],
+        `a ClientHello on each leg: ${hellos.join(' | ')}`,
+      );
+      const certificates = tshark(
+        out,
+        '-Y',
+        'tls.handshake.type == 11',
+        '-T',
+        'fields',
+        '-e',
+        'ip.src',
+        '-e',
+        'x509sat.uTF8String',
+        '-e',
+        'x509sat.printableString',
+      )
+        .trim()
+        .split('\n');
       const forged = certificates.find((l) => l.startsWith('127.0.0.2\t'));
       const real = certificates.find((l) => l.startsWith('127.0.0.4\t'));
       assert.match(forged ?? '', /Pinscope Inspection CA/, `the forged chain on the client's leg: ${certificates.join(' | ')}`);
       assert.match(forged ?? '', new RegExp(client.host.replace(/\./g, '\\.')));
       assert.match(real ?? '', /Pinscope Test Origin CA/, `the real chain on the server's leg: ${certificates.join(' | ')}`);
-      const alerts = tshark(out, '-Y', 'tls.alert_message', '-T', 'fields', '-e', 'ip.src', '-e', 'tls.alert_message.desc').trim().split('\n');
-      assert.ok(alerts.includes(`127.0.0.1\t${ALERT_CODES[client.ending]}`), `the client's ${client.ending}, decrypted: ${alerts.join(' | ')}`);
+      const alerts = tshark(out, '-Y', 'tls.alert_message', '-T', 'fields', '-e', 'ip.src', '-e', 'tls.alert_message.desc')
+        .trim()
+        .split('\n');
+      assert.ok(
+        alerts.includes(`127.0.0.1\t${ALERT_CODES[client.ending]}`),
+        `the client's ${client.ending}, decrypted: ${alerts.join(' | ')}`,
+      );
       const verbose = tshark(out, '-V');
       assert.match(verbose, /Pinscope connection \d+ to /);
     });
@@ -78,7 +136,17 @@ describe('pinscope export --format pcapng, read by tshark', () => {
     assert.match(all.stderr, new RegExp(`${CLIENTS.length} connection\\(s\\) written`));
     const syns = tshark(out, '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0').trim().split('\n');
     assert.equal(syns.length, CLIENTS.length * 2, 'two legs per connection');
-    const none = await runCli(['export', '--from', recording, '--format', 'pcapng', '--host', 'absent.example.test', '--out', join(dir, 'none.pcapng')]);
+    const none = await runCli([
+      'export',
+      '--from',
+      recording,
+      '--format',
+      'pcapng',
+      '--host',
+      'absent.example.test',
+      '--out',
+      join(dir, 'none.pcapng'),
+    ]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no captured connection matches/);
     const noOut = await runCli(['export', '--from', recording, '--format', 'pcapng']);

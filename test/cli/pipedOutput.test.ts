@@ -28,7 +28,10 @@ describe('pinscope CLI: output complete before exit', () => {
     dir = mkdtempSync(join(tmpdir(), 'pinscope-cli-output-'));
     workspace = join(dir, 'app');
     mkdirSync(workspace);
-    const adds = Array.from({ length: 200 }, (_, i) => `  .add("h${i}.example.com", "sha256/7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=")`);
+    const adds = Array.from(
+      { length: 200 },
+      (_, i) => `  .add("h${i}.example.com", "sha256/7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=")`,
+    );
     writeFileSync(join(workspace, 'Pins.kt'), `val pinner = CertificatePinner.Builder()\n${adds.join('\n')}\n  .build()\n`);
     recording = join(dir, 'events.jsonl');
     // The client (by its TLS fingerprint) works at one host and abandons every other after the handshake: each a likely pin (L1a).
@@ -38,7 +41,10 @@ describe('pinscope CLI: output complete before exit', () => {
 
   /** Runs `pinscope ARGS | READER` in a shell, the reader starting late (so the pipe fills); returns the reader's output. */
   function piped(args: string, reader: string): string {
-    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" ${args} | (sleep 1; ${reader})`], { encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" ${args} | (sleep 1; ${reader})`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(result.status, 0, result.stderr);
     return result.stdout.trim();
   }
@@ -60,10 +66,14 @@ describe('pinscope CLI: output complete before exit', () => {
   });
 
   it('exits with an error when standard output cannot be written', async () => {
-    const child = spawn(process.execPath, [cli, 'scan', workspace, '--format', 'sarif', '--fail-on', 'never'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'scan', workspace, '--format', 'sarif', '--fail-on', 'never'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 1, stderr);
     assert.match(stderr, /cannot write to standard output \(EPIPE\)/);

@@ -20,14 +20,38 @@ describe('pinscope run routes every runtime', () => {
     origin = await startOrigin();
     dir = mkdtempSync(join(tmpdir(), 'pinscope-routing-'));
   });
-  after(async () => { await origin.close(); });
+  after(async () => {
+    await origin.close();
+  });
 
   for (const runtime of runtimeCases()) {
     it(`${runtime.name}: recorded ok through the proxy, trusting the CA`, async () => {
       const events = join(dir, `${runtime.name}.jsonl`);
-      const result = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`,
-        '--fail-on', 'never', '--events', events, '--', runtime.command, ...runtime.args], { ...process.env, ...CONFLICTING_ENVIRONMENT });
-      const lines = readFileSync(events, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
+      const result = await runCli(
+        [
+          'run',
+          '--ca-dir',
+          join(dir, 'ca'),
+          '--upstream-ca',
+          origin.caFile,
+          '--resolve',
+          `*.example.test=127.0.0.1:${origin.port}`,
+          '--fail-on',
+          'never',
+          '--events',
+          events,
+          '--',
+          runtime.command,
+          ...runtime.args,
+        ],
+        { ...process.env, ...CONFLICTING_ENVIRONMENT },
+      );
+      const lines = readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+        .filter((l): l is ConnectionLine => l.type === 'connection');
       const line = lines.find((l) => l.host === `${runtime.name}.example.test`);
       assert.ok(line, `${runtime.name} went through the proxy: ${result.stdout}${result.stderr}`);
       assert.equal(result.code, 0, result.stdout + result.stderr);

@@ -20,7 +20,9 @@ import { makeOriginCertificates } from '../support/origin';
 const SARIF_SCHEMA = join(ROOT, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
 
 function spkiPinOf(pem: string): string {
-  return createHash('sha256').update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  return createHash('sha256')
+    .update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
 }
 
 interface JsonFinding {
@@ -29,7 +31,13 @@ interface JsonFinding {
   readonly severity: string;
   readonly hosts: readonly { domain: string }[];
   readonly stale: readonly { host: string; served: string[]; certain: boolean }[];
-  readonly observed: readonly { host: string; breaks: boolean; pinning: string; categories: Record<string, number>; chains: { pins: string[]; complete: boolean }[] }[];
+  readonly observed: readonly {
+    host: string;
+    breaks: boolean;
+    pinning: string;
+    categories: Record<string, number>;
+    chains: { pins: string[]; complete: boolean }[];
+  }[];
 }
 
 describe('pinscope scan against a real recording', () => {
@@ -43,7 +51,9 @@ describe('pinscope scan against a real recording', () => {
   before(async () => {
     // A server that sends its whole chain, root included, as some do: the stale verdict is then certain.
     const certificates = makeOriginCertificates(['localhost', '*.example.test']);
-    origin = createServer({ key: certificates.keyPem, cert: certificates.leafPem + certificates.caPem }, (_request, response) => response.end('hello\n'));
+    origin = createServer({ key: certificates.keyPem, cert: certificates.leafPem + certificates.caPem }, (_request, response) =>
+      response.end('hello\n'),
+    );
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
     const port = (origin.address() as AddressInfo).port;
     dir = mkdtempSync(join(tmpdir(), 'pinscope-scan-'));
@@ -55,16 +65,40 @@ describe('pinscope scan against a real recording', () => {
     // The proxy resumes upstream TLS sessions across sibling hosts, and a resumed session shows no chain:
     // one run per host whose chain the test compares, the recordings then joined into one.
     const recordings: string[] = [];
-    for (const script of ['curl -sS --max-time 10 https://api.example.test/hello; curl -sS --max-time 10 --pinnedpubkey "sha256//$PIN" https://pinned.example.test/hello; exit 0', 'curl -sS --max-time 10 https://backup.example.test/hello']) {
+    for (const script of [
+      'curl -sS --max-time 10 https://api.example.test/hello; curl -sS --max-time 10 --pinnedpubkey "sha256//$PIN" https://pinned.example.test/hello; exit 0',
+      'curl -sS --max-time 10 https://backup.example.test/hello',
+    ]) {
       const recording = join(dir, `events-${recordings.length}.jsonl`);
-      const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', caFile, '--resolve', `*.example.test=127.0.0.1:${port}`, '--events', recording, '--fail-on', 'never', '--', 'sh', '-c', script], { ...process.env, PIN: leafPin });
+      const run = await runCli(
+        [
+          'run',
+          '--ca-dir',
+          join(dir, 'ca'),
+          '--upstream-ca',
+          caFile,
+          '--resolve',
+          `*.example.test=127.0.0.1:${port}`,
+          '--events',
+          recording,
+          '--fail-on',
+          'never',
+          '--',
+          'sh',
+          '-c',
+          script,
+        ],
+        { ...process.env, PIN: leafPin },
+      );
       assert.equal(run.code, 0, run.stderr);
       recordings.push(readFileSync(recording, 'utf8'));
     }
     writeFileSync(events, recordings.join(''));
     workspace = join(dir, 'app');
     mkdirSync(join(workspace, 'res', 'xml'), { recursive: true });
-    writeFileSync(join(workspace, 'res', 'xml', 'network_security_config.xml'), `<?xml version="1.0" encoding="utf-8"?>
+    writeFileSync(
+      join(workspace, 'res', 'xml', 'network_security_config.xml'),
+      `<?xml version="1.0" encoding="utf-8"?>
 <network-security-config>
     <domain-config>
         <domain includeSubdomains="true">api.example.test</domain>
@@ -81,11 +115,15 @@ describe('pinscope scan against a real recording', () => {
         </pin-set>
     </domain-config>
 </network-security-config>
-`);
-    writeFileSync(join(workspace, 'Pinning.kt'), `val pinner = CertificatePinner.Builder()
+`,
+    );
+    writeFileSync(
+      join(workspace, 'Pinning.kt'),
+      `val pinner = CertificatePinner.Builder()
     .add("*.example.test", "sha256/${leafPin}")
     .build()
-`);
+`,
+    );
   });
 
   after(async () => {
@@ -100,12 +138,26 @@ describe('pinscope scan against a real recording', () => {
     const stale = byLine.get('res/xml/network_security_config.xml:5');
     assert.ok(stale, result.stdout);
     assert.equal(stale.severity, 'error');
-    assert.deepEqual(stale.stale.map((s) => s.host), ['api.example.test']);
-    assert.deepEqual(stale.stale, [{ host: 'api.example.test', served: [leafPin, caPin], certain: true }], 'the served pins are the real leaf and root keys');
+    assert.deepEqual(
+      stale.stale.map((s) => s.host),
+      ['api.example.test'],
+    );
+    assert.deepEqual(
+      stale.stale,
+      [{ host: 'api.example.test', served: [leafPin, caPin], certain: true }],
+      'the served pins are the real leaf and root keys',
+    );
     assert.equal(stale.observed[0]?.categories['ok'], 1);
     const backup = byLine.get('res/xml/network_security_config.xml:12');
-    assert.deepEqual(backup?.observed.map((o) => o.host), ['backup.example.test']);
-    assert.deepEqual(backup.observed[0]?.chains, [{ pins: [leafPin, caPin], complete: true }], 'the whole chain was seen for the backup host');
+    assert.deepEqual(
+      backup?.observed.map((o) => o.host),
+      ['backup.example.test'],
+    );
+    assert.deepEqual(
+      backup.observed[0]?.chains,
+      [{ pins: [leafPin, caPin], complete: true }],
+      'the whole chain was seen for the backup host',
+    );
     assert.deepEqual(backup.stale, [], 'a backup pin on the CA key matches: not stale');
     const okhttp = byLine.get('Pinning.kt:2');
     assert.deepEqual(okhttp?.stale, []);
@@ -116,7 +168,10 @@ describe('pinscope scan against a real recording', () => {
 
     const text = await runCli(['scan', workspace, '--events', events, '--fail-on', 'never']);
     assert.equal(text.code, 0);
-    assert.match(text.stdout, /^res\/xml\/network_security_config\.xml:5: error: STALE PINS: api\.example\.test serves a chain matching none of the 2 pins/m);
+    assert.match(
+      text.stdout,
+      /^res\/xml\/network_security_config\.xml:5: error: STALE PINS: api\.example\.test serves a chain matching none of the 2 pins/m,
+    );
     assert.match(text.stdout, /observed: pinned\.example\.test — breaks under inspection \(closed-after-handshake ×1, pinning likely\)/);
   });
 
@@ -133,11 +188,17 @@ describe('pinscope scan against a real recording', () => {
     const log = JSON.parse(readFileSync(out, 'utf8')) as Log;
     assert.equal(validate(log), true, JSON.stringify(validate.errors, null, 2));
     const results = log.runs[0]?.results ?? [];
-    assert.deepEqual(results.map((r) => `${r.ruleId ?? ''} ${r.level ?? ''} ${r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? ''}:${r.locations?.[0]?.physicalLocation?.region?.startLine ?? 0}`), [
-      'PS003 warning Pinning.kt:2',
-      'PS001 error res/xml/network_security_config.xml:5',
-      'PS004 note res/xml/network_security_config.xml:12',
-    ]);
+    assert.deepEqual(
+      results.map(
+        (r) =>
+          `${r.ruleId ?? ''} ${r.level ?? ''} ${r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? ''}:${r.locations?.[0]?.physicalLocation?.region?.startLine ?? 0}`,
+      ),
+      [
+        'PS003 warning Pinning.kt:2',
+        'PS001 error res/xml/network_security_config.xml:5',
+        'PS004 note res/xml/network_security_config.xml:12',
+      ],
+    );
     // The validator is not vacuous: a result without a message is rejected.
     const broken = structuredClone(log);
     delete (broken.runs[0]?.results?.[0] as { message?: unknown }).message;

@@ -19,9 +19,40 @@ describe('pinscope CLI: no secret from the command line in any output', () => {
     try {
       const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/`;
       const files = { junit: join(dir, 'junit.xml'), report: join(dir, 'report.md'), events: join(dir, 'events.jsonl') };
-      const result = await runCli(['run', '--port', '0', '--ca-dir', join(dir, 'ca'), '--junit', files.junit, '--report', files.report, '--events', files.events, '--fail-on', 'never', '--', 'sh', '-c', 'curl -sS "$0"', url, '--token', 'SUPERSECRET', '-pSUPERSECRET'], { ...process.env, GITHUB_ACTIONS: 'true' });
+      const result = await runCli(
+        [
+          'run',
+          '--port',
+          '0',
+          '--ca-dir',
+          join(dir, 'ca'),
+          '--junit',
+          files.junit,
+          '--report',
+          files.report,
+          '--events',
+          files.events,
+          '--fail-on',
+          'never',
+          '--',
+          'sh',
+          '-c',
+          'curl -sS "$0"',
+          url,
+          '--token',
+          'SUPERSECRET',
+          '-pSUPERSECRET',
+        ],
+        { ...process.env, GITHUB_ACTIONS: 'true' },
+      );
       assert.equal(result.code, 0, result.stderr);
-      const outputs: Record<string, string> = { stdout: result.stdout, stderr: result.stderr, junit: readFileSync(files.junit, 'utf8'), report: readFileSync(files.report, 'utf8'), events: readFileSync(files.events, 'utf8') };
+      const outputs: Record<string, string> = {
+        stdout: result.stdout,
+        stderr: result.stderr,
+        junit: readFileSync(files.junit, 'utf8'),
+        report: readFileSync(files.report, 'utf8'),
+        events: readFileSync(files.events, 'utf8'),
+      };
       for (const [name, text] of Object.entries(outputs)) assert.ok(!text.includes('SUPERSECRET'), `${name} carries the secret:\n${text}`);
       assert.match(outputs['junit'] ?? '', /--token \*\*\*/);
       assert.match(outputs['report'] ?? '', /--token \*\*\*/);

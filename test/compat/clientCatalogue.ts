@@ -46,7 +46,21 @@ async function reported(command: string, args: readonly string[], pattern: RegEx
   return pattern.exec(`${result.stdout}\n${result.stderr}`)?.[1] ?? '?';
 }
 
-const PROXY_ENV_KEYS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS'];
+const PROXY_ENV_KEYS = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'CURL_CA_BUNDLE',
+  'NODE_EXTRA_CA_CERTS',
+];
 
 /** The test's environment without any proxy or trust setting, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -66,10 +80,17 @@ async function connectShim(proxyPort: number, host: string): Promise<Server> {
   const server = createServer((client) => {
     const upstream = connect(proxyPort, '127.0.0.1', () => upstream.write(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`));
     upstream.once('data', (head: Buffer) => {
-      if (!head.toString('latin1').startsWith('HTTP/1.1 200')) { client.destroy(); upstream.destroy(); return; }
+      if (!head.toString('latin1').startsWith('HTTP/1.1 200')) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       client.pipe(upstream).pipe(client);
     });
-    const closeBoth = (): void => { client.destroy(); upstream.destroy(); };
+    const closeBoth = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', closeBoth);
     upstream.on('error', closeBoth);
     client.on('close', () => upstream.end());
@@ -103,7 +124,10 @@ export const CLIENTS: readonly CompatClient[] = [
     library: () => Promise.resolve('Go crypto/tls'),
     alpn: 'h2',
     // Trusted: through `pinscope run`, which gives it SSL_CERT_FILE and HTTPS_PROXY (see the matrix test).
-    run: (trusted, url, context) => runClient(context.goBinary, [url], { env: cleanEnv({ HTTPS_PROXY: proxyUrl(context), ...(trusted ? { SSL_CERT_FILE: context.caFile } : {}) }) }),
+    run: (trusted, url, context) =>
+      runClient(context.goBinary, [url], {
+        env: cleanEnv({ HTTPS_PROXY: proxyUrl(context), ...(trusted ? { SSL_CERT_FILE: context.caFile } : {}) }),
+      }),
     untrusted: { category: 'cert-rejected', alert: 'bad_certificate' },
   },
   {
@@ -114,9 +138,24 @@ export const CLIENTS: readonly CompatClient[] = [
     run: async (trusted, url, context) => {
       const home = join(context.work, `chromium-${trusted ? 'trusted' : 'untrusted'}-${hostOf(url)}`);
       await nssDatabase(join(home, '.pki', 'nssdb'), trusted ? context.caFile : undefined);
-      return runClient('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--disable-features=NetworkPrediction,OptimizationHints,MediaRouter', `--user-data-dir=${join(home, 'profile')}`, `--proxy-server=${proxyUrl(context)}`, '--dump-dom', url],
-      { env: cleanEnv({ HOME: home }), timeoutMs: 40_000 });
+      return runClient(
+        'chromium',
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--disable-features=NetworkPrediction,OptimizationHints,MediaRouter',
+          `--user-data-dir=${join(home, 'profile')}`,
+          `--proxy-server=${proxyUrl(context)}`,
+          '--dump-dom',
+          url,
+        ],
+        { env: cleanEnv({ HOME: home }), timeoutMs: 40_000 },
+      );
     },
     untrusted: { category: 'cert-rejected', alert: 'certificate_unknown' },
     exitCodeIsResult: false,
@@ -126,15 +165,40 @@ export const CLIENTS: readonly CompatClient[] = [
     version: async () => `curl ${majorMinor(await reported('curl', ['--version'], /^curl (\S+)/))}`,
     library: async () => openssl(await reported('curl', ['--version'], /^(curl .*)$/m)),
     alpn: 'h2',
-    run: (trusted, url, context) => runClient('curl', ['-sS', '--max-time', '15', '--noproxy', '', '-x', proxyUrl(context), ...(trusted ? ['--cacert', context.caFile] : []), url], { env: cleanEnv() }),
+    run: (trusted, url, context) =>
+      runClient(
+        'curl',
+        ['-sS', '--max-time', '15', '--noproxy', '', '-x', proxyUrl(context), ...(trusted ? ['--cacert', context.caFile] : []), url],
+        { env: cleanEnv() },
+      ),
     untrusted: { category: 'cert-rejected', alert: 'unknown_ca' },
   },
   {
     name: 'wget',
     version: async () => `wget ${majorMinor(await reported('wget', ['--version'], /GNU Wget (\S+)/))}`,
-    library: async () => ((await reported('wget', ['--version'], /(\+ssl\/\w+)/)) === '+ssl/gnutls' ? `GnuTLS ${majorMinor(await reported('gnutls-cli', ['--version'], /gnutls-cli (\S+)/))}` : 'OpenSSL'),
+    library: async () =>
+      (await reported('wget', ['--version'], /(\+ssl\/\w+)/)) === '+ssl/gnutls'
+        ? `GnuTLS ${majorMinor(await reported('gnutls-cli', ['--version'], /gnutls-cli (\S+)/))}`
+        : 'OpenSSL',
     alpn: null,
-    run: (trusted, url, context) => runClient('wget', ['-q', '-O', '-', '--tries=1', '--timeout=15', '-e', 'use_proxy=yes', '-e', `https_proxy=${proxyUrl(context)}`, ...(trusted ? [`--ca-certificate=${context.caFile}`] : []), url], { env: cleanEnv() }),
+    run: (trusted, url, context) =>
+      runClient(
+        'wget',
+        [
+          '-q',
+          '-O',
+          '-',
+          '--tries=1',
+          '--timeout=15',
+          '-e',
+          'use_proxy=yes',
+          '-e',
+          `https_proxy=${proxyUrl(context)}`,
+          ...(trusted ? [`--ca-certificate=${context.caFile}`] : []),
+          url,
+        ],
+        { env: cleanEnv() },
+      ),
     untrusted: { category: 'reset', alert: null },
   },
   {
@@ -146,8 +210,25 @@ export const CLIENTS: readonly CompatClient[] = [
       const host = hostOf(url);
       const shim = await connectShim(context.proxyPort, host);
       try {
-        const args = ['--sni-hostname', host, '--verify-hostname', host, '--alpn', 'h2', '--alpn', 'http/1.1', '-p', String((shim.address() as AddressInfo).port), ...(trusted ? ['--x509cafile', context.caFile] : []), '127.0.0.1'];
-        return await runClient('gnutls-cli', args, { input: `GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, env: cleanEnv(), timeoutMs: 20_000 });
+        const args = [
+          '--sni-hostname',
+          host,
+          '--verify-hostname',
+          host,
+          '--alpn',
+          'h2',
+          '--alpn',
+          'http/1.1',
+          '-p',
+          String((shim.address() as AddressInfo).port),
+          ...(trusted ? ['--x509cafile', context.caFile] : []),
+          '127.0.0.1',
+        ];
+        return await runClient('gnutls-cli', args, {
+          input: `GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+          env: cleanEnv(),
+          timeoutMs: 20_000,
+        });
       } finally {
         shim.close();
       }
@@ -156,11 +237,32 @@ export const CLIENTS: readonly CompatClient[] = [
   },
   {
     name: 'openssl s_client',
-    version: async () => majorMinor(await reported('openssl', ['version'], /^(OpenSSL \S+)/)).replace(/^OpenSSL (\d+\.\d+).*/, 'OpenSSL $1'),
+    version: async () =>
+      majorMinor(await reported('openssl', ['version'], /^(OpenSSL \S+)/)).replace(/^OpenSSL (\d+\.\d+).*/, 'OpenSSL $1'),
     library: async () => openssl(await reported('openssl', ['version'], /^(OpenSSL \S+)/)),
     alpn: 'http/1.1',
-    run: (trusted, url, context) => runClient('openssl', ['s_client', '-connect', `${hostOf(url)}:443`, '-proxy', `127.0.0.1:${context.proxyPort}`, '-servername', hostOf(url), '-verify_return_error', '-verify_hostname', hostOf(url),
-      '-alpn', 'http/1.1', '-ign_eof', '-brief', ...(trusted ? ['-CAfile', context.caFile] : [])], { input: `GET /hello HTTP/1.1\r\nHost: ${hostOf(url)}\r\nConnection: close\r\n\r\n`, env: cleanEnv() }),
+    run: (trusted, url, context) =>
+      runClient(
+        'openssl',
+        [
+          's_client',
+          '-connect',
+          `${hostOf(url)}:443`,
+          '-proxy',
+          `127.0.0.1:${context.proxyPort}`,
+          '-servername',
+          hostOf(url),
+          '-verify_return_error',
+          '-verify_hostname',
+          hostOf(url),
+          '-alpn',
+          'http/1.1',
+          '-ign_eof',
+          '-brief',
+          ...(trusted ? ['-CAfile', context.caFile] : []),
+        ],
+        { input: `GET /hello HTTP/1.1\r\nHost: ${hostOf(url)}\r\nConnection: close\r\n\r\n`, env: cleanEnv() },
+      ),
     untrusted: { category: 'cert-rejected', alert: 'unknown_ca' },
   },
   {
@@ -169,7 +271,10 @@ export const CLIENTS: readonly CompatClient[] = [
     library: async () => openssl(await reported('/usr/bin/python3', ['-c', 'import ssl; print(ssl.OPENSSL_VERSION)'], /^(.*)$/m)),
     // urllib offers no ALPN.
     alpn: null,
-    run: (trusted, url, context) => runClient('/usr/bin/python3', [join(context.clientsDir, 'get.py'), url, ...(trusted ? [context.caFile] : [])], { env: cleanEnv({ HTTPS_PROXY: proxyUrl(context) }) }),
+    run: (trusted, url, context) =>
+      runClient('/usr/bin/python3', [join(context.clientsDir, 'get.py'), url, ...(trusted ? [context.caFile] : [])], {
+        env: cleanEnv({ HTTPS_PROXY: proxyUrl(context) }),
+      }),
     untrusted: { category: 'cert-rejected', alert: 'unknown_ca' },
   },
   {
@@ -177,7 +282,11 @@ export const CLIENTS: readonly CompatClient[] = [
     version: async () => `Java ${await reported('java', ['-version'], /version "(\d+)/)}`,
     library: async () => `JSSE (Java ${await reported('java', ['-version'], /version "(\d+)/)})`,
     alpn: 'h2',
-    run: (trusted, url, context) => runClient('java', ['-cp', context.javaClasses, 'Get', url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], { env: cleanEnv(), timeoutMs: 40_000 }),
+    run: (trusted, url, context) =>
+      runClient('java', ['-cp', context.javaClasses, 'Get', url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], {
+        env: cleanEnv(),
+        timeoutMs: 40_000,
+      }),
     // java.net.http (SSLEngine) closes with a FIN and no alert, unlike HttpsURLConnection's certificate_unknown (test/cli).
     untrusted: { category: 'closed-after-handshake', alert: null },
   },
@@ -186,7 +295,12 @@ export const CLIENTS: readonly CompatClient[] = [
     version: () => Promise.resolve(`Node ${majorMinor(process.versions.node)}`),
     library: () => Promise.resolve(`OpenSSL ${majorMinor(process.versions.openssl)}`),
     alpn: 'h2',
-    run: (trusted, url, context) => runClient(process.execPath, [join(context.clientsDir, 'get_h2.js'), url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], { env: cleanEnv() }),
+    run: (trusted, url, context) =>
+      runClient(
+        process.execPath,
+        [join(context.clientsDir, 'get_h2.js'), url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])],
+        { env: cleanEnv() },
+      ),
     // TLS 1.3: no alert and no Finished, just a FIN after the server's flight (see the TLS failure notes).
     untrusted: { category: 'closed-after-handshake', alert: null },
   },
@@ -195,7 +309,10 @@ export const CLIENTS: readonly CompatClient[] = [
     version: async () => `Ruby ${majorMinor(await reported('ruby', ['-v'], /ruby (\S+)/))}`,
     library: async () => openssl(await reported('ruby', ['-ropenssl', '-e', 'puts OpenSSL::OPENSSL_LIBRARY_VERSION'], /^(.*)$/m)),
     alpn: null,
-    run: (trusted, url, context) => runClient('ruby', [join(context.clientsDir, 'get.rb'), url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], { env: cleanEnv() }),
+    run: (trusted, url, context) =>
+      runClient('ruby', [join(context.clientsDir, 'get.rb'), url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], {
+        env: cleanEnv(),
+      }),
     untrusted: { category: 'cert-rejected', alert: 'unknown_ca' },
   },
   {
@@ -203,7 +320,10 @@ export const CLIENTS: readonly CompatClient[] = [
     version: async () => `PHP ${majorMinor(await reported('php', ['-v'], /PHP (\S+)/))}`,
     library: async () => openssl(await reported('php', ['-r', 'echo OPENSSL_VERSION_TEXT;'], /^(.*)$/m)),
     alpn: null,
-    run: (trusted, url, context) => runClient('php', [join(context.clientsDir, 'get.php'), url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], { env: cleanEnv() }),
+    run: (trusted, url, context) =>
+      runClient('php', [join(context.clientsDir, 'get.php'), url, String(context.proxyPort), ...(trusted ? [context.caFile] : [])], {
+        env: cleanEnv(),
+      }),
     untrusted: { category: 'cert-rejected', alert: 'unknown_ca' },
   },
   {
@@ -215,7 +335,10 @@ export const CLIENTS: readonly CompatClient[] = [
       const profile = join(context.work, `firefox-${trusted ? 'trusted' : 'untrusted'}`);
       await nssDatabase(profile, trusted ? context.caFile : undefined);
       writeFileSync(join(profile, 'user.js'), firefoxPrefs(context.proxyPort));
-      return runClient('firefox-esr', ['--headless', '--no-remote', '--profile', profile, '--screenshot', join(profile, 'page.png'), url], { env: cleanEnv({ HOME: profile, MOZ_CRASHREPORTER_DISABLE: '1' }), timeoutMs: 60_000 });
+      return runClient('firefox-esr', ['--headless', '--no-remote', '--profile', profile, '--screenshot', join(profile, 'page.png'), url], {
+        env: cleanEnv({ HOME: profile, MOZ_CRASHREPORTER_DISABLE: '1' }),
+        timeoutMs: 60_000,
+      });
     },
     untrusted: { category: 'cert-rejected', alert: 'unknown_ca' },
     exitCodeIsResult: false,
@@ -225,21 +348,46 @@ export const CLIENTS: readonly CompatClient[] = [
 /** Firefox preferences: only the page through the proxy, none of its background traffic. */
 function firefoxPrefs(port: number): string {
   const prefs: Record<string, string | number | boolean> = {
-    'network.proxy.type': 1, 'network.proxy.ssl': '127.0.0.1', 'network.proxy.ssl_port': port, 'network.proxy.http': '127.0.0.1', 'network.proxy.http_port': port,
-    'network.proxy.allow_hijacking_localhost': false, 'network.captive-portal-service.enabled': false, 'network.connectivity-service.enabled': false,
-    'app.update.enabled': false, 'browser.safebrowsing.malware.enabled': false, 'browser.safebrowsing.phishing.enabled': false, 'browser.safebrowsing.downloads.enabled': false,
-    'datareporting.policy.dataSubmissionEnabled': false, 'toolkit.telemetry.enabled': false, 'extensions.update.enabled': false, 'browser.shell.checkDefaultBrowser': false,
-    'security.OCSP.enabled': 0, 'network.dns.disablePrefetch': true, 'network.prefetch-next': false, 'network.http.speculative-parallel-limit': 0, 'security.remote_settings.crlite_filters.enabled': false,
-    'services.settings.server': 'http://127.0.0.1:1/', 'browser.startup.homepage_override.mstone': 'ignore', 'security.enterprise_roots.enabled': false,
+    'network.proxy.type': 1,
+    'network.proxy.ssl': '127.0.0.1',
+    'network.proxy.ssl_port': port,
+    'network.proxy.http': '127.0.0.1',
+    'network.proxy.http_port': port,
+    'network.proxy.allow_hijacking_localhost': false,
+    'network.captive-portal-service.enabled': false,
+    'network.connectivity-service.enabled': false,
+    'app.update.enabled': false,
+    'browser.safebrowsing.malware.enabled': false,
+    'browser.safebrowsing.phishing.enabled': false,
+    'browser.safebrowsing.downloads.enabled': false,
+    'datareporting.policy.dataSubmissionEnabled': false,
+    'toolkit.telemetry.enabled': false,
+    'extensions.update.enabled': false,
+    'browser.shell.checkDefaultBrowser': false,
+    'security.OCSP.enabled': 0,
+    'network.dns.disablePrefetch': true,
+    'network.prefetch-next': false,
+    'network.http.speculative-parallel-limit': 0,
+    'security.remote_settings.crlite_filters.enabled': false,
+    'services.settings.server': 'http://127.0.0.1:1/',
+    'browser.startup.homepage_override.mstone': 'ignore',
+    'security.enterprise_roots.enabled': false,
   };
-  return Object.entries(prefs).map(([key, value]) => `user_pref(${JSON.stringify(key)}, ${JSON.stringify(value)});\n`).join('');
+  return Object.entries(prefs)
+    .map(([key, value]) => `user_pref(${JSON.stringify(key)}, ${JSON.stringify(value)});\n`)
+    .join('');
 }
 
 /** Builds the Go program once (the standard library comes precompiled with golang-go). */
 export function buildGo(source: string, output: string, cache: string): Promise<ClientResult> {
   return new Promise((resolve) => {
-    execFile('go', ['build', '-o', output, source], { env: cleanEnv({ GOCACHE: cache, GOFLAGS: '-mod=mod', GO111MODULE: 'off', HOME: cache }), timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? 1 : 0, stdout, stderr });
-    });
+    execFile(
+      'go',
+      ['build', '-o', output, source],
+      { env: cleanEnv({ GOCACHE: cache, GOFLAGS: '-mod=mod', GO111MODULE: 'off', HOME: cache }), timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? 1 : 0, stdout, stderr });
+      },
+    );
   });
 }

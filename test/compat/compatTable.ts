@@ -26,7 +26,11 @@ const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s+/g
 
 export function renderTable(results: readonly CompatResult[]): string {
   const rows = results.map((r) => `| ${[r.client, r.version, r.library, r.trusted, r.untrusted].map(cell).join(' | ')} |`);
-  return ['| Client | Version | TLS library | Trusting the CA | Not trusting it (what Pinscope records) |', '|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| Client | Version | TLS library | Trusting the CA | Not trusting it (what Pinscope records) |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export function readResults(): CompatResult[] {

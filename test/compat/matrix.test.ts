@@ -17,11 +17,19 @@ import { startOrigin, type Origin } from '../support/origin';
 import { CLIENTS, buildGo, cleanEnv, type CompatClient, type MatrixContext } from './clientCatalogue';
 import { RESULTS_FILE, readResults, readmeTable, renderTable, type CompatResult } from './compatTable';
 
-const slug = (client: CompatClient): string => client.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (client: CompatClient): string =>
+  client.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 const hostFor = (client: CompatClient, trusted: boolean): string => `${slug(client)}-${trusted ? 'trusted' : 'untrusted'}.example.test`;
 
 function connectionLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
     .filter((l): l is ConnectionLine => l.type === 'connection');
 }
 
@@ -29,7 +37,8 @@ const negotiated = (line: ConnectionLine): string | null => {
   const done = line.events.find((e) => e.kind === 'handshake-complete');
   return done && 'alpn' in done ? done.alpn : null;
 };
-const describeLine = (line: ConnectionLine | undefined): string => (line ? `${line.category}${line.alert ? `, alert ${line.alert}` : ''}` : 'no connection');
+const describeLine = (line: ConnectionLine | undefined): string =>
+  line ? `${line.category}${line.alert ? `, alert ${line.alert}` : ''}` : 'no connection';
 
 interface Outcome {
   readonly client: CompatClient;
@@ -61,7 +70,14 @@ describe('client compatibility matrix', () => {
     ]);
     assert.equal(go.code, 0, `go build: ${go.stderr}`);
     assert.equal(javac.code, 0, `javac: ${javac.stderr}`);
-    context = { proxyPort: cli.port, caFile: join(dir, 'ca', 'pinscope-ca.pem'), work: dir, goBinary: join(dir, 'get'), javaClasses: join(dir, 'java'), clientsDir };
+    context = {
+      proxyPort: cli.port,
+      caFile: join(dir, 'ca', 'pinscope-ca.pem'),
+      work: dir,
+      goBinary: join(dir, 'get'),
+      javaClasses: join(dir, 'java'),
+      clientsDir,
+    };
 
     // The done-when case: a Go program that trusts the CA through `pinscope run` (SSL_CERT_FILE, HTTPS_PROXY).
     const goEvents = join(dir, 'go-run.jsonl');
@@ -70,7 +86,10 @@ describe('client compatibility matrix', () => {
     goRun = { ...run, lines: connectionLines(goEvents) };
 
     for (const client of CLIENTS) {
-      const trustedRun = client === CLIENTS[0] ? { code: run.code, stdout: run.stdout, stderr: run.stderr } : await client.run(true, `https://${hostFor(client, true)}/hello`, context);
+      const trustedRun =
+        client === CLIENTS[0]
+          ? { code: run.code, stdout: run.stdout, stderr: run.stderr }
+          : await client.run(true, `https://${hostFor(client, true)}/hello`, context);
       const untrustedRun = await client.run(false, `https://${hostFor(client, false)}/hello`, context);
       outcomes.set(client.name, { client, trustedRun, untrustedRun, trusted: [], untrusted: [] });
     }
@@ -92,20 +111,26 @@ describe('client compatibility matrix', () => {
         client: client.name,
         version: await client.version(),
         library: await client.library(),
-        trusted: trusted.length === 0 ? 'could not run here' : ok ? `ok${negotiated(ok) === 'h2' ? ' (HTTP/2)' : ''}` : describeLine(trusted[0]),
+        trusted:
+          trusted.length === 0 ? 'could not run here' : ok ? `ok${negotiated(ok) === 'h2' ? ' (HTTP/2)' : ''}` : describeLine(trusted[0]),
         untrusted: untrusted.length === 0 ? 'could not run here' : describeLine(untrusted[0]),
       });
     }
     if (results.length === CLIENTS.length) writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     if (renderTable(results) !== renderTable(committed)) {
-      process.stdout.write('compat: the results differ from the committed test/compat/results.json (now rewritten): run `node out/test/compat/compatTable.js --write` to update the README\n');
+      process.stdout.write(
+        'compat: the results differ from the committed test/compat/results.json (now rewritten): run `node out/test/compat/compatTable.js --write` to update the README\n',
+      );
     }
   });
 
   it('runs a Go program that trusts the CA through `pinscope run`, recorded ok', () => {
     assert.equal(goRun.code, 0, goRun.stderr);
     assert.match(goRun.stdout, /^ok 200 HTTP\/2\.0/);
-    assert.deepEqual(goRun.lines.map((l) => l.category), ['ok']);
+    assert.deepEqual(
+      goRun.lines.map((l) => l.category),
+      ['ok'],
+    );
   });
 
   for (const client of CLIENTS) {
@@ -122,7 +147,10 @@ describe('client compatibility matrix', () => {
         if (client.exitCodeIsResult !== false) assert.equal(outcome.trustedRun.code, 0, detail);
         const ok = outcome.trusted.filter((l) => l.category === 'ok');
         assert.ok(ok.length > 0, detail);
-        assert.ok(outcome.trusted.every((l) => l.category !== 'cert-rejected'), detail);
+        assert.ok(
+          outcome.trusted.every((l) => l.category !== 'cert-rejected'),
+          detail,
+        );
         if (client.alpn) assert.equal(negotiated(ok[0] as ConnectionLine), client.alpn, detail);
       });
       it(`not trusting it: ${client.untrusted.category}${client.untrusted.alert ? ` (${client.untrusted.alert})` : ''}`, (t) => {
@@ -143,6 +171,10 @@ describe('client compatibility matrix', () => {
   }
 
   it('the README table is the one generated from the committed results.json', () => {
-    assert.equal(readmeTable(), renderTable(committed), 'run `node out/test/compat/compatTable.js --write` after the matrix rewrote test/compat/results.json');
+    assert.equal(
+      readmeTable(),
+      renderTable(committed),
+      'run `node out/test/compat/compatTable.js --write` after the matrix rewrote test/compat/results.json',
+    );
   });
 });

@@ -16,12 +16,25 @@ import { CLIENTS, buildGo, type CompatClient, type MatrixContext } from './clien
 import { makeOwnIntermediate } from './ownIntermediate';
 
 /** Every client of the compatibility matrix, under each profile. */
-const PROFILES: readonly { readonly profile: string; readonly clients: readonly CompatClient[] }[] = ['zscaler', 'netskope', 'paloalto', 'own-intermediate'].map((profile) => ({ profile, clients: CLIENTS }));
+const PROFILES: readonly { readonly profile: string; readonly clients: readonly CompatClient[] }[] = [
+  'zscaler',
+  'netskope',
+  'paloalto',
+  'own-intermediate',
+].map((profile) => ({ profile, clients: CLIENTS }));
 
-const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 function connectionLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
     .filter((l): l is ConnectionLine => l.type === 'connection');
 }
 
@@ -51,10 +64,31 @@ describe('client compatibility under inspection profiles', () => {
       const events = join(dir, `${profile}.jsonl`);
       const work = join(dir, profile);
       mkdirSync(work);
-      const profileArgs = profile === 'own-intermediate' ? ['--intermediate-ca', `${own.intermediateFile},${own.keyFile}`] : ['--profile', profile];
-      const cli = await startCli(['proxy', '--port', '0', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', events, ...profileArgs]);
+      const profileArgs =
+        profile === 'own-intermediate' ? ['--intermediate-ca', `${own.intermediateFile},${own.keyFile}`] : ['--profile', profile];
+      const cli = await startCli([
+        'proxy',
+        '--port',
+        '0',
+        '--ca-dir',
+        join(dir, 'ca'),
+        '--upstream-ca',
+        origin.caFile,
+        '--resolve',
+        `*.example.test=127.0.0.1:${origin.port}`,
+        '--events',
+        events,
+        ...profileArgs,
+      ]);
       const caFile = profile === 'own-intermediate' ? own.rootFile : join(dir, 'ca', 'pinscope-ca.pem');
-      const context: MatrixContext = { proxyPort: cli.port, caFile, work, goBinary: join(dir, 'get'), javaClasses: join(dir, 'java'), clientsDir };
+      const context: MatrixContext = {
+        proxyPort: cli.port,
+        caFile,
+        work,
+        goBinary: join(dir, 'get'),
+        javaClasses: join(dir, 'java'),
+        clientsDir,
+      };
       for (const client of clients) {
         const run = await client.run(true, `https://${slug(client.name)}-${profile}.example.test/hello`, context);
         outcomes.set(key(profile, client), { run, lines: [] });

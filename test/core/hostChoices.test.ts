@@ -11,29 +11,51 @@ import { startHarness, type Harness } from '../support/harness';
 
 describe('host choices', () => {
   let harness: Harness;
-  before(async () => { harness = await startHarness({ tunnelHosts: ['patterned.example.test'], attributeProcesses: false }); });
-  after(async () => { await harness.close(); });
+  before(async () => {
+    harness = await startHarness({ tunnelHosts: ['patterned.example.test'], attributeProcesses: false });
+  });
+  after(async () => {
+    await harness.close();
+  });
 
   it('a choice made through the engine decides the mode, in any spelling of the host, over the patterns', async () => {
     const { engine } = harness;
     engine.chooseMode('Chosen.Example.Test.', 'tunnel');
     engine.chooseMode('patterned.example.test', 'intercept');
-    assert.deepEqual([...engine.hostChoices], [['chosen.example.test', 'tunnel'], ['patterned.example.test', 'intercept']]);
+    assert.deepEqual(
+      [...engine.hostChoices],
+      [
+        ['chosen.example.test', 'tunnel'],
+        ['patterned.example.test', 'intercept'],
+      ],
+    );
     await curl(harness.proxyUrl, 'https://chosen.example.test/hello', ['--cacert', harness.origin.caFile]);
     await curl(harness.proxyUrl, 'https://patterned.example.test/hello', ['--cacert', harness.caFile]);
     const chosen = await harness.connection('chosen.example.test');
     assert.equal(chosen.record.mode, 'tunnel');
-    assert.ok(chosen.record.events.some((e) => e.kind === 'policy' && /by the user's choice for chosen\.example\.test/.test(e.reason)), JSON.stringify(chosen.record.events));
+    assert.ok(
+      chosen.record.events.some((e) => e.kind === 'policy' && /by the user's choice for chosen\.example\.test/.test(e.reason)),
+      JSON.stringify(chosen.record.events),
+    );
     assert.equal((await harness.connection('patterned.example.test')).record.mode, 'intercept');
   });
 
   it('a proxy restarted on the same session keeps the choices', async () => {
-    const restarted = await Engine.start({ caDir: harness.engine.ca.directory, session: harness.engine.session, upstreamCaFiles: [harness.origin.caFile], hostOverrides: [`*.example.test=127.0.0.1:${harness.origin.port}`], attributeProcesses: false });
+    const restarted = await Engine.start({
+      caDir: harness.engine.ca.directory,
+      session: harness.engine.session,
+      upstreamCaFiles: [harness.origin.caFile],
+      hostOverrides: [`*.example.test=127.0.0.1:${harness.origin.port}`],
+      attributeProcesses: false,
+    });
     try {
       assert.equal(restarted.hostChoices.get('chosen.example.test'), 'tunnel');
       const before = restarted.records().length;
       await curl(restarted.url, 'https://chosen.example.test/hello', ['--cacert', harness.origin.caFile]);
-      const record = restarted.records().slice(before).find((r) => r.host === 'chosen.example.test');
+      const record = restarted
+        .records()
+        .slice(before)
+        .find((r) => r.host === 'chosen.example.test');
       assert.equal(record?.mode, 'tunnel');
     } finally {
       await restarted.stop();

@@ -14,8 +14,16 @@ const RIPGREP_ASSET = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
 
 /** Packages in code-server's tree whose install scripts must run (npm 11 blocks them by default). */
 const PACKAGES_WITH_INSTALL_SCRIPTS = [
-  'code-server', 'vscode-extensions', 'argon2', 'kerberos', 'node-pty', 'native-watchdog',
-  '@vscode/ripgrep', '@vscode/spdlog', '@vscode/deviceid', '@parcel/watcher',
+  'code-server',
+  'vscode-extensions',
+  'argon2',
+  'kerberos',
+  'node-pty',
+  'native-watchdog',
+  '@vscode/ripgrep',
+  '@vscode/spdlog',
+  '@vscode/deviceid',
+  '@parcel/watcher',
 ];
 
 function allowScripts(): Record<string, true> {
@@ -39,7 +47,8 @@ export function ensureCodeServer(log: (line: string) => void = console.error): s
   const marker = join(dir, '.complete');
   if (existsSync(marker) && existsSync(codeServerEntry(dir))) return dir;
   for (const tool of ['/usr/bin/rg', '/usr/bin/chromium']) {
-    if (!existsSync(tool)) throw new Error(`${tool} is missing: install the Debian packages chromium, ripgrep and libkrb5-dev (see .ci/run)`);
+    if (!existsSync(tool))
+      throw new Error(`${tool} is missing: install the Debian packages chromium, ripgrep and libkrb5-dev (see .ci/run)`);
   }
   log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (one time, about 2 minutes)`);
   rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,16 @@ import { driveWebviewRequests } from './webviewDriver';
 import { CODE_SERVER_VERSION, codeServerEntry, ensureCodeServer } from './codeServerInstall';
 
 export const CHROMIUM = process.env['PINSCOPE_CHROMIUM'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 export interface HostRunOptions {
   readonly extensionPath: string;
@@ -59,20 +68,53 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
   mkdirSync(signals, { recursive: true });
   for (const sub of ['user', 'ext', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp']) mkdirSync(join(scratch, sub), { recursive: true });
   writeFileSync(join(scratch, 'config.yaml'), 'auth: none\n');
-  writeFileSync(join(scratch, 'user', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off' }));
+  writeFileSync(
+    join(scratch, 'user', 'settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off' }),
+  );
   mkdirSync(join(scratch, 'user', 'User'), { recursive: true });
-  writeFileSync(join(scratch, 'user', 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false }));
-  const server = spawn(process.execPath, [
-    codeServerEntry(dir), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--config', join(scratch, 'config.yaml'), '--user-data-dir', join(scratch, 'user'), '--extensions-dir', join(scratch, 'ext'),
-  ], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PINSCOPE_TEST_SIGNALS: signals, TMPDIR: join(scratch, 'tmp'), XDG_CONFIG_HOME: join(scratch, 'xdg-config'), XDG_DATA_HOME: join(scratch, 'xdg-data'), XDG_CACHE_HOME: join(scratch, 'xdg-cache') },
-  });
+  writeFileSync(
+    join(scratch, 'user', 'User', 'settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false }),
+  );
+  const server = spawn(
+    process.execPath,
+    [
+      codeServerEntry(dir),
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--config',
+      join(scratch, 'config.yaml'),
+      '--user-data-dir',
+      join(scratch, 'user'),
+      '--extensions-dir',
+      join(scratch, 'ext'),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PINSCOPE_TEST_SIGNALS: signals,
+        TMPDIR: join(scratch, 'tmp'),
+        XDG_CONFIG_HOME: join(scratch, 'xdg-config'),
+        XDG_DATA_HOME: join(scratch, 'xdg-data'),
+        XDG_CACHE_HOME: join(scratch, 'xdg-cache'),
+      },
+    },
+  );
   let serverOutput = '';
-  server.stdout.on('data', (chunk: Buffer) => { serverOutput += chunk.toString(); });
-  server.stderr.on('data', (chunk: Buffer) => { serverOutput += chunk.toString(); });
+  server.stdout.on('data', (chunk: Buffer) => {
+    serverOutput += chunk.toString();
+  });
+  server.stderr.on('data', (chunk: Buffer) => {
+    serverOutput += chunk.toString();
+  });
   let browser: Browser | undefined;
   const stopAll = async (): Promise<void> => {
     await browser?.close().catch(() => undefined);
@@ -82,10 +124,12 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
       // already gone
     }
   };
-  const timeout = new Promise<number>((resolve) => setTimeout(() => {
-    log(`integration: timed out after ${options.timeoutMs} ms`);
-    resolve(124);
-  }, options.timeoutMs).unref());
+  const timeout = new Promise<number>((resolve) =>
+    setTimeout(() => {
+      log(`integration: timed out after ${options.timeoutMs} ms`);
+      resolve(124);
+    }, options.timeoutMs).unref(),
+  );
   let printed = Promise.resolve();
   const run = (async (): Promise<number> => {
     const base = `http://127.0.0.1:${port}`;
@@ -105,7 +149,12 @@ export async function runInCodeServer(options: HostRunOptions): Promise<number> 
         const first = values[0];
         const text = typeof first === 'string' && first.startsWith('%c') ? format(...values.slice(2)) : message.text();
         if (process.env['PINSCOPE_DEBUG_CONSOLE']) log(`[console.${message.type()}] ${text}`);
-        else if (typeof first === 'string' && first.includes('INFO') && !/^(Resolv|Creating|Updating|ChatSession|\[Service Worker\])/.test(text.trim())) log(text);
+        else if (
+          typeof first === 'string' &&
+          first.includes('INFO') &&
+          !/^(Resolv|Creating|Updating|ChatSession|\[Service Worker\])/.test(text.trim())
+        )
+          log(text);
         else if (/pinscope|Pinscope/.test(text)) log(text);
       });
     });

@@ -21,7 +21,8 @@ async function screenshot(page: Page, name: string, host: string | undefined): P
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`bad screenshot name ${name}`);
   if (host !== undefined) {
     let frame: Frame | undefined;
-    for (const deadline = Date.now() + 15_000; !frame && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) frame = await findInspectorFrame(page, host);
+    for (const deadline = Date.now() + 15_000; !frame && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200)))
+      frame = await findInspectorFrame(page, host);
     if (!frame) throw new Error(`no webview row shows ${host}`);
     await frame.locator(`.host-row[data-host="${host}"] .host`).click();
   }
@@ -34,7 +35,7 @@ async function screenshot(page: Page, name: string, host: string | undefined): P
 async function findInspectorFrame(page: Page, host: string): Promise<Frame | undefined> {
   for (const frame of page.frames()) {
     try {
-      if (await frame.locator('.row, .host-row', { hasText: host }).count() > 0) return frame;
+      if ((await frame.locator('.row, .host-row', { hasText: host }).count()) > 0) return frame;
     } catch {
       // a frame that went away
     }
@@ -81,7 +82,11 @@ export function driveWebviewRequests(page: Page, dir: string, log: (line: string
     }
   };
   void loop();
-  return { stop: () => { stopped = true; } };
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 /** Used by tests inside the extension host: asks the driver, waits for its answer. */

@@ -16,7 +16,9 @@ describe('Pinscope in a real VS Code extension host', function () {
   let origin: Origin;
 
   before(async () => {
-    console.log(`pinscope: VS Code ${vscode.version}, app host ${vscode.env.appHost}, UI kind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote ${vscode.env.remoteName ?? 'none'}`);
+    console.log(
+      `pinscope: VS Code ${vscode.version}, app host ${vscode.env.appHost}, UI kind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote ${vscode.env.remoteName ?? 'none'}`,
+    );
     origin = await startOrigin();
     await configure({ hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`], upstreamCaFiles: [origin.caFile], port: 0 });
   });
@@ -39,7 +41,9 @@ describe('Pinscope in a real VS Code extension host', function () {
 
   it('registers every contributed command', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
-    const contributed = (extension?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+    const contributed = (extension?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map(
+      (c) => c.command,
+    );
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));
     assert.deepEqual(missing, []);
@@ -58,7 +62,11 @@ describe('Pinscope in a real VS Code extension host', function () {
     const result = await curl(engine.url, 'https://api.example.test/hello', ['--cacert', engine.ca.certPath]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /hello from origin/);
-    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'api.example.test'), 5000, 'the finished connection');
+    const record = await waitFor(
+      () => engine.records().find((r) => r.finished && r.host === 'api.example.test'),
+      5000,
+      'the finished connection',
+    );
     assert.equal(classify(record).category, 'ok');
     await vscode.commands.executeCommand('pinscope.stopProxy');
     assert.equal(context.controller.engine, undefined);
@@ -87,9 +95,16 @@ describe('Pinscope in a real VS Code extension host', function () {
     // Tunnelled untouched, the origin's own certificate reaches curl, which trusts the origin's CA: it works.
     const works = await curl(engine.url, 'https://confirmed.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(works.code, 0, works.stderr);
-    const outcome = await waitFor(() => pinscope.confirmationOutcomes.find((o) => o.host === 'confirmed.example.test'), 30_000, 'the confirmation outcome');
+    const outcome = await waitFor(
+      () => pinscope.confirmationOutcomes.find((o) => o.host === 'confirmed.example.test'),
+      30_000,
+      'the confirmation outcome',
+    );
     assert.equal(outcome.confirmed, true);
-    assert.match(outcome.message, /^Pinscope: confirmed — confirmed\.example\.test works when tunnelled untouched, so it breaks only under inspection\./);
+    assert.match(
+      outcome.message,
+      /^Pinscope: confirmed — confirmed\.example\.test works when tunnelled untouched, so it breaks only under inspection\./,
+    );
   });
 
   it('gives the proxied terminal environment the proxy and the CA', async () => {
@@ -149,7 +164,14 @@ describe('Pinscope in a real VS Code extension host', function () {
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
     await vscode.commands.executeCommand('pinscope.openInspector');
-    const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('pinscope.inspector')), 10_000, 'the inspector tab');
+    const tab = await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('pinscope.inspector')),
+      10_000,
+      'the inspector tab',
+    );
     assert.equal(tab.label, 'Pinscope Inspector');
     const first = await curl(engine.url, 'https://panel.example.test/hello', ['--cacert', engine.ca.certPath]);
     assert.equal(first.code, 0, first.stderr);
@@ -167,16 +189,29 @@ describe('Pinscope in a real VS Code extension host', function () {
       const found = engine.records().filter((r) => r.finished && r.host === 'panel.example.test');
       return found.length >= 2 ? found : undefined;
     });
-    assert.deepEqual(records.map((r) => r.mode), ['intercept', 'tunnel']);
+    assert.deepEqual(
+      records.map((r) => r.mode),
+      ['intercept', 'tunnel'],
+    );
   });
 
   it('exports an exemption request into an untitled editor in the right language', async () => {
     const { context } = await activatePinscope();
     const engine = context.controller.engine ?? (await context.controller.start());
     assert.ok(engine);
-    await curl(engine.url, 'https://pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    await curl(engine.url, 'https://pinned.example.test/hello', [
+      '--cacert',
+      engine.ca.certPath,
+      '--pinnedpubkey',
+      'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    ]);
     await waitFor(() => engine.records().find((r) => r.finished && r.host === 'pinned.example.test'));
-    const document = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['pinned.example.test'], 'zscaler-api', 'Acme Mobile');
+    const document = await vscode.commands.executeCommand<vscode.TextDocument>(
+      'pinscope.exportExemptionRequest',
+      ['pinned.example.test'],
+      'zscaler-api',
+      'Acme Mobile',
+    );
     assert.equal(document.languageId, 'json');
     const parsed = JSON.parse(document.getText()) as { urlCategory: { urls: string[] } };
     assert.deepEqual(parsed.urlCategory.urls, ['pinned.example.test']);
@@ -187,9 +222,18 @@ describe('Pinscope in a real VS Code extension host', function () {
     const pinscope = await activatePinscope();
     const engine = pinscope.context.controller.engine ?? (await pinscope.context.controller.start());
     assert.ok(engine);
-    const pinned = await curl(engine.url, 'https://recorded-pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    const pinned = await curl(engine.url, 'https://recorded-pinned.example.test/hello', [
+      '--cacert',
+      engine.ca.certPath,
+      '--pinnedpubkey',
+      'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    ]);
     assert.equal(pinned.code, 90, pinned.stderr);
-    await waitFor(() => engine.records().find((r) => r.finished && r.host === 'recorded-pinned.example.test'), 10_000, 'the broken connection');
+    await waitFor(
+      () => engine.records().find((r) => r.finished && r.host === 'recorded-pinned.example.test'),
+      10_000,
+      'the broken connection',
+    );
     const target = vscode.Uri.file(join(temporaryDirectory('recording'), 'session.pinscope.jsonl'));
     await vscode.commands.executeCommand('pinscope.saveRecording', target);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

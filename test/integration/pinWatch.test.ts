@@ -61,7 +61,16 @@ describe('Pin configurations written outside the editor, in the real workbench',
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test workbench has a folder');
     const hostile = vscode.Uri.joinPath(folder.uri, 'hostile').fsPath;
-    execFileSync('sh', ['-c', `mkdir -p "$1/a/${'b/'.repeat(40)}" "$1/res/xml" && cat > "$1/res/xml/network_security_config.xml" && printf 'a/${'**/'.repeat(18)}zz\\n' > "$1/.gitignore" && for i in 1 2 3 4; do yes '  .add(' | head -c 2000000 | sed '1s/^/CertificatePinner /' > "$1/Pins$i.kt"; done`, 'sh', hostile], { input: CONFIG });
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        `mkdir -p "$1/a/${'b/'.repeat(40)}" "$1/res/xml" && cat > "$1/res/xml/network_security_config.xml" && printf 'a/${'**/'.repeat(18)}zz\\n' > "$1/.gitignore" && for i in 1 2 3 4; do yes '  .add(' | head -c 2000000 | sed '1s/^/CertificatePinner /' > "$1/Pins$i.kt"; done`,
+        'sh',
+        hostile,
+      ],
+      { input: CONFIG },
+    );
     const origin = await startOrigin();
     const config = vscode.workspace.getConfiguration('pinscope');
     await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
@@ -72,7 +81,11 @@ describe('Pin configurations written outside the editor, in the real workbench',
       // The files just written start a rescan (the workspace is watched): proxied requests are served
       // throughout, until that scan has found the configuration beside the hostile files.
       let served = 0;
-      for (const deadline = Date.now() + 60_000; pinscope.context.pins.locate('hostile/res/xml/network_security_config.xml') === undefined; served++) {
+      for (
+        const deadline = Date.now() + 60_000;
+        pinscope.context.pins.locate('hostile/res/xml/network_security_config.xml') === undefined;
+        served++
+      ) {
         assert.ok(Date.now() < deadline, 'the scan of the hostile workspace did not finish');
         const result = await curl(engine.url, `https://served.example.test/n${served}`, ['--cacert', engine.ca.certPath]);
         assert.equal(result.code, 0, result.stderr);

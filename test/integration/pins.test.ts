@@ -55,9 +55,18 @@ describe('Pins linked to what the proxy saw, in the real workbench', function ()
     const engine = await pinscope.context.controller.start();
     assert.ok(engine);
     // A client that pins the host: it trusts the Pinscope CA but rejects the forged key.
-    const result = await curl(engine.url, `https://${HOST}/hello`, ['--cacert', engine.ca.certPath, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    const result = await curl(engine.url, `https://${HOST}/hello`, [
+      '--cacert',
+      engine.ca.certPath,
+      '--pinnedpubkey',
+      'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    ]);
     assert.equal(result.code, 90, result.stderr);
-    await waitFor(() => pinscope.context.controller.session.records().find((r) => r.finished && r.host === HOST), 10_000, 'the broken connection');
+    await waitFor(
+      () => pinscope.context.controller.session.records().find((r) => r.finished && r.host === HOST),
+      10_000,
+      'the broken connection',
+    );
 
     // The saved file is re-read (as after an edit); the first background scan may not have run yet.
     const document = await vscode.workspace.openTextDocument(file);
@@ -67,7 +76,11 @@ describe('Pins linked to what the proxy saw, in the real workbench', function ()
     await vscode.workspace.applyEdit(edit);
     await document.save();
 
-    const diagnostic = await waitFor(() => vscode.languages.getDiagnostics(file).find((d) => d.source === 'Pinscope' && d.message.includes(HOST)), 15_000, 'the Pinscope diagnostic');
+    const diagnostic = await waitFor(
+      () => vscode.languages.getDiagnostics(file).find((d) => d.source === 'Pinscope' && d.message.includes(HOST)),
+      15_000,
+      'the Pinscope diagnostic',
+    );
     assert.equal(diagnostic.range.start.line, PIN_LINE);
     assert.match(diagnostic.message, /breaks under inspection/);
     let lens: vscode.CodeLens | undefined;

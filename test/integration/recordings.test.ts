@@ -16,7 +16,11 @@ import { hasEvent } from '../../src/core/timeline';
 const PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 function connectionLines(path: string): ConnectionLine[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ConnectionLine | { type: string }).filter((l): l is ConnectionLine => l.type === 'connection');
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
+    .filter((l): l is ConnectionLine => l.type === 'connection');
 }
 
 async function openRecording(pinscope: PinscopeApi, uri: vscode.Uri) {
@@ -55,7 +59,21 @@ describe('Recordings in the editor', function () {
     const pinscope = await activatePinscope();
     const file = join(dir, 'ci-run.pinscope.jsonl');
     const script = `curl -sS --max-time 10 https://fine.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`;
-    const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', file, '--', 'sh', '-c', script]);
+    const run = await runCli([
+      'run',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--upstream-ca',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+      '--events',
+      file,
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
     // 3: the command succeeded but a host likely pins (the CI policy exit).
     assert.equal(run.code, 3, run.stderr);
     const live = connectionLines(file);
@@ -70,16 +88,28 @@ describe('Recordings in the editor', function () {
     for (const line of live) {
       const verdict = session.verdictOf(line.id);
       assert.ok(verdict, `a verdict for ${line.host}`);
-      assert.deepEqual({ host: line.host, category: verdict.category, pinning: verdict.pinning, confirmed: verdict.confirmed }, { host: line.host, category: line.category, pinning: line.pinning, confirmed: line.confirmed });
+      assert.deepEqual(
+        { host: line.host, category: verdict.category, pinning: verdict.pinning, confirmed: verdict.confirmed },
+        { host: line.host, category: line.category, pinning: line.pinning, confirmed: line.confirmed },
+      );
     }
-    assert.ok(live.some((l) => l.host === 'pinned.example.test' && l.pinning === 'likely'), 'the run judged the pinned host');
+    assert.ok(
+      live.some((l) => l.host === 'pinned.example.test' && l.pinning === 'likely'),
+      'the run judged the pinned host',
+    );
     const state = panel.source.state('');
     assert.deepEqual(state.recording, { name: 'ci-run.pinscope.jsonl', skipped: [] });
     assert.equal(state.running, false);
 
     // Exemption export from the recording (as its editor title action passes its URI), with the proxy stopped.
     assert.equal(pinscope.context.controller.engine, undefined);
-    const document = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['pinned.example.test'], 'zscaler-api', 'Acme CI', uri);
+    const document = await vscode.commands.executeCommand<vscode.TextDocument>(
+      'pinscope.exportExemptionRequest',
+      ['pinned.example.test'],
+      'zscaler-api',
+      'Acme CI',
+      uri,
+    );
     assert.ok(document);
     assert.match(document.getText(), /pinned\.example\.test/);
     assert.doesNotMatch(document.getText(), /fine\.example\.test/);
@@ -88,16 +118,35 @@ describe('Recordings in the editor', function () {
   it('opens a damaged recording, and one from another version, with a notice of what was skipped', async () => {
     const pinscope = await activatePinscope();
     const source = join(dir, 'source.pinscope.jsonl');
-    const run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', source, '--', 'curl', '-sS', '--max-time', '10', 'https://fine.example.test/hello']);
+    const run = await runCli([
+      'run',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--upstream-ca',
+      origin.caFile,
+      '--resolve',
+      `*.example.test=127.0.0.1:${origin.port}`,
+      '--events',
+      source,
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      '10',
+      'https://fine.example.test/hello',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const file = join(dir, 'damaged.pinscope.jsonl');
     copyFileSync(source, file);
-    appendFileSync(file, [
-      '{"type":"connection","version":9,"target":"future.example.test"}',
-      '{"type":"summary","hosts":3}',
-      '{"type":"connection","id":7,"host":"cut.example.test","port":443,"mode":"intercept","startedAt":"2024-01-0',
-      '',
-    ].join('\n'));
+    appendFileSync(
+      file,
+      [
+        '{"type":"connection","version":9,"target":"future.example.test"}',
+        '{"type":"summary","hosts":3}',
+        '{"type":"connection","id":7,"host":"cut.example.test","port":443,"mode":"intercept","startedAt":"2024-01-0',
+        '',
+      ].join('\n'),
+    );
     const uri = vscode.Uri.file(file);
     const panel = await openRecording(pinscope, uri);
     const recording = panel.source.state('').recording;
@@ -105,7 +154,10 @@ describe('Recordings in the editor', function () {
     assert.equal(recording.skipped.length, 2, recording.skipped.join('; '));
     assert.match(recording.skipped[0] ?? '', /^line \d+: not a Pinscope connection record/);
     assert.match(recording.skipped[1] ?? '', /^line \d+: not JSON/);
-    assert.deepEqual(panel.source.session.records().map((r) => r.host), ['fine.example.test']);
+    assert.deepEqual(
+      panel.source.session.records().map((r) => r.host),
+      ['fine.example.test'],
+    );
   });
 
   it('Save Recording writes the live session (after Stop) owner-only as the same JSONL, and it opens with the same verdicts', async () => {
@@ -116,8 +168,15 @@ describe('Recordings in the editor', function () {
     const engine = await pinscope.context.controller.start();
     assert.ok(engine);
     assert.equal((await curl(engine.url, 'https://saved.example.test/hello', ['--cacert', engine.ca.certPath])).code, 0);
-    assert.equal((await curl(engine.url, 'https://saved-pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', PIN])).code, 90);
-    await waitFor(() => (pinscope.context.controller.session.records().filter((r) => r.finished).length >= 2 ? true : undefined), 10_000, 'two finished connections');
+    assert.equal(
+      (await curl(engine.url, 'https://saved-pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', PIN])).code,
+      90,
+    );
+    await waitFor(
+      () => (pinscope.context.controller.session.records().filter((r) => r.finished).length >= 2 ? true : undefined),
+      10_000,
+      'two finished connections',
+    );
     await vscode.commands.executeCommand('pinscope.stopProxy');
     const file = join(dir, 'saved.pinscope.jsonl');
     const saved = await vscode.commands.executeCommand<vscode.Uri>('pinscope.saveRecording', vscode.Uri.file(file));
@@ -138,25 +197,64 @@ describe('Recordings in the editor', function () {
     const proxy = ['--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`];
     const laptop = join(team, 'laptop.pinscope.jsonl');
     const ci = join(team, 'ci', 'ci.pinscope.jsonl');
-    assert.equal((await runCli(['run', ...proxy, '--events', laptop, '--', 'sh', '-c', `curl -sS --max-time 10 https://api.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`])).code, 3);
-    assert.equal((await runCli(['run', ...proxy, '--events', ci, '--', 'curl', '-sS', '--max-time', '10', 'https://payments.example.test/hello'])).code, 0);
+    assert.equal(
+      (
+        await runCli([
+          'run',
+          ...proxy,
+          '--events',
+          laptop,
+          '--',
+          'sh',
+          '-c',
+          `curl -sS --max-time 10 https://api.example.test/hello; curl -sS --max-time 10 --pinnedpubkey ${PIN} https://pinned.example.test/hello; exit 0`,
+        ])
+      ).code,
+      3,
+    );
+    assert.equal(
+      (await runCli(['run', ...proxy, '--events', ci, '--', 'curl', '-sS', '--max-time', '10', 'https://payments.example.test/hello']))
+        .code,
+      0,
+    );
     const expected = [...connectionLines(laptop), ...connectionLines(ci)].map((l) => l.host).sort();
 
     // The laptop's run chosen twice (its file and a copy) is shown once.
     const copy = join(dir, 'copy-of-laptop.pinscope.jsonl');
     copyFileSync(laptop, copy);
-    const key = await vscode.commands.executeCommand<vscode.Uri>('pinscope.openRecording', vscode.Uri.file(team), [vscode.Uri.file(team), vscode.Uri.file(copy)]);
+    const key = await vscode.commands.executeCommand<vscode.Uri>('pinscope.openRecording', vscode.Uri.file(team), [
+      vscode.Uri.file(team),
+      vscode.Uri.file(copy),
+    ]);
     const panel = await waitFor(() => pinscope.recordingPanel(key), 15_000, 'the merged recordings view');
     await waitFor(() => ((panel.posted.get('reset') ?? 0) > 0 ? true : undefined), 20_000, 'the rows posted to the webview');
     assert.equal(panel.source.readOnly, true);
-    assert.deepEqual(panel.source.session.records().map((r) => r.host).sort(), expected);
-    assert.deepEqual(panel.source.session.hosts().map((h) => h.host).sort(), ['api.example.test', 'payments.example.test', 'pinned.example.test']);
+    assert.deepEqual(
+      panel.source.session
+        .records()
+        .map((r) => r.host)
+        .sort(),
+      expected,
+    );
+    assert.deepEqual(
+      panel.source.session
+        .hosts()
+        .map((h) => h.host)
+        .sort(),
+      ['api.example.test', 'payments.example.test', 'pinned.example.test'],
+    );
     assert.match(panel.source.state('').recording?.name ?? '', /^3 recordings/);
 
     // A folder alone opens the same way.
     const folderKey = await vscode.commands.executeCommand<vscode.Uri>('pinscope.openRecording', vscode.Uri.file(team));
     const folderPanel = await waitFor(() => pinscope.recordingPanel(folderKey), 15_000, 'the folder view');
-    assert.deepEqual(folderPanel.source.session.records().map((r) => r.host).sort(), expected);
+    assert.deepEqual(
+      folderPanel.source.session
+        .records()
+        .map((r) => r.host)
+        .sort(),
+      expected,
+    );
   });
 
   it('keeps the proxy serving real handshakes while a large recording opens (read in a worker thread)', async function () {
@@ -169,11 +267,37 @@ describe('Recordings in the editor', function () {
     assert.ok(engine);
     // 50,000 lines of a real recording (~100 MB): its connection line repeated with new ids.
     const small = join(dir, 'one.pinscope.jsonl');
-    assert.equal((await runCli(['run', '--ca-dir', join(dir, 'ca'), '--upstream-ca', origin.caFile, '--resolve', `*.example.test=127.0.0.1:${origin.port}`, '--events', small, '--', 'curl', '-sS', '--max-time', '10', 'https://large.example.test/hello'])).code, 0);
-    const [template] = readFileSync(small, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"connection"'));
+    assert.equal(
+      (
+        await runCli([
+          'run',
+          '--ca-dir',
+          join(dir, 'ca'),
+          '--upstream-ca',
+          origin.caFile,
+          '--resolve',
+          `*.example.test=127.0.0.1:${origin.port}`,
+          '--events',
+          small,
+          '--',
+          'curl',
+          '-sS',
+          '--max-time',
+          '10',
+          'https://large.example.test/hello',
+        ])
+      ).code,
+      0,
+    );
+    const [template] = readFileSync(small, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"connection"'));
     assert.ok(template);
     const large = join(dir, 'large.pinscope.jsonl');
-    writeFileSync(large, `${Array.from({ length: 50_000 }, (_, i) => template.replace(/^\{"type":"connection","id":\d+/, `{"type":"connection","id":${i + 1}`)).join('\n')}\n`);
+    writeFileSync(
+      large,
+      `${Array.from({ length: 50_000 }, (_, i) => template.replace(/^\{"type":"connection","id":\d+/, `{"type":"connection","id":${i + 1}`)).join('\n')}\n`,
+    );
     const uri = vscode.Uri.file(large);
     const load = { done: false };
     let servedWhileLoading = 0;
@@ -184,9 +308,11 @@ describe('Recordings in the editor', function () {
     const blocked = monitorEventLoopDelay({ resolution: 10 });
     blocked.enable();
     const started = performance.now();
-    const opening = Promise.resolve(vscode.commands.executeCommand('pinscope.openRecording', uri)).then(() => waitFor(() => pinscope.recordingPanel(uri), 300_000, 'the large recording')).finally(() => {
-      load.done = true;
-    });
+    const opening = Promise.resolve(vscode.commands.executeCommand('pinscope.openRecording', uri))
+      .then(() => waitFor(() => pinscope.recordingPanel(uri), 300_000, 'the large recording'))
+      .finally(() => {
+        load.done = true;
+      });
     let tried = 0;
     while (!load.done && servedWhileLoading < 3) {
       tried++;
@@ -199,7 +325,10 @@ describe('Recordings in the editor', function () {
     subscription.dispose();
     // A ratio, not a deadline: read on this thread, the parse blocked it for most of the open.
     const longestBlockMs = blocked.max / 1e6;
-    assert.ok(longestBlockMs < openMs / 2, `the proxy's thread was blocked ${Math.round(longestBlockMs)} ms at once during an open of ${Math.round(openMs)} ms`);
+    assert.ok(
+      longestBlockMs < openMs / 2,
+      `the proxy's thread was blocked ${Math.round(longestBlockMs)} ms at once during an open of ${Math.round(openMs)} ms`,
+    );
     assert.ok(servedWhileLoading >= 3, `${servedWhileLoading} handshake(s) completed while the recording opened (${tried} curl(s) tried)`);
     assert.equal(panel.source.session.records().length, pinscope.context.settings.maxConnectionsKept);
     assert.equal(panel.source.state('').dropped, 50_000 - pinscope.context.settings.maxConnectionsKept);

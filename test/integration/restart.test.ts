@@ -38,7 +38,7 @@ describe('The proxy port across restarts', function () {
   after(async () => {
     terminal?.dispose();
     await api.context.controller.stop();
-    await new Promise((resolve) => blocker ? blocker.close(resolve) : resolve(undefined));
+    await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
     await origin.close();
   });
 
@@ -54,8 +54,16 @@ describe('The proxy port across restarts', function () {
     assert.equal(await vscode.commands.executeCommand<number>('pinscope.startProxy'), first, 'Start binds the port of the previous run');
     assert.equal(await vscode.commands.executeCommand<number>('pinscope.restartProxy'), first, 'Restart too');
 
-    assert.equal(await runInTerminal(integration, 'curl -sS https://before-restart.example.test/hello'), 0, 'curl in the terminal opened before the restart went through the proxy');
-    await waitFor(() => (recordsOf('before-restart.example.test').length > 0 ? true : undefined), 10_000, 'the record of the curl after the restart');
+    assert.equal(
+      await runInTerminal(integration, 'curl -sS https://before-restart.example.test/hello'),
+      0,
+      'curl in the terminal opened before the restart went through the proxy',
+    );
+    await waitFor(
+      () => (recordsOf('before-restart.example.test').length > 0 ? true : undefined),
+      10_000,
+      'the record of the curl after the restart',
+    );
   });
 
   it('moves to another port only when its own is taken, marks the terminals opened before as stale, and says so when one of their commands is missed', async () => {
@@ -84,7 +92,12 @@ describe('The proxy port across restarts', function () {
     const command = 'curl -sS https://stale.example.test/hello';
     assert.notEqual(await runInTerminal(integration, command), 0, 'the stale terminal points at the blocker');
     const notice = await waitFor(() => api.unroutedNotices.find((n) => n.command === command), 10_000, 'the notice for the stale terminal');
-    assert.match(notice.message, new RegExp(`This terminal points at http://127\\.0\\.0\\.1:${first}, where the proxy listened when the terminal was opened; it now listens on http://127\\.0\\.0\\.1:${second} \\(that port was taken at a restart\\): open a new proxied terminal\\.$`));
+    assert.match(
+      notice.message,
+      new RegExp(
+        `This terminal points at http://127\\.0\\.0\\.1:${first}, where the proxy listened when the terminal was opened; it now listens on http://127\\.0\\.0\\.1:${second} \\(that port was taken at a restart\\): open a new proxied terminal\\.$`,
+      ),
+    );
 
     // A recording names both listeners that captured its connections.
     const file = vscode.Uri.file(join(tmpdir(), `pinscope-restart-${process.pid}.pinscope.jsonl`));

@@ -21,27 +21,41 @@ function quote(word: string): string {
 }
 
 /** Runs every case in the terminal, one after the other, each writing its output and status to files. */
-async function runInTerminal(terminal: vscode.Terminal, cases: readonly RuntimeCase[]): Promise<Map<string, { code: number; output: string }>> {
+async function runInTerminal(
+  terminal: vscode.Terminal,
+  cases: readonly RuntimeCase[],
+): Promise<Map<string, { code: number; output: string }>> {
   const dir = mkdtempSync(join(tmpdir(), 'pinscope-terminal-'));
-  const lines = cases.map((c) => `${[c.command, ...c.args].map(quote).join(' ')} > ${quote(join(dir, `${c.name}.out`))} 2>&1; echo $? > ${quote(join(dir, `${c.name}.rc`))}`);
+  const lines = cases.map(
+    (c) =>
+      `${[c.command, ...c.args].map(quote).join(' ')} > ${quote(join(dir, `${c.name}.out`))} 2>&1; echo $? > ${quote(join(dir, `${c.name}.rc`))}`,
+  );
   const script = join(dir, 'matrix.sh');
   writeFileSync(script, `${lines.join('\n')}\ntouch ${quote(join(dir, 'done'))}\n`);
   terminal.sendText(`bash ${quote(script)}`);
   await waitFor(() => (existsSync(join(dir, 'done')) ? true : undefined), 150_000, `the runtime matrix in terminal ${terminal.name}`);
-  return new Map(cases.map((c) => [c.name, { code: Number(readFileSync(join(dir, `${c.name}.rc`), 'utf8')), output: readFileSync(join(dir, `${c.name}.out`), 'utf8') }]));
+  return new Map(
+    cases.map((c) => [
+      c.name,
+      { code: Number(readFileSync(join(dir, `${c.name}.rc`), 'utf8')), output: readFileSync(join(dir, `${c.name}.out`), 'utf8') },
+    ]),
+  );
 }
 
 async function assertMatrix(engine: Engine, results: Map<string, { code: number; output: string }>, prefix: string): Promise<void> {
   const failures: string[] = [];
   for (const [name, result] of results) {
     const host = `${prefix}${name}.example.test`;
-    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === host), 10_000, `the record of ${host}`).catch(() => undefined);
+    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === host), 10_000, `the record of ${host}`).catch(
+      () => undefined,
+    );
     if (!record) {
       failures.push(`${name}: no connection through the proxy (${result.output.trim()})`);
       continue;
     }
     const category = classify(record).category;
-    if (result.code !== 0 || !/hello from origin/.test(result.output) || category !== 'ok') failures.push(`${name}: exit ${result.code}, ${category}: ${result.output.trim()}`);
+    if (result.code !== 0 || !/hello from origin/.test(result.output) || category !== 'ok')
+      failures.push(`${name}: exit ${result.code}, ${category}: ${result.output.trim()}`);
   }
   assert.deepEqual(failures, []);
 }
@@ -102,16 +116,30 @@ describe('Every runtime through the proxy, in the extension host', function () {
   it('debugs a Node program through the proxy with "Debug with Pinscope"', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pinscope-debug-'));
     const program = join(dir, 'app.js');
-    writeFileSync(program, "require('https').get('https://debug.example.test/hello', (r) => { r.resume(); r.on('end', () => console.log('status', r.statusCode)); }).on('error', (e) => { console.error(e.message); process.exitCode = 1; });\n");
+    writeFileSync(
+      program,
+      "require('https').get('https://debug.example.test/hello', (r) => { r.resume(); r.on('end', () => console.log('status', r.statusCode)); }).on('error', (e) => { console.error(e.message); process.exitCode = 1; });\n",
+    );
     const ended = new Promise<void>((resolve) => {
       const listener = vscode.debug.onDidTerminateDebugSession(() => {
         listener.dispose();
         resolve();
       });
     });
-    const started = await vscode.commands.executeCommand<boolean>('pinscope.debugWithPinscope', { type: 'node', request: 'launch', name: 'Pinscope debug test', program, env: { ...CONFLICTING_ENVIRONMENT }, console: 'internalConsole' });
+    const started = await vscode.commands.executeCommand<boolean>('pinscope.debugWithPinscope', {
+      type: 'node',
+      request: 'launch',
+      name: 'Pinscope debug test',
+      program,
+      env: { ...CONFLICTING_ENVIRONMENT },
+      console: 'internalConsole',
+    });
     assert.equal(started, true, 'the debug session started');
-    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'debug.example.test'), 60_000, 'the debugged program\'s connection');
+    const record = await waitFor(
+      () => engine.records().find((r) => r.finished && r.host === 'debug.example.test'),
+      60_000,
+      "the debugged program's connection",
+    );
     assert.equal(classify(record).category, 'ok');
     await ended;
   });

@@ -34,9 +34,17 @@ describe('The session in a real workbench', function () {
     const engine = await pinscope.context.controller.start();
     assert.ok(engine);
     const before = pinscope.context.controller.session.records().filter((r) => r.finished && r.host === host).length;
-    const result = await curl(engine.url, `https://${host}/hello`, ['--cacert', engine.ca.certPath, ...(pinned ? ['--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] : [])]);
+    const result = await curl(engine.url, `https://${host}/hello`, [
+      '--cacert',
+      engine.ca.certPath,
+      ...(pinned ? ['--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] : []),
+    ]);
     assert.equal(result.code, pinned ? 90 : 0, result.stderr);
-    await waitFor(() => (pinscope.context.controller.session.records().filter((r) => r.finished && r.host === host).length > before ? true : undefined), 10_000, `${host} finished`);
+    await waitFor(
+      () => (pinscope.context.controller.session.records().filter((r) => r.finished && r.host === host).length > before ? true : undefined),
+      10_000,
+      `${host} finished`,
+    );
   }
 
   it('keeps the records through Stop and Restart, exports after Stop, and a restart for a setting keeps them too', async () => {
@@ -45,8 +53,16 @@ describe('The session in a real workbench', function () {
     await recordOne(pinscope, 'kept.example.test', true);
     await vscode.commands.executeCommand('pinscope.stopProxy');
     assert.equal(controller.engine, undefined);
-    assert.deepEqual(controller.session.records().map((r) => r.host), ['kept.example.test']);
-    const report = await vscode.commands.executeCommand<vscode.TextDocument>('pinscope.exportExemptionRequest', ['kept.example.test'], 'zscaler-api', 'Acme');
+    assert.deepEqual(
+      controller.session.records().map((r) => r.host),
+      ['kept.example.test'],
+    );
+    const report = await vscode.commands.executeCommand<vscode.TextDocument>(
+      'pinscope.exportExemptionRequest',
+      ['kept.example.test'],
+      'zscaler-api',
+      'Acme',
+    );
     assert.ok(report, 'Export works after Stop');
     assert.match(report.getText(), /kept\.example\.test/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -54,13 +70,19 @@ describe('The session in a real workbench', function () {
     await recordOne(pinscope, 'second.example.test');
     const port = await vscode.commands.executeCommand<number>('pinscope.restartProxy');
     assert.ok(port);
-    assert.deepEqual(controller.session.records().map((r) => r.host), ['kept.example.test', 'second.example.test']);
+    assert.deepEqual(
+      controller.session.records().map((r) => r.host),
+      ['kept.example.test', 'second.example.test'],
+    );
     // A setting that needs a restart (the port): the restart keeps the records.
     await configure({ port: 0 });
     await controller.restart();
     assert.equal(controller.session.records().length, 2);
     await recordOne(pinscope, 'third.example.test');
-    assert.deepEqual(controller.session.records().map((r) => r.host), ['kept.example.test', 'second.example.test', 'third.example.test']);
+    assert.deepEqual(
+      controller.session.records().map((r) => r.host),
+      ['kept.example.test', 'second.example.test', 'third.example.test'],
+    );
     assert.equal(new Set(controller.session.records().map((r) => r.id)).size, 3, 'ids stay unique across restarts');
   });
 
@@ -80,7 +102,10 @@ describe('The session in a real workbench', function () {
     assert.equal(controller.session.hostChoices.get('mode.example.test'), 'tunnel');
     await vscode.commands.executeCommand('pinscope.openInspector');
     const panel = await waitFor(() => pinscope.livePanel(), 10_000, 'the inspector');
-    assert.deepEqual(panel.source.state('').hostModes?.find((m) => m.host === 'mode.example.test'), { host: 'mode.example.test', mode: 'tunnel', source: 'session' });
+    assert.deepEqual(
+      panel.source.state('').hostModes?.find((m) => m.host === 'mode.example.test'),
+      { host: 'mode.example.test', mode: 'tunnel', source: 'session' },
+    );
     // The next connection is tunnelled: curl verifies the origin's own certificate.
     const engine = controller.engine;
     assert.ok(engine);

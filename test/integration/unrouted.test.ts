@@ -37,16 +37,31 @@ describe('The notice when the proxy saw nothing from a routed terminal', functio
     // after the proxy had accepted curl's connection, which once made this command's notice wrong.
     const seen = 'curl -sS https://seen.example.test/hello';
     assert.equal(await run(integration, seen), 0, 'curl went through the proxy');
-    await waitFor(() => api.context.controller.session.records().find((r) => r.host === 'seen.example.test'), 10_000, 'the proxy\'s record of the routed curl');
+    await waitFor(
+      () => api.context.controller.session.records().find((r) => r.host === 'seen.example.test'),
+      10_000,
+      "the proxy's record of the routed curl",
+    );
     // A connection up to 2 s before a command's start event counts as the command's: let that pass.
     await new Promise((resolve) => setTimeout(resolve, 2500));
 
     const bypass = `curl -sS -k --noproxy '*' https://127.0.0.1:${origin.port}/hello`;
     assert.equal(await run(integration, bypass), 0, 'curl reached the origin directly');
-    const [notice] = await waitFor(() => (noticesFor(bypass).length ? noticesFor(bypass) : undefined), 10_000, 'the notice for the bypassing command');
+    const [notice] = await waitFor(
+      () => (noticesFor(bypass).length ? noticesFor(bypass) : undefined),
+      10_000,
+      'the notice for the bypassing command',
+    );
     assert.ok(notice);
     assert.equal(notice.terminal, terminal.name);
-    assert.match(notice.message, /^Pinscope saw no connection while "curl -sS -k --noproxy '\*' https:\/\/127\.0\.0\.1:\d+\/hello" ran in terminal "Pinscope :\d+"\. If it made HTTPS requests, its runtime ignores the proxy environment: see \[What is routed\]\(https:\/\/github\.com\/pinscope\/pinscope#what-is-routed\)\.$/);
-    assert.deepEqual(noticesFor(seen), [], 'the command the proxy saw has no notice (its notice would have come before the next command\'s)');
+    assert.match(
+      notice.message,
+      /^Pinscope saw no connection while "curl -sS -k --noproxy '\*' https:\/\/127\.0\.0\.1:\d+\/hello" ran in terminal "Pinscope :\d+"\. If it made HTTPS requests, its runtime ignores the proxy environment: see \[What is routed\]\(https:\/\/github\.com\/pinscope\/pinscope#what-is-routed\)\.$/,
+    );
+    assert.deepEqual(
+      noticesFor(seen),
+      [],
+      "the command the proxy saw has no notice (its notice would have come before the next command's)",
+    );
   });
 });

@@ -17,11 +17,19 @@ function bareStrings(sources: ReadonlyMap<string, string>): string[] {
   const found: string[] = [];
   for (const [path, text] of sources) {
     const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-    const bare = (node: ts.Node | undefined): boolean => node !== undefined && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node));
+    const bare = (node: ts.Node | undefined): boolean =>
+      node !== undefined && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node));
     const at = (node: ts.Node): string => `${path}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}`;
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && SHOWN_CALLS.has(node.expression.name.text) && bare(node.arguments[0])) found.push(at(node));
-      if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && SHOWN_OPTIONS.has(node.name.text) && bare(node.initializer)) found.push(at(node));
+      if (
+        ts.isCallExpression(node) &&
+        ts.isPropertyAccessExpression(node.expression) &&
+        SHOWN_CALLS.has(node.expression.name.text) &&
+        bare(node.arguments[0])
+      )
+        found.push(at(node));
+      if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && SHOWN_OPTIONS.has(node.name.text) && bare(node.initializer))
+        found.push(at(node));
       ts.forEachChild(node, visit);
     };
     visit(file);
@@ -31,10 +39,12 @@ function bareStrings(sources: ReadonlyMap<string, string>): string[] {
 
 describe('l10n extraction', () => {
   it('reads string-literal messages of vscode.l10n.t and l10n.t, once each, and nothing else', () => {
-    const { messages, problems } = extractL10n(new Map([
-      ['a.ts', "vscode.l10n.t('Pinscope is listening on {0}.', url); vscode.l10n.t(`Clear`); other.t('not a message'); t('nor this');"],
-      ['b.ts', "import { l10n } from 'vscode'; l10n.t('Clear'); l10n.t(\"It's {0}\", x);"],
-    ]));
+    const { messages, problems } = extractL10n(
+      new Map([
+        ['a.ts', "vscode.l10n.t('Pinscope is listening on {0}.', url); vscode.l10n.t(`Clear`); other.t('not a message'); t('nor this');"],
+        ['b.ts', "import { l10n } from 'vscode'; l10n.t('Clear'); l10n.t(\"It's {0}\", x);"],
+      ]),
+    );
     assert.deepEqual([...messages.keys()], ['Pinscope is listening on {0}.', 'Clear', "It's {0}"]);
     assert.deepEqual(problems, []);
   });
@@ -48,7 +58,15 @@ describe('l10n extraction', () => {
   });
 
   it('writes sorted keys, each its own English text', () => {
-    assert.equal(bundleText(new Map([['b', 'b'], ['a {0}', 'a {0}']])), '{\n  "a {0}": "a {0}",\n  "b": "b"\n}\n');
+    assert.equal(
+      bundleText(
+        new Map([
+          ['b', 'b'],
+          ['a {0}', 'a {0}'],
+        ]),
+      ),
+      '{\n  "a {0}": "a {0}",\n  "b": "b"\n}\n',
+    );
   });
 });
 
@@ -59,20 +77,30 @@ describe('l10n/bundle.l10n.json', () => {
   it('has exactly the messages used in src/extension (run `npm run l10n` after changing one)', () => {
     const used = [...messages.keys()].sort();
     const bundled = Object.keys(bundle).sort();
-    assert.deepEqual({ missing: used.filter((m) => !(m in bundle)), unused: bundled.filter((m) => !messages.has(m)) }, { missing: [], unused: [] });
+    assert.deepEqual(
+      { missing: used.filter((m) => !(m in bundle)), unused: bundled.filter((m) => !messages.has(m)) },
+      { missing: [], unused: [] },
+    );
     for (const [key, text] of Object.entries(bundle)) assert.equal(text, key);
   });
 
   it('is fed only string literals', () => assert.deepEqual(problems, []));
 
-  it('is where the extension\'s notifications, titles and prompts come from: none is a bare string', () => {
+  it("is where the extension's notifications, titles and prompts come from: none is a bare string", () => {
     const converted = new Map([...readSources(join(ROOT, 'src', 'extension'))]);
     assert.ok(converted.size > 10);
     assert.deepEqual(bareStrings(converted), []);
   });
 
   it('finds a bare notification, title or prompt (the check above can fail)', () => {
-    const found = bareStrings(new Map([['d.ts', "vscode.window.showErrorMessage(`Pinscope: ${x}`);\nshowQuickPick(items, { title: 'Pick' });\nwindow.showInformationMessage(vscode.l10n.t('Fine'));"]]));
+    const found = bareStrings(
+      new Map([
+        [
+          'd.ts',
+          "vscode.window.showErrorMessage(`Pinscope: ${x}`);\nshowQuickPick(items, { title: 'Pick' });\nwindow.showInformationMessage(vscode.l10n.t('Fine'));",
+        ],
+      ]),
+    );
     assert.deepEqual(found, ['d.ts:1', 'd.ts:2']);
   });
 });

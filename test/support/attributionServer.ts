@@ -22,10 +22,32 @@ export function makeCertificate(): Promise<TestCertificate> {
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   return new Promise((resolve, reject) => {
-    execFile('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '2', '-keyout', keyPath, '-out', certPath], (error) => {
-      if (error) return reject(new Error(`openssl failed: ${error.message}`));
-      resolve({ certPath, cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') });
-    });
+    execFile(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-days',
+        '2',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
+      (error) => {
+        if (error) return reject(new Error(`openssl failed: ${error.message}`));
+        resolve({ certPath, cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') });
+      },
+    );
   });
 }
 
@@ -44,7 +66,11 @@ export interface AttributionServer {
  * client that does not trust the certificate fails and exits right after the answer, so it is still
  * there while it is looked up, however loaded the machine. A wrong attribution still fails the tests.
  */
-export async function startAttributionServer(attributor: ProcessAttributor, certificate: TestCertificate, answerDelayMs = 100): Promise<AttributionServer> {
+export async function startAttributionServer(
+  attributor: ProcessAttributor,
+  certificate: TestCertificate,
+  answerDelayMs = 100,
+): Promise<AttributionServer> {
   const attributions = new Map<number, Promise<Attribution>>();
   const accepted: Promise<Attribution>[] = [];
   const waiters: (() => void)[] = [];
@@ -54,7 +80,12 @@ export async function startAttributionServer(attributor: ProcessAttributor, cert
     socket.on('error', () => undefined);
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    const attribution = attributor.attribute({ remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 });
+    const attribution = attributor.attribute({
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+    });
     attributions.set(socket.remotePort ?? 0, attribution);
     accepted.push(attribution);
     for (const wake of waiters.splice(0)) wake();
@@ -79,9 +110,10 @@ export async function startAttributionServer(attributor: ProcessAttributor, cert
       taken += count;
       return Promise.all(batch);
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of open) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -25,20 +25,36 @@ export function startCli(args: readonly string[]): Promise<RunningCli> {
       const match = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(stderr);
       if (match?.[1] && match[2]) {
         clearTimeout(timer);
-        resolveCli({ child, url: match[1], port: Number(match[2]), stderr: () => stderr, stop: async () => { child.kill('SIGINT'); return exited; } });
+        resolveCli({
+          child,
+          url: match[1],
+          port: Number(match[2]),
+          stderr: () => stderr,
+          stop: async () => {
+            child.kill('SIGINT');
+            return exited;
+          },
+        });
       }
     });
     void exited.then((code) => reject(new Error(`the CLI exited with ${code}: ${stderr}`)));
   });
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.once('exit', (code) => {
       clearTimeout(timer);

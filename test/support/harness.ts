@@ -23,7 +23,12 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
   const engine = await Engine.start({
     caDir,
     upstreamCaFiles: [origin.caFile],
-    hostOverrides: [`*.example.test=127.0.0.1:${origin.port}`, `example.test=127.0.0.1:${origin.port}`, `greeting.example.test=127.0.0.1:${origin.greetingPort}`, `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`],
+    hostOverrides: [
+      `*.example.test=127.0.0.1:${origin.port}`,
+      `example.test=127.0.0.1:${origin.port}`,
+      `greeting.example.test=127.0.0.1:${origin.greetingPort}`,
+      `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`,
+    ],
     handshakeTimeoutMs: 3000,
     ...options,
   });
@@ -35,15 +40,22 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
     else judged.push(notice);
   });
   return {
-    engine, origin, judged,
+    engine,
+    origin,
+    judged,
     proxyUrl: engine.url,
     proxyPort: engine.port,
     caFile: engine.ca.certPath,
     // The record with its process: one announced before its lookup answered is awaited until it is updated.
-    connection: (host, index = 0) => waitFor(() => {
-      const notice = judged.filter((j) => j.line.host === host || j.line.sni === host)[index];
-      return notice && !awaitingProcess(notice) ? notice : undefined;
-    }, 30_000, `connection ${index} to ${host}`),
+    connection: (host, index = 0) =>
+      waitFor(
+        () => {
+          const notice = judged.filter((j) => j.line.host === host || j.line.sni === host)[index];
+          return notice && !awaitingProcess(notice) ? notice : undefined;
+        },
+        30_000,
+        `connection ${index} to ${host}`,
+      ),
     close: async () => {
       await engine.stop();
       await origin.close();

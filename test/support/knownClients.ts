@@ -7,7 +7,19 @@ let pid = 4000;
 /** A local `curl` process (OpenSSL: checks the chain inside the handshake); its launch was not read. */
 function curlClient(): ConnectionClient {
   pid++;
-  return { process: { kind: 'local', label: `bash › curl (${pid})`, pid, startTime: String(pid), name: 'curl', path: '/usr/bin/curl', command: 'curl https://example.test', app: null }, trust: null };
+  return {
+    process: {
+      kind: 'local',
+      label: `bash › curl (${pid})`,
+      pid,
+      startTime: String(pid),
+      name: 'curl',
+      path: '/usr/bin/curl',
+      command: 'curl https://example.test',
+      app: null,
+    },
+    trust: null,
+  };
 }
 
 /** The record, made by `client` (a new curl process unless given). */

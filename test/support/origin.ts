@@ -31,25 +31,51 @@ function forgeKey(publicKey: KeyObject): forge.pki.PublicKey {
 }
 
 /** Makes a CA and a server certificate for `localhost`, `*.example.test`, `example.test` and 127.0.0.1. */
-export function makeOriginCertificates(names: readonly string[] = ['localhost', 'example.test', '*.example.test']): { caPem: string; leafPem: string; keyPem: string } {
+export function makeOriginCertificates(names: readonly string[] = ['localhost', 'example.test', '*.example.test']): {
+  caPem: string;
+  leafPem: string;
+  keyPem: string;
+} {
   const caKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const caName = [{ name: 'commonName', value: 'Pinscope Test Origin CA' }];
   const now = Date.now();
   const caPublic = forgeKey(caKeys.publicKey);
-  const ca = buildSignedCertificate({
-    subject: caName, issuer: caName, publicKey: caPublic, notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000 * 30),
-    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, critical: true }, { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(caPublic)) }],
-  }, caKeys.privateKey);
+  const ca = buildSignedCertificate(
+    {
+      subject: caName,
+      issuer: caName,
+      publicKey: caPublic,
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + 86_400_000 * 30),
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, critical: true },
+        { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(caPublic)) },
+      ],
+    },
+    caKeys.privateKey,
+  );
   const leafKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const leaf = buildSignedCertificate({
-    subject: [{ name: 'commonName', value: names[0] ?? 'localhost' }], issuer: caName, publicKey: forgeKey(leafKeys.publicKey),
-    notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 86_400_000 * 30),
-    extensions: [
-      { name: 'basicConstraints', cA: false }, { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }] },
-    ],
-  }, caKeys.privateKey);
-  return { caPem: forge.pki.certificateToPem(ca), leafPem: forge.pki.certificateToPem(leaf), keyPem: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const leaf = buildSignedCertificate(
+    {
+      subject: [{ name: 'commonName', value: names[0] ?? 'localhost' }],
+      issuer: caName,
+      publicKey: forgeKey(leafKeys.publicKey),
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + 86_400_000 * 30),
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }] },
+      ],
+    },
+    caKeys.privateKey,
+  );
+  return {
+    caPem: forge.pki.certificateToPem(ca),
+    leafPem: forge.pki.certificateToPem(leaf),
+    keyPem: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 /**
@@ -63,9 +89,13 @@ export async function startOrigin(): Promise<Origin> {
   const caFile = join(dir, 'origin-ca.pem');
   writeFileSync(caFile, caPem);
   const downloads: ('finished' | 'cut off')[] = [];
-  const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, (request, response) => handle(request, response, downloads));
+  const server: Http2SecureServer = createSecureServer({ key: keyPem, cert: leafPem, allowHTTP1: true }, (request, response) =>
+    handle(request, response, downloads),
+  );
   const sockets = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    sockets.handleUpgrade(request, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary }))),
+  );
   const open = new Set<Duplex>();
   server.on('connection', (socket: Duplex) => {
     open.add(socket);
@@ -73,24 +103,34 @@ export async function startOrigin(): Promise<Origin> {
   });
   const port = await listenOnLoopback(server);
   // A name starting with `big-` is greeted with 1 MiB of patternBytes instead of a line.
-  const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) => socket.end((socket.servername || '').startsWith('big-') ? patternBytes(0, 1024 * 1024) : `220 ${socket.servername || 'origin'} ready\r\n`));
+  const greeter = createTlsServer({ key: keyPem, cert: leafPem }, (socket) =>
+    socket.end(
+      (socket.servername || '').startsWith('big-') ? patternBytes(0, 1024 * 1024) : `220 ${socket.servername || 'origin'} ready\r\n`,
+    ),
+  );
   const greetingPort = await listenOnLoopback(greeter);
   return {
-    port, caFile, caPem, leafPem, dir, greetingPort,
+    port,
+    caFile,
+    caPem,
+    leafPem,
+    dir,
+    greetingPort,
     downloads,
-    close: () => new Promise<void>((resolve) => {
-      sockets.close();
-      greeter.close();
-      server.close(() => resolve());
-      for (const client of sockets.clients) client.terminate();
-      // A client's keep-alive connection would hold close() forever: after a grace period, say how
-      // many were still open (visible in the test's output) and cut them.
-      setTimeout(() => {
-        if (open.size === 0) return;
-        process.stderr.write(`origin: ${open.size} connection(s) still open 2 s after close(), destroyed\n`);
-        for (const socket of open) socket.destroy();
-      }, 2000).unref();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        sockets.close();
+        greeter.close();
+        server.close(() => resolve());
+        for (const client of sockets.clients) client.terminate();
+        // A client's keep-alive connection would hold close() forever: after a grace period, say how
+        // many were still open (visible in the test's output) and cut them.
+        setTimeout(() => {
+          if (open.size === 0) return;
+          process.stderr.write(`origin: ${open.size} connection(s) still open 2 s after close(), destroyed\n`);
+          for (const socket of open) socket.destroy();
+        }, 2000).unref();
+      }),
   };
 }
 

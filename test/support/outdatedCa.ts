@@ -18,15 +18,21 @@ export function writeOutdatedCa(directory: string): { certPem: string; keyPem: s
     { name: 'organizationalUnitName', value: 'Generated on this machine; do not share its key' },
   ];
   const now = Date.now();
-  const cert = buildSignedCertificate({
-    subject: name, issuer: name, publicKey: forgePublicKey,
-    notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 3650 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-      { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(forgePublicKey)) },
-    ],
-  }, privateKey);
+  const cert = buildSignedCertificate(
+    {
+      subject: name,
+      issuer: name,
+      publicKey: forgePublicKey,
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + 3650 * 86_400_000),
+      extensions: [
+        { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+        { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(forgePublicKey)) },
+      ],
+    },
+    privateKey,
+  );
   const certPem = forge.pki.certificateToPem(cert);
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   mkdirSync(directory, { recursive: true, mode: 0o700 });

@@ -5,7 +5,9 @@ import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'n
 
 export function openTunnel(proxyPort: number, host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp(proxyPort, '127.0.0.1', () => socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`));
+    const socket = connectTcp(proxyPort, '127.0.0.1', () =>
+      socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`),
+    );
     let head = '';
     const onData = (chunk: Buffer): void => {
       head += chunk.toString('latin1');
@@ -37,7 +39,9 @@ export async function tlsThroughProxy(proxyPort: number, host: string, port: num
 export function httpGet(tls: TLSSocket, host: string, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let body = '';
-    tls.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    tls.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
     tls.once('end', () => resolve(body));
     tls.once('error', reject);
     tls.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
@@ -51,9 +55,14 @@ export function httpGet(tls: TLSSocket, host: string, path: string): Promise<str
 export class HeldBackFinished extends Duplex {
   private writes = 0;
 
-  constructor(private readonly socket: Socket, private readonly delayMs: number) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly delayMs: number,
+  ) {
     super();
-    socket.on('data', (chunk: Buffer) => { this.push(chunk); });
+    socket.on('data', (chunk: Buffer) => {
+      this.push(chunk);
+    });
     socket.once('end', () => this.push(null));
     socket.once('error', (error) => this.destroy(error));
   }

@@ -51,8 +51,10 @@ func main() {
 }
 `;
 
-const NODE_HTTPS = "require('https').get(process.argv[1], (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode, b)); }).on('error', (e) => { console.error(e.message); process.exit(1); })";
-const NODE_FETCH = 'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(e.message, e.cause && e.cause.message); process.exit(1); })';
+const NODE_HTTPS =
+  "require('https').get(process.argv[1], (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => console.log(r.statusCode, b)); }).on('error', (e) => { console.error(e.message); process.exit(1); })";
+const NODE_FETCH =
+  'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(e.message, e.cause && e.cause.message); process.exit(1); })';
 
 /** Compiles the Java and Go clients (and writes the PHP script) once (kept in the temp directory between runs). */
 function compiledClients(): { javaClassPath: string; goBinary: string; phpScript: string } {
@@ -65,7 +67,10 @@ function compiledClients(): { javaClassPath: string; goBinary: string; phpScript
   const goBinary = join(CACHE, 'routed-go-client');
   if (!existsSync(goBinary)) {
     writeFileSync(join(CACHE, 'main.go'), GO_SOURCE);
-    execFileSync('go', ['build', '-o', goBinary, join(CACHE, 'main.go')], { stdio: 'pipe', env: { ...cleanEnv(), GOCACHE: join(CACHE, 'go-cache'), GO111MODULE: 'off' } });
+    execFileSync('go', ['build', '-o', goBinary, join(CACHE, 'main.go')], {
+      stdio: 'pipe',
+      env: { ...cleanEnv(), GOCACHE: join(CACHE, 'go-cache'), GO111MODULE: 'off' },
+    });
   }
   // A script file: PHP applies auto_prepend_file (how Pinscope routes its streams) to scripts, not to `php -r`.
   const phpScript = join(CACHE, 'routed-client.php');
@@ -85,8 +90,20 @@ export function runtimeCases(prefix = ''): RuntimeCase[] {
   return [
     { name: 'node-https', command: 'node', args: ['-e', NODE_HTTPS, url('node-https')] },
     { name: 'node-fetch', command: 'node', args: ['-e', NODE_FETCH, url('node-fetch')] },
-    { name: 'python-requests', command: '/usr/bin/python3', args: ['-c', 'import requests, sys; print(requests.get(sys.argv[1], timeout=15).text)', url('python-requests')] },
-    { name: 'python-urllib', command: '/usr/bin/python3', args: ['-c', 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=15).read().decode())', url('python-urllib')] },
+    {
+      name: 'python-requests',
+      command: '/usr/bin/python3',
+      args: ['-c', 'import requests, sys; print(requests.get(sys.argv[1], timeout=15).text)', url('python-requests')],
+    },
+    {
+      name: 'python-urllib',
+      command: '/usr/bin/python3',
+      args: [
+        '-c',
+        'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=15).read().decode())',
+        url('python-urllib'),
+      ],
+    },
     { name: 'java', command: 'java', args: ['-cp', javaClassPath, 'RoutedClient', url('java')] },
     { name: 'go', command: goBinary, args: [url('go')] },
     { name: 'curl', command: 'curl', args: ['-sS', '--max-time', '15', url('curl')] },
@@ -101,10 +118,17 @@ export function runtimeCases(prefix = ''): RuntimeCase[] {
  * (which lacks the Pinscope CA) and at a proxy that is not Pinscope. The routed environment must win.
  */
 export const CONFLICTING_ENVIRONMENT: Readonly<Record<string, string>> = {
-  HTTPS_PROXY: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9',
-  SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt', REQUESTS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
-  CURL_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt', PIP_CERT: '/etc/ssl/certs/ca-certificates.crt',
-  HTTPLIB2_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/ssl/certs/ca-certificates.crt',
-  NIX_SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
-  JAVA_TOOL_OPTIONS: '-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts -Xss2m', NODE_OPTIONS: '--max-old-space-size=512',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt',
+  REQUESTS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
+  CURL_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
+  PIP_CERT: '/etc/ssl/certs/ca-certificates.crt',
+  HTTPLIB2_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+  GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/ssl/certs/ca-certificates.crt',
+  NIX_SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt',
+  NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+  JAVA_TOOL_OPTIONS: '-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts -Xss2m',
+  NODE_OPTIONS: '--max-old-space-size=512',
 };

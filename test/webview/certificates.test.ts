@@ -9,8 +9,15 @@ import { inspectorPages, type InspectorPage } from './page';
 /** The detail's events with SANs on the forged certificate and the chain's leaf (as a live session records them). */
 function withSans(detail: ConnectionDetail, forged: readonly string[], leaf: readonly string[], leafOmitted?: number): ConnectionDetail {
   const events = detail.events.map((e): TimelineEvent => {
-    if (e.kind === 'forged-certificate') return { ...e, sans: forged, validFrom: '2026-12-04T00:00:00.000Z', validTo: '2027-12-04T00:00:00.000Z' };
-    if (e.kind === 'upstream-tls') return { ...e, chain: e.chain.map((c, i) => (i === 0 ? { ...c, sans: leaf, ...(leafOmitted ? { sansOmitted: leafOmitted } : {}) } : { ...c, sans: [] })) };
+    if (e.kind === 'forged-certificate')
+      return { ...e, sans: forged, validFrom: '2026-12-04T00:00:00.000Z', validTo: '2027-12-04T00:00:00.000Z' };
+    if (e.kind === 'upstream-tls')
+      return {
+        ...e,
+        chain: e.chain.map((c, i) =>
+          i === 0 ? { ...c, sans: leaf, ...(leafOmitted ? { sansOmitted: leafOmitted } : {}) } : { ...c, sans: [] },
+        ),
+      };
     return e;
   });
   return { ...detail, events };
@@ -32,11 +39,15 @@ describe('inspector webview: certificates', () => {
   const sansOf = (view: InspectorPage, cert: 'forged' | 'real'): Promise<string | null> =>
     view.page.locator(`[data-cert=${cert}] table.facts tr`, { hasText: 'SANs' }).first().locator('td').textContent();
 
-  it('shows the SANs of our certificate and of the server\'s, a few inline', async () => {
+  it("shows the SANs of our certificate and of the server's, a few inline", async () => {
     const view = await selected((d) => withSans(d, ['DNS:pinned.bank.test'], ['DNS:bank.test', 'DNS:*.bank.test', 'IP:127.0.0.1']));
     assert.equal(await sansOf(view, 'forged'), 'DNS:pinned.bank.test');
     assert.equal(await sansOf(view, 'real'), 'DNS:bank.test, DNS:*.bank.test, IP:127.0.0.1');
-    assert.equal(await view.page.locator('[data-cert=forged] table.facts tr', { hasText: 'Valid' }).locator('td').textContent(), '2026-12-04T00:00:00.000Z – 2027-12-04T00:00:00.000Z', 'our certificate\'s validity too');
+    assert.equal(
+      await view.page.locator('[data-cert=forged] table.facts tr', { hasText: 'Valid' }).locator('td').textContent(),
+      '2026-12-04T00:00:00.000Z – 2027-12-04T00:00:00.000Z',
+      "our certificate's validity too",
+    );
     assert.deepEqual(view.errors, []);
   });
 
@@ -55,7 +66,7 @@ describe('inspector webview: certificates', () => {
   it('shows no SANs row for a recording made before SANs were recorded, and "none" for a certificate without names', async () => {
     const old = await selected((d) => d);
     assert.equal(await old.page.locator('.certificates tr', { hasText: 'SANs' }).count(), 0);
-    assert.match(await old.page.textContent('[data-cert=real]') ?? '', /Subject/, 'the rest is shown as before');
+    assert.match((await old.page.textContent('[data-cert=real]')) ?? '', /Subject/, 'the rest is shown as before');
     const none = await selected((d) => withSans(d, ['DNS:pinned.bank.test'], []));
     assert.equal(await sansOf(none, 'real'), 'none');
   });

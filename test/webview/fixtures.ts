@@ -6,14 +6,24 @@ import { JA4_APP, transcripts } from '../support/transcripts';
 
 export const HOSTILE = '<img src=x onerror="window.__pwned=true">.evil.test';
 
-export const state: ProxyState = { running: true, url: 'http://127.0.0.1:8899', headline: '3 hosts break under inspection; 2 likely pin', dropped: 0, kept: 10_000 };
+export const state: ProxyState = {
+  running: true,
+  url: 'http://127.0.0.1:8899',
+  headline: '3 hosts break under inspection; 2 likely pin',
+  dropped: 0,
+  kept: 10_000,
+};
 
 function recorded() {
   return judgeAll([
-    transcripts.ok('api.example.com', JA4_APP), transcripts.ok('cdn.example.com', JA4_APP),
-    transcripts.closedAfterHandshake('pinned.bank.test', JA4_APP), transcripts.closedAfterHandshake('pinned.bank.test', JA4_APP),
-    transcripts.alert('telemetry.vendor.test', 'certificate_unknown', JA4_APP), transcripts.notTls('ssh.example.com'),
-    transcripts.upstreamFailed('gone.example.org'), transcripts.alert(HOSTILE, 'unknown_ca'),
+    transcripts.ok('api.example.com', JA4_APP),
+    transcripts.ok('cdn.example.com', JA4_APP),
+    transcripts.closedAfterHandshake('pinned.bank.test', JA4_APP),
+    transcripts.closedAfterHandshake('pinned.bank.test', JA4_APP),
+    transcripts.alert('telemetry.vendor.test', 'certificate_unknown', JA4_APP),
+    transcripts.notTls('ssh.example.com'),
+    transcripts.upstreamFailed('gone.example.org'),
+    transcripts.alert(HOSTILE, 'unknown_ca'),
   ]);
 }
 

@@ -37,20 +37,39 @@ describe('the host tells its story', () => {
     const recorded = fixture();
     const { rows } = recorded;
     const id = await showHost(view, 'pinned.bank.test', recorded);
-    const pinned = rows.filter((r) => r.host === 'pinned.bank.test').map((r) => r.id).sort((a, b) => b - a);
+    const pinned = rows
+      .filter((r) => r.host === 'pinned.bank.test')
+      .map((r) => r.id)
+      .sort((a, b) => b - a);
     assert.deepEqual(await selects(view), [pinned[0]], 'the newest breaking connection, selected at once');
     assert.equal(id, pinned[0]);
     assert.equal(await view.page.textContent('.detail h2'), 'pinned.bank.test');
-    assert.match(await view.page.textContent('.host-verdict') ?? '', /Closed after handshake.*pinning likely.*2 connections/);
-    assert.match(await view.page.textContent('.verdict') ?? '', /trusts the Pinscope CA, so rejecting this host points to pinning/, 'the evidence, beside the diagram');
+    assert.match((await view.page.textContent('.host-verdict')) ?? '', /Closed after handshake.*pinning likely.*2 connections/);
+    assert.match(
+      (await view.page.textContent('.verdict')) ?? '',
+      /trusts the Pinscope CA, so rejecting this host points to pinning/,
+      'the evidence, beside the diagram',
+    );
     assert.ok(await view.page.locator('svg.sequence .message.failed').count(), 'the diagram with its failure');
-    assert.deepEqual(await view.page.locator('.story-connection').evaluateAll((b) => b.map((n) => [Number(n.getAttribute('data-id')), n.getAttribute('aria-pressed')])), [[pinned[0], 'true'], [pinned[1], 'false']]);
-    assert.equal(await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'), 'false', 'the list stays as it was');
+    assert.deepEqual(
+      await view.page
+        .locator('.story-connection')
+        .evaluateAll((b) => b.map((n) => [Number(n.getAttribute('data-id')), n.getAttribute('aria-pressed')])),
+      [
+        [pinned[0], 'true'],
+        [pinned[1], 'false'],
+      ],
+    );
+    assert.equal(
+      await view.page.getAttribute('.host-row[data-host="pinned.bank.test"]', 'aria-expanded'),
+      'false',
+      'the list stays as it was',
+    );
 
     await view.page.locator(`.story-connection[data-id="${pinned[1]}"]`).click();
     assert.equal((await selects(view)).at(-1), pinned[1]);
     assert.equal(await view.page.getAttribute(`.story-connection[data-id="${pinned[1]}"]`, 'aria-pressed'), 'true');
-    assert.equal(await view.page.textContent('.detail h2'), 'pinned.bank.test', 'still the host\'s story');
+    assert.equal(await view.page.textContent('.detail h2'), 'pinned.bank.test', "still the host's story");
     assert.deepEqual(view.errors, []);
   });
 
@@ -63,7 +82,11 @@ describe('the host tells its story', () => {
     assert.ok(base);
     await view.send({ type: 'rows', rows: [{ ...base, id: 900, startedAt: base.startedAt + 5000 }], state });
     assert.equal((await selects(view)).at(-1), 900, 'the newer breaking connection');
-    await view.send({ type: 'rows', rows: [{ ...base, id: 901, startedAt: base.startedAt + 6000, category: 'ok', pinning: null, alert: null }], state });
+    await view.send({
+      type: 'rows',
+      rows: [{ ...base, id: 901, startedAt: base.startedAt + 6000, category: 'ok', pinning: null, alert: null }],
+      state,
+    });
     assert.equal((await selects(view)).at(-1), 900, 'a healthy one does not take its place');
     await view.page.locator(`.story-connection[data-id="${base.id}"]`).click();
     await view.send({ type: 'rows', rows: [{ ...base, id: 902, startedAt: base.startedAt + 7000 }], state });
@@ -73,10 +96,11 @@ describe('the host tells its story', () => {
   it('has a splitter that drags and is kept, side by side when wide and below the list when narrow', async () => {
     const wide = await open({ width: 1400, height: 900 });
     await showHost(wide, 'pinned.bank.test');
-    const boxes = () => wide.page.evaluate(() => {
-      const box = (s: string) => (document.querySelector(s) as HTMLElement).getBoundingClientRect();
-      return { list: box('.list-pane'), bar: box('.splitter'), detail: box('.detail') };
-    });
+    const boxes = () =>
+      wide.page.evaluate(() => {
+        const box = (s: string) => (document.querySelector(s) as HTMLElement).getBoundingClientRect();
+        return { list: box('.list-pane'), bar: box('.splitter'), detail: box('.detail') };
+      });
     const before = await boxes();
     assert.ok(before.detail.left >= before.list.right, 'side by side at 1400 px');
     await wide.page.mouse.move(before.bar.left + before.bar.width / 2, before.bar.top + 100);
@@ -84,7 +108,10 @@ describe('the host tells its story', () => {
     await wide.page.mouse.move(before.bar.left - 300, before.bar.top + 100, { steps: 5 });
     await wide.page.mouse.up();
     const after = await boxes();
-    assert.ok(after.list.width < before.list.width - 250 && after.detail.width > before.detail.width + 250, `dragged: list ${before.list.width} → ${after.list.width}`);
+    assert.ok(
+      after.list.width < before.list.width - 250 && after.detail.width > before.detail.width + 250,
+      `dragged: list ${before.list.width} → ${after.list.width}`,
+    );
     const split = await wide.page.evaluate(() => (window as unknown as { __state: { split: number } }).__state.split);
     assert.ok(split > 0.15 && split < 0.5, `kept in the view state (${split})`);
     await wide.page.focus('.splitter');
@@ -95,7 +122,12 @@ describe('the host tells its story', () => {
     await showHost(narrow, 'pinned.bank.test');
     const stacked = await narrow.page.evaluate(() => {
       const box = (s: string) => (document.querySelector(s) as HTMLElement).getBoundingClientRect();
-      return { list: box('.list-pane'), detail: box('.detail'), panes: box('.panes'), orientation: document.querySelector('.splitter')?.getAttribute('aria-orientation') };
+      return {
+        list: box('.list-pane'),
+        detail: box('.detail'),
+        panes: box('.panes'),
+        orientation: document.querySelector('.splitter')?.getAttribute('aria-orientation'),
+      };
     });
     assert.ok(stacked.detail.top >= stacked.list.bottom, 'below the list at 1000 px');
     assert.equal(stacked.orientation, 'horizontal');
@@ -112,7 +144,10 @@ describe('the host tells its story', () => {
     const editor = await open({ focusId: id, width: 900, height: 700 });
     const { message, detailOf } = recorded;
     await editor.send(message);
-    assert.deepEqual((await editor.posted()).filter((m) => m.type === 'select'), [{ type: 'select', id }]);
+    assert.deepEqual(
+      (await editor.posted()).filter((m) => m.type === 'select'),
+      [{ type: 'select', id }],
+    );
     const { detail } = detailOf('pinned.bank.test');
     await editor.send({ type: 'detail', detail: { ...detail, id } });
     assert.equal(await editor.page.locator('.list-pane').isHidden(), true);
@@ -129,12 +164,19 @@ describe('the host tells its story', () => {
     await showHost(view, 'pinned.bank.test');
     const geometry = await view.page.evaluate(() => {
       const box = (s: string) => (document.querySelector(s) as Element).getBoundingClientRect();
-      return { list: box('.list-pane'), detail: box('.detail'), verdictLine: box('.host-verdict'), svg: box('svg.sequence'), verdict: box('.verdict'), hostRows: document.querySelectorAll('.host-row').length };
+      return {
+        list: box('.list-pane'),
+        detail: box('.detail'),
+        verdictLine: box('.host-verdict'),
+        svg: box('svg.sequence'),
+        verdict: box('.verdict'),
+        hostRows: document.querySelectorAll('.host-row').length,
+      };
     });
     assert.ok(geometry.detail.left >= geometry.list.right, 'side by side: the panel is wide and short');
     assert.ok(geometry.detail.height >= 340, `the detail is ${geometry.detail.height} px high`);
     assert.ok(geometry.detail.width >= 380, `the detail is ${geometry.detail.width} px wide`);
-    assert.ok(geometry.verdictLine.bottom <= geometry.detail.bottom, 'the host\'s verdict in view without scrolling');
+    assert.ok(geometry.verdictLine.bottom <= geometry.detail.bottom, "the host's verdict in view without scrolling");
     assert.ok(geometry.svg.right <= geometry.detail.right + 0.5, 'the diagram is not cut');
     assert.ok(geometry.verdict.right <= geometry.detail.right + 0.5, 'nor the verdict');
     assert.ok(geometry.hostRows >= 7, 'every host still listed');
@@ -142,7 +184,10 @@ describe('the host tells its story', () => {
     await view.page.screenshot({ path: join(SCREENSHOTS, 'host-story-workbench.png') });
     await view.page.locator('.verdict').scrollIntoViewIfNeeded();
     const verdict = await view.page.$eval('.verdict', (n) => n.getBoundingClientRect());
-    assert.ok(verdict.top >= geometry.detail.top - 0.5 && verdict.bottom <= geometry.detail.bottom + 0.5, 'the verdict fits the pane once scrolled to');
+    assert.ok(
+      verdict.top >= geometry.detail.top - 0.5 && verdict.bottom <= geometry.detail.bottom + 0.5,
+      'the verdict fits the pane once scrolled to',
+    );
     assert.deepEqual(view.errors, []);
   });
 
@@ -159,12 +204,21 @@ describe('the host tells its story', () => {
     await view.send({ type: 'detail', detail: { ...detail, id: row.id, events } });
     const diagram = await view.page.evaluate(() => {
       const svg = document.querySelector('svg.sequence') as SVGSVGElement;
-      return { height: svg.getBoundingClientRect().height, idle: Array.from(svg.querySelectorAll('.idle-label')).map((t) => t.textContent), labels: Array.from(svg.querySelectorAll('.message .label')).map((t) => t.textContent) };
+      return {
+        height: svg.getBoundingClientRect().height,
+        idle: Array.from(svg.querySelectorAll('.idle-label')).map((t) => t.textContent),
+        labels: Array.from(svg.querySelectorAll('.message .label')).map((t) => t.textContent),
+      };
     });
     assert.ok(diagram.height < busy + 80, `10 s of idle time takes a break's room (${busy} → ${diagram.height} px)`);
     assert.deepEqual(diagram.idle, ['⋯ 10.0 s']);
-    assert.ok(diagram.labels.some((l) => l === 'ClientHello (SNI pinned.bank.test)'), `whole labels: ${diagram.labels.join(' | ')}`);
-    assert.ok(diagram.labels.every((l) => !l.endsWith('…')), `no label cut at 1600 px: ${diagram.labels.join(' | ')}`);
+    assert.ok(
+      diagram.labels.some((l) => l === 'ClientHello (SNI pinned.bank.test)'),
+      `whole labels: ${diagram.labels.join(' | ')}`,
+    );
+    assert.ok(
+      diagram.labels.every((l) => !l.endsWith('…')),
+      `no label cut at 1600 px: ${diagram.labels.join(' | ')}`,
+    );
   });
 });
-

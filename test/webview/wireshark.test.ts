@@ -28,16 +28,25 @@ const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const NOT_CAPTURED = 'Tunnelled: its bytes were relayed untouched, and nothing was captured.';
 
 function tshark(file: string, filter: string): string[] {
-  return execFileSync('tshark', ['-r', file, '-o', 'tls.desegment_ssl_records:TRUE', '-Y', filter, '-T', 'fields', '-e', 'ip.src', '-e', 'tls.handshake.type'], { encoding: 'utf8' })
-    .split('\n').filter(Boolean);
+  return execFileSync(
+    'tshark',
+    ['-r', file, '-o', 'tls.desegment_ssl_records:TRUE', '-Y', filter, '-T', 'fields', '-e', 'ip.src', '-e', 'tls.handshake.type'],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean);
 }
 
 describe('Open in Wireshark', () => {
   const open = inspectorPages();
   let h: Harness;
   const lookup: CaptureLookup = (record) => h.engine.captureOf(record.id) ?? NOT_CAPTURED;
-  before(async () => { h = await startHarness({ captureBytes: 65_536, tunnelHosts: [TUNNELLED] }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ captureBytes: 65_536, tunnelHosts: [TUNNELLED] });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   /** The rows and details the panel would post, with each detail's capture state as the panel sets it. */
   function recorded(): { rows: ConnectionRow[]; detailOf: (id: number) => ConnectionDetail } {
@@ -66,7 +75,7 @@ describe('Open in Wireshark', () => {
     return { ids: parsed.message.ids, written: connections.length };
   }
 
-  it('writes a connection\'s both legs as a pcapng that tshark decrypts on its own', async () => {
+  it("writes a connection's both legs as a pcapng that tshark decrypts on its own", async () => {
     for (let i = 0; i < 2; i++) {
       const result = await curl(h.proxyUrl, `https://${PINNED}/hello`, ['--cacert', h.caFile, '--pinnedpubkey', WRONG_PIN]);
       assert.notEqual(result.code, 0, 'curl refuses the forged certificate');
@@ -88,14 +97,22 @@ describe('Open in Wireshark', () => {
     assert.equal(written, 1);
     assert.equal(statSync(file).mode & 0o777, 0o600, 'owner-only: the file holds TLS secrets');
     const hellos = tshark(file, 'tls.handshake.type == 1');
-    assert.deepEqual(hellos.map((line) => line.split('\t')[0]).sort(), ['127.0.0.1', '127.0.0.3'], 'the ClientHello of the client\'s leg and of Pinscope\'s leg to the server');
+    assert.deepEqual(
+      hellos.map((line) => line.split('\t')[0]).sort(),
+      ['127.0.0.1', '127.0.0.3'],
+      "the ClientHello of the client's leg and of Pinscope's leg to the server",
+    );
     const certificates = tshark(file, 'tls.handshake.type == 11');
     assert.equal(certificates.length, 2, `both chains, decrypted (TLS 1.3 encrypts them): ${certificates.join(' | ')}`);
 
     await view.page.locator('[data-action=wireshark-host]').click();
     const hostFile = join(temporaryDirectory('wireshark'), 'host.pcapng');
     const host = await handle(view, hostFile);
-    assert.deepEqual([...host.ids].sort((a, b) => a - b), [first.record.id, second.record.id], 'the host: all its connections');
+    assert.deepEqual(
+      [...host.ids].sort((a, b) => a - b),
+      [first.record.id, second.record.id],
+      'the host: all its connections',
+    );
     assert.equal(host.written, 2);
     assert.equal(tshark(hostFile, 'tls.handshake.type == 1').length, 4, 'two connections, two legs each');
     assert.deepEqual(view.errors, []);
@@ -114,25 +131,43 @@ describe('Open in Wireshark', () => {
     assert.equal(await button.isDisabled(), true);
     assert.equal(await button.getAttribute('title'), NOT_CAPTURED);
     assert.equal(await view.page.textContent('.capture-note'), `Open in Wireshark: ${NOT_CAPTURED}`);
-    assert.deepEqual(capturesOf(h.engine, [tunnelled.record.id, 999_999], lookup), { connections: [], missing: [{ why: NOT_CAPTURED, count: 1 }, { why: 'The connection is no longer kept.', count: 1 }] });
+    assert.deepEqual(capturesOf(h.engine, [tunnelled.record.id, 999_999], lookup), {
+      connections: [],
+      missing: [
+        { why: NOT_CAPTURED, count: 1 },
+        { why: 'The connection is no longer kept.', count: 1 },
+      ],
+    });
     assert.deepEqual(view.errors, []);
   });
 
   it('exports what a recording carries, once it is saved and opened again', async () => {
     const pinned = await h.connection(PINNED, 0);
     const tunnelled = await h.connection(TUNNELLED);
-    const { text } = recordingText(h.engine, { listening: h.engine.url, ca: null, startedAt: new Date(), captureOf: (id) => h.engine.captureOf(id) });
+    const { text } = recordingText(h.engine, {
+      listening: h.engine.url,
+      ca: null,
+      startedAt: new Date(),
+      captureOf: (id) => h.engine.captureOf(id),
+    });
     // Read as the editor reads it: in the recording worker, its captures coming back as stored.
     const { recording, captures } = await readRecordingInWorker({ kind: 'bytes', bytes: Buffer.from(text), maxConnectionsKept: 10_000 });
-    const intercepted = h.engine.records().filter((r) => r.mode === 'intercept').map((r) => r.id);
-    assert.deepEqual(intercepted.filter((id) => captures.get(id) === undefined), [], 'every intercepted connection');
+    const intercepted = h.engine
+      .records()
+      .filter((r) => r.mode === 'intercept')
+      .map((r) => r.id);
+    assert.deepEqual(
+      intercepted.filter((id) => captures.get(id) === undefined),
+      [],
+      'every intercepted connection',
+    );
     assert.equal(captures.get(tunnelled.record.id), undefined, 'none tunnelled');
     const fromRecording: CaptureLookup = (record) => captures.get(record.id) ?? NOT_CAPTURED;
     const { connections, missing } = capturesOf(recording, [pinned.record.id, tunnelled.record.id], fromRecording);
     assert.deepEqual(missing, [{ why: NOT_CAPTURED, count: 1 }]);
     const file = join(temporaryDirectory('wireshark'), 'recording.pcapng');
     writePcapng(file, connections);
-    assert.equal(tshark(file, 'tls.handshake.type == 1').length, 2, 'the recorded connection\'s two legs');
+    assert.equal(tshark(file, 'tls.handshake.type == 1').length, 2, "the recorded connection's two legs");
     assert.equal(tshark(file, 'tls.handshake.type == 11').length, 2, 'and both chains, decrypted');
   });
 

@@ -10,13 +10,24 @@ import { chainNote, pathMismatch } from './pathCauses';
 
 /** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
 const CERTIFICATE_ALERTS: ReadonlySet<string> = new Set([
-  'bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired',
-  'certificate_unknown', 'unknown_ca', 'access_denied', 'decrypt_error', 'certificate_required',
+  'bad_certificate',
+  'unsupported_certificate',
+  'certificate_revoked',
+  'certificate_expired',
+  'certificate_unknown',
+  'unknown_ca',
+  'access_denied',
+  'decrypt_error',
+  'certificate_required',
 ]);
 
 /** Alerts that say "we share no protocol version, cipher or extension". */
 const MISMATCH_ALERTS: ReadonlySet<string> = new Set([
-  'protocol_version', 'insufficient_security', 'handshake_failure', 'inappropriate_fallback', 'no_application_protocol',
+  'protocol_version',
+  'insufficient_security',
+  'handshake_failure',
+  'inappropriate_fallback',
+  'no_application_protocol',
 ]);
 
 export interface Classification {
@@ -27,7 +38,8 @@ export interface Classification {
   readonly reason: string;
 }
 
-const MISMATCH_CODES = /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|NO_SUITABLE_SIGNATURE|NO_SHARED_SIGNATURE|NO_SUITABLE_KEY_SHARE/;
+const MISMATCH_CODES =
+  /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|NO_SUITABLE_SIGNATURE|NO_SHARED_SIGNATURE|NO_SUITABLE_KEY_SHARE/;
 
 export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
   const classification = classifyTimeline(record);
@@ -37,7 +49,12 @@ export function classify(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cla
 }
 
 /** Categories where the client turned the forged chain down. */
-const CLIENT_REJECTIONS: ReadonlySet<Category> = new Set<Category>(['cert-rejected', 'closed-after-handshake', 'reset', 'handshake-timeout']);
+const CLIENT_REJECTIONS: ReadonlySet<Category> = new Set<Category>([
+  'cert-rejected',
+  'closed-after-handshake',
+  'reset',
+  'handshake-timeout',
+]);
 
 function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
   const events = record.events;
@@ -51,7 +68,9 @@ function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cl
   const notTls = findEvent(events, 'not-tls');
   // Before anything the client did: the server refused the session for want of a client certificate,
   // whether during the handshake (TLS 1.2) or after it, when the client's request may have flowed (TLS 1.3).
-  const clientCertificate = events.find((e): e is EventOf<'upstream-failed'> => e.kind === 'upstream-failed' && e.stage === 'client-certificate');
+  const clientCertificate = events.find(
+    (e): e is EventOf<'upstream-failed'> => e.kind === 'upstream-failed' && e.stage === 'client-certificate',
+  );
   if (clientCertificate) return { category: 'client-cert-required', alert: null, reason: clientCertificate.reason };
   // An inspection profile's path that shares no TLS version or application protocol with the client:
   // whatever the client did next (an alert, a close, even bytes sent without a protocol), that is why.
@@ -67,7 +86,8 @@ function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cl
   }
   const alert = findEvent(events, 'client-alert');
   if (alert) {
-    if (MISMATCH_ALERTS.has(alert.name)) return { category: 'tls-mismatch', alert: alert.name, reason: `the client sent a fatal ${alert.name} alert: no protocol in common` };
+    if (MISMATCH_ALERTS.has(alert.name))
+      return { category: 'tls-mismatch', alert: alert.name, reason: `the client sent a fatal ${alert.name} alert: no protocol in common` };
     const kind = CERTIFICATE_ALERTS.has(alert.name) ? 'rejected the forged certificate' : 'aborted the handshake';
     return { category: 'cert-rejected', alert: alert.name, reason: `the client ${kind} with a fatal ${alert.name} alert` };
   }
@@ -79,20 +99,49 @@ function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cl
   const forged = hasEvent(events, 'forged-certificate');
   if (clientData) return { category: 'ok', alert: null, reason: 'application data flowed through the interception' };
   if (rst) {
-    return { category: 'reset', alert: null, reason: completed ? 'the client reset the connection after the handshake, before any data' : forged ? 'the client reset the connection after receiving the forged certificate' : 'the client reset the connection before the proxy answered' };
+    return {
+      category: 'reset',
+      alert: null,
+      reason: completed
+        ? 'the client reset the connection after the handshake, before any data'
+        : forged
+          ? 'the client reset the connection after receiving the forged certificate'
+          : 'the client reset the connection before the proxy answered',
+    };
   }
   const timeout = findEvent(events, 'timeout');
   if (timeout) {
-    return { category: 'handshake-timeout', alert: null, reason: completed ? `the client went silent after the handshake (${timeout.phase} timeout)` : `the client went silent during the handshake (${timeout.phase} timeout)` };
+    return {
+      category: 'handshake-timeout',
+      alert: null,
+      reason: completed
+        ? `the client went silent after the handshake (${timeout.phase} timeout)`
+        : `the client went silent during the handshake (${timeout.phase} timeout)`,
+    };
   }
-  const closed = events.find((e): e is Extract<TimelineEvent, { kind: 'fin' | 'close-notify' }> => (e.kind === 'fin' || e.kind === 'close-notify') && e.from === 'client');
+  const closed = events.find(
+    (e): e is Extract<TimelineEvent, { kind: 'fin' | 'close-notify' }> =>
+      (e.kind === 'fin' || e.kind === 'close-notify') && e.from === 'client',
+  );
   if (completed && closed) {
-    return { category: 'closed-after-handshake', alert: null, reason: `the client completed the handshake, then closed (${closed.kind === 'close-notify' ? 'close_notify' : 'FIN'}) without sending any data` };
+    return {
+      category: 'closed-after-handshake',
+      alert: null,
+      reason: `the client completed the handshake, then closed (${closed.kind === 'close-notify' ? 'close_notify' : 'FIN'}) without sending any data`,
+    };
   }
   if (forged && closed) {
-    return { category: 'closed-after-handshake', alert: null, reason: 'the client received the forged certificate, then closed (FIN) without an alert and without finishing the handshake' };
+    return {
+      category: 'closed-after-handshake',
+      alert: null,
+      reason: 'the client received the forged certificate, then closed (FIN) without an alert and without finishing the handshake',
+    };
   }
   if (tlsError) return { category: 'tls-mismatch', alert: null, reason: `the TLS handshake failed: ${tlsError.reason}` };
   if (closed) return { category: 'reset', alert: null, reason: 'the client closed before the proxy answered its ClientHello' };
-  return { category: 'handshake-timeout', alert: null, reason: 'the connection ended before the handshake finished, without a signal from the client' };
+  return {
+    category: 'handshake-timeout',
+    alert: null,
+    reason: 'the connection ended before the handshake finished, without a signal from the client',
+  };
 }

@@ -42,7 +42,10 @@ export class TunnelConfirmation {
   private options: ConfirmationOptions;
 
   /** `capacity`: at most this many hosts are remembered (hosts come off the network), the oldest go first. */
-  constructor(options: ConfirmationOptions = DEFAULT_CONFIRMATION, private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT) {
+  constructor(
+    options: ConfirmationOptions = DEFAULT_CONFIRMATION,
+    private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT,
+  ) {
     this.options = options;
   }
 
@@ -75,7 +78,11 @@ export class TunnelConfirmation {
   }
 
   confirmedHosts(): Set<string> {
-    return new Set(this.list().filter((e) => e.state === 'confirmed').map((e) => e.host));
+    return new Set(
+      this.list()
+        .filter((e) => e.state === 'confirmed')
+        .map((e) => e.host),
+    );
   }
 
   forget(host: string): boolean {
@@ -87,7 +94,13 @@ export class TunnelConfirmation {
     this.expire();
     const entry = this.entries.get(normaliseHost(host));
     if (entry?.state !== 'pending') return undefined;
-    return { mode: 'tunnel', reason: entry.failures > 0 ? `${CONFIRMING}: ${host} broke ${entry.failures} times under interception` : `${CONFIRMING}, as asked for ${host}` };
+    return {
+      mode: 'tunnel',
+      reason:
+        entry.failures > 0
+          ? `${CONFIRMING}: ${host} broke ${entry.failures} times under interception`
+          : `${CONFIRMING}, as asked for ${host}`,
+    };
   }
 
   /** The user asks to confirm one host now: its next connection is tunnelled, whatever the setting. */
@@ -103,7 +116,8 @@ export class TunnelConfirmation {
     const entry = this.entries.get(host);
     // Learning from failures is opt-in; a confirmation the user asked for is always completed.
     if (!this.options.enabled && entry?.state !== 'pending') return undefined;
-    const update = (state: ConfirmationState, failures: number): ConfirmationEntry => this.store({ host, state, failures, updatedAt: this.now() });
+    const update = (state: ConfirmationState, failures: number): ConfirmationEntry =>
+      this.store({ host, state, failures, updatedAt: this.now() });
     if (mode === 'tunnel') {
       if (entry?.state !== 'pending') return undefined;
       return update(dataFlowed ? 'confirmed' : 'not-confirmed', entry.failures);

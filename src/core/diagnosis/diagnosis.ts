@@ -43,7 +43,10 @@ export class Diagnosis {
    * `capacity`: how many connections the store keeps; as many hosts and fingerprints are remembered
    * (they come off the network), the oldest go first.
    */
-  constructor(confirmation?: ConfirmationOptions, private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT) {
+  constructor(
+    confirmation?: ConfirmationOptions,
+    private readonly capacity: () => number = () => DEFAULT_MAX_CONNECTIONS_KEPT,
+  ) {
     this.confirmation = new TunnelConfirmation(confirmation, capacity);
   }
 
@@ -132,7 +135,11 @@ export class Diagnosis {
     if (!breaks) {
       if (!previous) this.liveHostStates.set(host, { host, breaks: false, pinning: 'unlikely' });
     } else {
-      this.liveHostStates.set(host, { host, breaks: true, pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning });
+      this.liveHostStates.set(host, {
+        host,
+        breaks: true,
+        pinning: previous?.breaks ? strongest(previous.pinning, verdict.pinning) : verdict.pinning,
+      });
     }
     // Hosts come off the network: as many as the store keeps connections, the oldest first.
     for (const old of this.liveHostStates.keys()) {

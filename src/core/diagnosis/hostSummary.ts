@@ -64,7 +64,11 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
     for (const { verdict } of items) {
       categories[verdict.category] = (categories[verdict.category] ?? 0) + 1;
       if (!BREAKAGE.has(verdict.category)) continue;
-      if (!strongestVerdict || (verdict.pinning !== strongestVerdict.pinning && strongest(verdict.pinning, strongestVerdict.pinning) === verdict.pinning)) strongestVerdict = verdict;
+      if (
+        !strongestVerdict ||
+        (verdict.pinning !== strongestVerdict.pinning && strongest(verdict.pinning, strongestVerdict.pinning) === verdict.pinning)
+      )
+        strongestVerdict = verdict;
       pinning = strongest(pinning, verdict.pinning);
     }
     const breaks = items.some(({ verdict }) => BREAKAGE.has(verdict.category));
@@ -81,9 +85,9 @@ export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary
       alerts: [...new Set(items.map(({ verdict }) => verdict.alert).filter((a): a is string => a !== null))],
       fingerprints: [...new Set(items.map(({ record }) => ja4Of(record)).filter((f): f is string => f !== null))],
       apps: [...new Set(items.map(({ record }) => clientName(record.client)).filter((a): a is string => a !== undefined))],
-      rung: breaks ? strongestVerdict?.rung ?? null : null,
-      cause: breaks ? strongestVerdict?.cause ?? null : null,
-      fix: breaks ? strongestVerdict?.fix ?? null : null,
+      rung: breaks ? (strongestVerdict?.rung ?? null) : null,
+      cause: breaks ? (strongestVerdict?.cause ?? null) : null,
+      fix: breaks ? (strongestVerdict?.fix ?? null) : null,
       firstSeen: Math.min(...items.map(({ record }) => record.startedAt)),
       lastSeen: Math.max(...items.map(({ record }) => record.startedAt)),
     };

@@ -19,7 +19,14 @@ type JudgedRecord = Pick<ConnectionRecord, 'host' | 'mode' | 'events' | 'client'
 
 /** Who made a connection, as far as evidence can be credited to it. */
 type Client =
-  | { readonly kind: 'process'; readonly key: string; readonly label: string; readonly name: string; readonly path: string | null; readonly trust: TrustSummary | null }
+  | {
+      readonly kind: 'process';
+      readonly key: string;
+      readonly label: string;
+      readonly name: string;
+      readonly path: string | null;
+      readonly trust: TrustSummary | null;
+    }
   | { readonly kind: 'remote'; readonly key: string | null; readonly label: string }
   /** Attribution off, or a recording from before it: the TLS fingerprint is the only identity. */
   | { readonly kind: 'fingerprint'; readonly key: string | null; readonly label: string }
@@ -30,10 +37,18 @@ function clientOf(record: Pick<ConnectionRecord, 'events' | 'client'>): Client {
   const ja4 = ja4Of(record);
   const process = record.client?.process;
   if (!process) return { kind: 'fingerprint', key: ja4 && `fingerprint ${ja4}`, label: `the client with TLS fingerprint ${ja4 ?? '?'}` };
-  if (process.kind === 'remote') return { kind: 'remote', key: ja4 && `remote ${process.address ?? process.label} ${ja4}`, label: process.label };
+  if (process.kind === 'remote')
+    return { kind: 'remote', key: ja4 && `remote ${process.address ?? process.label} ${ja4}`, label: process.label };
   const key = processKeyOf(process);
   if (process.kind === 'unknown' || key === null) return { kind: 'unknown', key: null, label: process.label };
-  return { kind: 'process', key: `process ${key}`, label: process.label, name: process.name ?? '', path: process.path ?? null, trust: record.client?.trust ?? null };
+  return {
+    kind: 'process',
+    key: `process ${key}`,
+    label: process.label,
+    name: process.name ?? '',
+    path: process.path ?? null,
+    trust: record.client?.trust ?? null,
+  };
 }
 
 interface Seen {
@@ -68,7 +83,12 @@ function trim<K>(map: { readonly size: number; keys(): IterableIterator<K>; dele
 }
 
 function seenFor(evidence: JudgementEvidence, key: string, label: string, capacity?: number): Seen {
-  const seen = evidence.byClient.get(key) ?? { label, accepted: new Set<string>(), broken: new Set<string>(), completed: new Set<string>() };
+  const seen = evidence.byClient.get(key) ?? {
+    label,
+    accepted: new Set<string>(),
+    broken: new Set<string>(),
+    completed: new Set<string>(),
+  };
   evidence.byClient.delete(key);
   evidence.byClient.set(key, seen);
   trim(evidence.byClient, capacity);
@@ -84,11 +104,19 @@ function addHost(evidence: JudgementEvidence, set: Set<string>, host: string, ca
 
 /** The client sent application data through a forged certificate: it trusted our chain. Counted the moment it happens. */
 function isAcceptance(record: Pick<ConnectionRecord, 'mode' | 'events'>): boolean {
-  return record.mode === 'intercept' && hasEvent(record.events, 'forged-certificate') && record.events.some((e) => e.kind === 'first-data' && e.from === 'client');
+  return (
+    record.mode === 'intercept' &&
+    hasEvent(record.events, 'forged-certificate') &&
+    record.events.some((e) => e.kind === 'first-data' && e.from === 'client')
+  );
 }
 
 /** Credits an acceptance to its client (live: on the client's first data, even while the connection stays open). */
-export function observeAcceptance(evidence: JudgementEvidence, record: Pick<ConnectionRecord, 'host' | 'mode' | 'events' | 'client'>, capacity?: number): void {
+export function observeAcceptance(
+  evidence: JudgementEvidence,
+  record: Pick<ConnectionRecord, 'host' | 'mode' | 'events' | 'client'>,
+  capacity?: number,
+): void {
   if (!isAcceptance(record)) return;
   const client = clientOf(record);
   if (client.key === null) return;
@@ -111,7 +139,12 @@ function stackOf(client: Client): RuntimeTls {
 }
 
 /** Learns from one finished connection what its client did there. */
-export function observeFinished(evidence: JudgementEvidence, record: JudgedRecord, category: Category = classify(record).category, capacity?: number): void {
+export function observeFinished(
+  evidence: JudgementEvidence,
+  record: JudgedRecord,
+  category: Category = classify(record).category,
+  capacity?: number,
+): void {
   if (record.mode !== 'intercept') return;
   observeAcceptance(evidence, record, capacity);
   const client = clientOf(record);
@@ -122,7 +155,8 @@ export function observeFinished(evidence: JudgementEvidence, record: JudgedRecor
   addHost(evidence, seen.broken, host, capacity);
   // A completed handshake may show trust unless the stack is known to complete it whatever the chain (an
   // unknown stack's too): enough to keep the client off U2 ("rejects every host"), never enough for L1c.
-  if (hasEvent(record.events, 'handshake-complete') && stackOf(client).validates !== 'after-handshake') addHost(evidence, seen.completed, host, capacity);
+  if (hasEvent(record.events, 'handshake-complete') && stackOf(client).validates !== 'after-handshake')
+    addHost(evidence, seen.completed, host, capacity);
 }
 
 export function addConfirmation(evidence: JudgementEvidence, host: string): void {
@@ -141,13 +175,20 @@ const NOT_JUDGED: Partial<Record<Category, { readonly why: string; readonly caus
   ok: { why: 'Application data flowed: the client accepted the interception.', cause: 'none' },
   'not-tls': { why: 'The tunnel did not carry TLS, so there was no certificate to pin.', cause: 'none' },
   'upstream-failed': { why: 'The real server could not be reached, so the client never judged a forged certificate.', cause: 'none' },
-  'tls-mismatch': { why: 'The client and the proxy share no protocol version or cipher: a configuration problem, not pinning.', cause: 'none' },
+  'tls-mismatch': {
+    why: 'The client and the proxy share no protocol version or cipher: a configuration problem, not pinning.',
+    cause: 'none',
+  },
 };
 
-const FIX_PIN = 'Ask for an SSL-inspection exemption for this host (Export Exemption Request), or remove the pin for builds tested behind inspection.';
-const FIX_TRUST = 'Trust the Pinscope CA where this program looks for it (Export CA Certificate), or start it from a Pinscope terminal or `pinscope run`, and retry.';
-const STEP_OTHER_HOST = 'To decide: have the same process fetch another intercepted host, one it does not pin: if that works, this is a pin.';
-const STEP_TOLD = 'To decide: start it with `pinscope run` or from a Pinscope terminal, which tell it to trust the CA: if it still rejects this host, this is a pin.';
+const FIX_PIN =
+  'Ask for an SSL-inspection exemption for this host (Export Exemption Request), or remove the pin for builds tested behind inspection.';
+const FIX_TRUST =
+  'Trust the Pinscope CA where this program looks for it (Export CA Certificate), or start it from a Pinscope terminal or `pinscope run`, and retry.';
+const STEP_OTHER_HOST =
+  'To decide: have the same process fetch another intercepted host, one it does not pin: if that works, this is a pin.';
+const STEP_TOLD =
+  'To decide: start it with `pinscope run` or from a Pinscope terminal, which tell it to trust the CA: if it still rejects this host, this is a pin.';
 
 /** What is not known about a client's TLS stack, in words. */
 function unknownStack(client: Client, stack: RuntimeTls): string {
@@ -168,9 +209,11 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
   const lines: string[] = [];
   const verdict = (rung: RungId, cause: BreakageCause, fix: string | null): Verdict => {
     if (confirmed && cause !== 'none') {
-      lines.push(RUNGS[rung].pinning === 'unlikely'
-        ? 'Confirmed by tunnelling: the host works untouched, as expected from a client that does not trust the CA — this confirms the breakage, not a pin.'
-        : 'Confirmed by tunnelling: the host works when relayed untouched, so it breaks only under inspection. That does not by itself show pinning.');
+      lines.push(
+        RUNGS[rung].pinning === 'unlikely'
+          ? 'Confirmed by tunnelling: the host works untouched, as expected from a client that does not trust the CA — this confirms the breakage, not a pin.'
+          : 'Confirmed by tunnelling: the host works when relayed untouched, so it breaks only under inspection. That does not by itself show pinning.',
+      );
     }
     return { ...classification, pinning: RUNGS[rung].pinning, rung, cause, fix, evidence: lines, confirmed };
   };
@@ -200,55 +243,92 @@ export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidenc
   // L1a: wire proof that this same client trusts our chain: it sent data through it for another host.
   const accepted = others(seen?.accepted);
   if (accepted.length > 0) {
-    const who = client.kind === 'process' ? `The same process (${client.label})` : client.kind === 'remote' ? `The same device and TLS stack (${client.label})` : `The same client (JA4 ${ja4 ?? '?'}; its process is not known)`;
-    lines.push(`${who} accepted forged certificates from the same CA for ${listHosts(accepted)}: it trusts the Pinscope CA, so rejecting this host points to pinning.`);
+    const who =
+      client.kind === 'process'
+        ? `The same process (${client.label})`
+        : client.kind === 'remote'
+          ? `The same device and TLS stack (${client.label})`
+          : `The same client (JA4 ${ja4 ?? '?'}; its process is not known)`;
+    lines.push(
+      `${who} accepted forged certificates from the same CA for ${listHosts(accepted)}: it trusts the Pinscope CA, so rejecting this host points to pinning.`,
+    );
     return verdict('L1a', 'pinning', FIX_PIN);
   }
   // L1c: a stack known to check the chain inside the handshake completed it: it trusted the forged chain.
   const completed = hasEvent(record.events, 'handshake-complete');
   if (completed && stack.validates === 'in-handshake') {
-    lines.push(`Its TLS stack (${stack.stack}) checks the chain inside the handshake and completed it: it trusted the forged chain. Then the connection was abandoned without data: an application-level check rejected it, which is how pinning behaves.`);
+    lines.push(
+      `Its TLS stack (${stack.stack}) checks the chain inside the handshake and completed it: it trusted the forged chain. Then the connection was abandoned without data: an application-level check rejected it, which is how pinning behaves.`,
+    );
     return verdict('L1c', 'pinning', FIX_PIN);
   }
   if (trust) lines.push(...trust.evidence);
   // U1: an explicit "I do not know this issuer" from a stack that sends it for nothing else.
   if (classification.alert !== null && stack.unknownIssuerAlerts.includes(classification.alert)) {
     const ignoresLaunch = trust?.trustsCa === 'yes';
-    const cause = ignoresLaunch ? 'app-own-trust-store' : trust?.gap ?? 'ca-not-installed';
-    lines.push(ignoresLaunch
-      ? `Not a pinning suspect: ${stack.stack} sends ${classification.alert} only when the chain leads to no root it trusts, although its launch told it to trust the CA: it uses a trust store of its own (in its code or configuration). It breaks under real inspection too, on every managed machine.`
-      : `Not a pinning suspect: ${stack.stack} sends ${classification.alert} only when the chain leads to no root it trusts: this client does not trust the Pinscope CA.`);
-    return verdict('U1', cause, ignoresLaunch ? 'Exempt the host, or make the app use the OS trust store (or trust the company root in its own store).' : trust?.fix ?? FIX_TRUST);
+    const cause = ignoresLaunch ? 'app-own-trust-store' : (trust?.gap ?? 'ca-not-installed');
+    lines.push(
+      ignoresLaunch
+        ? `Not a pinning suspect: ${stack.stack} sends ${classification.alert} only when the chain leads to no root it trusts, although its launch told it to trust the CA: it uses a trust store of its own (in its code or configuration). It breaks under real inspection too, on every managed machine.`
+        : `Not a pinning suspect: ${stack.stack} sends ${classification.alert} only when the chain leads to no root it trusts: this client does not trust the Pinscope CA.`,
+    );
+    return verdict(
+      'U1',
+      cause,
+      ignoresLaunch
+        ? 'Exempt the host, or make the app use the OS trust store (or trust the company root in its own store).'
+        : (trust?.fix ?? FIX_TRUST),
+    );
   }
   // L1b: its runtime's own rules say its launch made it trust the CA.
   if (trust?.trustsCa === 'yes') {
-    lines.push(`Its launch told it to trust the Pinscope CA, by the rules of its runtime (${trust.runtimeLabel}), and it still rejected this host: a pin, unless its code replaces the trust store it was given.`);
+    lines.push(
+      `Its launch told it to trust the Pinscope CA, by the rules of its runtime (${trust.runtimeLabel}), and it still rejected this host: a pin, unless its code replaces the trust store it was given.`,
+    );
     return verdict('L1b', 'pinning', FIX_PIN);
   }
   // U2: the same client rejected every intercepted host it tried, and accepted none.
   const broken = others(seen?.broken);
   if (client.key !== null && broken.length > 0 && (seen?.completed.size ?? 0) === 0) {
-    const who = client.kind === 'process' ? 'The same process' : client.kind === 'remote' ? 'The same device and TLS stack' : `The same client (JA4 ${ja4 ?? '?'})`;
-    lines.push(`Not a pinning suspect: ${who} also broke on ${listHosts(broken)} and accepted no intercepted host: it most likely does not trust the Pinscope CA at all.`);
+    const who =
+      client.kind === 'process'
+        ? 'The same process'
+        : client.kind === 'remote'
+          ? 'The same device and TLS stack'
+          : `The same client (JA4 ${ja4 ?? '?'})`;
+    lines.push(
+      `Not a pinning suspect: ${who} also broke on ${listHosts(broken)} and accepted no intercepted host: it most likely does not trust the Pinscope CA at all.`,
+    );
     return verdict('U2', trust?.gap ?? 'ca-not-installed', trust?.fix ?? FIX_TRUST);
   }
   // Possible: what is missing, and the one step that would decide it.
-  const fingerprintPeers = client.kind === 'process' && ja4 ? [...(evidence.acceptedByFingerprint.get(ja4) ?? new Map<string, string>())].filter(([key]) => key !== client.key) : [];
+  const fingerprintPeers =
+    client.kind === 'process' && ja4
+      ? [...(evidence.acceptedByFingerprint.get(ja4) ?? new Map<string, string>())].filter(([key]) => key !== client.key)
+      : [];
   if (fingerprintPeers.length > 0) {
     const [, first] = fingerprintPeers[0] ?? [];
-    lines.push(`Only weak evidence: ${fingerprintPeers.length === 1 ? 'another process' : `${fingerprintPeers.length} other processes`} with the same TLS fingerprint (JA4 ${ja4 ?? '?'}${first ? `, e.g. ${first}` : ''}) accepted forged certificates. That shows the TLS library can work through the CA, not that this process trusts it. ${STEP_OTHER_HOST}`);
+    lines.push(
+      `Only weak evidence: ${fingerprintPeers.length === 1 ? 'another process' : `${fingerprintPeers.length} other processes`} with the same TLS fingerprint (JA4 ${ja4 ?? '?'}${first ? `, e.g. ${first}` : ''}) accepted forged certificates. That shows the TLS library can work through the CA, not that this process trusts it. ${STEP_OTHER_HOST}`,
+    );
     return verdict('P2', 'fingerprint-only', STEP_OTHER_HOST);
   }
   if (completed) {
-    lines.push(stack.validates === 'after-handshake'
-      ? `The handshake completed, but ${stack.stack} completes it whatever the chain: that does not show it trusted the forged chain. ${STEP_OTHER_HOST}`
-      : `The handshake completed, then the connection was abandoned without data. ${unknownStack(client, stack)}, so it is not known whether it checks the chain inside the handshake (then it trusted the forged chain and this is a pin) or after it, as Node and wget do (then it may simply not trust the CA). ${STEP_OTHER_HOST}${client.kind === 'fingerprint' ? ' Recording it with process attribution on names its program, and with it its stack.' : ''}`);
+    lines.push(
+      stack.validates === 'after-handshake'
+        ? `The handshake completed, but ${stack.stack} completes it whatever the chain: that does not show it trusted the forged chain. ${STEP_OTHER_HOST}`
+        : `The handshake completed, then the connection was abandoned without data. ${unknownStack(client, stack)}, so it is not known whether it checks the chain inside the handshake (then it trusted the forged chain and this is a pin) or after it, as Node and wget do (then it may simply not trust the CA). ${STEP_OTHER_HOST}${client.kind === 'fingerprint' ? ' Recording it with process attribution on names its program, and with it its stack.' : ''}`,
+    );
     return verdict('P3', 'undetermined', STEP_OTHER_HOST);
   }
   if (trust?.trustsCa === 'no') {
-    lines.push(`Not told to trust the CA through its environment or command line; if it trusts the CA another way (its code, a config file, a keystore flag), this is a pin. ${STEP_TOLD}`);
+    lines.push(
+      `Not told to trust the CA through its environment or command line; if it trusts the CA another way (its code, a config file, a keystore flag), this is a pin. ${STEP_TOLD}`,
+    );
     return verdict('P1', 'undetermined', STEP_TOLD);
   }
-  lines.push(`${client.kind === 'unknown' ? 'The process could not be identified, so whether it trusts the Pinscope CA is unknown.' : 'Whether this client trusts the Pinscope CA is not known: a rejection alone cannot tell pinning from distrust.'} ${STEP_OTHER_HOST}`);
+  lines.push(
+    `${client.kind === 'unknown' ? 'The process could not be identified, so whether it trusts the Pinscope CA is unknown.' : 'Whether this client trusts the Pinscope CA is not known: a rejection alone cannot tell pinning from distrust.'} ${STEP_OTHER_HOST}`,
+  );
   return verdict('P4', 'undetermined', STEP_OTHER_HOST);
 }

@@ -13,11 +13,15 @@ import type { ProcessRecord } from '../record/client';
 const MAX_NAME = 80;
 
 /** Clients, interpreters, runtimes, shells and build tools: the program that ran, never the app it ran. */
-const GENERIC_TOOL = /^(?:curl|wget|wget2|aria2c|httpie|http|https|xh|openssl|gnutls-cli|nc|ncat|netcat|socat|telnet|ssh|git|python[\d.]*|pythonw|pypy[\d.]*|node|nodejs|deno|bun|java|javaw|jshell|kotlin|ruby[\d.]*|irb|php[\d.]*|php-cgi|php-fpm[\d.]*|perl[\d.]*|go|dotnet|mono|sh|bash|zsh|dash|ksh|fish|pwsh|powershell|cmd|npm|npx|yarn|pnpm|pip[\d.]*|pipx|uv|poetry|gradle|gradlew|mvn|mvnw|bundle|rake|gem|composer|cargo|make|env|sudo|timeout|xargs)$/;
+const GENERIC_TOOL =
+  /^(?:curl|wget|wget2|aria2c|httpie|http|https|xh|openssl|gnutls-cli|nc|ncat|netcat|socat|telnet|ssh|git|python[\d.]*|pythonw|pypy[\d.]*|node|nodejs|deno|bun|java|javaw|jshell|kotlin|ruby[\d.]*|irb|php[\d.]*|php-cgi|php-fpm[\d.]*|perl[\d.]*|go|dotnet|mono|sh|bash|zsh|dash|ksh|fish|pwsh|powershell|cmd|npm|npx|yarn|pnpm|pip[\d.]*|pipx|uv|poetry|gradle|gradlew|mvn|mvnw|bundle|rake|gem|composer|cargo|make|env|sudo|timeout|xargs)$/;
 
 /** Whether a process is a generic tool rather than an app (its name, or a throwaway `go run`/`go test` binary). */
 export function isGenericTool(process: Pick<ProcessRecord, 'name' | 'path'>): boolean {
-  const name = (process.name ?? '').trim().toLowerCase().replace(/\.exe$/, '');
+  const name = (process.name ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/\.exe$/, '');
   const path = (process.path ?? '').replace(/\\/g, '/');
   if (/\/go-build\d*\//.test(path) || name.endsWith('.test')) return true;
   return name === '' || GENERIC_TOOL.test(name);

@@ -49,10 +49,12 @@ interface HostEvidence {
 }
 
 export function timelineSummary(events: readonly TimelineEvent[]): string {
-  return events.flatMap((e) => {
-    const label = eventLabels(e).report;
-    return label ? [`${label} ${e.t.toFixed(1)} ms`] : [];
-  }).join(' → ');
+  return events
+    .flatMap((e) => {
+      const label = eventLabels(e).report;
+      return label ? [`${label} ${e.t.toFixed(1)} ms`] : [];
+    })
+    .join(' → ');
 }
 
 /** The requested hosts with their evidence, except own-store hosts: they have a section of their own. */
@@ -65,7 +67,11 @@ function hostEvidence(judged: readonly JudgedConnection[], summary: HostSummary)
   const items = judged.filter((j) => targetHost(j.record) === summary.host);
   const failing = items.find((j) => j.verdict.category !== 'ok' && j.verdict.pinning === summary.pinning) ?? items[0];
   // The latest chain (a resumed connection carries the one of the handshake it resumes, when known).
-  const chain = [...items].reverse().map((j) => findEvent(j.record.events, 'upstream-tls')?.chain).find((c) => c !== undefined && c.length > 0) ?? [];
+  const chain =
+    [...items]
+      .reverse()
+      .map((j) => findEvent(j.record.events, 'upstream-tls')?.chain)
+      .find((c) => c !== undefined && c.length > 0) ?? [];
   const chainNotCaptured = chain.length === 0 && items.some((j) => findEvent(j.record.events, 'upstream-tls')?.resumed === true);
   return { host: summary.host, summary, timeline: failing ? timelineSummary(failing.record.events) : '', chain, chainNotCaptured };
 }
@@ -75,13 +81,15 @@ function scopeSentence(entries: readonly ExemptionEntry[]): string {
   if (entries.length === 0) return 'Nothing is requested yet: the sections below say why for each host.';
   const hosts = entries.reduce((n, e) => n + e.hosts.length, 0);
   const domains = entries.filter((e) => e.kind === 'domain').map((e) => e.value);
-  const tail = 'the app still validates the real servers\' certificates itself, and all other traffic stays inspected.';
-  if (domains.length === 0) return `The requested exemption (do not decrypt) covers exactly these ${hosts} host${hosts === 1 ? '' : 's'}, nothing wider; ${tail}`;
+  const tail = "the app still validates the real servers' certificates itself, and all other traffic stays inspected.";
+  if (domains.length === 0)
+    return `The requested exemption (do not decrypt) covers exactly these ${hosts} host${hosts === 1 ? '' : 's'}, nothing wider; ${tail}`;
   return `The requested exemption (do not decrypt) covers the hosts below and, as an explicit choice to widen it, every subdomain of ${domains.join(', ')} (including hosts not seen in this recording); ${tail}`;
 }
 
 /** "com.acme.shop 2.4.1", or the name alone when there is no version (never a trailing space). */
-const appTitle = (input: Pick<ReportInput, 'appName' | 'appVersion'>): string => [input.appName, input.appVersion].filter((part) => part.trim() !== '').join(' ');
+const appTitle = (input: Pick<ReportInput, 'appName' | 'appVersion'>): string =>
+  [input.appName, input.appVersion].filter((part) => part.trim() !== '').join(' ');
 /** "the app" starts a sentence as "The app"; a name ("com.acme.shop", "iOS Banking") keeps its own case. */
 const sentenceStart = (text: string): string => text.replace(/^the /, 'The ');
 
@@ -90,17 +98,29 @@ function justification(input: ReportInput, evidence: readonly HostEvidence[]): s
   const confirmed = evidence.filter((e) => e.summary.confirmed).length;
   const ownStore = input.selection.ownStore.filter((o) => o.requested).length;
   const app = sentenceStart(appTitle(input));
-  const pinning = evidence.length === 0 ? [] : [
-    `${app} verifies the identity of the servers below more strictly than the operating system does (certificate or public-key pinning).`,
-    'When their TLS traffic is inspected, the inspection service presents its own certificate, the app rejects it, and the connection fails — the inspection service itself cannot tell that pinning is the cause.',
-    `Pinscope reproduced this on a developer machine with an inspection-style proxy: ${evidence.length} requested host(s) broke${likely ? `, ${likely} of them with pinning judged likely` : ''}${confirmed ? `, ${confirmed} confirmed to work when not inspected` : ''}.`,
-  ];
-  const own = ownStore === 0 ? [] : [`${evidence.length > 0 ? `${ownStore} more host(s) are` : `${ownStore} host(s) are`} requested at the developer's choice: ${evidence.length > 0 ? 'their app trusts' : `${app} trusts`} only its own certificate store there, so it ${OWN_STORE_WORDS}.`];
-  const none = evidence.length === 0 && ownStore === 0 ? [`Pinscope found no host of ${app.replace(/^The /, 'the ')} with evidence of pinning.`] : [];
+  const pinning =
+    evidence.length === 0
+      ? []
+      : [
+          `${app} verifies the identity of the servers below more strictly than the operating system does (certificate or public-key pinning).`,
+          'When their TLS traffic is inspected, the inspection service presents its own certificate, the app rejects it, and the connection fails — the inspection service itself cannot tell that pinning is the cause.',
+          `Pinscope reproduced this on a developer machine with an inspection-style proxy: ${evidence.length} requested host(s) broke${likely ? `, ${likely} of them with pinning judged likely` : ''}${confirmed ? `, ${confirmed} confirmed to work when not inspected` : ''}.`,
+        ];
+  const own =
+    ownStore === 0
+      ? []
+      : [
+          `${evidence.length > 0 ? `${ownStore} more host(s) are` : `${ownStore} host(s) are`} requested at the developer's choice: ${evidence.length > 0 ? 'their app trusts' : `${app} trusts`} only its own certificate store there, so it ${OWN_STORE_WORDS}.`,
+        ];
+  const none =
+    evidence.length === 0 && ownStore === 0 ? [`Pinscope found no host of ${app.replace(/^The /, 'the ')} with evidence of pinning.`] : [];
   return [...pinning, ...own, ...none, scopeSentence(input.entries)].join(' ');
 }
 
-const outcome = (s: HostSummary): string => Object.entries(s.categories).map(([c, n]) => `${c} ×${n}`).join(', ');
+const outcome = (s: HostSummary): string =>
+  Object.entries(s.categories)
+    .map(([c, n]) => `${c} ×${n}`)
+    .join(', ');
 
 export function renderReportMarkdown(input: ReportInput): string {
   const evidence = requestedEvidence(input);
@@ -117,7 +137,10 @@ export function renderReportMarkdown(input: ReportInput): string {
     '',
     '| Entry | Covers | Why this scope |',
     '| --- | --- | --- |',
-    ...input.entries.map((e) => `| ${e.kind === 'domain' ? `${markdownText(e.value)} and every subdomain` : `${markdownText(e.value)} (this host only)`} | ${e.hosts.map(markdownText).join(', ')} | ${markdownText(e.reason)} |`),
+    ...input.entries.map(
+      (e) =>
+        `| ${e.kind === 'domain' ? `${markdownText(e.value)} and every subdomain` : `${markdownText(e.value)} (this host only)`} | ${e.hosts.map(markdownText).join(', ')} | ${markdownText(e.reason)} |`,
+    ),
     '',
     ...(input.warnings.length > 0 ? ['Warnings:', '', ...input.warnings.map((w) => `- ${markdownText(w)}`), ''] : []),
     ...knownBypassMarkdown(input),
@@ -136,7 +159,19 @@ export function renderReportMarkdown(input: ReportInput): string {
       `- Timeline: ${markdownText(e.timeline)}`,
       ...s.evidence.map((x) => `- ${markdownText(x)}`),
       '',
-      ...(e.chain.length ? ['Real server certificate chain (SHA-256 SPKI pins):', '', ...e.chain.map((c, i) => `${i + 1}. ${markdownText(c.subject)} — issued by ${markdownText(c.issuer)}, valid to ${c.validTo.slice(0, 10)} — \`sha256/${c.pin}\``), ''] : e.chainNotCaptured ? ['Real server certificate chain: not captured (resumed session).', ''] : []),
+      ...(e.chain.length
+        ? [
+            'Real server certificate chain (SHA-256 SPKI pins):',
+            '',
+            ...e.chain.map(
+              (c, i) =>
+                `${i + 1}. ${markdownText(c.subject)} — issued by ${markdownText(c.issuer)}, valid to ${c.validTo.slice(0, 10)} — \`sha256/${c.pin}\``,
+            ),
+            '',
+          ]
+        : e.chainNotCaptured
+          ? ['Real server certificate chain: not captured (resumed session).', '']
+          : []),
     );
   }
   lines.push(...ownStoreMarkdown(input), ...verifyFirstMarkdown(input), ...notRequestedMarkdown(input));
@@ -150,7 +185,11 @@ export function renderReportMarkdown(input: ReportInput): string {
  * as the security engineer pastes it), anything else that could drive a viewer is shown as `\xNN`.
  */
 function snippetMarkdown(input: ReportInput): string[] {
-  if (input.snippet === '') return ['No exemption is requested: no host has evidence of pinning yet. Each host that broke is listed below with why and what to do.', ''];
+  if (input.snippet === '')
+    return [
+      'No exemption is requested: no host has evidence of pinning yet. Each host that broke is listed below with why and what to do.',
+      '',
+    ];
   const lines = input.snippet.replace(/~~~~/g, '~ ~ ~ ~').trimEnd().split('\n').map(visibleControlCharacters);
   return [`### ${markdownText(input.vendorTitle)}`, '', '~~~~', ...lines, '~~~~', ''];
 }
@@ -171,7 +210,15 @@ function verifyFirstMarkdown(input: ReportInput): string[] {
     '',
     'These hosts broke under inspection, but the evidence does not yet separate pinning from a client that does not trust the inspection CA. Exempting them could weaken inspection for nothing.',
     '',
-    ...hosts.flatMap((v) => [`### ${markdownText(v.host)}:${v.summary.port}`, '', `- Outcome under inspection: ${outcome(v.summary)}`, `- Pinning: **${v.summary.pinning}**`, `- Step that decides it: ${markdownText(v.step)}`, ...v.summary.evidence.map((x) => `- ${markdownText(x)}`), '']),
+    ...hosts.flatMap((v) => [
+      `### ${markdownText(v.host)}:${v.summary.port}`,
+      '',
+      `- Outcome under inspection: ${outcome(v.summary)}`,
+      `- Pinning: **${v.summary.pinning}**`,
+      `- Step that decides it: ${markdownText(v.step)}`,
+      ...v.summary.evidence.map((x) => `- ${markdownText(x)}`),
+      '',
+    ]),
   ];
 }
 
@@ -216,24 +263,44 @@ function notRequestedMarkdown(input: ReportInput): string[] {
   ];
 }
 
-const isoTimes = (s: HostSummary): { firstSeen: string; lastSeen: string } => ({ firstSeen: new Date(s.firstSeen).toISOString(), lastSeen: new Date(s.lastSeen).toISOString() });
-const briefly = (s: HostSummary): Record<string, unknown> => ({ port: s.port, pinning: s.pinning, cause: s.cause ?? null, categories: s.categories, alerts: s.alerts, evidence: s.evidence });
+const isoTimes = (s: HostSummary): { firstSeen: string; lastSeen: string } => ({
+  firstSeen: new Date(s.firstSeen).toISOString(),
+  lastSeen: new Date(s.lastSeen).toISOString(),
+});
+const briefly = (s: HostSummary): Record<string, unknown> => ({
+  port: s.port,
+  pinning: s.pinning,
+  cause: s.cause ?? null,
+  categories: s.categories,
+  alerts: s.alerts,
+  evidence: s.evidence,
+});
 
 export function renderReportJson(input: ReportInput): string {
   const evidence = requestedEvidence(input);
   const { ownStore, verifyFirst, notRequested } = input.selection;
-  return `${JSON.stringify({
-    app: { name: input.appName, version: input.appVersion },
-    generatedAt: input.generatedAt,
-    environment: input.environment,
-    justification: justification(input, evidence),
-    exemption: { vendor: input.vendorTitle, entries: input.entries, warnings: input.warnings, snippet: input.snippet },
-    hosts: evidence.map((e) => ({ ...e.summary, ...isoTimes(e.summary), timeline: e.timeline, chain: e.chain })),
-    knownBypasses: input.knownBypasses ?? [],
-    ownTrustStore: ownStore.map((o) => ({ host: o.host, ...briefly(o.summary), requested: o.requested, fix: o.fix, note: OWN_STORE_WORDS })),
-    verifyFirst: verifyFirst.map((v) => ({ host: v.host, ...briefly(v.summary), step: v.step })),
-    notRequested: notRequested.map((n) => ({ host: n.host, ...briefly(n.summary), reason: n.reason })),
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      app: { name: input.appName, version: input.appVersion },
+      generatedAt: input.generatedAt,
+      environment: input.environment,
+      justification: justification(input, evidence),
+      exemption: { vendor: input.vendorTitle, entries: input.entries, warnings: input.warnings, snippet: input.snippet },
+      hosts: evidence.map((e) => ({ ...e.summary, ...isoTimes(e.summary), timeline: e.timeline, chain: e.chain })),
+      knownBypasses: input.knownBypasses ?? [],
+      ownTrustStore: ownStore.map((o) => ({
+        host: o.host,
+        ...briefly(o.summary),
+        requested: o.requested,
+        fix: o.fix,
+        note: OWN_STORE_WORDS,
+      })),
+      verifyFirst: verifyFirst.map((v) => ({ host: v.host, ...briefly(v.summary), step: v.step })),
+      notRequested: notRequested.map((n) => ({ host: n.host, ...briefly(n.summary), reason: n.reason })),
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with an apostrophe. */
@@ -245,16 +312,56 @@ export function csvCell(value: string | number | boolean): string {
 
 export function renderReportCsv(input: ReportInput): string {
   const evidence = requestedEvidence(input);
-  const header = ['host', 'port', 'request', 'connections', 'categories', 'alerts', 'pinning', 'confirmed', 'first_seen', 'last_seen', 'ja4', 'timeline', 'leaf_pin', 'evidence', 'next_step', 'cause'];
+  const header = [
+    'host',
+    'port',
+    'request',
+    'connections',
+    'categories',
+    'alerts',
+    'pinning',
+    'confirmed',
+    'first_seen',
+    'last_seen',
+    'ja4',
+    'timeline',
+    'leaf_pin',
+    'evidence',
+    'next_step',
+    'cause',
+  ];
   const row = (summary: HostSummary, request: string, timeline: string, leafPin: string, step: string): (string | number | boolean)[] => [
-    summary.host, summary.port, request, summary.connections, Object.entries(summary.categories).map(([c, n]) => `${c}:${n}`).join(' '), summary.alerts.join(' '),
-    summary.pinning, summary.confirmed, new Date(summary.firstSeen).toISOString(), new Date(summary.lastSeen).toISOString(),
-    summary.fingerprints.join(' '), timeline, leafPin, summary.evidence.join(' '), step, summary.cause ?? '',
+    summary.host,
+    summary.port,
+    request,
+    summary.connections,
+    Object.entries(summary.categories)
+      .map(([c, n]) => `${c}:${n}`)
+      .join(' '),
+    summary.alerts.join(' '),
+    summary.pinning,
+    summary.confirmed,
+    new Date(summary.firstSeen).toISOString(),
+    new Date(summary.lastSeen).toISOString(),
+    summary.fingerprints.join(' '),
+    timeline,
+    leafPin,
+    summary.evidence.join(' '),
+    step,
+    summary.cause ?? '',
   ];
   // One row per host that broke: requested first, then the app's own trust store, verify first, and the rest.
   const rows = [
     ...evidence.map((e) => row(e.summary, 'requested', e.timeline, e.chain[0] ? `sha256/${e.chain[0].pin}` : '', '')),
-    ...input.selection.ownStore.map((o) => row(o.summary, o.requested ? 'requested (own trust store)' : 'own trust store', '', '', `${OWN_STORE_WORDS}${o.fix ? `. ${o.fix}` : ''}`)),
+    ...input.selection.ownStore.map((o) =>
+      row(
+        o.summary,
+        o.requested ? 'requested (own trust store)' : 'own trust store',
+        '',
+        '',
+        `${OWN_STORE_WORDS}${o.fix ? `. ${o.fix}` : ''}`,
+      ),
+    ),
     ...input.selection.verifyFirst.map((v) => row(v.summary, 'verify first', '', '', v.step)),
     ...input.selection.notRequested.map((n) => row(n.summary, 'not requested', '', '', n.reason)),
   ];

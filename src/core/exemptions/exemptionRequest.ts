@@ -19,7 +19,13 @@ import { cloudApplicationNotes } from './vendors/cloudApplications';
 import { SnippetError, type VendorFormat } from './vendors/vendorFormat';
 
 export const REPORT_FORMATS = [
-  { id: 'report-md', title: 'Evidence report (Markdown, for a ticket)', language: 'markdown', extension: 'md', render: renderReportMarkdown },
+  {
+    id: 'report-md',
+    title: 'Evidence report (Markdown, for a ticket)',
+    language: 'markdown',
+    extension: 'md',
+    render: renderReportMarkdown,
+  },
   { id: 'report-json', title: 'Evidence report (JSON)', language: 'json', extension: 'json', render: renderReportJson },
   { id: 'report-csv', title: 'Evidence report (CSV)', language: 'csv', extension: 'csv', render: renderReportCsv },
 ] as const;
@@ -31,14 +37,14 @@ export function exportFormatIds(): string[] {
 /** What a request is made from: the records of one run (the live session, a recording read), or runs merged. */
 type RequestSource =
   | {
-    readonly records: readonly ConnectionRecord[];
-    /**
-     * Hosts confirmed by tunnelling beyond what the records show (the live session's, or a recording's
-     * lines): judged by the same `judgeAll` as the session's summary and the inspector, so a host shown
-     * confirmed there is confirmed here.
-     */
-    readonly confirmed?: Iterable<string>;
-  }
+      readonly records: readonly ConnectionRecord[];
+      /**
+       * Hosts confirmed by tunnelling beyond what the records show (the live session's, or a recording's
+       * lines): judged by the same `judgeAll` as the session's summary and the inspector, so a host shown
+       * confirmed there is confirmed here.
+       */
+      readonly confirmed?: Iterable<string>;
+    }
   | { readonly merged: MergedRuns };
 
 export type ExemptionRequestInput = RequestSource & RequestOptions;
@@ -80,11 +86,21 @@ interface VendorPlan {
 }
 
 /** The snippet for one vendor: hosts that vendor already bypasses by default are left out, and said so. */
-function planVendor(format: VendorFormat, hosts: readonly string[], marks: readonly BypassMark[], verifyFirst: readonly VerifyFirstHost[], input: RequestOptions & { readonly runs: number }, generatedAt: string, mutualTls: readonly string[]): VendorPlan {
+function planVendor(
+  format: VendorFormat,
+  hosts: readonly string[],
+  marks: readonly BypassMark[],
+  verifyFirst: readonly VerifyFirstHost[],
+  input: RequestOptions & { readonly runs: number },
+  generatedAt: string,
+  mutualTls: readonly string[],
+): VendorPlan {
   const bypassedHere = new Set(marks.filter((m) => m.product === format.product).map((m) => m.host));
   const remaining = hosts.filter((h) => !bypassedHere.has(h));
   if (hosts.length > 0 && remaining.length === 0) {
-    throw new SnippetError(`Every host is already excluded by default in ${format.title.split(':')[0] ?? format.product}: no request needed. ${marks.map(describeBypass).join(' ')}`);
+    throw new SnippetError(
+      `Every host is already excluded by default in ${format.title.split(':')[0] ?? format.product}: no request needed. ${marks.map(describeBypass).join(' ')}`,
+    );
   }
   const proposal = proposeExemption(remaining, input.wildcards ?? 'never');
   const notes = [
@@ -95,7 +111,11 @@ function planVendor(format: VendorFormat, hosts: readonly string[], marks: reado
     ...cloudApplicationNotes(format.product, remaining),
   ];
   const context = { name: `Pinscope pinning exemptions ${input.appName}`, appName: input.appName, generatedAt, notes };
-  return { entries: proposal.entries, warnings: proposal.warnings, snippet: proposal.entries.length > 0 ? renderSnippet(format, proposal.entries, context) : '' };
+  return {
+    entries: proposal.entries,
+    warnings: proposal.warnings,
+    snippet: proposal.entries.length > 0 ? renderSnippet(format, proposal.entries, context) : '',
+  };
 }
 
 /** Why hosts whose servers demand a client certificate are requested: not pinning, and the vendor's own words. */
@@ -105,14 +125,22 @@ function mutualTlsNote(hosts: readonly string[]): string {
 
 function nothingToRequest(verifyFirst: readonly VerifyFirstHost[], leftOut: readonly LeftOut[]): SnippetError {
   const parts = ['No host has evidence of pinning (pinning likely, or confirmed by tunnelling) in any run.'];
-  if (verifyFirst.length > 0) parts.push(`Verify first: ${verifyFirst.map((v) => v.host).join(', ')} (pinning possible; trust the CA and retry, or confirm by tunnelling), or include them with --include-possible.`);
+  if (verifyFirst.length > 0)
+    parts.push(
+      `Verify first: ${verifyFirst.map((v) => v.host).join(', ')} (pinning possible; trust the CA and retry, or confirm by tunnelling), or include them with --include-possible.`,
+    );
   if (leftOut.length > 0) parts.push(...leftOut.map((l) => `${l.host}: ${l.reason}.`));
   return new SnippetError(parts.join(' '));
 }
 
 /** The inventory's "exempted": hosts a vendor or the service's owner already lists. */
 function knownExemptions(merged: MergedRuns, file: KnownBypassFile): Map<string, string> {
-  return new Map(knownBypassesFor(merged.hosts.filter((h) => h.summary.breaks).map((h) => h.host), file).map((m) => [m.host, describeBypass(m)]));
+  return new Map(
+    knownBypassesFor(
+      merged.hosts.filter((h) => h.summary.breaks).map((h) => h.host),
+      file,
+    ).map((m) => [m.host, describeBypass(m)]),
+  );
 }
 
 /** The report with the runs it was made from and the app's inventory (every host contacted, with its status). */
@@ -128,7 +156,10 @@ function withInventory(format: string, text: string, merged: MergedRuns, rows: r
 /** A breaking connection carries the merged verdict (the ladder's winner), so the report says what the merge says. */
 function asMerged(judged: JudgedConnection, host: MergedHost): JudgedConnection {
   if (!BREAKAGE.has(judged.verdict.category) || host.runs.length === 1) return judged;
-  return { record: judged.record, verdict: { ...judged.verdict, pinning: host.summary.pinning, confirmed: host.summary.confirmed, evidence: host.summary.evidence } };
+  return {
+    record: judged.record,
+    verdict: { ...judged.verdict, pinning: host.summary.pinning, confirmed: host.summary.confirmed, evidence: host.summary.evidence },
+  };
 }
 
 /** The connections a report shows for the requested hosts: each run's representatives, once each. */
@@ -139,14 +170,20 @@ function reportConnections(merged: MergedRuns, requested: ReadonlySet<string>): 
 export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRequest {
   const merged = 'merged' in input ? input.merged : mergeRecords(input.records, input.confirmed);
   const runs = merged.runs.length;
-  const selection = selectHosts(merged.hosts.map((h) => h.summary), input);
+  const selection = selectHosts(
+    merged.hosts.map((h) => h.summary),
+    input,
+  );
   const hosts = selection.requested.map((s) => s.host);
   const bypassFile = input.knownBypasses ?? KNOWN_BYPASSES;
   const marks = knownBypassesFor(hosts, bypassFile);
   const generatedAt = (input.now ?? new Date()).toISOString();
   const selectionWarnings = [
     ...selection.leftOut.map((l) => `Left out ${l.host}: ${l.reason}.`),
-    ...selection.verifyFirst.map((v) => `Verify first ${v.host}: pinning is only possible${runs > 1 ? ' in every run' : ''} (see the evidence report); --include-possible requests it anyway.`),
+    ...selection.verifyFirst.map(
+      (v) =>
+        `Verify first ${v.host}: pinning is only possible${runs > 1 ? ' in every run' : ''} (see the evidence report); --include-possible requests it anyway.`,
+    ),
     ...merged.duplicates,
   ];
   const common = { verifyFirst: selection.verifyFirst, leftOut: selection.leftOut, knownBypasses: marks };
@@ -155,7 +192,14 @@ export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRe
   if (vendor) {
     if (hosts.length === 0) throw nothingToRequest(selection.verifyFirst, selection.leftOut);
     const plan = planVendor(vendor, hosts, marks, selection.verifyFirst, { ...input, runs }, generatedAt, mutualTls);
-    return { text: plan.snippet, language: vendor.language, extension: vendor.extension, entries: plan.entries, warnings: [...selectionWarnings, ...plan.warnings], ...common };
+    return {
+      text: plan.snippet,
+      language: vendor.language,
+      extension: vendor.extension,
+      entries: plan.entries,
+      warnings: [...selectionWarnings, ...plan.warnings],
+      ...common,
+    };
   }
   const report = REPORT_FORMATS.find((f) => f.id === input.format);
   if (!report) throw new SnippetError(`Unknown format "${input.format}". Formats: ${exportFormatIds().join(', ')}`);
@@ -174,8 +218,23 @@ export function buildExemptionRequest(input: ExemptionRequestInput): ExemptionRe
     snippet: plan.snippet,
     generatedAt,
     selection,
-    knownBypasses: marks.map((m) => ({ host: m.host, text: describeBypass(m), vendor: vendorTitle(m.entry.vendor), kind: m.entry.kind, source: m.entry.source, retrieved: m.entry.retrieved, uncertain: m.entry.uncertain })),
+    knownBypasses: marks.map((m) => ({
+      host: m.host,
+      text: describeBypass(m),
+      vendor: vendorTitle(m.entry.vendor),
+      kind: m.entry.kind,
+      source: m.entry.source,
+      retrieved: m.entry.retrieved,
+      uncertain: m.entry.uncertain,
+    })),
   };
   const rows = appInventory(merged, knownExemptions(merged, bypassFile));
-  return { text: withInventory(report.id, report.render(reportInput), merged, rows), language: report.language, extension: report.extension, entries: plan.entries, warnings: [...selectionWarnings, ...plan.warnings], ...common };
+  return {
+    text: withInventory(report.id, report.render(reportInput), merged, rows),
+    language: report.language,
+    extension: report.extension,
+    entries: plan.entries,
+    warnings: [...selectionWarnings, ...plan.warnings],
+    ...common,
+  };
 }

@@ -37,11 +37,43 @@ export type WildcardPolicy = 'never' | 'widen';
 
 /** Registrable domains shared by many unrelated tenants: a wildcard there would exempt far more than the app. */
 const BROAD_SHARED_DOMAINS: ReadonlySet<string> = new Set([
-  'amazonaws.com', 'cloudfront.net', 'akamaiedge.net', 'akamaihd.net', 'akamaized.net', 'edgekey.net', 'edgesuite.net',
-  'fastly.net', 'fastlylb.net', 'azureedge.net', 'azurefd.net', 'windows.net', 'azure.com', 'azurewebsites.net', 'cloudapp.net',
-  'googleapis.com', 'gstatic.com', 'googleusercontent.com', 'appspot.com', 'cloudflare.com', 'cloudflare.net', 'workers.dev',
-  'herokuapp.com', 'vercel.app', 'netlify.app', 'firebaseio.com', 'google.com', 'microsoft.com', 'apple.com', 'icloud.com',
-  'facebook.com', 'fbcdn.net', 'digitaloceanspaces.com', 'b-cdn.net', 'cdn77.org', 'salesforce.com', 'force.com',
+  'amazonaws.com',
+  'cloudfront.net',
+  'akamaiedge.net',
+  'akamaihd.net',
+  'akamaized.net',
+  'edgekey.net',
+  'edgesuite.net',
+  'fastly.net',
+  'fastlylb.net',
+  'azureedge.net',
+  'azurefd.net',
+  'windows.net',
+  'azure.com',
+  'azurewebsites.net',
+  'cloudapp.net',
+  'googleapis.com',
+  'gstatic.com',
+  'googleusercontent.com',
+  'appspot.com',
+  'cloudflare.com',
+  'cloudflare.net',
+  'workers.dev',
+  'herokuapp.com',
+  'vercel.app',
+  'netlify.app',
+  'firebaseio.com',
+  'google.com',
+  'microsoft.com',
+  'apple.com',
+  'icloud.com',
+  'facebook.com',
+  'fbcdn.net',
+  'digitaloceanspaces.com',
+  'b-cdn.net',
+  'cdn77.org',
+  'salesforce.com',
+  'force.com',
 ]);
 
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
@@ -50,7 +82,10 @@ const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 export function normaliseExemptionHost(input: string): { host: string } | { reason: string } {
   let text = input.trim().toLowerCase();
   if (text === '') return { reason: 'empty' };
-  text = text.replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/^[^@/]*@/, '').replace(/[/?#].*$/, '');
+  text = text
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/^[^@/]*@/, '')
+    .replace(/[/?#].*$/, '');
   const bracketed = /^\[([0-9a-f:.]+)\](?::\d+)?$/.exec(text);
   if (bracketed?.[1]) return isIP(bracketed[1]) === 6 ? { host: bracketed[1] } : { reason: 'not an IP address' };
   if (isIP(text) === 6) return { host: text };
@@ -70,7 +105,9 @@ export function normaliseExemptionHost(input: string): { host: string } | { reas
 function exactReason(domain: string, siblings: number, policy: WildcardPolicy, broad: boolean): string {
   if (broad) return `this host only: ${domain} is shared by many unrelated services, so it is never widened`;
   if (siblings === 1) return `this host only: the only host seen under ${domain}`;
-  return policy === 'widen' ? 'this host only' : `this host only, no wider than the evidence (widening to ${domain} and every subdomain is an explicit choice: --widen)`;
+  return policy === 'widen'
+    ? 'this host only'
+    : `this host only, no wider than the evidence (widening to ${domain} and every subdomain is an explicit choice: --widen)`;
 }
 
 export function proposeExemption(inputs: readonly string[], policy: WildcardPolicy = 'never'): ProposedExemption {
@@ -86,7 +123,12 @@ export function proposeExemption(inputs: readonly string[], policy: WildcardPoli
   const entries: ExemptionEntry[] = [];
   for (const host of [...hosts].sort()) {
     if (isIP(host) || host === 'localhost') {
-      entries.push({ kind: 'exact', value: host, hosts: [host], reason: isIP(host) ? 'an IP address: exempted exactly, never as a wildcard' : 'localhost: exempted exactly' });
+      entries.push({
+        kind: 'exact',
+        value: host,
+        hosts: [host],
+        reason: isIP(host) ? 'an IP address: exempted exactly, never as a wildcard' : 'localhost: exempted exactly',
+      });
       continue;
     }
     const domain = getDomain(host, { allowPrivateDomains: true }) ?? host;
@@ -114,5 +156,7 @@ export function proposeExemption(inputs: readonly string[], policy: WildcardPoli
 
 /** The registrable domains that widening would turn into "the domain and every subdomain": empty when it changes nothing. */
 export function widenableDomains(hosts: readonly string[]): string[] {
-  return proposeExemption(hosts, 'widen').entries.filter((e) => e.kind === 'domain').map((e) => e.value);
+  return proposeExemption(hosts, 'widen')
+    .entries.filter((e) => e.kind === 'domain')
+    .map((e) => e.value);
 }

@@ -96,15 +96,20 @@ export const OWN_STORE_WORDS = 'breaks under real inspection on every managed ma
 /** The step that turns `possible` into evidence, or rules it out. */
 function verifyStep(summary: Pick<HostSummary, 'host' | 'alerts'>): string {
   const alert = summary.alerts.length > 0 ? ` (it sent ${summary.alerts.join(', ')})` : '';
-  return `The client rejected the inspection certificate${alert}, which a client that simply does not trust the CA also does. `
-    + 'Trust the Pinscope CA in that client (Export CA Certificate) and retry: if it still breaks, pinning is likely. '
-    + `Or confirm by tunnelling (the inspector's "confirm by tunnelling", or --confirm-by-tunnelling): if ${summary.host} then works untouched, it breaks only under inspection.`;
+  return (
+    `The client rejected the inspection certificate${alert}, which a client that simply does not trust the CA also does. ` +
+    'Trust the Pinscope CA in that client (Export CA Certificate) and retry: if it still breaks, pinning is likely. ' +
+    `Or confirm by tunnelling (the inspector's "confirm by tunnelling", or --confirm-by-tunnelling): if ${summary.host} then works untouched, it breaks only under inspection.`
+  );
 }
 
 /** Why a broken host that is neither pinning nor to verify is not requested: its cause, the judgement's last word, and the fix. */
 function notPinningReason(summary: HostSummary): string {
   if (summary.cause === 'ca-not-installed') {
-    return withFix('its app does not trust the Pinscope CA because the CA is not installed where it looks (a test-setup gap, not pinning): an exemption is not the fix', summary.fix);
+    return withFix(
+      'its app does not trust the Pinscope CA because the CA is not installed where it looks (a test-setup gap, not pinning): an exemption is not the fix',
+      summary.fix,
+    );
   }
   const last = summary.evidence[summary.evidence.length - 1]?.replace(/\.$/, '');
   return withFix(`it breaks for a reason other than pinning (pinning ${summary.pinning})${last ? `: ${last}` : ''}`, summary.fix);
@@ -138,7 +143,11 @@ export function selectHosts(summaries: readonly HostSummary[], options: Selectio
       const include = (options.includeOwnStore ?? false) && wanted(host);
       ownStore.push({ host, summary, requested: include, fix: summary.fix ?? null });
       if (include) requested.push(summary);
-      else leftOut.push({ host, reason: withFix(`its app brings its own trust store: it ${OWN_STORE_WORDS} (--include-own-store requests it)`, summary.fix) });
+      else
+        leftOut.push({
+          host,
+          reason: withFix(`its app brings its own trust store: it ${OWN_STORE_WORDS} (--include-own-store requests it)`, summary.fix),
+        });
     } else if (hasEvidence(summary)) {
       if (wanted(host)) requested.push(summary);
       else skip(summary, `not chosen for this request (pinning ${summary.pinning}${summary.confirmed ? ', confirmed' : ''})`);
@@ -158,5 +167,7 @@ export function selectHosts(summaries: readonly HostSummary[], options: Selectio
 /** How many broken hosts the selection accounts for (each is in exactly one section). */
 export function accountedHosts(selection: Pick<HostSelection, 'requested' | 'verifyFirst' | 'ownStore' | 'notRequested'>): number {
   const ownRequested = selection.ownStore.filter((o) => o.requested).length;
-  return selection.requested.length - ownRequested + selection.verifyFirst.length + selection.ownStore.length + selection.notRequested.length;
+  return (
+    selection.requested.length - ownRequested + selection.verifyFirst.length + selection.ownStore.length + selection.notRequested.length
+  );
 }

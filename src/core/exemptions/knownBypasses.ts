@@ -44,8 +44,23 @@ export class BypassFileError extends Error {
 }
 
 /** The vendors whose `vendor-default` entries stand for a product a snippet is written for. */
-const VENDOR_PRODUCT: Readonly<Record<string, Product>> = { zscaler: 'zscaler', paloalto: 'paloalto', netskope: 'netskope', cloudflare: 'cloudflare', fortinet: 'fortinet', microsoft: 'microsoft-entra' };
-const VENDOR_TITLE: Readonly<Record<string, string>> = { zscaler: 'Zscaler', paloalto: 'Palo Alto Networks', netskope: 'Netskope', cloudflare: 'Cloudflare', fortinet: 'Fortinet', microsoft: 'Microsoft', apple: 'Apple' };
+const VENDOR_PRODUCT: Readonly<Record<string, Product>> = {
+  zscaler: 'zscaler',
+  paloalto: 'paloalto',
+  netskope: 'netskope',
+  cloudflare: 'cloudflare',
+  fortinet: 'fortinet',
+  microsoft: 'microsoft-entra',
+};
+const VENDOR_TITLE: Readonly<Record<string, string>> = {
+  zscaler: 'Zscaler',
+  paloalto: 'Palo Alto Networks',
+  netskope: 'Netskope',
+  cloudflare: 'Cloudflare',
+  fortinet: 'Fortinet',
+  microsoft: 'Microsoft',
+  apple: 'Apple',
+};
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -54,7 +69,8 @@ export function vendorTitle(vendor: string): string {
 }
 
 function text(value: unknown, where: string, field: string, allowEmpty = false): string {
-  if (typeof value !== 'string' || (!allowEmpty && value.trim() === '')) throw new BypassFileError(`${where}: "${field}" must be a non-empty string`);
+  if (typeof value !== 'string' || (!allowEmpty && value.trim() === ''))
+    throw new BypassFileError(`${where}: "${field}" must be a non-empty string`);
   return value;
 }
 
@@ -65,14 +81,18 @@ function validEntry(raw: unknown, index: number): KnownBypass {
   const vendor = text(r['vendor'], where, 'vendor');
   if (!/^[a-z0-9-]+$/.test(vendor)) throw new BypassFileError(`${where}: vendor "${vendor}" must be lowercase letters, digits and dashes`);
   const kind = r['kind'];
-  if (kind !== 'vendor-default' && kind !== 'owner-guidance') throw new BypassFileError(`${where}: kind must be vendor-default or owner-guidance`);
+  if (kind !== 'vendor-default' && kind !== 'owner-guidance')
+    throw new BypassFileError(`${where}: kind must be vendor-default or owner-guidance`);
   const match = r['match'];
-  if (match !== 'exact' && match !== 'subdomains' && match !== 'one-label') throw new BypassFileError(`${where}: match must be exact, subdomains or one-label`);
+  if (match !== 'exact' && match !== 'subdomains' && match !== 'one-label')
+    throw new BypassFileError(`${where}: match must be exact, subdomains or one-label`);
   const pattern = text(r['pattern'], where, 'pattern').toLowerCase();
   const wildcard = pattern.startsWith('*.');
-  if ((match === 'exact') === wildcard) throw new BypassFileError(`${where}: pattern "${pattern}" ${wildcard ? 'has' : 'lacks'} a leading "*." but match is ${match}`);
+  if ((match === 'exact') === wildcard)
+    throw new BypassFileError(`${where}: pattern "${pattern}" ${wildcard ? 'has' : 'lacks'} a leading "*." but match is ${match}`);
   const name = wildcard ? pattern.slice(2) : pattern;
-  if (!isIP(name) && (name.split('.').length < 2 || !name.split('.').every((l) => LABEL.test(l)))) throw new BypassFileError(`${where}: "${pattern}" is not a host name or "*." followed by one`);
+  if (!isIP(name) && (name.split('.').length < 2 || !name.split('.').every((l) => LABEL.test(l))))
+    throw new BypassFileError(`${where}: "${pattern}" is not a host name or "*." followed by one`);
   const source = text(r['source'], where, 'source');
   if (!/^https:\/\/[^\s]+$/.test(source)) throw new BypassFileError(`${where}: source must be an https URL`);
   const retrieved = text(r['retrieved'], where, 'retrieved');
@@ -99,7 +119,8 @@ function validateBypassFile(value: unknown): KnownBypassFile {
   const v = value as Record<string, unknown>;
   const updated = text(v['updated'], 'file', 'updated');
   if (!DATE.test(updated)) throw new BypassFileError('file: "updated" must be a date YYYY-MM-DD');
-  if (!Array.isArray(v['entries']) || !Array.isArray(v['unlisted'])) throw new BypassFileError('file: "entries" and "unlisted" must be arrays');
+  if (!Array.isArray(v['entries']) || !Array.isArray(v['unlisted']))
+    throw new BypassFileError('file: "entries" and "unlisted" must be arrays');
   const entries = (v['entries'] as unknown[]).map(validEntry);
   const seen = new Set<string>();
   for (const e of entries) {
@@ -119,7 +140,8 @@ export function normaliseBypassFile(json: string): string {
     throw new BypassFileError(`not JSON: ${(error as Error).message}`);
   }
   const file = validateBypassFile(parsed);
-  const byKey = (a: { vendor: string; pattern?: string }, b: { vendor: string; pattern?: string }): number => a.vendor.localeCompare(b.vendor) || (a.pattern ?? '').localeCompare(b.pattern ?? '');
+  const byKey = (a: { vendor: string; pattern?: string }, b: { vendor: string; pattern?: string }): number =>
+    a.vendor.localeCompare(b.vendor) || (a.pattern ?? '').localeCompare(b.pattern ?? '');
   const sorted: KnownBypassFile = { ...file, entries: [...file.entries].sort(byKey), unlisted: [...file.unlisted].sort(byKey) };
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
@@ -142,14 +164,19 @@ export interface BypassMark {
 }
 
 export function knownBypassesFor(hosts: readonly string[], file: KnownBypassFile = KNOWN_BYPASSES): BypassMark[] {
-  return hosts.flatMap((host) => file.entries.filter((e) => bypassMatches(e, host)).map((entry) => ({ host, entry, product: entry.kind === 'vendor-default' ? VENDOR_PRODUCT[entry.vendor] ?? null : null })));
+  return hosts.flatMap((host) =>
+    file.entries
+      .filter((e) => bypassMatches(e, host))
+      .map((entry) => ({ host, entry, product: entry.kind === 'vendor-default' ? (VENDOR_PRODUCT[entry.vendor] ?? null) : null })),
+  );
 }
 
 /** One line for a report or a snippet comment, with the source. */
 export function describeBypass(mark: BypassMark): string {
   const who = vendorTitle(mark.entry.vendor);
-  const what = mark.entry.kind === 'vendor-default'
-    ? `${mark.host}: already excluded by default in ${who} (${mark.entry.pattern}): no request needed there`
-    : `${mark.host}: ${who} asks not to inspect it (${mark.entry.pattern}${mark.entry.section ? `, listed under "${mark.entry.section}"` : ''})`;
+  const what =
+    mark.entry.kind === 'vendor-default'
+      ? `${mark.host}: already excluded by default in ${who} (${mark.entry.pattern}): no request needed there`
+      : `${mark.host}: ${who} asks not to inspect it (${mark.entry.pattern}${mark.entry.section ? `, listed under "${mark.entry.section}"` : ''})`;
   return `${what}. Source: ${mark.entry.source} (read ${mark.entry.retrieved}${mark.entry.uncertain ? ', uncertain' : ''}).`;
 }

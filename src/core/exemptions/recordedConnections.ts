@@ -28,11 +28,19 @@ export interface RecordedConnections {
 const MODES: readonly Mode[] = ['intercept', 'tunnel', 'http'];
 
 function isConnectionLine(value: Record<string, unknown>): value is Record<string, unknown> & ConnectionLine {
-  return typeof value['id'] === 'number' && typeof value['host'] === 'string' && typeof value['port'] === 'number' && Array.isArray(value['events']) && typeof value['startedAt'] === 'string' && MODES.includes(value['mode'] as Mode);
+  return (
+    typeof value['id'] === 'number' &&
+    typeof value['host'] === 'string' &&
+    typeof value['port'] === 'number' &&
+    Array.isArray(value['events']) &&
+    typeof value['startedAt'] === 'string' &&
+    MODES.includes(value['mode'] as Mode)
+  );
 }
 
 /** SANs are optional (older recordings have none); when present, a bounded list of names. */
-const wellFormedSans = (sans: unknown): boolean => sans === undefined || (Array.isArray(sans) && sans.length <= 100 && sans.every((n) => typeof n === 'string' && n.length <= 300));
+const wellFormedSans = (sans: unknown): boolean =>
+  sans === undefined || (Array.isArray(sans) && sans.length <= 100 && sans.every((n) => typeof n === 'string' && n.length <= 300));
 
 /** What a record's fields must hold for the diagnosis to read it; undefined when they do. */
 function malformedEvent(event: Record<string, unknown>): string | undefined {
@@ -40,23 +48,45 @@ function malformedEvent(event: Record<string, unknown>): string | undefined {
   switch (event['kind']) {
     case 'client-hello': {
       const hello = event['hello'];
-      if (!isObject(hello) || !(hello['sni'] === null || typeof hello['sni'] === 'string') || !Array.isArray(hello['alpn']) || typeof hello['ja4'] !== 'string') return 'a client-hello event without a well-formed hello';
+      if (
+        !isObject(hello) ||
+        !(hello['sni'] === null || typeof hello['sni'] === 'string') ||
+        !Array.isArray(hello['alpn']) ||
+        typeof hello['ja4'] !== 'string'
+      )
+        return 'a client-hello event without a well-formed hello';
       return undefined;
     }
     case 'upstream-tls': {
       const chain = event['chain'];
-      if (!Array.isArray(chain) || !chain.every((c) => isObject(c) && ['subject', 'issuer', 'validTo', 'pin'].every((k) => typeof c[k] === 'string'))) return 'an upstream-tls event without a well-formed chain';
-      if (!chain.every((c: Record<string, unknown>) => wellFormedSans(c['sans']))) return 'an upstream-tls event whose chain has SANs that are not a list of names';
+      if (
+        !Array.isArray(chain) ||
+        !chain.every((c) => isObject(c) && ['subject', 'issuer', 'validTo', 'pin'].every((k) => typeof c[k] === 'string'))
+      )
+        return 'an upstream-tls event without a well-formed chain';
+      if (!chain.every((c: Record<string, unknown>) => wellFormedSans(c['sans'])))
+        return 'an upstream-tls event whose chain has SANs that are not a list of names';
       return undefined;
     }
-    case 'forged-certificate': return wellFormedSans(event['sans']) ? undefined : 'a forged-certificate event whose SANs are not a list of names';
-    case 'upstream-failed': return strings('stage', 'reason') && 'an upstream-failed event without stage and reason';
-    case 'client-alert': return strings('name') && 'a client-alert event without a name';
-    case 'tls-error': return strings('reason') && 'a tls-error event without a reason';
-    case 'not-tls': return strings('reason') && 'a not-tls event without a reason';
-    case 'timeout': return strings('phase') && 'a timeout event without a phase';
-    case 'first-data': case 'fin': case 'rst': case 'close-notify': return strings('from') && `a ${event.kind} event without its side`;
-    default: return undefined;
+    case 'forged-certificate':
+      return wellFormedSans(event['sans']) ? undefined : 'a forged-certificate event whose SANs are not a list of names';
+    case 'upstream-failed':
+      return strings('stage', 'reason') && 'an upstream-failed event without stage and reason';
+    case 'client-alert':
+      return strings('name') && 'a client-alert event without a name';
+    case 'tls-error':
+      return strings('reason') && 'a tls-error event without a reason';
+    case 'not-tls':
+      return strings('reason') && 'a not-tls event without a reason';
+    case 'timeout':
+      return strings('phase') && 'a timeout event without a phase';
+    case 'first-data':
+    case 'fin':
+    case 'rst':
+    case 'close-notify':
+      return strings('from') && `a ${event.kind} event without its side`;
+    default:
+      return undefined;
   }
 }
 
@@ -72,15 +102,26 @@ function recordedTrust(value: unknown): TrustSummary | null {
   if (!isObject(value) || !['yes', 'no', 'unknown'].includes(String(value['trustsCa']))) return null;
   if (!(value['gap'] === null || value['gap'] === 'ca-not-installed' || value['gap'] === 'app-own-trust-store')) return null;
   const evidence = value['evidence'];
-  if (!Array.isArray(evidence) || !evidence.every((e) => typeof e === 'string') || !(value['fix'] === undefined || value['fix'] === null || typeof value['fix'] === 'string')) return null;
-  const variables = Array.isArray(value['variables']) ? value['variables'].filter((v): v is Record<string, unknown> => isObject(v) && typeof v['name'] === 'string') : [];
+  if (
+    !Array.isArray(evidence) ||
+    !evidence.every((e) => typeof e === 'string') ||
+    !(value['fix'] === undefined || value['fix'] === null || typeof value['fix'] === 'string')
+  )
+    return null;
+  const variables = Array.isArray(value['variables'])
+    ? value['variables'].filter((v): v is Record<string, unknown> => isObject(v) && typeof v['name'] === 'string')
+    : [];
   return {
-    runtime: typeof value['runtime'] === 'string' ? value['runtime'] as TrustSummary['runtime'] : 'unknown',
+    runtime: typeof value['runtime'] === 'string' ? (value['runtime'] as TrustSummary['runtime']) : 'unknown',
     runtimeLabel: typeof value['runtimeLabel'] === 'string' ? value['runtimeLabel'] : 'program',
     trustsCa: value['trustsCa'] as TrustSummary['trustsCa'],
     gap: value['gap'],
     startedByPinscope: typeof value['startedByPinscope'] === 'boolean' ? value['startedByPinscope'] : null,
-    variables: variables.map((v) => ({ name: String(v['name']), set: v['set'] === true, includesCa: typeof v['includesCa'] === 'boolean' ? v['includesCa'] : null })),
+    variables: variables.map((v) => ({
+      name: String(v['name']),
+      set: v['set'] === true,
+      includesCa: typeof v['includesCa'] === 'boolean' ? v['includesCa'] : null,
+    })),
     evidence,
     fix: typeof value['fix'] === 'string' ? value['fix'] : null,
   };
@@ -144,18 +185,31 @@ function readLine(line: string, skip: (why: string) => void, records: Connection
   const startedAt = Date.parse(value.startedAt);
   if (Number.isNaN(startedAt)) return skip(`startedAt ${JSON.stringify(value.startedAt.slice(0, 40))} is not a time`);
   // Events of a kind this version does not know (a newer version's) are left out, as are non-events.
-  const raw = (value.events as unknown[]).filter((e): e is Record<string, unknown> & { kind: EventKind; t: number } => isObject(e) && isKnownEventKind(e['kind']) && typeof e['t'] === 'number' && Number.isFinite(e['t']));
+  const raw = (value.events as unknown[]).filter(
+    (e): e is Record<string, unknown> & { kind: EventKind; t: number } =>
+      isObject(e) && isKnownEventKind(e['kind']) && typeof e['t'] === 'number' && Number.isFinite(e['t']),
+  );
   const bad = raw.map(malformedEvent).find((why) => why !== undefined);
   if (bad) return skip(bad);
   // Each event keeps its known fields only: an unknown one, however large or deep, is dropped unread.
   const events: TimelineEvent[] = [];
   for (const event of raw) {
     const read = readEvent(event);
-    if (read instanceof Malformed) return skip(`${/^[aeiou]/.test(event.kind) ? 'an' : 'a'} ${event.kind} event whose ${read.path} is not what a recording holds`);
+    if (read instanceof Malformed)
+      return skip(`${/^[aeiou]/.test(event.kind) ? 'an' : 'a'} ${event.kind} event whose ${read.path} is not what a recording holds`);
     events.push(read);
   }
   const client = recordedClient(value);
-  const record: ConnectionRecord = { id: value.id, startedAt, host: value.host, port: value.port, mode: value.mode, events, finished: true, ...(client ? { client } : {}) };
+  const record: ConnectionRecord = {
+    id: value.id,
+    startedAt,
+    host: value.host,
+    port: value.port,
+    mode: value.mode,
+    events,
+    finished: true,
+    ...(client ? { client } : {}),
+  };
   try {
     judgeConnection(record, noEvidence());
   } catch (error) {

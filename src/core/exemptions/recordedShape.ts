@@ -5,7 +5,16 @@
  * against `TimelineEvent` and `ProcessRecord`: a field added to a type, or a field of the wrong kind,
  * fails to compile until it is listed here with its reader, so the allow-list cannot drift from the types.
  */
-import type { CertificateSummary, ClientHelloSummary, Direction, EventKind, EventOf, InspectionPathSummary, TimelineEvent, UpstreamFailureStage } from '../../shared/timelineEvents';
+import type {
+  CertificateSummary,
+  ClientHelloSummary,
+  Direction,
+  EventKind,
+  EventOf,
+  InspectionPathSummary,
+  TimelineEvent,
+  UpstreamFailureStage,
+} from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
 import type { ProcessRecord } from '../record/client';
 
@@ -35,7 +44,10 @@ const oneOf = <T extends string | boolean>(values: Record<Extract<T, string>, tr
   const allowed = new Set<unknown>(Array.isArray(values) ? values : Object.keys(values));
   return (v) => (allowed.has(v) ? (v as T) : malformed);
 };
-const nullable = <T>(read: Reader<T>): Reader<T | null> => (v) => (v === null ? null : read(v));
+const nullable =
+  <T>(read: Reader<T>): Reader<T | null> =>
+  (v) =>
+    v === null ? null : read(v);
 const optional = <T>(read: Reader<T>): Optional<T> => ({ optional: read });
 
 function listOf<T>(read: Reader<T>, max = Number.POSITIVE_INFINITY): Reader<readonly T[]> {
@@ -51,10 +63,12 @@ function listOf<T>(read: Reader<T>, max = Number.POSITIVE_INFINITY): Reader<read
   };
 }
 
-const pair = <T>(read: Reader<T>): Reader<readonly [T, T]> => (v) => {
-  const items = listOf(read, 2)(v);
-  return items instanceof Malformed || items.length !== 2 ? malformed : [items[0] as T, items[1] as T];
-};
+const pair =
+  <T>(read: Reader<T>): Reader<readonly [T, T]> =>
+  (v) => {
+    const items = listOf(read, 2)(v);
+    return items instanceof Malformed || items.length !== 2 ? malformed : [items[0] as T, items[1] as T];
+  };
 
 /** The fields of `fields` only, each read by its reader; absent optional fields stay absent. */
 function fieldsOf<T>(fields: Fields<T>, v: Record<string, unknown>): T | Malformed {
@@ -71,18 +85,51 @@ function fieldsOf<T>(fields: Fields<T>, v: Record<string, unknown>): T | Malform
 }
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const object = <T>(fields: Fields<T>): Reader<T> => (v) => (isObject(v) ? fieldsOf(fields, v) : malformed);
+const object =
+  <T>(fields: Fields<T>): Reader<T> =>
+  (v) =>
+    isObject(v) ? fieldsOf(fields, v) : malformed;
 
 const MODES = oneOf<Mode>({ intercept: true, tunnel: true, http: true });
 const DIRECTION = oneOf<Direction>({ client: true, upstream: true });
-const STAGES = oneOf<UpstreamFailureStage>({ dns: true, connect: true, timeout: true, tls: true, certificate: true, proxy: true, closed: true, 'client-certificate': true });
+const STAGES = oneOf<UpstreamFailureStage>({
+  dns: true,
+  connect: true,
+  timeout: true,
+  tls: true,
+  certificate: true,
+  proxy: true,
+  closed: true,
+  'client-certificate': true,
+});
 
 /** A SAN list is at most 100 names (the recorder keeps that many), each a short one. */
 const sans = listOf((v) => (typeof v === 'string' && v.length <= 300 ? v : malformed), 100);
 
-const certificate = object<CertificateSummary>({ subject: string, issuer: string, validFrom: string, validTo: string, serialNumber: string, pin: string, sans: optional(sans), sansOmitted: optional(number) });
-const hello = object<ClientHelloSummary>({ sni: nullable(string), alpn: listOf(string), versions: listOf(string), cipherSuites: listOf(number), ja3: string, ja4: string });
-const path = object<InspectionPathSummary>({ profile: string, chainLength: number, tlsVersions: pair(string), alpnWithheld: listOf(string) });
+const certificate = object<CertificateSummary>({
+  subject: string,
+  issuer: string,
+  validFrom: string,
+  validTo: string,
+  serialNumber: string,
+  pin: string,
+  sans: optional(sans),
+  sansOmitted: optional(number),
+});
+const hello = object<ClientHelloSummary>({
+  sni: nullable(string),
+  alpn: listOf(string),
+  versions: listOf(string),
+  cipherSuites: listOf(number),
+  ja3: string,
+  ja4: string,
+});
+const path = object<InspectionPathSummary>({
+  profile: string,
+  chainLength: number,
+  tlsVersions: pair(string),
+  alpnWithheld: listOf(string),
+});
 
 type EventFields = { readonly [K in EventKind]: Fields<Omit<EventOf<K>, 't' | 'kind'>> };
 
@@ -97,7 +144,17 @@ const EVENT_FIELDS: EventFields = {
   'upstream-connected': { address: string },
   'upstream-tls': { version: string, alpn: nullable(string), chain: listOf(certificate), resumed: optional(oneOf<true>([true])) },
   'upstream-failed': { stage: STAGES, reason: string },
-  'forged-certificate': { subject: string, issuer: string, pin: string, serialNumber: string, cached: boolean, sans: optional(sans), validFrom: optional(string), validTo: optional(string), path: optional(path) },
+  'forged-certificate': {
+    subject: string,
+    issuer: string,
+    pin: string,
+    serialNumber: string,
+    cached: boolean,
+    sans: optional(sans),
+    validFrom: optional(string),
+    validTo: optional(string),
+    path: optional(path),
+  },
   'client-alert': { name: string, code: nullable(number), message: string },
   'tls-error': { reason: string, code: nullable(string) },
   'handshake-complete': { version: string, cipher: string, alpn: nullable(string), resumed: optional(oneOf<true>([true])) },

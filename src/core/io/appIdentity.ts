@@ -27,7 +27,11 @@ export interface AppNameSources {
 const FALLBACK: AppIdentity = { name: 'the app', version: '', source: 'default' };
 const MAX_FILE = 2 * 1024 * 1024;
 /** A name as it may appear in any output: printable, one line, bounded (it is escaped again per format). */
-const cleanName = (text: string): string => text.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '').trim().slice(0, 120);
+const cleanName = (text: string): string =>
+  text
+    .replace(/[^\x20-\x7e\u00a0-\uffff]/g, '')
+    .trim()
+    .slice(0, 120);
 
 async function readSmall(path: string): Promise<string | undefined> {
   try {
@@ -44,7 +48,11 @@ async function fromPackageJson(dir: string): Promise<AppIdentity | undefined> {
   try {
     const value = JSON.parse(text) as { name?: unknown; version?: unknown };
     if (typeof value.name !== 'string' || cleanName(value.name) === '') return undefined;
-    return { name: cleanName(value.name), version: typeof value.version === 'string' ? cleanName(value.version) : '', source: 'package.json' };
+    return {
+      name: cleanName(value.name),
+      version: typeof value.version === 'string' ? cleanName(value.version) : '',
+      source: 'package.json',
+    };
   } catch {
     return undefined;
   }
@@ -58,7 +66,14 @@ export function applicationIdOf(gradle: string): string | undefined {
 }
 
 async function fromGradle(dir: string): Promise<AppIdentity | undefined> {
-  for (const file of ['app/build.gradle.kts', 'app/build.gradle', 'android/app/build.gradle.kts', 'android/app/build.gradle', 'build.gradle.kts', 'build.gradle']) {
+  for (const file of [
+    'app/build.gradle.kts',
+    'app/build.gradle',
+    'android/app/build.gradle.kts',
+    'android/app/build.gradle',
+    'build.gradle.kts',
+    'build.gradle',
+  ]) {
     const text = await readSmall(join(dir, file));
     const found = text ? applicationIdOf(text) : undefined;
     if (found) {
@@ -77,7 +92,8 @@ export function bundleIdOf(text: string): string | undefined {
 }
 
 async function fromXcode(dir: string): Promise<AppIdentity | undefined> {
-  const list = async (sub: string): Promise<string[]> => (await readdir(join(dir, sub)).catch(() => [])).filter((n) => n.endsWith('.xcodeproj')).map((n) => join(sub, n, 'project.pbxproj'));
+  const list = async (sub: string): Promise<string[]> =>
+    (await readdir(join(dir, sub)).catch(() => [])).filter((n) => n.endsWith('.xcodeproj')).map((n) => join(sub, n, 'project.pbxproj'));
   const candidates = [...(await list('.')), ...(await list('ios')), 'Info.plist'];
   for (const file of candidates) {
     const text = await readSmall(join(dir, file));
@@ -92,7 +108,10 @@ async function appIdentityFromWorkspace(dir: string): Promise<AppIdentity | unde
   const native = (await fromGradle(dir)) ?? (await fromXcode(dir));
   const packageJson = await fromPackageJson(dir);
   // A native id without a version (React Native, Capacitor…) takes the version package.json gives.
-  if (native) return native.version === '' && packageJson?.version ? { ...native, version: packageJson.version, source: `${native.source}, package.json` } : native;
+  if (native)
+    return native.version === '' && packageJson?.version
+      ? { ...native, version: packageJson.version, source: `${native.source}, package.json` }
+      : native;
   return packageJson;
 }
 
@@ -106,9 +125,18 @@ export async function resolveAppIdentity(sources: AppNameSources): Promise<AppId
 }
 
 /** What the developer picks the request's app from: the workspace's identity first, then each attributed app (generic tools already left out). */
-export function appNameChoices(workspace: AppIdentity, attributed: readonly string[]): { readonly label: string; readonly description: string }[] {
-  const own = workspace.source === 'default' ? [] : [{ label: `${workspace.name}${workspace.version ? ` ${workspace.version}` : ''}`, description: `from ${workspace.source}` }];
+export function appNameChoices(
+  workspace: AppIdentity,
+  attributed: readonly string[],
+): { readonly label: string; readonly description: string }[] {
+  const own =
+    workspace.source === 'default'
+      ? []
+      : [{ label: `${workspace.name}${workspace.version ? ` ${workspace.version}` : ''}`, description: `from ${workspace.source}` }];
   const seen = new Set([workspace.name]);
-  const others = attributed.map(cleanName).filter((name) => name !== '' && !seen.has(name) && seen.add(name)).map((name) => ({ label: name, description: 'the app the breaking connections came from' }));
+  const others = attributed
+    .map(cleanName)
+    .filter((name) => name !== '' && !seen.has(name) && seen.add(name))
+    .map((name) => ({ label: name, description: 'the app the breaking connections came from' }));
   return [...own, ...others];
 }

@@ -32,7 +32,9 @@ async function* linesOf(stream: Readable, name: string): AsyncIterable<readonly 
     rest = lines.pop() ?? '';
     if (rest.length > MAX_LINE_CHARS) {
       stream.destroy();
-      throw new RecordingInputError(`${name} has a line longer than ${MAX_LINE_CHARS / 1024 / 1024} Mi characters: not a Pinscope recording`);
+      throw new RecordingInputError(
+        `${name} has a line longer than ${MAX_LINE_CHARS / 1024 / 1024} Mi characters: not a Pinscope recording`,
+      );
     }
     yield lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   }
@@ -50,7 +52,7 @@ async function recordingsUnder(folder: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(folder, entry.name);
-    if (entry.isDirectory()) found.push(...await recordingsUnder(path));
+    if (entry.isDirectory()) found.push(...(await recordingsUnder(path)));
     else if (entry.isFile() && entry.name.endsWith(RECORDING_SUFFIX)) found.push(path);
   }
   return found;

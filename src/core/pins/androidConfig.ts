@@ -19,29 +19,49 @@ function pinsOf(pinSet: XmlElement): Pin[] {
 }
 
 function overridingAnchors(config: XmlElement): string[] {
-  return childElements(config, 'trust-anchors').flatMap((anchors) => childElements(anchors, 'certificates'))
+  return childElements(config, 'trust-anchors')
+    .flatMap((anchors) => childElements(anchors, 'certificates'))
     .filter((c) => c.attributes.get('overridePins')?.value === 'true')
     .map((c) => c.attributes.get('src')?.value ?? '?');
 }
 
 function debugAcceptsUserCa(root: XmlElement): boolean {
-  return childElements(root, 'debug-overrides').flatMap((d) => childElements(d, 'trust-anchors')).flatMap((a) => childElements(a, 'certificates'))
+  return childElements(root, 'debug-overrides')
+    .flatMap((d) => childElements(d, 'trust-anchors'))
+    .flatMap((a) => childElements(a, 'certificates'))
     .some((c) => c.attributes.get('src')?.value === 'user');
 }
 
 export function scanAndroidNetworkConfig(file: string, text: string): FileScan {
   const document = parseXml(text);
-  const problems: ScanProblem[] = document.problems.map((p) => ({ file, line: p.line, kind: 'malformed', message: `network security config: ${p.message}` }));
+  const problems: ScanProblem[] = document.problems.map((p) => ({
+    file,
+    line: p.line,
+    kind: 'malformed',
+    message: `network security config: ${p.message}`,
+  }));
   const root = document.root;
   if (!root || root.name !== 'network-security-config') {
-    if (root) problems.push({ file, line: root.line, kind: 'malformed', message: `network security config: the root element is <${root.name}>, not <network-security-config>` });
+    if (root)
+      problems.push({
+        file,
+        line: root.line,
+        kind: 'malformed',
+        message: `network security config: the root element is <${root.name}>, not <network-security-config>`,
+      });
     return { configurations: [], problems };
   }
   const userCa = debugAcceptsUserCa(root);
   const configurations: PinConfiguration[] = [];
   const visit = (config: XmlElement, inherited: XmlElement | undefined, inheritedOverrides: readonly string[]): void => {
     const own = childElements(config, 'pin-set');
-    if (own.length > 1) problems.push({ file, line: own[1]?.line ?? config.line, kind: 'malformed', message: 'network security config: a <domain-config> has more than one <pin-set>; Android rejects the file' });
+    if (own.length > 1)
+      problems.push({
+        file,
+        line: own[1]?.line ?? config.line,
+        kind: 'malformed',
+        message: 'network security config: a <domain-config> has more than one <pin-set>; Android rejects the file',
+      });
     const pinSet = own[0] ?? inherited;
     const anchors = childElements(config, 'trust-anchors');
     const overrides = anchors.length > 0 ? overridingAnchors(config) : inheritedOverrides;
@@ -61,7 +81,9 @@ export function scanAndroidNetworkConfig(file: string, text: string): FileScan {
         pins: pinsOf(pinSet),
         detail: own[0] ? '<pin-set> of <domain-config>' : `<domain-config> inheriting the <pin-set> of line ${pinSet.line}`,
         ...(expiration ? { expiration } : {}),
-        ...(overrides.length > 0 ? { notEnforced: `trust anchors with overridePins="true" (${overrides.join(', ')}) bypass the pins` } : {}),
+        ...(overrides.length > 0
+          ? { notEnforced: `trust anchors with overridePins="true" (${overrides.join(', ')}) bypass the pins` }
+          : {}),
         debugAcceptsUserCa: userCa,
       });
     }

@@ -3,7 +3,16 @@
  * React Native's native side) and Alamofire's `ServerTrustManager(evaluators:)`.
  */
 import type { FileScan, PinConfiguration } from './pinConfiguration';
-import { blankComments, SourceCode, dictionaryEntries, LineIndex, literalOpen, splitArguments, stringConstants, stringItems } from './sourceText';
+import {
+  blankComments,
+  SourceCode,
+  dictionaryEntries,
+  LineIndex,
+  literalOpen,
+  splitArguments,
+  stringConstants,
+  stringItems,
+} from './sourceText';
 
 const TRUE = /^(?:@?YES|true|@?\(?YES\)?|@true|kCFBooleanTrue)$/;
 const FALSE = /^(?:@?NO|false|@false|kCFBooleanFalse)$/;
@@ -30,9 +39,20 @@ export function scanTrustKitCode(file: string, text: string): FileScan {
       const line = lines.lineOf(domain.keyOffset);
       const unresolved = items.filter((i) => i.value === null).length;
       configurations.push({
-        file, line, ecosystem: 'trustkit', kind: 'pins',
-        hosts: [{ domain: domain.key.toLowerCase(), match: TRUE.test(setting('TSKIncludeSubdomains')?.value.trim() ?? '') ? 'subdomains' : 'exact', line }],
-        pins: items.flatMap((i) => (i.value === null ? [] : [{ kind: 'spki-sha256' as const, value: i.value, line: lines.lineOf(i.offset) }])),
+        file,
+        line,
+        ecosystem: 'trustkit',
+        kind: 'pins',
+        hosts: [
+          {
+            domain: domain.key.toLowerCase(),
+            match: TRUE.test(setting('TSKIncludeSubdomains')?.value.trim() ?? '') ? 'subdomains' : 'exact',
+            line,
+          },
+        ],
+        pins: items.flatMap((i) =>
+          i.value === null ? [] : [{ kind: 'spki-sha256' as const, value: i.value, line: lines.lineOf(i.offset) }],
+        ),
         ...(unresolved > 0 ? { unresolvedPins: unresolved } : {}),
         detail: `TrustKit kTSKPinnedDomains${unresolved > 0 ? ` (${unresolved} pin${unresolved === 1 ? '' : 's'} not resolved statically)` : ''}`,
         ...(expiration ? { expiration } : {}),
@@ -73,7 +93,10 @@ export function scanAlamofire(file: string, text: string): FileScan {
       if (!source) continue;
       const line = lines.lineOf(entry.keyOffset);
       configurations.push({
-        file, line, ecosystem: 'alamofire', kind: 'pins',
+        file,
+        line,
+        ecosystem: 'alamofire',
+        kind: 'pins',
         hosts: [{ domain: entry.key.toLowerCase(), match: 'exact', line }],
         pins: [{ kind: 'certificate-file', value: source, line }],
         detail: `Alamofire ServerTrustManager › ${evaluator}`,

@@ -5,7 +5,18 @@
 import { certificateFingerprint } from './customValidation';
 import { prefixedPin } from './okhttpPins';
 import type { Pin, PinConfiguration, PinnedHost } from './pinConfiguration';
-import { blankComments, SourceCode, dictionaryEntries, evaluateString, LineIndex, literalOpen, splitArguments, splitKeyValue, stringConstants, stringItems } from './sourceText';
+import {
+  blankComments,
+  SourceCode,
+  dictionaryEntries,
+  evaluateString,
+  LineIndex,
+  literalOpen,
+  splitArguments,
+  splitKeyValue,
+  stringConstants,
+  stringItems,
+} from './sourceText';
 
 function hostOfUrl(url: string | null, line: number): PinnedHost[] {
   if (url === null) return [];
@@ -24,10 +35,17 @@ export function scanDartPackages(file: string, text: string): PinConfiguration[]
   const lines = new LineIndex(code);
   const constants = stringConstants(code);
   const configurations: PinConfiguration[] = [];
-  for (const match of code.matchAll(/\b(HttpCertificatePinning\s*\.\s*check|SslPinningPlugin\s*\.\s*check|CertificatePinningInterceptor)\s*\(/g)) {
+  for (const match of code.matchAll(
+    /\b(HttpCertificatePinning\s*\.\s*check|SslPinningPlugin\s*\.\s*check|CertificatePinningInterceptor)\s*\(/g,
+  )) {
     const split = splitArguments(source, match.index + match[0].length - 1);
     if (!split) continue;
-    const named = new Map(split.args.flatMap((a) => { const kv = splitKeyValue(a.text); return kv ? [[kv.key, { ...kv, offset: a.offset }] as const] : []; }));
+    const named = new Map(
+      split.args.flatMap((a) => {
+        const kv = splitKeyValue(a.text);
+        return kv ? [[kv.key, { ...kv, offset: a.offset }] as const] : [];
+      }),
+    );
     const fingerprints = named.get('allowedSHAFingerprints');
     const open = fingerprints ? literalOpen(code, fingerprints.offset + fingerprints.valueOffset) : -1;
     const pins: Pin[] = (open < 0 ? [] : stringItems(source, open, constants)).flatMap((item) => {
@@ -38,7 +56,15 @@ export function scanDartPackages(file: string, text: string): PinConfiguration[]
     const line = lines.lineOf(match.index);
     const hosts = url ? hostOfUrl(evaluateString(url.value, constants), line) : [];
     const call = (match[1] ?? '').replace(/\s/g, '');
-    configurations.push({ file, line, ecosystem: 'flutter', kind: hosts.length > 0 ? 'pins' : 'custom-validation', hosts, pins, detail: `${call} (certificate fingerprints)` });
+    configurations.push({
+      file,
+      line,
+      ecosystem: 'flutter',
+      kind: hosts.length > 0 ? 'pins' : 'custom-validation',
+      hosts,
+      pins,
+      detail: `${call} (certificate fingerprints)`,
+    });
   }
   return configurations;
 }
@@ -63,9 +89,20 @@ export function scanReactNative(file: string, text: string): PinConfiguration[] 
       const hashesOpen = hashes ? literalOpen(code, hashes.valueOffset) : -1;
       const line = lines.lineOf(domain.keyOffset);
       configurations.push({
-        file, line, ecosystem: 'react-native', kind: 'pins',
-        hosts: [{ domain: domain.key.toLowerCase(), match: settings.find((s) => s.key === 'includeSubdomains')?.value.trim() === 'true' ? 'subdomains' : 'exact', line }],
-        pins: (hashesOpen < 0 ? [] : stringItems(source, hashesOpen, constants)).flatMap((i) => (i.value === null ? [] : [{ kind: 'spki-sha256' as const, value: i.value, line: lines.lineOf(i.offset) }])),
+        file,
+        line,
+        ecosystem: 'react-native',
+        kind: 'pins',
+        hosts: [
+          {
+            domain: domain.key.toLowerCase(),
+            match: settings.find((s) => s.key === 'includeSubdomains')?.value.trim() === 'true' ? 'subdomains' : 'exact',
+            line,
+          },
+        ],
+        pins: (hashesOpen < 0 ? [] : stringItems(source, hashesOpen, constants)).flatMap((i) =>
+          i.value === null ? [] : [{ kind: 'spki-sha256' as const, value: i.value, line: lines.lineOf(i.offset) }],
+        ),
         detail: 'react-native-ssl-public-key-pinning initializeSslPinning',
       });
     }
@@ -78,7 +115,9 @@ export function scanReactNative(file: string, text: string): PinConfiguration[] 
       const options = dictionaryEntries(source, literalOpen(code, optionsArg.offset), constants);
       const pkPinning = options.find((o) => o.key === 'pkPinning')?.value.trim() === 'true';
       const sslPinning = options.find((o) => o.key === 'sslPinning');
-      const certs = sslPinning ? dictionaryEntries(source, literalOpen(code, sslPinning.valueOffset), constants).find((o) => o.key === 'certs') : undefined;
+      const certs = sslPinning
+        ? dictionaryEntries(source, literalOpen(code, sslPinning.valueOffset), constants).find((o) => o.key === 'certs')
+        : undefined;
       const certsOpen = certs ? literalOpen(code, certs.valueOffset) : -1;
       const pins: Pin[] = (certsOpen < 0 ? [] : stringItems(source, certsOpen, constants)).flatMap((i) => {
         if (i.value === null) return [];
@@ -88,7 +127,15 @@ export function scanReactNative(file: string, text: string): PinConfiguration[] 
       });
       const line = lines.lineOf(match.index);
       const hosts = hostOfUrl(evaluateString(urlArg.text, constants), line);
-      configurations.push({ file, line, ecosystem: 'react-native', kind: hosts.length > 0 ? 'pins' : 'custom-validation', hosts, pins, detail: `react-native-ssl-pinning fetch (${pkPinning ? 'public key hashes' : 'certificates'})` });
+      configurations.push({
+        file,
+        line,
+        ecosystem: 'react-native',
+        kind: hosts.length > 0 ? 'pins' : 'custom-validation',
+        hosts,
+        pins,
+        detail: `react-native-ssl-pinning fetch (${pkPinning ? 'public key hashes' : 'certificates'})`,
+      });
     }
   }
   return configurations;

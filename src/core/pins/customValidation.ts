@@ -45,22 +45,43 @@ const SIGNALS: Readonly<Partial<Record<Ecosystem, readonly ValidationSignal[]>>>
     { pattern: /\bVerifyConnection\s*[:=]/g, detail: 'tls.Config.VerifyConnection' },
   ],
   dotnet: [
-    { pattern: /\bServerCertificateCustomValidationCallback\s*[=+]/g, detail: 'HttpClientHandler.ServerCertificateCustomValidationCallback' },
-    { pattern: /\bServicePointManager\s*\.\s*ServerCertificateValidationCallback\s*[=+]/g, detail: 'ServicePointManager.ServerCertificateValidationCallback' },
+    {
+      pattern: /\bServerCertificateCustomValidationCallback\s*[=+]/g,
+      detail: 'HttpClientHandler.ServerCertificateCustomValidationCallback',
+    },
+    {
+      pattern: /\bServicePointManager\s*\.\s*ServerCertificateValidationCallback\s*[=+]/g,
+      detail: 'ServicePointManager.ServerCertificateValidationCallback',
+    },
     { pattern: /\bRemoteCertificateValidationCallback\s*=/g, detail: 'SslClientAuthenticationOptions.RemoteCertificateValidationCallback' },
   ],
   java: [
-    { pattern: /\bimplements\s+(?:[\w.]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b|\bextends\s+(?:javax\.net\.ssl\.)?X509ExtendedTrustManager\b|(?:object|class\s+\w+(?:\([^)]{0,2000}\))?)\s*:\s*(?:[\w.()]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b/g, detail: 'X509TrustManager implementation' },
+    {
+      pattern:
+        /\bimplements\s+(?:[\w.]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b|\bextends\s+(?:javax\.net\.ssl\.)?X509ExtendedTrustManager\b|(?:object|class\s+\w+(?:\([^)]{0,2000}\))?)\s*:\s*(?:[\w.()]+\s*,\s*)*(?:javax\.net\.ssl\.)?X509(?:Extended)?TrustManager\b/g,
+      detail: 'X509TrustManager implementation',
+    },
   ],
   python: [
-    { pattern: /\bassert_fingerprint\s*=/g, detail: 'urllib3 assert_fingerprint', pin: (rest, constants) => { const v = leadingValue(rest, constants); return v === null ? null : certificateFingerprint(v); } },
+    {
+      pattern: /\bassert_fingerprint\s*=/g,
+      detail: 'urllib3 assert_fingerprint',
+      pin: (rest, constants) => {
+        const v = leadingValue(rest, constants);
+        return v === null ? null : certificateFingerprint(v);
+      },
+    },
     { pattern: /\bverify\s*=(?=\s*(?:["']|[A-Z_]{3,}\b))/g, detail: 'requests verify= a pinned CA bundle', pin: caFile },
     { pattern: /\bcafile\s*=/g, detail: 'ssl context with a pinned cafile', pin: caFile },
     { pattern: /\bload_verify_locations\s*\(/g, detail: 'SSLContext.load_verify_locations', pin: caFile },
   ],
   node: [
     { pattern: /(?<![.\w])checkServerIdentity\s*[:=(]/g, detail: 'tls checkServerIdentity' },
-    { pattern: /\bnew\s+(?:https\s*\.\s*|undici\s*\.\s*)?Agent\s*\(\s*\{/g, detail: 'an Agent with its own `ca` (replaces the default trust store)', accept: hasCaKey },
+    {
+      pattern: /\bnew\s+(?:https\s*\.\s*|undici\s*\.\s*)?Agent\s*\(\s*\{/g,
+      detail: 'an Agent with its own `ca` (replaces the default trust store)',
+      accept: hasCaKey,
+    },
   ],
   flutter: [
     { pattern: /\bbadCertificateCallback\s*=/g, detail: 'HttpClient.badCertificateCallback' },
@@ -85,7 +106,15 @@ export function scanCustomValidation(file: string, text: string, ecosystem: Ecos
       const line = lines.lineOf(match.index + (match[0].length - match[0].trimStart().length));
       const pin = signal.pin?.(code.slice(match.index + match[0].length, match.index + match[0].length + 400), constants) ?? null;
       if (signal.pin && signal.detail.startsWith('requests') && (!pin || NOT_PIN_PATH.test(pin.value))) continue;
-      configurations.push({ file, line, ecosystem, kind: 'custom-validation', hosts: [], pins: pin && !NOT_PIN_PATH.test(pin.value) ? [{ ...pin, line }] : [], detail: signal.detail });
+      configurations.push({
+        file,
+        line,
+        ecosystem,
+        kind: 'custom-validation',
+        hosts: [],
+        pins: pin && !NOT_PIN_PATH.test(pin.value) ? [{ ...pin, line }] : [],
+        detail: signal.detail,
+      });
     }
   }
   return configurations.sort((a, b) => a.line - b.line);

@@ -11,9 +11,13 @@ export function pinnedHostCovers(pinned: PinnedHost, rawHost: string): boolean {
   const domain = normalise(pinned.domain);
   const below = host.endsWith(`.${domain}`);
   switch (pinned.match) {
-    case 'exact': return host === domain;
-    case 'subdomains': case 'any-depth': return host === domain || below;
-    case 'one-label': return below && !host.slice(0, -domain.length - 1).includes('.');
+    case 'exact':
+      return host === domain;
+    case 'subdomains':
+    case 'any-depth':
+      return host === domain || below;
+    case 'one-label':
+      return below && !host.slice(0, -domain.length - 1).includes('.');
   }
 }
 

@@ -14,7 +14,11 @@ const MAX_PATTERNS = 50_000;
 /** Matching steps allowed for one path against one file's wildcard patterns. */
 const STEP_BUDGET = 2_000_000;
 
-type Token = { readonly kind: 'char'; readonly char: string } | { readonly kind: 'any' } | { readonly kind: 'star' } | { readonly kind: 'class'; readonly negated: boolean; readonly ranges: readonly (readonly [string, string])[] };
+type Token =
+  | { readonly kind: 'char'; readonly char: string }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'star' }
+  | { readonly kind: 'class'; readonly negated: boolean; readonly ranges: readonly (readonly [string, string])[] };
 
 /** One path segment of a pattern: `**` (any number of segments) or a glob over one segment. */
 type Segment = { readonly kind: 'globstar' } | { readonly kind: 'glob'; readonly tokens: readonly Token[] };
@@ -73,10 +77,14 @@ function tokenize(segment: string): Token[] {
 
 function tokenMatches(token: Token, char: string): boolean {
   switch (token.kind) {
-    case 'char': return token.char === char;
-    case 'any': return true;
-    case 'star': return true;
-    case 'class': return token.ranges.some(([from, to]) => char >= from && char <= to) !== token.negated;
+    case 'char':
+      return token.char === char;
+    case 'any':
+      return true;
+    case 'star':
+      return true;
+    case 'class':
+      return token.ranges.some(([from, to]) => char >= from && char <= to) !== token.negated;
   }
 }
 
@@ -151,7 +159,10 @@ function parseRule(line: string, index: number): Rule | null {
   if (directoryOnly) text = text.replace(/\/+$/, '');
   if (text === '') return null;
   const anchored = text.includes('/');
-  const raw = text.replace(/^\/+/, '').split('/').filter((part) => part !== '');
+  const raw = text
+    .replace(/^\/+/, '')
+    .split('/')
+    .filter((part) => part !== '');
   const segments: Segment[] = anchored ? [] : [{ kind: 'globstar' }];
   for (const part of raw) {
     if (part === '**') {
@@ -186,7 +197,10 @@ export class IgnoreRules {
     let kept = 0;
     lines.forEach((line, lineIndex) => {
       if (line.length > MAX_PATTERN_LENGTH) {
-        this.problems.push({ line: lineIndex + 1, message: `a pattern of ${line.length} characters was ignored (more than ${MAX_PATTERN_LENGTH})` });
+        this.problems.push({
+          line: lineIndex + 1,
+          message: `a pattern of ${line.length} characters was ignored (more than ${MAX_PATTERN_LENGTH})`,
+        });
         return;
       }
       const rule = parseRule(line, lineIndex);

@@ -8,7 +8,11 @@ import { blankComments, SourceCode, evaluateString, LineIndex, splitArguments, s
 
 function okHttpHost(pattern: string, line: number): PinnedHost {
   const lower = pattern.trim().toLowerCase();
-  const [prefix, match]: [string, HostMatch] = lower.startsWith('**.') ? ['**.', 'any-depth'] : lower.startsWith('*.') ? ['*.', 'one-label'] : ['', 'exact'];
+  const [prefix, match]: [string, HostMatch] = lower.startsWith('**.')
+    ? ['**.', 'any-depth']
+    : lower.startsWith('*.')
+      ? ['*.', 'one-label']
+      : ['', 'exact'];
   return { domain: lower.slice(prefix.length), match, line };
 }
 
@@ -36,7 +40,7 @@ export function scanOkHttp(file: string, text: string): FileScan {
   const constants = stringConstants(code);
   const configurations: PinConfiguration[] = [];
   for (const call of code.matchAll(/(?:^|[.\s{;])add\s*\(/gm)) {
-    const open = (call.index) + call[0].length - 1;
+    const open = call.index + call[0].length - 1;
     const split = splitArguments(source, open);
     const [hostArg, ...pinArgs] = split?.args ?? [];
     if (!hostArg || pinArgs.length === 0) continue;
@@ -50,7 +54,10 @@ export function scanOkHttp(file: string, text: string): FileScan {
     const host = evaluateString(hostArg.text, constants);
     const line = lines.lineOf(hostArg.offset);
     configurations.push({
-      file, line, ecosystem: 'okhttp', kind: 'pins',
+      file,
+      line,
+      ecosystem: 'okhttp',
+      kind: 'pins',
       hosts: host === null ? [] : [okHttpHost(host, line)],
       pins,
       ...(unresolved > 0 ? { unresolvedPins: unresolved } : {}),

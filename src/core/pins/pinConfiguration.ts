@@ -9,7 +9,8 @@
  * - A *host pattern* is written the way its ecosystem writes it; `match` says how it matches.
  */
 
-export type Ecosystem = 'android' | 'okhttp' | 'ios' | 'trustkit' | 'alamofire' | 'flutter' | 'react-native' | 'node' | 'go' | 'dotnet' | 'java' | 'python';
+export type Ecosystem =
+  'android' | 'okhttp' | 'ios' | 'trustkit' | 'alamofire' | 'flutter' | 'react-native' | 'node' | 'go' | 'dotnet' | 'java' | 'python';
 
 /**
  * `exact`: the host only. `subdomains`: the host and any subdomain at any depth (Android
@@ -70,9 +71,13 @@ export interface FileScan {
 
 export function describeHost(host: PinnedHost): string {
   switch (host.match) {
-    case 'exact': return host.domain;
-    case 'subdomains': return `${host.domain} (and subdomains)`;
-    case 'one-label': return `*.${host.domain}`;
-    case 'any-depth': return `**.${host.domain}`;
+    case 'exact':
+      return host.domain;
+    case 'subdomains':
+      return `${host.domain} (and subdomains)`;
+    case 'one-label':
+      return `*.${host.domain}`;
+    case 'any-depth':
+      return `**.${host.domain}`;
   }
 }

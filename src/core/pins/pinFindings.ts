@@ -50,7 +50,10 @@ export interface PinFinding {
 export type FindingSeverity = 'error' | 'warning' | 'note';
 
 /** The chains seen per host, from the `upstream-tls` events of the recording. */
-export function observedHosts(records: readonly ConnectionRecord[], summaries: readonly HostSummary[] = summariseHosts(judgeAll(records))): ObservedHost[] {
+export function observedHosts(
+  records: readonly ConnectionRecord[],
+  summaries: readonly HostSummary[] = summariseHosts(judgeAll(records)),
+): ObservedHost[] {
   const chains = new Map<string, Map<string, ObservedChain>>();
   for (const record of records) {
     for (const event of record.events) {
@@ -74,7 +77,11 @@ export function observedHosts(records: readonly ConnectionRecord[], summaries: r
 }
 
 function isExpired(configuration: PinConfiguration, today: string): boolean {
-  return configuration.expiration !== undefined && /^\d{4}-\d{2}-\d{2}/.test(configuration.expiration) && configuration.expiration.slice(0, 10) < today;
+  return (
+    configuration.expiration !== undefined &&
+    /^\d{4}-\d{2}-\d{2}/.test(configuration.expiration) &&
+    configuration.expiration.slice(0, 10) < today
+  );
 }
 
 /** Stale only when every pin is comparable (SPKI SHA-256, all resolved), the pins are enforced, and no observed chain matches any pin. */
@@ -86,12 +93,24 @@ function staleHosts(configuration: PinConfiguration, observed: readonly Observed
   return observed.flatMap((host) => {
     if (host.chains.length === 0) return [];
     const matches = host.chains.some((chain) => chain.pins.some((pin) => pinned.has(pin)));
-    return matches ? [] : [{ host: host.host, served: [...new Set(host.chains.flatMap((chain) => chain.pins))], certain: host.chains.every((chain) => chain.complete) }];
+    return matches
+      ? []
+      : [
+          {
+            host: host.host,
+            served: [...new Set(host.chains.flatMap((chain) => chain.pins))],
+            certain: host.chains.every((chain) => chain.complete),
+          },
+        ];
   });
 }
 
 /** `today` is YYYY-MM-DD (UTC), injectable for tests. */
-export function linkFindings(configurations: readonly PinConfiguration[], observed: readonly ObservedHost[], today = new Date().toISOString().slice(0, 10)): PinFinding[] {
+export function linkFindings(
+  configurations: readonly PinConfiguration[],
+  observed: readonly ObservedHost[],
+  today = new Date().toISOString().slice(0, 10),
+): PinFinding[] {
   return configurations.map((configuration) => {
     const covered = observed.filter((host) => configurationCovers(configuration, host.host));
     const expired = isExpired(configuration, today);
@@ -107,7 +126,9 @@ export function findingSeverity(finding: PinFinding): FindingSeverity {
 
 /** "api.example.com — breaks under inspection (closed-after-handshake ×3, pinning likely)" */
 export function describeObservation(host: ObservedHost): string {
-  const counts = Object.entries(host.categories).map(([category, count]) => `${category} ×${count}`).join(', ');
+  const counts = Object.entries(host.categories)
+    .map(([category, count]) => `${category} ×${count}`)
+    .join(', ');
   if (!host.breaks) return `${host.host} — works under inspection (${counts})`;
   return `${host.host} — breaks under inspection (${counts}, pinning ${host.pinning})`;
 }

@@ -24,7 +24,8 @@ const FIXES: Readonly<Record<Ecosystem, PinFix>> = {
     documentation: 'https://developer.android.com/privacy-and-security/security-config#TrustingDebugCa',
   },
   okhttp: {
-    title: 'Install the CertificatePinner in release builds only (debug builds then use the platform trust, which <debug-overrides> can extend)',
+    title:
+      'Install the CertificatePinner in release builds only (debug builds then use the platform trust, which <debug-overrides> can extend)',
     snippet: `val builder = OkHttpClient.Builder()
 if (!BuildConfig.DEBUG) {
     builder.certificatePinner(certificatePinner)
@@ -107,7 +108,8 @@ handler.ServerCertificateCustomValidationCallback = PinnedValidation.Check;
     snippet: `TrustManager[] managers = BuildConfig.DEBUG
     ? withDevelopmentCa(pinningTrustManager, devKeyStore)
     : new TrustManager[] { pinningTrustManager };`,
-    documentation: 'https://docs.oracle.com/en/java/javase/17/security/java-secure-socket-extension-jsse-reference-guide.html#GUID-7D9F43B8-AABF-4C5B-93E6-3AFB18B66150',
+    documentation:
+      'https://docs.oracle.com/en/java/javase/17/security/java-secure-socket-extension-jsse-reference-guide.html#GUID-7D9F43B8-AABF-4C5B-93E6-3AFB18B66150',
   },
   python: {
     title: 'Keep the pinned CA bundle in production; point development at a bundle that also holds the inspection CA',
@@ -120,7 +122,10 @@ session.verify = CA_BUNDLE`,
 export function fixFor(configuration: Pick<PinConfiguration, 'ecosystem' | 'debugAcceptsUserCa'>): PinFix {
   const fix = FIXES[configuration.ecosystem];
   if (configuration.ecosystem === 'android' && configuration.debugAcceptsUserCa) {
-    return { ...fix, title: 'Debug builds already accept user-installed CAs (<debug-overrides>); test a debuggable build behind inspection' };
+    return {
+      ...fix,
+      title: 'Debug builds already accept user-installed CAs (<debug-overrides>); test a debuggable build behind inspection',
+    };
   }
   return fix;
 }

@@ -6,7 +6,11 @@ import type { FileScan, Pin, PinConfiguration, ScanProblem } from './pinConfigur
 import { parseXml, type XmlElement } from './xmlTree';
 
 type PlistValue =
-  | { readonly type: 'dict'; readonly line: number; readonly entries: ReadonlyMap<string, { readonly keyLine: number; readonly value: PlistValue }> }
+  | {
+      readonly type: 'dict';
+      readonly line: number;
+      readonly entries: ReadonlyMap<string, { readonly keyLine: number; readonly value: PlistValue }>;
+    }
   | { readonly type: 'array'; readonly line: number; readonly items: readonly PlistValue[] }
   | { readonly type: 'string'; readonly line: number; readonly value: string }
   | { readonly type: 'bool'; readonly line: number; readonly value: boolean }
@@ -26,10 +30,16 @@ function toValue(element: XmlElement): PlistValue {
       }
       return { type: 'dict', line: element.line, entries };
     }
-    case 'array': return { type: 'array', line: element.line, items: element.children.map(toValue) };
-    case 'string': case 'date': return { type: 'string', line: element.textLine, value: element.text.trim() };
-    case 'true': case 'false': return { type: 'bool', line: element.line, value: element.name === 'true' };
-    default: return { type: 'other', line: element.line };
+    case 'array':
+      return { type: 'array', line: element.line, items: element.children.map(toValue) };
+    case 'string':
+    case 'date':
+      return { type: 'string', line: element.textLine, value: element.text.trim() };
+    case 'true':
+    case 'false':
+      return { type: 'bool', line: element.line, value: element.name === 'true' };
+    default:
+      return { type: 'other', line: element.line };
   }
 }
 
@@ -42,7 +52,9 @@ function truthy(value: PlistValue | undefined): boolean {
 }
 
 function strings(value: PlistValue | undefined): { value: string; line: number }[] {
-  return value?.type === 'array' ? value.items.flatMap((item) => (item.type === 'string' ? [{ value: item.value, line: item.line }] : [])) : [];
+  return value?.type === 'array'
+    ? value.items.flatMap((item) => (item.type === 'string' ? [{ value: item.value, line: item.line }] : []))
+    : [];
 }
 
 function pinnedDomains(file: string, ats: PlistValue | undefined): PinConfiguration[] {
@@ -51,15 +63,27 @@ function pinnedDomains(file: string, ats: PlistValue | undefined): PinConfigurat
   return [...domains.entries].map(([domain, { keyLine, value }]) => {
     const pins: Pin[] = ['NSPinnedCAIdentities', 'NSPinnedLeafIdentities'].flatMap((key) => {
       const list = entry(value, key)?.value;
-      return list?.type === 'array' ? list.items.flatMap((identity) => {
-        const hash = entry(identity, 'SPKI-SHA256-BASE64')?.value;
-        return hash?.type === 'string' ? [{ kind: 'spki-sha256' as const, value: hash.value, line: hash.line }] : [];
-      }) : [];
+      return list?.type === 'array'
+        ? list.items.flatMap((identity) => {
+            const hash = entry(identity, 'SPKI-SHA256-BASE64')?.value;
+            return hash?.type === 'string' ? [{ kind: 'spki-sha256' as const, value: hash.value, line: hash.line }] : [];
+          })
+        : [];
     });
     return {
-      file, line: keyLine, ecosystem: 'ios' as const, kind: 'pins' as const,
-      hosts: [{ domain: domain.toLowerCase(), match: truthy(entry(value, 'NSIncludesSubdomains')?.value) ? 'subdomains' as const : 'exact' as const, line: keyLine }],
-      pins, detail: 'NSAppTransportSecurity › NSPinnedDomains',
+      file,
+      line: keyLine,
+      ecosystem: 'ios' as const,
+      kind: 'pins' as const,
+      hosts: [
+        {
+          domain: domain.toLowerCase(),
+          match: truthy(entry(value, 'NSIncludesSubdomains')?.value) ? ('subdomains' as const) : ('exact' as const),
+          line: keyLine,
+        },
+      ],
+      pins,
+      detail: 'NSAppTransportSecurity › NSPinnedDomains',
     };
   });
 }
@@ -72,8 +96,17 @@ function trustKitDomains(file: string, configuration: PlistValue | undefined): P
     const expiration = entry(value, 'TSKExpirationDate')?.value;
     const enforce = entry(value, 'TSKEnforcePinning')?.value;
     return {
-      file, line: keyLine, ecosystem: 'trustkit' as const, kind: 'pins' as const,
-      hosts: [{ domain: domain.toLowerCase(), match: truthy(entry(value, 'TSKIncludeSubdomains')?.value) ? 'subdomains' as const : 'exact' as const, line: keyLine }],
+      file,
+      line: keyLine,
+      ecosystem: 'trustkit' as const,
+      kind: 'pins' as const,
+      hosts: [
+        {
+          domain: domain.toLowerCase(),
+          match: truthy(entry(value, 'TSKIncludeSubdomains')?.value) ? ('subdomains' as const) : ('exact' as const),
+          line: keyLine,
+        },
+      ],
       pins: strings(entry(value, 'TSKPublicKeyHashes')?.value).map((h) => ({ kind: 'spki-sha256' as const, value: h.value, line: h.line })),
       detail: 'TrustKit TSKPinnedDomains (Info.plist)',
       ...(expiration?.type === 'string' ? { expiration: expiration.value.slice(0, 10) } : {}),
@@ -89,11 +122,26 @@ export function isPlist(file: string, text: string): boolean {
 export function scanPlist(file: string, text: string): FileScan {
   if (text.startsWith('bplist')) {
     const mentions = text.includes('NSPinnedDomains') || text.includes('TSKPinnedDomains');
-    return { configurations: [], problems: [{ file, line: 1, kind: 'skipped', message: `binary property list not read${mentions ? ' (it mentions pinned domains)' : ''}; convert it with \`plutil -convert xml1\` to scan it` }] };
+    return {
+      configurations: [],
+      problems: [
+        {
+          file,
+          line: 1,
+          kind: 'skipped',
+          message: `binary property list not read${mentions ? ' (it mentions pinned domains)' : ''}; convert it with \`plutil -convert xml1\` to scan it`,
+        },
+      ],
+    };
   }
   if (!text.includes('NSPinnedDomains') && !text.includes('TSKPinnedDomains')) return { configurations: [], problems: [] };
   const document = parseXml(text);
-  const problems: ScanProblem[] = document.problems.map((p) => ({ file, line: p.line, kind: 'malformed', message: `property list: ${p.message}` }));
+  const problems: ScanProblem[] = document.problems.map((p) => ({
+    file,
+    line: p.line,
+    kind: 'malformed',
+    message: `property list: ${p.message}`,
+  }));
   const top = document.root?.name === 'plist' ? document.root.children[0] : document.root;
   const root = top ? toValue(top) : undefined;
   const ats = entry(root, 'NSAppTransportSecurity')?.value;

@@ -8,7 +8,25 @@ import type { FileScan, PinConfiguration } from './pinConfiguration';
 import { isPlist, scanPlist } from './plistConfig';
 
 /** File name endings the scanner reads; everything else is not opened. */
-export const SCANNED_EXTENSIONS = ['.xml', '.plist', '.kt', '.java', '.swift', '.m', '.mm', '.dart', '.js', '.jsx', '.mjs', '.cjs', '.ts', '.tsx', '.go', '.cs', '.py'] as const;
+export const SCANNED_EXTENSIONS = [
+  '.xml',
+  '.plist',
+  '.kt',
+  '.java',
+  '.swift',
+  '.m',
+  '.mm',
+  '.dart',
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.ts',
+  '.tsx',
+  '.go',
+  '.cs',
+  '.py',
+] as const;
 
 /** Files larger than this are not configuration or hand-written code worth scanning (minified bundles, data). */
 export const MAX_SCANNED_BYTES = 2 * 1024 * 1024;
@@ -28,23 +46,44 @@ function extension(file: string): string {
 export function scanFileText(file: string, text: string): FileScan {
   const ext = extension(file);
   switch (ext) {
-    case '.xml': return isAndroidNetworkConfig(text) ? scanAndroidNetworkConfig(file, text) : NOTHING;
-    case '.plist': return isPlist(file, text) ? scanPlist(file, text) : NOTHING;
-    case '.kt': case '.java': {
+    case '.xml':
+      return isAndroidNetworkConfig(text) ? scanAndroidNetworkConfig(file, text) : NOTHING;
+    case '.plist':
+      return isPlist(file, text) ? scanPlist(file, text) : NOTHING;
+    case '.kt':
+    case '.java': {
       const okHttp = scanOkHttp(file, text);
       return { configurations: [...okHttp.configurations, ...scanCustomValidation(file, text, 'java', 'c')], problems: okHttp.problems };
     }
-    case '.swift': case '.m': case '.mm': {
+    case '.swift':
+    case '.m':
+    case '.mm': {
       const found: PinConfiguration[] = [...scanTrustKitCode(file, text).configurations, ...scanAlamofire(file, text).configurations];
       return { configurations: found, problems: [] };
     }
-    case '.dart': return { configurations: [...scanDartPackages(file, text), ...scanCustomValidation(file, text, 'flutter', 'c')].sort(byLine), problems: [] };
-    case '.js': case '.jsx': case '.mjs': case '.cjs': case '.ts': case '.tsx':
-      return { configurations: [...scanReactNative(file, text), ...scanCustomValidation(file, text, 'node', 'c')].sort(byLine), problems: [] };
-    case '.go': return { configurations: scanCustomValidation(file, text, 'go', 'c'), problems: [] };
-    case '.cs': return { configurations: scanCustomValidation(file, text, 'dotnet', 'c'), problems: [] };
-    case '.py': return { configurations: scanCustomValidation(file, text, 'python', 'hash'), problems: [] };
-    default: return NOTHING;
+    case '.dart':
+      return {
+        configurations: [...scanDartPackages(file, text), ...scanCustomValidation(file, text, 'flutter', 'c')].sort(byLine),
+        problems: [],
+      };
+    case '.js':
+    case '.jsx':
+    case '.mjs':
+    case '.cjs':
+    case '.ts':
+    case '.tsx':
+      return {
+        configurations: [...scanReactNative(file, text), ...scanCustomValidation(file, text, 'node', 'c')].sort(byLine),
+        problems: [],
+      };
+    case '.go':
+      return { configurations: scanCustomValidation(file, text, 'go', 'c'), problems: [] };
+    case '.cs':
+      return { configurations: scanCustomValidation(file, text, 'dotnet', 'c'), problems: [] };
+    case '.py':
+      return { configurations: scanCustomValidation(file, text, 'python', 'hash'), problems: [] };
+    default:
+      return NOTHING;
   }
 }
 

@@ -19,10 +19,15 @@ function safe(text: string): string {
 export function findingHeadline(finding: PinFinding): string {
   const { configuration } = finding;
   const hosts = configuration.hosts.map(describeHost).join(', ');
-  const what = configuration.kind === 'custom-validation' ? `custom certificate validation (${configuration.detail}); hosts unknown` : `pins ${hosts || 'an unresolved host'} (${configuration.detail})`;
+  const what =
+    configuration.kind === 'custom-validation'
+      ? `custom certificate validation (${configuration.detail}); hosts unknown`
+      : `pins ${hosts || 'an unresolved host'} (${configuration.detail})`;
   const possibly = finding.stale.filter((s) => !s.certain);
-  if (finding.stale.length > 0 && possibly.length === finding.stale.length) return `possibly stale pins: ${possibly.map((s) => s.host).join(', ')} sent certificates matching none of the ${configuration.pins.length} pins, without its root CA (not compared): if no pin is on that root, the app fails for every user; ${what}`;
-  if (finding.stale.length > 0) return `STALE PINS: ${finding.stale.map((s) => s.host).join(', ')} serve${finding.stale.length === 1 ? 's' : ''} a chain matching none of the ${configuration.pins.length} pins — the app fails for every user, inspected or not; ${what}`;
+  if (finding.stale.length > 0 && possibly.length === finding.stale.length)
+    return `possibly stale pins: ${possibly.map((s) => s.host).join(', ')} sent certificates matching none of the ${configuration.pins.length} pins, without its root CA (not compared): if no pin is on that root, the app fails for every user; ${what}`;
+  if (finding.stale.length > 0)
+    return `STALE PINS: ${finding.stale.map((s) => s.host).join(', ')} serve${finding.stale.length === 1 ? 's' : ''} a chain matching none of the ${configuration.pins.length} pins — the app fails for every user, inspected or not; ${what}`;
   if (finding.expired) return `expired pins (since ${configuration.expiration ?? '?'}: no longer enforced); ${what}`;
   return what;
 }
@@ -36,20 +41,34 @@ export function renderScanText(result: ScanResult): string {
     if (configuration.notEnforced) lines.push(`    not enforced: ${safe(configuration.notEnforced)}`);
     for (const stale of finding.stale) lines.push(`    ${safe(stale.host)} serves: ${stale.served.map(safe).join(' ')}`);
     for (const host of finding.observed) lines.push(`    observed: ${safe(describeObservation(host))}`);
-    if (result.withObservations && configuration.hosts.length > 0 && finding.observed.length === 0) lines.push('    observed: not seen in the recording');
+    if (result.withObservations && configuration.hosts.length > 0 && finding.observed.length === 0)
+      lines.push('    observed: not seen in the recording');
     lines.push(`    fix: ${finding.fix.title} — ${finding.fix.documentation}`);
   }
   for (const problem of result.problems) lines.push(`${safe(problem.file)}:${problem.line}: ${problem.kind}: ${safe(problem.message)}`);
   const stale = result.findings.filter((f) => f.stale.some((s) => s.certain)).length;
-  lines.push(`${result.findings.length} pin configuration${result.findings.length === 1 ? '' : 's'} in ${result.filesScanned} files scanned${stale > 0 ? `; ${stale} with stale pins` : ''}${result.problems.length > 0 ? `; ${result.problems.length} file problem${result.problems.length === 1 ? '' : 's'}` : ''}`);
+  lines.push(
+    `${result.findings.length} pin configuration${result.findings.length === 1 ? '' : 's'} in ${result.filesScanned} files scanned${stale > 0 ? `; ${stale} with stale pins` : ''}${result.problems.length > 0 ? `; ${result.problems.length} file problem${result.problems.length === 1 ? '' : 's'}` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 export function renderScanJson(result: ScanResult): string {
-  return `${JSON.stringify({
-    root: result.root,
-    filesScanned: result.filesScanned,
-    findings: result.findings.map((f) => ({ ...f.configuration, severity: findingSeverity(f), observed: f.observed, stale: f.stale, expired: f.expired, fix: f.fix })),
-    problems: result.problems,
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      root: result.root,
+      filesScanned: result.filesScanned,
+      findings: result.findings.map((f) => ({
+        ...f.configuration,
+        severity: findingSeverity(f),
+        observed: f.observed,
+        stale: f.stale,
+        expired: f.expired,
+        fix: f.fix,
+      })),
+      problems: result.problems,
+    },
+    null,
+    2,
+  )}\n`;
 }

@@ -208,12 +208,15 @@ function literalValue(text: string): string | null {
 /** Kotlin/Dart/Swift templates: `$NAME`, `${NAME}`, `\(NAME)`. Null when one is not a known constant. */
 function interpolate(value: string, constants: ReadonlyMap<string, string>): string | null {
   const unresolved: string[] = [];
-  const result = value.replace(/\$\{\s*([A-Za-z_][\w.]*)\s*\}|\$([A-Za-z_]\w*)|\\\(\s*([A-Za-z_][\w.]*)\s*\)/g, (_all, a: string | undefined, b: string | undefined, c: string | undefined) => {
-    const name = (a ?? b ?? c ?? '').split('.').at(-1) ?? '';
-    const known = constants.get(name);
-    if (known === undefined) unresolved.push(name);
-    return known ?? '';
-  });
+  const result = value.replace(
+    /\$\{\s*([A-Za-z_][\w.]*)\s*\}|\$([A-Za-z_]\w*)|\\\(\s*([A-Za-z_][\w.]*)\s*\)/g,
+    (_all, a: string | undefined, b: string | undefined, c: string | undefined) => {
+      const name = (a ?? b ?? c ?? '').split('.').at(-1) ?? '';
+      const known = constants.get(name);
+      if (known === undefined) unresolved.push(name);
+      return known ?? '';
+    },
+  );
   return unresolved.length > 0 ? null : result;
 }
 
@@ -264,7 +267,8 @@ function splitConcatenation(expression: string): string[] {
  */
 export function stringConstants(text: string): Map<string, string> {
   const constants = new Map<string, string>();
-  const declaration = /\b([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*((?:@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][\w.]*)(?:\s*\+\s*(?:@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][\w.]*))*)\s*(?=[;\n)]|$)/g;
+  const declaration =
+    /\b([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*((?:@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][\w.]*)(?:\s*\+\s*(?:@?"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][\w.]*))*)\s*(?=[;\n)]|$)/g;
   const found: [string, string][] = [];
   for (const match of text.matchAll(declaration)) {
     if (match[1] && match[2] && /["']/.test(match[2])) found.push([match[1], match[2]]);
@@ -307,7 +311,11 @@ export function literalOpen(text: string, from: number): number {
 }
 
 /** Entries of a dictionary/object literal opening at `open`: keys evaluated as strings or bare names. */
-export function dictionaryEntries(code: SourceCode, open: number, constants: ReadonlyMap<string, string>): { key: string; keyOffset: number; value: string; valueOffset: number }[] {
+export function dictionaryEntries(
+  code: SourceCode,
+  open: number,
+  constants: ReadonlyMap<string, string>,
+): { key: string; keyOffset: number; value: string; valueOffset: number }[] {
   const split = splitArguments(code, open);
   if (!split) return [];
   return split.args.flatMap((arg) => {
@@ -319,7 +327,11 @@ export function dictionaryEntries(code: SourceCode, open: number, constants: Rea
 }
 
 /** The string literals (or constants) of an array literal such as `["a", B]`, `@[@"a"]`, `listOf("a")`. */
-export function stringItems(code: SourceCode, open: number, constants: ReadonlyMap<string, string>): { value: string | null; offset: number }[] {
+export function stringItems(
+  code: SourceCode,
+  open: number,
+  constants: ReadonlyMap<string, string>,
+): { value: string | null; offset: number }[] {
   const split = splitArguments(code, open);
   return split ? split.args.map((arg) => ({ value: evaluateString(arg.text, constants), offset: arg.offset })) : [];
 }

@@ -11,7 +11,22 @@ import type { FileScan, PinConfiguration, ScanProblem } from './pinConfiguration
 import { isScannedFile, MAX_SCANNED_BYTES, scanFileText } from './scanFile';
 
 /** Dependency, build and tool folders: third-party or generated copies, not the app's own configuration. */
-const DEFAULT_EXCLUDES: readonly string[] = ['.git/', 'node_modules/', '.gradle/', 'build/', 'Pods/', 'DerivedData/', '.dart_tool/', '.venv/', 'venv/', '__pycache__/', 'bin/', 'obj/', 'dist/', 'out/'];
+const DEFAULT_EXCLUDES: readonly string[] = [
+  '.git/',
+  'node_modules/',
+  '.gradle/',
+  'build/',
+  'Pods/',
+  'DerivedData/',
+  '.dart_tool/',
+  '.venv/',
+  'venv/',
+  '__pycache__/',
+  'bin/',
+  'obj/',
+  'dist/',
+  'out/',
+];
 
 /** A whole scan stops after this long (reported as a problem naming where it stopped). */
 const DEFAULT_TIME_BUDGET_MS = 60_000;
@@ -51,13 +66,24 @@ function errorCode(error: unknown): string {
  * Git's precedence: the deepest `.gitignore` with a matching rule decides (a `!` rule can re-include);
  * the exclude list (defaults, `files.exclude`, `--exclude`) always excludes.
  */
-function ignoredBy(exclude: IgnoreScope, scopes: readonly IgnoreScope[], path: string, directory: boolean, problems: ScanProblem[]): boolean {
+function ignoredBy(
+  exclude: IgnoreScope,
+  scopes: readonly IgnoreScope[],
+  path: string,
+  directory: boolean,
+  problems: ScanProblem[],
+): boolean {
   const decide = ({ base, source, rules }: IgnoreScope): boolean | undefined => {
     try {
       return rules.decide(base === '' ? path : path.slice(base.length + 1), directory);
     } catch (error) {
       if (!(error instanceof MatchBudgetExceeded)) throw error;
-      problems.push({ file: source, line: 1, kind: 'malformed', message: `matching ${path} against these patterns took too long: they were not applied to it` });
+      problems.push({
+        file: source,
+        line: 1,
+        kind: 'malformed',
+        message: `matching ${path} against these patterns took too long: they were not applied to it`,
+      });
       return undefined;
     }
   };
@@ -83,7 +109,8 @@ async function gitignoreScope(root: string, base: string, problems: ScanProblem[
     text = await readFile(join(root, base, '.gitignore'), 'utf8');
   } catch (error) {
     const code = errorCode(error);
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') problems.push({ file: source, line: 1, kind: 'skipped', message: `cannot read: ${code}; its patterns were not applied` });
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      problems.push({ file: source, line: 1, kind: 'skipped', message: `cannot read: ${code}; its patterns were not applied` });
     return null;
   }
   return scopeOf(base, source, text.split('\n'), problems);
@@ -99,7 +126,15 @@ async function walk(root: string, options: WalkOptions, deadline: number): Promi
     if (stopped || options.signal?.aborted) return;
     if (files.length >= maxFiles || Date.now() > deadline) {
       stopped = true;
-      problems.push({ file: folder === '' ? '.' : folder, line: 1, kind: 'skipped', message: files.length >= maxFiles ? `the scan stopped here after ${maxFiles} files` : 'the scan ran out of time here; the folders after it were not read' });
+      problems.push({
+        file: folder === '' ? '.' : folder,
+        line: 1,
+        kind: 'skipped',
+        message:
+          files.length >= maxFiles
+            ? `the scan stopped here after ${maxFiles} files`
+            : 'the scan ran out of time here; the folders after it were not read',
+      });
       return;
     }
     const own = await gitignoreScope(root, folder, problems);
@@ -160,7 +195,13 @@ export async function scanWorkspace(root: string, options: WalkOptions = {}): Pr
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_READS }, worker));
-  if (outOfTime !== undefined) problems.push({ file: outOfTime, line: 1, kind: 'skipped', message: 'the scan ran out of time before this file; it and the files after it were not read' });
+  if (outOfTime !== undefined)
+    problems.push({
+      file: outOfTime,
+      line: 1,
+      kind: 'skipped',
+      message: 'the scan ran out of time before this file; it and the files after it were not read',
+    });
   const order = files.map((file, index) => ({ file, index })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return {
     configurations: order.flatMap(({ index }) => results[index]?.configurations ?? []),
@@ -172,7 +213,18 @@ export async function scanWorkspace(root: string, options: WalkOptions = {}): Pr
 async function scanOne(root: string, file: string): Promise<FileScan> {
   try {
     const size = (await stat(join(root, file))).size;
-    if (size > MAX_SCANNED_BYTES) return { configurations: [], problems: [{ file, line: 1, kind: 'skipped', message: `not read: ${(size / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_SCANNED_BYTES / 1024 / 1024} MB a configuration or source file is expected to be` }] };
+    if (size > MAX_SCANNED_BYTES)
+      return {
+        configurations: [],
+        problems: [
+          {
+            file,
+            line: 1,
+            kind: 'skipped',
+            message: `not read: ${(size / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_SCANNED_BYTES / 1024 / 1024} MB a configuration or source file is expected to be`,
+          },
+        ],
+      };
     const buffer = await readFile(join(root, file));
     return scanFileText(file, buffer.toString(buffer.subarray(0, 8).toString('latin1').startsWith('bplist') ? 'latin1' : 'utf8'));
   } catch (error) {

@@ -82,7 +82,8 @@ export function parseXml(text: string): XmlDocument {
     }
     top.text += raw;
   };
-  const decode = (raw: string, offset: number): string => decodeEntities(raw, (reference) => problem(lines.lineOf(offset), () => `${reference} is not a character`));
+  const decode = (raw: string, offset: number): string =>
+    decodeEntities(raw, (reference) => problem(lines.lineOf(offset), () => `${reference} is not a character`));
   const popTo = (depth: number): void => {
     for (const element of stack.splice(depth)) openByName.get(element.name)?.pop();
   };
@@ -125,7 +126,8 @@ export function parseXml(text: string): XmlDocument {
         problem(line, () => `</${name.slice(0, 100)}> closes no open element`);
         continue;
       }
-      for (const unclosed of stack.slice(index + 1)) problem(unclosed.line, () => `<${unclosed.name}> is not closed before </${name}> (line ${line})`);
+      for (const unclosed of stack.slice(index + 1))
+        problem(unclosed.line, () => `<${unclosed.name}> is not closed before </${name}> (line ${line})`);
       popTo(index);
     } else {
       const name = NAME.exec(text.slice(lt + 1, lt + 200))?.[0];
@@ -171,7 +173,14 @@ export function parseXml(text: string): XmlDocument {
         problem(line, () => `more than ${MAX_ELEMENTS} elements: the rest of the file was not read`);
         break;
       }
-      const element: XmlElement = { name, line, attributes: attributes.size > 0 ? attributes : NO_ATTRIBUTES, children: [], text: '', textLine: line };
+      const element: XmlElement = {
+        name,
+        line,
+        attributes: attributes.size > 0 ? attributes : NO_ATTRIBUTES,
+        children: [],
+        text: '',
+        textLine: line,
+      };
       (stack.at(-1) ?? document).children.push(element);
       if (!selfClosing) {
         const positions = openByName.get(name) ?? [];

@@ -30,12 +30,16 @@ export async function secureFolder(directory: string): Promise<string[]> {
   const info = await stat(directory);
   if (!info.isDirectory()) throw new UnsafeCaFolderError(`The CA folder ${directory} is not a folder.`);
   if (info.uid !== uid) {
-    throw new UnsafeCaFolderError(`The CA folder ${directory} belongs to user id ${info.uid}, not to you (${uid}): whoever owns it could have planted a CA there. Pinscope refuses to use it; choose a folder of your own (--ca-dir, or the extension's default).`);
+    throw new UnsafeCaFolderError(
+      `The CA folder ${directory} belongs to user id ${info.uid}, not to you (${uid}): whoever owns it could have planted a CA there. Pinscope refuses to use it; choose a folder of your own (--ca-dir, or the extension's default).`,
+    );
   }
   if ((info.mode & 0o077) === 0) return [];
   await chmod(directory, FOLDER_MODE);
   const writable = (info.mode & 0o022) !== 0;
-  return [`The CA folder ${directory} was ${writable ? 'writable' : 'readable'} by other users (mode ${octal(info.mode)}); Pinscope made it owner-only (${octal(FOLDER_MODE)}).${writable ? ' Its files are checked to be yours.' : ''}`];
+  return [
+    `The CA folder ${directory} was ${writable ? 'writable' : 'readable'} by other users (mode ${octal(info.mode)}); Pinscope made it owner-only (${octal(FOLDER_MODE)}).${writable ? ' Its files are checked to be yours.' : ''}`,
+  ];
 }
 
 export interface CaFile {
@@ -52,7 +56,10 @@ export async function readCaFile(path: string, role: 'key' | 'certificate'): Pro
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafeCaFolderError(`The CA ${role} ${path} is a symbolic link: Pinscope reads its CA only from regular files in its folder.`);
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new UnsafeCaFolderError(
+        `The CA ${role} ${path} is a symbolic link: Pinscope reads its CA only from regular files in its folder.`,
+      );
     throw error;
   }
   try {
@@ -62,15 +69,19 @@ export async function readCaFile(path: string, role: 'key' | 'certificate'): Pro
     const uid = currentUid();
     if (uid !== undefined) {
       if (info.uid !== uid) {
-        throw new UnsafeCaFolderError(`The CA ${role} ${path} belongs to user id ${info.uid}, not to you (${uid}): someone else may have planted it. Pinscope refuses to load it; remove the folder's files and let Pinscope create a new CA (apps must then trust the new one).`);
+        throw new UnsafeCaFolderError(
+          `The CA ${role} ${path} belongs to user id ${info.uid}, not to you (${uid}): someone else may have planted it. Pinscope refuses to load it; remove the folder's files and let Pinscope create a new CA (apps must then trust the new one).`,
+        );
       }
       const tooOpen = role === 'key' ? (info.mode & 0o077) !== 0 : (info.mode & 0o022) !== 0;
       if (tooOpen) {
         const wanted = role === 'key' ? KEY_MODE : CERT_MODE;
         await handle.chmod(wanted);
-        notices.push(role === 'key'
-          ? `The CA key ${path} was readable by other users (mode ${octal(info.mode)}); Pinscope made it owner-only (${octal(wanted)}). Anyone who copied it can impersonate any site to the apps that trust this CA: if that may have happened, create a new CA (pinscope ca --renew) and trust that one instead.`
-          : `The CA certificate ${path} was writable by other users (mode ${octal(info.mode)}); Pinscope set it to ${octal(wanted)}.`);
+        notices.push(
+          role === 'key'
+            ? `The CA key ${path} was readable by other users (mode ${octal(info.mode)}); Pinscope made it owner-only (${octal(wanted)}). Anyone who copied it can impersonate any site to the apps that trust this CA: if that may have happened, create a new CA (pinscope ca --renew) and trust that one instead.`
+            : `The CA certificate ${path} was writable by other users (mode ${octal(info.mode)}); Pinscope set it to ${octal(wanted)}.`,
+        );
       }
     }
     return { text: await handle.readFile('utf8'), notices };
@@ -88,7 +99,10 @@ const LOCK_WAIT_MS = 120_000;
 
 /** Whether another start is creating the CA in `directory` right now. */
 export async function creationUnderway(directory: string): Promise<boolean> {
-  return stat(join(directory, CREATION_LOCK)).then(() => true, () => false);
+  return stat(join(directory, CREATION_LOCK)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -107,9 +121,15 @@ export async function withCreationLock<T>(directory: string, create: () => Promi
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
+    const age = await stat(path).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_LOCK_MS) await rm(path, { force: true });
-    else if (Date.now() > deadline) throw new Error(`another Pinscope has been creating the CA for ${Math.round(LOCK_WAIT_MS / 1000)} s (${path}); if none is running, remove that file`);
+    else if (Date.now() > deadline)
+      throw new Error(
+        `another Pinscope has been creating the CA for ${Math.round(LOCK_WAIT_MS / 1000)} s (${path}); if none is running, remove that file`,
+      );
     else await new Promise((resolve) => setTimeout(resolve, 50));
   }
   try {

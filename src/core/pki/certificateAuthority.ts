@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { forge } from './forge';
 import { errorMessage } from '../errors';
-import { FOLDER_MODE, KEY_MODE, CERT_MODE, UnsafeCaFolderError, readCaFile, secureFolder, withCreationLock, creationUnderway } from './caFolder';
+import {
+  FOLDER_MODE,
+  KEY_MODE,
+  CERT_MODE,
+  UnsafeCaFolderError,
+  readCaFile,
+  secureFolder,
+  withCreationLock,
+  creationUnderway,
+} from './caFolder';
 import { profileProblems } from './certificateProfile';
 import { buildSignedCertificate, certificateToDer, keyIdentifier, octetString, spkiPin, utf8Name, type ForgeCertificate } from './x509';
 
@@ -22,7 +31,10 @@ const CA_LIFETIME_DAYS = 3650;
 const CA_BACKDATE_MS = 24 * 60 * 60 * 1000;
 
 export class CertificateAuthorityError extends Error {
-  constructor(message: string, readonly directory: string) {
+  constructor(
+    message: string,
+    readonly directory: string,
+  ) {
     super(message);
     this.name = 'CertificateAuthorityError';
   }
@@ -57,9 +69,11 @@ const generateRsaKeyPair = promisify(generateKeyPair);
  */
 export function outdatedCaWarning(ca: CertificateAuthority): string | undefined {
   if (ca.problems.length === 0) return undefined;
-  return `The Pinscope CA in ${ca.directory} was made by an older Pinscope and strict TLS clients refuse it (${ca.problems.join('; ')}). `
-    + 'Go programs (gh, kubectl, terraform, the Docker CLI) and Chromium-based apps (Chrome, Edge, Electron) then fail under Pinscope as if they did not trust it, and are reported as breaking although they do not. '
-    + 'Create a new CA (the old files are kept as a dated backup), then trust the new certificate wherever you trusted the old one: OS store, browsers, emulators, NODE_EXTRA_CA_CERTS, Java trust stores.';
+  return (
+    `The Pinscope CA in ${ca.directory} was made by an older Pinscope and strict TLS clients refuse it (${ca.problems.join('; ')}). ` +
+    'Go programs (gh, kubectl, terraform, the Docker CLI) and Chromium-based apps (Chrome, Edge, Electron) then fail under Pinscope as if they did not trust it, and are reported as breaking although they do not. ' +
+    'Create a new CA (the old files are kept as a dated backup), then trust the new certificate wherever you trusted the old one: OS store, browsers, emulators, NODE_EXTRA_CA_CERTS, Java trust stores.'
+  );
 }
 
 /** Loads the CA from `directory`, creating it there when the folder holds none. */
@@ -132,7 +146,9 @@ async function checkedFolder(directory: string): Promise<string[]> {
 /** At most `max` characters (code points, so a surrogate pair is never cut), without control characters. */
 function nameValue(text: string, max: number): string {
   // eslint-disable-next-line no-control-regex
-  return Array.from(text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')).slice(0, max).join('');
+  return Array.from(text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''))
+    .slice(0, max)
+    .join('');
 }
 
 /** The CA's subject (and issuer): UTF8String values, since the user and host names may hold any character. */
@@ -189,10 +205,15 @@ async function createCertificateAuthority(directory: string): Promise<Certificat
  * Replaces the CA in `directory` with a new one, on the user's explicit request: the old certificate and
  * key move into a dated backup folder beside them (kept owner-only). Returns the new CA and the backup.
  */
-export async function renewCertificateAuthority(directory: string, now = new Date()): Promise<{ ca: CertificateAuthority; backup: string | undefined }> {
+export async function renewCertificateAuthority(
+  directory: string,
+  now = new Date(),
+): Promise<{ ca: CertificateAuthority; backup: string | undefined }> {
   const certPath = join(directory, CA_CERT_FILE);
   const keyPath = join(directory, CA_KEY_FILE);
-  const present = [await exists(certPath) ? CA_CERT_FILE : undefined, await exists(keyPath) ? CA_KEY_FILE : undefined].filter((f): f is string => f !== undefined);
+  const present = [(await exists(certPath)) ? CA_CERT_FILE : undefined, (await exists(keyPath)) ? CA_KEY_FILE : undefined].filter(
+    (f): f is string => f !== undefined,
+  );
   let backup: string | undefined;
   if (present.length > 0) {
     await checkedFolder(directory);
@@ -201,13 +222,22 @@ export async function renewCertificateAuthority(directory: string, now = new Dat
       await mkdir(backup, { mode: FOLDER_MODE });
       for (const file of present) await rename(join(directory, file), join(backup, file));
     } catch (error) {
-      throw new CertificateAuthorityError(`Cannot move the old CA into ${backup}: ${errorMessage(error)}. Nothing was replaced.`, directory);
+      throw new CertificateAuthorityError(
+        `Cannot move the old CA into ${backup}: ${errorMessage(error)}. Nothing was replaced.`,
+        directory,
+      );
     }
   }
   return { ca: await createCertificateAuthority(directory), backup };
 }
 
-function describe(directory: string, cert: ForgeCertificate, key: KeyObject, created: boolean, notices: readonly string[]): CertificateAuthority {
+function describe(
+  directory: string,
+  cert: ForgeCertificate,
+  key: KeyObject,
+  created: boolean,
+  notices: readonly string[],
+): CertificateAuthority {
   const certDer = certificateToDer(cert);
   const native = new X509Certificate(certDer);
   return {

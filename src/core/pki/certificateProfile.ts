@@ -35,7 +35,9 @@ function stringTypeProblem(node: forge.asn1.Asn1): string | undefined {
     case Type.PRINTABLESTRING: {
       const text = bytes.toString('latin1');
       const bad = [...new Set(text.replace(/[A-Za-z0-9 '()+,\-./:=?]/g, ''))].map((c) => JSON.stringify(c)).join(' ');
-      return PRINTABLE.test(text) ? undefined : `a PrintableString holds characters outside its set (${bad}): Go's crypto/x509 refuses it ("invalid PrintableString") and Chromium fails with ERR_SSL_SERVER_CERT_BAD_FORMAT`;
+      return PRINTABLE.test(text)
+        ? undefined
+        : `a PrintableString holds characters outside its set (${bad}): Go's crypto/x509 refuses it ("invalid PrintableString") and Chromium fails with ERR_SSL_SERVER_CERT_BAD_FORMAT`;
     }
     case Type.UTF8: {
       const text = bytes.toString('utf8');
@@ -65,7 +67,8 @@ function serialProblems(serial: forge.asn1.Asn1 | undefined): string[] {
   const problems: string[] = [];
   if (bytes.length === 0 || (bytes[0] ?? 0) >= 0x80) problems.push('the serial number is not positive (RFC 5280 4.1.2.2)');
   if (bytes.length > MAX_SERIAL_OCTETS) problems.push(`the serial number is ${bytes.length} octets (RFC 5280 allows 20)`);
-  if (bytes.length > 1 && bytes[0] === 0 && (bytes[1] ?? 0) < 0x80) problems.push('the serial number is not minimally encoded (Go and BoringSSL refuse non-minimal DER integers)');
+  if (bytes.length > 1 && bytes[0] === 0 && (bytes[1] ?? 0) < 0x80)
+    problems.push('the serial number is not minimally encoded (Go and BoringSSL refuse non-minimal DER integers)');
   return problems;
 }
 
@@ -81,7 +84,9 @@ interface ParsedExtension {
 
 /** forge's extension reader (typed here: @types/node-forge does not declare it). */
 const readExtensions = (extensions: forge.asn1.Asn1): ParsedExtension[] =>
-  (forge.pki as unknown as { certificateExtensionsFromAsn1(field: forge.asn1.Asn1): ParsedExtension[] }).certificateExtensionsFromAsn1(extensions);
+  (forge.pki as unknown as { certificateExtensionsFromAsn1(field: forge.asn1.Asn1): ParsedExtension[] }).certificateExtensionsFromAsn1(
+    extensions,
+  );
 
 /**
  * The ways `certDer` departs from the profile that every client accepts, in words a user can act on;
@@ -91,13 +96,19 @@ export function profileProblems(certDer: Buffer, role: CertificateRole): string[
   const tbs = children(parseDer(certDer))[0];
   const fields = children(tbs);
   const sameNames = fields[3] && fields[5] && forge.asn1.toDer(fields[3]).getBytes() === forge.asn1.toDer(fields[5]).getBytes();
-  const problems = [...serialProblems(fields[1]), ...(sameNames ? [] : nameProblems(fields[3], 'issuer name')), ...nameProblems(fields[5], sameNames ? 'name' : 'subject name')];
+  const problems = [
+    ...serialProblems(fields[1]),
+    ...(sameNames ? [] : nameProblems(fields[3], 'issuer name')),
+    ...nameProblems(fields[5], sameNames ? 'name' : 'subject name'),
+  ];
   const native = new X509Certificate(certDer);
   const extensionsField = fields.find((f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && (f.type as number) === 3);
   const extensions = extensionsField ? readExtensions(extensionsField) : [];
   const find = (name: string): ParsedExtension | undefined => extensions.find((e) => e.name === name);
-  if (!find('subjectKeyIdentifier') && role === 'ca') problems.push('no subjectKeyIdentifier (RFC 5280 4.2.1.2: required in CA certificates; OpenSSL -x509_strict refuses its absence)');
-  if (!find('authorityKeyIdentifier') && role === 'leaf') problems.push('no authorityKeyIdentifier (RFC 5280 4.2.1.1; required by Apple and OpenSSL -x509_strict)');
+  if (!find('subjectKeyIdentifier') && role === 'ca')
+    problems.push('no subjectKeyIdentifier (RFC 5280 4.2.1.2: required in CA certificates; OpenSSL -x509_strict refuses its absence)');
+  if (!find('authorityKeyIdentifier') && role === 'leaf')
+    problems.push('no authorityKeyIdentifier (RFC 5280 4.2.1.1; required by Apple and OpenSSL -x509_strict)');
   const constraints = find('basicConstraints');
   const usage = find('keyUsage');
   if (role === 'ca') {
@@ -108,9 +119,11 @@ export function profileProblems(certDer: Buffer, role: CertificateRole): string[
     if (constraints?.cA) problems.push('a leaf says CA:TRUE');
     if (!usage?.digitalSignature) problems.push('keyUsage lacks digitalSignature (needed for a TLS 1.3 / ECDHE signature)');
     if (!find('extKeyUsage')?.serverAuth) problems.push('extKeyUsage lacks serverAuth (required by Apple, Chromium and Go)');
-    if (!find('subjectAltName')?.altNames?.length) problems.push('no subjectAltName (required by Apple, Chromium, Go and RFC 6125; the common name is ignored)');
+    if (!find('subjectAltName')?.altNames?.length)
+      problems.push('no subjectAltName (required by Apple, Chromium, Go and RFC 6125; the common name is ignored)');
     const days = (Date.parse(native.validTo) - Date.parse(native.validFrom)) / 86_400_000;
-    if (days > MAX_LEAF_VALIDITY_DAYS) problems.push(`valid for ${Math.round(days)} days (Apple and Chromium accept at most ${MAX_LEAF_VALIDITY_DAYS})`);
+    if (days > MAX_LEAF_VALIDITY_DAYS)
+      problems.push(`valid for ${Math.round(days)} days (Apple and Chromium accept at most ${MAX_LEAF_VALIDITY_DAYS})`);
   }
   return problems;
 }

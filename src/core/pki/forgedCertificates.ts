@@ -68,7 +68,13 @@ export class ForgedCertificates {
   /** A host's own context, or `null` once its first connection was served from the shared one. */
   private readonly liveContexts: BoundedMap<string, SecureContext | null>;
 
-  private constructor(private readonly ca: LeafIssuer, leafKey: KeyObject, leafPublicKey: KeyObject, capacity: number, private readonly shape: LeafShape) {
+  private constructor(
+    private readonly ca: LeafIssuer,
+    leafKey: KeyObject,
+    leafPublicKey: KeyObject,
+    capacity: number,
+    private readonly shape: LeafShape,
+  ) {
     this.cache = new BoundedMap(capacity);
     this.keyPem = leafKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.contexts = new LeafContexts(this.keyPem, undefined, shape.tlsVersions);
@@ -87,7 +93,11 @@ export class ForgedCertificates {
   }
 
   /** Generates the process's leaf key pair (asynchronously, off the event loop). */
-  static async create(ca: LeafIssuer, capacity = DEFAULT_LEAF_CACHE_SIZE, shape: LeafShape = { chainPem: '', lifetimeDays: LEAF_LIFETIME_DAYS }): Promise<ForgedCertificates> {
+  static async create(
+    ca: LeafIssuer,
+    capacity = DEFAULT_LEAF_CACHE_SIZE,
+    shape: LeafShape = { chainPem: '', lifetimeDays: LEAF_LIFETIME_DAYS },
+  ): Promise<ForgedCertificates> {
     const { privateKey, publicKey } = await generateEcKeyPair('ec', { namedCurve: 'P-256' });
     return new ForgedCertificates(ca, privateKey, publicKey, capacity, shape);
   }
@@ -186,12 +196,15 @@ export class ForgedCertificates {
  * is not for), and an organization that says what the certificate is.
  */
 function leafSubject(host: string): forge.pki.CertificateField[] {
-  return utf8Name([...(host.length <= 64 ? [{ name: 'commonName', value: host }] : []), { name: 'organizationName', value: 'Pinscope forged certificate' }]);
+  return utf8Name([
+    ...(host.length <= 64 ? [{ name: 'commonName', value: host }] : []),
+    { name: 'organizationName', value: 'Pinscope forged certificate' },
+  ]);
 }
 
 function distinguishedName(attributes: readonly forge.pki.CertificateField[]): string {
   // forge keeps a parsed UTF8String as its UTF-8 bytes.
-  const text = (a: forge.pki.CertificateField): string => ((a.valueTagClass as unknown) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value));
+  const text = (a: forge.pki.CertificateField): string =>
+    (a.valueTagClass as unknown) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value);
   return attributes.map((a) => `${a.shortName ?? a.name ?? '?'}=${text(a)}`).join(', ');
 }
-

@@ -49,13 +49,20 @@ const PEM_PRIVATE_KEY = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----\r?\n[A-Za-z0-9
 const generateRsaKeyPair = promisify(generateKeyPair);
 
 /** The chain a profile serves, made or loaded; `ownIntermediate` is `--intermediate-ca` for the `own-intermediate` profile. */
-export async function loadInspectionChain(ca: CertificateAuthority, profile: InspectionProfile, ownIntermediate?: { certFile: string; keyFile: string }): Promise<InspectionChain> {
+export async function loadInspectionChain(
+  ca: CertificateAuthority,
+  profile: InspectionProfile,
+  ownIntermediate?: { certFile: string; keyFile: string },
+): Promise<InspectionChain> {
   if (profile.chain === 'root') {
     if (ownIntermediate) throw new InspectionChainError(`--intermediate-ca is used by the own-intermediate profile, not by ${profile.id}`);
     return { profile, issuer: ca, chainPem: '' };
   }
   if (profile.chain === 'own-intermediate') {
-    if (!ownIntermediate) throw new InspectionChainError('the own-intermediate profile needs the organisation\'s intermediate: --intermediate-ca CERT,KEY (setting pinscope.intermediateCa)');
+    if (!ownIntermediate)
+      throw new InspectionChainError(
+        "the own-intermediate profile needs the organisation's intermediate: --intermediate-ca CERT,KEY (setting pinscope.intermediateCa)",
+      );
     return { profile, ...(await readOwnIntermediate(ownIntermediate.certFile, ownIntermediate.keyFile)) };
   }
   if (ownIntermediate) throw new InspectionChainError(`--intermediate-ca is used by the own-intermediate profile, not by ${profile.id}`);
@@ -65,7 +72,9 @@ export async function loadInspectionChain(ca: CertificateAuthority, profile: Ins
 async function loadOrCreateProfileIntermediate(ca: CertificateAuthority, profile: InspectionProfile): Promise<InspectionChain> {
   const constraint = (ca.cert.getExtension('basicConstraints') as { pathLenConstraint?: number } | null)?.pathLenConstraint;
   if (constraint === 0) {
-    throw new InspectionChainError(`The Pinscope CA in ${ca.directory} was made before inspection profiles and allows no intermediate below it (pathLenConstraint 0), so strict clients would refuse the ${profile.id} chain. Create a new CA (pinscope ca --renew; the old one is kept as a backup) and trust it, or use the generic profile.`);
+    throw new InspectionChainError(
+      `The Pinscope CA in ${ca.directory} was made before inspection profiles and allows no intermediate below it (pathLenConstraint 0), so strict clients would refuse the ${profile.id} chain. Create a new CA (pinscope ca --renew; the old one is kept as a backup) and trust it, or use the generic profile.`,
+    );
   }
   const folder = join(ca.directory, PROFILES_FOLDER);
   const path = join(folder, `${profile.id.split('-')[0] ?? profile.id}-intermediate.pem`);
@@ -80,19 +89,22 @@ async function loadOrCreateProfileIntermediate(ca: CertificateAuthority, profile
   const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: profile.intermediateKeyBits ?? 2048 });
   const forgePublicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   const now = Date.now();
-  const cert = buildSignedCertificate({
-    subject: utf8Name(profile.intermediateName ?? [{ name: 'commonName', value: `Pinscope ${profile.id} intermediate` }]),
-    issuer: ca.cert.subject.attributes,
-    publicKey: forgePublicKey,
-    notBefore: new Date(now - BACKDATE_MS),
-    notAfter: new Date(Math.min(now + INTERMEDIATE_LIFETIME_DAYS * 86_400_000, ca.cert.validity.notAfter.getTime())),
-    extensions: [
-      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-      { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(forgePublicKey)) },
-      { name: 'authorityKeyIdentifier', keyIdentifier: ca.keyIdentifier },
-    ],
-  }, ca.key);
+  const cert = buildSignedCertificate(
+    {
+      subject: utf8Name(profile.intermediateName ?? [{ name: 'commonName', value: `Pinscope ${profile.id} intermediate` }]),
+      issuer: ca.cert.subject.attributes,
+      publicKey: forgePublicKey,
+      notBefore: new Date(now - BACKDATE_MS),
+      notAfter: new Date(Math.min(now + INTERMEDIATE_LIFETIME_DAYS * 86_400_000, ca.cert.validity.notAfter.getTime())),
+      extensions: [
+        { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+        { name: 'subjectKeyIdentifier', value: octetString(keyIdentifier(forgePublicKey)) },
+        { name: 'authorityKeyIdentifier', keyIdentifier: ca.keyIdentifier },
+      ],
+    },
+    ca.key,
+  );
   const certPem = forge.pki.certificateToPem(cert);
   try {
     await writeAtomically(path, `${certPem}${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}`, KEY_MODE);
@@ -127,13 +139,16 @@ async function readOwnIntermediate(certFile: string, keyFile: string): Promise<O
     try {
       return await readFile(file, 'utf8');
     } catch (error) {
-      throw new InspectionChainError(`Cannot use the intermediate CA ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
+      throw new InspectionChainError(
+        `Cannot use the intermediate CA ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+      );
     }
   };
   const [certText, keyText] = await Promise.all([read(certFile, 'certificate'), read(keyFile, 'key')]);
   const parsed = parseIntermediate(certText, keyText, certFile);
   const problems = profileProblems(parsed.issuer.certDer, 'ca');
-  if (problems.length > 0) throw new InspectionChainError(`Cannot use the intermediate CA ${certFile}: strict clients would refuse it (${problems.join('; ')})`);
+  if (problems.length > 0)
+    throw new InspectionChainError(`Cannot use the intermediate CA ${certFile}: strict clients would refuse it (${problems.join('; ')})`);
   return parsed;
 }
 
@@ -151,10 +166,14 @@ function parseIntermediate(certText: string, keyText: string, where: string): { 
     // Never the key's text: only what is wrong.
     throw new InspectionChainError(`Cannot use the intermediate CA key for ${where}: it holds no unencrypted private key in PEM`);
   }
-  if (key.asymmetricKeyType !== 'rsa') throw new InspectionChainError(`Cannot use the intermediate CA ${where}: Pinscope signs leaves with RSA keys; this key is ${key.asymmetricKeyType ?? 'unknown'}`);
+  if (key.asymmetricKeyType !== 'rsa')
+    throw new InspectionChainError(
+      `Cannot use the intermediate CA ${where}: Pinscope signs leaves with RSA keys; this key is ${key.asymmetricKeyType ?? 'unknown'}`,
+    );
   const native = new X509Certificate(first);
   if (!native.ca) throw new InspectionChainError(`Cannot use the intermediate CA ${where}: its certificate is not a CA certificate`);
-  if (!native.checkPrivateKey(key)) throw new InspectionChainError(`Cannot use the intermediate CA ${where}: the key does not belong to its certificate`);
+  if (!native.checkPrivateKey(key))
+    throw new InspectionChainError(`Cannot use the intermediate CA ${where}: the key does not belong to its certificate`);
   return { issuer: issuerOf(forge.pki.certificateFromPem(first), key), chainPem: `${certificates.join('\n')}\n` };
 }
 

@@ -39,37 +39,85 @@ const HTTP2_WITHHELD: readonly string[] = ['h2'];
 export const DEFAULT_PROFILE = 'generic';
 
 /** One intermediate's names per vendor: its profiles differ only in what the path offers. */
-const ZSCALER_INTERMEDIATE = [{ name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' }, { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' }];
-const PALO_ALTO_INTERMEDIATE = [{ name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' }, { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' }];
+const ZSCALER_INTERMEDIATE = [
+  { name: 'commonName', value: 'Pinscope Zscaler-style Intermediate Root CA' },
+  { name: 'organizationName', value: 'Pinscope (Zscaler profile, not Zscaler)' },
+];
+const PALO_ALTO_INTERMEDIATE = [
+  { name: 'commonName', value: 'Pinscope Forward Trust CA (Palo Alto-style)' },
+  { name: 'organizationName', value: 'Pinscope (Palo Alto profile, not Palo Alto Networks)' },
+];
 
 export const INSPECTION_PROFILES: readonly InspectionProfile[] = [
-  { id: 'generic', title: 'Generic inspection box: leaves signed by the root directly, HTTP/2 and HTTP/1.1, TLS 1.2-1.3', chain: 'root', leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN },
   {
-    id: 'zscaler', title: 'Zscaler Internet Access: leaf + Zscaler-style intermediate, HTTP/2 inspection on', chain: 'intermediate',
+    id: 'generic',
+    title: 'Generic inspection box: leaves signed by the root directly, HTTP/2 and HTTP/1.1, TLS 1.2-1.3',
+    chain: 'root',
+    leafValidityDays: 30,
+    withheldAlpn: NOTHING_WITHHELD,
+    tlsVersions: MODERN,
+  },
+  {
+    id: 'zscaler',
+    title: 'Zscaler Internet Access: leaf + Zscaler-style intermediate, HTTP/2 inspection on',
+    chain: 'intermediate',
     intermediateName: ZSCALER_INTERMEDIATE,
-    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
+    intermediateKeyBits: 2048,
+    leafValidityDays: 30,
+    withheldAlpn: NOTHING_WITHHELD,
+    tlsVersions: MODERN,
   },
   {
-    id: 'zscaler-http1', title: 'Zscaler Internet Access with HTTP/2 inspection off: HTTP/1.1 only', chain: 'intermediate',
+    id: 'zscaler-http1',
+    title: 'Zscaler Internet Access with HTTP/2 inspection off: HTTP/1.1 only',
+    chain: 'intermediate',
     intermediateName: ZSCALER_INTERMEDIATE,
-    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: HTTP2_WITHHELD, tlsVersions: MODERN,
+    intermediateKeyBits: 2048,
+    leafValidityDays: 30,
+    withheldAlpn: HTTP2_WITHHELD,
+    tlsVersions: MODERN,
   },
   {
-    id: 'netskope', title: 'Netskope: leaf + Netskope-style intermediate (tenant CA), HTTP/2 and HTTP/1.1', chain: 'intermediate',
-    intermediateName: [{ name: 'commonName', value: 'Pinscope Netskope-style Tenant Intermediate CA' }, { name: 'organizationName', value: 'Pinscope (Netskope profile, not Netskope)' }],
-    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
+    id: 'netskope',
+    title: 'Netskope: leaf + Netskope-style intermediate (tenant CA), HTTP/2 and HTTP/1.1',
+    chain: 'intermediate',
+    intermediateName: [
+      { name: 'commonName', value: 'Pinscope Netskope-style Tenant Intermediate CA' },
+      { name: 'organizationName', value: 'Pinscope (Netskope profile, not Netskope)' },
+    ],
+    intermediateKeyBits: 2048,
+    leafValidityDays: 30,
+    withheldAlpn: NOTHING_WITHHELD,
+    tlsVersions: MODERN,
   },
   {
-    id: 'paloalto', title: 'Palo Alto Networks forward proxy: leaf + forward-trust intermediate, HTTP/2, TLS 1.2-1.3', chain: 'intermediate',
+    id: 'paloalto',
+    title: 'Palo Alto Networks forward proxy: leaf + forward-trust intermediate, HTTP/2, TLS 1.2-1.3',
+    chain: 'intermediate',
     intermediateName: PALO_ALTO_INTERMEDIATE,
-    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN,
+    intermediateKeyBits: 2048,
+    leafValidityDays: 30,
+    withheldAlpn: NOTHING_WITHHELD,
+    tlsVersions: MODERN,
   },
   {
-    id: 'paloalto-tls12', title: 'Palo Alto Networks forward proxy with the decryption profile\'s Max Version at TLS 1.2', chain: 'intermediate',
+    id: 'paloalto-tls12',
+    title: "Palo Alto Networks forward proxy with the decryption profile's Max Version at TLS 1.2",
+    chain: 'intermediate',
     intermediateName: PALO_ALTO_INTERMEDIATE,
-    intermediateKeyBits: 2048, leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' },
+    intermediateKeyBits: 2048,
+    leafValidityDays: 30,
+    withheldAlpn: NOTHING_WITHHELD,
+    tlsVersions: { min: 'TLSv1.2', max: 'TLSv1.2' },
   },
-  { id: 'own-intermediate', title: 'The organisation\'s own inspection intermediate (--intermediate-ca CERT,KEY), sent with the leaf', chain: 'own-intermediate', leafValidityDays: 30, withheldAlpn: NOTHING_WITHHELD, tlsVersions: MODERN },
+  {
+    id: 'own-intermediate',
+    title: "The organisation's own inspection intermediate (--intermediate-ca CERT,KEY), sent with the leaf",
+    chain: 'own-intermediate',
+    leafValidityDays: 30,
+    withheldAlpn: NOTHING_WITHHELD,
+    tlsVersions: MODERN,
+  },
 ];
 
 export class InspectionProfileError extends Error {
@@ -79,19 +127,31 @@ export class InspectionProfileError extends Error {
 /** The profile named `id`; an unknown name is an error listing the known ones. */
 export function inspectionProfile(id: string): InspectionProfile {
   const profile = INSPECTION_PROFILES.find((p) => p.id === id);
-  if (!profile) throw new InspectionProfileError(`"${id.slice(0, 100)}" is not an inspection profile: use one of ${INSPECTION_PROFILES.map((p) => p.id).join(', ')}`);
+  if (!profile)
+    throw new InspectionProfileError(
+      `"${id.slice(0, 100)}" is not an inspection profile: use one of ${INSPECTION_PROFILES.map((p) => p.id).join(', ')}`,
+    );
   return profile;
 }
 
 /** The client's ALPN offer as the profile's path passes it on: what the path does not offer is withheld (stripped, as FortiGate's `supported-alpn http1-1` does). */
-export function offeredThroughPath(profile: InspectionProfile, clientOffer: readonly string[]): { offer: readonly string[]; withheld: readonly string[] } {
-  return { offer: clientOffer.filter((p) => !profile.withheldAlpn.includes(p)), withheld: clientOffer.filter((p) => profile.withheldAlpn.includes(p)) };
+export function offeredThroughPath(
+  profile: InspectionProfile,
+  clientOffer: readonly string[],
+): { offer: readonly string[]; withheld: readonly string[] } {
+  return {
+    offer: clientOffer.filter((p) => !profile.withheldAlpn.includes(p)),
+    withheld: clientOffer.filter((p) => profile.withheldAlpn.includes(p)),
+  };
 }
 
 /** Parses `CERT,KEY` (two PEM files, or one holding both) for `--intermediate-ca` / `pinscope.intermediateCa`. */
 export function parseIntermediateCa(raw: string): { certFile: string; keyFile: string } {
   const files = raw.split(',').map((f) => f.trim());
   const [certFile, keyFile = certFile] = files;
-  if (!certFile || !keyFile || files.length > 2) throw new InspectionProfileError(`"${raw.slice(0, 200)}" is not an intermediate CA: expected CERT,KEY (two PEM files, or one holding both)`);
+  if (!certFile || !keyFile || files.length > 2)
+    throw new InspectionProfileError(
+      `"${raw.slice(0, 200)}" is not an intermediate CA: expected CERT,KEY (two PEM files, or one holding both)`,
+    );
   return { certFile, keyFile };
 }

@@ -33,7 +33,11 @@ export class LeafContexts {
   /** Session ticket keys (48 random bytes) shared by every leaf context of this process. */
   private readonly ticketKeys = randomBytes(48);
 
-  constructor(private readonly keyPem: string, private readonly spareCount = 4, private readonly versions?: { readonly min: TlsVersion; readonly max: TlsVersion }) {
+  constructor(
+    private readonly keyPem: string,
+    private readonly spareCount = 4,
+    private readonly versions?: { readonly min: TlsVersion; readonly max: TlsVersion },
+  ) {
     this.scratch = this.withKey();
     this.prepared = nativeOf(this.scratch) !== undefined;
     this.scheduleRefill();
@@ -75,7 +79,12 @@ export class LeafContexts {
 
   private withKey(certPem?: string): SecureContext {
     const versions = this.versions ? { minVersion: this.versions.min, maxVersion: this.versions.max } : {};
-    return createSecureContext({ key: this.keyPem, ticketKeys: this.ticketKeys, ...versions, ...(certPem === undefined ? {} : { cert: certPem }) });
+    return createSecureContext({
+      key: this.keyPem,
+      ticketKeys: this.ticketKeys,
+      ...versions,
+      ...(certPem === undefined ? {} : { cert: certPem }),
+    });
   }
 
   private scheduleRefill(): void {

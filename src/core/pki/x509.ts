@@ -99,12 +99,17 @@ export function spkiKeyIdentifier(spkiDer: Buffer): string {
   const spki = parseDer(spkiDer);
   const bits = (spki.value as forge.asn1.Asn1[])[1]?.value;
   if (typeof bits !== 'string') throw new Error('not a SubjectPublicKeyInfo');
-  return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest().toString('binary');
+  return createHash('sha1')
+    .update(Buffer.from(bits.slice(1), 'binary'))
+    .digest()
+    .toString('binary');
 }
 
 /** SHA-1 over the subjectPublicKey bits, the usual subjectKeyIdentifier (RFC 5280 4.2.1.2 method 1). */
 export function keyIdentifier(publicKey: forge.pki.PublicKey): string {
-  const rsaPublicKey: forge.asn1.Asn1 = (forge.pki as unknown as { publicKeyToRSAPublicKey(key: forge.pki.PublicKey): forge.asn1.Asn1 }).publicKeyToRSAPublicKey(publicKey);
+  const rsaPublicKey: forge.asn1.Asn1 = (
+    forge.pki as unknown as { publicKeyToRSAPublicKey(key: forge.pki.PublicKey): forge.asn1.Asn1 }
+  ).publicKeyToRSAPublicKey(publicKey);
   const rsaPublicKeyDer = forge.asn1.toDer(rsaPublicKey).getBytes();
   return createHash('sha1').update(Buffer.from(rsaPublicKeyDer, 'binary')).digest().toString('binary');
 }

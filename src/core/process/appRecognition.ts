@@ -23,22 +23,39 @@ interface KnownApp {
   readonly matches: (link: ChainLink) => boolean;
 }
 
-const exeName = (link: ChainLink): string => baseName(link.path ?? link.name).toLowerCase().replace(/\.exe$/, '');
+const exeName = (link: ChainLink): string =>
+  baseName(link.path ?? link.name)
+    .toLowerCase()
+    .replace(/\.exe$/, '');
 const argvText = (link: ChainLink): string => link.argv.join(' ');
-const named = (...names: string[]) => (link: ChainLink): boolean => names.includes(exeName(link)) || names.includes(link.name.toLowerCase());
+const named =
+  (...names: string[]) =>
+  (link: ChainLink): boolean =>
+    names.includes(exeName(link)) || names.includes(link.name.toLowerCase());
 
 /** Recognised in order; the first app found walking up from the process wins. */
 const KNOWN_APPS: readonly KnownApp[] = [
-  { label: 'pinscope run', matches: (l) => l.argv.slice(0, 3).some((arg) => /(?:^|[/\\])(?:pinscope|cli\.js)$/.test(arg)) && l.argv.includes('run') },
+  {
+    label: 'pinscope run',
+    matches: (l) => l.argv.slice(0, 3).some((arg) => /(?:^|[/\\])(?:pinscope|cli\.js)$/.test(arg)) && l.argv.includes('run'),
+  },
   // Debug sessions (js-debug, debugpy) are started by VS Code's extension host, terminals by its pty host.
   { label: 'Code debug session', matches: (l) => /--type=extensionHost|extensionHostProcess|\bextensionHost\b/.test(argvText(l)) },
   // VS Code's terminals hang off its pty host (an Electron utility process, or node in code-server).
-  { label: 'Code terminal', matches: (l) => /ptyHost|--type=ptyHost|node\.mojom\.NodeService.*(?:code|vscode)/i.test(argvText(l)) || (/code-server|vscode-server|\.vscode-server/.test(argvText(l)) && /ptyHost|bootstrap-fork/.test(argvText(l))) },
+  {
+    label: 'Code terminal',
+    matches: (l) =>
+      /ptyHost|--type=ptyHost|node\.mojom\.NodeService.*(?:code|vscode)/i.test(argvText(l)) ||
+      (/code-server|vscode-server|\.vscode-server/.test(argvText(l)) && /ptyHost|bootstrap-fork/.test(argvText(l))),
+  },
   { label: 'VS Code', matches: named('code', 'code-insiders', 'codium', 'code-oss', 'cursor', 'windsurf', 'code-server') },
   { label: 'GNOME Terminal', matches: named('gnome-terminal-server', 'gnome-terminal', 'kgx', 'gnome-console') },
   { label: 'Konsole', matches: named('konsole') },
   { label: 'xterm', matches: named('xterm', 'uxterm', 'urxvt', 'rxvt') },
-  { label: 'Terminal', matches: named('terminal', 'xfce4-terminal', 'mate-terminal', 'lxterminal', 'tilix', 'terminator', 'foot', 'st', 'qterminal') },
+  {
+    label: 'Terminal',
+    matches: named('terminal', 'xfce4-terminal', 'mate-terminal', 'lxterminal', 'tilix', 'terminator', 'foot', 'st', 'qterminal'),
+  },
   { label: 'Alacritty', matches: named('alacritty') },
   { label: 'kitty', matches: named('kitty') },
   { label: 'WezTerm', matches: named('wezterm-gui', 'wezterm') },
@@ -67,7 +84,9 @@ const PIN_VALUE = /^sha256\/\//i;
 function shortCommand(link: ChainLink): string {
   const name = baseName(link.path ?? link.name);
   const args = link.argv.slice(1);
-  const script = args.find((arg) => URL_HOST.test(arg)) ?? args.find((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg) && !PIN_VALUE.test(arg) && /[./\\]|^[a-z][\w-]*$/i.test(arg));
+  const script =
+    args.find((arg) => URL_HOST.test(arg)) ??
+    args.find((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg) && !PIN_VALUE.test(arg) && /[./\\]|^[a-z][\w-]*$/i.test(arg));
   const url = script ? URL_HOST.exec(script) : null;
   const text = script ? `${name} ${url?.[1] ?? baseName(script)}` : name;
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;

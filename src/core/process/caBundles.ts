@@ -17,7 +17,8 @@ const JKS_MAGIC = 0xfeedfeed;
 export function pemCertificates(text: string): Buffer[] {
   const found: Buffer[] = [];
   const pattern = /-----BEGIN (?:TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:TRUSTED )?CERTIFICATE-----/g;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) found.push(Buffer.from((match[1] ?? '').replace(/\s+/g, ''), 'base64'));
+  for (let match = pattern.exec(text); match; match = pattern.exec(text))
+    found.push(Buffer.from((match[1] ?? '').replace(/\s+/g, ''), 'base64'));
   return found;
 }
 
@@ -67,6 +68,9 @@ export class CaInclusionCache {
 
 /** Where Linux distributions keep the system CA bundle, most common first. */
 export const LINUX_SYSTEM_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem',
-  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', '/etc/ssl/cert.pem',
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
 ] as const;

@@ -29,11 +29,13 @@ function firstFound(lookups: readonly Promise<ClientSocket>[]): Promise<ClientSo
     let left = lookups.length;
     let best: ClientSocket | undefined;
     for (const lookup of lookups) {
-      void lookup.catch((error: unknown): ClientSocket => ({ kind: 'failed', reason: String(error) })).then((answer) => {
-        if (answer.kind === 'found') return resolve(answer);
-        if (!best || (best.kind === 'failed' && answer.kind === 'absent')) best = answer;
-        if (--left === 0) resolve(best);
-      });
+      void lookup
+        .catch((error: unknown): ClientSocket => ({ kind: 'failed', reason: String(error) }))
+        .then((answer) => {
+          if (answer.kind === 'found') return resolve(answer);
+          if (!best || (best.kind === 'failed' && answer.kind === 'absent')) best = answer;
+          if (--left === 0) resolve(best);
+        });
     }
   });
 }

@@ -8,9 +8,22 @@ import { MAX_COMMAND_CHARS } from './processIdentity';
 const REDACTED = '***';
 
 /** Option or variable names whose value is a credential. */
-const SECRET_NAME = /(?:token|secret|password|passwd|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|bearer)(?:$|[-_.])|(?:^|[-_.])(?:pass|pwd|auth|cookie|session|sig|signature)(?:$|[-_.])/i;
+const SECRET_NAME =
+  /(?:token|secret|password|passwd|passphrase|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|bearer)(?:$|[-_.])|(?:^|[-_.])(?:pass|pwd|auth|cookie|session|sig|signature)(?:$|[-_.])/i;
 /** Options whose next argument is a credential (besides SECRET_NAME long options). */
-const SECRET_SHORT_OPTIONS = new Set(['-p', '-P', '-u', '--user', '--proxy-user', '-U', '-H', '--header', '--proxy-header', '-b', '--cookie']);
+const SECRET_SHORT_OPTIONS = new Set([
+  '-p',
+  '-P',
+  '-u',
+  '--user',
+  '--proxy-user',
+  '-U',
+  '-H',
+  '--header',
+  '--proxy-header',
+  '-b',
+  '--cookie',
+]);
 /** Header names whose value is a credential (`Authorization`, `PRIVATE-TOKEN`, `X-Vault-Token`, `Cookie`, `X-API-Key`). */
 const SECRET_HEADER_NAME = /token|secret|api-?key|auth|password|passwd|cookie|session|signature|credential/i;
 /** `Name: value` inside an argument (a space after the colon, as headers are written); `-H` values also without it. */
@@ -39,11 +52,20 @@ const TOKEN_SHAPES = [
 function redactUrls(text: string): string {
   const withoutPasswords = text
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/@]*)@/gi, (_all, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+)@/gi, (all, scheme: string, user: string) => (user === REDACTED || user.includes(':') ? all : `${scheme}${REDACTED}@`))
-    .replace(/(^|[\s'"=])([^\s/@:'"=]+):([^\s/@'"]+)@(?=[A-Za-z0-9[])/g, (all, lead: string, user: string, password: string) => (password === REDACTED ? all : `${lead}${user}:${REDACTED}@`));
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+)@/gi, (all, scheme: string, user: string) =>
+      user === REDACTED || user.includes(':') ? all : `${scheme}${REDACTED}@`,
+    )
+    .replace(/(^|[\s'"=])([^\s/@:'"=]+):([^\s/@'"]+)@(?=[A-Za-z0-9[])/g, (all, lead: string, user: string, password: string) =>
+      password === REDACTED ? all : `${lead}${user}:${REDACTED}@`,
+    );
   return withoutPasswords
-    .replace(/([?&;])([^=&\s#]+)=([^&\s#]*)/g, (all, sep: string, name: string) => (SECRET_NAME.test(name) ? `${sep}${name}=${REDACTED}` : all))
-    .replace(/(^|[\s;'"])([A-Za-z_]*(?:password|passwd|pwd|secret|token)[A-Za-z_]*)=(?!\*\*\*)([^\s;'"&]+)/gi, (_all, lead: string, name: string) => `${lead}${name}=${REDACTED}`);
+    .replace(/([?&;])([^=&\s#]+)=([^&\s#]*)/g, (all, sep: string, name: string) =>
+      SECRET_NAME.test(name) ? `${sep}${name}=${REDACTED}` : all,
+    )
+    .replace(
+      /(^|[\s;'"])([A-Za-z_]*(?:password|passwd|pwd|secret|token)[A-Za-z_]*)=(?!\*\*\*)([^\s;'"&]+)/gi,
+      (_all, lead: string, name: string) => `${lead}${name}=${REDACTED}`,
+    );
 }
 
 function redactShapes(text: string): string {
@@ -52,8 +74,9 @@ function redactShapes(text: string): string {
 
 /** One argument on its own: `--token=x`, `NAME=x`, `Authorization: x`, URLs and token shapes. */
 function redactArgument(arg: string): string {
-  const header = HEADER_IN_TEXT.exec(arg) ?? (/^--(?:proxy-)?header=/.test(arg) ? HEADER_VALUE.exec(arg.replace(/^--(?:proxy-)?header=/, '')) : null);
-  if (header && SECRET_HEADER_NAME.test(header.length === 5 ? header[2] ?? '' : header[1] ?? '')) {
+  const header =
+    HEADER_IN_TEXT.exec(arg) ?? (/^--(?:proxy-)?header=/.test(arg) ? HEADER_VALUE.exec(arg.replace(/^--(?:proxy-)?header=/, '')) : null);
+  if (header && SECRET_HEADER_NAME.test(header.length === 5 ? (header[2] ?? '') : (header[1] ?? ''))) {
     const [name, separator] = header.length === 5 ? [header[2], header[3]] : [header[1], header[2]];
     const start = arg.lastIndexOf(`${name ?? ''}${separator ?? ''}`);
     return `${arg.slice(0, start)}${name ?? ''}${separator ?? ''}${REDACTED}`;
@@ -65,7 +88,8 @@ function redactArgument(arg: string): string {
 
 /** The value after an option such as `-u user:pass`: only the secret part goes. */
 function redactOptionValue(option: string, value: string): string {
-  if ((option === '-u' || option === '--user' || option === '--proxy-user' || option === '-U') && value.includes(':')) return `${value.slice(0, value.indexOf(':'))}:${REDACTED}`;
+  if ((option === '-u' || option === '--user' || option === '--proxy-user' || option === '-U') && value.includes(':'))
+    return `${value.slice(0, value.indexOf(':'))}:${REDACTED}`;
   if (option === '-H' || option === '--header' || option === '--proxy-header') {
     const header = HEADER_VALUE.exec(value);
     return header && SECRET_HEADER_NAME.test(header[1] ?? '') ? `${header[1] ?? ''}${header[2] ?? ''}${REDACTED}` : redactArgument(value);
@@ -120,9 +144,13 @@ export function redactCommand(argv: readonly string[], maxChars = MAX_COMMAND_CH
 
 /** For free text that may hold a command (e.g. a recorded tool's output line). */
 export function redactText(text: string): string {
-  const headers = text.replace(/\b([A-Za-z0-9-]+)(\s*:\s*)([^\r\n'"]+)/g, (all, name: string, separator: string) => (SECRET_HEADER_NAME.test(name) ? `${name}${separator}${REDACTED}` : all));
+  const headers = text.replace(/\b([A-Za-z0-9-]+)(\s*:\s*)([^\r\n'"]+)/g, (all, name: string, separator: string) =>
+    SECRET_HEADER_NAME.test(name) ? `${name}${separator}${REDACTED}` : all,
+  );
   const options = headers
-    .replace(/(^|\s)(--[A-Za-z0-9][\w.-]*)(\s+|=)(?!\*\*\*)([^\s-]\S*)/g, (all, lead: string, option: string, separator: string) => (SECRET_NAME.test(option.slice(2)) ? `${lead}${option}${separator}${REDACTED}` : all))
+    .replace(/(^|\s)(--[A-Za-z0-9][\w.-]*)(\s+|=)(?!\*\*\*)([^\s-]\S*)/g, (all, lead: string, option: string, separator: string) =>
+      SECRET_NAME.test(option.slice(2)) ? `${lead}${option}${separator}${REDACTED}` : all,
+    )
     .replace(/(^|\s)-p(?!\*\*\*)([^\s-]\S*)/g, `$1-p${REDACTED}`)
     .replace(/(^|\s)-u([^:\s]+):(?!\*\*\*)\S+/g, `$1-u$2:${REDACTED}`)
     .replace(/((?:^|[\s/])(?:redis-cli|keydb-cli|valkey-cli)\s(?:.*\s)?-a\s+)(?!\*\*\*)\S+/g, `$1${REDACTED}`);

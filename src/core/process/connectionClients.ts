@@ -39,13 +39,27 @@ function toTrustSummary(knowledge: TrustKnowledge): TrustSummary {
 
 function bounded<T>(work: Promise<T>, ms: number, late: T, failed: (error: unknown) => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([work.catch(failed), new Promise<T>((resolve) => { timer = setTimeout(() => resolve(late), ms); timer.unref(); })])
-    .finally(() => clearTimeout(timer));
+  return Promise.race([
+    work.catch(failed),
+    new Promise<T>((resolve) => {
+      timer = setTimeout(() => resolve(late), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Trust knowledge that could not be assessed, with the reason: never silently missing. */
 function unknownTrust(reason: string): TrustSummary {
-  return { runtime: 'unknown', runtimeLabel: 'program', trustsCa: 'unknown', gap: null, startedByPinscope: null, variables: [], evidence: [`Whether it trusts the Pinscope CA is unknown: ${reason}.`], fix: null };
+  return {
+    runtime: 'unknown',
+    runtimeLabel: 'program',
+    trustsCa: 'unknown',
+    gap: null,
+    startedByPinscope: null,
+    variables: [],
+    evidence: [`Whether it trusts the Pinscope CA is unknown: ${reason}.`],
+    fix: null,
+  };
 }
 
 function percentile90(times: readonly number[]): number {
@@ -84,7 +98,9 @@ export class ConnectionAttribution {
 
   /** How long a finished record waits for its client now: it follows the recent lookup times. */
   get waitMs(): number {
-    return this.recent.length === 0 ? FIRST_WAIT_MS : Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, percentile90(this.recent) * 3)));
+    return this.recent.length === 0
+      ? FIRST_WAIT_MS
+      : Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, percentile90(this.recent) * 3)));
   }
 
   /** How long the forged flight may wait for a socket to be located now. */
@@ -105,9 +121,12 @@ export class ConnectionAttribution {
     if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return;
     const started = performance.now();
     let locate: () => void = () => undefined;
-    const located = new Promise<void>((resolve) => { locate = resolve; });
+    const located = new Promise<void>((resolve) => {
+      locate = resolve;
+    });
     void located.then(() => remember(this.recentLocated, performance.now() - started));
-    const client = this.attributor.attribute({ remoteAddress, remotePort, localAddress, localPort }, locate)
+    const client = this.attributor
+      .attribute({ remoteAddress, remotePort, localAddress, localPort }, locate)
       .catch((error: unknown) => unknownProcess(reasonOf(error)))
       .then(async (attribution): Promise<ConnectionClient> => {
         const process = toProcessRecord(attribution);
@@ -140,15 +159,26 @@ export class ConnectionAttribution {
     const late = unknownTrust(`it could not be assessed within ${LOOKUP_LIMIT_MS / 1000} s`);
     const reading = bounded(assessment, LOOKUP_LIMIT_MS, late, (error) => unknownTrust(`reading it failed (${reasonOf(error)})`));
     this.trust.set(key, reading);
-    void reading.then(() => { if (!assessed) this.trust.delete(key); });
-    if (this.trust.size > MAX_PROCESSES_KEPT) for (const old of this.trust.keys()) { this.trust.delete(old); break; }
+    void reading.then(() => {
+      if (!assessed) this.trust.delete(key);
+    });
+    if (this.trust.size > MAX_PROCESSES_KEPT)
+      for (const old of this.trust.keys()) {
+        this.trust.delete(old);
+        break;
+      }
     return reading;
   }
 
   /** Resolves once every lookup under way has answered, or after `limitMs` (a stopping proxy waits for them). */
   settled(limitMs: number): Promise<void> {
     if (this.outstanding.size === 0) return Promise.resolve();
-    return bounded(Promise.allSettled([...this.outstanding]).then(() => undefined), limitMs, undefined, () => undefined);
+    return bounded(
+      Promise.allSettled([...this.outstanding]).then(() => undefined),
+      limitMs,
+      undefined,
+      () => undefined,
+    );
   }
 
   /** The lookup started for this socket, if any (HTTP keep-alive: one per socket, shared by its requests). */

@@ -11,9 +11,27 @@ import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
 import { ClientSocketLookup, type SocketSource } from './clientSockets';
 import type { NetlinkOptions } from './netlinkSockets';
-import { readCmdline, readEnviron, readExecutable, readExecutableSync, readProcessSync, readStat, readStatSync, type ProcStat } from './procProcess';
+import {
+  readCmdline,
+  readEnviron,
+  readExecutable,
+  readExecutableSync,
+  readProcessSync,
+  readStat,
+  readStatSync,
+  type ProcStat,
+} from './procProcess';
 import { processKey } from '../record/client';
-import { DEFAULT_ATTRIBUTION_DEADLINE_MS, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
+import {
+  DEFAULT_ATTRIBUTION_DEADLINE_MS,
+  remoteClient,
+  unknownProcess,
+  withDeadline,
+  type AcceptedEndpoints,
+  type Attribution,
+  type ProcessAttributor,
+  type ProcessIdentity,
+} from './processIdentity';
 import { SocketOwnerIndex } from './socketOwners';
 import { ATTRIBUTION_ENVIRONMENT, type TrustEnvironment } from './trustEnvironment';
 import { basename } from 'node:path';
@@ -67,7 +85,11 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
     this.root = options.root ?? '/proc';
-    this.sockets = new ClientSocketLookup({ source: options.socketSource ?? 'auto', ...(options.tables ? { tables: options.tables } : {}), ...(options.netlink ? { netlink: options.netlink } : {}) });
+    this.sockets = new ClientSocketLookup({
+      source: options.socketSource ?? 'auto',
+      ...(options.tables ? { tables: options.tables } : {}),
+      ...(options.netlink ? { netlink: options.netlink } : {}),
+    });
     this.owners = new SocketOwnerIndex((fresh, holders) => {
       // Read in place while they exist: a client that rejects the certificate exits right after.
       for (const pid of holders.slice(0, MAX_SYNC_SNAPSHOTS)) this.holderSnapshot(pid);
@@ -114,12 +136,22 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     if (found.kind === 'failed') return unknownProcess(`the client's socket could not be looked up: ${found.reason}`);
     if (found.kind === 'absent') return unknownProcess('the connection had already closed, or it is in another network namespace');
     const socket = found.entry;
-    if (pid === null) return unknownProcess(socket.uid === process.getuid?.() ? 'the process exited before it could be read' : `the process belongs to another user (uid ${socket.uid}) and cannot be read`);
+    if (pid === null)
+      return unknownProcess(
+        socket.uid === process.getuid?.()
+          ? 'the process exited before it could be read'
+          : `the process belongs to another user (uid ${socket.uid}) and cannot be read`,
+      );
     const recent = this.identities.get(pid);
     if (recent && Date.now() - recent.at < IDENTITY_TTL_MS) {
       // The same process (start time) still running the same program (an exec keeps the pid and start time).
       const stat = readStatSync(pid, this.root);
-      if (stat && stat.startTime === recent.attribution.process.startTime && readExecutableSync(pid, this.root) === recent.attribution.process.path) return recent.attribution;
+      if (
+        stat &&
+        stat.startTime === recent.attribution.process.startTime &&
+        readExecutableSync(pid, this.root) === recent.attribution.process.path
+      )
+        return recent.attribution;
     }
     const self = await this.ownerSnapshot(pid);
     if (!self) return unknownProcess('the process exited before it could be read');
@@ -222,12 +254,21 @@ export class LinuxProcessAttributor implements ProcessAttributor {
 
   private async readSnapshot(pid: number, holdingSocket: boolean): Promise<Snapshot | null> {
     const [stat, path, argv, environment] = await Promise.all([
-      readStat(pid, this.root), readExecutable(pid, this.root), readCmdline(pid, this.root), readEnviron(pid, ATTRIBUTION_ENVIRONMENT, this.root),
+      readStat(pid, this.root),
+      readExecutable(pid, this.root),
+      readCmdline(pid, this.root),
+      readEnviron(pid, ATTRIBUTION_ENVIRONMENT, this.root),
     ]);
     return stat ? this.snapshot(stat, path, argv, environment, holdingSocket) : null;
   }
 
-  private snapshot(stat: ProcStat, path: string | null, argv: string[] | null, environment: TrustEnvironment, holdingSocket: boolean): Snapshot {
+  private snapshot(
+    stat: ProcStat,
+    path: string | null,
+    argv: string[] | null,
+    environment: TrustEnvironment,
+    holdingSocket: boolean,
+  ): Snapshot {
     const name = path ? basename(path.replace(/ \(deleted\)$/, '')) : stat.comm;
     return { stat, link: { pid: stat.pid, name, path, argv: redactArguments(argv ?? []) }, environment, holdingSocket };
   }

@@ -22,7 +22,8 @@ export class LocalAddresses {
   private refresh(): void {
     this.readAt = this.now();
     const found = new Set<string>();
-    for (const list of Object.values(networkInterfaces())) for (const entry of list ?? []) found.add(entry.address.toLowerCase().replace(/%.*$/, ''));
+    for (const list of Object.values(networkInterfaces()))
+      for (const entry of list ?? []) found.add(entry.address.toLowerCase().replace(/%.*$/, ''));
     this.addresses = found;
   }
 }

@@ -48,15 +48,21 @@ function lsofName(endpoints: AcceptedEndpoints): string {
 
 /** lsof writes IPv6 uncompressed on some versions: compare through the same normal form. */
 function normalName(name: string): string {
-  return name.split('->').map((end) => {
-    const match = /^\[(.+)\]:(\d+)$/.exec(end) ?? /^(.+):(\d+)$/.exec(end);
-    return match ? endpointText(match[1] ?? '', Number(match[2])) : end;
-  }).join('->');
+  return name
+    .split('->')
+    .map((end) => {
+      const match = /^\[(.+)\]:(\d+)$/.exec(end) ?? /^(.+):(\d+)$/.exec(end);
+      return match ? endpointText(match[1] ?? '', Number(match[2])) : end;
+    })
+    .join('->');
 }
 
 export function findLsofOwner(text: string, endpoints: AcceptedEndpoints): number | null {
   const wanted = lsofName(endpoints);
-  return parseLsofFields(text).find((socket) => normalName(socket.name) === wanted && (socket.state === '' || socket.state === 'ESTABLISHED'))?.pid ?? null;
+  return (
+    parseLsofFields(text).find((socket) => normalName(socket.name) === wanted && (socket.state === '' || socket.state === 'ESTABLISHED'))
+      ?.pid ?? null
+  );
 }
 
 const LSTART = /^\s*(\d+)\s+(\d+)\s+(\w{3}\s+\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\d{4})\s+(.*)$/;
@@ -80,7 +86,14 @@ export function parsePs(statusText: string, argsText: string): Map<number, ToolP
     const pid = Number(match[1]);
     const comm = (match[4] ?? '').trim();
     const path = comm.startsWith('/') ? comm : null;
-    table.set(pid, { pid, ppid: Number(match[2]), startTime: (match[3] ?? '').replace(/\s+/g, ' '), name: basename(comm), path, argv: args.get(pid) ?? [] });
+    table.set(pid, {
+      pid,
+      ppid: Number(match[2]),
+      startTime: (match[3] ?? '').replace(/\s+/g, ' '),
+      name: basename(comm),
+      path,
+      argv: args.get(pid) ?? [],
+    });
   }
   return table;
 }
@@ -92,7 +105,10 @@ export const macTools: PlatformTools = {
     return findLsofOwner(await run('lsof', ['-nP', `-iTCP:${endpoints.remotePort}`, '-sTCP:ESTABLISHED', '-F', 'pcnT']), endpoints);
   },
   async processTable(run: RunTool): Promise<Map<number, ToolProcess>> {
-    const [status, args] = await Promise.all([run('ps', ['-A', '-ww', '-o', 'pid=,ppid=,lstart=,comm=']), run('ps', ['-A', '-ww', '-o', 'pid=,args='])]);
+    const [status, args] = await Promise.all([
+      run('ps', ['-A', '-ww', '-o', 'pid=,ppid=,lstart=,comm=']),
+      run('ps', ['-A', '-ww', '-o', 'pid=,args=']),
+    ]);
     return parsePs(status, args);
   },
 };

@@ -82,7 +82,10 @@ export function requestLine(id: number, endpoints: AcceptedEndpoints): string | 
 }
 
 /** One answer line → its id and answer; null for a line that is not an answer. */
-export function parseAnswer(line: string, endpointsOf: (id: number) => AcceptedEndpoints | undefined): { id: number; answer: NetlinkAnswer } | null {
+export function parseAnswer(
+  line: string,
+  endpointsOf: (id: number) => AcceptedEndpoints | undefined,
+): { id: number; answer: NetlinkAnswer } | null {
   const fields = line.split(' ');
   const id = Number(fields[0]);
   const endpoints = endpointsOf(id);
@@ -91,8 +94,15 @@ export function parseAnswer(line: string, endpointsOf: (id: number) => AcceptedE
   if (kind === 'found' && fields.length === 7) {
     const [inode, uid, state, sport, dport] = fields.slice(2).map(Number) as [number, number, number, number, number];
     // inode 0: closed by its process (orphaned, or TIME_WAIT); a listener answers a lookup that found no connection.
-    if (inode === 0 || state === TCP_LISTEN || sport !== endpoints.remotePort || dport !== endpoints.localPort) return { id, answer: { kind: 'absent' } };
-    const entry: SocketEntry = { local: endpointText(endpoints.remoteAddress, endpoints.remotePort), remote: endpointText(endpoints.localAddress, endpoints.localPort), state, uid, inode };
+    if (inode === 0 || state === TCP_LISTEN || sport !== endpoints.remotePort || dport !== endpoints.localPort)
+      return { id, answer: { kind: 'absent' } };
+    const entry: SocketEntry = {
+      local: endpointText(endpoints.remoteAddress, endpoints.remotePort),
+      remote: endpointText(endpoints.localAddress, endpoints.localPort),
+      state,
+      uid,
+      inode,
+    };
     return { id, answer: { kind: 'found', entry } };
   }
   if (kind === 'none' && fields.length === 3) {
@@ -152,7 +162,8 @@ export class NetlinkSocketLookup {
     if (!this.child) this.start();
     const state = this.state;
     if (state.kind === 'unavailable') return Promise.resolve({ kind: 'failed', reason: state.reason });
-    if (state.kind === 'starting' && whileStarting === 'fail') return Promise.resolve({ kind: 'failed', reason: 'the netlink helper is starting' });
+    if (state.kind === 'starting' && whileStarting === 'fail')
+      return Promise.resolve({ kind: 'failed', reason: 'the netlink helper is starting' });
     if (this.waiting.size >= MAX_WAITING) return Promise.resolve({ kind: 'failed', reason: 'too many lookups waiting' });
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
@@ -224,7 +235,10 @@ export class NetlinkSocketLookup {
     // The helper must never keep a CLI run alive.
     child.unref();
     for (const stream of [child.stdin, child.stdout, child.stderr]) if (stream instanceof Socket) stream.unref();
-    const startTimer = setTimeout(() => this.giveUp(child, `the netlink helper did not start within ${this.startTimeoutMs} ms`), this.startTimeoutMs);
+    const startTimer = setTimeout(
+      () => this.giveUp(child, `the netlink helper did not start within ${this.startTimeoutMs} ms`),
+      this.startTimeoutMs,
+    );
     startTimer.unref();
     let buffered = '';
     let stderr = '';
@@ -235,11 +249,16 @@ export class NetlinkSocketLookup {
       for (const line of lines) this.onLine(child, line, startTimer);
     });
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-MAX_LINE_CHARS); });
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-MAX_LINE_CHARS);
+    });
     child.stdin.on('error', () => undefined);
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(startTimer);
-      this.giveUp(child, error.code === 'ENOENT' ? `${this.python} was not found` : `${this.python} could not be started: ${error.message}`);
+      this.giveUp(
+        child,
+        error.code === 'ENOENT' ? `${this.python} was not found` : `${this.python} could not be started: ${error.message}`,
+      );
     });
     child.once('exit', (code, signal) => {
       clearTimeout(startTimer);
@@ -258,7 +277,12 @@ export class NetlinkSocketLookup {
         this.current = { kind: 'ready', pid: child.pid ?? 0 };
         this.queueFlush();
       } else {
-        this.giveUp(child, line.startsWith('unavailable ') ? `netlink is not available: ${line.slice(12)}` : `the netlink helper said "${line.slice(0, 80)}"`);
+        this.giveUp(
+          child,
+          line.startsWith('unavailable ')
+            ? `netlink is not available: ${line.slice(12)}`
+            : `the netlink helper said "${line.slice(0, 80)}"`,
+        );
       }
       return;
     }

@@ -12,7 +12,10 @@ import { windowsTools } from './windowsTools';
 /** Tools are slower than procfs (PowerShell starts in hundreds of ms): a longer default deadline. */
 const TOOL_DEADLINE_MS = 3_000;
 
-export function processAttributorFor(platform: NodeJS.Platform = process.platform, options: LinuxAttributionOptions = {}): ProcessAttributor {
+export function processAttributorFor(
+  platform: NodeJS.Platform = process.platform,
+  options: LinuxAttributionOptions = {},
+): ProcessAttributor {
   switch (platform) {
     case 'linux':
       return new LinuxProcessAttributor(options);
@@ -24,7 +27,12 @@ export function processAttributorFor(platform: NodeJS.Platform = process.platfor
       const local = new LocalAddresses();
       return {
         method: `none on ${platform}`,
-        attribute: (endpoints) => Promise.resolve(local.isLocal(endpoints.remoteAddress) ? unknownProcess(`process attribution is not available on ${platform}`) : remoteClient(endpoints.remoteAddress)),
+        attribute: (endpoints) =>
+          Promise.resolve(
+            local.isLocal(endpoints.remoteAddress)
+              ? unknownProcess(`process attribution is not available on ${platform}`)
+              : remoteClient(endpoints.remoteAddress),
+          ),
         dispose: () => undefined,
       };
     }

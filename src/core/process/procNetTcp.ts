@@ -36,7 +36,10 @@ function decodeAddress(field: string, littleEndian = LITTLE_ENDIAN): string {
   if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `${bytes.slice(12).join('.')}:${port}`;
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  const text = groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  const text = groups
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::')
+    .replace(/:{3,}/, '::');
   return `[${text}]:${port}`;
 }
 
@@ -52,15 +55,26 @@ function expandIpv6(address: string): string {
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
   const missing = tail === undefined ? 0 : 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups].map((g) => parseInt(g || '0', 16).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups].map((g) =>
+    parseInt(g || '0', 16).toString(16),
+  );
+  return groups
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::')
+    .replace(/:{3,}/, '::');
 }
 
 function parseSocketLine(line: string, littleEndian = LITTLE_ENDIAN): SocketEntry | null {
   const fields = line.trim().split(/\s+/);
   if (fields.length < 10 || !fields[0]?.endsWith(':')) return null;
   const [, local = '', remote = '', state = '0'] = fields;
-  return { local: decodeAddress(local, littleEndian), remote: decodeAddress(remote, littleEndian), state: parseInt(state, 16), uid: Number(fields[7]), inode: Number(fields[9]) };
+  return {
+    local: decodeAddress(local, littleEndian),
+    remote: decodeAddress(remote, littleEndian),
+    state: parseInt(state, 16),
+    uid: Number(fields[7]),
+    inode: Number(fields[9]),
+  };
 }
 
 /**
@@ -103,7 +117,9 @@ export class TcpTables {
       this.queued.delete(path);
       const reading = readFile(path, 'latin1').catch(() => '');
       this.running.set(path, reading);
-      void reading.then(() => { if (this.running.get(path) === reading) this.running.delete(path); });
+      void reading.then(() => {
+        if (this.running.get(path) === reading) this.running.delete(path);
+      });
       return reading;
     };
     const current = this.running.get(path);

@@ -27,7 +27,8 @@ function parseStat(text: string): ProcStat | null {
   const state = rest[0];
   const ppid = Number(rest[1]);
   const startTime = rest[19];
-  if (!Number.isInteger(pid) || state === undefined || !Number.isInteger(ppid) || startTime === undefined || !/^\d+$/.test(startTime)) return null;
+  if (!Number.isInteger(pid) || state === undefined || !Number.isInteger(ppid) || startTime === undefined || !/^\d+$/.test(startTime))
+    return null;
   return { pid, comm: text.slice(open + 1, close), state, ppid, startTime };
 }
 
@@ -87,7 +88,11 @@ export async function readEnviron(pid: number, keep: ReadonlySet<string>, root =
  * while a connection is being accepted: it may exit a few milliseconds later (a client that rejects the
  * certificate), and procfs answers from memory in microseconds.
  */
-export function readProcessSync(pid: number, keep: ReadonlySet<string>, root = '/proc'): { path: string | null; argv: string[] | null; environment: Map<string, string> | null } {
+export function readProcessSync(
+  pid: number,
+  keep: ReadonlySet<string>,
+  root = '/proc',
+): { path: string | null; argv: string[] | null; environment: Map<string, string> | null } {
   const attempt = <T>(read: () => T): T | null => {
     try {
       return read();

@@ -105,7 +105,10 @@ export async function withDeadline(lookup: Promise<Attribution>, deadlineMs: num
     timer.unref();
   });
   try {
-    return await Promise.race([lookup.catch((error: unknown) => unknownProcess(error instanceof Error ? error.message : String(error))), late]);
+    return await Promise.race([
+      lookup.catch((error: unknown) => unknownProcess(error instanceof Error ? error.message : String(error))),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

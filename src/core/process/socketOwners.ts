@@ -131,9 +131,14 @@ export class SocketOwnerIndex {
   private sharedScan(pid: number, after: number): Promise<void> {
     const last = this.scans.get(pid);
     if (last && last.queuedAt >= after) return last.done;
-    const entry = { queuedAt: performance.now(), done: (last?.done ?? Promise.resolve()).then(() => this.scanProcess(pid, -1, 'all')).then(() => undefined) };
+    const entry = {
+      queuedAt: performance.now(),
+      done: (last?.done ?? Promise.resolve()).then(() => this.scanProcess(pid, -1, 'all')).then(() => undefined),
+    };
     this.scans.set(pid, entry);
-    void entry.done.then(() => { if (this.scans.get(pid) === entry) this.scans.delete(pid); });
+    void entry.done.then(() => {
+      if (this.scans.get(pid) === entry) this.scans.delete(pid);
+    });
     return entry.done;
   }
 
@@ -169,7 +174,9 @@ export class SocketOwnerIndex {
     const generation = ++this.generation;
     const sweep = { generation, done: this.runSweep() };
     this.turnSweep = sweep;
-    setImmediate(() => { if (this.turnSweep === sweep) this.turnSweep = undefined; });
+    setImmediate(() => {
+      if (this.turnSweep === sweep) this.turnSweep = undefined;
+    });
     return sweep;
   }
 
@@ -346,7 +353,14 @@ export class SocketOwnerIndex {
     const seen = fds.filter((fd) => known.has(fd));
     for (const batch of which === 'new' ? [fresh] : [fresh, seen]) {
       if (batch.length === 0) continue;
-      const links = await Promise.all(batch.map((fd) => readlink(`${this.root}/${pid}/fd/${fd}`).then((link) => [fd, link] as const, () => null)));
+      const links = await Promise.all(
+        batch.map((fd) =>
+          readlink(`${this.root}/${pid}/fd/${fd}`).then(
+            (link) => [fd, link] as const,
+            () => null,
+          ),
+        ),
+      );
       let found = false;
       for (const entry of links) {
         if (entry && this.remember(pid, known, entry[0], entry[1], inode)) found = true;

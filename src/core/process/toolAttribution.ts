@@ -10,7 +10,16 @@ import { baseName, describeAncestry, type ChainLink } from './appRecognition';
 import { redactArguments, redactCommand } from './commandRedaction';
 import { LocalAddresses } from './localAddresses';
 import { processKey } from '../record/client';
-import { DEFAULT_ATTRIBUTION_DEADLINE_MS, remoteClient, unknownProcess, withDeadline, type AcceptedEndpoints, type Attribution, type ProcessAttributor, type ProcessIdentity } from './processIdentity';
+import {
+  DEFAULT_ATTRIBUTION_DEADLINE_MS,
+  remoteClient,
+  unknownProcess,
+  withDeadline,
+  type AcceptedEndpoints,
+  type Attribution,
+  type ProcessAttributor,
+  type ProcessIdentity,
+} from './processIdentity';
 
 /** One process as a tool describes it. */
 export interface ToolProcess {
@@ -40,12 +49,19 @@ const TOOL_TIMEOUT_MS = 5_000;
 const MAX_TOOL_OUTPUT = 8 * 1024 * 1024;
 const MAX_PARENTS = 12;
 
-const runTool: RunTool = (command, args) => new Promise((resolve, reject) => {
-  execFile(command, [...args], { timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_TOOL_OUTPUT, windowsHide: true, encoding: 'utf8' }, (error, stdout) => {
-    if (error && (typeof error.code === 'string' || error.killed)) reject(new Error(`${command} failed: ${error.message.split('\n')[0] ?? ''}`));
-    else resolve(stdout);
+const runTool: RunTool = (command, args) =>
+  new Promise((resolve, reject) => {
+    execFile(
+      command,
+      [...args],
+      { timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_TOOL_OUTPUT, windowsHide: true, encoding: 'utf8' },
+      (error, stdout) => {
+        if (error && (typeof error.code === 'string' || error.killed))
+          reject(new Error(`${command} failed: ${error.message.split('\n')[0] ?? ''}`));
+        else resolve(stdout);
+      },
+    );
   });
-});
 
 /** Splits a command line the way Windows programs read theirs (double quotes group, `\"` is a quote). */
 export function splitCommandLine(line: string): string[] {
@@ -79,7 +95,11 @@ export class ToolProcessAttributor implements ProcessAttributor {
   private readonly local = new LocalAddresses();
   private readonly deadlineMs: number;
 
-  constructor(private readonly tools: PlatformTools, private readonly run: RunTool = runTool, deadlineMs = DEFAULT_ATTRIBUTION_DEADLINE_MS) {
+  constructor(
+    private readonly tools: PlatformTools,
+    private readonly run: RunTool = runTool,
+    deadlineMs = DEFAULT_ATTRIBUTION_DEADLINE_MS,
+  ) {
     this.deadlineMs = deadlineMs;
   }
 
@@ -103,7 +123,11 @@ export class ToolProcessAttributor implements ProcessAttributor {
     const self = table.get(pid);
     if (!self) return unknownProcess('the process exited before it could be read');
     const chain: ToolProcess[] = [];
-    for (let parent = table.get(self.ppid); parent && chain.length < MAX_PARENTS && parent.pid !== self.pid && !chain.includes(parent); parent = table.get(parent.ppid)) {
+    for (
+      let parent = table.get(self.ppid);
+      parent && chain.length < MAX_PARENTS && parent.pid !== self.pid && !chain.includes(parent);
+      parent = table.get(parent.ppid)
+    ) {
       chain.push(parent);
       if (parent.ppid === parent.pid) break;
     }

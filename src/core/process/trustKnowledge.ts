@@ -48,7 +48,8 @@ export interface TrustKnowledgeOptions {
 }
 
 const OS_STORE_TTL_MS = 30_000;
-const FIX_TRUST_CA = 'Trust the Pinscope CA in the OS store (Export CA Certificate), or start the program from a Pinscope terminal or `pinscope run`, then retry.';
+const FIX_TRUST_CA =
+  'Trust the Pinscope CA in the OS store (Export CA Certificate), or start the program from a Pinscope terminal or `pinscope run`, then retry.';
 
 type Verdict = Pick<TrustKnowledge, 'trustsCa' | 'gap' | 'evidence' | 'fix'>;
 
@@ -94,15 +95,33 @@ export class TrustKnowledgeReader {
     const facts = await detectRuntime(identity.path, identity.name);
     const osStoreHasCa = await this.osStoreHasCa();
     const variables = await this.variableFacts(facts, environment, identity.arguments);
-    const startedByPinscope = environment === null ? null
-      : (this.options.sessionId !== undefined && environment.get(SESSION_MARKER) === this.options.sessionId) || (this.options.proxyUrl !== undefined && environment.get(PROXY_MARKER) === this.options.proxyUrl);
-    const verdict = environment === null
-      ? unknown(`Its environment cannot be read (another user's process?), so whether this ${facts.label} process was told to trust the CA is unknown.`)
-      : await this.judge(facts, identity, environment, variables, osStoreHasCa);
-    return { startedByPinscope, runtime: facts.runtime, runtimeLabel: facts.label, store: facts.store, variables, osStoreHasCa, ...verdict };
+    const startedByPinscope =
+      environment === null
+        ? null
+        : (this.options.sessionId !== undefined && environment.get(SESSION_MARKER) === this.options.sessionId) ||
+          (this.options.proxyUrl !== undefined && environment.get(PROXY_MARKER) === this.options.proxyUrl);
+    const verdict =
+      environment === null
+        ? unknown(
+            `Its environment cannot be read (another user's process?), so whether this ${facts.label} process was told to trust the CA is unknown.`,
+          )
+        : await this.judge(facts, identity, environment, variables, osStoreHasCa);
+    return {
+      startedByPinscope,
+      runtime: facts.runtime,
+      runtimeLabel: facts.label,
+      store: facts.store,
+      variables,
+      osStoreHasCa,
+      ...verdict,
+    };
   }
 
-  private async variableFacts(facts: RuntimeFacts, environment: TrustEnvironment, arguments_: readonly string[]): Promise<TrustVariableFact[]> {
+  private async variableFacts(
+    facts: RuntimeFacts,
+    environment: TrustEnvironment,
+    arguments_: readonly string[],
+  ): Promise<TrustVariableFact[]> {
     const names = facts.variables.filter((name) => name !== 'JAVA_TOOL_OPTIONS');
     const out: TrustVariableFact[] = [];
     for (const name of names) {
@@ -114,7 +133,8 @@ export class TrustKnowledgeReader {
       const store = javaTrustStore(options);
       out.push({ name: 'JAVA_TOOL_OPTIONS trustStore', set: store !== null, includesCa: store ? await this.inclusion.file(store) : null });
       const onCommandLine = javaTrustStore([arguments_.join(' ')]);
-      if (onCommandLine !== null) out.push({ name: 'command line trustStore', set: true, includesCa: await this.inclusion.file(onCommandLine) });
+      if (onCommandLine !== null)
+        out.push({ name: 'command line trustStore', set: true, includesCa: await this.inclusion.file(onCommandLine) });
     }
     return out;
   }
@@ -125,44 +145,73 @@ export class TrustKnowledgeReader {
    * (or, with nothing set, the OS store it uses does); `no` when they name a store without it. Either is a
    * hint the judgement weighs, never proof: a program can trust a CA in its code whatever its launch says.
    */
-  private async judge(facts: RuntimeFacts, identity: ProcessIdentity, environment: ReadonlyMap<string, string>, variables: readonly TrustVariableFact[], os: Inclusion): Promise<Verdict> {
+  private async judge(
+    facts: RuntimeFacts,
+    identity: ProcessIdentity,
+    environment: ReadonlyMap<string, string>,
+    variables: readonly TrustVariableFact[],
+    os: Inclusion,
+  ): Promise<Verdict> {
     const variable = (name: string): TrustVariableFact | undefined => variables.find((v) => v.name === name);
     const what = `this ${facts.label} process`;
     const args = identity.arguments;
-    if (facts.runtime === 'curl' && args.some((a) => a === '-k' || a === '--insecure')) return yes('It runs with --insecure: it accepts any certificate.');
+    if (facts.runtime === 'curl' && args.some((a) => a === '-k' || a === '--insecure'))
+      return yes('It runs with --insecure: it accepts any certificate.');
     for (const flag of facts.trustFlags) {
       const path = flagValue(args, flag);
       if (path === null) continue;
       const included = await this.inclusion.file(path);
       if (included === true) return yes(`Its command line (${flag}) names a trust store that includes the Pinscope CA.`);
-      if (included === false) return no('app-own-trust-store', `Its command line (${flag}) names a trust store that lacks the Pinscope CA, in place of the OS store.`, `Point ${flag} at a bundle with the CA, or drop it so it uses the OS store.`);
+      if (included === false)
+        return no(
+          'app-own-trust-store',
+          `Its command line (${flag}) names a trust store that lacks the Pinscope CA, in place of the OS store.`,
+          `Point ${flag} at a bundle with the CA, or drop it so it uses the OS store.`,
+        );
     }
     switch (facts.runtime) {
       case 'node': {
         const extra = variable('NODE_EXTRA_CA_CERTS');
         const flags = `${environment.get('NODE_OPTIONS') ?? ''} ${args.join(' ')}`;
-        if (extra?.includesCa === true) return yes(`NODE_EXTRA_CA_CERTS is set and includes the Pinscope CA: ${what} was told to trust it.`);
+        if (extra?.includesCa === true)
+          return yes(`NODE_EXTRA_CA_CERTS is set and includes the Pinscope CA: ${what} was told to trust it.`);
         if (/--use-openssl-ca/.test(flags)) {
           const file = environment.get('SSL_CERT_FILE') ?? environment.get('SSL_CERT_DIR');
           const included = file ? await this.inclusion.file(file) : os;
           const where = file ? 'SSL_CERT_FILE/SSL_CERT_DIR' : 'the OS store';
           if (included === true) return yes(`It runs with --use-openssl-ca and ${where} includes the Pinscope CA.`);
-          if (included === false) return no(file ? 'app-own-trust-store' : 'ca-not-installed', `It runs with --use-openssl-ca and ${where} does not include the Pinscope CA.`, FIX_TRUST_CA);
+          if (included === false)
+            return no(
+              file ? 'app-own-trust-store' : 'ca-not-installed',
+              `It runs with --use-openssl-ca and ${where} does not include the Pinscope CA.`,
+              FIX_TRUST_CA,
+            );
           return unknown(`It runs with --use-openssl-ca; whether ${where} includes the CA is unknown here.`);
         }
         if (/--use-system-ca/.test(flags)) {
           if (os === true) return yes('It runs with --use-system-ca and the OS store includes the Pinscope CA.');
-          return os === false ? no('ca-not-installed', 'It uses the OS store (--use-system-ca), which does not include the Pinscope CA.', FIX_TRUST_CA) : unknown('It uses the OS store, whose contents are unknown here.');
+          return os === false
+            ? no('ca-not-installed', 'It uses the OS store (--use-system-ca), which does not include the Pinscope CA.', FIX_TRUST_CA)
+            : unknown('It uses the OS store, whose contents are unknown here.');
         }
         const why = extra?.set ? 'NODE_EXTRA_CA_CERTS is set but does not include the Pinscope CA' : 'NODE_EXTRA_CA_CERTS is not set';
-        return no('app-own-trust-store', `${capitalise(what)} was not told to trust the CA through its environment: ${why}, and Node uses its bundled roots, not the OS store.`,
-          'Start it from a Pinscope terminal (or `pinscope run`), which sets NODE_EXTRA_CA_CERTS. Under real inspection it breaks the same way: ship it with --use-system-ca (Node 22.15+/23.8+) or NODE_EXTRA_CA_CERTS pointing at the company root.');
+        return no(
+          'app-own-trust-store',
+          `${capitalise(what)} was not told to trust the CA through its environment: ${why}, and Node uses its bundled roots, not the OS store.`,
+          'Start it from a Pinscope terminal (or `pinscope run`), which sets NODE_EXTRA_CA_CERTS. Under real inspection it breaks the same way: ship it with --use-system-ca (Node 22.15+/23.8+) or NODE_EXTRA_CA_CERTS pointing at the company root.',
+        );
       }
       case 'java': {
-        const store = javaTrustStore([args.join(' ')]) !== null ? variable('command line trustStore') : variable('JAVA_TOOL_OPTIONS trustStore');
+        const store =
+          javaTrustStore([args.join(' ')]) !== null ? variable('command line trustStore') : variable('JAVA_TOOL_OPTIONS trustStore');
         if (store?.set) {
           if (store.includesCa === true) return yes('Its trust store (-Djavax.net.ssl.trustStore) includes the Pinscope CA.');
-          if (store.includesCa === false) return no('app-own-trust-store', 'Its launch replaces the trust store (-Djavax.net.ssl.trustStore) with one that lacks the Pinscope CA.', 'Import the CA into that trust store with keytool, or drop the option so Java uses its cacerts.');
+          if (store.includesCa === false)
+            return no(
+              'app-own-trust-store',
+              'Its launch replaces the trust store (-Djavax.net.ssl.trustStore) with one that lacks the Pinscope CA.',
+              'Import the CA into that trust store with keytool, or drop the option so Java uses its cacerts.',
+            );
         }
         const cacerts = identity.path ? join(dirname(dirname(identity.path)), 'lib', 'security', 'cacerts') : null;
         const inCacerts = cacerts ? await this.inclusion.file(cacerts) : null;
@@ -171,22 +220,46 @@ export class TrustKnowledgeReader {
         // Debian and Ubuntu generate cacerts from the OS store (ca-certificates-java): there it is a setup gap.
         const managed = cacerts ? (await realpath(cacerts).catch(() => cacerts)).startsWith('/etc/ssl/certs/java') : false;
         return managed
-          ? no('ca-not-installed', "Java's cacerts (generated from the OS store here) does not include the Pinscope CA, and no -Djavax.net.ssl.trustStore points elsewhere.", 'Trust the CA in the OS store (update-ca-certificates also updates Java\'s cacerts), then retry.')
-          : no('app-own-trust-store', "Java uses its own cacerts store, not the OS store, and it does not include the Pinscope CA.", 'Import the CA with `keytool -importcert -cacerts`, or run Java with -Djavax.net.ssl.trustStoreType=Windows-ROOT/KeychainStore (or a store built from the OS bundle); under real inspection it breaks the same way until it trusts the company root.');
+          ? no(
+              'ca-not-installed',
+              "Java's cacerts (generated from the OS store here) does not include the Pinscope CA, and no -Djavax.net.ssl.trustStore points elsewhere.",
+              "Trust the CA in the OS store (update-ca-certificates also updates Java's cacerts), then retry.",
+            )
+          : no(
+              'app-own-trust-store',
+              'Java uses its own cacerts store, not the OS store, and it does not include the Pinscope CA.',
+              'Import the CA with `keytool -importcert -cacerts`, or run Java with -Djavax.net.ssl.trustStoreType=Windows-ROOT/KeychainStore (or a store built from the OS bundle); under real inspection it breaks the same way until it trusts the company root.',
+            );
       }
       case 'python': {
         const file = variable('SSL_CERT_FILE')?.set ? variable('SSL_CERT_FILE') : variable('SSL_CERT_DIR');
         const requests = variable('REQUESTS_CA_BUNDLE')?.set ? variable('REQUESTS_CA_BUNDLE') : variable('CURL_CA_BUNDLE');
         const ssl = file?.set ? file.includesCa : os;
         const viaRequests = requests?.set ? requests.includesCa : null;
-        if (ssl === true && viaRequests !== false) return yes(`${file?.set ? `${file.name} includes` : 'The OS store, which Python\'s ssl module uses, includes'} the Pinscope CA${viaRequests === true ? `, and so does ${requests?.name ?? 'REQUESTS_CA_BUNDLE'} (requests)` : ''}.`);
+        if (ssl === true && viaRequests !== false)
+          return yes(
+            `${file?.set ? `${file.name} includes` : "The OS store, which Python's ssl module uses, includes"} the Pinscope CA${viaRequests === true ? `, and so does ${requests?.name ?? 'REQUESTS_CA_BUNDLE'} (requests)` : ''}.`,
+          );
         if (viaRequests === true) return yes(`${requests?.name ?? 'REQUESTS_CA_BUNDLE'} includes the Pinscope CA (honoured by requests).`);
         if (ssl === false) {
           return file?.set
-            ? no('app-own-trust-store', `Its launch points ${file.name} at a bundle without the Pinscope CA, replacing the OS store.`, `Point ${file.name} at a bundle with the CA (a Pinscope terminal does), or unset it.`)
-            : no('ca-not-installed', 'Python was not told to trust the CA through its environment (SSL_CERT_FILE and REQUESTS_CA_BUNDLE are not set), and the OS store does not include it.', `${FIX_TRUST_CA} If it uses requests with pip's certifi, it ignores the OS store: set REQUESTS_CA_BUNDLE too.`);
+            ? no(
+                'app-own-trust-store',
+                `Its launch points ${file.name} at a bundle without the Pinscope CA, replacing the OS store.`,
+                `Point ${file.name} at a bundle with the CA (a Pinscope terminal does), or unset it.`,
+              )
+            : no(
+                'ca-not-installed',
+                'Python was not told to trust the CA through its environment (SSL_CERT_FILE and REQUESTS_CA_BUNDLE are not set), and the OS store does not include it.',
+                `${FIX_TRUST_CA} If it uses requests with pip's certifi, it ignores the OS store: set REQUESTS_CA_BUNDLE too.`,
+              );
         }
-        if (viaRequests === false) return no('app-own-trust-store', `Its launch points ${requests?.name ?? 'REQUESTS_CA_BUNDLE'} at a bundle without the Pinscope CA.`, `Point ${requests?.name ?? 'REQUESTS_CA_BUNDLE'} at a bundle with the CA (a Pinscope terminal does), or unset it.`);
+        if (viaRequests === false)
+          return no(
+            'app-own-trust-store',
+            `Its launch points ${requests?.name ?? 'REQUESTS_CA_BUNDLE'} at a bundle without the Pinscope CA.`,
+            `Point ${requests?.name ?? 'REQUESTS_CA_BUNDLE'} at a bundle with the CA (a Pinscope terminal does), or unset it.`,
+          );
         return unknown('Whether this Python process trusts the CA depends on its TLS library and could not be determined.');
       }
       case 'php': {
@@ -194,13 +267,20 @@ export class TrustKnowledgeReader {
         if (cafile) {
           const included = await this.inclusion.file(cafile);
           if (included === true) return yes('Its command line (-d openssl.cafile=) names a bundle that includes the Pinscope CA.');
-          if (included === false) return no('app-own-trust-store', 'Its command line (-d openssl.cafile=) names a bundle that lacks the Pinscope CA.', 'Point openssl.cafile at a bundle with the CA, or drop it so PHP uses the OS store.');
+          if (included === false)
+            return no(
+              'app-own-trust-store',
+              'Its command line (-d openssl.cafile=) names a bundle that lacks the Pinscope CA.',
+              'Point openssl.cafile at a bundle with the CA, or drop it so PHP uses the OS store.',
+            );
         }
         return this.osStoreVerdict(facts, variables, os);
       }
       case 'firefox':
       case 'chromium':
-        return unknown(`${capitalise(facts.label)}s use their own certificate store (NSS profile or their root store), not the OS bundle: import the CA there to test.`);
+        return unknown(
+          `${capitalise(facts.label)}s use their own certificate store (NSS profile or their root store), not the OS bundle: import the CA there to test.`,
+        );
       case 'unknown':
         return unknown('Its runtime is not recognised, so where it takes its trusted roots from is unknown.');
       default:
@@ -213,10 +293,20 @@ export class TrustKnowledgeReader {
     const what = `this ${facts.label} process`;
     const override = variables.find((v) => v.set);
     if (override?.includesCa === true) return yes(`${override.name} is set and includes the Pinscope CA.`);
-    if (override?.includesCa === false) return no('app-own-trust-store', `Its launch points ${override.name} at a bundle without the Pinscope CA, replacing the OS store.`, `Point ${override.name} at a bundle with the CA (a Pinscope terminal does), or unset it.`);
+    if (override?.includesCa === false)
+      return no(
+        'app-own-trust-store',
+        `Its launch points ${override.name} at a bundle without the Pinscope CA, replacing the OS store.`,
+        `Point ${override.name} at a bundle with the CA (a Pinscope terminal does), or unset it.`,
+      );
     if (os === true) return yes(`${capitalise(what)} uses the OS store, which includes the Pinscope CA.`);
     const honoured = [...facts.variables, ...facts.trustFlags].join(', ') || 'none';
-    if (os === false) return no('ca-not-installed', `${capitalise(what)} uses the OS store, which does not include the Pinscope CA, and nothing it honours (${honoured}) points it elsewhere.`, FIX_TRUST_CA);
+    if (os === false)
+      return no(
+        'ca-not-installed',
+        `${capitalise(what)} uses the OS store, which does not include the Pinscope CA, and nothing it honours (${honoured}) points it elsewhere.`,
+        FIX_TRUST_CA,
+      );
     return unknown(`${capitalise(what)} uses the OS store, whose contents are unknown here.`);
   }
 }

@@ -26,7 +26,11 @@ const int = (value: unknown): number => (typeof value === 'number' && Number.isI
 export function findConnectionOwner(json: string, endpoints: AcceptedEndpoints): number | null {
   const client = endpointText(endpoints.remoteAddress, endpoints.remotePort);
   const proxy = endpointText(endpoints.localAddress, endpoints.localPort);
-  const row = rows(json).find((r) => endpointText(str(r['LocalAddress']), int(r['LocalPort'])) === client && endpointText(str(r['RemoteAddress']), int(r['RemotePort'])) === proxy);
+  const row = rows(json).find(
+    (r) =>
+      endpointText(str(r['LocalAddress']), int(r['LocalPort'])) === client &&
+      endpointText(str(r['RemoteAddress']), int(r['RemotePort'])) === proxy,
+  );
   const pid = row ? int(row['OwningProcess']) : -1;
   return pid > 0 ? pid : null;
 }
@@ -47,7 +51,14 @@ export function parseWin32Processes(json: string): Map<number, ToolProcess> {
     if (pid < 0) continue;
     const path = str(row['ExecutablePath']) || null;
     const commandLine = str(row['CommandLine']);
-    table.set(pid, { pid, ppid: int(row['ParentProcessId']), startTime: creationTime(row['CreationDate']), name: str(row['Name']) || String(pid), path, argv: commandLine ? splitCommandLine(commandLine) : [] });
+    table.set(pid, {
+      pid,
+      ppid: int(row['ParentProcessId']),
+      startTime: creationTime(row['CreationDate']),
+      name: str(row['Name']) || String(pid),
+      path,
+      argv: commandLine ? splitCommandLine(commandLine) : [],
+    });
   }
   return table;
 }
@@ -61,7 +72,8 @@ export const windowsTools: PlatformTools = {
     return findConnectionOwner(await run(POWERSHELL, [...POWERSHELL_ARGS, command]), endpoints);
   },
   async processTable(run: RunTool): Promise<Map<number, ToolProcess>> {
-    const command = 'Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,Name,ExecutablePath,CommandLine,CreationDate | ConvertTo-Json -Compress';
+    const command =
+      'Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,Name,ExecutablePath,CommandLine,CreationDate | ConvertTo-Json -Compress';
     return parseWin32Processes(await run(POWERSHELL, [...POWERSHELL_ARGS, command]));
   },
 };

@@ -42,9 +42,15 @@ export function parseClientCertificate(raw: string): ClientCertificateOption {
   } catch (error) {
     throw new ClientCertificateError(error instanceof HostPatternError ? error.message : errorMessage(error));
   }
-  const files = raw.slice(separator + 1).split(',').map((f) => f.trim());
+  const files = raw
+    .slice(separator + 1)
+    .split(',')
+    .map((f) => f.trim());
   const [certFile, keyFile = certFile] = files;
-  if (!certFile || !keyFile || files.length > 2) throw new ClientCertificateError(`"${raw}" is not a client certificate: expected HOST_PATTERN=CERT,KEY (two PEM files, or one holding both)`);
+  if (!certFile || !keyFile || files.length > 2)
+    throw new ClientCertificateError(
+      `"${raw}" is not a client certificate: expected HOST_PATTERN=CERT,KEY (two PEM files, or one holding both)`,
+    );
   return { pattern, certFile, keyFile };
 }
 
@@ -61,25 +67,38 @@ export class ClientCertificates {
 
   /** Reads each certificate and key file once, checks that they belong together, and builds one context each (with the same roots as the other upstream connections). */
   static async load(options: readonly ClientCertificateOption[], extraCas: readonly string[]): Promise<ClientCertificates> {
-    const loaded = await Promise.all(options.map(async (option) => {
-      const [cert, key] = await Promise.all([readPem(option.certFile, 'certificate'), readPem(option.keyFile, 'key')]);
-      let x509: X509Certificate;
-      try {
-        x509 = new X509Certificate(cert);
-      } catch (error) {
-        throw new ClientCertificateError(`Cannot use client certificate ${option.certFile}: it holds no valid certificate (${errorMessage(error)})`);
-      }
-      let matches: boolean;
-      try {
-        matches = x509.checkPrivateKey(createPrivateKey(key));
-      } catch {
-        // The key's own parse error may quote it: say only what is wrong.
-        throw new ClientCertificateError(`Cannot use client certificate key ${option.keyFile}: it holds no unencrypted private key in PEM`);
-      }
-      if (!matches) throw new ClientCertificateError(`Cannot use client certificate ${option.certFile}: the key in ${option.keyFile} does not belong to it`);
-      const secureContext = createSecureContext({ cert, key, ...(extraCas.length > 0 ? { ca: [...rootCertificates, ...extraCas] } : {}) });
-      return { pattern: option.pattern, secureContext, subject: x509.subject.replace(/\n/g, ', ') };
-    }));
+    const loaded = await Promise.all(
+      options.map(async (option) => {
+        const [cert, key] = await Promise.all([readPem(option.certFile, 'certificate'), readPem(option.keyFile, 'key')]);
+        let x509: X509Certificate;
+        try {
+          x509 = new X509Certificate(cert);
+        } catch (error) {
+          throw new ClientCertificateError(
+            `Cannot use client certificate ${option.certFile}: it holds no valid certificate (${errorMessage(error)})`,
+          );
+        }
+        let matches: boolean;
+        try {
+          matches = x509.checkPrivateKey(createPrivateKey(key));
+        } catch {
+          // The key's own parse error may quote it: say only what is wrong.
+          throw new ClientCertificateError(
+            `Cannot use client certificate key ${option.keyFile}: it holds no unencrypted private key in PEM`,
+          );
+        }
+        if (!matches)
+          throw new ClientCertificateError(
+            `Cannot use client certificate ${option.certFile}: the key in ${option.keyFile} does not belong to it`,
+          );
+        const secureContext = createSecureContext({
+          cert,
+          key,
+          ...(extraCas.length > 0 ? { ca: [...rootCertificates, ...extraCas] } : {}),
+        });
+        return { pattern: option.pattern, secureContext, subject: x509.subject.replace(/\n/g, ', ') };
+      }),
+    );
     return new ClientCertificates(loaded);
   }
 
@@ -94,14 +113,24 @@ async function readPem(file: string, what: 'certificate' | 'key'): Promise<strin
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new ClientCertificateError(`Cannot use client ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
+    throw new ClientCertificateError(
+      `Cannot use client ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+    );
   }
 }
 
 /** Alerts a server sends when a client certificate is missing or refused, once its own certificate was sent (TLS 1.2) or after the handshake (TLS 1.3). */
 const REFUSAL_ALERTS: ReadonlySet<string> = new Set([
-  'certificate_required', 'handshake_failure', 'decode_error', 'bad_certificate', 'unsupported_certificate',
-  'certificate_unknown', 'unknown_ca', 'access_denied', 'certificate_expired', 'certificate_revoked',
+  'certificate_required',
+  'handshake_failure',
+  'decode_error',
+  'bad_certificate',
+  'unsupported_certificate',
+  'certificate_unknown',
+  'unknown_ca',
+  'access_denied',
+  'certificate_expired',
+  'certificate_revoked',
 ]);
 
 export interface RefusalContext {
@@ -121,7 +150,8 @@ export function clientCertificateRefusal(error: { code?: unknown; message?: unkn
   if (!alert || !REFUSAL_ALERTS.has(alert.name)) return undefined;
   if (alert.name !== 'certificate_required' && !context.serverCertificateSeen) return undefined;
   const code = alert.code === null ? '' : ` (${alert.code})`;
-  if (context.presented) return `the server refused the client certificate presented for it (${context.presented}): fatal ${alert.name}${code} alert`;
+  if (context.presented)
+    return `the server refused the client certificate presented for it (${context.presented}): fatal ${alert.name}${code} alert`;
   return alert.name === 'certificate_required'
     ? `the server requires a client certificate (mutual TLS): it sent a fatal certificate_required${code} alert when the proxy presented none`
     : `the server requires a client certificate (mutual TLS): it sent a fatal ${alert.name}${code} alert after its certificate, when the proxy presented none`;

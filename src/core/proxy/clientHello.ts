@@ -1,6 +1,15 @@
 /** Reads the client's TLS ClientHello off a socket (without consuming it) and summarises it. */
 import type { Readable } from 'node:stream';
-import { calculateJa3, calculateJa4, extensionParsers, getExtensionData, isGREASE, readTlsClientHello, type TlsClientHelloMessage, type TlsExtension } from 'read-tls-client-hello';
+import {
+  calculateJa3,
+  calculateJa4,
+  extensionParsers,
+  getExtensionData,
+  isGREASE,
+  readTlsClientHello,
+  type TlsClientHelloMessage,
+  type TlsExtension,
+} from 'read-tls-client-hello';
 import type { ClientHelloSummary } from '../../shared/timelineEvents';
 
 /** The first byte of a TLS handshake record. */
@@ -8,7 +17,11 @@ export const TLS_HANDSHAKE_RECORD = 0x16;
 const ALPN_EXTENSION = 0x0010;
 
 const VERSION_NAMES: Readonly<Record<number, string>> = {
-  0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3',
+  0x0300: 'SSLv3',
+  0x0301: 'TLSv1',
+  0x0302: 'TLSv1.1',
+  0x0303: 'TLSv1.2',
+  0x0304: 'TLSv1.3',
 };
 
 function versionName(version: number): string {
@@ -16,7 +29,7 @@ function versionName(version: number): string {
 }
 
 function isGrease(value: number): boolean {
-  return (value & 0x0f0f) === 0x0a0a && (value >> 8) === (value & 0xff);
+  return (value & 0x0f0f) === 0x0a0a && value >> 8 === (value & 0xff);
 }
 
 /**
@@ -25,7 +38,7 @@ function isGrease(value: number): boolean {
  * framed from it at once; otherwise the library reads the socket.
  */
 export async function readClientHello(socket: Readable, buffered?: Buffer): Promise<ClientHelloSummary> {
-  const hello = (buffered && frameClientHello(buffered)) ?? await readTlsClientHello(socket);
+  const hello = (buffered && frameClientHello(buffered)) ?? (await readTlsClientHello(socket));
   const sni = getExtensionData(hello, 'server_name')?.serverName ?? null;
   const alpn = getExtensionData(hello, 'application_layer_protocol_negotiation')?.protocols ?? [];
   const supported = getExtensionData(hello, 'supported_versions')?.versions;
@@ -46,11 +59,13 @@ const RAW_ALPN = new WeakMap<TlsClientHelloMessage, Buffer>();
 /** The first offered ALPN name as sent: from the raw extension when framed here, else as the library decoded it. */
 function firstAlpnBytes(hello: TlsClientHelloMessage, decoded: readonly string[]): Buffer | undefined {
   const raw = RAW_ALPN.get(hello);
-  if (raw && raw.length >= 3 && raw.readUInt16BE(0) === raw.length - 2 && raw[2] !== undefined && 3 + raw[2] <= raw.length) return raw.subarray(3, 3 + raw[2]);
+  if (raw && raw.length >= 3 && raw.readUInt16BE(0) === raw.length - 2 && raw[2] !== undefined && 3 + raw[2] <= raw.length)
+    return raw.subarray(3, 3 + raw[2]);
   return decoded[0] === undefined ? undefined : Buffer.from(decoded[0], 'latin1');
 }
 
-const isAlphanumeric = (byte: number): boolean => (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+const isAlphanumeric = (byte: number): boolean =>
+  (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
 
 /**
  * JA4's ALPN characters as its specification says: the first and last characters of the first ALPN
@@ -65,7 +80,8 @@ function withSpecAlpnCharacters(ja4: string, firstAlpn: Buffer | undefined): str
   const last = firstAlpn?.[firstAlpn.length - 1];
   if (firstAlpn && first !== undefined && last !== undefined) {
     const hex = firstAlpn.toString('hex');
-    characters = isAlphanumeric(first) && isAlphanumeric(last) ? String.fromCharCode(first, last) : `${hex.charAt(0)}${hex.charAt(hex.length - 1)}`;
+    characters =
+      isAlphanumeric(first) && isAlphanumeric(last) ? String.fromCharCode(first, last) : `${hex.charAt(0)}${hex.charAt(hex.length - 1)}`;
   }
   return [`${a.slice(0, -2)}${characters}`, ...rest].join('_');
 }
@@ -95,7 +111,16 @@ export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefin
   const cipherSuites = take(take(2)?.readUInt16BE(0) ?? hello.length);
   const compressionMethods = take(take(1)?.[0] ?? hello.length);
   const extensionsLength = take(2)?.readUInt16BE(0);
-  if (!version || !random || !sessionId || !cipherSuites || cipherSuites.length % 2 !== 0 || !compressionMethods || extensionsLength === undefined) return undefined;
+  if (
+    !version ||
+    !random ||
+    !sessionId ||
+    !cipherSuites ||
+    cipherSuites.length % 2 !== 0 ||
+    !compressionMethods ||
+    extensionsLength === undefined
+  )
+    return undefined;
   const extensions: TlsExtension[] = [];
   let alpnData: Buffer | undefined;
   for (let read = 0; read < extensionsLength;) {
@@ -108,7 +133,14 @@ export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefin
   }
   const suites: number[] = [];
   for (let i = 0; i < cipherSuites.length; i += 2) suites.push(cipherSuites.readUInt16BE(i));
-  const message = { version: version.readUInt16BE(0), random, sessionId, cipherSuites: suites, compressionMethods: [...compressionMethods], extensions };
+  const message = {
+    version: version.readUInt16BE(0),
+    random,
+    sessionId,
+    cipherSuites: suites,
+    compressionMethods: [...compressionMethods],
+    extensions,
+  };
   if (alpnData) RAW_ALPN.set(message, alpnData);
   return message;
 }

@@ -40,7 +40,10 @@ export interface ForgedHandshake {
  * up. The real server's handshake may still be running; whichever side fails first ends both, and the
  * server's outcome is still recorded (its certificate chain is evidence).
  */
-export function serveForgedCertificate(context: ClientSideSettings, { client, recorder, accounting, handshakeDeadline, settled, forged, promised, path }: ForgedHandshake): void {
+export function serveForgedCertificate(
+  context: ClientSideSettings,
+  { client, recorder, accounting, handshakeDeadline, settled, forged, promised, path }: ForgedHandshake,
+): void {
   const { certificate, cached, secureContext } = forged;
   // Made first: the context may be shared, and the socket takes its certificate now (see ForgedCertificates.forHost).
   const tls = new TLSSocket(clientLeg(client), {
@@ -49,7 +52,18 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
     secureContext,
     ...(promised ? { ALPNProtocols: [promised] } : {}),
   });
-  recorder.add({ kind: 'forged-certificate', subject: certificate.subject, issuer: certificate.issuer, pin: certificate.pin, serialNumber: certificate.serialNumber, cached, sans: certificate.sans, validFrom: certificate.notBefore, validTo: certificate.notAfter, ...(path ? { path } : {}) });
+  recorder.add({
+    kind: 'forged-certificate',
+    subject: certificate.subject,
+    issuer: certificate.issuer,
+    pin: certificate.pin,
+    serialNumber: certificate.serialNumber,
+    cached,
+    sans: certificate.sans,
+    validFrom: certificate.notBefore,
+    validTo: certificate.notAfter,
+    ...(path ? { path } : {}),
+  });
   if (context.keylog) tls.on('keylog', context.keylog);
   captureTls(client, tls);
   let ended = false;
@@ -66,7 +80,11 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
   };
   void settled.then((outcome) => {
     if (outcome.ok && keepsPromise(promised, outcome.upstream.alpn)) return;
-    if (outcome.ok) recorder.add({ kind: 'error', reason: `the server chose ${outcome.upstream.alpn ?? 'no application protocol'}, but the client had been promised ${promised ?? 'none'}` });
+    if (outcome.ok)
+      recorder.add({
+        kind: 'error',
+        reason: `the server chose ${outcome.upstream.alpn ?? 'no application protocol'}, but the client had been promised ${promised ?? 'none'}`,
+      });
     else recordUpstreamFailure(recorder, outcome.error);
     end();
   });
@@ -86,20 +104,34 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
   };
   tls.on('error', onHandshakeError);
   tls.once('end', onHandshakeEnd);
-  tls.once('close', () => { if (!relaying) end(); });
+  tls.once('close', () => {
+    if (!relaying) end();
+  });
   tls.once('secure', () => {
     const rawBytesAtSecure = client.bytesRead - accounting.tunnelStart;
     const cipher = tls.getCipher();
     const version = tls.getProtocol() ?? 'unknown';
-    endingOnceSecure = () => clientEnding(client.bytesRead - accounting.tunnelStart, { ...accounting, version, hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32, bytesAtSecure: rawBytesAtSecure });
-    recorder.add({ kind: 'handshake-complete', version, cipher: cipher.standardName, alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, ...(tls.isSessionReused() ? { resumed: true as const } : {}) });
+    endingOnceSecure = () =>
+      clientEnding(client.bytesRead - accounting.tunnelStart, {
+        ...accounting,
+        version,
+        hashBytes: cipher.name.endsWith('SHA384') ? 48 : 32,
+        bytesAtSecure: rawBytesAtSecure,
+      });
+    recorder.add({
+      kind: 'handshake-complete',
+      version,
+      cipher: cipher.standardName,
+      alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
+      ...(tls.isSessionReused() ? { resumed: true as const } : {}),
+    });
     void settled.then((outcome) => {
       if (ended || !outcome.ok) return;
       const server = outcome.upstream.socket;
       if (server.destroyed && !server.readableEnded) {
         // The server's connection failed while the client was finishing its handshake (one that said
         // its piece and closed cleanly meanwhile is relayed: what it sent is passed on).
-        recorder.add({ kind: 'error', reason: 'the server\'s connection closed before the client\'s handshake finished' });
+        recorder.add({ kind: 'error', reason: "the server's connection closed before the client's handshake finished" });
         return end();
       }
       relaying = true;
@@ -107,7 +139,7 @@ export function serveForgedCertificate(context: ClientSideSettings, { client, re
       tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
       relay({ client: tls, upstream: outcome.upstream.socket, reads: outcome.upstream.reads }, recorder, {
         idleTimeoutMs: context.idleTimeoutMs,
-        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : endingOnceSecure?.() ?? 'fin'),
+        clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : (endingOnceSecure?.() ?? 'fin')),
       });
     });
   });

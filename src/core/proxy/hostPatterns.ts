@@ -18,7 +18,8 @@ export function parseHostPattern(raw: string): string {
   const labels = (pattern.startsWith('.') ? pattern.slice(1) : pattern).split('.');
   for (const [index, label] of labels.entries()) {
     if (!LABEL.test(label)) throw new HostPatternError(`"${raw}" is not a host pattern: label "${label}" is not valid`);
-    if (label === '*' && index !== 0) throw new HostPatternError(`"${raw}" is not a host pattern: "*" may only stand for the leftmost labels`);
+    if (label === '*' && index !== 0)
+      throw new HostPatternError(`"${raw}" is not a host pattern: "*" may only stand for the leftmost labels`);
   }
   return pattern;
 }
@@ -64,7 +65,8 @@ export function parseHostOverride(raw: string): HostOverride {
   const match = bracketed ?? plain;
   if (!match?.[1]) throw new HostPatternError(`"${raw}" is not a host override: "${target}" is not ADDRESS[:PORT]`);
   const port = match[2] === undefined ? null : Number(match[2]);
-  if (port !== null && (port < 1 || port > 65535)) throw new HostPatternError(`"${raw}" is not a host override: port ${port} is out of range`);
+  if (port !== null && (port < 1 || port > 65535))
+    throw new HostPatternError(`"${raw}" is not a host override: port ${port} is out of range`);
   return { pattern, address: match[1], port };
 }
 

@@ -15,7 +15,10 @@ export class HostPolicy {
   private patterns: HostPatternList;
   /** Per-host choices made at run time (from the panel or the CLI), which win over the patterns. */
   private readonly choices = new Map<string, Exclude<Mode, 'http'>>();
-  constructor(tunnelHosts: readonly string[] = [], private readonly hook?: PolicyHook) {
+  constructor(
+    tunnelHosts: readonly string[] = [],
+    private readonly hook?: PolicyHook,
+  ) {
     this.patterns = new HostPatternList(tunnelHosts);
   }
 

@@ -16,7 +16,16 @@ import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { ClientRecordScanner } from './tunnelRecords';
-import { connectUpstream, directPath, handshakeUpstream, recordUpstreamFailure, refusedLiteral, UpstreamFailure, type UpstreamConfig, type UpstreamPath } from './upstream';
+import {
+  connectUpstream,
+  directPath,
+  handshakeUpstream,
+  recordUpstreamFailure,
+  refusedLiteral,
+  UpstreamFailure,
+  type UpstreamConfig,
+  type UpstreamPath,
+} from './upstream';
 import { errorMessage } from '../errors';
 import { HOSTNAME, usableSni } from '../hostNames';
 import { isCaptured, serverLeg, type LegCaptures } from './legCapture';
@@ -68,7 +77,14 @@ function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstByte
   });
 }
 
-export async function handleTunnel(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder, tunnelStart = 0): Promise<void> {
+export async function handleTunnel(
+  context: InterceptionContext,
+  client: Socket,
+  host: string,
+  port: number,
+  recorder: ConnectionRecorder,
+  tunnelStart = 0,
+): Promise<void> {
   const decision = context.policy.decide(host);
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
@@ -79,22 +95,40 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
   if (!isIP(host) && HOSTNAME.test(host)) context.certificates.certificateFor(host);
   const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
   if (first.kind === 'end' || first.kind === 'error') {
-    recorder.add(first.kind === 'end' ? { kind: 'fin', from: 'client' } : first.error.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'error', reason: first.error.message });
+    recorder.add(
+      first.kind === 'end'
+        ? { kind: 'fin', from: 'client' }
+        : first.error.code === 'ECONNRESET'
+          ? { kind: 'rst', from: 'client' }
+          : { kind: 'error', reason: first.error.message },
+    );
     client.destroy();
     recorder.finish(0, 0);
     return;
   }
   if (first.kind === 'timeout') {
     recorder.add({ kind: 'timeout', phase: 'first-bytes' });
-    recorder.add({ kind: 'not-tls', firstBytes: '', reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol` });
+    recorder.add({
+      kind: 'not-tls',
+      firstBytes: '',
+      reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol`,
+    });
     return tunnelRaw(context, client, host, port, recorder);
   }
   if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
-    recorder.add({ kind: 'not-tls', firstBytes: first.chunk.subarray(0, 16).toString('hex'), reason: 'the first byte is not a TLS handshake record (0x16)' });
+    recorder.add({
+      kind: 'not-tls',
+      firstBytes: first.chunk.subarray(0, 16).toString('hex'),
+      reason: 'the first byte is not a TLS handshake record (0x16)',
+    });
     return tunnelRaw(context, client, host, port, recorder);
   }
   try {
-    await intercept(context, { client, host, port, recorder, firstBytes: first.chunk }, { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) });
+    await intercept(
+      context,
+      { client, host, port, recorder, firstBytes: first.chunk },
+      { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) },
+    );
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
@@ -104,15 +138,30 @@ export async function handleTunnel(context: InterceptionContext, client: Socket,
 }
 
 /** Relays the client's bytes untouched to host:port. */
-async function tunnelRaw(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<void> {
+async function tunnelRaw(
+  context: InterceptionContext,
+  client: Socket,
+  host: string,
+  port: number,
+  recorder: ConnectionRecorder,
+): Promise<void> {
   const upstream = await connectOrRecord(context, client, host, port, recorder);
   if (!upstream) return;
-  relay({ client, upstream: upstream.socket }, recorder, { idleTimeoutMs: context.idleTimeoutMs, clientRecords: new ClientRecordScanner() });
+  relay({ client, upstream: upstream.socket }, recorder, {
+    idleTimeoutMs: context.idleTimeoutMs,
+    clientRecords: new ClientRecordScanner(),
+  });
   client.resume();
 }
 
 /** An upstream TCP connection (for a tunnel, or for TLS through an upstream proxy), recorded; a failure ends the client's side. */
-async function connectOrRecord(context: InterceptionContext, client: Socket, host: string, port: number, recorder: ConnectionRecorder): Promise<{ socket: Socket; address: string } | undefined> {
+async function connectOrRecord(
+  context: InterceptionContext,
+  client: Socket,
+  host: string,
+  port: number,
+  recorder: ConnectionRecorder,
+): Promise<{ socket: Socket; address: string } | undefined> {
   let result;
   try {
     result = await connectUpstream(host, port, context.upstream);
@@ -150,13 +199,17 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
  * The server's side: a connection of its own, made once the ClientHello is read (its reads make no
  * garbage, see UpstreamReads), or TLS over the upstream proxy's CONNECT.
  */
-async function upstreamPath(context: InterceptionContext, { client, host, port, recorder }: InterceptedTunnel): Promise<UpstreamPath | undefined> {
+async function upstreamPath(
+  context: InterceptionContext,
+  { client, host, port, recorder }: InterceptedTunnel,
+): Promise<UpstreamPath | undefined> {
   const refused = refusedLiteral(host, port, context.upstream);
   if (refused) {
     failUpstream(client, recorder, refused);
     return undefined;
   }
-  if (!context.upstream.proxy && !isCaptured(client)) return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
+  if (!context.upstream.proxy && !isCaptured(client))
+    return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
   const raw = await connectOrRecord(context, client, host, port, recorder);
   return raw && { kind: 'socket', ...raw, socket: serverLeg(client, raw.socket) };
 }
@@ -177,7 +230,11 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   // server's (upstream-failed, no pinning judgement), never the client's.
   let upstreamRunning = false;
   const handshakeDeadline = setTimeout(() => {
-    if (upstreamRunning) recordUpstreamFailure(recorder, new UpstreamFailure('timeout', `the server did not finish its TLS handshake within ${context.handshakeTimeoutMs} ms`));
+    if (upstreamRunning)
+      recordUpstreamFailure(
+        recorder,
+        new UpstreamFailure('timeout', `the server did not finish its TLS handshake within ${context.handshakeTimeoutMs} ms`),
+      );
     else recorder.add({ kind: 'timeout', phase: 'handshake' });
     client.destroy();
     recorder.finish(0, 0);
@@ -195,14 +252,21 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   recorder.add({ kind: 'client-hello', hello });
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
   const sni = usableSni(hello.sni);
-  if (hello.sni !== null && sni === null) recorder.add({ kind: 'error', reason: 'the SNI is not a valid host name; using the CONNECT host instead' });
+  if (hello.sni !== null && sni === null)
+    recorder.add({ kind: 'error', reason: 'the SNI is not a valid host name; using the CONNECT host instead' });
   const servername = sni ?? (isIP(host) ? null : host.toLowerCase());
   const leafHost = sni ?? host.toLowerCase();
   // A profile's path offers the client only its own ALPN protocols: the others are withheld (stripped).
   const { offer, withheld } = context.profile ? offeredThroughPath(context.profile, hello.alpn) : { offer: hello.alpn, withheld: [] };
-  const inspectionPath: InspectionPathSummary | undefined = context.profile && context.profile.id !== 'generic'
-    ? { profile: context.profile.id, chainLength: context.certificates.chainLength, tlsVersions: [context.profile.tlsVersions.min, context.profile.tlsVersions.max], alpnWithheld: withheld }
-    : undefined;
+  const inspectionPath: InspectionPathSummary | undefined =
+    context.profile && context.profile.id !== 'generic'
+      ? {
+          profile: context.profile.id,
+          chainLength: context.certificates.chainLength,
+          tlsVersions: [context.profile.tlsVersions.min, context.profile.tlsVersions.max],
+          alpnWithheld: withheld,
+        }
+      : undefined;
   upstreamRunning = true;
   const path = await upstreamPath(context, tunnel);
   if (!path) return clearTimeout(handshakeDeadline);
@@ -213,17 +277,35 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     recorder.add({ kind: 'upstream-failed', stage: 'client-certificate', reason });
     client.destroy();
   };
-  const startUpstream = (): Promise<UpstreamOutcome> => handshakeUpstream(path, { servername, alpn: plan.upstreamOffer, secureContext: context.upstream.secureContext, timeoutMs: context.handshakeTimeoutMs, chains: context.upstream.chains, sessions: context.upstream.sessions, clientCertificate, onClientCertificateRefusal })
-    .then((upstream): UpstreamOutcome => {
-      upstreamRunning = false;
-      recorder.add({ kind: 'upstream-tls', version: upstream.version, alpn: upstream.alpn, chain: upstream.chain, ...(upstream.resumed ? { resumed: true as const } : {}) });
-      if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
-      return { ok: true, upstream };
-    }, (error: unknown): UpstreamOutcome => {
-      upstreamRunning = false;
-      context.alpn.forget(leafHost, offer);
-      return { ok: false, error };
-    });
+  const startUpstream = (): Promise<UpstreamOutcome> =>
+    handshakeUpstream(path, {
+      servername,
+      alpn: plan.upstreamOffer,
+      secureContext: context.upstream.secureContext,
+      timeoutMs: context.handshakeTimeoutMs,
+      chains: context.upstream.chains,
+      sessions: context.upstream.sessions,
+      clientCertificate,
+      onClientCertificateRefusal,
+    }).then(
+      (upstream): UpstreamOutcome => {
+        upstreamRunning = false;
+        recorder.add({
+          kind: 'upstream-tls',
+          version: upstream.version,
+          alpn: upstream.alpn,
+          chain: upstream.chain,
+          ...(upstream.resumed ? { resumed: true as const } : {}),
+        });
+        if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
+        return { ok: true, upstream };
+      },
+      (error: unknown): UpstreamOutcome => {
+        upstreamRunning = false;
+        context.alpn.forget(leafHost, offer);
+        return { ok: false, error };
+      },
+    );
   // The leaf's context is taken only as its TLSSocket is made: it may be shared (see ForgedCertificates.forHost).
   const serve = async (settled: Promise<UpstreamOutcome>, promised: string | null): Promise<void> => {
     const hold = recorder.clientWait(FLIGHT_HOLD_MS);
@@ -231,11 +313,23 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
       await hold;
       if (clientGone()) {
         clearTimeout(handshakeDeadline);
-        void settled.then((outcome) => { if (outcome.ok) outcome.upstream.socket.destroy(); recorder.finish(0, 0); });
+        void settled.then((outcome) => {
+          if (outcome.ok) outcome.upstream.socket.destroy();
+          recorder.finish(0, 0);
+        });
         return;
       }
     }
-    serveForgedCertificate(context, { client, recorder, accounting, handshakeDeadline, settled, forged: context.certificates.forHost(leafHost), promised, path: inspectionPath });
+    serveForgedCertificate(context, {
+      client,
+      recorder,
+      accounting,
+      handshakeDeadline,
+      settled,
+      forged: context.certificates.forHost(leafHost),
+      promised,
+      path: inspectionPath,
+    });
   };
   if (plan.promised !== undefined) {
     // The client's answer does not depend on the server's. With its leaf at hand, the forged flight goes
@@ -244,7 +338,9 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     // (W1: 4.1 -> 3.6-3.9 ms, measured in one run each). A new host's leaf is forged while the real
     // server works on its side of the handshake.
     const settled = context.certificates.has(leafHost)
-      ? new Promise<void>((resolve) => setImmediate(resolve)).then(startUpstream).catch((error: unknown): UpstreamOutcome => ({ ok: false, error }))
+      ? new Promise<void>((resolve) => setImmediate(resolve))
+          .then(startUpstream)
+          .catch((error: unknown): UpstreamOutcome => ({ ok: false, error }))
       : startUpstream();
     return serve(settled, plan.promised);
   }
@@ -263,4 +359,3 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   }
   return serve(settled, outcome.upstream.alpn);
 }
-

@@ -21,13 +21,18 @@ export function openKeylogFile(path: string): KeylogFile {
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new KeylogFileError(code === 'ELOOP' ? `key log ${path} is a symbolic link: refused (TLS secrets go only to a file of your own)` : `key log ${path} cannot be opened: ${code}`);
+    throw new KeylogFileError(
+      code === 'ELOOP'
+        ? `key log ${path} is a symbolic link: refused (TLS secrets go only to a file of your own)`
+        : `key log ${path} cannot be opened: ${code}`,
+    );
   }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new KeylogFileError(`key log ${path} is not a regular file: refused`);
     const uid = process.getuid?.();
-    if (uid !== undefined && stat.uid !== uid) throw new KeylogFileError(`key log ${path} belongs to another user (uid ${stat.uid}): refused`);
+    if (uid !== undefined && stat.uid !== uid)
+      throw new KeylogFileError(`key log ${path} belongs to another user (uid ${stat.uid}): refused`);
     const tightened = process.platform !== 'win32' && (stat.mode & 0o077) !== 0;
     if (tightened) fchmodSync(fd, 0o600);
     return { stream: createWriteStream(path, { fd, flags: 'a' }), tightened };

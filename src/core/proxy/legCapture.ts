@@ -30,7 +30,12 @@ class LegRecorder {
   readonly dropped = { initiator: 0, responder: 0 };
   private readonly kept = { initiator: 0, responder: 0 };
   private readonly ended = new Set<LegSide>();
-  constructor(readonly role: CapturedLeg['role'], readonly openedAt: number, private readonly limit: number, private readonly onKept: (bytes: number) => void) {}
+  constructor(
+    readonly role: CapturedLeg['role'],
+    readonly openedAt: number,
+    private readonly limit: number,
+    private readonly onKept: (bytes: number) => void,
+  ) {}
 
   data(from: LegSide, chunk: Buffer): void {
     const room = Math.max(0, this.limit - this.kept[from]);
@@ -60,7 +65,11 @@ class ConnectionCapture {
   readonly keylog: string[] = [];
   bytes = 0;
 
-  constructor(private readonly limit: number, private readonly clientOpenedAt: number, private readonly onKept: (capture: ConnectionCapture, bytes: number) => void) {}
+  constructor(
+    private readonly limit: number,
+    private readonly clientOpenedAt: number,
+    private readonly onKept: (capture: ConnectionCapture, bytes: number) => void,
+  ) {}
 
   leg(role: CapturedLeg['role']): LegRecorder {
     // The client's TCP connection was open since it was accepted; the server's opens now.
@@ -164,7 +173,11 @@ export function isCaptured(client: Socket): boolean {
 class RecordingTee extends Duplex {
   private tls: TLSSocket | undefined;
 
-  constructor(private readonly socket: Socket, private readonly leg: LegRecorder, private readonly ours: LegSide) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly leg: LegRecorder,
+    private readonly ours: LegSide,
+  ) {
     super({ allowHalfOpen: true });
     const peer = other(ours);
     socket.on('data', (chunk: Buffer) => {

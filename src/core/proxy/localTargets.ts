@@ -51,24 +51,33 @@ export interface TargetGuard {
 export function targetGuard(listenPort: () => number, allowLocal: boolean, listenHost: string): TargetGuard {
   const refusal = (address: string, port: number): string | undefined => {
     const kind = localKind(address);
-    if (port === listenPort() && (kind !== undefined || ownAddresses().has(address))) return `refused: ${address}:${port} is the proxy's own port (a loop)`;
-    if (kind && !allowLocal) return `refused: ${address} is ${kind}; the proxy listens on ${listenHost}, so it does not relay to this machine's own services (see README, Security)`;
+    if (port === listenPort() && (kind !== undefined || ownAddresses().has(address)))
+      return `refused: ${address}:${port} is the proxy's own port (a loop)`;
+    if (kind && !allowLocal)
+      return `refused: ${address} is ${kind}; the proxy listens on ${listenHost}, so it does not relay to this machine's own services (see README, Security)`;
     return undefined;
   };
-  const lookupFor = (port: number): typeof dnsLookup => ((hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, '', 0);
-      const allowed = addresses.filter((a) => refusal(a.address, port) === undefined);
-      const first = addresses[0];
-      if (allowed.length === 0 && first) {
-        const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${first.address}: ${refusal(first.address, port) ?? 'refused'}`);
-        refused.code = 'EPINSCOPE_REFUSED';
-        return callback(refused, '', 0);
-      }
-      if (options.all) return callback(null, allowed);
-      const chosen = allowed[0];
-      return callback(null, chosen?.address ?? '', chosen?.family ?? 4);
-    });
-  }) as typeof dnsLookup;
+  const lookupFor = (port: number): typeof dnsLookup =>
+    ((
+      hostname: string,
+      options: LookupOptions,
+      callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+    ): void => {
+      dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+        if (error) return callback(error, '', 0);
+        const allowed = addresses.filter((a) => refusal(a.address, port) === undefined);
+        const first = addresses[0];
+        if (allowed.length === 0 && first) {
+          const refused: NodeJS.ErrnoException = new Error(
+            `${hostname} resolves to ${first.address}: ${refusal(first.address, port) ?? 'refused'}`,
+          );
+          refused.code = 'EPINSCOPE_REFUSED';
+          return callback(refused, '', 0);
+        }
+        if (options.all) return callback(null, allowed);
+        const chosen = allowed[0];
+        return callback(null, chosen?.address ?? '', chosen?.family ?? 4);
+      });
+    }) as typeof dnsLookup;
   return { refusal, lookupFor };
 }

@@ -19,7 +19,16 @@ import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './protocol/alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import { buildUpstreamSecureContext, ChainSummaries, connectUpstream, parseUpstreamProxy, proxyAuthorization, readUpstreamCas, refusedLiteral, UpstreamCaError } from './upstream';
+import {
+  buildUpstreamSecureContext,
+  ChainSummaries,
+  connectUpstream,
+  parseUpstreamProxy,
+  proxyAuthorization,
+  readUpstreamCas,
+  refusedLiteral,
+  UpstreamCaError,
+} from './upstream';
 import { endToEndHeaders, redactedUrl } from './httpForwarding';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { captureStore } from './legCapture';
@@ -110,7 +119,10 @@ function answerAndClose(socket: Socket, answer: string): void {
 
 export class ProxyStartError extends Error {
   override name = 'ProxyStartError';
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -121,14 +133,22 @@ export class ProxyOptionError extends ProxyStartError {
 }
 
 /** The inspection profile and the forged leaves it shapes; a bad profile or intermediate is the caller's mistake. */
-async function profileCertificates(ca: CertificateAuthority, options: ProxyOptions): Promise<{ profile: InspectionProfile; certificates: ForgedCertificates }> {
+async function profileCertificates(
+  ca: CertificateAuthority,
+  options: ProxyOptions,
+): Promise<{ profile: InspectionProfile; certificates: ForgedCertificates }> {
   try {
     const profile = inspectionProfile(options.inspectionProfile ?? DEFAULT_PROFILE);
     const chain = await loadInspectionChain(ca, profile, options.intermediateCa ?? undefined);
-    const certificates = await ForgedCertificates.create(chain.issuer, undefined, { chainPem: chain.chainPem, lifetimeDays: profile.leafValidityDays, ...(profile.id === DEFAULT_PROFILE ? {} : { tlsVersions: profile.tlsVersions }) });
+    const certificates = await ForgedCertificates.create(chain.issuer, undefined, {
+      chainPem: chain.chainPem,
+      lifetimeDays: profile.leafValidityDays,
+      ...(profile.id === DEFAULT_PROFILE ? {} : { tlsVersions: profile.tlsVersions }),
+    });
     return { profile, certificates };
   } catch (error) {
-    if (error instanceof InspectionProfileError || error instanceof InspectionChainError) throw new ProxyOptionError(error.message, 'EINVAL');
+    if (error instanceof InspectionProfileError || error instanceof InspectionChainError)
+      throw new ProxyOptionError(error.message, 'EINVAL');
     throw error;
   }
 }
@@ -156,7 +176,8 @@ export class InterceptingProxy {
   static async start(options: ProxyOptions): Promise<InterceptingProxy> {
     const host = options.host ?? DEFAULTS.host;
     const port = options.port ?? DEFAULTS.port;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyStartError(`Port ${port} is not valid: use 0 (any free port) to 65535.`, 'EINVAL');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ProxyStartError(`Port ${port} is not valid: use 0 (any free port) to 65535.`, 'EINVAL');
     const overrides: HostOverride[] = (options.hostOverrides ?? []).map(parseHostOverride);
     const policy = new HostPolicy(options.tunnelHosts ?? [], options.policyHook);
     const upstreamProxy = options.upstreamProxy ? parseUpstreamProxy(options.upstreamProxy) : null;
@@ -176,7 +197,11 @@ export class InterceptingProxy {
     });
     const { profile, certificates } = await profileCertificates(ca, options);
     const onError = options.onError ?? (() => undefined);
-    const store = options.store ?? new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) => onError(`a connection listener failed: ${errorMessage(error)}`));
+    const store =
+      options.store ??
+      new ConnectionStore(options.maxConnectionsKept ?? DEFAULT_MAX_CONNECTIONS_KEPT, (error) =>
+        onError(`a connection listener failed: ${errorMessage(error)}`),
+      );
     const keylog = options.keylogFile ? openKeylog(options.keylogFile) : undefined;
     if (keylog?.tightened) onError(`key log ${options.keylogFile ?? ''} was readable by others: its mode is now 0600`);
     const keylogStream = keylog?.stream;
@@ -188,7 +213,16 @@ export class InterceptingProxy {
       profile,
       policy,
       alpn: new AlpnMemory(),
-      upstream: { overrides, proxy: upstreamProxy, secureContext, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, sessions: new TlsSessions(), chains: new ChainSummaries(), guard, clientCertificates },
+      upstream: {
+        overrides,
+        proxy: upstreamProxy,
+        secureContext,
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+        sessions: new TlsSessions(),
+        chains: new ChainSummaries(),
+        guard,
+        clientCertificates,
+      },
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
@@ -196,13 +230,31 @@ export class InterceptingProxy {
       capture: captureStore(options.captureBytes),
     };
     const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
-    const server = createServer({ requestTimeout: Math.max(headersTimeout, 30_000), headersTimeout, maxHeaderSize: 16_384, connectionsCheckingInterval: Math.min(1000, headersTimeout) });
+    const server = createServer({
+      requestTimeout: Math.max(headersTimeout, 30_000),
+      headersTimeout,
+      maxHeaderSize: 16_384,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    });
     server.maxConnections = options.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
     boundPort = await listen(server, host, port);
     const sessionId = randomBytes(12).toString('hex');
     const url = proxyUrl(host, boundPort);
-    const attribution = options.attributeProcesses ?? true ? new ConnectionAttribution({ caDer: ca.certDer, sessionId, proxyUrl: url }) : undefined;
-    const proxy = new InterceptingProxy(server, ca, trustBundlePath, store, policy, context, keylogStream, host, boundPort, sessionId, attribution);
+    const attribution =
+      (options.attributeProcesses ?? true) ? new ConnectionAttribution({ caDer: ca.certDer, sessionId, proxyUrl: url }) : undefined;
+    const proxy = new InterceptingProxy(
+      server,
+      ca,
+      trustBundlePath,
+      store,
+      policy,
+      context,
+      keylogStream,
+      host,
+      boundPort,
+      sessionId,
+      attribution,
+    );
     proxy.attach(onError);
     return proxy;
   }
@@ -245,15 +297,26 @@ export class InterceptingProxy {
     this.server.on('request', (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response));
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      answerAndClose(socket, `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`);
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
+      answerAndClose(
+        socket,
+        `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${status.slice(4)} (${error.code ?? 'malformed request'})\n`,
+      );
     });
   }
 
   private async onConnect(request: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const target = parseConnectTarget(request.url ?? '');
     if ('error' in target) {
-      answerAndClose(socket, `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`);
+      answerAndClose(
+        socket,
+        `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nPinscope: ${target.error}\n`,
+      );
       return;
     }
     parkErrors(socket);
@@ -288,44 +351,58 @@ export class InterceptingProxy {
     recorder.add({ kind: 'http-request', method: request.method ?? 'GET', url: redactedUrl(url).slice(0, 2048) });
     let fromClient = 0;
     let toClient = 0;
-    request.on('data', (chunk: Buffer) => { fromClient += chunk.length; });
+    request.on('data', (chunk: Buffer) => {
+      fromClient += chunk.length;
+    });
     const finish = (): void => recorder.finish(fromClient, toClient);
     response.once('close', finish);
     // Through an upstream proxy, plain HTTP is forwarded to it in absolute form; otherwise straight to the origin.
     const upstreamProxy = this.context.upstream.proxy;
     const refused = refusedLiteral(hostname, port, this.context.upstream);
-    const target = refused ? Promise.reject(refused) : upstreamProxy
-      ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), { ...this.context.upstream, overrides: [], proxy: null, guard: undefined })
-      : connectUpstream(hostname, port, this.context.upstream);
-    target.then(({ socket, address }) => {
-      recorder.add({ kind: 'upstream-connected', address: upstreamProxy ? `${address} (upstream proxy)` : address });
-      // One request per upstream connection: hop-by-hop headers stay on their hop, the origin is asked
-      // to close, and the socket is closed once the exchange ends or goes idle (never left to the origin).
-      const headers = { ...endToEndHeaders(request.headers), connection: 'close' };
-      const credentials = upstreamProxy ? proxyAuthorization(upstreamProxy) : undefined;
-      if (credentials) headers['proxy-authorization'] = credentials;
-      socket.setTimeout(this.context.idleTimeoutMs, () => socket.destroy());
-      response.once('close', () => socket.destroy());
-      const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
-      const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
-      upstreamRequest.on('response', (upstreamResponse) => {
-        recorder.add({ kind: 'first-data', from: 'upstream', bytes: 0 });
-        response.writeHead(upstreamResponse.statusCode ?? 502, endToEndHeaders(upstreamResponse.headers));
-        upstreamResponse.on('data', (chunk: Buffer) => { toClient += chunk.length; });
-        upstreamResponse.once('end', () => socket.destroySoon());
-        upstreamResponse.pipe(response);
-      });
-      upstreamRequest.on('error', (error) => {
-        recorder.add({ kind: 'upstream-failed', stage: 'closed', reason: error.message });
-        if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
-        response.end(`Pinscope: upstream error: ${error.message}\n`);
-      });
-      request.pipe(upstreamRequest);
-    }, (error: unknown) => {
-      recorder.add({ kind: 'upstream-failed', stage: 'connect', reason: errorMessage(error) });
-      response.writeHead(502, { 'content-type': 'text/plain', connection: 'close' });
-      response.end(`Pinscope: cannot reach ${url.host}: ${errorMessage(error)}\n`);
-    });
+    const target = refused
+      ? Promise.reject(refused)
+      : upstreamProxy
+        ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), {
+            ...this.context.upstream,
+            overrides: [],
+            proxy: null,
+            guard: undefined,
+          })
+        : connectUpstream(hostname, port, this.context.upstream);
+    target.then(
+      ({ socket, address }) => {
+        recorder.add({ kind: 'upstream-connected', address: upstreamProxy ? `${address} (upstream proxy)` : address });
+        // One request per upstream connection: hop-by-hop headers stay on their hop, the origin is asked
+        // to close, and the socket is closed once the exchange ends or goes idle (never left to the origin).
+        const headers = { ...endToEndHeaders(request.headers), connection: 'close' };
+        const credentials = upstreamProxy ? proxyAuthorization(upstreamProxy) : undefined;
+        if (credentials) headers['proxy-authorization'] = credentials;
+        socket.setTimeout(this.context.idleTimeoutMs, () => socket.destroy());
+        response.once('close', () => socket.destroy());
+        const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
+        const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
+        upstreamRequest.on('response', (upstreamResponse) => {
+          recorder.add({ kind: 'first-data', from: 'upstream', bytes: 0 });
+          response.writeHead(upstreamResponse.statusCode ?? 502, endToEndHeaders(upstreamResponse.headers));
+          upstreamResponse.on('data', (chunk: Buffer) => {
+            toClient += chunk.length;
+          });
+          upstreamResponse.once('end', () => socket.destroySoon());
+          upstreamResponse.pipe(response);
+        });
+        upstreamRequest.on('error', (error) => {
+          recorder.add({ kind: 'upstream-failed', stage: 'closed', reason: error.message });
+          if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
+          response.end(`Pinscope: upstream error: ${error.message}\n`);
+        });
+        request.pipe(upstreamRequest);
+      },
+      (error: unknown) => {
+        recorder.add({ kind: 'upstream-failed', stage: 'connect', reason: errorMessage(error) });
+        response.writeHead(502, { 'content-type': 'text/plain', connection: 'close' });
+        response.end(`Pinscope: cannot reach ${url.host}: ${errorMessage(error)}\n`);
+      },
+    );
   }
 
   private attributeTo(recorder: ConnectionRecorder, socket: Socket): void {

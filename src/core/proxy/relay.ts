@@ -36,7 +36,10 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
   const done = (): void => {
     if (--open === 0) recorder.finish(fromClient(), toClient());
   };
-  const firstData = (from: Direction) => (chunk: Buffer): void => recorder.add({ kind: 'first-data', from, bytes: chunk.length });
+  const firstData =
+    (from: Direction) =>
+    (chunk: Buffer): void =>
+      recorder.add({ kind: 'first-data', from, bytes: chunk.length });
   const scanner = options.clientRecords;
   if (scanner) {
     const onClientData = (chunk: Buffer): void => {
@@ -49,11 +52,13 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
     client.once('data', firstData('client'));
   }
   client.on('end', () => recorder.add({ kind: options.clientEnding?.(fromClient()) ?? 'fin', from: 'client' }));
-  const onError = (from: Direction, other: Duplex) => (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'ECONNRESET') recorder.add({ kind: 'rst', from });
-    else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') recorder.add({ kind: 'error', reason: `${from}: ${error.message}` });
-    other.destroy();
-  };
+  const onError =
+    (from: Direction, other: Duplex) =>
+    (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'ECONNRESET') recorder.add({ kind: 'rst', from });
+      else if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') recorder.add({ kind: 'error', reason: `${from}: ${error.message}` });
+      other.destroy();
+    };
   client.on('error', onError('client', upstream));
   upstream.on('error', onError('upstream', client));
   // A side that has closed unpipes the other, and pipe() then pauses it: bytes that side sends next (a

@@ -69,5 +69,6 @@ export function chainAfterHandshake(observed: SessionChain, offered: RememberedS
   return resumed && offered?.chain && offered.chain.summaries.length > 0 ? offered.chain : observed;
 }
 
-const serverKey = (servername: string | null, address: string, alpn: readonly string[]): string => `${servername ?? ''}|${addressKey(address, alpn)}`;
+const serverKey = (servername: string | null, address: string, alpn: readonly string[]): string =>
+  `${servername ?? ''}|${addressKey(address, alpn)}`;
 const addressKey = (address: string, alpn: readonly string[]): string => `${address}|${alpn.join(',')}`;

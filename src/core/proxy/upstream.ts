@@ -20,7 +20,10 @@ import { captureTls } from './legCapture';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';
-  constructor(readonly stage: UpstreamFailureStage, message: string) {
+  constructor(
+    readonly stage: UpstreamFailureStage,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -47,9 +50,20 @@ export interface UpstreamConfig {
 }
 
 const CERTIFICATE_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED',
-  'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA', 'CERT_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'CERT_SIGNATURE_FAILURE',
 ]);
 
 export class UpstreamCaError extends Error {
@@ -63,24 +77,29 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?---
  * trust bundle every proxied program reads, so a private key (or anything else) in the file never does.
  */
 export function readUpstreamCas(extraCaFiles: readonly string[]): Promise<string[]> {
-  return Promise.all(extraCaFiles.map(async (file) => {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new UpstreamCaError(`Cannot use upstream CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
-    }
-    const certificates = text.match(PEM_CERTIFICATE) ?? [];
-    if (certificates.length === 0) throw new UpstreamCaError(`Cannot use upstream CA file ${file}: it holds no certificate (expected PEM "-----BEGIN CERTIFICATE-----")`);
-    for (const [index, pem] of certificates.entries()) {
+  return Promise.all(
+    extraCaFiles.map(async (file) => {
+      let text: string;
       try {
-        new X509Certificate(pem);
+        text = await readFile(file, 'utf8');
       } catch (error) {
-        throw new UpstreamCaError(`Cannot use upstream CA file ${file}: certificate ${index + 1} is not valid (${errorMessage(error)})`);
+        throw new UpstreamCaError(`Cannot use upstream CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
       }
-    }
-    return `${certificates.join('\n')}\n`;
-  }));
+      const certificates = text.match(PEM_CERTIFICATE) ?? [];
+      if (certificates.length === 0)
+        throw new UpstreamCaError(
+          `Cannot use upstream CA file ${file}: it holds no certificate (expected PEM "-----BEGIN CERTIFICATE-----")`,
+        );
+      for (const [index, pem] of certificates.entries()) {
+        try {
+          new X509Certificate(pem);
+        } catch (error) {
+          throw new UpstreamCaError(`Cannot use upstream CA file ${file}: certificate ${index + 1} is not valid (${errorMessage(error)})`);
+        }
+      }
+      return `${certificates.join('\n')}\n`;
+    }),
+  );
 }
 
 /**
@@ -136,13 +155,20 @@ export function connectUpstream(host: string, port: number, config: UpstreamConf
 function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; address: string }> {
   return new Promise((resolve, reject) => {
     const socket = connectTcp({ host: proxy.hostname, port: Number(proxy.port), noDelay: true });
-    const timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the upstream proxy ${proxy.host} did not answer CONNECT within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new UpstreamFailure('timeout', `the upstream proxy ${proxy.host} did not answer CONNECT within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const fail = (error: UpstreamFailure): void => {
       clearTimeout(timer);
       socket.destroy();
       reject(error);
     };
-    socket.once('error', (error: NodeJS.ErrnoException) => fail(new UpstreamFailure('proxy', `upstream proxy ${proxy.host}: ${networkFailure(error, proxy.hostname, Number(proxy.port)).message}`)));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        new UpstreamFailure('proxy', `upstream proxy ${proxy.host}: ${networkFailure(error, proxy.hostname, Number(proxy.port)).message}`),
+      ),
+    );
     const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const credentials = proxyAuthorization(proxy);
     const auth = credentials ? `Proxy-Authorization: ${credentials}\r\n` : '';
@@ -158,7 +184,12 @@ function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: 
       socket.off('data', onData);
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'));
       if (status?.[1] !== '200') {
-        fail(new UpstreamFailure('proxy', `the upstream proxy ${proxy.host} refused CONNECT ${authority}: ${head.subarray(0, head.indexOf('\r\n')).toString('latin1').slice(0, 200)}`));
+        fail(
+          new UpstreamFailure(
+            'proxy',
+            `the upstream proxy ${proxy.host} refused CONNECT ${authority}: ${head.subarray(0, head.indexOf('\r\n')).toString('latin1').slice(0, 200)}`,
+          ),
+        );
         return;
       }
       clearTimeout(timer);
@@ -202,7 +233,14 @@ export interface UpstreamTls {
  */
 export type UpstreamPath =
   | { readonly kind: 'socket'; readonly socket: Socket | Duplex; readonly address: string }
-  | { readonly kind: 'direct'; readonly host: string; readonly port: number; readonly lookup?: LookupFunction | undefined; readonly connectTimeoutMs: number; readonly onConnected: (address: string) => void };
+  | {
+      readonly kind: 'direct';
+      readonly host: string;
+      readonly port: number;
+      readonly lookup?: LookupFunction | undefined;
+      readonly connectTimeoutMs: number;
+      readonly onConnected: (address: string) => void;
+    };
 
 /** The direct path to host:port, honouring the host overrides. */
 export function directPath(host: string, port: number, config: UpstreamConfig, onConnected: (address: string) => void): UpstreamPath {
@@ -244,13 +282,19 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
   const reads = path.kind === 'direct' ? new UpstreamReads() : undefined;
   return new Promise((resolve, reject) => {
     const tls = connectTls({
-      ...(path.kind === 'socket' ? { socket: path.socket } : { host: path.host, port: path.port, ...(path.lookup ? { lookup: path.lookup } : {}) }),
+      ...(path.kind === 'socket'
+        ? { socket: path.socket }
+        : { host: path.host, port: path.port, ...(path.lookup ? { lookup: path.lookup } : {}) }),
       ...(reads ? { onread: reads.onread } : {}),
       ...RELAY_BUFFER,
       ...(session ? { session: session.ticket } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
-      ...(options.clientCertificate ? { secureContext: options.clientCertificate.secureContext } : options.secureContext ? { secureContext: options.secureContext } : {}),
+      ...(options.clientCertificate
+        ? { secureContext: options.clientCertificate.secureContext }
+        : options.secureContext
+          ? { secureContext: options.secureContext }
+          : {}),
       rejectUnauthorized: true,
     });
     if (path.kind === 'socket') captureTls(path.socket, tls);
@@ -261,7 +305,11 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
     const remember = (): void => {
       if (lastTicket) options.sessions?.remember(options.servername, address, options.alpn, lastTicket, known);
     };
-    if (options.sessions) tls.on('session', (ticket: Buffer) => { lastTicket = ticket; remember(); });
+    if (options.sessions)
+      tls.on('session', (ticket: Buffer) => {
+        lastTicket = ticket;
+        remember();
+      });
     let connected = path.kind === 'socket';
     let timer: NodeJS.Timeout;
     const fail = (error: UpstreamFailure): void => {
@@ -270,7 +318,10 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       reject(error);
     };
     const startHandshakeTimer = (): void => {
-      timer = setTimeout(() => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+      timer = setTimeout(
+        () => fail(new UpstreamFailure('timeout', `the server's TLS handshake did not finish within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
     };
     if (path.kind === 'direct') {
       // tls.connect does not pass `noDelay` on to its TCP socket; without it, small writes wait for delayed ACKs.
@@ -287,11 +338,17 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
     }
     tls.once('error', (error: NodeJS.ErrnoException) => {
       if (!connected && path.kind === 'direct') return fail(networkFailure(error, path.host, path.port));
-      const refusal = clientCertificateRefusal(error, { serverCertificateSeen: Boolean(tls.getPeerX509Certificate()), presented: options.clientCertificate?.subject });
+      const refusal = clientCertificateRefusal(error, {
+        serverCertificateSeen: Boolean(tls.getPeerX509Certificate()),
+        presented: options.clientCertificate?.subject,
+      });
       if (refusal) return fail(new UpstreamFailure('client-certificate', refusal));
       const code = error.code ?? '';
       const stage = CERTIFICATE_ERROR_CODES.has(code) ? 'certificate' : 'tls';
-      const reason = stage === 'certificate' ? `the server's certificate is not valid: ${error.message} (${code})` : `TLS with the server failed: ${error.message}`;
+      const reason =
+        stage === 'certificate'
+          ? `the server's certificate is not valid: ${error.message} (${code})`
+          : `TLS with the server failed: ${error.message}`;
       fail(new UpstreamFailure(stage, reason));
     });
     tls.once('end', () => fail(new UpstreamFailure('closed', 'the server closed the connection during the TLS handshake')));
@@ -311,7 +368,14 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       const chain = chainAfterHandshake(options.chains.of(tls), session, tls.isSessionReused());
       known = chain;
       remember();
-      resolve({ socket: tls, reads, version: tls.getProtocol() ?? 'unknown', alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null, chain: chain.summaries, resumed: tls.isSessionReused() });
+      resolve({
+        socket: tls,
+        reads,
+        version: tls.getProtocol() ?? 'unknown',
+        alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
+        chain: chain.summaries,
+        resumed: tls.isSessionReused(),
+      });
     });
   });
 }
@@ -346,7 +410,10 @@ export class ChainSummaries extends BoundedMap<string, UpstreamChain> {
 /** What checkServerIdentity reads of a certificate, from the X509Certificate (after which Node 20's getPeerCertificate() returns {}). */
 function certificateNames(x509: X509Certificate): CertificateNames {
   const commonName = /^CN=(.*)$/m.exec(x509.subject)?.[1];
-  return { subject: commonName === undefined ? {} : { CN: commonName }, ...(x509.subjectAltName === undefined ? {} : { subjectaltname: x509.subjectAltName }) };
+  return {
+    subject: commonName === undefined ? {} : { CN: commonName },
+    ...(x509.subjectAltName === undefined ? {} : { subjectaltname: x509.subjectAltName }),
+  };
 }
 
 function summarise(x509: X509Certificate): CertificateSummary {

@@ -69,7 +69,9 @@ export function processKey(pid: number, startTime: string): string {
 
 /** The judgement's key of a recorded process (pid and start time), or null when it is not a local process. */
 export function processKeyOf(record: ProcessRecord): string | null {
-  return record.kind === 'local' && record.pid !== undefined && record.startTime !== undefined ? processKey(record.pid, record.startTime) : null;
+  return record.kind === 'local' && record.pid !== undefined && record.startTime !== undefined
+    ? processKey(record.pid, record.startTime)
+    : null;
 }
 
 /** A short name for lines and columns: the app it runs under with its name ("Code terminal › node"), or the label. */
@@ -77,5 +79,5 @@ export function clientName(client: ConnectionClient | undefined): string | undef
   if (!client) return undefined;
   const { process } = client;
   if (process.kind !== 'local') return process.label;
-  return process.app && process.name ? `${process.name} (${process.app})` : process.name ?? process.label;
+  return process.app && process.name ? `${process.name} (${process.app})` : (process.name ?? process.label);
 }

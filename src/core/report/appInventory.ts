@@ -50,7 +50,10 @@ const CAUSES: Readonly<Record<string, string>> = {
 
 function breakDetail(host: MergedHost): string {
   const { summary } = host;
-  const cause = summary.cause && summary.cause !== 'pinning' && summary.cause !== 'none' ? CAUSES[summary.cause] ?? summary.cause : `pinning ${summary.pinning}`;
+  const cause =
+    summary.cause && summary.cause !== 'pinning' && summary.cause !== 'none'
+      ? (CAUSES[summary.cause] ?? summary.cause)
+      : `pinning ${summary.pinning}`;
   return `${cause}${summary.confirmed ? ', confirmed by tunnelling' : ''}`;
 }
 
@@ -58,11 +61,16 @@ function detailOf(host: MergedHost, exemption: string | undefined): string {
   const brokeIn = host.runs.filter((r) => r.outcome === 'breaks').length;
   if (exemption !== undefined) return host.summary.breaks ? `${exemption} (${breakDetail(host)})` : exemption;
   switch (host.status) {
-    case 'breaks': return breakDetail(host);
-    case 'flaky': return `broke in ${brokeIn} of ${host.runs.length} runs; ${breakDetail(host)}`;
-    case 'tunnelled': return 'relayed untouched, as configured (tunnel hosts): not inspected';
-    case 'unreachable': return 'the real server could not be reached';
-    case 'works': return 'works under inspection';
+    case 'breaks':
+      return breakDetail(host);
+    case 'flaky':
+      return `broke in ${brokeIn} of ${host.runs.length} runs; ${breakDetail(host)}`;
+    case 'tunnelled':
+      return 'relayed untouched, as configured (tunnel hosts): not inspected';
+    case 'unreachable':
+      return 'the real server could not be reached';
+    case 'works':
+      return 'works under inspection';
   }
 }
 
@@ -83,15 +91,27 @@ export function appInventory(merged: Pick<MergedRuns, 'hosts'>, exempted: Readon
       machines: [...new Set(host.runs.map((r) => r.run.machine).filter((m): m is string => m !== null))],
       strongestRun: host.strongest.run.id,
       verdicts: host.runs.map((r) => ({
-        run: r.run.id, source: r.run.source, startedAt: r.run.startedAt, machine: r.run.machine, apps: r.summary.apps ?? [],
-        outcome: r.outcome, evidence: evidenceLevel(r.summary), cause: r.summary.breaks ? r.summary.cause ?? null : null, connections: r.summary.connections,
+        run: r.run.id,
+        source: r.run.source,
+        startedAt: r.run.startedAt,
+        machine: r.run.machine,
+        apps: r.summary.apps ?? [],
+        outcome: r.outcome,
+        evidence: evidenceLevel(r.summary),
+        cause: r.summary.breaks ? (r.summary.cause ?? null) : null,
+        connections: r.summary.connections,
       })),
     };
   });
 }
 
 const STATUS_WORDS: Readonly<Record<InventoryStatus, string>> = {
-  works: 'works', breaks: 'breaks', flaky: 'flaky', exempted: 'exempted', tunnelled: 'tunnelled by choice', unreachable: 'unreachable',
+  works: 'works',
+  breaks: 'breaks',
+  flaky: 'flaky',
+  exempted: 'exempted',
+  tunnelled: 'tunnelled by choice',
+  unreachable: 'unreachable',
 };
 
 export function inventoryMarkdown(rows: readonly InventoryRow[], runs: MergedRuns['runs']): string[] {
@@ -100,7 +120,10 @@ export function inventoryMarkdown(rows: readonly InventoryRow[], runs: MergedRun
     '',
     '| Run | Source | Started | Machine |',
     '| --- | --- | --- | --- |',
-    ...runs.map((r) => `| ${r.id} | ${markdownText(r.source)} | ${markdownText(r.startedAt ?? 'unknown')} | ${markdownText(r.machine ?? 'unknown')} |`),
+    ...runs.map(
+      (r) =>
+        `| ${r.id} | ${markdownText(r.source)} | ${markdownText(r.startedAt ?? 'unknown')} | ${markdownText(r.machine ?? 'unknown')} |`,
+    ),
     '',
     '## App inventory',
     '',
@@ -108,7 +131,10 @@ export function inventoryMarkdown(rows: readonly InventoryRow[], runs: MergedRun
     '',
     '| Host | Status | Detail | Connections | Runs (broke in) | Strongest from run | Apps | Machines |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${markdownText(r.host)}:${r.port} | ${STATUS_WORDS[r.status]} | ${markdownText(r.detail)} | ${r.connections} | ${r.runs} (${r.brokeInRuns}) | ${r.strongestRun} | ${markdownText(r.apps.join(', ') || 'unknown')} | ${markdownText(r.machines.join(', ') || 'unknown')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${markdownText(r.host)}:${r.port} | ${STATUS_WORDS[r.status]} | ${markdownText(r.detail)} | ${r.connections} | ${r.runs} (${r.brokeInRuns}) | ${r.strongestRun} | ${markdownText(r.apps.join(', ') || 'unknown')} | ${markdownText(r.machines.join(', ') || 'unknown')} |`,
+    ),
     '',
   ];
 }

@@ -57,7 +57,9 @@ export function captureToJson(capture: CapturedConnection): CaptureJson {
     legs: capture.legs.map((leg) => ({
       role: leg.role,
       openedAt: leg.openedAt,
-      events: leg.events.map((e) => (e.kind === 'data' ? [e.at, side(e.from), 'data', e.bytes.toString('base64')] as const : [e.at, side(e.from), e.kind] as const)),
+      events: leg.events.map((e) =>
+        e.kind === 'data' ? ([e.at, side(e.from), 'data', e.bytes.toString('base64')] as const) : ([e.at, side(e.from), e.kind] as const),
+      ),
       dropped: [leg.dropped.initiator, leg.dropped.responder] as const,
     })),
     keylog: [...capture.keylog],
@@ -77,17 +79,25 @@ class CaptureFormatError extends Error {
 
 /** Reads a recording's `capture` field back; a malformed one is a CaptureFormatError saying what is wrong. */
 export function captureFromJson(value: unknown): CapturedConnection {
-  if (!isObject(value) || !Array.isArray(value.legs) || !Array.isArray(value.keylog)) throw new CaptureFormatError('capture: expected {legs: [...], keylog: [...]}');
+  if (!isObject(value) || !Array.isArray(value.legs) || !Array.isArray(value.keylog))
+    throw new CaptureFormatError('capture: expected {legs: [...], keylog: [...]}');
   if (value.keylog.length > MAX_KEYLOG_LINES) throw new CaptureFormatError(`capture: more than ${MAX_KEYLOG_LINES} key-log lines`);
   const keylog = value.keylog.map((line, i) => {
-    if (typeof line !== 'string' || !isKeylogLine(line)) throw new CaptureFormatError(`capture: key-log line ${i + 1} is not an NSS key-log line`);
+    if (typeof line !== 'string' || !isKeylogLine(line))
+      throw new CaptureFormatError(`capture: key-log line ${i + 1} is not an NSS key-log line`);
     return line;
   });
   let total = 0;
   let count = 0;
   const legs = value.legs.map((leg, l): CapturedLeg => {
     const where = `capture: leg ${l + 1}`;
-    if (!isObject(leg) || (leg.role !== 'client' && leg.role !== 'server') || !isTime(leg.openedAt) || !Array.isArray(leg.events) || !Array.isArray(leg.dropped)) {
+    if (
+      !isObject(leg) ||
+      (leg.role !== 'client' && leg.role !== 'server') ||
+      !isTime(leg.openedAt) ||
+      !Array.isArray(leg.events) ||
+      !Array.isArray(leg.dropped)
+    ) {
       throw new CaptureFormatError(`${where}: expected {role: "client" | "server", openedAt, events, dropped}`);
     }
     const [droppedI, droppedR] = leg.dropped as unknown[];
@@ -96,11 +106,13 @@ export function captureFromJson(value: unknown): CapturedConnection {
       if (++count > MAX_EVENTS) throw new CaptureFormatError(`capture: more than ${MAX_EVENTS} events`);
       if (!Array.isArray(event)) throw new CaptureFormatError(`${where}, event ${e + 1}: expected [at, "i" | "r", kind, base64?]`);
       const [at, from, kind, data] = event as unknown[];
-      if (!isTime(at) || (from !== 'i' && from !== 'r')) throw new CaptureFormatError(`${where}, event ${e + 1}: expected [at, "i" | "r", kind, base64?]`);
+      if (!isTime(at) || (from !== 'i' && from !== 'r'))
+        throw new CaptureFormatError(`${where}, event ${e + 1}: expected [at, "i" | "r", kind, base64?]`);
       const sideOf: LegSide = from === 'i' ? 'initiator' : 'responder';
       if (kind === 'fin' || kind === 'rst') return { at, from: sideOf, kind };
-      if (kind !== 'data' || typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new CaptureFormatError(`${where}, event ${e + 1}: expected "data" with base64 bytes, "fin" or "rst"`);
-      total += Math.floor(data.length * 3 / 4);
+      if (kind !== 'data' || typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data))
+        throw new CaptureFormatError(`${where}, event ${e + 1}: expected "data" with base64 bytes, "fin" or "rst"`);
+      total += Math.floor((data.length * 3) / 4);
       if (total > MAX_CAPTURE_BYTES) throw new CaptureFormatError(`capture: more than ${MAX_CAPTURE_BYTES} bytes`);
       return { at, from: sideOf, kind, bytes: Buffer.from(data, 'base64') };
     });

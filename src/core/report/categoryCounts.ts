@@ -2,6 +2,8 @@
 import type { HostSummary } from '../diagnosis/hostSummary';
 
 export function categoryCounts(categories: HostSummary['categories'], style: 'compact' | 'list'): string {
-  const parts = Object.entries(categories).map(([category, count]) => (style === 'compact' ? `${category}×${count}` : `${category} ×${count}`));
+  const parts = Object.entries(categories).map(([category, count]) =>
+    style === 'compact' ? `${category}×${count}` : `${category} ×${count}`,
+  );
   return parts.join(style === 'compact' ? ' ' : ', ');
 }

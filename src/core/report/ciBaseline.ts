@@ -37,31 +37,48 @@ export function parseBaseline(text: string, source: string): Baseline {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BaselineError(`${source} is not JSON (${error instanceof Error ? error.message : String(error)}); write one with --update-baseline`);
+    throw new BaselineError(
+      `${source} is not JSON (${error instanceof Error ? error.message : String(error)}); write one with --update-baseline`,
+    );
   }
-  if (!isObject(value) || value['format'] !== FORMAT) throw new BaselineError(`${source} is not a Pinscope baseline (no "format": "${FORMAT}"); write one with --update-baseline`);
-  if (value['version'] !== VERSION) throw new BaselineError(`${source} is baseline version ${JSON.stringify(value['version'])}; this Pinscope reads version ${VERSION}`);
+  if (!isObject(value) || value['format'] !== FORMAT)
+    throw new BaselineError(`${source} is not a Pinscope baseline (no "format": "${FORMAT}"); write one with --update-baseline`);
+  if (value['version'] !== VERSION)
+    throw new BaselineError(`${source} is baseline version ${JSON.stringify(value['version'])}; this Pinscope reads version ${VERSION}`);
   const hosts = value['hosts'];
-  if (!Array.isArray(hosts) || hosts.length > MAX_ENTRIES) throw new BaselineError(`${source}: "hosts" must be a list of at most ${MAX_ENTRIES} entries`);
+  if (!Array.isArray(hosts) || hosts.length > MAX_ENTRIES)
+    throw new BaselineError(`${source}: "hosts" must be a list of at most ${MAX_ENTRIES} entries`);
   const entries = new Map<string, BaselineEntry>();
   hosts.forEach((entry: unknown, index) => {
-    if (!isObject(entry) || typeof entry['host'] !== 'string' || entry['host'].length === 0 || entry['host'].length > 253) throw new BaselineError(`${source}: hosts[${index}] has no "host"`);
+    if (!isObject(entry) || typeof entry['host'] !== 'string' || entry['host'].length === 0 || entry['host'].length > 253)
+      throw new BaselineError(`${source}: hosts[${index}] has no "host"`);
     const port = typeof entry['port'] === 'number' ? entry['port'] : 443;
     const evidence = (['confirmed', 'likely', 'possible', 'unlikely'] as const).find((l) => l === entry['evidence']) ?? 'possible';
-    entries.set(entry['host'].toLowerCase(), { host: entry['host'].toLowerCase(), port, evidence, categories: typeof entry['categories'] === 'string' ? entry['categories'] : '', cause: typeof entry['cause'] === 'string' ? entry['cause'] : null });
+    entries.set(entry['host'].toLowerCase(), {
+      host: entry['host'].toLowerCase(),
+      port,
+      evidence,
+      categories: typeof entry['categories'] === 'string' ? entry['categories'] : '',
+      cause: typeof entry['cause'] === 'string' ? entry['cause'] : null,
+    });
   });
   return entries;
 }
 
 /** The baseline for these hosts: every host that breaks, sorted, so that a diff of the file reads well. */
 export function renderBaseline(hosts: readonly HostSummary[], updatedAt: Date): string {
-  const entries = [...hosts].filter((h) => h.breaks).sort(byHostName).map((h) => ({
-    host: h.host,
-    port: h.port,
-    evidence: evidenceLevel(h),
-    categories: Object.keys(h.categories).filter((c) => c !== 'ok').join(', '),
-    cause: h.cause ?? null,
-  }));
+  const entries = [...hosts]
+    .filter((h) => h.breaks)
+    .sort(byHostName)
+    .map((h) => ({
+      host: h.host,
+      port: h.port,
+      evidence: evidenceLevel(h),
+      categories: Object.keys(h.categories)
+        .filter((c) => c !== 'ok')
+        .join(', '),
+      cause: h.cause ?? null,
+    }));
   return `${JSON.stringify({ format: FORMAT, version: VERSION, updatedAt: updatedAt.toISOString(), about: 'Hosts known to break under SSL inspection: pinscope run --baseline fails only on breaks not listed here. Rewrite with --update-baseline.', hosts: entries }, null, 2)}\n`;
 }
 
@@ -77,7 +94,8 @@ function knownBreak(host: Pick<HostSummary, 'host'>, known: KnownBreaks): string
   const name = host.host.toLowerCase();
   if (known.exempted && isExempted(name, known.exempted)) return 'already exempted (on the approved list)';
   const entry = known.baseline?.get(name);
-  if (entry) return `known break, in the baseline (${entry.categories || 'breaks'}; evidence ${entry.evidence}${entry.cause && entry.cause !== 'none' ? `, cause ${entry.cause}` : ''})`;
+  if (entry)
+    return `known break, in the baseline (${entry.categories || 'breaks'}; evidence ${entry.evidence}${entry.cause && entry.cause !== 'none' ? `, cause ${entry.cause}` : ''})`;
   if (known.knownBypasses ?? true) {
     const [mark] = knownBypassesFor([name]);
     if (mark) return `known bypass: ${describeBypass(mark)}`;

@@ -78,9 +78,19 @@ export function humanLine(line: ConnectionLine, colour: boolean): string {
   const time = line.startedAt.slice(11, 19);
   const target = terminalSafe(`${usableSni(line.sni) ?? line.host}:${line.port}`);
   const breaks = BREAKAGE.has(line.category);
-  const mark = !breaks ? (line.category === 'upstream-failed' ? paint(35, 'ERR') : paint(32, 'ok ')) : line.pinning === 'likely' ? paint(31, 'PIN') : paint(33, 'BRK');
+  const mark = !breaks
+    ? line.category === 'upstream-failed'
+      ? paint(35, 'ERR')
+      : paint(32, 'ok ')
+    : line.pinning === 'likely'
+      ? paint(31, 'PIN')
+      : paint(33, 'BRK');
   const alert = line.alert ? ` (${line.alert})` : '';
-  const pin = breaks ? ` pinning ${line.pinning}${line.confirmed ? ' (confirmed)' : ''}` : line.category === 'upstream-failed' ? `: ${terminalSafe(line.reason)}` : '';
+  const pin = breaks
+    ? ` pinning ${line.pinning}${line.confirmed ? ' (confirmed)' : ''}`
+    : line.category === 'upstream-failed'
+      ? `: ${terminalSafe(line.reason)}`
+      : '';
   const cause = breaks && line.cause && line.cause !== 'pinning' ? ` [${line.cause}]` : '';
   const rung = breaks && line.rung ? ` (${line.rung})` : '';
   const app = line.process ? ` ${terminalSafe(clientName({ process: line.process, trust: line.trust }) ?? line.process.label)}` : '';

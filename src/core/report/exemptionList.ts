@@ -17,7 +17,23 @@ export interface ExemptionList {
 const TOKEN = /(?:\*\.|\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]*[a-z0-9]/gi;
 const COMMENT = /^\s*(?:#|\/\/|;|--)\s*/;
 /** JSON fields that describe the request rather than list its hosts. */
-const PROSE_FIELDS = new Set(['_comment', 'description', 'justification', 'evidence', 'warnings', 'snippet', 'environment', 'verifyFirst', 'knownBypasses', 'inventory', 'runs', 'timeline', 'chain', 'generatedAt', 'app']);
+const PROSE_FIELDS = new Set([
+  '_comment',
+  'description',
+  'justification',
+  'evidence',
+  'warnings',
+  'snippet',
+  'environment',
+  'verifyFirst',
+  'knownBypasses',
+  'inventory',
+  'runs',
+  'timeline',
+  'chain',
+  'generatedAt',
+  'app',
+]);
 
 class Collector {
   readonly hosts = new Set<string>();
@@ -25,7 +41,10 @@ class Collector {
 
   /** The host names in a piece of text: exact ones, and domains marked as covering their subdomains. */
   text(text: string, everyTokenIsDomain = false): void {
-    const plain = text.replace(/\(\.\+\\\.\)\?/g, '*.').replace(/\\\./g, '.').replace(/url\.domain=/gi, 'url.domain=.');
+    const plain = text
+      .replace(/\(\.\+\\\.\)\?/g, '*.')
+      .replace(/\\\./g, '.')
+      .replace(/url\.domain=/gi, 'url.domain=.');
     for (const match of plain.matchAll(TOKEN)) {
       const raw = match[0].toLowerCase();
       if (raw.startsWith('url.')) continue;
@@ -41,7 +60,8 @@ class Collector {
     if (PROSE_FIELDS.has(key)) return;
     if (typeof value === 'string') {
       // Cloudflare's `http.conn.domains[*] in {"d"}` covers d's subdomains.
-      for (const part of value.split(/(?=http\.conn\.)/)) this.text(part.replace(/http\.conn\.(?:domains\[\*\]|hostname)/g, ''), part.startsWith('http.conn.domains'));
+      for (const part of value.split(/(?=http\.conn\.)/))
+        this.text(part.replace(/http\.conn\.(?:domains\[\*\]|hostname)/g, ''), part.startsWith('http.conn.domains'));
     } else if (Array.isArray(value)) {
       for (const item of value) this.json(item, key);
     } else if (typeof value === 'object' && value !== null) {
@@ -52,7 +72,8 @@ class Collector {
 
 function reportJson(value: Record<string, unknown>, into: Collector): boolean {
   const exemption = value['exemption'];
-  if (typeof exemption !== 'object' || exemption === null || !Array.isArray((exemption as Record<string, unknown>)['entries'])) return false;
+  if (typeof exemption !== 'object' || exemption === null || !Array.isArray((exemption as Record<string, unknown>)['entries']))
+    return false;
   for (const entry of (exemption as { entries: unknown[] }).entries) {
     if (typeof entry !== 'object' || entry === null) continue;
     const { kind, value: name, hosts } = entry as Record<string, unknown>;

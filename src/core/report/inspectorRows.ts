@@ -66,10 +66,15 @@ function processLines({ process, trust }: ConnectionClient): string[] {
     if (process.command) lines.push(`command: ${process.command}`);
   } else if (process.reason) lines.push(process.reason);
   if (trust) {
-    lines.push(`${trust.runtimeLabel}: trusts the Pinscope CA: ${trust.trustsCa}${trust.gap ? ` (${trust.gap})` : ''}${trust.startedByPinscope === true ? ' · started by Pinscope' : trust.startedByPinscope === false ? ' · not started by Pinscope' : ''}`);
+    lines.push(
+      `${trust.runtimeLabel}: trusts the Pinscope CA: ${trust.trustsCa}${trust.gap ? ` (${trust.gap})` : ''}${trust.startedByPinscope === true ? ' · started by Pinscope' : trust.startedByPinscope === false ? ' · not started by Pinscope' : ''}`,
+    );
     // The variables it was started with; only when none is set do the unset ones matter (where to set one).
     const set = trust.variables.filter((v) => v.set);
-    const variables = (set.length > 0 ? set : trust.variables).map((v) => `${v.name} ${v.set ? (v.includesCa === true ? 'set, includes the CA' : v.includesCa === false ? 'set, lacks the CA' : 'set') : 'not set'}`);
+    const variables = (set.length > 0 ? set : trust.variables).map(
+      (v) =>
+        `${v.name} ${v.set ? (v.includesCa === true ? 'set, includes the CA' : v.includesCa === false ? 'set, lacks the CA' : 'set') : 'not set'}`,
+    );
     if (variables.length > 0) lines.push(variables.join(' · '));
     lines.push(...trust.evidence);
     if (trust.fix) lines.push(`Fix: ${trust.fix}`);

@@ -42,7 +42,12 @@ export function xmlText(text: string): string {
 
 /** An attribute value in double quotes: also quotes, and whitespace kept as character references. */
 export function xmlAttribute(text: string): string {
-  return xmlText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+  return xmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
 }
 
 const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
@@ -63,7 +68,8 @@ function testCase(host: HostSummary, options: JunitOptions): string {
   const open = `    <testcase name="${xmlAttribute(name)}" classname="pinscope.${xmlAttribute(host.breaks ? 'breaks' : 'works')}" time="${seconds(host.lastSeen - host.firstSeen)}"`;
   if (!failsGate(host, options.failOn)) return `${open}/>`;
   const known = options.known?.get(host.host);
-  if (known !== undefined) return `${open}>\n      <skipped>${xmlText(`${failureMessage(host)}: not failing, ${known}`)}</skipped>\n    </testcase>`;
+  if (known !== undefined)
+    return `${open}>\n      <skipped>${xmlText(`${failureMessage(host)}: not failing, ${known}`)}</skipped>\n    </testcase>`;
   const body = [
     `category: ${categoriesOf(host)}`,
     `pinning: ${host.pinning}${host.confirmed ? ' (confirmed: works when tunnelled untouched)' : ''}`,

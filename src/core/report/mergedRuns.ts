@@ -16,7 +16,15 @@ import { processKeyOf, type ConnectionClient } from '../record/client';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { BREAKAGE, CATEGORIES, type Category } from '../../shared/vocabulary';
 import type { TimelineEvent } from '../../shared/timelineEvents';
-import { evidenceLevel, EVIDENCE_LADDER, mergeHostRuns, runOutcome, type MergedHostVerdict, type RunHostVerdict, type RunIdentity } from './runLadder';
+import {
+  evidenceLevel,
+  EVIDENCE_LADDER,
+  mergeHostRuns,
+  runOutcome,
+  type MergedHostVerdict,
+  type RunHostVerdict,
+  type RunIdentity,
+} from './runLadder';
 
 /** One recording to merge, read as it streams (files, folders and stdin are read in core/io/recordingInputs.ts). */
 export interface RecordingInput {
@@ -31,7 +39,8 @@ const SKIPPED_NAMED = 20;
  * durations, byte counts, the client's ephemeral address. Our JSON escapes quotes inside strings, so these
  * keys can only be the line's own fields.
  */
-const VOLATILE = /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?=[,}\]])|"(?:startedAt|remote)":"[^"\\]*"/g;
+const VOLATILE =
+  /"(?:id|t|durationMs|bytesFromClient|bytesToClient|bytes)":-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?=[,}\]])|"(?:startedAt|remote)":"[^"\\]*"/g;
 const STARTED_AT = /"startedAt":"([^"]{1,40})"/;
 const LINE_ID = /^\{"type":"connection","id":(\d+)[,}]/;
 /** A policy reason that says the proxy tunnelled a host to confirm it (confirmation.ts), not by the user's choice. */
@@ -75,33 +84,49 @@ interface RunHeader {
 /** What the judgement can tell apart about an event: its kind and the short fields that change a category. */
 function eventShape(event: TimelineEvent): string {
   switch (event.kind) {
-    case 'client-alert': return `alert:${event.name}`;
-    case 'timeout': return `timeout:${event.phase}`;
-    case 'upstream-failed': return `upstream-failed:${event.stage}`;
-    case 'first-data': case 'fin': case 'rst': case 'close-notify': return `${event.kind}:${event.from}`;
-    case 'policy': return `policy:${event.mode}:${CONFIRMING.test(event.reason) ? 'confirming' : 'chosen'}`;
-    case 'tls-error': return `tls-error:${event.reason.slice(0, 80)}`;
+    case 'client-alert':
+      return `alert:${event.name}`;
+    case 'timeout':
+      return `timeout:${event.phase}`;
+    case 'upstream-failed':
+      return `upstream-failed:${event.stage}`;
+    case 'first-data':
+    case 'fin':
+    case 'rst':
+    case 'close-notify':
+      return `${event.kind}:${event.from}`;
+    case 'policy':
+      return `policy:${event.mode}:${CONFIRMING.test(event.reason) ? 'confirming' : 'chosen'}`;
+    case 'tls-error':
+      return `tls-error:${event.reason.slice(0, 80)}`;
     // A resumed handshake carries no chain: kept apart, so the chain a report shows is never hidden behind one.
-    case 'upstream-tls': return `upstream-tls:${event.resumed === true ? 'resumed' : 'full'}`;
-    case 'client-hello': return `hello:${event.hello.sni ?? ''}:${event.hello.ja4}`;
-    default: return event.kind;
+    case 'upstream-tls':
+      return `upstream-tls:${event.resumed === true ? 'resumed' : 'full'}`;
+    case 'client-hello':
+      return `hello:${event.hello.sni ?? ''}:${event.hello.ja4}`;
+    default:
+      return event.kind;
   }
 }
 
 function kindKey(record: ConnectionRecord): string {
   const process = record.client?.process;
-  const who = process ? processKeyOf(process) ?? `${process.kind}:${process.label}:${process.address ?? ''}` : '';
+  const who = process ? (processKeyOf(process) ?? `${process.kind}:${process.label}:${process.address ?? ''}`) : '';
   const trust = record.client?.trust ? JSON.stringify(record.client.trust) : '';
   return JSON.stringify([targetHost(record), record.port, record.mode, who, trust, record.events.map(eventShape)]);
 }
 
-const isTunnelledByChoice = (record: ConnectionRecord): boolean => record.mode === 'tunnel' && record.events.some((e) => e.kind === 'policy' && !CONFIRMING.test(e.reason));
+const isTunnelledByChoice = (record: ConnectionRecord): boolean =>
+  record.mode === 'tunnel' && record.events.some((e) => e.kind === 'policy' && !CONFIRMING.test(e.reason));
 
 function header(line: string): RunHeader | undefined {
   if (!line.startsWith('{"type":"proxy"')) return undefined;
   try {
     const value = JSON.parse(line) as Record<string, unknown>;
-    return { startedAt: typeof value['startedAt'] === 'string' ? value['startedAt'].slice(0, 40) : null, machine: typeof value['machine'] === 'string' ? value['machine'].slice(0, 100) : null };
+    return {
+      startedAt: typeof value['startedAt'] === 'string' ? value['startedAt'].slice(0, 40) : null,
+      machine: typeof value['machine'] === 'string' ? value['machine'].slice(0, 100) : null,
+    };
   } catch {
     return undefined;
   }
@@ -121,7 +146,10 @@ class RunReader {
   /** Each connection's kind by its id, so that a late `connection-update` line can move it (O(connections of one run)). */
   private readonly kindById = new Map<number, ConnectionKind>();
 
-  constructor(readonly header: RunHeader | null, headerLine?: string) {
+  constructor(
+    readonly header: RunHeader | null,
+    headerLine?: string,
+  ) {
     if (headerLine !== undefined) this.hash.update(headerLine);
   }
 
@@ -163,7 +191,13 @@ class RunReader {
       if (stable !== undefined) this.byText.set(stable, kind);
       this.kindById.set(record.id, kind);
     } else {
-      const added = { latest: record, count: 1, firstSeen: record.startedAt, lastSeen: record.startedAt, tunnelledByChoice: isTunnelledByChoice(record) };
+      const added = {
+        latest: record,
+        count: 1,
+        firstSeen: record.startedAt,
+        lastSeen: record.startedAt,
+        tunnelledByChoice: isTunnelledByChoice(record),
+      };
       this.kinds.set(key, added);
       if (stable !== undefined) this.byText.set(stable, added);
       this.kindById.set(record.id, added);
@@ -194,7 +228,10 @@ function judgeRun(reader: RunReader, run: RunIdentity): HostInRun[] {
   const kinds = [...reader.kinds.values()];
   const kindOf = new Map(kinds.map((k) => [k.latest, k]));
   // judgeAll leaves out connections still open (their acceptances still count): kinds are found by record.
-  const judged = judgeAll(kinds.map((k) => k.latest), reader.confirmed);
+  const judged = judgeAll(
+    kinds.map((k) => k.latest),
+    reader.confirmed,
+  );
   const byHost = new Map<string, { kinds: ConnectionKind[]; judged: JudgedConnection[] }>();
   judged.forEach((item) => {
     const kind = kindOf.get(item.record);
@@ -219,7 +256,10 @@ function judgeRun(reader: RunReader, run: RunIdentity): HostInRun[] {
       lastSeen: Math.max(...entry.kinds.map((k) => k.lastSeen)),
     };
     const tunnelledByChoiceOnly = entry.kinds.length > 0 && entry.kinds.every((k) => k.tunnelledByChoice);
-    return { verdict: { run, summary: weighted, outcome: runOutcome(weighted, tunnelledByChoiceOnly) }, representatives: representativesOf(entry.judged, entry.kinds) };
+    return {
+      verdict: { run, summary: weighted, outcome: runOutcome(weighted, tunnelledByChoiceOnly) },
+      representatives: representativesOf(entry.judged, entry.kinds),
+    };
   });
 }
 
@@ -227,12 +267,17 @@ function judgeRun(reader: RunReader, run: RunIdentity): HostInRun[] {
  * One connection per category (the strongest breaking one by the ladder, else the latest), weighted by how
  * many connections of the run had that category: what the evidence report shows, with the right counts.
  */
-const rankOf = (item: JudgedConnection): number => EVIDENCE_LADDER.indexOf(evidenceLevel({ breaks: true, pinning: item.verdict.pinning, confirmed: item.verdict.confirmed }));
+const rankOf = (item: JudgedConnection): number =>
+  EVIDENCE_LADDER.indexOf(evidenceLevel({ breaks: true, pinning: item.verdict.pinning, confirmed: item.verdict.confirmed }));
 
 /** Adds `count` connections like `item` to the host's representatives: one per category, the strongest breaking one by the ladder, else the latest. */
 function addRepresentative(byCategory: Map<Category, WeightedConnection>, item: JudgedConnection, count: number): void {
   const current = byCategory.get(item.verdict.category);
-  const better = !current || (BREAKAGE.has(item.verdict.category) ? rankOf(item) > rankOf(current.judged) : item.record.startedAt >= current.judged.record.startedAt);
+  const better =
+    !current ||
+    (BREAKAGE.has(item.verdict.category)
+      ? rankOf(item) > rankOf(current.judged)
+      : item.record.startedAt >= current.judged.record.startedAt);
   byCategory.set(item.verdict.category, { judged: better ? item : current.judged, count: (current?.count ?? 0) + count });
 }
 
@@ -281,7 +326,14 @@ class RunMerger {
       ...mergeHostRuns(entry.verdicts),
       representatives: [...entry.representatives.values()],
     }));
-    return { runs: this.runs, hosts, connections: this.connections, skipped: this.skipped, skippedCount: this.skippedCount, duplicates: this.duplicates };
+    return {
+      runs: this.runs,
+      hosts,
+      connections: this.connections,
+      skipped: this.skipped,
+      skippedCount: this.skippedCount,
+      duplicates: this.duplicates,
+    };
   }
 }
 
@@ -329,7 +381,8 @@ export async function mergeRecordings(inputs: readonly RecordingInput[]): Promis
         } else if (read.skipped[0] !== undefined) {
           merger.skippedCount += 1;
           skippedHere += 1;
-          if (skippedHere <= SKIPPED_NAMED) merger.skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
+          if (skippedHere <= SKIPPED_NAMED)
+            merger.skipped.push(`${input.name} ${read.skipped[0].replace(/^line 1:/, `line ${lineNumber}:`)}`);
         }
       }
     }

@@ -63,14 +63,21 @@ function legPackets(connection: PcapngConnection, leg: CapturedLeg): Packet[] {
   };
   const target = visibleControlCharacters(connection.target.slice(0, 300));
   const what = clientLeg ? 'client ⇄ Pinscope (forged certificate)' : 'Pinscope ⇄ the real server';
-  send(leg.openedAt, 'initiator', TCP_SYN, undefined, `Pinscope connection ${connection.id} to ${target}: ${what}; addresses and ports are synthesised`);
+  send(
+    leg.openedAt,
+    'initiator',
+    TCP_SYN,
+    undefined,
+    `Pinscope connection ${connection.id} to ${target}: ${what}; addresses and ports are synthesised`,
+  );
   send(leg.openedAt, 'responder', TCP_SYN | TCP_ACK);
   send(leg.openedAt, 'initiator', TCP_ACK);
   const ended = new Set<LegSide>();
   for (const event of leg.events) {
     if (ended.has(event.from)) continue;
     if (event.kind === 'data') {
-      for (let offset = 0; offset < event.bytes.length; offset += SEGMENT) send(event.at, event.from, TCP_PSH | TCP_ACK, event.bytes.subarray(offset, offset + SEGMENT));
+      for (let offset = 0; offset < event.bytes.length; offset += SEGMENT)
+        send(event.at, event.from, TCP_PSH | TCP_ACK, event.bytes.subarray(offset, offset + SEGMENT));
       continue;
     }
     // Bytes not kept still advanced the sequence: Wireshark shows the gap as not captured.
@@ -82,7 +89,16 @@ function legPackets(connection: PcapngConnection, leg: CapturedLeg): Packet[] {
   return packets;
 }
 
-function ipv4Tcp(source: number, destination: number, sourcePort: number, destinationPort: number, seq: number, ack: number, flags: number, payload: Buffer): Buffer {
+function ipv4Tcp(
+  source: number,
+  destination: number,
+  sourcePort: number,
+  destinationPort: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  payload: Buffer,
+): Buffer {
   const packet = Buffer.alloc(20 + 20 + payload.length);
   packet.writeUInt8(0x45, 0);
   packet.writeUInt16BE(packet.length, 2);
@@ -138,12 +154,15 @@ function padded32(bytes: Buffer): Buffer {
 /** Options: code, length, value padded; then opt_endofopt. */
 function options(entries: readonly (readonly [number, Buffer])[]): Buffer {
   if (entries.length === 0) return Buffer.alloc(0);
-  return Buffer.concat([...entries.map(([code, value]) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt16LE(code, 0);
-    head.writeUInt16LE(value.length, 2);
-    return Buffer.concat([head, padded32(value)]);
-  }), Buffer.alloc(4)]);
+  return Buffer.concat([
+    ...entries.map(([code, value]) => {
+      const head = Buffer.alloc(4);
+      head.writeUInt16LE(code, 0);
+      head.writeUInt16LE(value.length, 2);
+      return Buffer.concat([head, padded32(value)]);
+    }),
+    Buffer.alloc(4),
+  ]);
 }
 
 function sectionHeader(): Buffer {

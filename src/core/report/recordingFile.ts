@@ -26,13 +26,23 @@ class RecordingWriteError extends Error {
 
 /** The recording's text and how many connections it holds. */
 export function recordingText(session: SessionView, header: RecordingHeader): { text: string; connections: number } {
-  const finishedAt = (startedAt: number, events: Parameters<typeof connectionTotals>[0]): number => startedAt + connectionTotals(events).durationMs;
-  const judged = session.records().flatMap((record) => {
-    const verdict = record.finished ? session.verdictOf(record.id) : undefined;
-    return verdict ? [{ record, verdict, end: finishedAt(record.startedAt, record) }] : [];
-  }).sort((a, b) => a.end - b.end);
+  const finishedAt = (startedAt: number, events: Parameters<typeof connectionTotals>[0]): number =>
+    startedAt + connectionTotals(events).durationMs;
+  const judged = session
+    .records()
+    .flatMap((record) => {
+      const verdict = record.finished ? session.verdictOf(record.id) : undefined;
+      return verdict ? [{ record, verdict, end: finishedAt(record.startedAt, record) }] : [];
+    })
+    .sort((a, b) => a.end - b.end);
   const lines = [
-    JSON.stringify({ type: 'proxy', listening: header.listening, ...(header.capturedBy ? { capturedBy: header.capturedBy } : {}), ca: header.ca, startedAt: header.startedAt.toISOString() }),
+    JSON.stringify({
+      type: 'proxy',
+      listening: header.listening,
+      ...(header.capturedBy ? { capturedBy: header.capturedBy } : {}),
+      ca: header.ca,
+      startedAt: header.startedAt.toISOString(),
+    }),
     ...judged.map(({ record, verdict }) => JSON.stringify(withCapture(toConnectionLine(record, verdict), header.captureOf?.(record.id)))),
   ];
   return { text: `${lines.join('\n')}\n`, connections: judged.length };

@@ -55,14 +55,24 @@ export function diffRuns(before: MergedRuns, after: MergedRuns): RunDiff {
   let unchanged = 0;
   for (const host of after.hosts) {
     const was = old.get(host.host);
-    const change = (kind: ChangeKind): void => void changes.push({ host: host.host, port: host.summary.port, change: kind, newHost: !was, before: was ? describe(was) : null, after: describe(host) });
+    const change = (kind: ChangeKind): void =>
+      void changes.push({
+        host: host.host,
+        port: host.summary.port,
+        change: kind,
+        newHost: !was,
+        before: was ? describe(was) : null,
+        after: describe(host),
+      });
     if (host.summary.breaks && !was?.summary.breaks) change('newly-broken');
     else if (!host.summary.breaks && was?.summary.breaks) change('newly-fixed');
     else if (host.summary.breaks && was && causeKey(was) !== causeKey(host)) change('changed-cause');
     else if (!was) change('new-host');
     else unchanged += 1;
   }
-  for (const was of before.hosts) if (!now.has(was.host)) changes.push({ host: was.host, port: was.summary.port, change: 'gone', newHost: false, before: describe(was), after: null });
+  for (const was of before.hosts)
+    if (!now.has(was.host))
+      changes.push({ host: was.host, port: was.summary.port, change: 'gone', newHost: false, before: describe(was), after: null });
   changes.sort((a, b) => ORDER.indexOf(a.change) - ORDER.indexOf(b.change) || byHostName(a, b));
   return { oldRuns: before.runs.length, newRuns: after.runs.length, changes, unchanged };
 }
@@ -86,7 +96,10 @@ export function renderDiffText(diff: RunDiff): string {
     const items = diff.changes.filter((c) => c.change === kind);
     if (items.length === 0) continue;
     lines.push(`${TITLES[kind]}:`);
-    for (const c of items) lines.push(`  ${visibleControlCharacters(`${c.host}:${c.port}`)}${c.newHost && kind !== 'new-host' ? ' (new host)' : ''}  ${visibleControlCharacters(c.before ?? 'not contacted')} -> ${visibleControlCharacters(c.after ?? 'not contacted')}`);
+    for (const c of items)
+      lines.push(
+        `  ${visibleControlCharacters(`${c.host}:${c.port}`)}${c.newHost && kind !== 'new-host' ? ' (new host)' : ''}  ${visibleControlCharacters(c.before ?? 'not contacted')} -> ${visibleControlCharacters(c.after ?? 'not contacted')}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -101,7 +114,10 @@ export function renderDiffMarkdown(diff: RunDiff): string {
     const items = diff.changes.filter((c) => c.change === kind);
     if (items.length === 0) continue;
     lines.push(`#### ${TITLES[kind]}`, '', '| Host | Before | After |', '| --- | --- | --- |');
-    for (const c of items) lines.push(`| ${markdownText(`${c.host}:${c.port}`)}${c.newHost && kind !== 'new-host' ? ' (new host)' : ''} | ${markdownText(c.before ?? 'not contacted')} | ${markdownText(c.after ?? 'not contacted')} |`);
+    for (const c of items)
+      lines.push(
+        `| ${markdownText(`${c.host}:${c.port}`)}${c.newHost && kind !== 'new-host' ? ' (new host)' : ''} | ${markdownText(c.before ?? 'not contacted')} | ${markdownText(c.after ?? 'not contacted')} |`,
+      );
     lines.push('');
   }
   return `${lines.join('\n')}\n`;

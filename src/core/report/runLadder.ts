@@ -79,15 +79,28 @@ export function mergeHostRuns(verdicts: readonly RunHostVerdict[]): MergedHostVe
   let strongest = breaking[0] ?? first;
   for (const v of breaking) if (rank(evidenceLevel(v.summary)) > rank(evidenceLevel(strongest.summary))) strongest = v;
   const categories: Partial<Record<Category, number>> = {};
-  for (const { summary } of verdicts) for (const [c, n] of Object.entries(summary.categories) as [Category, number][]) categories[c] = (categories[c] ?? 0) + n;
+  for (const { summary } of verdicts)
+    for (const [c, n] of Object.entries(summary.categories) as [Category, number][]) categories[c] = (categories[c] ?? 0) + n;
   const flaky = breaking.length > 0 && working.length > 0;
   const outcomes = new Set(verdicts.map((v) => v.outcome));
-  const status: MergedStatus = flaky ? 'flaky' : breaking.length > 0 ? 'breaks' : outcomes.has('works') ? 'works' : outcomes.has('tunnelled') ? 'tunnelled' : 'unreachable';
+  const status: MergedStatus = flaky
+    ? 'flaky'
+    : breaking.length > 0
+      ? 'breaks'
+      : outcomes.has('works')
+        ? 'works'
+        : outcomes.has('tunnelled')
+          ? 'tunnelled'
+          : 'unreachable';
   const pinning = breaking.map((v) => v.summary.pinning).reduce((a, b) => (rank(b) > rank(a) ? b : a), strongest.summary.pinning);
   const confirmed = breaking.some((v) => v.summary.confirmed);
   const notes = [
     ...(flaky ? [`Flaky across runs: it worked in ${listRuns(working)} and broke in ${listRuns(breaking)}.`] : []),
-    ...(verdicts.length > 1 ? [`Strongest evidence from ${describeRun(strongest.run)}${strongest.run.machine ? ` on ${strongest.run.machine}` : ''}, of ${verdicts.length} runs that reached it.`] : []),
+    ...(verdicts.length > 1
+      ? [
+          `Strongest evidence from ${describeRun(strongest.run)}${strongest.run.machine ? ` on ${strongest.run.machine}` : ''}, of ${verdicts.length} runs that reached it.`,
+        ]
+      : []),
   ];
   const summary: HostSummary = {
     ...strongest.summary,

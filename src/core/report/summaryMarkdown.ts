@@ -14,7 +14,10 @@ export function renderSummaryMarkdown(hosts: readonly HostSummary[], context: { 
     '',
     '| Host | Outcome | Pinning | Connections |',
     '| --- | --- | --- | --- |',
-    ...hosts.map((h) => `| ${markdownText(h.host)} | ${h.breaks ? 'breaks' : 'ok'} (${categoryCounts(h.categories, 'list')}) | ${h.breaks ? h.pinning + (h.confirmed ? ' (confirmed)' : '') : '–'} | ${h.connections} |`),
+    ...hosts.map(
+      (h) =>
+        `| ${markdownText(h.host)} | ${h.breaks ? 'breaks' : 'ok'} (${categoryCounts(h.categories, 'list')}) | ${h.breaks ? h.pinning + (h.confirmed ? ' (confirmed)' : '') : '–'} | ${h.connections} |`,
+    ),
     '',
   ];
   for (const h of hosts.filter((x) => x.breaks)) {
@@ -27,7 +30,8 @@ export function renderSummaryMarkdown(hosts: readonly HostSummary[], context: { 
 function causeLines(h: HostSummary): string[] {
   const words: Partial<Record<NonNullable<HostSummary['cause']>, string>> = {
     'ca-not-installed': 'Not pinning: the CA is not installed where this app looks (a test-setup gap)',
-    'app-own-trust-store': "The app's own trust store: it breaks under real inspection on every managed machine; exempt it, or make the app use the OS store",
+    'app-own-trust-store':
+      "The app's own trust store: it breaks under real inspection on every managed machine; exempt it, or make the app use the OS store",
   };
   const cause = h.cause ? words[h.cause] : undefined;
   return [...(cause ? [`- **${markdownText(cause)}**`] : []), ...(h.fix ? [`- Fix: ${markdownText(h.fix)}`] : [])];

@@ -16,7 +16,11 @@ export interface CaVariable {
 
 export const CA_VARIABLES: readonly CaVariable[] = [
   { name: 'NODE_EXTRA_CA_CERTS', readers: 'Node.js, Bun, Electron tools', value: 'ca' },
-  { name: 'SSL_CERT_FILE', readers: 'OpenSSL (Python ssl/urllib, Ruby, PHP streams), Go, .NET on Linux, rustls-native-certs, uv', value: 'bundle' },
+  {
+    name: 'SSL_CERT_FILE',
+    readers: 'OpenSSL (Python ssl/urllib, Ruby, PHP streams), Go, .NET on Linux, rustls-native-certs, uv',
+    value: 'bundle',
+  },
   { name: 'REQUESTS_CA_BUNDLE', readers: 'Python requests, Azure CLI, Poetry', value: 'bundle' },
   { name: 'CURL_CA_BUNDLE', readers: 'curl, Python requests', value: 'bundle' },
   { name: 'PIP_CERT', readers: 'pip', value: 'bundle' },

@@ -10,14 +10,17 @@ export interface NoProxyEntry {
 
 export function parseNoProxy(value: string | undefined): NoProxyEntry[] {
   if (!value) return [];
-  return value.split(/[\s,]+/).filter(Boolean).map((raw) => {
-    const entry = raw.toLowerCase().replace(/^\*?\./, '');
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-    if (bracketed?.[1]) return withPort(bracketed[1], bracketed[2]);
-    const hostPort = /^([^:]+):(\d+)$/.exec(entry);
-    if (hostPort?.[1]) return withPort(hostPort[1], hostPort[2]);
-    return { host: entry };
-  });
+  return value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((raw) => {
+      const entry = raw.toLowerCase().replace(/^\*?\./, '');
+      const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+      if (bracketed?.[1]) return withPort(bracketed[1], bracketed[2]);
+      const hostPort = /^([^:]+):(\d+)$/.exec(entry);
+      if (hostPort?.[1]) return withPort(hostPort[1], hostPort[2]);
+      return { host: entry };
+    });
 }
 
 function withPort(host: string, port: string | undefined): NoProxyEntry {
@@ -25,7 +28,10 @@ function withPort(host: string, port: string | undefined): NoProxyEntry {
 }
 
 export function bypassesProxy(entries: readonly NoProxyEntry[], host: string, port: number): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const name = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   return entries.some((entry) => {
     if (entry.port !== undefined && entry.port !== port) return false;
     return entry.host === '*' || name === entry.host || name.endsWith(`.${entry.host}`);

@@ -40,7 +40,7 @@ function install(): void {
 
 function proxyFor(secure: boolean): URL | undefined {
   const env = process.env;
-  const raw = secure ? env['https_proxy'] ?? env['HTTPS_PROXY'] : env['http_proxy'] ?? env['HTTP_PROXY'];
+  const raw = secure ? (env['https_proxy'] ?? env['HTTPS_PROXY']) : (env['http_proxy'] ?? env['HTTP_PROXY']);
   if (!raw) return undefined;
   try {
     const url = new URL(raw);
@@ -58,7 +58,8 @@ function routeAgents(): void {
       const proxy = proxyFor(secure);
       const host = typeof options['host'] === 'string' ? options['host'] : 'localhost';
       const port = Number(options['port'] ?? (secure ? 443 : 80));
-      if (!proxy || typeof callback !== 'function' || options['socketPath'] || bypassesProxy(noProxy, host, port)) return original.call(this, options, callback);
+      if (!proxy || typeof callback !== 'function' || options['socketPath'] || bypassesProxy(noProxy, host, port))
+        return original.call(this, options, callback);
       openTunnel(proxy, host, port, (error, socket) => {
         if (error || !socket) {
           callback(error ?? new Error('the proxy tunnel failed'));
@@ -117,11 +118,15 @@ function openTunnel(proxy: URL, host: string, port: number, done: ConnectionCall
     if (rest.length > 0) socket.unshift(rest);
     finish(null);
   };
-  const authorization = proxy.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n` : '';
+  const authorization = proxy.username
+    ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n`
+    : '';
   socket.once('connect', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${authorization}\r\n`));
   socket.on('data', onData);
   socket.on('error', finish);
-  socket.setTimeout(TUNNEL_TIMEOUT_MS, () => finish(new Error(`the proxy did not answer CONNECT ${authority} within ${TUNNEL_TIMEOUT_MS} ms`)));
+  socket.setTimeout(TUNNEL_TIMEOUT_MS, () =>
+    finish(new Error(`the proxy did not answer CONNECT ${authority} within ${TUNNEL_TIMEOUT_MS} ms`)),
+  );
 }
 
 interface Dispatcher {
@@ -160,7 +165,8 @@ function routeFetch(): void {
 function quietly<T>(make: () => T): T {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, called with its own `this`
   const emitWarning = process.emitWarning;
-  const dropped = (options: unknown, code: unknown): boolean => code === 'UNDICI-EHPA' || (typeof options === 'object' && options !== null && 'code' in options && options.code === 'UNDICI-EHPA');
+  const dropped = (options: unknown, code: unknown): boolean =>
+    code === 'UNDICI-EHPA' || (typeof options === 'object' && options !== null && 'code' in options && options.code === 'UNDICI-EHPA');
   process.emitWarning = function (this: NodeJS.Process, ...args: unknown[]) {
     if (dropped(args[1], args[2])) return;
     Reflect.apply(emitWarning, this, args);

@@ -12,7 +12,11 @@ export interface ProxyEnvironmentInput {
   readonly proxyUrl: string;
   readonly files: RoutingFiles;
   /** Values already in the target environment that Pinscope extends rather than replaces. */
-  readonly inherited?: { readonly JAVA_TOOL_OPTIONS?: string | undefined; readonly NODE_OPTIONS?: string | undefined; readonly PHP_INI_SCAN_DIR?: string | undefined };
+  readonly inherited?: {
+    readonly JAVA_TOOL_OPTIONS?: string | undefined;
+    readonly NODE_OPTIONS?: string | undefined;
+    readonly PHP_INI_SCAN_DIR?: string | undefined;
+  };
   /** Hosts that must bypass the proxy; loopback by default. */
   readonly noProxy?: readonly string[];
   /** The running proxy's session (PINSCOPE_SESSION): its process attribution then knows who started a program. */
@@ -24,7 +28,13 @@ const DEFAULT_NO_PROXY: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 /** Variables whose existing value is extended (ours appended) rather than replaced. */
 export const EXTENDED_VARIABLES = ['JAVA_TOOL_OPTIONS', 'NODE_OPTIONS', 'PHP_INI_SCAN_DIR'] as const;
 
-export function proxyEnvironment({ proxyUrl, files, inherited = {}, noProxy = DEFAULT_NO_PROXY, sessionId }: ProxyEnvironmentInput): Record<string, string> {
+export function proxyEnvironment({
+  proxyUrl,
+  files,
+  inherited = {},
+  noProxy = DEFAULT_NO_PROXY,
+  sessionId,
+}: ProxyEnvironmentInput): Record<string, string> {
   const bypass = noProxy.join(',');
   return {
     HTTP_PROXY: proxyUrl,
@@ -58,9 +68,14 @@ function javaOptions(proxyUrl: string, noProxy: readonly string[], trustStorePat
   const { hostname, port } = new URL(proxyUrl);
   const javaBypass = noProxy.filter((h) => !h.includes(':')).join('|');
   return [
-    `-Dhttp.proxyHost=${hostname}`, `-Dhttp.proxyPort=${port}`, `-Dhttps.proxyHost=${hostname}`, `-Dhttps.proxyPort=${port}`,
+    `-Dhttp.proxyHost=${hostname}`,
+    `-Dhttp.proxyPort=${port}`,
+    `-Dhttps.proxyHost=${hostname}`,
+    `-Dhttps.proxyPort=${port}`,
     `-Dhttp.nonProxyHosts=${javaBypass}`,
-    `-Djavax.net.ssl.trustStore=${quoteOption(trustStorePath)}`, '-Djavax.net.ssl.trustStoreType=JKS', `-Djavax.net.ssl.trustStorePassword=${JAVA_TRUST_STORE_PASSWORD}`,
+    `-Djavax.net.ssl.trustStore=${quoteOption(trustStorePath)}`,
+    '-Djavax.net.ssl.trustStoreType=JKS',
+    `-Djavax.net.ssl.trustStorePassword=${JAVA_TRUST_STORE_PASSWORD}`,
   ].join(' ');
 }
 
@@ -75,5 +90,7 @@ function quoteOption(value: string): string {
 
 /** Renders the environment as POSIX shell `export` lines, safely quoted. */
 export function toShellExports(environment: Readonly<Record<string, string>>): string {
-  return Object.entries(environment).map(([name, value]) => `export ${name}='${value.replace(/'/g, "'\\''")}'`).join('\n');
+  return Object.entries(environment)
+    .map(([name, value]) => `export ${name}='${value.replace(/'/g, "'\\''")}'`)
+    .join('\n');
 }

@@ -18,9 +18,19 @@ export interface RoutedProxy {
  * and PHP_INI_SCAN_DIR are extended, not replaced).
  */
 export function routedEnvironment(proxy: RoutedProxy, bundleDirectory: string, inherited: NodeJS.ProcessEnv = {}): Record<string, string> {
-  const files = writeRoutingFiles({ caCertPath: proxy.ca.certPath, trustBundlePath: proxy.trustBundlePath, bundledPreloadPath: join(bundleDirectory, NODE_PRELOAD_FILE) });
+  const files = writeRoutingFiles({
+    caCertPath: proxy.ca.certPath,
+    trustBundlePath: proxy.trustBundlePath,
+    bundledPreloadPath: join(bundleDirectory, NODE_PRELOAD_FILE),
+  });
   return proxyEnvironment({
-    proxyUrl: proxy.url, files, sessionId: proxy.sessionId,
-    inherited: { JAVA_TOOL_OPTIONS: inherited['JAVA_TOOL_OPTIONS'], NODE_OPTIONS: inherited['NODE_OPTIONS'], PHP_INI_SCAN_DIR: inherited['PHP_INI_SCAN_DIR'] },
+    proxyUrl: proxy.url,
+    files,
+    sessionId: proxy.sessionId,
+    inherited: {
+      JAVA_TOOL_OPTIONS: inherited['JAVA_TOOL_OPTIONS'],
+      NODE_OPTIONS: inherited['NODE_OPTIONS'],
+      PHP_INI_SCAN_DIR: inherited['PHP_INI_SCAN_DIR'],
+    },
   });
 }

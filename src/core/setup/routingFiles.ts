@@ -30,7 +30,8 @@ export interface RoutingSources {
 export function writeRoutingFiles({ caCertPath, trustBundlePath, bundledPreloadPath }: RoutingSources): RoutingFiles {
   const directory = dirname(caCertPath);
   const files: RoutingFiles = {
-    caCertPath, trustBundlePath,
+    caCertPath,
+    trustBundlePath,
     javaTrustStorePath: join(directory, JAVA_TRUST_STORE_FILE),
     nodePreloadPath: join(directory, NODE_PRELOAD_FILE),
     wgetrcPath: join(directory, 'pinscope-wgetrc'),
@@ -41,11 +42,19 @@ export function writeRoutingFiles({ caCertPath, trustBundlePath, bundledPreloadP
   writeIfChanged(files.javaTrustStorePath, store);
   writeIfChanged(files.nodePreloadPath, readFileSync(bundledPreloadPath));
   writeIfChanged(join(directory, NODE_UNDICI_FILE), readFileSync(join(dirname(bundledPreloadPath), NODE_UNDICI_FILE)));
-  writeIfChanged(files.wgetrcPath, Buffer.from(`# Written by Pinscope: trust its CA (wget reads no CA variable).\nca_certificate = ${trustBundlePath}\nuse_proxy = on\n`));
+  writeIfChanged(
+    files.wgetrcPath,
+    Buffer.from(`# Written by Pinscope: trust its CA (wget reads no CA variable).\nca_certificate = ${trustBundlePath}\nuse_proxy = on\n`),
+  );
   mkdirSync(files.phpIniDirectory, { recursive: true, mode: 0o755 });
   const prepend = join(files.phpIniDirectory, 'pinscope-prepend.php');
   writeIfChanged(prepend, Buffer.from(PHP_PREPEND));
-  writeIfChanged(join(files.phpIniDirectory, 'pinscope.ini'), Buffer.from(`; Written by Pinscope: PHP streams ignore https_proxy and read their CA from here.\nopenssl.cafile = "${trustBundlePath}"\nauto_prepend_file = "${prepend}"\n`));
+  writeIfChanged(
+    join(files.phpIniDirectory, 'pinscope.ini'),
+    Buffer.from(
+      `; Written by Pinscope: PHP streams ignore https_proxy and read their CA from here.\nopenssl.cafile = "${trustBundlePath}"\nauto_prepend_file = "${prepend}"\n`,
+    ),
+  );
   return files;
 }
 

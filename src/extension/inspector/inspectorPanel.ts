@@ -7,7 +7,14 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { toConnectionDetail, toConnectionRow } from '../../core/report/inspectorRows';
 import { targetHost } from '../../core/timeline';
-import { dispatch, parseWebviewMessage, type HostMessage, type MessageHandlers, type ProxyState, type WebviewMessage } from '../../shared/protocol';
+import {
+  dispatch,
+  parseWebviewMessage,
+  type HostMessage,
+  type MessageHandlers,
+  type ProxyState,
+  type WebviewMessage,
+} from '../../shared/protocol';
 import { exportExemptionRequest } from '../exportRequest';
 import { inspectorHtml } from './inspectorHtml';
 import { openInWireshark } from './openInWireshark';
@@ -41,7 +48,12 @@ export class InspectorPanel implements vscode.Disposable {
       InspectorPanel.current.panel.reveal();
       return InspectorPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, vscode.l10n.t('Pinscope Inspector'), vscode.ViewColumn.Active, InspectorPanel.options(context));
+    const panel = vscode.window.createWebviewPanel(
+      INSPECTOR_VIEW_TYPE,
+      vscode.l10n.t('Pinscope Inspector'),
+      vscode.ViewColumn.Active,
+      InspectorPanel.options(context),
+    );
     return InspectorPanel.live(panel, context);
   }
 
@@ -75,7 +87,12 @@ export class InspectorPanel implements vscode.Disposable {
    * A panel over any source: the recording editor gives it a read-only webview panel of its own.
    * `focusId`: the panel shows that connection's detail only ("Open in Editor").
    */
-  constructor(readonly panel: vscode.WebviewPanel, private readonly context: PinscopeContext, readonly source: InspectorSource, private readonly focusId?: number) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly context: PinscopeContext,
+    readonly source: InspectorSource,
+    private readonly focusId?: number,
+  ) {
     panel.iconPath = vscode.Uri.joinPath(context.extension.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
     this.disposables.push(
@@ -167,7 +184,11 @@ export class InspectorPanel implements vscode.Disposable {
     const capture = this.source.capture(record);
     this.post({
       type: 'detail',
-      detail: { ...toConnectionDetail(record, session.verdictOf(record.id)), ...(pinnedAt.length > 0 ? { pinnedAt } : {}), capture: typeof capture === 'string' ? { captured: false, why: capture } : { captured: true } },
+      detail: {
+        ...toConnectionDetail(record, session.verdictOf(record.id)),
+        ...(pinnedAt.length > 0 ? { pinnedAt } : {}),
+        capture: typeof capture === 'string' ? { captured: false, why: capture } : { captured: true },
+      },
     });
   }
 
@@ -222,7 +243,12 @@ export class InspectorPanel implements vscode.Disposable {
   private openDetail(id: number): void {
     const record = this.source.session.record(id);
     if (!record) return;
-    const panel = vscode.window.createWebviewPanel(DETAIL_VIEW_TYPE, `Pinscope: ${targetHost(record)}`, vscode.ViewColumn.Active, InspectorPanel.options(this.context));
+    const panel = vscode.window.createWebviewPanel(
+      DETAIL_VIEW_TYPE,
+      `Pinscope: ${targetHost(record)}`,
+      vscode.ViewColumn.Active,
+      InspectorPanel.options(this.context),
+    );
     const detail = new InspectorPanel(panel, this.context, this.source, id);
     InspectorPanel.details.add(detail);
   }
@@ -231,7 +257,9 @@ export class InspectorPanel implements vscode.Disposable {
   private async openPin(path: string, line: number): Promise<void> {
     const uri = this.context.pins.locate(path);
     if (!uri) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: no pin configuration is known at {0}; the workspace may have changed since the scan.', path));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Pinscope: no pin configuration is known at {0}; the workspace may have changed since the scan.', path),
+      );
       return;
     }
     const position = new vscode.Position(Math.max(0, line - 1), 0);

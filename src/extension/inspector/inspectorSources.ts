@@ -70,7 +70,8 @@ export function liveSource(context: PinscopeContext): InspectorSource {
       const captured = engine?.captureOf(record.id);
       if (captured) return captured;
       if (!engine) return 'Not recorded: captures are kept in memory by the running proxy, and it is stopped.';
-      if (captureOff(context)) return 'Capture is off: set pinscope.captureBytes (65536 keeps the first 64 KiB each way), restart the proxy and connect again.';
+      if (captureOff(context))
+        return 'Capture is off: set pinscope.captureBytes (65536 keeps the first 64 KiB each way), restart the proxy and connect again.';
       return 'Not recorded: the connection came before the proxy was last started, or its capture was dropped to stay within the memory bound.';
     },
   };
@@ -90,13 +91,28 @@ export interface RecordingCaptures {
   get(id: number): CapturedConnection | undefined;
 }
 
-export function recordingSource(context: PinscopeContext, recording: Recording, name: string, captures: RecordingCaptures = new Map()): InspectorSource {
+export function recordingSource(
+  context: PinscopeContext,
+  recording: Recording,
+  name: string,
+  captures: RecordingCaptures = new Map(),
+): InspectorSource {
   return {
     session: recording,
     readOnly: true,
-    state: (headline) => ({ running: false, url: null, headline, dropped: recording.connectionsDropped, kept: recording.maxConnectionsKept, recording: { name, skipped: recording.skipped } }),
+    state: (headline) => ({
+      running: false,
+      url: null,
+      headline,
+      dropped: recording.connectionsDropped,
+      kept: recording.maxConnectionsKept,
+      recording: { name, skipped: recording.skipped },
+    }),
     pinnedAt: (host) => context.pins.pinnedAt(host),
-    capture: (record) => notIntercepted(record.mode) ?? captures.get(record.id) ?? 'Not in this recording: it was made with capture off (pinscope.captureBytes, --capture-bytes), or its capture was no longer kept when it was saved.',
+    capture: (record) =>
+      notIntercepted(record.mode) ??
+      captures.get(record.id) ??
+      'Not in this recording: it was made with capture off (pinscope.captureBytes, --capture-bytes), or its capture was no longer kept when it was saved.',
   };
 }
 

@@ -22,10 +22,16 @@ export async function openInWireshark(context: PinscopeContext, source: Inspecto
   }
   const first = source.session.record(connections[0]?.id ?? -1);
   const name = `pinscope-${(first ? targetHost(first) : 'capture').replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 80)}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.pcapng`;
-  const uri = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Pinscope: save the handshakes for Wireshark (TLS secrets inside)'), defaultUri: vscode.Uri.file(join(tmpdir(), name)), filters: { pcapng: ['pcapng'] } });
+  const uri = await vscode.window.showSaveDialog({
+    title: vscode.l10n.t('Pinscope: save the handshakes for Wireshark (TLS secrets inside)'),
+    defaultUri: vscode.Uri.file(join(tmpdir(), name)),
+    filters: { pcapng: ['pcapng'] },
+  });
   if (!uri) return;
   if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope: captures are written to local files only (they are created owner-only: they hold TLS secrets).'));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('Pinscope: captures are written to local files only (they are created owner-only: they hold TLS secrets).'),
+    );
     return;
   }
   try {
@@ -34,7 +40,9 @@ export async function openInWireshark(context: PinscopeContext, source: Inspecto
     void vscode.window.showErrorMessage(vscode.l10n.t('Pinscope cannot write the capture: {0}', errorMessage(error)));
     return;
   }
-  context.log.info(`Wrote ${connections.length} connection(s) to ${uri.fsPath} (TLS secrets embedded)${missing.length > 0 ? `; left out: ${why}` : ''}`);
+  context.log.info(
+    `Wrote ${connections.length} connection(s) to ${uri.fsPath} (TLS secrets embedded)${missing.length > 0 ? `; left out: ${why}` : ''}`,
+  );
   const left = missing.length > 0 ? ` ${vscode.l10n.t('Left out: {0}', why)}` : '';
   const wireshark = findWireshark();
   if (wireshark && launch(context, wireshark, uri.fsPath)) {
@@ -43,7 +51,15 @@ export async function openInWireshark(context: PinscopeContext, source: Inspecto
     return;
   }
   const reveal = vscode.l10n.t('Reveal File');
-  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} connection(s) saved to {1}. Wireshark is not installed (not found on PATH): open the file in Wireshark or tshark on any machine, the TLS secrets travel in it.{2}', connections.length, uri.fsPath, left), reveal);
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t(
+      'Pinscope: {0} connection(s) saved to {1}. Wireshark is not installed (not found on PATH): open the file in Wireshark or tshark on any machine, the TLS secrets travel in it.{2}',
+      connections.length,
+      uri.fsPath,
+      left,
+    ),
+    reveal,
+  );
   if (choice === reveal) await vscode.commands.executeCommand('revealFileInOS', uri);
 }
 

@@ -30,7 +30,9 @@ function lensTitle(text: string): string {
 /** `files.exclude` globs that are switched on, as gitignore-style patterns. */
 function filesExclude(folder: vscode.WorkspaceFolder): string[] {
   const exclude = vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, boolean>>('exclude') ?? {};
-  return Object.entries(exclude).filter(([, on]) => on).map(([glob]) => glob);
+  return Object.entries(exclude)
+    .filter(([, on]) => on)
+    .map(([glob]) => glob);
 }
 
 export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, PinLocator {
@@ -56,13 +58,16 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
       // In a worker thread: the proxy runs on this one, and a hostile workspace must not stall it.
-      const scan = await scanWorkspaceInWorker(folder.uri.fsPath, { exclude: filesExclude(folder), signal: abort.signal }).catch((error: unknown) => {
-        if (abort.signal.aborted) return undefined;
-        throw error;
-      });
+      const scan = await scanWorkspaceInWorker(folder.uri.fsPath, { exclude: filesExclude(folder), signal: abort.signal }).catch(
+        (error: unknown) => {
+          if (abort.signal.aborted) return undefined;
+          throw error;
+        },
+      );
       if (!scan || version !== this.scanVersion) return;
       const files = new Map<string, PinConfiguration[]>();
-      for (const configuration of scan.configurations) files.set(configuration.file, [...(files.get(configuration.file) ?? []), configuration]);
+      for (const configuration of scan.configurations)
+        files.set(configuration.file, [...(files.get(configuration.file) ?? []), configuration]);
       this.byFolder.set(folder.uri.toString(), files);
     }
     this.completed++;
@@ -95,7 +100,10 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
       for (const [file, configurations] of files) {
         const findings = linkFindings(configurations, observed);
         this.findings.push(...findings);
-        this.diagnostics.set(vscode.Uri.joinPath(base, file), findings.map((finding) => this.diagnostic(finding)));
+        this.diagnostics.set(
+          vscode.Uri.joinPath(base, file),
+          findings.map((finding) => this.diagnostic(finding)),
+        );
       }
     }
     this.changed.fire();
@@ -103,7 +111,9 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
 
   /** Where a host is pinned ("pinned in app/src/main/res/xml/network_security_config.xml:12"), for the inspector. */
   pinnedAt(host: string): PinLocation[] {
-    return this.findings.filter((f) => f.observed.some((o) => o.host === host)).map((f) => ({ path: f.configuration.file, line: f.configuration.line }));
+    return this.findings
+      .filter((f) => f.observed.some((o) => o.host === host))
+      .map((f) => ({ path: f.configuration.file, line: f.configuration.line }));
   }
 
   /** The file of a configuration the scan found at `path`: only those are opened for the inspector. */
@@ -115,7 +125,11 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
   private diagnostic(finding: PinFinding): vscode.Diagnostic {
     const line = Math.max(0, finding.configuration.line - 1);
     const observed = finding.observed.map(describeObservation);
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), [findingHeadline(finding), ...observed, vscode.l10n.t('Fix: {0}', finding.fix.title)].join('\n'), severity(findingSeverity(finding)));
+    const diagnostic = new vscode.Diagnostic(
+      new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+      [findingHeadline(finding), ...observed, vscode.l10n.t('Fix: {0}', finding.fix.title)].join('\n'),
+      severity(findingSeverity(finding)),
+    );
     diagnostic.source = 'Pinscope';
     diagnostic.code = { value: 'fix', target: vscode.Uri.parse(finding.fix.documentation) };
     return diagnostic;
@@ -123,18 +137,41 @@ export class PinScanView implements vscode.CodeLensProvider, vscode.Disposable, 
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const file = vscode.workspace.asRelativePath(document.uri, false);
-    return this.findings.filter((f) => f.configuration.file === file).flatMap((finding) => {
-      const line = Math.max(0, finding.configuration.line - 1);
-      const range = new vscode.Range(line, 0, line, 0);
-      if (finding.observed.length === 0) {
-        const hosts = finding.configuration.hosts.map(describeHost).join(', ');
-        return [new vscode.CodeLens(range, { title: lensTitle(hosts ? vscode.l10n.t('{0} — not seen through the proxy yet', hosts) : vscode.l10n.t('custom certificate validation — hosts unknown')), command: '' })];
-      }
-      return finding.observed.flatMap((host) => [
-        new vscode.CodeLens(range, { title: lensTitle(describeObservation(host)), command: 'pinscope.openInspector', arguments: [host.host] }),
-        ...(host.breaks ? [new vscode.CodeLens(range, { title: vscode.l10n.t('Add to exemption request'), command: 'pinscope.exportExemptionRequest', arguments: [[host.host]] })] : []),
-      ]);
-    });
+    return this.findings
+      .filter((f) => f.configuration.file === file)
+      .flatMap((finding) => {
+        const line = Math.max(0, finding.configuration.line - 1);
+        const range = new vscode.Range(line, 0, line, 0);
+        if (finding.observed.length === 0) {
+          const hosts = finding.configuration.hosts.map(describeHost).join(', ');
+          return [
+            new vscode.CodeLens(range, {
+              title: lensTitle(
+                hosts
+                  ? vscode.l10n.t('{0} — not seen through the proxy yet', hosts)
+                  : vscode.l10n.t('custom certificate validation — hosts unknown'),
+              ),
+              command: '',
+            }),
+          ];
+        }
+        return finding.observed.flatMap((host) => [
+          new vscode.CodeLens(range, {
+            title: lensTitle(describeObservation(host)),
+            command: 'pinscope.openInspector',
+            arguments: [host.host],
+          }),
+          ...(host.breaks
+            ? [
+                new vscode.CodeLens(range, {
+                  title: vscode.l10n.t('Add to exemption request'),
+                  command: 'pinscope.exportExemptionRequest',
+                  arguments: [[host.host]],
+                }),
+              ]
+            : []),
+        ]);
+      });
   }
 
   dispose(): void {

@@ -36,15 +36,25 @@ function watchWorkspace(rescan: () => void): vscode.Disposable {
   const tree = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
   const created = (uri: vscode.Uri): void => {
     if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(`${uri.fsPath}/`) || isScannedFile(uri.fsPath)) return;
-    void Promise.resolve(vscode.workspace.fs.stat(uri)).then((stat) => {
-      if (stat.type & vscode.FileType.Directory) rescanSoon();
-    }, () => undefined);
+    void Promise.resolve(vscode.workspace.fs.stat(uri)).then(
+      (stat) => {
+        if (stat.type & vscode.FileType.Directory) rescanSoon();
+      },
+      () => undefined,
+    );
   };
   const deleted = (uri: vscode.Uri): void => {
     if (uri.scheme !== 'file' || IGNORED_FOLDERS.test(`${uri.fsPath}/`)) return;
     rescanSoon();
   };
-  const subscriptions = [watcher, tree, watcher.onDidCreate(changed), watcher.onDidChange(changed), tree.onDidCreate(created), tree.onDidDelete(deleted)];
+  const subscriptions = [
+    watcher,
+    tree,
+    watcher.onDidCreate(changed),
+    watcher.onDidChange(changed),
+    tree.onDidCreate(created),
+    tree.onDidDelete(deleted),
+  ];
   return new vscode.Disposable(() => {
     clearTimeout(timer);
     for (const subscription of subscriptions) subscription.dispose();
@@ -52,7 +62,10 @@ function watchWorkspace(rescan: () => void): vscode.Disposable {
 }
 
 /** The view (the inspector asks it where a host is pinned) and what to dispose. */
-export function registerPinScanning(controller: ProxyController, log: vscode.LogOutputChannel): { view: PinScanView; disposables: vscode.Disposable[] } {
+export function registerPinScanning(
+  controller: ProxyController,
+  log: vscode.LogOutputChannel,
+): { view: PinScanView; disposables: vscode.Disposable[] } {
   // The session outlives the proxy: what was seen before a stop still links to the pins.
   const view = new PinScanView(() => observedHosts(controller.session.records(), controller.session.hosts()));
   const scan = (): void => {
@@ -68,17 +81,20 @@ export function registerPinScanning(controller: ProxyController, log: vscode.Log
   const judged = controller.onJudged.subscribe(relinkSoon);
   const cleared = controller.onCleared.subscribe(relinkSoon);
   const firstScan = setTimeout(scan, FIRST_SCAN_DELAY_MS);
-  return { view, disposables: [
-    new vscode.Disposable(() => view.dispose()),
-    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, view),
-    vscode.workspace.onDidSaveTextDocument((document) => view.rescanDocument(document)),
-    vscode.workspace.onDidChangeWorkspaceFolders(scan),
-    watchWorkspace(scan),
-    new vscode.Disposable(() => {
-      clearTimeout(firstScan);
-      clearTimeout(relinkTimer);
-      judged.dispose();
-      cleared.dispose();
-    }),
-  ] };
+  return {
+    view,
+    disposables: [
+      new vscode.Disposable(() => view.dispose()),
+      vscode.languages.registerCodeLensProvider({ scheme: 'file' }, view),
+      vscode.workspace.onDidSaveTextDocument((document) => view.rescanDocument(document)),
+      vscode.workspace.onDidChangeWorkspaceFolders(scan),
+      watchWorkspace(scan),
+      new vscode.Disposable(() => {
+        clearTimeout(firstScan);
+        clearTimeout(relinkTimer);
+        judged.dispose();
+        cleared.dispose();
+      }),
+    ],
+  };
 }

@@ -37,7 +37,10 @@ function workerScript(): string {
 const DEFAULT_BUDGET_MS = 60_000;
 
 /** The scan and the id of the thread that ran it. Rejects when cancelled. */
-export function scanWorkspaceInWorker(root: string, options: WorkerScanOptions = {}): Promise<WorkspaceScan & { readonly threadId: number }> {
+export function scanWorkspaceInWorker(
+  root: string,
+  options: WorkerScanOptions = {},
+): Promise<WorkspaceScan & { readonly threadId: number }> {
   const timeBudgetMs = options.timeBudgetMs ?? DEFAULT_BUDGET_MS;
   const timeoutMs = options.timeoutMs ?? timeBudgetMs + 10_000;
   return new Promise((resolve, reject) => {
@@ -53,12 +56,25 @@ export function scanWorkspaceInWorker(root: string, options: WorkerScanOptions =
       void worker.terminate();
       outcome();
     };
-    const timer = setTimeout(() => finish(() => resolve({
-      configurations: [],
-      problems: [{ file: current, line: 1, kind: 'skipped', message: `the scan took longer than ${Math.round(timeoutMs / 1000)} s and was stopped while reading this file` }],
-      filesScanned: 0,
-      threadId: -1,
-    })), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          resolve({
+            configurations: [],
+            problems: [
+              {
+                file: current,
+                line: 1,
+                kind: 'skipped',
+                message: `the scan took longer than ${Math.round(timeoutMs / 1000)} s and was stopped while reading this file`,
+              },
+            ],
+            filesScanned: 0,
+            threadId: -1,
+          }),
+        ),
+      timeoutMs,
+    );
     const abort = (): void => finish(() => reject(new Error('the scan was cancelled')));
     options.signal?.addEventListener('abort', abort);
     if (options.signal?.aborted) return abort();

@@ -16,7 +16,11 @@ export const RECORDING_VIEW_TYPE = 'pinscope.recording';
 const MAX_RECORDING_BYTES = 256 * 1024 * 1024;
 
 class RecordingDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri, readonly recording: Recording, readonly captures: RecordingCaptures) {}
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly recording: Recording,
+    readonly captures: RecordingCaptures,
+  ) {}
   dispose(): void {
     // Nothing to release: the recording is plain data.
   }
@@ -50,14 +54,24 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
   private constructor(private readonly context: PinscopeContext) {}
 
   /** Read and judged in a worker thread: the proxy, on this thread, keeps serving while a large one loads. */
-  async openCustomDocument(uri: vscode.Uri, _context: vscode.CustomDocumentOpenContext, token: vscode.CancellationToken): Promise<RecordingDocument> {
+  async openCustomDocument(
+    uri: vscode.Uri,
+    _context: vscode.CustomDocumentOpenContext,
+    token: vscode.CancellationToken,
+  ): Promise<RecordingDocument> {
     const size = (await vscode.workspace.fs.stat(uri)).size;
-    if (size > MAX_RECORDING_BYTES) throw new Error(`${basename(uri.path)} is ${Math.round(size / 1024 / 1024)} MiB: recordings over ${MAX_RECORDING_BYTES / 1024 / 1024} MiB are not opened (split it, or use pinscope export --from)`);
+    if (size > MAX_RECORDING_BYTES)
+      throw new Error(
+        `${basename(uri.path)} is ${Math.round(size / 1024 / 1024)} MiB: recordings over ${MAX_RECORDING_BYTES / 1024 / 1024} MiB are not opened (split it, or use pinscope export --from)`,
+      );
     const cancel = new AbortController();
     const listener = token.onCancellationRequested(() => cancel.abort());
     const maxConnectionsKept = this.context.settings.maxConnectionsKept;
     try {
-      const request = uri.scheme === 'file' ? { kind: 'file' as const, path: uri.fsPath, maxConnectionsKept } : { kind: 'bytes' as const, bytes: await vscode.workspace.fs.readFile(uri), maxConnectionsKept };
+      const request =
+        uri.scheme === 'file'
+          ? { kind: 'file' as const, path: uri.fsPath, maxConnectionsKept }
+          : { kind: 'bytes' as const, bytes: await vscode.workspace.fs.readFile(uri), maxConnectionsKept };
       const { recording, captures } = await readRecordingInWorker(request, cancel.signal);
       return new RecordingDocument(uri, recording, captures);
     } finally {
@@ -68,15 +82,30 @@ export class RecordingEditorProvider implements vscode.CustomReadonlyEditorProvi
   resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {
     const name = basename(document.uri.path);
     panel.webview.options = InspectorPanel.options(this.context);
-    RecordingEditorProvider.track(document.uri, new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name, document.captures)));
+    RecordingEditorProvider.track(
+      document.uri,
+      new InspectorPanel(panel, this.context, recordingSource(this.context, document.recording, name, document.captures)),
+    );
     const { recording } = document;
     if (recording.skipped.length > 0) {
       for (const line of recording.skipped) this.context.log.warn(`${name}: skipped ${line}`);
       const first = recording.skipped.slice(0, 3).join('; ');
-      void vscode.window.showWarningMessage(vscode.l10n.t('Pinscope: {0}: {1} line(s) skipped — {2}. {3} connection(s) shown (from another Pinscope version, or cut off while written?).', name, recording.skipped.length, `${first}${recording.skipped.length > 3 ? '; …' : ''}`, recording.records().length), vscode.l10n.t('Show Log')).then((choice) => {
-        if (choice) this.context.log.show();
-      });
+      void vscode.window
+        .showWarningMessage(
+          vscode.l10n.t(
+            'Pinscope: {0}: {1} line(s) skipped — {2}. {3} connection(s) shown (from another Pinscope version, or cut off while written?).',
+            name,
+            recording.skipped.length,
+            `${first}${recording.skipped.length > 3 ? '; …' : ''}`,
+            recording.records().length,
+          ),
+          vscode.l10n.t('Show Log'),
+        )
+        .then((choice) => {
+          if (choice) this.context.log.show();
+        });
     }
-    if (recording.records().length === 0 && recording.skipped.length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} holds no connections.', name));
+    if (recording.records().length === 0 && recording.skipped.length === 0)
+      void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: {0} holds no connections.', name));
   }
 }

@@ -24,7 +24,14 @@ export type RecordingReply =
   /** Some of the kept records and their verdicts, in order (each part is a task of its own on the receiving thread). */
   | { readonly type: 'part'; readonly records: RecordingContents['records']; readonly verdicts: RecordingContents['verdicts'] }
   /** The rest: the host summaries, the skipped lines, the counts (its records and verdicts came in parts). */
-  | { readonly type: 'done'; readonly contents: RecordingContents; readonly files: number; readonly repeats: number; readonly captures: [number, CaptureJson][]; readonly threadId: number }
+  | {
+      readonly type: 'done';
+      readonly contents: RecordingContents;
+      readonly files: number;
+      readonly repeats: number;
+      readonly captures: [number, CaptureJson][];
+      readonly threadId: number;
+    }
   | { readonly type: 'failed'; readonly message: string };
 
 export interface RecordingRead {
@@ -67,7 +74,15 @@ export function readRecordingInWorker(request: RecordingRequest, signal?: AbortS
         verdicts.push(...reply.verdicts);
       } else if (reply.type === 'done') {
         const captures = new Map(reply.captures);
-        finish(() => resolve({ recording: new Recording({ ...reply.contents, records, verdicts }), files: reply.files, repeats: reply.repeats, captures: lazyCaptures(captures), threadId: reply.threadId }));
+        finish(() =>
+          resolve({
+            recording: new Recording({ ...reply.contents, records, verdicts }),
+            files: reply.files,
+            repeats: reply.repeats,
+            captures: lazyCaptures(captures),
+            threadId: reply.threadId,
+          }),
+        );
       } else {
         finish(() => reject(new Error(reply.message)));
       }
@@ -81,8 +96,10 @@ export function readRecordingInWorker(request: RecordingRequest, signal?: AbortS
 
 /** Captures kept as stored, each turned into bytes when asked for (an export), not all at once on this thread. */
 function lazyCaptures(stored: ReadonlyMap<number, CaptureJson>): RecordingCaptures {
-  return { get: (id) => {
-    const json = stored.get(id);
-    return json === undefined ? undefined : captureFromJson(json);
-  } };
+  return {
+    get: (id) => {
+      const json = stored.get(id);
+      return json === undefined ? undefined : captureFromJson(json);
+    },
+  };
 }

@@ -23,7 +23,9 @@ export async function distinctRuns(paths: readonly string[]): Promise<DistinctRu
     const flush = (): void => {
       if (run.length === 0) return;
       // A run with a proxy line is known by it; one without, by all its lines.
-      const identity = createHash('sha256').update(run[0]?.startsWith('{"type":"proxy"') ? run[0] : run.join('\n')).digest('hex');
+      const identity = createHash('sha256')
+        .update(run[0]?.startsWith('{"type":"proxy"') ? run[0] : run.join('\n'))
+        .digest('hex');
       if (seen.has(identity)) repeats += 1;
       else lines.push(...run);
       seen.add(identity);

@@ -14,7 +14,12 @@ import type { RecordingReply, RecordingRequest } from './recordingReader';
 /** Records (and their verdicts) per message: receiving one costs the main thread tens of ms, not a whole recording's worth. */
 const RECORDS_PER_PART = 500;
 
-type Read = { readonly contents: RecordingContents; readonly files: number; readonly repeats: number; readonly captures: [number, CaptureJson][] };
+type Read = {
+  readonly contents: RecordingContents;
+  readonly files: number;
+  readonly repeats: number;
+  readonly captures: [number, CaptureJson][];
+};
 
 /** A recording's text read and judged, with the captures its lines carry. */
 function judged(text: string, maxConnectionsKept: number, files: number, repeats: number): Read {
@@ -39,11 +44,17 @@ async function answer(request: RecordingRequest): Promise<Read> {
 function send({ contents, files, repeats, captures }: Read): void {
   const post = (reply: RecordingReply): void => parentPort?.postMessage(reply);
   for (let at = 0; at < contents.records.length; at += RECORDS_PER_PART) {
-    post({ type: 'part', records: contents.records.slice(at, at + RECORDS_PER_PART), verdicts: contents.verdicts.slice(at, at + RECORDS_PER_PART) });
+    post({
+      type: 'part',
+      records: contents.records.slice(at, at + RECORDS_PER_PART),
+      verdicts: contents.verdicts.slice(at, at + RECORDS_PER_PART),
+    });
   }
   post({ type: 'done', contents: { ...contents, records: [], verdicts: [] }, files, repeats, captures, threadId });
 }
 
 parentPort?.once('message', (request: RecordingRequest) => {
-  answer(request).then(send, (error: unknown) => parentPort?.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies RecordingReply));
+  answer(request).then(send, (error: unknown) =>
+    parentPort?.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies RecordingReply),
+  );
 });

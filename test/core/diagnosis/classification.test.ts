@@ -10,9 +10,24 @@ describe('classification', () => {
     ['application data flowed', transcripts.ok('a.test'), 'ok', null],
     ['a fatal unknown_ca alert', transcripts.alert('a.test', 'unknown_ca'), 'cert-rejected', 'unknown_ca'],
     ['a fatal bad_certificate alert (GnuTLS)', transcripts.alert('a.test', 'bad_certificate'), 'cert-rejected', 'bad_certificate'],
-    ['a fatal certificate_unknown alert (Java)', transcripts.alert('a.test', 'certificate_unknown'), 'cert-rejected', 'certificate_unknown'],
-    ['close_notify after a completed handshake, no data', transcripts.closedAfterHandshake('a.test', undefined, 'close-notify'), 'closed-after-handshake', null],
-    ['FIN after a completed handshake, no data', transcripts.closedAfterHandshake('a.test', undefined, 'fin'), 'closed-after-handshake', null],
+    [
+      'a fatal certificate_unknown alert (Java)',
+      transcripts.alert('a.test', 'certificate_unknown'),
+      'cert-rejected',
+      'certificate_unknown',
+    ],
+    [
+      'close_notify after a completed handshake, no data',
+      transcripts.closedAfterHandshake('a.test', undefined, 'close-notify'),
+      'closed-after-handshake',
+      null,
+    ],
+    [
+      'FIN after a completed handshake, no data',
+      transcripts.closedAfterHandshake('a.test', undefined, 'fin'),
+      'closed-after-handshake',
+      null,
+    ],
     ['FIN after our flight without Finished (Node, TLS 1.3)', transcripts.finAfterFlight('a.test'), 'closed-after-handshake', null],
     ['a bare RST', transcripts.reset('a.test'), 'reset', null],
     ['silence mid-handshake', transcripts.silence('a.test'), 'handshake-timeout', null],
@@ -21,7 +36,12 @@ describe('classification', () => {
     ['no shared cipher on our side', transcripts.ourMismatch('a.test'), 'tls-mismatch', null],
     ['a DNS failure upstream', transcripts.upstreamFailed('a.test'), 'upstream-failed', null],
     ['a tunnelled connection with data', transcripts.tunnelled('a.test'), 'ok', null],
-    ['the server refused for want of a client certificate, after the client\'s data', transcripts.clientCertificateRequired('a.test'), 'client-cert-required', null],
+    [
+      "the server refused for want of a client certificate, after the client's data",
+      transcripts.clientCertificateRequired('a.test'),
+      'client-cert-required',
+      null,
+    ],
   ];
   for (const [name, record, category, alert] of cases) {
     it(`${name} → ${category}`, () => {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { TunnelConfirmation } from '../../../src/core/diagnosis/confirmation';
 
 describe('confirmation by tunnelling', () => {
-  const make = (now: { t: number }) => new TunnelConfirmation({ enabled: true, failuresBeforeTunnel: 2, expiryMs: 60_000, now: () => now.t });
+  const make = (now: { t: number }) =>
+    new TunnelConfirmation({ enabled: true, failuresBeforeTunnel: 2, expiryMs: 60_000, now: () => now.t });
 
   it('is off by default', () => {
     const off = new TunnelConfirmation();
@@ -32,7 +33,7 @@ describe('confirmation by tunnelling', () => {
     c.observe('asked.test', 'tunnel', 'ok', true);
     assert.deepEqual([...c.confirmedHosts()], ['asked.test']);
     c.observe('other.test', 'intercept', 'reset', false);
-    assert.equal(c.list().length, 1, 'nothing learned behind the user\'s back');
+    assert.equal(c.list().length, 1, "nothing learned behind the user's back");
   });
 
   it('does not confirm a host that also fails untouched', () => {

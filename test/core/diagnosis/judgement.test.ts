@@ -18,17 +18,39 @@ import { JA4_APP, JA4_CURL, transcripts } from '../../support/transcripts';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 
-function trust(runtime: Runtime, trustsCa: TrustSummary['trustsCa'], gap: TrustSummary['gap'] = trustsCa === 'no' ? 'app-own-trust-store' : null): TrustSummary {
+function trust(
+  runtime: Runtime,
+  trustsCa: TrustSummary['trustsCa'],
+  gap: TrustSummary['gap'] = trustsCa === 'no' ? 'app-own-trust-store' : null,
+): TrustSummary {
   return {
-    runtime, runtimeLabel: runtime, trustsCa, gap, startedByPinscope: trustsCa === 'yes',
-    variables: [], evidence: [trustsCa === 'yes' ? `Its launch includes the CA (${runtime}).` : `Its launch does not include the CA (${runtime}).`], fix: trustsCa === 'no' ? 'Point its variables at the CA.' : null,
+    runtime,
+    runtimeLabel: runtime,
+    trustsCa,
+    gap,
+    startedByPinscope: trustsCa === 'yes',
+    variables: [],
+    evidence: [trustsCa === 'yes' ? `Its launch includes the CA (${runtime}).` : `Its launch does not include the CA (${runtime}).`],
+    fix: trustsCa === 'no' ? 'Point its variables at the CA.' : null,
   };
 }
 
 let pid = 1000;
 function by(runtime: Runtime, trustsCa: TrustSummary['trustsCa'], gap?: TrustSummary['gap']): ConnectionClient {
   pid++;
-  return { process: { kind: 'local', label: `bash › ${runtime} app`, pid, startTime: String(pid), name: runtime, path: `/usr/bin/${runtime}`, command: `${runtime} app`, app: null }, trust: trust(runtime, trustsCa, gap) };
+  return {
+    process: {
+      kind: 'local',
+      label: `bash › ${runtime} app`,
+      pid,
+      startTime: String(pid),
+      name: runtime,
+      path: `/usr/bin/${runtime}`,
+      command: `${runtime} app`,
+      app: null,
+    },
+    trust: trust(runtime, trustsCa, gap),
+  };
 }
 const at = (client: ConnectionClient, record: ConnectionRecord): ConnectionRecord => Object.assign(record, { client });
 
@@ -52,7 +74,19 @@ describe('the evidence ladder', () => {
   });
 
   it('L1c holds when the trust knowledge missed its deadline: the runtime is known by the process name', () => {
-    const python: ConnectionClient = { process: { kind: 'local', label: 'bash › python3.11', pid: 77, startTime: '77', name: 'python3.11', path: '/usr/bin/python3.11', command: 'python3.11 app.py', app: null }, trust: null };
+    const python: ConnectionClient = {
+      process: {
+        kind: 'local',
+        label: 'bash › python3.11',
+        pid: 77,
+        startTime: '77',
+        name: 'python3.11',
+        path: '/usr/bin/python3.11',
+        command: 'python3.11 app.py',
+        app: null,
+      },
+      trust: null,
+    };
     assert.equal(judged(at(python, transcripts.closedAfterHandshake('late.test'))).rung, 'L1c');
   });
 
@@ -65,31 +99,64 @@ describe('the evidence ladder', () => {
   });
 
   it('P3: a completed handshake on a stack not known to check the chain inside it (an unrecognised program, .NET, an unidentified process) is only possible, and says what is unknown', () => {
-    const program: ConnectionClient = { process: { kind: 'local', label: 'bash › acme-agent', pid: 88, startTime: '88', name: 'acme-agent', path: '/opt/acme/acme-agent', command: 'acme-agent', app: null }, trust: null };
-    const unidentified: ConnectionClient = { process: { kind: 'unknown', label: 'unknown process', reason: 'its socket was gone' }, trust: null };
+    const program: ConnectionClient = {
+      process: {
+        kind: 'local',
+        label: 'bash › acme-agent',
+        pid: 88,
+        startTime: '88',
+        name: 'acme-agent',
+        path: '/opt/acme/acme-agent',
+        command: 'acme-agent',
+        app: null,
+      },
+      trust: null,
+    };
+    const unidentified: ConnectionClient = {
+      process: { kind: 'unknown', label: 'unknown process', reason: 'its socket was gone' },
+      trust: null,
+    };
     const cases: [string, ConnectionClient, RegExp][] = [
       ['unrecognised program', program, /Its program \(acme-agent\) is not one whose TLS stack Pinscope knows/],
-      ['.NET', by('dotnet', 'no'), /Its TLS stack \(OpenSSL through \.NET[^)]*\)\) is known, but not whether it checks the chain inside the handshake/],
+      [
+        '.NET',
+        by('dotnet', 'no'),
+        /Its TLS stack \(OpenSSL through \.NET[^)]*\)\) is known, but not whether it checks the chain inside the handshake/,
+      ],
       ['unidentified', unidentified, /Its process could not be identified, so its TLS stack is not known/],
     ];
     for (const [name, client, words] of cases) {
       const verdict = judged(at(client, transcripts.closedAfterHandshake(`${name.replace(/\W/g, '')}.test`)));
       assert.equal(verdict.pinning, 'possible', name);
       assert.equal(verdict.rung, 'P3', name);
-      assert.ok(verdict.evidence.some((e) => words.test(e) && /To decide: have the same process fetch another intercepted host/.test(e)), `${name}: ${verdict.evidence.join(' | ')}`);
+      assert.ok(
+        verdict.evidence.some((e) => words.test(e) && /To decide: have the same process fetch another intercepted host/.test(e)),
+        `${name}: ${verdict.evidence.join(' | ')}`,
+      );
     }
   });
 
   it('P1: a lone rejection from a client not told to trust the CA is possible, never unlikely, and names the next step', () => {
     const cases: [Runtime, ConnectionRecord][] = [
-      ['node', transcripts.finAfterFlight('n.test')], ['java', transcripts.alert('j.test', 'certificate_unknown')], ['go', transcripts.alert('g.test', 'bad_certificate')],
-      ['ruby', transcripts.alert('r.test', 'bad_certificate')], ['python', transcripts.reset('p.test')], ['gnutls', transcripts.alert('t.test', 'bad_certificate')],
+      ['node', transcripts.finAfterFlight('n.test')],
+      ['java', transcripts.alert('j.test', 'certificate_unknown')],
+      ['go', transcripts.alert('g.test', 'bad_certificate')],
+      ['ruby', transcripts.alert('r.test', 'bad_certificate')],
+      ['python', transcripts.reset('p.test')],
+      ['gnutls', transcripts.alert('t.test', 'bad_certificate')],
     ];
     for (const [runtime, record] of cases) {
       const verdict = judged(at(by(runtime, 'no'), record));
       assert.equal(verdict.pinning, 'possible', runtime);
       assert.equal(verdict.rung, 'P1', runtime);
-      assert.ok(verdict.evidence.some((e) => e.includes('Not told to trust the CA through its environment or command line; if it trusts the CA another way (its code, a config file, a keystore flag), this is a pin.')), runtime);
+      assert.ok(
+        verdict.evidence.some((e) =>
+          e.includes(
+            'Not told to trust the CA through its environment or command line; if it trusts the CA another way (its code, a config file, a keystore flag), this is a pin.',
+          ),
+        ),
+        runtime,
+      );
       assert.match(verdict.fix ?? '', /^To decide:/);
     }
   });
@@ -105,8 +172,12 @@ describe('the evidence ladder', () => {
     assert.equal(judged(at(by('gnutls', 'no'), transcripts.alert('g.test', 'bad_certificate'))).pinning, 'possible');
   });
 
-  it('L1b: a process whose launch told it to trust the CA, by its runtime\'s rules, that rejects a host is likely', () => {
-    for (const [runtime, record] of [['go', transcripts.alert('g.test', 'bad_certificate')], ['node', transcripts.finAfterFlight('n.test')], ['java', transcripts.alert('j.test', 'certificate_unknown')]] as const) {
+  it("L1b: a process whose launch told it to trust the CA, by its runtime's rules, that rejects a host is likely", () => {
+    for (const [runtime, record] of [
+      ['go', transcripts.alert('g.test', 'bad_certificate')],
+      ['node', transcripts.finAfterFlight('n.test')],
+      ['java', transcripts.alert('j.test', 'certificate_unknown')],
+    ] as const) {
       const verdict = judged(at(by(runtime, 'yes'), record));
       assert.equal(verdict.rung, 'L1b', runtime);
       assert.equal(verdict.pinning, 'likely');
@@ -122,24 +193,41 @@ describe('the evidence ladder', () => {
 
   it('L1a outranks a distrust alert: one process trusting the CA for one host and not another is per-host anchoring', () => {
     const python = by('python', 'no');
-    const verdict = judged(at(python, transcripts.ok('api.test', JA4_CURL)), at(python, transcripts.alert('pinned.test', 'unknown_ca', JA4_CURL)));
+    const verdict = judged(
+      at(python, transcripts.ok('api.test', JA4_CURL)),
+      at(python, transcripts.alert('pinned.test', 'unknown_ca', JA4_CURL)),
+    );
     assert.equal(verdict.rung, 'L1a');
     assert.equal(verdict.pinning, 'likely');
-    assert.ok(verdict.evidence.some((e) => e.includes('The same process (bash › python app) accepted forged certificates') && e.includes('api.test')));
+    assert.ok(
+      verdict.evidence.some(
+        (e) => e.includes('The same process (bash › python app) accepted forged certificates') && e.includes('api.test'),
+      ),
+    );
   });
 
   it('U2: the same process rejecting every host and accepting none is unlikely; a launch that includes the CA outranks it', () => {
     const java = by('java', 'no');
-    const verdict = judged(at(java, transcripts.alert('a.test', 'certificate_unknown')), at(java, transcripts.alert('b.test', 'certificate_unknown')));
+    const verdict = judged(
+      at(java, transcripts.alert('a.test', 'certificate_unknown')),
+      at(java, transcripts.alert('b.test', 'certificate_unknown')),
+    );
     assert.equal(verdict.rung, 'U2');
     assert.equal(verdict.pinning, 'unlikely');
     assert.equal(verdict.cause, 'app-own-trust-store');
     const told = by('java', 'yes');
-    assert.equal(judged(at(told, transcripts.alert('a.test', 'certificate_unknown')), at(told, transcripts.alert('b.test', 'certificate_unknown'))).rung, 'L1b');
+    assert.equal(
+      judged(at(told, transcripts.alert('a.test', 'certificate_unknown')), at(told, transcripts.alert('b.test', 'certificate_unknown')))
+        .rung,
+      'L1b',
+    );
   });
 
   it('P2: another process with the same fingerprint accepting hosts is weak evidence; an unknown process is P4', () => {
-    const verdict = judged(at(by('curl', 'unknown'), transcripts.ok('a.test', JA4_APP)), at(by('curl', 'unknown'), transcripts.alert('b.test', 'bad_certificate', JA4_APP)));
+    const verdict = judged(
+      at(by('curl', 'unknown'), transcripts.ok('a.test', JA4_APP)),
+      at(by('curl', 'unknown'), transcripts.alert('b.test', 'bad_certificate', JA4_APP)),
+    );
     assert.equal(verdict.rung, 'P2');
     assert.equal(verdict.cause, 'fingerprint-only');
     const unknown: ConnectionClient = { process: { kind: 'unknown', label: 'unknown process' }, trust: null };
@@ -147,7 +235,12 @@ describe('the evidence ladder', () => {
   });
 
   it('N0 and N1: working, non-TLS, mismatched and unreachable connections, and clients that left before the certificate, are not judged as pins', () => {
-    for (const record of [transcripts.ok('a.test'), transcripts.notTls('b.test'), transcripts.mismatch('c.test'), transcripts.upstreamFailed('d.test')]) {
+    for (const record of [
+      transcripts.ok('a.test'),
+      transcripts.notTls('b.test'),
+      transcripts.mismatch('c.test'),
+      transcripts.upstreamFailed('d.test'),
+    ]) {
       const verdict = judged(at(by('curl', 'yes'), record));
       assert.equal(verdict.rung, 'N0', record.host);
       assert.equal(verdict.cause, 'none');

@@ -28,8 +28,15 @@ describe('pinning judgement', () => {
     assert.equal(verdict.pinning, 'possible');
     assert.equal(verdict.rung, 'P3');
     assert.equal(verdict.cause, 'undetermined');
-    assert.ok(verdict.evidence.some((e) => /Its process is not known \(process attribution off, or a recording from before it\), so its TLS stack is not known/.test(e)
-      && /inside the handshake \(then it trusted the forged chain and this is a pin\) or after it, as Node and wget do/.test(e) && /To decide:/.test(e)), verdict.evidence.join('\n'));
+    assert.ok(
+      verdict.evidence.some(
+        (e) =>
+          /Its process is not known \(process attribution off, or a recording from before it\), so its TLS stack is not known/.test(e) &&
+          /inside the handshake \(then it trusted the forged chain and this is a pin\) or after it, as Node and wget do/.test(e) &&
+          /To decide:/.test(e),
+      ),
+      verdict.evidence.join('\n'),
+    );
   });
 
   it('the same completed handshake is likely (L1a) once the same client is seen trusting the CA elsewhere', () => {
@@ -58,7 +65,10 @@ describe('pinning judgement', () => {
 
   it('a client that rejects every host does not trust the CA: pinning unlikely', () => {
     const target = transcripts.alert('a.test', 'unknown_ca', JA4_APP);
-    const verdict = judge(target, buildPeerContext([target, transcripts.alert('b.test', 'unknown_ca', JA4_APP), transcripts.alert('c.test', 'unknown_ca', JA4_APP)]));
+    const verdict = judge(
+      target,
+      buildPeerContext([target, transcripts.alert('b.test', 'unknown_ca', JA4_APP), transcripts.alert('c.test', 'unknown_ca', JA4_APP)]),
+    );
     assert.equal(verdict.pinning, 'unlikely');
     assert.ok(verdict.evidence.some((e) => /does not trust the Pinscope CA/.test(e)));
   });
@@ -75,7 +85,12 @@ describe('pinning judgement', () => {
   });
 
   it('working, non-TLS, mismatched and unreachable connections are not pinning', () => {
-    for (const record of [transcripts.ok('a.test'), transcripts.notTls('b.test'), transcripts.mismatch('c.test'), transcripts.upstreamFailed('d.test')]) {
+    for (const record of [
+      transcripts.ok('a.test'),
+      transcripts.notTls('b.test'),
+      transcripts.mismatch('c.test'),
+      transcripts.upstreamFailed('d.test'),
+    ]) {
       assert.equal(judge(record, noPeers).pinning, 'unlikely', record.host);
     }
   });
@@ -89,9 +104,12 @@ describe('pinning judgement', () => {
 
   it('summarises hosts with counts and a plain headline', () => {
     const records = [
-      transcripts.ok('ok.test', JA4_APP), transcripts.ok('ok.test', JA4_APP),
-      transcripts.closedAfterHandshake('pin.test', JA4_APP), transcripts.closedAfterHandshake('pin.test', JA4_APP),
-      transcripts.alert('other.test', 'certificate_unknown', JA4_APP), transcripts.reset('flaky.test', 'unknown-fingerprint'),
+      transcripts.ok('ok.test', JA4_APP),
+      transcripts.ok('ok.test', JA4_APP),
+      transcripts.closedAfterHandshake('pin.test', JA4_APP),
+      transcripts.closedAfterHandshake('pin.test', JA4_APP),
+      transcripts.alert('other.test', 'certificate_unknown', JA4_APP),
+      transcripts.reset('flaky.test', 'unknown-fingerprint'),
     ];
     const hosts = summariseHosts(judgeAll(records));
     const pin = hosts.find((h) => h.host === 'pin.test');

@@ -18,12 +18,29 @@ import type { ConnectionRecord } from '../../../src/core/timeline';
 import { JA4_CURL, transcripts } from '../../support/transcripts';
 
 function local(pid: number, name: string, trust: ConnectionClient['trust'] = null): ConnectionClient {
-  return { process: { kind: 'local', label: `bash › ${name}`, pid, startTime: String(pid * 10), name, path: `/usr/bin/${name}`, command: `${name} --token ***`, app: null }, trust };
+  return {
+    process: {
+      kind: 'local',
+      label: `bash › ${name}`,
+      pid,
+      startTime: String(pid * 10),
+      name,
+      path: `/usr/bin/${name}`,
+      command: `${name} --token ***`,
+      app: null,
+    },
+    trust,
+  };
 }
 const lacksCa: ConnectionClient['trust'] = {
-  runtime: 'curl', runtimeLabel: 'curl', trustsCa: 'no', gap: 'ca-not-installed', startedByPinscope: false,
+  runtime: 'curl',
+  runtimeLabel: 'curl',
+  trustsCa: 'no',
+  gap: 'ca-not-installed',
+  startedByPinscope: false,
   variables: [{ name: 'CURL_CA_BUNDLE', set: false, includesCa: null }],
-  evidence: ['This curl process uses the OS store, which does not include the Pinscope CA.'], fix: 'Trust the Pinscope CA in the OS store (Export CA Certificate), then retry.',
+  evidence: ['This curl process uses the OS store, which does not include the Pinscope CA.'],
+  fix: 'Trust the Pinscope CA in the OS store (Export CA Certificate), then retry.',
 };
 const withClient = (record: ConnectionRecord, client: ConnectionClient): ConnectionRecord => Object.assign(record, { client });
 
@@ -45,7 +62,10 @@ describe('the trust-aware judgement in the diagnosis', () => {
   it('live: the same process accepting one host and rejecting another is likely', () => {
     const diagnosis = new Diagnosis();
     diagnosis.finished(withClient(transcripts.ok('api.test', JA4_CURL), local(200, 'node')), () => true);
-    const verdict = diagnosis.finished(withClient(transcripts.alert('pinned.test', 'bad_certificate', JA4_CURL), local(200, 'node')), () => true);
+    const verdict = diagnosis.finished(
+      withClient(transcripts.alert('pinned.test', 'bad_certificate', JA4_CURL), local(200, 'node')),
+      () => true,
+    );
     assert.equal(verdict.pinning, 'likely');
   });
 

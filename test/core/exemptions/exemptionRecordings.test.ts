@@ -19,7 +19,17 @@ import { ROOT, runCli } from '../../support/cli';
 import { makeOriginCertificates } from '../../support/origin';
 
 const PINNED = ['api.pinned-bank.test', 'auth.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net'];
-const NAMES = ['localhost', 'ok.works.test', 'possible.other.test', '*.pinned-bank.test', 'telemetry.vendor.test', 'gs.apple.com', 'web.whatsapp.net', 'own.store.test', 'gap.setup.test'];
+const NAMES = [
+  'localhost',
+  'ok.works.test',
+  'possible.other.test',
+  '*.pinned-bank.test',
+  'telemetry.vendor.test',
+  'gs.apple.com',
+  'web.whatsapp.net',
+  'own.store.test',
+  'gap.setup.test',
+];
 const APP = 'Acme Mobile Banking for Enterprise Customers';
 const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
@@ -28,7 +38,16 @@ describe('exemption requests from a real pinscope run', () => {
   let dir: string;
   let records: ConnectionRecord[] = [];
   let run: { code: number; stdout: string; stderr: string };
-  const request = (format: string, extra: { includePossible?: boolean; appName?: string; widen?: boolean } = {}) => buildExemptionRequest({ records, hosts: [], format, appName: extra.appName ?? APP, ...(extra.includePossible ? { includePossible: true } : {}), ...(extra.widen ? { wildcards: 'widen' as const } : {}), now: new Date('2026-11-29T12:00:00Z') });
+  const request = (format: string, extra: { includePossible?: boolean; appName?: string; widen?: boolean } = {}) =>
+    buildExemptionRequest({
+      records,
+      hosts: [],
+      format,
+      appName: extra.appName ?? APP,
+      ...(extra.includePossible ? { includePossible: true } : {}),
+      ...(extra.widen ? { wildcards: 'widen' as const } : {}),
+      now: new Date('2026-11-29T12:00:00Z'),
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pinscope-exemptions-'));
@@ -37,7 +56,10 @@ describe('exemption requests from a real pinscope run', () => {
     server = createServer({ cert: certs.leafPem, key: certs.keyPem }, (_req, res) => res.end('hello\n'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    const curls = PINNED.map((h) => `curl -sS --max-time 10 --pinnedpubkey '${WRONG_PIN}' https://${h}/ ; curl -sS --max-time 10 --pinnedpubkey '${WRONG_PIN}' https://${h}/`);
+    const curls = PINNED.map(
+      (h) =>
+        `curl -sS --max-time 10 --pinnedpubkey '${WRONG_PIN}' https://${h}/ ; curl -sS --max-time 10 --pinnedpubkey '${WRONG_PIN}' https://${h}/`,
+    );
     const script = [
       'curl -sS --max-time 10 https://ok.works.test/ >/dev/null',
       ...curls,
@@ -52,22 +74,48 @@ describe('exemption requests from a real pinscope run', () => {
       'exit 0',
     ].join('\n');
     const resolveFlags = NAMES.filter((n) => n !== 'localhost').flatMap((n) => ['--resolve', `${n}=127.0.0.1:${port}`]);
-    run = await runCli(['run', '--ca-dir', join(dir, 'ca'), '--events', join(dir, 'events.jsonl'), '--junit', join(dir, 'junit.xml'), '--upstream-ca', join(dir, 'origin-ca.pem'), ...resolveFlags, '--', 'sh', '-c', script],
-      { ...process.env, GITHUB_ACTIONS: 'true' });
+    run = await runCli(
+      [
+        'run',
+        '--ca-dir',
+        join(dir, 'ca'),
+        '--events',
+        join(dir, 'events.jsonl'),
+        '--junit',
+        join(dir, 'junit.xml'),
+        '--upstream-ca',
+        join(dir, 'origin-ca.pem'),
+        ...resolveFlags,
+        '--',
+        'sh',
+        '-c',
+        script,
+      ],
+      { ...process.env, GITHUB_ACTIONS: 'true' },
+    );
     records = parseRecordedConnections(readFileSync(join(dir, 'events.jsonl'), 'utf8'));
   });
 
-  after(() => { server.close(); });
+  after(() => {
+    server.close();
+  });
 
   it('the run fails the gate (exit 3) and recorded every client', () => {
     assert.equal(run.code, 3, run.stderr);
-    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test', 'own.store.test', 'gap.setup.test']) assert.ok(records.some((r) => r.host === host), `${host} recorded: ${run.stderr}`);
+    for (const host of [...PINNED, 'ok.works.test', 'possible.other.test', 'own.store.test', 'gap.setup.test'])
+      assert.ok(
+        records.some((r) => r.host === host),
+        `${host} recorded: ${run.stderr}`,
+      );
   });
 
   it('snippets hold exactly the hosts with evidence; possible hosts only when asked; working hosts never', () => {
     const plain = request('netskope');
     assert.deepEqual([...plain.entries.flatMap((e) => e.hosts)].sort(), [...PINNED].sort());
-    assert.deepEqual(plain.verifyFirst.map((v) => v.host), ['possible.other.test']);
+    assert.deepEqual(
+      plain.verifyFirst.map((v) => v.host),
+      ['possible.other.test'],
+    );
     const withPossible = request('netskope', { includePossible: true });
     assert.ok(withPossible.entries.some((e) => e.hosts.includes('possible.other.test')));
     assert.ok(!withPossible.entries.some((e) => e.hosts.includes('ok.works.test')));
@@ -75,29 +123,62 @@ describe('exemption requests from a real pinscope run', () => {
 
   it('the evidence report has a verify-first section with the deciding step, and marks known bypasses with their source', () => {
     const md = request('report-md').text;
-    assert.match(md, /## Verify first \(not requested\)\n[\s\S]*### possible\.other\.test:443[\s\S]*Step that decides it: .*Trust the Pinscope CA.*confirm by tunnelling/);
-    assert.match(md, /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com, listed under "Device setup; Software updates"\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/);
-    const json = JSON.parse(request('report-json').text) as { verifyFirst: { host: string; step: string }[]; knownBypasses: { host: string; source: string }[] };
-    assert.deepEqual(json.verifyFirst.map((v) => v.host), ['possible.other.test']);
+    assert.match(
+      md,
+      /## Verify first \(not requested\)\n[\s\S]*### possible\.other\.test:443[\s\S]*Step that decides it: .*Trust the Pinscope CA.*confirm by tunnelling/,
+    );
+    assert.match(
+      md,
+      /gs\.apple\.com: Apple asks not to inspect it \(gs\.apple\.com, listed under "Device setup; Software updates"\)\. Source: https:\/\/support\.apple\.com\/en-us\/101555/,
+    );
+    const json = JSON.parse(request('report-json').text) as {
+      verifyFirst: { host: string; step: string }[];
+      knownBypasses: { host: string; source: string }[];
+    };
+    assert.deepEqual(
+      json.verifyFirst.map((v) => v.host),
+      ['possible.other.test'],
+    );
     assert.ok(json.knownBypasses.some((b) => b.host === 'web.whatsapp.net' && b.source.startsWith('https://')));
     const [header, ...rows] = csvRows(request('report-csv').text);
     const column = (name: string): number => header?.indexOf(name) ?? -1;
     const verify = rows.filter((r) => r[column('request')] === 'verify first');
-    assert.deepEqual(verify.map((r) => r[column('host')]), ['possible.other.test']);
+    assert.deepEqual(
+      verify.map((r) => r[column('host')]),
+      ['possible.other.test'],
+    );
     assert.match(verify[0]?.[column('next_step')] ?? '', /Trust the Pinscope CA/);
-    assert.deepEqual(rows.filter((r) => r[column('request')] === 'requested').map((r) => r[column('host')]).sort(), [...PINNED].sort());
+    assert.deepEqual(
+      rows
+        .filter((r) => r[column('request')] === 'requested')
+        .map((r) => r[column('host')])
+        .sort(),
+      [...PINNED].sort(),
+    );
   });
 
   it('every host that broke in this run is named exactly once in each report format, in the section its cause puts it', () => {
     const sections: Record<string, string> = {
-      ...Object.fromEntries(PINNED.map((h) => [h, 'requested'])), 'possible.other.test': 'verify first', 'own.store.test': 'own trust store', 'gap.setup.test': 'not requested',
+      ...Object.fromEntries(PINNED.map((h) => [h, 'requested'])),
+      'possible.other.test': 'verify first',
+      'own.store.test': 'own trust store',
+      'gap.setup.test': 'not requested',
     };
     const md = request('report-md').text;
     const headings = [...md.matchAll(/^### (.+):443$/gm)].map((m) => m[1]);
     assert.deepEqual([...headings].sort(), Object.keys(sections).sort(), md);
-    assert.match(md, /## Not requested\n[\s\S]*### gap\.setup\.test:443\n[^#]*Why not requested: its app does not trust the Pinscope CA because the CA is not installed/);
-    const json = JSON.parse(request('report-json').text) as Record<'hosts' | 'ownTrustStore' | 'verifyFirst' | 'notRequested', { host: string }[]>;
-    assert.deepEqual([...json.hosts, ...json.ownTrustStore, ...json.verifyFirst, ...json.notRequested].map((h) => h.host).sort(), Object.keys(sections).sort());
+    assert.match(
+      md,
+      /## Not requested\n[\s\S]*### gap\.setup\.test:443\n[^#]*Why not requested: its app does not trust the Pinscope CA because the CA is not installed/,
+    );
+    const json = JSON.parse(request('report-json').text) as Record<
+      'hosts' | 'ownTrustStore' | 'verifyFirst' | 'notRequested',
+      { host: string }[]
+    >;
+    assert.deepEqual(
+      [...json.hosts, ...json.ownTrustStore, ...json.verifyFirst, ...json.notRequested].map((h) => h.host).sort(),
+      Object.keys(sections).sort(),
+    );
     const [header, ...rows] = csvRows(request('report-csv').text);
     const at = (name: string): number => header?.indexOf(name) ?? -1;
     assert.deepEqual(Object.fromEntries(rows.map((r) => [r[at('host')], r[at('request')]])), sections);
@@ -109,8 +190,20 @@ describe('exemption requests from a real pinscope run', () => {
     assert.equal(md.match(/^### own\.store\.test:443$/gm)?.length, 1, 'named once');
     assert.ok(!request('netskope').entries.some((e) => e.hosts.includes('own.store.test')));
     const json = JSON.parse(request('report-json').text) as { ownTrustStore: { host: string; requested: boolean; cause: string }[] };
-    assert.deepEqual(json.ownTrustStore.map((o) => [o.host, o.requested, o.cause]), [['own.store.test', false, 'app-own-trust-store']]);
-    const cli = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'report-csv', '--include-own-store', '--app', APP]);
+    assert.deepEqual(
+      json.ownTrustStore.map((o) => [o.host, o.requested, o.cause]),
+      [['own.store.test', false, 'app-own-trust-store']],
+    );
+    const cli = await runCli([
+      'export',
+      '--from',
+      join(dir, 'events.jsonl'),
+      '--format',
+      'report-csv',
+      '--include-own-store',
+      '--app',
+      APP,
+    ]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /\r\nown\.store\.test,443,requested \(own trust store\),/);
     const urls = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'zscaler-urls', '--include-own-store']);
@@ -119,12 +212,22 @@ describe('exemption requests from a real pinscope run', () => {
 
   it('Zscaler: exact hosts by default; a leading dot for the domain and its subdomains only when widened; rule name of at most 31 characters, the activation call', () => {
     const exact = request('zscaler-urls').text.trim().split('\n');
-    assert.ok(exact.includes('api.pinned-bank.test') && exact.includes('auth.pinned-bank.test') && !exact.some((u) => u.startsWith('.')), exact.join(' '));
+    assert.ok(
+      exact.includes('api.pinned-bank.test') && exact.includes('auth.pinned-bank.test') && !exact.some((u) => u.startsWith('.')),
+      exact.join(' '),
+    );
     const urls = request('zscaler-urls', { widen: true }).text.trim().split('\n');
-    assert.ok(urls.every((u) => !u.includes('://') && !u.includes('/')), urls.join(' '));
+    assert.ok(
+      urls.every((u) => !u.includes('://') && !u.includes('/')),
+      urls.join(' '),
+    );
     assert.ok(urls.includes('.pinned-bank.test'), 'widened: two hosts under one domain, .domain covers it and its subdomains');
     assert.ok(urls.includes('telemetry.vendor.test'), 'one host: exact, no dot');
-    const api = JSON.parse(request('zscaler-api').text) as { _comment: string; sslInspectionRule: { name: string; action: { type: string } }; urlCategory: { urls: string[]; superCategory: string } };
+    const api = JSON.parse(request('zscaler-api').text) as {
+      _comment: string;
+      sslInspectionRule: { name: string; action: { type: string } };
+      urlCategory: { urls: string[]; superCategory: string };
+    };
     assert.ok(api.sslInspectionRule.name.length <= 31, api.sslInspectionRule.name);
     assert.equal(api.sslInspectionRule.action.type, 'DO_NOT_DECRYPT');
     assert.equal(api.urlCategory.superCategory, 'USER_DEFINED');
@@ -141,7 +244,10 @@ describe('exemption requests from a real pinscope run', () => {
     assert.match(exact.stdout, /covers exactly these 5 hosts, nothing wider/);
     assert.doesNotMatch(exact.stdout, /every subdomain \|/);
     const widened = await runCli(['export', '--from', from, '--format', 'report-md', '--app', APP, '--widen']);
-    assert.match(widened.stdout, /\| pinned-bank\.test and every subdomain \| api\.pinned-bank\.test, auth\.pinned-bank\.test \| widened on request/);
+    assert.match(
+      widened.stdout,
+      /\| pinned-bank\.test and every subdomain \| api\.pinned-bank\.test, auth\.pinned-bank\.test \| widened on request/,
+    );
     assert.doesNotMatch(widened.stdout, /exactly these|nothing wider|no wider/);
     const both = await runCli(['export', '--from', from, '--format', 'report-md', '--widen', '--no-wildcards']);
     assert.equal(both.code, 2);
@@ -153,13 +259,19 @@ describe('exemption requests from a real pinscope run', () => {
     mkdirSync(join(workspace, 'app'), { recursive: true });
     writeFileSync(join(workspace, 'app', 'build.gradle'), 'android {\n  defaultConfig {\n    applicationId "com.acme.shop"\n  }\n}\n');
     writeFileSync(join(workspace, 'package.json'), JSON.stringify({ name: 'acme-shop', version: '2.4.1' }));
-    assert.ok(records.some((r) => r.client?.process.name === 'curl'), 'the recording attributes the connections to curl');
+    assert.ok(
+      records.some((r) => r.client?.process.name === 'curl'),
+      'the recording attributes the connections to curl',
+    );
     const md = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'report-md', '--workspace', workspace]);
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /^# SSL inspection exemption request: com\.acme\.shop 2\.4\.1\n/);
     assert.doesNotMatch(md.stdout, /\bcurl 2\.4|request: curl|^curl {1,2}verifies/m);
     const api = await runCli(['export', '--from', join(dir, 'events.jsonl'), '--format', 'zscaler-api', '--workspace', workspace]);
-    assert.match((JSON.parse(api.stdout) as { sslInspectionRule: { description: string } }).sslInspectionRule.description, /com\.acme\.shop/);
+    assert.match(
+      (JSON.parse(api.stdout) as { sslInspectionRule: { description: string } }).sslInspectionRule.description,
+      /com\.acme\.shop/,
+    );
   });
 
   it('Palo Alto: "*" is one label, so the domain itself is listed too; a host PAN-OS already excludes is left out and said so', () => {
@@ -169,7 +281,10 @@ describe('exemption requests from a real pinscope run', () => {
     assert.match(exclude, /ssl-exclude-cert "\*\.pinned-bank\.test"/);
     assert.ok(!/ssl-exclude-cert "[^"]*\*[^.]/.test(exclude) && !/\*\*/.test(exclude));
     assert.ok(!/ssl-exclude-cert "[^"]*whatsapp/.test(exclude), 'web.whatsapp.net is in the predefined exclusions');
-    assert.match(exclude, /# Note: web\.whatsapp\.net: already excluded by default in Palo Alto Networks \(\*\.whatsapp\.net\): no request needed there/);
+    assert.match(
+      exclude,
+      /# Note: web\.whatsapp\.net: already excluded by default in Palo Alto Networks \(\*\.whatsapp\.net\): no request needed there/,
+    );
     assert.match(request('panos-set', { widen: true }).text, /list \[ [^\]]*pinned-bank\.test\/ \*\.pinned-bank\.test\//);
     assert.match(request('zscaler-urls').text, /web\.whatsapp\.net/, 'other vendors still need it');
   });
@@ -184,7 +299,10 @@ describe('exemption requests from a real pinscope run', () => {
   });
 
   it('Entra: the Graph beta tlsInspectionRule shape with a bypass action and one FQDN destination listing D and *.D', () => {
-    const rule = JSON.parse(request('entra', { widen: true }).text) as Record<string, unknown> & { action: string; matchingConditions: { destinations: { '@odata.type': string; values: string[] }[] } };
+    const rule = JSON.parse(request('entra', { widen: true }).text) as Record<string, unknown> & {
+      action: string;
+      matchingConditions: { destinations: { '@odata.type': string; values: string[] }[] };
+    };
     assert.equal(rule['@odata.type'], '#microsoft.graph.networkaccess.tlsInspectionRule');
     assert.equal(rule.action, 'bypass');
     const [destination] = rule.matchingConditions.destinations;
@@ -208,16 +326,34 @@ describe('exemption requests from a real pinscope run', () => {
       assert.equal(lint.code, 0, `${schema}: ${lint.stderr}`);
     }
     const xml = readFileSync(file, 'utf8');
-    assert.match(xml, /<testcase name="api\.pinned-bank\.test:443" classname="pinscope\.breaks" time="[\d.]+">\n\s*<failure message="api\.pinned-bank\.test:443 breaks under SSL inspection: closed-after-handshake[^"]*pinning likely" type="pinning">category: closed-after-handshake[\s\S]*?pinning: likely[\s\S]*?evidence:\n- /);
+    assert.match(
+      xml,
+      /<testcase name="api\.pinned-bank\.test:443" classname="pinscope\.breaks" time="[\d.]+">\n\s*<failure message="api\.pinned-bank\.test:443 breaks under SSL inspection: closed-after-handshake[^"]*pinning likely" type="pinning">category: closed-after-handshake[\s\S]*?pinning: likely[\s\S]*?evidence:\n- /,
+    );
     assert.match(xml, /<testcase name="ok\.works\.test:443" classname="pinscope\.works" time="[\d.]+"\/>/);
-    assert.match(xml, /<testcase name="possible\.other\.test:443" classname="pinscope\.breaks" time="[\d.]+"\/>/, 'possible pinning does not fail --fail-on pinning');
+    assert.match(
+      xml,
+      /<testcase name="possible\.other\.test:443" classname="pinscope\.breaks" time="[\d.]+"\/>/,
+      'possible pinning does not fail --fail-on pinning',
+    );
     assert.match(xml, /tests="9" failures="5" errors="0"/);
   });
 
   it('prints GitHub Actions annotations for the failing hosts when GITHUB_ACTIONS=true', () => {
-    assert.match(run.stdout, /^::error title=Pinscope%3A api\.pinned-bank\.test pins its certificate::api\.pinned-bank\.test%3A443|^::error title=Pinscope%3A api\.pinned-bank\.test pins its certificate::api\.pinned-bank\.test:443 breaks/m);
-    assert.match(run.stdout, /^::warning title=Pinscope%3A possible\.other\.test breaks under SSL inspection \(does not fail the gate\)::/m);
-    assert.ok(run.stdout.split('\n').filter((l) => l.startsWith('::')).every((l) => !/[\r]/.test(l)));
+    assert.match(
+      run.stdout,
+      /^::error title=Pinscope%3A api\.pinned-bank\.test pins its certificate::api\.pinned-bank\.test%3A443|^::error title=Pinscope%3A api\.pinned-bank\.test pins its certificate::api\.pinned-bank\.test:443 breaks/m,
+    );
+    assert.match(
+      run.stdout,
+      /^::warning title=Pinscope%3A possible\.other\.test breaks under SSL inspection \(does not fail the gate\)::/m,
+    );
+    assert.ok(
+      run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::'))
+        .every((l) => !/[\r]/.test(l)),
+    );
   });
 });
 
@@ -230,9 +366,22 @@ function csvRows(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i] ?? '';
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
   }
   return rows;
 }

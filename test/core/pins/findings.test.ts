@@ -24,16 +24,36 @@ describe('pinned host patterns', () => {
 });
 
 const pinSet = (pins: string[], extra: Partial<PinConfiguration> = {}): PinConfiguration => ({
-  file: 'nsc.xml', line: 3, ecosystem: 'android', kind: 'pins', hosts: [{ domain: 'example.com', match: 'subdomains', line: 2 }],
-  pins: pins.map((value, i) => ({ kind: 'spki-sha256', value, line: 4 + i })), detail: '<pin-set>', ...extra,
+  file: 'nsc.xml',
+  line: 3,
+  ecosystem: 'android',
+  kind: 'pins',
+  hosts: [{ domain: 'example.com', match: 'subdomains', line: 2 }],
+  pins: pins.map((value, i) => ({ kind: 'spki-sha256', value, line: 4 + i })),
+  detail: '<pin-set>',
+  ...extra,
 });
-const host = (name: string, chains: string[][], breaks = true, complete = true): ObservedHost => ({ host: name, connections: 2, categories: breaks ? { 'closed-after-handshake': 2 } : { ok: 2 }, breaks, pinning: breaks ? 'likely' : 'unlikely', chains: chains.map((pins) => ({ pins, complete })) });
+const host = (name: string, chains: string[][], breaks = true, complete = true): ObservedHost => ({
+  host: name,
+  connections: 2,
+  categories: breaks ? { 'closed-after-handshake': 2 } : { ok: 2 },
+  breaks,
+  pinning: breaks ? 'likely' : 'unlikely',
+  chains: chains.map((pins) => ({ pins, complete })),
+});
 
 describe('findings linked to observations', () => {
   it('is stale when no pin (backups included) matches any chain the server served', () => {
-    const [finding] = linkFindings([pinSet(['OLD=', 'BACKUP='])], [host('api.example.com', [['LEAF=', 'CA=']]), host('other.test', [['X=']])], '2026-01-01');
+    const [finding] = linkFindings(
+      [pinSet(['OLD=', 'BACKUP='])],
+      [host('api.example.com', [['LEAF=', 'CA=']]), host('other.test', [['X=']])],
+      '2026-01-01',
+    );
     assert.deepEqual(finding?.stale, [{ host: 'api.example.com', served: ['LEAF=', 'CA='], certain: true }]);
-    assert.deepEqual(finding.observed.map((o) => o.host), ['api.example.com']);
+    assert.deepEqual(
+      finding.observed.map((o) => o.host),
+      ['api.example.com'],
+    );
     assert.equal(findingSeverity(finding), 'error');
   });
 
@@ -60,7 +80,10 @@ describe('findings linked to observations', () => {
   });
 
   it('describes what was observed the way the CodeLens shows it', () => {
-    assert.equal(describeObservation(host('api.example.com', [])), 'api.example.com — breaks under inspection (closed-after-handshake ×2, pinning likely)');
+    assert.equal(
+      describeObservation(host('api.example.com', [])),
+      'api.example.com — breaks under inspection (closed-after-handshake ×2, pinning likely)',
+    );
     assert.equal(describeObservation(host('ok.example.com', [], false)), 'ok.example.com — works under inspection (ok ×2)');
   });
 });

@@ -29,7 +29,8 @@ async function timedAsync<T>(work: () => Promise<T>): Promise<{ result: T; ms: n
   return { result, ms: performance.now() - start };
 }
 
-const ANDROID_PINS = '<?xml version="1.0"?>\n<network-security-config>\n  <domain-config>\n    <domain>api.example.com</domain>\n    <pin-set><pin digest="SHA-256">7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=</pin></pin-set>\n  </domain-config>\n</network-security-config>\n';
+const ANDROID_PINS =
+  '<?xml version="1.0"?>\n<network-security-config>\n  <domain-config>\n    <domain>api.example.com</domain>\n    <pin-set><pin digest="SHA-256">7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=</pin></pin-set>\n  </domain-config>\n</network-security-config>\n';
 
 describe('.gitignore matching is bounded', () => {
   it('scans a hostile .gitignore (a/ + 18 × **/ + zz) over a folder 40 levels deep in under 2 s', async () => {
@@ -120,11 +121,23 @@ describe('.gitignore matching is bounded', () => {
 describe('source and XML scanning is linear', () => {
   const cases: readonly [name: string, file: string, text: string][] = [
     ['unclosed add( repeated in Kotlin', 'Pins.kt', `val p = CertificatePinner.Builder()\n${'  .add(\n'.repeat(TWO_MB / 8)}`],
-    ['nested add( closed at the end, in Kotlin', 'Pins.kt', `CertificatePinner.Builder()${'.add('.repeat(TWO_MB / 10)}${')'.repeat(TWO_MB / 10)}`],
+    [
+      'nested add( closed at the end, in Kotlin',
+      'Pins.kt',
+      `CertificatePinner.Builder()${'.add('.repeat(TWO_MB / 10)}${')'.repeat(TWO_MB / 10)}`,
+    ],
     ['new Agent({ repeated in a .js', 'agent.js', 'new Agent({'.repeat(TWO_MB / 11)],
     ['initializeSslPinning({ repeated in a .js', 'pins.js', 'initializeSslPinning({ "a": {'.repeat(TWO_MB / 29)],
-    ['kTSKPinnedDomains : [ repeated in Objective-C', 'A.m', 'kTSKPinnedDomains : @{ @"a" : @{ kTSKPublicKeyHashes : @['.repeat(TWO_MB / 56)],
-    ['unmatched close tags in XML', 'network_security_config.xml', `<network-security-config>${'<a>'.repeat(TWO_MB / 8)}${'</b>'.repeat(TWO_MB / 8)}`],
+    [
+      'kTSKPinnedDomains : [ repeated in Objective-C',
+      'A.m',
+      'kTSKPinnedDomains : @{ @"a" : @{ kTSKPublicKeyHashes : @['.repeat(TWO_MB / 56),
+    ],
+    [
+      'unmatched close tags in XML',
+      'network_security_config.xml',
+      `<network-security-config>${'<a>'.repeat(TWO_MB / 8)}${'</b>'.repeat(TWO_MB / 8)}`,
+    ],
     ['unclosed tags in XML', 'network_security_config.xml', `<network-security-config>${'<a x="1"'.repeat(TWO_MB / 8)}`],
     ['whitespace between comments in XML', 'network_security_config.xml', `<network-security-config>${'   <!-- -->'.repeat(TWO_MB / 11)}`],
     ['string constants in Java', 'P.java', `CertificatePinner ${'a = "x" + '.repeat(TWO_MB / 10)}`],
@@ -148,7 +161,10 @@ describe('what the scan does not read is reported', () => {
     const text = ANDROID_PINS.replace('<domain-config>', '<domain-config><!-- --><x>&#x110000; &#99999999999;</x>');
     const scan = scanFileText('res/xml/network_security_config.xml', text);
     assert.equal(scan.configurations.length, 1);
-    assert.deepEqual(scan.problems.map((p) => p.message), ['network security config: &#x110000; is not a character', 'network security config: &#99999999999; is not a character']);
+    assert.deepEqual(
+      scan.problems.map((p) => p.message),
+      ['network security config: &#x110000; is not a character', 'network security config: &#99999999999; is not a character'],
+    );
   });
 
   it('reports files over 2 MB and folders it cannot read', async () => {
@@ -160,7 +176,10 @@ describe('what the scan does not read is reported', () => {
     try {
       const scan = await scanWorkspace(root);
       const problems = scan.problems.map((p) => `${p.file} ${p.kind}: ${p.message}`);
-      assert.ok(problems.includes('big.js skipped: not read: 3.0 MB, more than the 2 MB a configuration or source file is expected to be'), problems.join('\n'));
+      assert.ok(
+        problems.includes('big.js skipped: not read: 3.0 MB, more than the 2 MB a configuration or source file is expected to be'),
+        problems.join('\n'),
+      );
       if (process.getuid?.() !== 0) assert.ok(problems.includes('locked skipped: folder not read: EACCES'), problems.join('\n'));
     } finally {
       chmodSync(join(root, 'locked'), 0o755);
@@ -171,6 +190,9 @@ describe('what the scan does not read is reported', () => {
     const root = temporaryDirectory('budget');
     writeFileSync(join(root, 'A.kt'), '');
     const scan = await scanWorkspace(root, { timeBudgetMs: -1 });
-    assert.deepEqual(scan.problems.map((p) => `${p.file}: ${p.message}`), ['.: the scan ran out of time here; the folders after it were not read']);
+    assert.deepEqual(
+      scan.problems.map((p) => `${p.file}: ${p.message}`),
+      ['.: the scan ran out of time here; the folders after it were not read'],
+    );
   });
 });

@@ -19,7 +19,8 @@ function hostileWorkspace(): string {
   const root = temporaryDirectory('hostile-worker');
   writeFileSync(join(root, '.gitignore'), `a/${'**/'.repeat(18)}zz\n`);
   mkdirSync(join(root, 'a', ...Array.from({ length: 40 }, () => 'b')), { recursive: true });
-  for (let i = 0; i < 4; i++) writeFileSync(join(root, `Pins${i}.kt`), `val p = CertificatePinner.Builder()\n${'  .add(\n'.repeat(200_000)}`);
+  for (let i = 0; i < 4; i++)
+    writeFileSync(join(root, `Pins${i}.kt`), `val p = CertificatePinner.Builder()\n${'  .add(\n'.repeat(200_000)}`);
   return root;
 }
 
@@ -34,7 +35,9 @@ describe('the pin scan in a worker thread', () => {
   it('leaves this thread free while a hostile workspace is scanned', async () => {
     const root = hostileWorkspace();
     let ticks = 0;
-    const ticker = setInterval(() => { ticks++; }, 5);
+    const ticker = setInterval(() => {
+      ticks++;
+    }, 5);
     try {
       const scan = await scanWorkspaceInWorker(root);
       assert.equal(scan.filesScanned, 4);

@@ -20,7 +20,14 @@ const FIXTURE = join(ROOT, 'test', 'fixtures', 'pins', 'mobile-app');
 function line(c: PinConfiguration): string {
   const hosts = c.hosts.map((h) => `${h.match}:${h.domain}@${h.line}`).join(',');
   const pins = c.pins.map((p) => `${p.kind}:${p.value.slice(0, 8)}@${p.line}`).join(',');
-  const flags = [c.expiration ? `expires ${c.expiration}` : '', c.notEnforced ? 'not enforced' : '', c.unresolvedPins ? `unresolved ${c.unresolvedPins}` : '', c.debugAcceptsUserCa ? 'debug user CA' : ''].filter(Boolean).join('; ');
+  const flags = [
+    c.expiration ? `expires ${c.expiration}` : '',
+    c.notEnforced ? 'not enforced' : '',
+    c.unresolvedPins ? `unresolved ${c.unresolvedPins}` : '',
+    c.debugAcceptsUserCa ? 'debug user CA' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   return `${c.file}:${c.line} ${c.ecosystem} ${c.kind} [${hosts}] [${pins}]${flags ? ` {${flags}}` : ''}`;
 }
 
@@ -67,11 +74,14 @@ describe('pin scanner over a fixture workspace', () => {
 
   it('reports malformed and binary files as problems, keeping what it could read', async () => {
     const scan = await scanWorkspace(FIXTURE);
-    assert.deepEqual(scan.problems.map((p) => `${p.file}:${p.line} ${p.kind}: ${p.message}`), [
-      'android/app/src/staging/res/xml/network_security_config.xml:2 malformed: network security config: <domain-config> is not closed before </network-security-config> (line 8)',
-      'ios/App/Settings.plist:1 skipped: binary property list not read (it mentions pinned domains); convert it with `plutil -convert xml1` to scan it',
-      'ios/Broken/Info.plist:3 malformed: property list: <dict> is not closed before </plist> (line 20)',
-    ]);
+    assert.deepEqual(
+      scan.problems.map((p) => `${p.file}:${p.line} ${p.kind}: ${p.message}`),
+      [
+        'android/app/src/staging/res/xml/network_security_config.xml:2 malformed: network security config: <domain-config> is not closed before </network-security-config> (line 8)',
+        'ios/App/Settings.plist:1 skipped: binary property list not read (it mentions pinned domains); convert it with `plutil -convert xml1` to scan it',
+        'ios/Broken/Info.plist:3 malformed: property list: <dict> is not closed before </plist> (line 20)',
+      ],
+    );
   });
 
   it('respects .gitignore files at any level and the exclude list', async () => {
@@ -80,9 +90,15 @@ describe('pin scanner over a fixture workspace', () => {
     writeFileSync(join(dir, '.gitignore'), '/tools/\n');
     writeFileSync(join(dir, 'ios', '.gitignore'), 'Broken/\n');
     mkdirSync(join(dir, 'node_modules', 'some-lib'), { recursive: true });
-    writeFileSync(join(dir, 'node_modules', 'some-lib', 'index.js'), "require('https').request({ checkServerIdentity: () => undefined });\n");
+    writeFileSync(
+      join(dir, 'node_modules', 'some-lib', 'index.js'),
+      "require('https').request({ checkServerIdentity: () => undefined });\n",
+    );
     const files = await walkWorkspace(dir, { exclude: ['*.cs', 'services/**'] });
-    assert.deepEqual(files.filter((f) => /tools|Broken|node_modules|\.cs$|services/.test(f)), []);
+    assert.deepEqual(
+      files.filter((f) => /tools|Broken|node_modules|\.cs$|services/.test(f)),
+      [],
+    );
     assert.equal(files.length, 16 - 1 /* tools */ - 1 /* Broken */ - 1 /* .cs */ - 1 /* go */);
     const all = await walkWorkspace(dir, { defaultExcludes: [] });
     assert.ok(all.includes('node_modules/some-lib/index.js'));
@@ -93,15 +109,20 @@ describe('pin scanner over a fixture workspace', () => {
     const { readFileSync } = await import('node:fs');
     for (const file of files) {
       const text = readFileSync(join(FIXTURE, file), 'utf8');
-      for (let cut = 0; cut < text.length; cut += 7) assert.doesNotThrow(() => scanFileText(file, text.slice(0, cut)), `${file} cut at ${cut}`);
+      for (let cut = 0; cut < text.length; cut += 7)
+        assert.doesNotThrow(() => scanFileText(file, text.slice(0, cut)), `${file} cut at ${cut}`);
     }
   });
 });
 
 describe('pins in OkHttp form', () => {
   it('keeps a base64 digest that starts with "/" and reads curl\'s sha256// form', () => {
-    const text = 'CertificatePinner.Builder()\n  .add("a.example.com", "sha256//CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=")\n  .add("b.example.com", "sha256///CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=")\n';
-    assert.deepEqual(scanFileText('P.kt', text).configurations.map((c) => c.pins.map((p) => p.value)), [['/CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU='], ['/CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=']]);
+    const text =
+      'CertificatePinner.Builder()\n  .add("a.example.com", "sha256//CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=")\n  .add("b.example.com", "sha256///CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=")\n';
+    assert.deepEqual(
+      scanFileText('P.kt', text).configurations.map((c) => c.pins.map((p) => p.value)),
+      [['/CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU='], ['/CmL5birkaIpj5L0rzmS8rQ17S3n5pAOOAfxgKPInVU=']],
+    );
   });
 });
 
@@ -114,11 +135,17 @@ describe('tolerant XML reader', () => {
     assert.equal(b.line, 2);
     assert.equal(b.attributes.get('y')?.line, 3);
     assert.equal(b.text, 't&u');
-    assert.deepEqual(doc.problems, [{ line: 4, message: '<c> is not closed before </a> (line 5)' }, { line: 6, message: '</zz> closes no open element' }]);
+    assert.deepEqual(doc.problems, [
+      { line: 4, message: '<c> is not closed before </a> (line 5)' },
+      { line: 6, message: '</zz> closes no open element' },
+    ]);
   });
 
   it('reports text that is not XML instead of throwing', () => {
     assert.deepEqual(parseXml('not xml at all').problems, [{ line: 1, message: 'no XML element found' }]);
-    assert.deepEqual(parseXml('<a><!-- never closed').problems, [{ line: 1, message: 'a comment is never closed (-->)' }, { line: 1, message: '<a> is never closed' }]);
+    assert.deepEqual(parseXml('<a><!-- never closed').problems, [
+      { line: 1, message: 'a comment is never closed (-->)' },
+      { line: 1, message: '<a> is never closed' },
+    ]);
   });
 });

@@ -1,9 +1,29 @@
 import * as assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync, unlinkSync, readdirSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  unlinkSync,
+  readdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CA_CERT_FILE, CA_KEY_FILE, CertificateAuthorityError, caName, loadOrCreateCertificateAuthority, outdatedCaWarning, renewCertificateAuthority } from '../../../src/core/pki/certificateAuthority';
+import {
+  CA_CERT_FILE,
+  CA_KEY_FILE,
+  CertificateAuthorityError,
+  caName,
+  loadOrCreateCertificateAuthority,
+  outdatedCaWarning,
+  renewCertificateAuthority,
+} from '../../../src/core/pki/certificateAuthority';
 import { ForgedCertificates } from '../../../src/core/pki/forgedCertificates';
 import { profileProblems } from '../../../src/core/pki/certificateProfile';
 import { randomSerial } from '../../../src/core/pki/x509';
@@ -69,7 +89,10 @@ describe('certificate authority', () => {
   it('reports a folder that cannot be created precisely', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pinscope-ca-test-')), 'a-file');
     writeFileSync(file, 'not a folder');
-    await assert.rejects(loadOrCreateCertificateAuthority(join(file, 'ca')), (error: unknown) => error instanceof CertificateAuthorityError && /Cannot create the CA folder/.test(error.message));
+    await assert.rejects(
+      loadOrCreateCertificateAuthority(join(file, 'ca')),
+      (error: unknown) => error instanceof CertificateAuthorityError && /Cannot create the CA folder/.test(error.message),
+    );
   });
 
   it('names itself in UTF8String, and passes openssl verify -x509_strict with its leaves', async () => {
@@ -86,10 +109,23 @@ describe('certificate authority', () => {
       assert.deepEqual(profileProblems(pemToDer(pem), 'leaf'), [], pem);
       writeFileSync(join(dir, `leaf${i}.pem`), pem);
     }
-    const verify = await runClient('openssl', ['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', join(dir, CA_CERT_FILE), join(dir, CA_CERT_FILE), ...leaves.map((_, i) => join(dir, `leaf${i}.pem`))]);
+    const verify = await runClient('openssl', [
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslserver',
+      '-CAfile',
+      join(dir, CA_CERT_FILE),
+      join(dir, CA_CERT_FILE),
+      ...leaves.map((_, i) => join(dir, `leaf${i}.pem`)),
+    ]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     const longHost = await runClient('openssl', ['x509', '-noout', '-subject', '-in', join(dir, 'leaf2.pem')]);
-    assert.doesNotMatch(longHost.stdout, /CN ?=/, 'a host longer than 64 characters is named by its subjectAltName only, never a truncated CN');
+    assert.doesNotMatch(
+      longHost.stdout,
+      /CN ?=/,
+      'a host longer than 64 characters is named by its subjectAltName only, never a truncated CN',
+    );
   });
 
   it('keeps any user or host name valid: control characters dropped, 64 characters at most, never half a character', () => {
@@ -120,7 +156,11 @@ describe('certificate authority', () => {
     const leaf = forged.certificateFor('still.example.test');
     forged.dispose();
     writeFileSync(join(dir, '..', 'leaf.pem'), leaf.certPem);
-    assert.equal((await runClient('openssl', ['verify', '-CAfile', join(dir, CA_CERT_FILE), join(dir, '..', 'leaf.pem')])).code, 0, 'leaves still chain to the old CA');
+    assert.equal(
+      (await runClient('openssl', ['verify', '-CAfile', join(dir, CA_CERT_FILE), join(dir, '..', 'leaf.pem')])).code,
+      0,
+      'leaves still chain to the old CA',
+    );
 
     const { ca: renewed, backup } = await renewCertificateAuthority(dir, new Date('2026-01-02T03:04:05.678Z'));
     assert.equal(backup, join(dir, 'backup-2026-01-02T03-04-05-678Z'));
@@ -173,20 +213,36 @@ describe('certificate authority folder safety', () => {
     const elsewhere = join(dir, '..', 'elsewhere.pem');
     renameSync(join(dir, CA_KEY_FILE), elsewhere);
     symlinkSync(elsewhere, join(dir, CA_KEY_FILE));
-    await assert.rejects(loadOrCreateCertificateAuthority(dir), (error: unknown) => error instanceof CertificateAuthorityError && /CA key .* is a symbolic link/.test(error.message));
+    await assert.rejects(
+      loadOrCreateCertificateAuthority(dir),
+      (error: unknown) => error instanceof CertificateAuthorityError && /CA key .* is a symbolic link/.test(error.message),
+    );
     unlinkSync(join(dir, CA_KEY_FILE));
     symlinkSync(join(dir, 'nowhere.pem'), join(dir, CA_KEY_FILE));
-    await assert.rejects(loadOrCreateCertificateAuthority(dir), /is a symbolic link/, 'a dangling link is not "missing": no new CA is made beside it');
+    await assert.rejects(
+      loadOrCreateCertificateAuthority(dir),
+      /is a symbolic link/,
+      'a dangling link is not "missing": no new CA is made beside it',
+    );
   });
 
-  it('refuses a certificate and key planted by another user', { skip: !isRoot && 'needs root to give a file to another user' }, async () => {
-    const dir = freshDir();
-    await loadOrCreateCertificateAuthority(dir);
-    chownSync(join(dir, CA_CERT_FILE), 65534, 65534);
-    await assert.rejects(loadOrCreateCertificateAuthority(dir), (error: unknown) => error instanceof CertificateAuthorityError && /CA certificate .* belongs to user id 65534, not to you \(0\).*refuses to load it/.test(error.message));
-    chownSync(join(dir, CA_CERT_FILE), 0, 0);
-    chownSync(dir, 65534, 65534);
-    await assert.rejects(loadOrCreateCertificateAuthority(dir), /The CA folder .* belongs to user id 65534/);
-    assert.ok(existsSync(join(dir, CA_KEY_FILE)), 'nothing removed');
-  });
+  it(
+    'refuses a certificate and key planted by another user',
+    { skip: !isRoot && 'needs root to give a file to another user' },
+    async () => {
+      const dir = freshDir();
+      await loadOrCreateCertificateAuthority(dir);
+      chownSync(join(dir, CA_CERT_FILE), 65534, 65534);
+      await assert.rejects(
+        loadOrCreateCertificateAuthority(dir),
+        (error: unknown) =>
+          error instanceof CertificateAuthorityError &&
+          /CA certificate .* belongs to user id 65534, not to you \(0\).*refuses to load it/.test(error.message),
+      );
+      chownSync(join(dir, CA_CERT_FILE), 0, 0);
+      chownSync(dir, 65534, 65534);
+      await assert.rejects(loadOrCreateCertificateAuthority(dir), /The CA folder .* belongs to user id 65534/);
+      assert.ok(existsSync(join(dir, CA_KEY_FILE)), 'nothing removed');
+    },
+  );
 });

@@ -30,24 +30,40 @@ describe('forged certificates', () => {
       const host = order[contexts.length] ?? '';
       const { secureContext } = forged.forHost(host);
       contexts.push(secureContext);
-      new TLSSocket(raw, { isServer: true, secureContext }).on('secure', function (this: TLSSocket) { this.end('ok'); }).on('error', () => undefined);
+      new TLSSocket(raw, { isServer: true, secureContext })
+        .on('secure', function (this: TLSSocket) {
+          this.end('ok');
+        })
+        .on('error', () => undefined);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     try {
       const raws: Socket[] = [];
       for (let i = 0; i < order.length; i++) {
-        raws.push(await new Promise<Socket>((resolve) => { const socket = connectTcp(port, '127.0.0.1', () => resolve(socket)); }));
+        raws.push(
+          await new Promise<Socket>((resolve) => {
+            const socket = connectTcp(port, '127.0.0.1', () => resolve(socket));
+          }),
+        );
         await waitFor(() => (contexts.length === raws.length ? true : undefined), 2000, 'the server socket');
       }
-      const served = await Promise.all(order.map((host, i) => new Promise<string>((resolve, reject) => {
-        const socket = connectTls({ socket: raws[i], servername: host, ca: readFileSync(ca.certPath) }, () => {
-          resolve(socket.getPeerX509Certificate()?.subjectAltName ?? '');
-          socket.destroy();
-        });
-        socket.once('error', reject);
-      })));
-      assert.deepEqual(served, order.map((host) => `DNS:${host}`));
+      const served = await Promise.all(
+        order.map(
+          (host, i) =>
+            new Promise<string>((resolve, reject) => {
+              const socket = connectTls({ socket: raws[i], servername: host, ca: readFileSync(ca.certPath) }, () => {
+                resolve(socket.getPeerX509Certificate()?.subjectAltName ?? '');
+                socket.destroy();
+              });
+              socket.once('error', reject);
+            }),
+        ),
+      );
+      assert.deepEqual(
+        served,
+        order.map((host) => `DNS:${host}`),
+      );
       assert.equal(new Set(contexts.slice(0, hosts.length)).size, 1, 'first connections share one context');
       assert.equal(new Set(contexts.slice(hosts.length)).size, hosts.length, 'second connections: one context per host');
       assert.ok(!contexts.slice(hosts.length).includes(contexts[0] as SecureContext));

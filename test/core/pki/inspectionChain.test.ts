@@ -21,11 +21,19 @@ describe('inspection chains', () => {
     ca = await loadOrCreateCertificateAuthority(join(dir, 'ca'));
   });
 
-  it('every profile\'s leaf and intermediate pass the certificate profile checks, and the leaf verifies up to the root', async () => {
+  it("every profile's leaf and intermediate pass the certificate profile checks, and the leaf verifies up to the root", async () => {
     const own = await makeOwnIntermediate(join(dir, 'own'));
     for (const profile of INSPECTION_PROFILES) {
-      const chain = await loadInspectionChain(ca, profile, profile.chain === 'own-intermediate' ? { certFile: own.intermediateFile, keyFile: own.keyFile } : undefined);
-      const forged = await ForgedCertificates.create(chain.issuer, 10, { chainPem: chain.chainPem, lifetimeDays: profile.leafValidityDays, tlsVersions: profile.tlsVersions });
+      const chain = await loadInspectionChain(
+        ca,
+        profile,
+        profile.chain === 'own-intermediate' ? { certFile: own.intermediateFile, keyFile: own.keyFile } : undefined,
+      );
+      const forged = await ForgedCertificates.create(chain.issuer, 10, {
+        chainPem: chain.chainPem,
+        lifetimeDays: profile.leafValidityDays,
+        tlsVersions: profile.tlsVersions,
+      });
       const leaf = new X509Certificate(forged.certificateFor('api.example.test').certPem);
       assert.deepEqual(profileProblems(leaf.raw, 'leaf'), [], profile.id);
       assert.equal(forged.chainLength, profile.chain === 'root' ? 1 : 2, profile.id);
@@ -36,11 +44,14 @@ describe('inspection chains', () => {
       const intermediate = new X509Certificate(chain.chainPem);
       assert.deepEqual(profileProblems(intermediate.raw, 'ca'), [], profile.id);
       assert.ok(leaf.verify(intermediate.publicKey), profile.id);
-      assert.ok(intermediate.verify(new X509Certificate(readFileSync(profile.chain === 'own-intermediate' ? own.rootFile : ca.certPath)).publicKey), profile.id);
+      assert.ok(
+        intermediate.verify(new X509Certificate(readFileSync(profile.chain === 'own-intermediate' ? own.rootFile : ca.certPath)).publicKey),
+        profile.id,
+      );
     }
   });
 
-  it('makes a vendor profile\'s intermediate once, owner-only, and reuses it (zscaler and zscaler-http1 share one)', async () => {
+  it("makes a vendor profile's intermediate once, owner-only, and reuses it (zscaler and zscaler-http1 share one)", async () => {
     const first = await loadInspectionChain(ca, inspectionProfile('zscaler'));
     const again = await loadInspectionChain(ca, inspectionProfile('zscaler-http1'));
     assert.equal(first.chainPem, again.chainPem);
@@ -49,7 +60,7 @@ describe('inspection chains', () => {
     assert.match(new X509Certificate(first.chainPem).subject, /Zscaler-style/);
   });
 
-  it('remakes an intermediate that is not the root\'s (a damaged or foreign file)', async () => {
+  it("remakes an intermediate that is not the root's (a damaged or foreign file)", async () => {
     const other = await loadOrCreateCertificateAuthority(join(dir, 'other'));
     const foreign = await loadInspectionChain(other, inspectionProfile('paloalto'));
     assert.ok(foreign.intermediatePath);
@@ -64,10 +75,26 @@ describe('inspection chains', () => {
     const outdatedDir = join(dir, 'outdated');
     writeOutdatedCa(outdatedDir);
     const outdated = await loadOrCreateCertificateAuthority(outdatedDir);
-    await assert.rejects(loadInspectionChain(outdated, inspectionProfile('zscaler')), (error: Error) => error instanceof InspectionChainError && /pathLenConstraint 0/.test(error.message) && /pinscope ca --renew/.test(error.message));
+    await assert.rejects(
+      loadInspectionChain(outdated, inspectionProfile('zscaler')),
+      (error: Error) =>
+        error instanceof InspectionChainError && /pathLenConstraint 0/.test(error.message) && /pinscope ca --renew/.test(error.message),
+    );
     await assert.rejects(loadInspectionChain(ca, inspectionProfile('own-intermediate')), /--intermediate-ca CERT,KEY/);
     const own = await makeOwnIntermediate(join(dir, 'own2'));
-    await assert.rejects(loadInspectionChain(ca, inspectionProfile('own-intermediate'), { certFile: own.intermediateFile, keyFile: join(dir, 'ca', 'pinscope-ca-key.pem') }), (error: Error) => /does not belong/.test(error.message) && !/PRIVATE KEY/.test(error.message));
-    await assert.rejects(loadInspectionChain(ca, inspectionProfile('own-intermediate'), { certFile: own.rootFile.replace('root', 'missing'), keyFile: own.keyFile }), /ENOENT/);
+    await assert.rejects(
+      loadInspectionChain(ca, inspectionProfile('own-intermediate'), {
+        certFile: own.intermediateFile,
+        keyFile: join(dir, 'ca', 'pinscope-ca-key.pem'),
+      }),
+      (error: Error) => /does not belong/.test(error.message) && !/PRIVATE KEY/.test(error.message),
+    );
+    await assert.rejects(
+      loadInspectionChain(ca, inspectionProfile('own-intermediate'), {
+        certFile: own.rootFile.replace('root', 'missing'),
+        keyFile: own.keyFile,
+      }),
+      /ENOENT/,
+    );
   });
 });

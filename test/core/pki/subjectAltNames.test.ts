@@ -7,7 +7,10 @@ import { makeOriginCertificates } from '../../support/origin';
 
 describe('subject alternative names as recorded', () => {
   it('keeps DNS names and IP addresses in order, skipping the other kinds', () => {
-    assert.deepEqual(recordedSans('DNS:a.test, email:x@a.test, IP Address:127.0.0.1, URI:https://a.test/, IP Address:::1, DNS:*.a.test'), { sans: ['DNS:a.test', 'IP:127.0.0.1', 'IP:::1', 'DNS:*.a.test'], omitted: 0 });
+    assert.deepEqual(recordedSans('DNS:a.test, email:x@a.test, IP Address:127.0.0.1, URI:https://a.test/, IP Address:::1, DNS:*.a.test'), {
+      sans: ['DNS:a.test', 'IP:127.0.0.1', 'IP:::1', 'DNS:*.a.test'],
+      omitted: 0,
+    });
     assert.deepEqual(recordedSans(undefined), { sans: [], omitted: 0 });
     assert.deepEqual(recordedSans(''), { sans: [], omitted: 0 });
   });
@@ -32,9 +35,15 @@ describe('subject alternative names as recorded', () => {
     assert.equal(omitted, 150);
   });
 
-  it('reads a real certificate\'s names, hostile ones included, through X509Certificate', () => {
+  it("reads a real certificate's names, hostile ones included, through X509Certificate", () => {
     const { leafPem } = makeOriginCertificates(['a.test', 'evil.test, DNS:bank.test', 'ctl\x01\x1b[31m.test', 'q"x.test']);
-    assert.deepEqual(recordedSans(new X509Certificate(leafPem).subjectAltName).sans, ['DNS:a.test', 'DNS:evil.test, DNS:bank.test', 'DNS:ctl\\u{1}\\u{1b}[31m.test', 'DNS:q"x.test', 'IP:127.0.0.1']);
+    assert.deepEqual(recordedSans(new X509Certificate(leafPem).subjectAltName).sans, [
+      'DNS:a.test',
+      'DNS:evil.test, DNS:bank.test',
+      'DNS:ctl\\u{1}\\u{1b}[31m.test',
+      'DNS:q"x.test',
+      'IP:127.0.0.1',
+    ]);
   });
 
   it('names a forged leaf by its host: an IP address as IP, anything else as DNS', () => {

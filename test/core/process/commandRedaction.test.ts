@@ -31,7 +31,10 @@ describe('command line redaction', () => {
   }
 
   it('keeps ordinary arguments readable', () => {
-    assert.equal(redactCommand(['node', '--max-old-space-size=4096', 'server.js', '--port', '8080']), 'node --max-old-space-size=4096 server.js --port 8080');
+    assert.equal(
+      redactCommand(['node', '--max-old-space-size=4096', 'server.js', '--port', '8080']),
+      'node --max-old-space-size=4096 server.js --port 8080',
+    );
     assert.equal(redactCommand(['curl', '-sS', 'https://example.test/path?q=1']), "curl -sS 'https://example.test/path?q=1'");
   });
 
@@ -41,11 +44,31 @@ describe('command line redaction', () => {
 
   it('the label and the exported record carry only the redacted command, never the environment', () => {
     const argv = ['node', 'server.js', '--password', 'hunter2'];
-    const ancestry = describeAncestry([{ pid: 10, name: 'node', path: '/usr/bin/node', argv }, { pid: 9, name: 'bash', path: '/bin/bash', argv: ['bash'] }, { pid: 8, name: 'node', path: '/usr/lib/code-server/lib/node', argv: ['/usr/lib/code-server/lib/node', '/usr/lib/code-server/out/bootstrap-fork', '--type=ptyHost'] }]);
+    const ancestry = describeAncestry([
+      { pid: 10, name: 'node', path: '/usr/bin/node', argv },
+      { pid: 9, name: 'bash', path: '/bin/bash', argv: ['bash'] },
+      {
+        pid: 8,
+        name: 'node',
+        path: '/usr/lib/code-server/lib/node',
+        argv: ['/usr/lib/code-server/lib/node', '/usr/lib/code-server/out/bootstrap-fork', '--type=ptyHost'],
+      },
+    ]);
     assert.equal(ancestry.label, 'Code terminal › bash › node server.js');
     const record = toProcessRecord({
       kind: 'local',
-      process: { pid: 10, startTime: '1', key: '10@1', path: '/usr/bin/node', name: 'node', command: redactCommand(argv), arguments: argv, parents: ancestry.parents, app: ancestry.app, label: ancestry.label },
+      process: {
+        pid: 10,
+        startTime: '1',
+        key: '10@1',
+        path: '/usr/bin/node',
+        name: 'node',
+        command: redactCommand(argv),
+        arguments: argv,
+        parents: ancestry.parents,
+        app: ancestry.app,
+        label: ancestry.label,
+      },
       environment: new Map([['NODE_EXTRA_CA_CERTS', '/home/alice/secret-path/ca.pem']]),
     });
     const exported = JSON.stringify(record);

@@ -50,7 +50,13 @@ describe('credential shapes in command lines', () => {
   }
 
   it('keeps ordinary arguments as they are', () => {
-    for (const args of [['docker', 'run', 'oauth2-proxy:latest'], ['git', 'clone', 'git@github.com:o/r.git'], ['ls', '-a'], ['ssh', 'alice@host.test'], ['node', 'server.js', '--port', '8080']]) {
+    for (const args of [
+      ['docker', 'run', 'oauth2-proxy:latest'],
+      ['git', 'clone', 'git@github.com:o/r.git'],
+      ['ls', '-a'],
+      ['ssh', 'alice@host.test'],
+      ['node', 'server.js', '--port', '8080'],
+    ]) {
       assert.equal(redactCommand(args), args.join(' '));
     }
   });

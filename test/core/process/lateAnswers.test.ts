@@ -16,13 +16,33 @@ import type { TimelineEvent } from '../../../src/shared/timelineEvents';
 import { transcripts } from '../../support/transcripts';
 
 const CURL: ConnectionClient = {
-  process: { kind: 'local', label: 'pinscope run › curl', pid: 4242, startTime: '777', name: 'curl', path: '/usr/bin/curl', command: 'curl https://late.example.test/', app: 'pinscope run' },
-  trust: { runtime: 'curl', runtimeLabel: 'curl', trustsCa: 'no', gap: 'ca-not-installed', startedByPinscope: false, variables: [], evidence: ['curl uses the OS store, which does not include the Pinscope CA.'], fix: 'Trust the Pinscope CA in the OS store.' },
+  process: {
+    kind: 'local',
+    label: 'pinscope run › curl',
+    pid: 4242,
+    startTime: '777',
+    name: 'curl',
+    path: '/usr/bin/curl',
+    command: 'curl https://late.example.test/',
+    app: 'pinscope run',
+  },
+  trust: {
+    runtime: 'curl',
+    runtimeLabel: 'curl',
+    trustsCa: 'no',
+    gap: 'ca-not-installed',
+    startedByPinscope: false,
+    variables: [],
+    evidence: ['curl uses the OS store, which does not include the Pinscope CA.'],
+    fix: 'Trust the Pinscope CA in the OS store.',
+  },
 };
 
 /** A transcript's events as the proxy records them (the recorder stamps the time and adds `closed`). */
 function replayed(events: readonly TimelineEvent[]): NewEvent[] {
-  return events.filter((event) => event.kind !== 'closed').map((event) => Object.fromEntries(Object.entries(event).filter(([key]) => key !== 't')) as NewEvent);
+  return events
+    .filter((event) => event.kind !== 'closed')
+    .map((event) => Object.fromEntries(Object.entries(event).filter(([key]) => key !== 't')) as NewEvent);
 }
 
 function nextNotice(session: Session): Promise<JudgedNotice> {
@@ -38,7 +58,9 @@ describe('late attribution answers', () => {
   it('update the record, re-judge it and announce it again; the update line and a recording carry the client', async () => {
     const session = new Session();
     let answer: (client: ConnectionClient) => void = () => undefined;
-    const client = new Promise<ConnectionClient>((resolve) => { answer = resolve; });
+    const client = new Promise<ConnectionClient>((resolve) => {
+      answer = resolve;
+    });
     const recorder = session.store.open('late.example.test', 443, 'intercept');
     recorder.attribute({ located: Promise.resolve(), client, waitMs: 1, holdMs: 1 });
     // A client that rejects the forged certificate, replayed from a transcript.
@@ -61,7 +83,11 @@ describe('late attribution answers', () => {
     assert.deepEqual(updated.record.client, CURL);
     assert.equal(updated.line.process?.name, 'curl');
     assert.equal(updated.line.cause, 'ca-not-installed', 'judged again with its trust: a setup gap, not a pin');
-    assert.equal(session.verdictOf(judged.record.id), updated.verdict, 'the kept verdict is the new one (recordings and the inspector read it)');
+    assert.equal(
+      session.verdictOf(judged.record.id),
+      updated.verdict,
+      'the kept verdict is the new one (recordings and the inspector read it)',
+    );
 
     const line = updateLine(updated.line);
     assert.deepEqual(Object.keys(line).slice(0, 4), ['type', 'id', 'process', 'trust']);

@@ -22,20 +22,35 @@ const v4: AcceptedEndpoints = { remoteAddress: '127.0.0.1', remotePort: 50312, l
 describe('netlink request and answer lines', () => {
   it('asks for the client side: its own end is the client, its peer the proxy', () => {
     assert.equal(requestLine(7, v4), '7 4 127.0.0.1 50312 127.0.0.1 8080');
-    assert.equal(requestLine(8, { remoteAddress: '::1', remotePort: 40000, localAddress: '::1', localPort: 8080 }), '8 6 ::1 40000 ::1 8080');
+    assert.equal(
+      requestLine(8, { remoteAddress: '::1', remotePort: 40000, localAddress: '::1', localPort: 8080 }),
+      '8 6 ::1 40000 ::1 8080',
+    );
   });
 
   it('asks about a v4-mapped client of a dual-stack listener in IPv4, and leaves zone ids to /proc', () => {
-    assert.equal(requestLine(9, { remoteAddress: '::ffff:127.0.0.1', remotePort: 40001, localAddress: '::ffff:127.0.0.1', localPort: 8080 }), '9 4 127.0.0.1 40001 127.0.0.1 8080');
-    assert.equal(requestLine(10, { remoteAddress: '::ffff:127.0.0.1', remotePort: 40001, localAddress: '::1', localPort: 8080 }), '10 6 ::ffff:127.0.0.1 40001 ::1 8080');
-    assert.equal(requestLine(11, { remoteAddress: 'fe80::1%eth0', remotePort: 40002, localAddress: 'fe80::2%eth0', localPort: 8080 }), null);
+    assert.equal(
+      requestLine(9, { remoteAddress: '::ffff:127.0.0.1', remotePort: 40001, localAddress: '::ffff:127.0.0.1', localPort: 8080 }),
+      '9 4 127.0.0.1 40001 127.0.0.1 8080',
+    );
+    assert.equal(
+      requestLine(10, { remoteAddress: '::ffff:127.0.0.1', remotePort: 40001, localAddress: '::1', localPort: 8080 }),
+      '10 6 ::ffff:127.0.0.1 40001 ::1 8080',
+    );
+    assert.equal(
+      requestLine(11, { remoteAddress: 'fe80::1%eth0', remotePort: 40002, localAddress: 'fe80::2%eth0', localPort: 8080 }),
+      null,
+    );
     assert.equal(requestLine(12, { remoteAddress: 'not an address', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 }), null);
   });
 
   it('reads found, absent and failed answers, checking the ports against the request', () => {
     const of = (id: number): AcceptedEndpoints | undefined => (id === 7 ? v4 : undefined);
     const answer = (line: string): NetlinkAnswer | undefined => parseAnswer(line, of)?.answer;
-    assert.deepEqual(answer('7 found 123456 1000 1 50312 8080'), { kind: 'found', entry: { local: '127.0.0.1:50312', remote: '127.0.0.1:8080', state: 1, uid: 1000, inode: 123456 } });
+    assert.deepEqual(answer('7 found 123456 1000 1 50312 8080'), {
+      kind: 'found',
+      entry: { local: '127.0.0.1:50312', remote: '127.0.0.1:8080', state: 1, uid: 1000, inode: 123456 },
+    });
     assert.deepEqual(answer('7 found 0 1000 4 50312 8080'), { kind: 'absent' }, 'closed by its process: no inode');
     assert.deepEqual(answer('7 found 99 1000 10 50312 0'), { kind: 'absent' }, 'a listener on the client port is not the client');
     assert.deepEqual(answer('7 found 99 1000 1 50313 8080'), { kind: 'absent' }, 'another socket');
@@ -49,7 +64,10 @@ describe('netlink request and answer lines', () => {
   });
 });
 
-interface Pair { readonly client: Socket; readonly endpoints: AcceptedEndpoints }
+interface Pair {
+  readonly client: Socket;
+  readonly endpoints: AcceptedEndpoints;
+}
 
 describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' }, () => {
   const servers: Server[] = [];
@@ -59,7 +77,11 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
 
   async function listen(host: string): Promise<{ server: Server; port: number; accepted: Socket[] }> {
     const accepted: Socket[] = [];
-    const server = createServer((socket) => { socket.on('error', () => undefined); accepted.push(socket); held.push(socket); });
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      accepted.push(socket);
+      held.push(socket);
+    });
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, host, resolve));
     return { server, port: (server.address() as { port: number }).port, accepted };
@@ -72,7 +94,15 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const client = connect(port, clientHost);
     held.push(client);
     const socket = await accepted;
-    return { client, endpoints: { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 } };
+    return {
+      client,
+      endpoints: {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+      },
+    };
   }
 
   before(async () => {
@@ -85,7 +115,12 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     for (const server of servers) server.close();
   });
 
-  for (const [name, listenHost, clientHost] of [['IPv4', '127.0.0.1', '127.0.0.1'], ['IPv6', '::1', '::1'], ['a dual-stack listener and an IPv4 client', '::', '127.0.0.1'], ['an IPv6 socket connected to a v4-mapped address (as Java)', '127.0.0.1', '::ffff:127.0.0.1']] as const) {
+  for (const [name, listenHost, clientHost] of [
+    ['IPv4', '127.0.0.1', '127.0.0.1'],
+    ['IPv6', '::1', '::1'],
+    ['a dual-stack listener and an IPv4 client', '::', '127.0.0.1'],
+    ['an IPv6 socket connected to a v4-mapped address (as Java)', '127.0.0.1', '::ffff:127.0.0.1'],
+  ] as const) {
     it(`finds the client socket the tables list, exactly: ${name}`, async () => {
       const { endpoints } = await pair(listenHost, clientHost);
       const [answer, listed] = await Promise.all([netlink.lookup(endpoints), tables.lookup(endpoints)]);
@@ -100,7 +135,12 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
 
   it('never answers with the proxy side of the connection', async () => {
     const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
-    const proxySide: AcceptedEndpoints = { remoteAddress: endpoints.localAddress, remotePort: endpoints.localPort, localAddress: endpoints.remoteAddress, localPort: endpoints.remotePort };
+    const proxySide: AcceptedEndpoints = {
+      remoteAddress: endpoints.localAddress,
+      remotePort: endpoints.localPort,
+      localAddress: endpoints.remoteAddress,
+      localPort: endpoints.remotePort,
+    };
     const [client, proxy] = await Promise.all([netlink.lookup(endpoints), netlink.lookup(proxySide)]);
     assert.ok(client.kind === 'found' && proxy.kind === 'found');
     assert.notEqual(client.entry.inode, proxy.entry.inode);
@@ -112,10 +152,18 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const clients = Array.from({ length: 40 }, () => connect(port, '127.0.0.1'));
     held.push(...clients);
     await Promise.all(clients.map((client) => new Promise((resolve) => client.once('connect', resolve))));
-    const endpoints = clients.map((client): AcceptedEndpoints => ({ remoteAddress: client.localAddress ?? '', remotePort: client.localPort ?? 0, localAddress: client.remoteAddress ?? '', localPort: client.remotePort ?? 0 }));
+    const endpoints = clients.map((client): AcceptedEndpoints => ({
+      remoteAddress: client.localAddress ?? '',
+      remotePort: client.localPort ?? 0,
+      localAddress: client.remoteAddress ?? '',
+      localPort: client.remotePort ?? 0,
+    }));
     const answers = await Promise.all(endpoints.map((e) => netlink.lookup(e)));
     const inodes = answers.map((answer) => (answer.kind === 'found' ? answer.entry.inode : 0));
-    assert.ok(inodes.every((inode) => inode > 0), JSON.stringify(answers.filter((a) => a.kind !== 'found')));
+    assert.ok(
+      inodes.every((inode) => inode > 0),
+      JSON.stringify(answers.filter((a) => a.kind !== 'found')),
+    );
     assert.equal(new Set(inodes).size, clients.length);
     assert.deepEqual(inodes.slice(0, 5), await Promise.all(endpoints.slice(0, 5).map(async (e) => (await tables.lookup(e))?.inode)));
   });
@@ -127,7 +175,12 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     held.push(...clients);
     await Promise.all(clients.map((client) => new Promise((resolve) => client.once('connect', resolve))));
     const unmapped = (address: string | undefined): string => (address ?? '').replace(/^::ffff:/, '');
-    const endpoints = clients.map((client): AcceptedEndpoints => ({ remoteAddress: unmapped(client.localAddress), remotePort: client.localPort ?? 0, localAddress: unmapped(client.remoteAddress), localPort: client.remotePort ?? 0 }));
+    const endpoints = clients.map((client): AcceptedEndpoints => ({
+      remoteAddress: unmapped(client.localAddress),
+      remotePort: client.localPort ?? 0,
+      localAddress: unmapped(client.remoteAddress),
+      localPort: client.remotePort ?? 0,
+    }));
     for (const closed of [clients[1], clients[2]]) {
       closed?.destroy();
       await new Promise((resolve) => closed?.once('close', resolve));
@@ -135,8 +188,14 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const answers = await Promise.all(endpoints.map((e) => netlink.lookup(e)));
     const listed = await Promise.all(endpoints.map((e) => tables.lookup(e)));
     const seen = (answer: NetlinkAnswer): number => (answer.kind === 'found' ? answer.entry.inode : answer.kind === 'absent' ? 0 : -1);
-    assert.deepEqual(answers.map(seen), listed.map((entry) => entry?.inode ?? 0));
-    assert.deepEqual(answers.map((answer) => answer.kind), endpoints.map((_, i) => (i === 1 || i === 2 ? 'absent' : 'found')));
+    assert.deepEqual(
+      answers.map(seen),
+      listed.map((entry) => entry?.inode ?? 0),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.kind),
+      endpoints.map((_, i) => (i === 1 || i === 2 ? 'absent' : 'found')),
+    );
   });
 
   it('says absent once the client closed its socket, and for a 4-tuple that never existed', async () => {
@@ -145,7 +204,9 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     client.destroy();
     await new Promise((resolve) => client.once('close', resolve));
     assert.deepEqual(await netlink.lookup(endpoints), { kind: 'absent' });
-    assert.deepEqual(await netlink.lookup({ remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 }), { kind: 'absent' });
+    assert.deepEqual(await netlink.lookup({ remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 }), {
+      kind: 'absent',
+    });
   });
 
   it('while its helper starts, fails at once, or (asked to wait) answers once the helper is ready', async () => {
@@ -177,7 +238,14 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const state = netlink.state;
     assert.equal(state.kind, 'ready');
     const { endpoints } = await pair('127.0.0.1', '127.0.0.1');
-    const exited = new Promise((resolve) => { const timer = setInterval(() => { if (netlink.state.kind !== 'ready') { clearInterval(timer); resolve(undefined); } }, 5); });
+    const exited = new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (netlink.state.kind !== 'ready') {
+          clearInterval(timer);
+          resolve(undefined);
+        }
+      }, 5);
+    });
     process.kill(state.pid, 'SIGKILL');
     await exited;
     const during = await netlink.lookup(endpoints);
@@ -216,7 +284,14 @@ describe('netlink socket lookup (real sockets)', { skip: !linux && 'Linux only' 
     const state = own.state;
     assert.equal(state.kind, 'ready');
     own.dispose();
-    const alive = (): boolean => { try { process.kill(state.pid, 0); return true; } catch { return false; } };
+    const alive = (): boolean => {
+      try {
+        process.kill(state.pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     for (let i = 0; i < 500 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(alive(), false, 'the helper is gone');
     assert.deepEqual(await own.lookup(v4), { kind: 'failed', reason: 'stopped' });

@@ -63,7 +63,12 @@ function goFetch(): Promise<string> {
   goBuild ??= new Promise<string>((resolve, reject) => {
     const dir = temporaryDirectory('go-proxyfetch');
     const binary = join(dir, 'proxyfetch');
-    execFile('go', ['build', '-o', binary, join(ROOT, 'test', 'core', 'process', 'clients', 'proxyfetch.go')], { env: { ...process.env, GO111MODULE: 'off' }, timeout: 240_000 }, (error, _stdout, stderr) => (error ? reject(new Error(`go build failed: ${stderr || error.message}`)) : resolve(binary)));
+    execFile(
+      'go',
+      ['build', '-o', binary, join(ROOT, 'test', 'core', 'process', 'clients', 'proxyfetch.go')],
+      { env: { ...process.env, GO111MODULE: 'off' }, timeout: 240_000 },
+      (error, _stdout, stderr) => (error ? reject(new Error(`go build failed: ${stderr || error.message}`)) : resolve(binary)),
+    );
   });
   return goBuild;
 }
@@ -75,7 +80,25 @@ function javaTrustStore(caFile: string): Promise<string> {
     const dir = temporaryDirectory('java-trust');
     mkdirSync(dir, { recursive: true });
     const store = join(dir, 'trust.p12');
-    execFile('keytool', ['-importcert', '-noprompt', '-alias', 'pinscope', '-file', caFile, '-keystore', store, '-storetype', 'PKCS12', '-storepass', 'changeit'], { timeout: 120_000 }, (error, _stdout, stderr) => (error ? reject(new Error(`keytool failed: ${stderr || error.message}`)) : resolve(store)));
+    execFile(
+      'keytool',
+      [
+        '-importcert',
+        '-noprompt',
+        '-alias',
+        'pinscope',
+        '-file',
+        caFile,
+        '-keystore',
+        store,
+        '-storetype',
+        'PKCS12',
+        '-storepass',
+        'changeit',
+      ],
+      { timeout: 120_000 },
+      (error, _stdout, stderr) => (error ? reject(new Error(`keytool failed: ${stderr || error.message}`)) : resolve(store)),
+    );
   });
   return javaStore;
 }
@@ -90,28 +113,63 @@ interface Client {
 
 const CLIENTS: readonly Client[] = [
   {
-    runtime: 'curl', name: /^curl$/,
-    fetch: (h, url, trusting) => runClient('curl', ['-sS', '--max-time', '20', '--noproxy', '', '-x', h.proxyUrl, ...(trusting ? ['--cacert', h.caFile] : []), url], { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS }),
+    runtime: 'curl',
+    name: /^curl$/,
+    fetch: (h, url, trusting) =>
+      runClient('curl', ['-sS', '--max-time', '20', '--noproxy', '', '-x', h.proxyUrl, ...(trusting ? ['--cacert', h.caFile] : []), url], {
+        env: BASE_ENV,
+        timeoutMs: CLIENT_TIMEOUT_MS,
+      }),
   },
   {
-    runtime: 'python', name: /^python3/,
-    fetch: (h, url, trusting) => runClient('python3', ['-c', PYTHON_CLIENT, String(h.proxyPort), trusting ? h.caFile : '-', new URL(url).hostname], { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS }),
+    runtime: 'python',
+    name: /^python3/,
+    fetch: (h, url, trusting) =>
+      runClient('python3', ['-c', PYTHON_CLIENT, String(h.proxyPort), trusting ? h.caFile : '-', new URL(url).hostname], {
+        env: BASE_ENV,
+        timeoutMs: CLIENT_TIMEOUT_MS,
+      }),
   },
   {
-    runtime: 'node', name: /^node$/,
-    fetch: (h, url, trusting) => runClient(process.execPath, ['-e', NODE_APP, String(h.proxyPort), trusting ? h.caFile : '-', url], { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS }),
+    runtime: 'node',
+    name: /^node$/,
+    fetch: (h, url, trusting) =>
+      runClient(process.execPath, ['-e', NODE_APP, String(h.proxyPort), trusting ? h.caFile : '-', url], {
+        env: BASE_ENV,
+        timeoutMs: CLIENT_TIMEOUT_MS,
+      }),
   },
   {
-    runtime: 'java', name: /^java$/,
-    fetch: async (h, url, trusting) => runClient('java', [
-      `-Dhttps.proxyHost=127.0.0.1`, `-Dhttps.proxyPort=${h.proxyPort}`, '-Dhttp.nonProxyHosts=',
-      ...(trusting ? [`-Djavax.net.ssl.trustStore=${await javaTrustStore(h.caFile)}`, '-Djavax.net.ssl.trustStorePassword=changeit', '-Djavax.net.ssl.trustStoreType=PKCS12'] : []),
-      join(ROOT, 'test', 'core', 'process', 'clients', 'ProxyFetch.java'), url,
-    ], { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS }),
+    runtime: 'java',
+    name: /^java$/,
+    fetch: async (h, url, trusting) =>
+      runClient(
+        'java',
+        [
+          `-Dhttps.proxyHost=127.0.0.1`,
+          `-Dhttps.proxyPort=${h.proxyPort}`,
+          '-Dhttp.nonProxyHosts=',
+          ...(trusting
+            ? [
+                `-Djavax.net.ssl.trustStore=${await javaTrustStore(h.caFile)}`,
+                '-Djavax.net.ssl.trustStorePassword=changeit',
+                '-Djavax.net.ssl.trustStoreType=PKCS12',
+              ]
+            : []),
+          join(ROOT, 'test', 'core', 'process', 'clients', 'ProxyFetch.java'),
+          url,
+        ],
+        { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS },
+      ),
   },
   {
-    runtime: 'go', name: /^proxyfetch$/,
-    fetch: async (h, url, trusting) => runClient(await goFetch(), [url], { env: { ...BASE_ENV, HTTPS_PROXY: h.proxyUrl, ...(trusting ? { SSL_CERT_FILE: h.caFile } : {}) }, timeoutMs: CLIENT_TIMEOUT_MS }),
+    runtime: 'go',
+    name: /^proxyfetch$/,
+    fetch: async (h, url, trusting) =>
+      runClient(await goFetch(), [url], {
+        env: { ...BASE_ENV, HTTPS_PROXY: h.proxyUrl, ...(trusting ? { SSL_CERT_FILE: h.caFile } : {}) },
+        timeoutMs: CLIENT_TIMEOUT_MS,
+      }),
   },
 ];
 
@@ -121,13 +179,24 @@ function succeeded(result: ClientResult): boolean {
 }
 
 function describeNotice(notice: JudgedNotice): string {
-  return JSON.stringify({ process: notice.line.process, trust: notice.line.trust, category: notice.verdict.category, pinning: notice.verdict.pinning, cause: notice.line.cause, evidence: notice.verdict.evidence });
+  return JSON.stringify({
+    process: notice.line.process,
+    trust: notice.line.trust,
+    category: notice.verdict.category,
+    pinning: notice.verdict.pinning,
+    cause: notice.line.cause,
+    evidence: notice.verdict.evidence,
+  });
 }
 
 describe('process attribution in the proxy, with real clients', { timeout: 600_000 }, () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ handshakeTimeoutMs: 20_000 }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ handshakeTimeoutMs: 20_000 });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   for (const client of CLIENTS) {
     it(`${client.runtime}: a process that does not trust the CA is named and never judged likely, though another ${client.runtime} process accepted a forged certificate`, async () => {
@@ -152,7 +221,10 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
       const summary = h.engine.hosts().find((s) => s.host === untrusted);
       assert.ok(summary);
       assert.notEqual(summary.pinning, 'likely', JSON.stringify(summary));
-      assert.ok(summary.apps?.some((app) => client.name.test(app.split(' ')[0] ?? '')), JSON.stringify(summary.apps));
+      assert.ok(
+        summary.apps?.some((app) => client.name.test(app.split(' ')[0] ?? '')),
+        JSON.stringify(summary.apps),
+      );
     });
   }
 
@@ -169,11 +241,25 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
     assert.equal(notice.verdict.pinning, 'possible', describeNotice(notice));
     assert.ok(notice.line.rung === 'P1' || notice.line.rung === 'P2', describeNotice(notice));
     assert.ok(notice.line.trust?.variables.some((v) => v.name === 'NODE_EXTRA_CA_CERTS' && !v.set));
-    assert.ok(notice.verdict.evidence.some((e) => /NODE_EXTRA_CA_CERTS is not set/.test(e)), describeNotice(notice));
+    assert.ok(
+      notice.verdict.evidence.some((e) => /NODE_EXTRA_CA_CERTS is not set/.test(e)),
+      describeNotice(notice),
+    );
   });
 
   it('one long-running node process that fetched an unpinned host and then rejects a pinned one is judged likely on the pinned host', async () => {
-    const result = await runClient(process.execPath, ['-e', NODE_APP, String(h.proxyPort), h.caFile, 'https://node-app-api.example.test/hello', 'pin:https://node-app-pinned.example.test/hello'], { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS });
+    const result = await runClient(
+      process.execPath,
+      [
+        '-e',
+        NODE_APP,
+        String(h.proxyPort),
+        h.caFile,
+        'https://node-app-api.example.test/hello',
+        'pin:https://node-app-pinned.example.test/hello',
+      ],
+      { env: BASE_ENV, timeoutMs: CLIENT_TIMEOUT_MS },
+    );
     assert.match(result.stdout, /^ok HTTP\/1\.1 200/m, result.stdout + result.stderr);
     assert.match(result.stdout, /^failed .*pin mismatch/m, result.stdout + result.stderr);
     const api = await h.connection('node-app-api.example.test');
@@ -181,11 +267,20 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
     assert.equal(api.line.process?.pid, pinned.line.process?.pid, 'one process');
     assert.equal(pinned.verdict.pinning, 'likely', describeNotice(pinned));
     assert.equal(pinned.line.cause, 'pinning');
-    assert.ok(pinned.verdict.evidence.some((e) => /The same process [\s\S]* accepted forged certificates [\s\S]* node-app-api\.example\.test/.test(e)), describeNotice(pinned));
+    assert.ok(
+      pinned.verdict.evidence.some((e) =>
+        /The same process [\s\S]* accepted forged certificates [\s\S]* node-app-api\.example\.test/.test(e),
+      ),
+      describeNotice(pinned),
+    );
   });
 
   it('one Go process that fetched an unpinned host and then rejects a pinned one is judged likely on the pinned host', async () => {
-    const result = await runClient(await goFetch(), ['https://go-app-api.example.test/hello', 'pin:https://go-app-pinned.example.test/hello'], { env: { ...BASE_ENV, HTTPS_PROXY: h.proxyUrl, SSL_CERT_FILE: h.caFile }, timeoutMs: CLIENT_TIMEOUT_MS });
+    const result = await runClient(
+      await goFetch(),
+      ['https://go-app-api.example.test/hello', 'pin:https://go-app-pinned.example.test/hello'],
+      { env: { ...BASE_ENV, HTTPS_PROXY: h.proxyUrl, SSL_CERT_FILE: h.caFile }, timeoutMs: CLIENT_TIMEOUT_MS },
+    );
     assert.match(result.stdout, /^ok 200/m, result.stdout + result.stderr);
     assert.match(result.stdout, /^failed .*pin mismatch/m, result.stdout + result.stderr);
     const api = await h.connection('go-app-api.example.test');

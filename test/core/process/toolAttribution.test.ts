@@ -53,11 +53,14 @@ describe('macOS attribution (lsof and ps, recorded)', () => {
 
   it('reads lsof field output: pid, command, connection, state', () => {
     const sockets = parseLsofFields(fixture('macos/lsof-tcp-50312.txt'));
-    assert.deepEqual(sockets.map((s) => [s.pid, s.command, s.name, s.state]), [
-      [5120, 'node', '127.0.0.1:8080->127.0.0.1:50312', 'ESTABLISHED'],
-      [48213, 'curl', '127.0.0.1:50312->127.0.0.1:8080', 'ESTABLISHED'],
-      [731, 'Google Ch', '192.168.1.23:50312->142.250.184.206:443', 'ESTABLISHED'],
-    ]);
+    assert.deepEqual(
+      sockets.map((s) => [s.pid, s.command, s.name, s.state]),
+      [
+        [5120, 'node', '127.0.0.1:8080->127.0.0.1:50312', 'ESTABLISHED'],
+        [48213, 'curl', '127.0.0.1:50312->127.0.0.1:8080', 'ESTABLISHED'],
+        [731, 'Google Ch', '192.168.1.23:50312->142.250.184.206:443', 'ESTABLISHED'],
+      ],
+    );
   });
 
   it('takes the client side, not the proxy holding the other end or another host on the same port', () => {
@@ -83,7 +86,10 @@ describe('macOS attribution (lsof and ps, recorded)', () => {
     assert.equal(identity.key, '48213@Mon Jun 10 09:15:02 2024');
     assert.equal(identity.app, 'Code terminal');
     assert.equal(identity.label, 'Code terminal › zsh › curl');
-    assert.deepEqual(identity.parents.map((p) => p.pid), [47990, 655]);
+    assert.deepEqual(
+      identity.parents.map((p) => p.pid),
+      [47990, 655],
+    );
     assert.doesNotMatch(identity.command, /sk-live|Bearer/);
     assert.match(identity.command, /^curl -sS -H Authorization: \*\*\*/);
   });
@@ -105,7 +111,8 @@ describe('macOS attribution (lsof and ps, recorded)', () => {
 
 describe('Windows attribution (Get-NetTCPConnection and Win32_Process, recorded)', () => {
   const shell = 'powershell.exe -NoProfile -NonInteractive -Command';
-  const connections = (local: number, remote: number): string => `${shell} Get-NetTCPConnection -LocalPort ${local} -RemotePort ${remote} -ErrorAction SilentlyContinue | Select-Object LocalAddress,LocalPort,RemoteAddress,RemotePort,OwningProcess | ConvertTo-Json -Compress`;
+  const connections = (local: number, remote: number): string =>
+    `${shell} Get-NetTCPConnection -LocalPort ${local} -RemotePort ${remote} -ErrorAction SilentlyContinue | Select-Object LocalAddress,LocalPort,RemoteAddress,RemotePort,OwningProcess | ConvertTo-Json -Compress`;
   const processes = `${shell} Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,Name,ExecutablePath,CommandLine,CreationDate | ConvertTo-Json -Compress`;
   const answers = (processJson: string): Record<string, string> => ({
     [connections(50312, 8080)]: fixture('windows/netconnection-50312.json'),
@@ -126,16 +133,31 @@ describe('Windows attribution (Get-NetTCPConnection and Win32_Process, recorded)
     assert.equal(creationTime('2024-06-10T09:15:02.1230000+02:00'), '1718003702123');
     const old = parseWin32Processes(fixture('windows/win32-process-ps51.json'));
     const fresh = parseWin32Processes(fixture('windows/win32-process-ps7.json'));
-    assert.deepEqual([...old.values()].map((p) => p.startTime), [...fresh.values()].map((p) => p.startTime));
+    assert.deepEqual(
+      [...old.values()].map((p) => p.startTime),
+      [...fresh.values()].map((p) => p.startTime),
+    );
   });
 
   it('splits Windows command lines by their quotes', () => {
-    assert.deepEqual(splitCommandLine('"C:\\Program Files\\PowerShell\\7\\pwsh.exe" -NoLogo'), ['C:\\Program Files\\PowerShell\\7\\pwsh.exe', '-NoLogo']);
-    assert.deepEqual(splitCommandLine('curl.exe -H "Authorization: Bearer x" -d "{\\"a\\":1}"  '), ['curl.exe', '-H', 'Authorization: Bearer x', '-d', '{"a":1}']);
+    assert.deepEqual(splitCommandLine('"C:\\Program Files\\PowerShell\\7\\pwsh.exe" -NoLogo'), [
+      'C:\\Program Files\\PowerShell\\7\\pwsh.exe',
+      '-NoLogo',
+    ]);
+    assert.deepEqual(splitCommandLine('curl.exe -H "Authorization: Bearer x" -d "{\\"a\\":1}"  '), [
+      'curl.exe',
+      '-H',
+      'Authorization: Bearer x',
+      '-d',
+      '{"a":1}',
+    ]);
     assert.deepEqual(splitCommandLine('a "" b'), ['a', '', 'b']);
   });
 
-  for (const [version, file] of [['5.1', 'windows/win32-process-ps51.json'], ['7', 'windows/win32-process-ps7.json']] as const) {
+  for (const [version, file] of [
+    ['5.1', 'windows/win32-process-ps51.json'],
+    ['7', 'windows/win32-process-ps7.json'],
+  ] as const) {
     it(`names curl.exe in a VS Code terminal (PowerShell ${version} output)`, async () => {
       const attributor = new ToolProcessAttributor(windowsTools, recorded(answers(fixture(file))).run, 5_000);
       const identity = local(await attributor.attribute(curlV4));
@@ -162,7 +184,11 @@ describe('Windows attribution (Get-NetTCPConnection and Win32_Process, recorded)
     const attributor = new ToolProcessAttributor(windowsTools, recorded(answers(fixture('windows/win32-process-ps51.json'))).run, 5_000);
     assert.equal((await attributor.attribute({ ...curlV4, remotePort: 40000 })).kind, 'unknown');
     const broken = new ToolProcessAttributor(windowsTools, () => Promise.reject(new Error('powershell.exe failed: not found')), 5_000);
-    assert.deepEqual(await broken.attribute(curlV4), { kind: 'unknown', reason: 'powershell.exe failed: not found', label: 'unknown process' });
+    assert.deepEqual(await broken.attribute(curlV4), {
+      kind: 'unknown',
+      reason: 'powershell.exe failed: not found',
+      label: 'unknown process',
+    });
     const garbled = new ToolProcessAttributor(windowsTools, () => Promise.resolve('{not json'), 5_000);
     assert.equal((await garbled.attribute(curlV4)).kind, 'unknown');
   });
@@ -170,19 +196,32 @@ describe('Windows attribution (Get-NetTCPConnection and Win32_Process, recorded)
 
 describe('lsof field output of this machine (live connection)', { skip: process.platform !== 'linux' && 'Linux here' }, () => {
   it('finds this process as the client of a live connection, and not the listener side', async (t) => {
-    const available = await new Promise<boolean>((resolve) => execFile('lsof', ['-v'], (error) => resolve(!error || error.code !== 'ENOENT')));
+    const available = await new Promise<boolean>((resolve) =>
+      execFile('lsof', ['-v'], (error) => resolve(!error || error.code !== 'ENOENT')),
+    );
     if (!available) return t.skip('lsof is not installed');
     const server = createServer((socket) => socket.on('error', () => undefined));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const client: Socket = connect(port, '127.0.0.1');
     await new Promise((resolve) => client.once('connect', resolve));
-    const endpoints: AcceptedEndpoints = { remoteAddress: client.localAddress ?? '', remotePort: client.localPort ?? 0, localAddress: '127.0.0.1', localPort: port };
-    const output = await new Promise<string>((resolve) => execFile('lsof', ['-nP', `-iTCP:${endpoints.remotePort}`, '-sTCP:ESTABLISHED', '-F', 'pcnT'], (_error, stdout) => resolve(stdout)));
+    const endpoints: AcceptedEndpoints = {
+      remoteAddress: client.localAddress ?? '',
+      remotePort: client.localPort ?? 0,
+      localAddress: '127.0.0.1',
+      localPort: port,
+    };
+    const output = await new Promise<string>((resolve) =>
+      execFile('lsof', ['-nP', `-iTCP:${endpoints.remotePort}`, '-sTCP:ESTABLISHED', '-F', 'pcnT'], (_error, stdout) => resolve(stdout)),
+    );
     client.destroy();
     server.close();
     assert.equal(findLsofOwner(output, endpoints), process.pid, output);
-    assert.equal(parseLsofFields(output).filter((s) => s.pid === process.pid).length, 2, 'both ends are this process: only the client side matches');
+    assert.equal(
+      parseLsofFields(output).filter((s) => s.pid === process.pid).length,
+      2,
+      'both ends are this process: only the client side matches',
+    );
   });
 });
 
@@ -193,7 +232,11 @@ describe('the attributor for each platform', () => {
     const other = processAttributorFor('aix');
     assert.equal(mac.method, 'macOS: socket owner by lsof, processes by ps');
     assert.equal(windows.method, 'Windows: socket owner by Get-NetTCPConnection, processes by Win32_Process');
-    assert.deepEqual(await other.attribute(curlV4), { kind: 'unknown', reason: 'process attribution is not available on aix', label: 'unknown process' });
+    assert.deepEqual(await other.attribute(curlV4), {
+      kind: 'unknown',
+      reason: 'process attribution is not available on aix',
+      label: 'unknown process',
+    });
     assert.equal((await other.attribute({ ...curlV4, remoteAddress: '192.0.2.7' })).kind, 'remote');
     if (process.platform === 'linux') {
       const linux = processAttributorFor('linux', { socketSource: 'tables' });

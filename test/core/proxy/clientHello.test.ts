@@ -15,9 +15,36 @@ describe('ClientHello framing', () => {
       ['Node, h2 and http/1.1', await captureClientHello()],
       ['Node, no SNI and no ALPN', await captureClientHello({})],
       ['Node, TLS 1.2 at most', await captureClientHello({ servername: 'tls12.example.test', maxVersion: 'TLSv1.2' })],
-      ['curl', await captureCommandHello('curl', (port) => ['-s', '-m', '5', '--resolve', `curl.example.test:${port}:127.0.0.1`, `https://curl.example.test:${port}/`])],
-      ['openssl s_client', await captureCommandHello('openssl', (port) => ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'openssl.example.test', '-alpn', 'h2,http/1.1'])],
-      ['Python ssl', await captureCommandHello('python3', (port) => ['-c', `import socket, ssl; ssl.create_default_context().wrap_socket(socket.create_connection(("127.0.0.1", ${port})), server_hostname="python.example.test")`])],
+      [
+        'curl',
+        await captureCommandHello('curl', (port) => [
+          '-s',
+          '-m',
+          '5',
+          '--resolve',
+          `curl.example.test:${port}:127.0.0.1`,
+          `https://curl.example.test:${port}/`,
+        ]),
+      ],
+      [
+        'openssl s_client',
+        await captureCommandHello('openssl', (port) => [
+          's_client',
+          '-connect',
+          `127.0.0.1:${port}`,
+          '-servername',
+          'openssl.example.test',
+          '-alpn',
+          'h2,http/1.1',
+        ]),
+      ],
+      [
+        'Python ssl',
+        await captureCommandHello('python3', (port) => [
+          '-c',
+          `import socket, ssl; ssl.create_default_context().wrap_socket(socket.create_connection(("127.0.0.1", ${port})), server_hostname="python.example.test")`,
+        ]),
+      ],
     );
   });
 
@@ -26,7 +53,11 @@ describe('ClientHello framing', () => {
       const framed = frameClientHello(hello);
       assert.ok(framed, `${client}: framed from the first read`);
       assert.deepEqual(framed, await readTlsClientHello(stream(hello)), client);
-      assert.deepEqual(await readClientHello(stream(Buffer.alloc(0)), hello), await readClientHello(stream(hello)), `${client}: the same summary`);
+      assert.deepEqual(
+        await readClientHello(stream(Buffer.alloc(0)), hello),
+        await readClientHello(stream(hello)),
+        `${client}: the same summary`,
+      );
     }
   });
 

@@ -33,7 +33,9 @@ class Transport extends Duplex {
   constructor(private readonly socket: Socket) {
     super({ allowHalfOpen: true });
     socket.allowHalfOpen = true;
-    socket.on('data', (chunk: Buffer) => { this.push(chunk); });
+    socket.on('data', (chunk: Buffer) => {
+      this.push(chunk);
+    });
     socket.once('end', () => this.push(null));
     socket.once('error', (error) => this.destroy(error));
   }
@@ -93,7 +95,9 @@ describe('every connection is recorded once, whoever leaves first', () => {
       tls.on('error', () => undefined);
       await new Promise<void>((resolve) => tls.once('secureConnect', resolve));
       let response = '';
-      tls.on('data', (chunk: Buffer) => { response += chunk.toString(); });
+      tls.on('data', (chunk: Buffer) => {
+        response += chunk.toString();
+      });
       tls.write(`GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
       await new Promise<void>((resolve) => tls.once('end', resolve));
       assert.match(response, /^HTTP\/1\.1 200/);
@@ -127,7 +131,11 @@ describe('a client that leaves at each stage of the interception is recorded onc
     const origin = `127.0.0.1:${silentOrigin.port}`;
     harness = await startHarness({ handshakeTimeoutMs: 2000, attributeProcesses: false, hostOverrides: [`*.silent.test=${origin}`] });
     // Through an upstream proxy that never answers CONNECT: the server's TCP path stays pending.
-    proxied = await startHarness({ handshakeTimeoutMs: 2000, attributeProcesses: false, upstreamProxy: `http://127.0.0.1:${silentProxy.port}` });
+    proxied = await startHarness({
+      handshakeTimeoutMs: 2000,
+      attributeProcesses: false,
+      upstreamProxy: `http://127.0.0.1:${silentProxy.port}`,
+    });
   });
   after(async () => {
     for (const socket of [...silentOrigin.held, ...silentProxy.held]) socket.destroy();
@@ -139,9 +147,19 @@ describe('a client that leaves at each stage of the interception is recorded onc
 
   const stages: { name: string; proxy: () => Harness; host: string; bytes: () => Buffer }[] = [
     { name: 'half a ClientHello sent', proxy: () => harness, host: 'half', bytes: () => hello.subarray(0, 40) },
-    { name: 'the server\'s TCP connection pending (upstream proxy silent)', proxy: () => proxied, host: 'connect', bytes: () => hello },
-    { name: 'the server\'s TLS handshake pending (server silent), the forged flight waiting for its ALPN choice', proxy: () => harness, host: 'tls', bytes: () => hello },
-    { name: 'the forged flight sent, the server\'s TLS handshake pending', proxy: () => harness, host: 'flight', bytes: () => oneProtocolHello },
+    { name: "the server's TCP connection pending (upstream proxy silent)", proxy: () => proxied, host: 'connect', bytes: () => hello },
+    {
+      name: "the server's TLS handshake pending (server silent), the forged flight waiting for its ALPN choice",
+      proxy: () => harness,
+      host: 'tls',
+      bytes: () => hello,
+    },
+    {
+      name: "the forged flight sent, the server's TLS handshake pending",
+      proxy: () => harness,
+      host: 'flight',
+      bytes: () => oneProtocolHello,
+    },
   ];
   for (const stage of stages) {
     for (const how of ['fin', 'rst'] as const) {
@@ -152,7 +170,16 @@ describe('a client that leaves at each stage of the interception is recorded onc
         socket.on('error', () => undefined);
         socket.write(stage.bytes());
         // What the proxy has seen before the client leaves: the ClientHello (or its half), nothing else expected.
-        await waitFor(() => (proxy.engine.records().some((r) => r.host === host && r.events.some((e) => e.kind === (stage.host === 'half' ? 'connect' : 'client-hello'))) ? true : undefined), 30_000, `${host}: the ClientHello read`);
+        await waitFor(
+          () =>
+            proxy.engine
+              .records()
+              .some((r) => r.host === host && r.events.some((e) => e.kind === (stage.host === 'half' ? 'connect' : 'client-hello')))
+              ? true
+              : undefined,
+          30_000,
+          `${host}: the ClientHello read`,
+        );
         leave(socket, how);
         const notice = await onlyRecord(proxy, host);
         assert.notEqual(notice.line.category, 'ok', notice.line.reason);

@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findOverride, HostPatternList, matchesHostPattern, parseHostOverride, parseHostPattern } from '../../../src/core/proxy/hostPatterns';
+import {
+  findOverride,
+  HostPatternList,
+  matchesHostPattern,
+  parseHostOverride,
+  parseHostPattern,
+} from '../../../src/core/proxy/hostPatterns';
 import { parseConnectTarget } from '../../../src/core/proxy/proxyTargets';
 
 describe('host patterns', () => {

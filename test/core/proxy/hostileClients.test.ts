@@ -30,10 +30,14 @@ function rawExchange(port: number, data: Buffer | string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connectTcp(port, '127.0.0.1', () => socket.write(data));
     let reply = '';
-    socket.on('data', (c: Buffer) => { reply += c.toString('latin1'); });
+    socket.on('data', (c: Buffer) => {
+      reply += c.toString('latin1');
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => resolve(reply));
-    setTimeout(() => { socket.destroy(); }, 3000);
+    setTimeout(() => {
+      socket.destroy();
+    }, 3000);
   });
 }
 
@@ -48,10 +52,18 @@ describe('hostile clients and load', () => {
     // Without process attribution: these clients run inside the proxy's own process, which attribution
     // searches last (after every other process's descriptors) and which holds thousands of sockets, so
     // each of these floods' lookups is the worst case. Attribution's own bounds are tested in test/core/process.
-    h = await startHarness({ handshakeTimeoutMs: 700, headersTimeoutMs: 1000, firstBytesTimeoutMs: 500, maxConnectionsKept: 20_000, attributeProcesses: false });
+    h = await startHarness({
+      handshakeTimeoutMs: 700,
+      headersTimeoutMs: 1000,
+      firstBytesTimeoutMs: 500,
+      maxConnectionsKept: 20_000,
+      attributeProcesses: false,
+    });
     realHello = await captureClientHello();
   });
-  after(async () => { await h.close(); });
+  after(async () => {
+    await h.close();
+  });
 
   const stillWorks = async (): Promise<void> => {
     const result = await curl(h.proxyUrl, 'https://alive.example.test/hello', ['--cacert', h.caFile]);
@@ -59,12 +71,21 @@ describe('hostile clients and load', () => {
   };
 
   it('answers garbage, malformed and oversized requests with precise HTTP errors', async () => {
-    assert.match(await rawExchange(h.proxyPort, Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5, 0x0d, 0x0a, 0x0d, 0x0a])), /^HTTP\/1\.1 400 Bad Request/);
+    assert.match(
+      await rawExchange(h.proxyPort, Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5, 0x0d, 0x0a, 0x0d, 0x0a])),
+      /^HTTP\/1\.1 400 Bad Request/,
+    );
     assert.match(await rawExchange(h.proxyPort, 'GARBAGE GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
     assert.match(await rawExchange(h.proxyPort, `GET http://x.test/ HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
     assert.match(await rawExchange(h.proxyPort, 'GET /relative HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400[\s\S]*absolute-URI/);
-    assert.match(await rawExchange(h.proxyPort, 'CONNECT <script>:443 HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400[\s\S]*(not a valid hostname|not host:port|HPE_INVALID_URL)/);
-    assert.match(await rawExchange(h.proxyPort, 'CONNECT example.test:99999 HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400[\s\S]*(out of range|not host:port)/);
+    assert.match(
+      await rawExchange(h.proxyPort, 'CONNECT <script>:443 HTTP/1.1\r\n\r\n'),
+      /^HTTP\/1\.1 400[\s\S]*(not a valid hostname|not host:port|HPE_INVALID_URL)/,
+    );
+    assert.match(
+      await rawExchange(h.proxyPort, 'CONNECT example.test:99999 HTTP/1.1\r\n\r\n'),
+      /^HTTP\/1\.1 400[\s\S]*(out of range|not host:port)/,
+    );
     await stillWorks();
   });
 
@@ -73,26 +94,41 @@ describe('hostile clients and load', () => {
     const before = h.engine.records().filter((r) => r.finished).length;
     const fdsBefore = openFds();
     for (let batch = 0; batch < count; batch += 50) {
-      await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-        const socket = await openTunnel(h.proxyPort, `fuzz${(batch + i) % 10}.example.test`, 443);
-        socket.on('error', () => undefined);
-        socket.write(mutate(realHello, batch + i));
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        socket.destroy();
-      }));
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const socket = await openTunnel(h.proxyPort, `fuzz${(batch + i) % 10}.example.test`, 443);
+          socket.on('error', () => undefined);
+          socket.write(mutate(realHello, batch + i));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          socket.destroy();
+        }),
+      );
     }
-    await waitFor(() => (h.engine.records().filter((r) => r.finished).length - before >= count ? true : undefined), 20_000, `${count} fuzzed connections to finish`);
+    await waitFor(
+      () => (h.engine.records().filter((r) => r.finished).length - before >= count ? true : undefined),
+      20_000,
+      `${count} fuzzed connections to finish`,
+    );
     // A record is finished at the client's FIN or reset; its socket's 'close' may come a moment later.
     await waitFor(() => (h.engine.openConnections === 0 ? true : undefined), 3000, 'no socket left open');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.ok(openFds() <= fdsBefore + 20, `file descriptors after the fuzz: ${fdsBefore} → ${openFds()} (upstream sockets must close too)`);
+    assert.ok(
+      openFds() <= fdsBefore + 20,
+      `file descriptors after the fuzz: ${fdsBefore} → ${openFds()} (upstream sockets must close too)`,
+    );
     await stillWorks();
   });
 
   it('parses truncated and mutated ClientHellos without throwing synchronously or hanging', async () => {
     for (let seed = 0; seed < 3000; seed++) {
       const stream = Readable.from([mutate(realHello, seed)]);
-      const outcome = await Promise.race([readClientHello(stream).then(() => 'parsed', () => 'rejected'), new Promise((resolve) => setTimeout(() => resolve('hang'), 200))]);
+      const outcome = await Promise.race([
+        readClientHello(stream).then(
+          () => 'parsed',
+          () => 'rejected',
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('hang'), 200)),
+      ]);
       assert.notEqual(outcome, 'hang', `seed ${seed}`);
     }
   });
@@ -127,11 +163,19 @@ describe('hostile clients and load', () => {
       s.write(realHello.subarray(0, 10));
     }
     await stillWorks();
-    await waitFor(() => (stalled.every((s) => s.destroyed || s.readableEnded) ? true : undefined), 8000, 'the header timeout to close stalled clients');
-    const timedOut = await waitFor(() => {
-      const records = h.engine.records().filter((r) => r.finished && r.host === 'silent.example.test');
-      return records.length >= 30 ? records : undefined;
-    }, 5000, 'the handshake timeout');
+    await waitFor(
+      () => (stalled.every((s) => s.destroyed || s.readableEnded) ? true : undefined),
+      8000,
+      'the header timeout to close stalled clients',
+    );
+    const timedOut = await waitFor(
+      () => {
+        const records = h.engine.records().filter((r) => r.finished && r.host === 'silent.example.test');
+        return records.length >= 30 ? records : undefined;
+      },
+      5000,
+      'the handshake timeout',
+    );
     assert.ok(timedOut.every((r) => r.events.some((e) => e.kind === 'timeout')));
     for (const s of [...stalled, ...silent]) s.destroy();
   });
@@ -147,7 +191,11 @@ describe('hostile clients and load', () => {
       s.resetAndDestroy();
     }
     await waitFor(() => h.engine.records().find((r) => r.finished && r.host === 'half.example.test'), 5000, 'the half-open client');
-    await waitFor(() => (h.engine.records().filter((r) => r.finished && r.host === 'burst.example.test').length === 100 ? true : undefined), 10_000, 'all resets recorded');
+    await waitFor(
+      () => (h.engine.records().filter((r) => r.finished && r.host === 'burst.example.test').length === 100 ? true : undefined),
+      10_000,
+      'all resets recorded',
+    );
     await stillWorks();
   });
 
@@ -168,7 +216,10 @@ describe('hostile clients and load', () => {
     const m = await startHarness({
       handshakeTimeoutMs: 1000,
       upstreamCaFiles: [caFile],
-      hostOverrides: [`silent.example.test=127.0.0.1:${(silent.address() as AddressInfo).port}`, `resetting.example.test=127.0.0.1:${(resetting.address() as AddressInfo).port}`],
+      hostOverrides: [
+        `silent.example.test=127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        `resetting.example.test=127.0.0.1:${(resetting.address() as AddressInfo).port}`,
+      ],
     });
     try {
       const waiting = await openTunnel(m.proxyPort, 'silent.example.test', 443);
@@ -179,10 +230,18 @@ describe('hostile clients and load', () => {
       // Not reading while it waits, the proxy learns of the reset only from the bounded handshake timeout,
       // and the stall is the silent server's (issue 23): upstream-failed, not a client timeout.
       const lost = await m.connection('silent.example.test');
-      assert.ok(lost.record.events.some((e) => e.kind === 'upstream-failed' && e.stage === 'timeout'), lost.record.events.map((e) => e.kind).join(' '));
+      assert.ok(
+        lost.record.events.some((e) => e.kind === 'upstream-failed' && e.stage === 'timeout'),
+        lost.record.events.map((e) => e.kind).join(' '),
+      );
       // The client finishes its handshake slowly (it is paused), so the server's reset comes first.
       const raw = await openTunnel(m.proxyPort, 'resetting.example.test', 443);
-      const client = connectTls({ socket: raw, servername: 'resetting.example.test', ALPNProtocols: ['http/1.1'], ca: readFileSync(m.caFile) });
+      const client = connectTls({
+        socket: raw,
+        servername: 'resetting.example.test',
+        ALPNProtocols: ['http/1.1'],
+        ca: readFileSync(m.caFile),
+      });
       client.on('error', () => undefined);
       await new Promise((resolve) => client.once('close', resolve));
       const cut = await m.connection('resetting.example.test');
@@ -197,7 +256,12 @@ describe('hostile clients and load', () => {
   });
 
   it('records an upstream that closes mid-stream', async () => {
-    const abrupt = createTcpServer((socket) => socket.once('data', () => { socket.write('partial'); socket.destroy(); }));
+    const abrupt = createTcpServer((socket) =>
+      socket.once('data', () => {
+        socket.write('partial');
+        socket.destroy();
+      }),
+    );
     await new Promise<void>((resolve) => abrupt.listen(0, '127.0.0.1', resolve));
     const tunnel = await openTunnel(h.proxyPort, '127.0.0.1', (abrupt.address() as AddressInfo).port);
     tunnel.write('hello\n');
@@ -217,7 +281,9 @@ describe('hostile clients and load', () => {
     const once = async (host: string): Promise<void> => {
       const socket = await openTunnel(h.proxyPort, host, 443);
       await new Promise<void>((resolve, reject) => {
-        const tls = connectTls({ socket, servername: host, ca: caPem }, () => { tls.end(); });
+        const tls = connectTls({ socket, servername: host, ca: caPem }, () => {
+          tls.end();
+        });
         tls.on('close', () => resolve());
         tls.on('error', reject);
       });
@@ -230,7 +296,9 @@ describe('hostile clients and load', () => {
     const fdsAfter = openFds();
     const heapAfter = process.memoryUsage().heapUsed;
     const storeGrowth = (SOAK + 500) * 4 * 1024; // the kept timelines themselves, ~4 KB each at most
-    console.log(`soak: fds ${fdsBefore} → ${fdsAfter}, heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `soak: fds ${fdsBefore} → ${fdsAfter}, heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB`,
+    );
     assert.ok(fdsAfter <= fdsBefore + 5, `file descriptors: ${fdsBefore} → ${fdsAfter}`);
     assert.ok(heapAfter - heapBefore < storeGrowth + 30 * 2 ** 20, `heap grew by ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB`);
   });

@@ -9,12 +9,17 @@ import { curl } from '../../support/clients';
 import { startHarness, type Harness } from '../../support/harness';
 import { httpGet, tlsThroughProxy } from '../../support/proxyClient';
 
-const kept = (leg: CapturedLeg | undefined, from: 'initiator' | 'responder'): number => leg?.events.reduce((sum, e) => sum + (e.kind === 'data' && e.from === from ? e.bytes.length : 0), 0) ?? -1;
+const kept = (leg: CapturedLeg | undefined, from: 'initiator' | 'responder'): number =>
+  leg?.events.reduce((sum, e) => sum + (e.kind === 'data' && e.from === from ? e.bytes.length : 0), 0) ?? -1;
 
 describe('leg capture', () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ captureBytes: 1000, tunnelHosts: ['tunnelled.example.test'] }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ captureBytes: 1000, tunnelHosts: ['tunnelled.example.test'] });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   it('keeps the first bytes each way of both legs, counts the rest, and the secrets of both handshakes', async () => {
     const host = 'captured.example.test';
@@ -46,7 +51,7 @@ describe('leg capture', () => {
     assert.equal(h.engine.captureOf(notice.record.id), undefined);
   });
 
-  it('is off by default (0), and that default is the setting\'s', async () => {
+  it("is off by default (0), and that default is the setting's", async () => {
     assert.equal(DEFAULT_CAPTURE_BYTES, 0);
     const off = await startHarness();
     try {
@@ -56,7 +61,9 @@ describe('leg capture', () => {
     } finally {
       await off.close();
     }
-    const manifest = JSON.parse(readFileSync(resolve(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+    const manifest = JSON.parse(readFileSync(resolve(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    };
     assert.equal(manifest.contributes.configuration.properties['pinscope.captureBytes']?.default, DEFAULT_CAPTURE_BYTES);
   });
 });

@@ -18,8 +18,12 @@ import { PatternCheck, patternBytes, sendPattern } from '../../support/byteStrea
 
 describe('intercepting proxy', () => {
   let h: Harness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
 
   it('intercepts curl over HTTP/1.1 when curl trusts the CA, with the full timeline', async () => {
     const result = await curl(h.proxyUrl, 'https://h1.example.test/hello', ['--http1.1', '--cacert', h.caFile]);
@@ -28,7 +32,20 @@ describe('intercepting proxy', () => {
     const notice = await h.connection('h1.example.test');
     // One ALPN offer: the client's handshake runs alongside the server's (whose connection is made once the
     // ClientHello is read), so the server's events may come either side of the client's.
-    assert.ok(inOrder(kinds(notice), ['accepted', 'connect', 'policy', 'client-hello', 'forged-certificate', 'handshake-complete', 'first-data', 'first-data', 'closed']), kinds(notice).join(' '));
+    assert.ok(
+      inOrder(kinds(notice), [
+        'accepted',
+        'connect',
+        'policy',
+        'client-hello',
+        'forged-certificate',
+        'handshake-complete',
+        'first-data',
+        'first-data',
+        'closed',
+      ]),
+      kinds(notice).join(' '),
+    );
     assert.ok(inOrder(kinds(notice), ['client-hello', 'upstream-connected', 'upstream-tls', 'first-data']), kinds(notice).join(' '));
     const hello = findEvent(notice.record.events, 'client-hello')?.hello;
     assert.ok(hello);
@@ -55,7 +72,11 @@ describe('intercepting proxy', () => {
     const closed = findEvent(notice.record.events, 'closed');
     assert.ok((closed?.bytesToClient ?? 0) > 30 && (closed?.bytesFromClient ?? 0) > 30);
     const times = notice.record.events.map((e) => e.t);
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'times are ordered');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'times are ordered',
+    );
   });
 
   it('negotiates HTTP/2 with curl --http2 (the protocol upstream chose)', async () => {
@@ -68,10 +89,14 @@ describe('intercepting proxy', () => {
     assert.equal(notice.verdict.category, 'ok');
   });
 
-  it('resumes a sibling host\'s server session when its certificate covers the new name, and only then', async () => {
+  it("resumes a sibling host's server session when its certificate covers the new name, and only then", async () => {
     // An ALPN offer no other test makes, so that the first connection finds no session at this address.
     const get = async (host: string): Promise<string> => {
-      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { servername: host, ALPNProtocols: ['http/1.1', 'x-sibling-test'], ca: readFileSync(h.caFile) });
+      const tls = await tlsThroughProxy(h.proxyPort, host, 443, {
+        servername: host,
+        ALPNProtocols: ['http/1.1', 'x-sibling-test'],
+        ca: readFileSync(h.caFile),
+      });
       try {
         return await httpGet(tls, host, '/hello');
       } finally {
@@ -80,9 +105,10 @@ describe('intercepting proxy', () => {
     };
     assert.match(await get('sibling-a.example.test'), /hello from origin/);
     assert.match(await get('sibling-b.example.test'), /hello from origin/);
-    const upstreamOf = async (host: string): Promise<ReturnType<typeof findEvent<'upstream-tls'>>> => findEvent((await h.connection(host)).record.events, 'upstream-tls');
+    const upstreamOf = async (host: string): Promise<ReturnType<typeof findEvent<'upstream-tls'>>> =>
+      findEvent((await h.connection(host)).record.events, 'upstream-tls');
     assert.equal((await upstreamOf('sibling-a.example.test'))?.resumed, undefined, 'the first host: a full handshake');
-    assert.equal((await upstreamOf('sibling-b.example.test'))?.resumed, true, 'a new host under *.example.test: sibling-a\'s session');
+    assert.equal((await upstreamOf('sibling-b.example.test'))?.resumed, true, "a new host under *.example.test: sibling-a's session");
     // The same address, a name the certificate does not cover: no resumption, and the full handshake's
     // certificate check fails as it must.
     await get('deep.sibling.example.test').catch(() => undefined);
@@ -97,7 +123,11 @@ describe('intercepting proxy', () => {
     const response = await httpGet(tls, host, '/hello');
     const closed = findEvent((await h.connection(host)).record.events, 'closed');
     assert.ok(closed);
-    assert.equal(closed.bytesFromClient, Buffer.byteLength(`GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), 'the request, as httpGet sends it');
+    assert.equal(
+      closed.bytesFromClient,
+      Buffer.byteLength(`GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+      'the request, as httpGet sends it',
+    );
     assert.equal(closed.bytesToClient, Buffer.byteLength(response));
   });
 
@@ -106,31 +136,33 @@ describe('intercepting proxy', () => {
     // overwritten before it was sent, or sent twice, shows as a mismatch in the pattern.
     const ca = readFileSync(h.caFile);
     const sizes = [24 * 1024 * 1024 + 7, 8 * 1024 * 1024, 3 * 1024 * 1024 + 1];
-    const results = await Promise.all(sizes.map(async (size, i) => {
-      const host = `bulk-${i}.example.test`;
-      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca });
-      tls.write(`GET /pattern?n=${size} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
-      const check = new PatternCheck();
-      let head = Buffer.alloc(0);
-      let sinceBreak = 0;
-      tls.on('data', (chunk: Buffer) => {
-        if (head.indexOf('\r\n\r\n') < 0) {
-          head = Buffer.concat([head, chunk]);
-          const end = head.indexOf('\r\n\r\n');
-          if (end >= 0) check.push(head.subarray(end + 4));
-        } else {
-          check.push(chunk);
-        }
-        // A slow reader now and then: the proxy's side fills and the server's reads pause and resume.
-        if ((sinceBreak += chunk.length) > (i + 1) * 1024 * 1024) {
-          sinceBreak = 0;
-          tls.pause();
-          setTimeout(() => tls.resume(), 20);
-        }
-      });
-      await new Promise((resolve) => tls.once('end', resolve));
-      return { check, head: head.subarray(0, head.indexOf('\r\n')).toString() };
-    }));
+    const results = await Promise.all(
+      sizes.map(async (size, i) => {
+        const host = `bulk-${i}.example.test`;
+        const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca });
+        tls.write(`GET /pattern?n=${size} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        const check = new PatternCheck();
+        let head = Buffer.alloc(0);
+        let sinceBreak = 0;
+        tls.on('data', (chunk: Buffer) => {
+          if (head.indexOf('\r\n\r\n') < 0) {
+            head = Buffer.concat([head, chunk]);
+            const end = head.indexOf('\r\n\r\n');
+            if (end >= 0) check.push(head.subarray(end + 4));
+          } else {
+            check.push(chunk);
+          }
+          // A slow reader now and then: the proxy's side fills and the server's reads pause and resume.
+          if ((sinceBreak += chunk.length) > (i + 1) * 1024 * 1024) {
+            sinceBreak = 0;
+            tls.pause();
+            setTimeout(() => tls.resume(), 20);
+          }
+        });
+        await new Promise((resolve) => tls.once('end', resolve));
+        return { check, head: head.subarray(0, head.indexOf('\r\n')).toString() };
+      }),
+    );
     for (const [i, { check, head }] of results.entries()) {
       assert.equal(head, 'HTTP/1.1 200 OK');
       assert.equal(check.mismatch, undefined, `download ${i}: first wrong byte at ${check.mismatch ?? -1}`);
@@ -143,7 +175,13 @@ describe('intercepting proxy', () => {
     const size = 16 * 1024 * 1024 + 3;
     for (const version of ['--http1.1', '--http2']) {
       const file = join(dir, `${version.slice(2)}.bin`);
-      const result = await curl(h.proxyUrl, `https://curl-bulk.example.test/pattern?n=${size}`, [version, '--cacert', h.caFile, '-o', file]);
+      const result = await curl(h.proxyUrl, `https://curl-bulk.example.test/pattern?n=${size}`, [
+        version,
+        '--cacert',
+        h.caFile,
+        '-o',
+        file,
+      ]);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(readFileSync(file).equals(patternBytes(0, size)), `curl ${version}: the bytes differ`);
     }
@@ -172,14 +210,18 @@ describe('intercepting proxy', () => {
     assert.equal(check.received, size);
   });
 
-  it('closes the server\'s side when a client goes away in the middle of a download', async () => {
+  it("closes the server's side when a client goes away in the middle of a download", async () => {
     const own = await startHarness();
     try {
       const host = 'abandoned.example.test';
       const tls = await tlsThroughProxy(own.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(own.caFile) });
       tls.write(`GET /pattern?n=${1024 * 1024 * 1024} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
       let received = 0;
-      await new Promise<void>((resolve) => tls.on('data', (chunk: Buffer) => { if ((received += chunk.length) > 2 * 1024 * 1024) resolve(); }));
+      await new Promise<void>((resolve) =>
+        tls.on('data', (chunk: Buffer) => {
+          if ((received += chunk.length) > 2 * 1024 * 1024) resolve();
+        }),
+      );
       tls.destroy();
       const closed = findEvent((await own.connection(host)).record.events, 'closed');
       assert.ok(closed && closed.bytesToClient < 1024 * 1024 * 1024);
@@ -196,7 +238,9 @@ describe('intercepting proxy', () => {
     const tunnel = await openTunnel(h.proxyPort, host, 443);
     const tls = connect({ socket: new HeldBackFinished(tunnel, 300), servername: host, ca: readFileSync(h.caFile) });
     let text = '';
-    tls.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+    tls.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
     await new Promise((resolve, reject) => tls.once('end', resolve).once('error', reject));
     assert.equal(text, `220 ${host} ready\r\n`);
     const notice = await h.connection(host);
@@ -222,13 +266,21 @@ describe('intercepting proxy', () => {
     let ticket: Buffer | undefined;
     const reused: boolean[] = [];
     for (let i = 0; i < 3; i++) {
-      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(h.caFile), ...(ticket ? { session: ticket } : {}) });
-      tls.on('session', (session: Buffer) => { ticket = session; });
+      const tls = await tlsThroughProxy(h.proxyPort, host, 443, {
+        ALPNProtocols: ['http/1.1'],
+        ca: readFileSync(h.caFile),
+        ...(ticket ? { session: ticket } : {}),
+      });
+      tls.on('session', (session: Buffer) => {
+        ticket = session;
+      });
       reused.push(tls.isSessionReused());
       assert.match(await httpGet(tls, host, '/hello'), /hello from origin/);
     }
-    assert.deepEqual(reused, [false, true, true], 'the first connection is served from the shared context, the next from the host\'s own');
-    const recorded = await Promise.all([0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'handshake-complete')?.resumed ?? false));
+    assert.deepEqual(reused, [false, true, true], "the first connection is served from the shared context, the next from the host's own");
+    const recorded = await Promise.all(
+      [0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'handshake-complete')?.resumed ?? false),
+    );
     assert.deepEqual(recorded, [false, true, true], 'the timeline says so');
   });
 
@@ -236,24 +288,37 @@ describe('intercepting proxy', () => {
     // Two offers and no memory of the choice: every client's handshake waits for its server's, so the
     // ClientHellos all arrive before the first server answers.
     const hosts = Array.from({ length: 6 }, (_, i) => `waiting-${i}.example.test`);
-    const served = await Promise.all(hosts.map(async (host) => {
-      const tls = await tlsThroughProxy(h.proxyPort, host, 443, { servername: host, ALPNProtocols: ['http/1.1', 'x-waiting-test'], ca: readFileSync(h.caFile) });
-      try {
-        return tls.getPeerX509Certificate()?.subjectAltName;
-      } finally {
-        tls.destroy();
-      }
-    }));
-    assert.deepEqual(served, hosts.map((host) => `DNS:${host}`));
+    const served = await Promise.all(
+      hosts.map(async (host) => {
+        const tls = await tlsThroughProxy(h.proxyPort, host, 443, {
+          servername: host,
+          ALPNProtocols: ['http/1.1', 'x-waiting-test'],
+          ca: readFileSync(h.caFile),
+        });
+        try {
+          return tls.getPeerX509Certificate()?.subjectAltName;
+        } finally {
+          tls.destroy();
+        }
+      }),
+    );
+    assert.deepEqual(
+      served,
+      hosts.map((host) => `DNS:${host}`),
+    );
   });
 
-  it('waits for the server\'s ALPN choice the first time, then promises the remembered one without waiting', async () => {
+  it("waits for the server's ALPN choice the first time, then promises the remembered one without waiting", async () => {
     // Without process attribution: with it, the forged flight may wait (at most FLIGHT_HOLD_MS) for the
     // process lookup, during which a local origin finishes its side first; that order is not this test's point.
     const plain = await startHarness({ attributeProcesses: false });
     try {
       for (const attempt of [1, 2]) {
-        const result = await curl(plain.proxyUrl, `https://alpn-memory.example.test/hello?${attempt}`, ['--http2', '--cacert', plain.caFile]);
+        const result = await curl(plain.proxyUrl, `https://alpn-memory.example.test/hello?${attempt}`, [
+          '--http2',
+          '--cacert',
+          plain.caFile,
+        ]);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.stdout, 'hello from origin over HTTP/2.0\n');
       }
@@ -287,7 +352,12 @@ describe('intercepting proxy', () => {
   });
 
   it('records curl --pinnedpubkey as closed after a completed handshake: pinning likely', async () => {
-    const result = await curl(h.proxyUrl, 'https://pinned.example.test/hello', ['--cacert', h.caFile, '--pinnedpubkey', 'sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=']);
+    const result = await curl(h.proxyUrl, 'https://pinned.example.test/hello', [
+      '--cacert',
+      h.caFile,
+      '--pinnedpubkey',
+      'sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=',
+    ]);
     assert.equal(result.code, 90, result.stderr);
     const notice = await h.connection('pinned.example.test');
     assert.ok(inOrder(kinds(notice), ['forged-certificate', 'handshake-complete', 'close-notify', 'closed']), kinds(notice).join(' '));
@@ -298,7 +368,21 @@ describe('intercepting proxy', () => {
   });
 
   it('records openssl s_client that verifies and rejects the forged chain', async () => {
-    const result = await runClient('openssl', ['s_client', '-connect', 'sclient.example.test:443', '-proxy', `127.0.0.1:${h.proxyPort}`, '-servername', 'sclient.example.test', '-verify_return_error', '-brief'], { input: '' });
+    const result = await runClient(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        'sclient.example.test:443',
+        '-proxy',
+        `127.0.0.1:${h.proxyPort}`,
+        '-servername',
+        'sclient.example.test',
+        '-verify_return_error',
+        '-brief',
+      ],
+      { input: '' },
+    );
     assert.notEqual(result.code, 0);
     const notice = await h.connection('sclient.example.test');
     assert.equal(notice.verdict.category, 'cert-rejected');
@@ -315,10 +399,13 @@ describe('intercepting proxy', () => {
   });
 
   it('records a Node client that pins in checkServerIdentity (TLS 1.3: FIN after our flight)', async () => {
-    await assert.rejects(tlsThroughProxy(h.proxyPort, 'nodepin.example.test', 443, {
-      ca: readFileSync(h.caFile, 'utf8'),
-      checkServerIdentity: () => new Error('pin mismatch'),
-    }), /pin mismatch/);
+    await assert.rejects(
+      tlsThroughProxy(h.proxyPort, 'nodepin.example.test', 443, {
+        ca: readFileSync(h.caFile, 'utf8'),
+        checkServerIdentity: () => new Error('pin mismatch'),
+      }),
+      /pin mismatch/,
+    );
     const notice = await h.connection('nodepin.example.test');
     assert.ok(!kinds(notice).includes('client-alert'));
     assert.equal(notice.verdict.category, 'closed-after-handshake');
@@ -335,14 +422,20 @@ describe('intercepting proxy', () => {
       tls.on('error', reject);
     });
     const notice = await h.connection('barefin.example.test');
-    assert.ok(notice.record.events.some((e) => e.kind === 'fin' && e.from === 'client'), kinds(notice).join(' '));
+    assert.ok(
+      notice.record.events.some((e) => e.kind === 'fin' && e.from === 'client'),
+      kinds(notice).join(' '),
+    );
     assert.ok(!kinds(notice).includes('close-notify'));
     assert.equal(notice.verdict.category, 'closed-after-handshake');
   });
 
   it('carries a websocket through the interception', async () => {
     const tunnel = await openTunnel(h.proxyPort, 'ws.example.test', 443);
-    const ws = new WebSocket('wss://ws.example.test/ws', { createConnection: () => connect({ socket: tunnel, servername: 'ws.example.test', ca: readFileSync(h.caFile, 'utf8'), ALPNProtocols: ['http/1.1'] }) });
+    const ws = new WebSocket('wss://ws.example.test/ws', {
+      createConnection: () =>
+        connect({ socket: tunnel, servername: 'ws.example.test', ca: readFileSync(h.caFile, 'utf8'), ALPNProtocols: ['http/1.1'] }),
+    });
     const echoed = await new Promise<string>((resolve, reject) => {
       ws.once('open', () => ws.send('ping over a websocket'));
       ws.once('message', (data: Buffer) => resolve(data.toString()));
@@ -388,23 +481,33 @@ describe('intercepting proxy', () => {
     const certs = makeOriginCertificates(['mixed.example.test']);
     const mixedCa = join(mkdtempSync(join(tmpdir(), 'pinscope-mixed-')), 'ca.pem');
     writeFileSync(mixedCa, certs.caPem);
-    const tlsSide = createTlsServer({ cert: certs.leafPem, key: certs.keyPem }, (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
-    const mixed = createTcpServer((socket) => socket.once('data', (first: Buffer) => {
-      socket.pause();
-      socket.unshift(first);
-      if (first[0] === 0x16) tlsSide.emit('connection', socket);
-      else socket.pipe(socket).resume();
-    }));
+    const tlsSide = createTlsServer({ cert: certs.leafPem, key: certs.keyPem }, (socket) =>
+      socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
+    );
+    const mixed = createTcpServer((socket) =>
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        if (first[0] === 0x16) tlsSide.emit('connection', socket);
+        else socket.pipe(socket).resume();
+      }),
+    );
     await new Promise<void>((resolve) => mixed.listen(0, '127.0.0.1', resolve));
     const mixedPort = (mixed.address() as AddressInfo).port;
     const m = await startHarness({ hostOverrides: [`mixed.example.test=127.0.0.1:${mixedPort}`], upstreamCaFiles: [mixedCa] });
     try {
-      const tls = await tlsThroughProxy(m.proxyPort, 'mixed.example.test', 443, { ALPNProtocols: ['http/1.1'], ca: readFileSync(m.caFile) });
+      const tls = await tlsThroughProxy(m.proxyPort, 'mixed.example.test', 443, {
+        ALPNProtocols: ['http/1.1'],
+        ca: readFileSync(m.caFile),
+      });
       assert.match(await httpGet(tls, 'mixed.example.test', '/'), /ok$/);
       const socket = await openTunnel(m.proxyPort, 'mixed.example.test', 443);
       const reply = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => resolve('(no reply in 3 s)'), 3000);
-        socket.once('data', (d: Buffer) => { clearTimeout(timer); resolve(d.toString()); });
+        socket.once('data', (d: Buffer) => {
+          clearTimeout(timer);
+          resolve(d.toString());
+        });
         socket.write('PING not tls\n');
       });
       assert.equal(reply, 'PING not tls\n', 'the bytes reached the server raw');
@@ -458,12 +561,16 @@ describe('intercepting proxy', () => {
 
   it('handles many concurrent connections', async () => {
     const ca = readFileSync(h.caFile, 'utf8');
-    const responses = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
-      const tls = await tlsThroughProxy(h.proxyPort, `c${i % 7}.example.test`, 443, { ca });
-      return httpGet(tls, `c${i % 7}.example.test`, '/hello');
-    }));
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const tls = await tlsThroughProxy(h.proxyPort, `c${i % 7}.example.test`, 443, { ca });
+        return httpGet(tls, `c${i % 7}.example.test`, '/hello');
+      }),
+    );
     assert.ok(responses.every((r) => r.includes('hello from origin')));
-    const finished = await waitFor(() => (h.judged.filter((j) => /^c\d\.example\.test$/.test(j.line.host)).length === 60 ? true : undefined));
+    const finished = await waitFor(() =>
+      h.judged.filter((j) => /^c\d\.example\.test$/.test(j.line.host)).length === 60 ? true : undefined,
+    );
     assert.equal(finished, true);
   });
 
@@ -472,10 +579,13 @@ describe('intercepting proxy', () => {
     const corporate = createHttpServer((req, res) => {
       seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
       const target = new URL(req.url ?? '');
-      const forward = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers }, (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-      });
+      const forward = httpRequest(
+        { host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers },
+        (upstream) => {
+          res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+          upstream.pipe(res);
+        },
+      );
       req.pipe(forward);
     });
     corporate.on('connect', (req, socket: Socket) => {
@@ -499,7 +609,10 @@ describe('intercepting proxy', () => {
       assert.match(findEvent(notice.record.events, 'upstream-connected')?.address ?? '', /via 127\.0\.0\.1/);
       const http = await curl(chained.proxyUrl, `http://127.0.0.1:${(plain.address() as AddressInfo).port}/x`);
       assert.equal(http.stdout, 'plain through the chain');
-      assert.ok(seen.some((line) => line.startsWith('GET http://127.0.0.1:')), seen.join(', '));
+      assert.ok(
+        seen.some((line) => line.startsWith('GET http://127.0.0.1:')),
+        seen.join(', '),
+      );
     } finally {
       await chained.close();
       corporate.close();
@@ -530,6 +643,9 @@ describe('intercepting proxy', () => {
   });
 
   it('reports a port in use precisely', async () => {
-    await assert.rejects(InterceptingProxy.start({ caDir: join(mkdtempSync(join(tmpdir(), 'pinscope-port-')), 'ca'), port: h.proxyPort }), (error: unknown) => error instanceof ProxyStartError && /Port \d+ on 127\.0\.0\.1 is already in use/.test(error.message));
+    await assert.rejects(
+      InterceptingProxy.start({ caDir: join(mkdtempSync(join(tmpdir(), 'pinscope-port-')), 'ca'), port: h.proxyPort }),
+      (error: unknown) => error instanceof ProxyStartError && /Port \d+ on 127\.0\.0\.1 is already in use/.test(error.message),
+    );
   });
 });

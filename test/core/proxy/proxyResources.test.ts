@@ -19,8 +19,12 @@ const listenTcp = async (server: Server): Promise<number> => {
 
 describe('the resources of the proxy', () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ handshakeTimeoutMs: 2000, maxConnectionsKept: 30 }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ handshakeTimeoutMs: 2000, maxConnectionsKept: 30 });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   it('forwards plain HTTP without hop-by-hop headers and leaves no origin socket open', async () => {
     const open = new Set<Socket>();
@@ -30,21 +34,33 @@ describe('the resources of the proxy', () => {
       response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3' });
       response.end('ok\n');
     });
-    origin.on('connection', (socket: Socket) => { open.add(socket); socket.once('close', () => open.delete(socket)); });
+    origin.on('connection', (socket: Socket) => {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    });
     const port = await listenTcp(origin);
     try {
-      const get = (): Promise<string> => new Promise((resolve) => {
-        const socket = connectTcp(h.proxyPort, '127.0.0.1', () => socket.write(`GET http://127.0.0.1:${port}/p HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive, x-hop\r\nKeep-Alive: timeout=300\r\nX-Hop: secret\r\nTE: trailers\r\nX-End: kept\r\n\r\n`));
-        let reply = '';
-        socket.on('data', (chunk: Buffer) => {
-          reply += chunk.toString('latin1');
-          if (reply.endsWith('ok\n')) { socket.destroy(); resolve(reply); }
+      const get = (): Promise<string> =>
+        new Promise((resolve) => {
+          const socket = connectTcp(h.proxyPort, '127.0.0.1', () =>
+            socket.write(
+              `GET http://127.0.0.1:${port}/p HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive, x-hop\r\nKeep-Alive: timeout=300\r\nX-Hop: secret\r\nTE: trailers\r\nX-End: kept\r\n\r\n`,
+            ),
+          );
+          let reply = '';
+          socket.on('data', (chunk: Buffer) => {
+            reply += chunk.toString('latin1');
+            if (reply.endsWith('ok\n')) {
+              socket.destroy();
+              resolve(reply);
+            }
+          });
+          socket.on('error', () => resolve(reply));
         });
-        socket.on('error', () => resolve(reply));
-      });
       for (let i = 0; i < 40; i++) assert.match(await get(), /^HTTP\/1\.1 200/);
       assert.equal(lastHeaders['x-end'], 'kept');
-      for (const hop of ['keep-alive', 'x-hop', 'te', 'proxy-connection']) assert.equal(lastHeaders[hop], undefined, `${hop} is hop-by-hop`);
+      for (const hop of ['keep-alive', 'x-hop', 'te', 'proxy-connection'])
+        assert.equal(lastHeaders[hop], undefined, `${hop} is hop-by-hop`);
       await waitFor(() => (open.size <= 1 ? true : undefined), 5000, `origin sockets to close (${open.size} open)`);
     } finally {
       for (const socket of open) socket.destroy();
@@ -52,7 +68,7 @@ describe('the resources of the proxy', () => {
     }
   });
 
-  it('bounds per-host state (live hosts, peer context, confirmation entries) by the store\'s capacity', () => {
+  it("bounds per-host state (live hosts, peer context, confirmation entries) by the store's capacity", () => {
     // The diagnosis is fed recorded connections directly (the engine gives it the store's capacity).
     const capacity = h.engine.maxConnectionsKept;
     const diagnosis = new Diagnosis({ enabled: true, failuresBeforeTunnel: 5, expiryMs: 60_000 }, () => capacity);

@@ -22,7 +22,9 @@ describe('what the proxy relays to', () => {
     h = await startHarness({ handshakeTimeoutMs: 3000, connectTimeoutMs: 1500, relayToLocalAddresses: false });
     realHello = await captureClientHello();
   });
-  after(async () => { await h.close(); });
+  after(async () => {
+    await h.close();
+  });
 
   it('when told not to (listening off loopback), refuses loopback, unspecified and link-local targets in every spelling', async () => {
     for (const target of ['127.0.0.1', '::1', '0.0.0.0', '2130706433', '0x7f000001', '127.1', 'localhost', '169.254.10.1']) {
@@ -32,7 +34,10 @@ describe('what the proxy relays to', () => {
       const finished = await waitFor(() => h.engine.records().find((r) => r.finished && r.host === target), 8000, target);
       socket.destroy();
       const failed = finished.events.find((e) => e.kind === 'upstream-failed');
-      assert.ok(failed && /refused: .*(loopback|unspecified|link-local)/.test(failed.reason), `${target}: ${JSON.stringify(finished.events)}`);
+      assert.ok(
+        failed && /refused: .*(loopback|unspecified|link-local)/.test(failed.reason),
+        `${target}: ${JSON.stringify(finished.events)}`,
+      );
     }
     const plain = await curl(h.proxyUrl, `http://127.0.0.1:${h.origin.port}/`, ['-i']);
     assert.match(plain.stdout, /^HTTP\/1\.1 502[\s\S]*refused/);
@@ -50,7 +55,10 @@ describe('what the proxy relays to', () => {
       socket.write(realHello);
       const finished = await waitFor(() => engine.records().find((r) => r.finished && r.mode === 'intercept'), 8000);
       socket.destroy();
-      assert.ok(finished.events.some((e) => e.kind === 'upstream-failed' && /own port/.test(e.reason)), JSON.stringify(finished.events));
+      assert.ok(
+        finished.events.some((e) => e.kind === 'upstream-failed' && /own port/.test(e.reason)),
+        JSON.stringify(finished.events),
+      );
     } finally {
       await engine.stop();
     }

@@ -22,11 +22,22 @@ describe('a server that stalls its handshake', () => {
   let engine: Engine;
   const held: Socket[] = [];
   before(async () => {
-    stall = createTcpServer((socket) => { held.push(socket); socket.on('error', () => undefined); });
+    stall = createTcpServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => undefined);
+    });
     // Reads the ClientHello, then sends the first bytes of a ServerHello and stops.
-    midHello = createTcpServer((socket) => { held.push(socket); socket.on('error', () => undefined); socket.once('data', () => socket.write(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00]))); });
+    midHello = createTcpServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.write(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00])));
+    });
     const [stallPort, midPort] = [await listenTcp(stall), await listenTcp(midHello)];
-    engine = await Engine.start({ caDir: join(tempDir(), 'ca'), handshakeTimeoutMs: 1000, hostOverrides: [`stall.ok.test=127.0.0.1:${stallPort}`, `midhello.ok.test=127.0.0.1:${midPort}`] });
+    engine = await Engine.start({
+      caDir: join(tempDir(), 'ca'),
+      handshakeTimeoutMs: 1000,
+      hostOverrides: [`stall.ok.test=127.0.0.1:${stallPort}`, `midhello.ok.test=127.0.0.1:${midPort}`],
+    });
   });
   after(async () => {
     for (const socket of held) socket.destroy();

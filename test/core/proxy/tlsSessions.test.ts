@@ -3,13 +3,21 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chainAfterHandshake, TlsSessions, type SessionChain } from '../../../src/core/proxy/tlsSessions';
 
-const summary = (pin: string) => ({ subject: 'CN=example.com', issuer: 'CN=CA', validFrom: '', validTo: '', serialNumber: '01', pin, sans: [] });
+const summary = (pin: string) => ({
+  subject: 'CN=example.com',
+  issuer: 'CN=CA',
+  validFrom: '',
+  validTo: '',
+  serialNumber: '01',
+  pin,
+  sans: [],
+});
 const chainOf = (names: SessionChain['names'], pin = 'leaf'): SessionChain => ({ summaries: [summary(pin), summary('ca')], names });
 const wildcard = chainOf({ subject: { CN: 'example.com' }, subjectaltname: 'DNS:example.com, DNS:*.example.com' });
 const ticket = (name: string): Buffer => Buffer.from(name);
 
 describe('upstream TLS sessions', () => {
-  it('offers a host its own session, else a covering sibling\'s at the same address and offer', () => {
+  it("offers a host its own session, else a covering sibling's at the same address and offer", () => {
     const sessions = new TlsSessions();
     sessions.remember('api.example.com', '10.0.0.1:443', ['h2'], ticket('api'), wildcard);
     assert.deepEqual(sessions.find('api.example.com', '10.0.0.1:443', ['h2'])?.ticket, ticket('api'));
@@ -23,7 +31,7 @@ describe('upstream TLS sessions', () => {
     assert.deepEqual(sessions.find('api.example.com', '10.0.0.1:443', ['h2'])?.ticket, ticket('api'), 'its own session first');
   });
 
-  it('shares a session with siblings only once the certificate\'s names are known', () => {
+  it("shares a session with siblings only once the certificate's names are known", () => {
     const sessions = new TlsSessions();
     sessions.remember('a.example.com', '10.0.0.1:443', [], ticket('before'), undefined);
     assert.equal(sessions.find('b.example.com', '10.0.0.1:443', []), undefined);
@@ -37,7 +45,11 @@ describe('upstream TLS sessions', () => {
     sessions.remember('api.example.com', '10.0.0.1:443', [], ticket('api'), chainOf(wildcard.names, 'real'));
     const offered = sessions.find('cdn.example.com', '10.0.0.1:443', []);
     const empty: SessionChain = { summaries: [], names: undefined };
-    assert.deepEqual(chainAfterHandshake(empty, offered, true).summaries.map((c) => c.pin), ['real', 'ca'], 'resumed: the remembered chain');
+    assert.deepEqual(
+      chainAfterHandshake(empty, offered, true).summaries.map((c) => c.pin),
+      ['real', 'ca'],
+      'resumed: the remembered chain',
+    );
     assert.equal(chainAfterHandshake(empty, offered, false), empty, 'a full handshake: what the server sent');
     assert.equal(chainAfterHandshake(empty, undefined, true), empty, 'nothing remembered: nothing invented');
   });

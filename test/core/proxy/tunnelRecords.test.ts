@@ -36,7 +36,7 @@ async function startTap(originPort: number): Promise<Tap> {
   return { port, answers, close: () => server.close() };
 }
 
-describe('a tunnelled client\'s first application data', () => {
+describe("a tunnelled client's first application data", () => {
   let origin: Origin;
   let tap: Tap;
   before(async () => {
@@ -54,9 +54,23 @@ describe('a tunnelled client\'s first application data', () => {
     return answer;
   };
   const curl = (version: string[], trust: string[]) =>
-    runClient('curl', ['-sS', '--max-time', '15', '--noproxy', '*', ...version, ...trust, '--resolve', `example.test:${tap.port}:127.0.0.1`, `https://example.test:${tap.port}/hello`]);
+    runClient('curl', [
+      '-sS',
+      '--max-time',
+      '15',
+      '--noproxy',
+      '*',
+      ...version,
+      ...trust,
+      '--resolve',
+      `example.test:${tap.port}:127.0.0.1`,
+      `https://example.test:${tap.port}/hello`,
+    ]);
 
-  for (const [name, version] of [['TLS 1.3', ['--tlsv1.3']], ['TLS 1.2', ['--tlsv1.2', '--tls-max', '1.2']]] as const) {
+  for (const [name, version] of [
+    ['TLS 1.3', ['--tlsv1.3']],
+    ['TLS 1.2', ['--tlsv1.2', '--tls-max', '1.2']],
+  ] as const) {
     it(`${name}: curl that trusts the server sends application data`, async () => {
       const result = await curl([...version], ['--cacert', origin.caFile]);
       assert.equal(result.code, 0, result.stderr);
@@ -72,13 +86,31 @@ describe('a tunnelled client\'s first application data', () => {
 
   for (const flag of ['-tls1_3', '-tls1_2']) {
     it(`openssl s_client ${flag} rejecting the certificate sends none`, async () => {
-      const result = await runClient('openssl', ['s_client', flag, '-connect', `127.0.0.1:${tap.port}`, '-servername', 'example.test', '-verify_return_error'], { input: 'GET /hello HTTP/1.1\r\nHost: example.test\r\n\r\n' });
+      const result = await runClient(
+        'openssl',
+        ['s_client', flag, '-connect', `127.0.0.1:${tap.port}`, '-servername', 'example.test', '-verify_return_error'],
+        { input: 'GET /hello HTTP/1.1\r\nHost: example.test\r\n\r\n' },
+      );
       assert.notEqual(result.code, 0, 'openssl refuses the unknown issuer');
       assert.equal(await lastAnswer(), false);
     });
 
     it(`openssl s_client ${flag} trusting it and sending a request sends application data`, async () => {
-      await runClient('openssl', ['s_client', flag, '-connect', `127.0.0.1:${tap.port}`, '-servername', 'example.test', '-CAfile', origin.caFile, '-verify_return_error'], { input: 'GET /hello HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n' });
+      await runClient(
+        'openssl',
+        [
+          's_client',
+          flag,
+          '-connect',
+          `127.0.0.1:${tap.port}`,
+          '-servername',
+          'example.test',
+          '-CAfile',
+          origin.caFile,
+          '-verify_return_error',
+        ],
+        { input: 'GET /hello HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n' },
+      );
       assert.equal(await lastAnswer(), true);
     });
   }
@@ -96,9 +128,14 @@ describe('a tunnelled client\'s first application data', () => {
 
   it('reads record headers split across chunks', () => {
     const scanner = new ClientRecordScanner();
-    const record = (type: number, length: number): Buffer => Buffer.concat([Buffer.from([type, 3, 3, length >> 8, length & 0xff]), Buffer.alloc(length)]);
+    const record = (type: number, length: number): Buffer =>
+      Buffer.concat([Buffer.from([type, 3, 3, length >> 8, length & 0xff]), Buffer.alloc(length)]);
     const stream = Buffer.concat([record(22, 200), record(20, 1), record(23, 53), record(23, 19), record(23, 80)]);
     const answers = [...stream].map((byte) => scanner.feed(Buffer.from([byte])));
-    assert.equal(answers.indexOf(true), stream.length - 80 - 1, 'the first byte of the TLS 1.3 record after the Finished and an alert-sized one');
+    assert.equal(
+      answers.indexOf(true),
+      stream.length - 80 - 1,
+      'the first byte of the TLS 1.3 record after the Finished and an alert-sized one',
+    );
   });
 });

@@ -16,19 +16,36 @@ import { escapeData, escapeProperty } from '../../../src/core/report/githubAnnot
 import { terminalSafe } from '../../../src/core/report/connectionReport';
 import { markdownText } from '../../../src/core/report/textEscaping';
 
-const eventsOf = (r: { events: readonly object[] }): NewEvent[] => r.events.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 't')) as NewEvent);
+const eventsOf = (r: { events: readonly object[] }): NewEvent[] =>
+  r.events.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 't')) as NewEvent);
 // eslint-disable-next-line no-control-regex -- the point: no raw control characters in an output
 const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 describe('evidence and hostile text in reports', () => {
-  const realCertificate = { subject: 'CN=bank.test', issuer: 'CN=Real CA', validFrom: '2026-01-01T00:00:00.000Z', validTo: '2027-01-01T00:00:00.000Z', serialNumber: '01', pin: 'r3alPinBase64AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' };
-  const exportOf = (format: string, records: ReturnType<typeof record>[], hosts: string[]): string => buildExemptionRequest({
-    records, hosts, format, appName: 'App', appVersion: '1', environment: {}, wildcards: 'never',
-  }).text;
+  const realCertificate = {
+    subject: 'CN=bank.test',
+    issuer: 'CN=Real CA',
+    validFrom: '2026-01-01T00:00:00.000Z',
+    validTo: '2027-01-01T00:00:00.000Z',
+    serialNumber: '01',
+    pin: 'r3alPinBase64AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+  };
+  const exportOf = (format: string, records: ReturnType<typeof record>[], hosts: string[]): string =>
+    buildExemptionRequest({
+      records,
+      hosts,
+      format,
+      appName: 'App',
+      appVersion: '1',
+      environment: {},
+      wildcards: 'never',
+    }).text;
 
   it('keeps the real chain when a later connection resumed (and so recorded no chain)', () => {
     const full = transcripts.closedAfterHandshake('bank.test');
-    const resumedEvents = eventsOf(transcripts.closedAfterHandshake('bank.test')).map((e): NewEvent => (e.kind === 'upstream-tls' ? { ...e, chain: [], resumed: true } : e));
+    const resumedEvents = eventsOf(transcripts.closedAfterHandshake('bank.test')).map((e): NewEvent =>
+      e.kind === 'upstream-tls' ? { ...e, chain: [], resumed: true } : e,
+    );
     const resumed = record('bank.test', resumedEvents, { startedAt: full.startedAt + 5000 });
     // The same client worked elsewhere, so the pin is likely and the host is requested (docs/judgement.md, L1a).
     const accepted = transcripts.ok('api.bank.test', JA4_APP);
@@ -47,7 +64,10 @@ describe('evidence and hostile text in reports', () => {
     });
     const hostile = record('ok.test', events);
     const hosts = summariseHosts(judgeAll([hostile]));
-    assert.deepEqual(hosts.map((h) => h.host), ['ok.test']);
+    assert.deepEqual(
+      hosts.map((h) => h.host),
+      ['ok.test'],
+    );
     for (const format of ['report-md', 'report-csv']) {
       const text = exportOf(format, [hostile], ['ok.test']);
       assert.match(text, /ok\.test/);
@@ -55,12 +75,19 @@ describe('evidence and hostile text in reports', () => {
     }
     const [first] = hosts;
     assert.ok(first);
-    const summary = renderSummaryMarkdown([{ ...first, host: 'x\u001b[2J\u0000', evidence: ['e\u0007'] }], { command: 'curl \u001b]0;x\u0007' });
+    const summary = renderSummaryMarkdown([{ ...first, host: 'x\u001b[2J\u0000', evidence: ['e\u0007'] }], {
+      command: 'curl \u001b]0;x\u0007',
+    });
     assert.doesNotMatch(summary, RAW_CONTROL);
   });
 
-  it('computes JA4\'s ALPN characters as the spec says (hex nibbles for non-alphanumeric values), on both read paths', async () => {
-    for (const [alpn, expected] of [['=\u2026)', '39'], ['h2', 'h2'], ['http/1.1', 'h1'], ['a-', '6d']] as const) {
+  it("computes JA4's ALPN characters as the spec says (hex nibbles for non-alphanumeric values), on both read paths", async () => {
+    for (const [alpn, expected] of [
+      ['=\u2026)', '39'],
+      ['h2', 'h2'],
+      ['http/1.1', 'h1'],
+      ['a-', '6d'],
+    ] as const) {
       const raw = await captureClientHello({ servername: 'ja4.example.test', ALPNProtocols: [alpn] });
       const framed = await readClientHello(Readable.from([]), raw);
       // Fed in small pieces, the hello is read by the library's stream reader instead.
@@ -78,7 +105,8 @@ describe('Unicode bidi controls in outputs', () => {
   it('escapes Unicode bidi controls in terminal, Markdown and annotation output', () => {
     const host = `evil${BIDI.join('')}.example.com`;
     for (const shown of [terminalSafe(host), markdownText(host), escapeData(host), escapeProperty(host)]) {
-      for (const control of BIDI) assert.ok(!shown.includes(control), `U+${control.charCodeAt(0).toString(16)} in ${JSON.stringify(shown)}`);
+      for (const control of BIDI)
+        assert.ok(!shown.includes(control), `U+${control.charCodeAt(0).toString(16)} in ${JSON.stringify(shown)}`);
       assert.match(shown, /\\u202e/);
     }
   });

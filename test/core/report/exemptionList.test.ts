@@ -10,20 +10,39 @@ import { JA4_APP, transcripts } from '../../support/transcripts';
 
 const GOLDEN = join(ROOT, 'test', 'core', 'exemptions', 'golden');
 /** The hosts every golden snippet was generated for. */
-const REQUESTED = ['203.0.113.7', 'd1abc.cloudfront.net', 'api.pinned-bank.com', 'auth.pinned-bank.com', 'a.user.github.io', 'b.user.github.io', 'telemetry.vendor.io', 'xn--bcher-kva.example'];
+const REQUESTED = [
+  '203.0.113.7',
+  'd1abc.cloudfront.net',
+  'api.pinned-bank.com',
+  'auth.pinned-bank.com',
+  'a.user.github.io',
+  'b.user.github.io',
+  'telemetry.vendor.io',
+  'xn--bcher-kva.example',
+];
 const NOT_REQUESTED = ['unrelated.test', 'graph.microsoft.com', 'cloudfront.net', 'github.io', '203.0.113.8', 'vendor.io'];
 
 describe('reading an approved exemption back', () => {
   for (const file of readdirSync(GOLDEN)) {
     it(`finds every requested host, and no other, in ${file}`, () => {
       const list = parseExemptionList(readFileSync(join(GOLDEN, file), 'utf8'));
-      assert.deepEqual(REQUESTED.filter((h) => !isExempted(h, list)), []);
-      assert.deepEqual(NOT_REQUESTED.filter((h) => isExempted(h, list)), []);
+      assert.deepEqual(
+        REQUESTED.filter((h) => !isExempted(h, list)),
+        [],
+      );
+      assert.deepEqual(
+        NOT_REQUESTED.filter((h) => isExempted(h, list)),
+        [],
+      );
     });
   }
 
   it('takes only the requested hosts of an evidence report, never its "verify first" ones', () => {
-    const records = [transcripts.ok('api.test', JA4_APP), transcripts.closedAfterHandshake('pinned.test', JA4_APP), transcripts.alert('maybe.test', 'unknown_ca', 't13d0000h2_000000000000_000000000000')];
+    const records = [
+      transcripts.ok('api.test', JA4_APP),
+      transcripts.closedAfterHandshake('pinned.test', JA4_APP),
+      transcripts.alert('maybe.test', 'unknown_ca', 't13d0000h2_000000000000_000000000000'),
+    ];
     for (const format of ['report-md', 'report-json', 'report-csv']) {
       const { text } = buildExemptionRequest({ records, hosts: [], format, appName: 'Acme', now: new Date(0) });
       assert.match(text, /maybe\.test/, `${format} names the verify-first host`);

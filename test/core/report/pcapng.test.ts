@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { connect, createSecureContext, TLSSocket, type ConnectionOptions } from 'node:tls';
 import { describe, it } from 'node:test';
-import { captureFromJson, captureToJson, type CapturedConnection, type LegEvent, type LegSide } from '../../../src/core/report/capturedTraffic';
+import {
+  captureFromJson,
+  captureToJson,
+  type CapturedConnection,
+  type LegEvent,
+  type LegSide,
+} from '../../../src/core/report/capturedTraffic';
 import { pcapng } from '../../../src/core/report/pcapng';
 import { makeOriginCertificates } from '../../support/origin';
 import { temporaryDirectory } from '../../support/temporaryDirectories';
@@ -27,17 +33,28 @@ function recordedPair(events: LegEvent[]): [Duplex, Duplex] {
       peer().push(null);
     };
     return new Duplex({
-      read() { /* pushed by the peer's writes */ },
+      read() {
+        /* pushed by the peer's writes */
+      },
       write(chunk: Buffer, _encoding, done) {
         events.push({ at: Date.now(), from, kind: 'data', bytes: Buffer.from(chunk) });
         peer().push(chunk);
         done();
       },
-      final(done) { end(); done(); },
-      destroy(error, done) { end(); done(error); },
+      final(done) {
+        end();
+        done();
+      },
+      destroy(error, done) {
+        end();
+        done(error);
+      },
     });
   };
-  ends.push(make('initiator', () => ends[1] as Duplex), make('responder', () => ends[0] as Duplex));
+  ends.push(
+    make('initiator', () => ends[1] as Duplex),
+    make('responder', () => ends[0] as Duplex),
+  );
   return [ends[0] as Duplex, ends[1] as Duplex];
 }
 
@@ -49,13 +66,23 @@ async function handshake(clientOptions: ConnectionOptions): Promise<CapturedConn
   const openedAt = Date.now();
   const [clientEnd, serverEnd] = recordedPair(events);
   const server = new TLSSocket(serverEnd, { isServer: true, secureContext: createSecureContext({ key: keyPem, cert: leafPem + caPem }) });
-  const client = connect({ socket: clientEnd, servername: 'pcapng.example.test', ca: clientOptions.ca === undefined ? undefined : caPem, ...clientOptions });
+  const client = connect({
+    socket: clientEnd,
+    servername: 'pcapng.example.test',
+    ca: clientOptions.ca === undefined ? undefined : caPem,
+    ...clientOptions,
+  });
   for (const socket of [server, client]) socket.on('keylog', (line: Buffer) => keylog.push(line.toString('ascii').trim()));
   await new Promise<void>((resolve) => {
     let open = 2;
-    const closed = (): void => { if (--open === 0) resolve(); };
+    const closed = (): void => {
+      if (--open === 0) resolve();
+    };
     server.on('error', () => undefined).once('close', closed);
-    client.on('error', () => undefined).once('secureConnect', () => client.end()).once('close', closed);
+    client
+      .on('error', () => undefined)
+      .once('secureConnect', () => client.end())
+      .once('close', closed);
     server.on('secure', () => server.end()).once('end', () => server.destroy());
   });
   return { legs: [{ role: 'client', openedAt, events, dropped: { initiator: 0, responder: 0 } }], keylog };
@@ -78,7 +105,11 @@ describe('pcapng with embedded TLS secrets', () => {
       if (type === 0x0a) {
         assert.equal(file.readUInt32LE(offset + 8), 0x544c534b, 'TLS key log secrets');
         const secrets = file.subarray(offset + 16, offset + 16 + file.readUInt32LE(offset + 12)).toString('ascii');
-        assert.deepEqual(secrets.trim().split('\n').sort(), [...new Set(capture.keylog)].sort(), 'each line once (both ends log the same secrets)');
+        assert.deepEqual(
+          secrets.trim().split('\n').sort(),
+          [...new Set(capture.keylog)].sort(),
+          'each line once (both ends log the same secrets)',
+        );
       }
       types.push(type);
       offset += length;
@@ -87,7 +118,10 @@ describe('pcapng with embedded TLS secrets', () => {
     const data = capture.legs[0]?.events.filter((e) => e.kind === 'data').length ?? 0;
     assert.equal(types.filter((t) => t === 6).length, 3 + data + 2, 'SYN, SYN-ACK, ACK, one packet per write, a FIN each side');
     assert.ok(capture.keylog.some((line) => line.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET ')));
-    assert.ok(file.includes('Pinscope connection 7 to pcapng.example.test:443\\x1b[31m'), 'the target\'s control characters are shown, not written');
+    assert.ok(
+      file.includes('Pinscope connection 7 to pcapng.example.test:443\\x1b[31m'),
+      "the target's control characters are shown, not written",
+    );
   });
 
   it('survives a recording: captureFromJson(captureToJson(c)) writes the same file, and bad input is refused', async () => {
@@ -95,7 +129,10 @@ describe('pcapng with embedded TLS secrets', () => {
     const again = captureFromJson(JSON.parse(JSON.stringify(captureToJson(capture))));
     assert.deepEqual(pcapng([{ id: 1, target: 'a:443', capture: again }]), pcapng([{ id: 1, target: 'a:443', capture }]));
     assert.throws(() => captureFromJson({ legs: [], keylog: ['CLIENT_RANDOM x y\nINJECTED'] }), /key-log line 1/);
-    assert.throws(() => captureFromJson({ legs: [{ role: 'client', openedAt: 1, events: [[1, 'i', 'data', '!!']], dropped: [0, 0] }], keylog: [] }), /base64/);
+    assert.throws(
+      () => captureFromJson({ legs: [{ role: 'client', openedAt: 1, events: [[1, 'i', 'data', '!!']], dropped: [0, 0] }], keylog: [] }),
+      /base64/,
+    );
     assert.throws(() => captureFromJson({ legs: [{ role: 'peer', openedAt: 1, events: [], dropped: [0, 0] }], keylog: [] }), /role/);
     assert.throws(() => captureFromJson(null), /expected/);
   });

@@ -23,7 +23,11 @@ const LINES = 200_000;
 
 /** Two real connection lines (one broken, one working) as templates: the id and host change per line. */
 function templates(): [string, string] {
-  const line = (record: ReturnType<typeof transcripts.ok>): string => JSON.stringify(toConnectionLine({ ...record, id: 999_999_999 }, judgeConnection(record, noEvidence()))).replaceAll('host-template.example.com', '%HOST%');
+  const line = (record: ReturnType<typeof transcripts.ok>): string =>
+    JSON.stringify(toConnectionLine({ ...record, id: 999_999_999 }, judgeConnection(record, noEvidence()))).replaceAll(
+      'host-template.example.com',
+      '%HOST%',
+    );
   return [line(transcripts.alert('host-template.example.com')), line(transcripts.ok('host-template.example.com'))];
 }
 
@@ -31,8 +35,13 @@ function templates(): [string, string] {
 function writeRecording(lines: number): string {
   const [broken, working] = templates();
   const path = join(temporaryDirectory('large-recording'), 'large.pinscope.jsonl');
-  const connections = Array.from({ length: lines - 1 }, (_, i) => (i % 3 === 0 ? broken : working).replace('999999999', String(i + 1)).replaceAll('%HOST%', `h${i % 700}.example.com`));
-  writeFileSync(path, `${['{"type":"proxy","listening":null,"ca":null,"startedAt":"2026-12-05T00:00:00.000Z"}', ...connections].join('\n')}\n`);
+  const connections = Array.from({ length: lines - 1 }, (_, i) =>
+    (i % 3 === 0 ? broken : working).replace('999999999', String(i + 1)).replaceAll('%HOST%', `h${i % 700}.example.com`),
+  );
+  writeFileSync(
+    path,
+    `${['{"type":"proxy","listening":null,"ca":null,"startedAt":"2026-12-05T00:00:00.000Z"}', ...connections].join('\n')}\n`,
+  );
   return path;
 }
 
@@ -60,7 +69,10 @@ describe('recordings read in a worker thread', () => {
   });
 
   it('names what it cannot read, and can be cancelled', async () => {
-    await assert.rejects(readRecordingInWorker({ kind: 'set', paths: [join(temporaryDirectory('no-recordings'), 'absent')], maxConnectionsKept: 10 }), /cannot read .*absent: ENOENT/);
+    await assert.rejects(
+      readRecordingInWorker({ kind: 'set', paths: [join(temporaryDirectory('no-recordings'), 'absent')], maxConnectionsKept: 10 }),
+      /cannot read .*absent: ENOENT/,
+    );
     const abort = new AbortController();
     const reading = readRecordingInWorker({ kind: 'file', path: writeRecording(20_000), maxConnectionsKept: 10 }, abort.signal);
     abort.abort();

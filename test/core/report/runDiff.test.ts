@@ -19,26 +19,44 @@ async function runOf(startedAt: string, records: readonly ConnectionRecord[]): P
 describe('comparing runs', () => {
   it('names each change once, in the order a reviewer needs them', async () => {
     const before = await runOf('2026-12-01T00:00:00.000Z', [
-      transcripts.ok('api.test', JA4_APP), transcripts.ok('fixed.test', JA4_APP), transcripts.closedAfterHandshake('cause.test', JA4_APP),
-      transcripts.closedAfterHandshake('was-broken.test', JA4_APP), transcripts.ok('gone.test', JA4_APP), transcripts.ok('same.test', JA4_APP),
+      transcripts.ok('api.test', JA4_APP),
+      transcripts.ok('fixed.test', JA4_APP),
+      transcripts.closedAfterHandshake('cause.test', JA4_APP),
+      transcripts.closedAfterHandshake('was-broken.test', JA4_APP),
+      transcripts.ok('gone.test', JA4_APP),
+      transcripts.ok('same.test', JA4_APP),
     ]);
     const after = await runOf('2026-12-02T00:00:00.000Z', [
-      transcripts.ok('api.test', JA4_APP), transcripts.reset('fixed.test', JA4_APP), transcripts.clientCertificateRequired('cause.test', JA4_APP),
-      transcripts.ok('was-broken.test', JA4_APP), transcripts.ok('new.test', JA4_APP), transcripts.reset('\u001b[31mevil.test', JA4_APP), transcripts.ok('same.test', JA4_APP),
+      transcripts.ok('api.test', JA4_APP),
+      transcripts.reset('fixed.test', JA4_APP),
+      transcripts.clientCertificateRequired('cause.test', JA4_APP),
+      transcripts.ok('was-broken.test', JA4_APP),
+      transcripts.ok('new.test', JA4_APP),
+      transcripts.reset('\u001b[31mevil.test', JA4_APP),
+      transcripts.ok('same.test', JA4_APP),
     ]);
     const diff = diffRuns(before, after);
-    assert.deepEqual(diff.changes.map((c) => [c.host, c.change, c.newHost]), [
-      ['\u001b[31mevil.test', 'newly-broken', true],
-      ['fixed.test', 'newly-broken', false],
-      ['cause.test', 'changed-cause', false],
-      ['was-broken.test', 'newly-fixed', false],
-      ['new.test', 'new-host', true],
-      ['gone.test', 'gone', false],
-    ]);
+    assert.deepEqual(
+      diff.changes.map((c) => [c.host, c.change, c.newHost]),
+      [
+        ['\u001b[31mevil.test', 'newly-broken', true],
+        ['fixed.test', 'newly-broken', false],
+        ['cause.test', 'changed-cause', false],
+        ['was-broken.test', 'newly-fixed', false],
+        ['new.test', 'new-host', true],
+        ['gone.test', 'gone', false],
+      ],
+    );
     assert.equal(diff.unchanged, 2);
     const text = renderDiffText(diff);
-    assert.match(text, /^pinscope diff: 2 newly broken, 1 newly fixed, 1 changed cause, 1 new host\(s\) that work, 1 no longer contacted; 2 unchanged/);
-    assert.match(text, /Changed cause:\n {2}cause\.test:443 {2}breaks: closed-after-handshake×1; pinning likely -> breaks: client-cert-required×1; pinning unlikely \[client-certificate\]/);
+    assert.match(
+      text,
+      /^pinscope diff: 2 newly broken, 1 newly fixed, 1 changed cause, 1 new host\(s\) that work, 1 no longer contacted; 2 unchanged/,
+    );
+    assert.match(
+      text,
+      /Changed cause:\n {2}cause\.test:443 {2}breaks: closed-after-handshake×1; pinning likely -> breaks: client-cert-required×1; pinning unlikely \[client-certificate\]/,
+    );
     assert.ok(!text.includes('\u001b') && text.includes('\\x1b[31mevil.test'), 'control characters are shown, not sent');
     assert.ok(!renderDiffMarkdown(diff).includes('\u001b'));
     assert.equal((JSON.parse(renderDiffJson(diff)) as { changes: unknown[] }).changes.length, 6);

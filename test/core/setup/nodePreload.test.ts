@@ -12,14 +12,24 @@ const PRELOAD = join(ROOT, 'dist', 'pinscope-node-preload.js');
 
 describe('the Node preload', () => {
   let origin: Origin;
-  before(async () => { origin = await startOrigin(); });
-  after(async () => { await origin.close(); });
+  before(async () => {
+    origin = await startOrigin();
+  });
+  after(async () => {
+    await origin.close();
+  });
 
   const run = (script: string, env: Record<string, string>): ReturnType<typeof runClient> =>
-    runClient(process.execPath, ['-e', script], { env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: `--require ${PRELOAD}`, NODE_EXTRA_CA_CERTS: origin.caFile, ...env } });
+    runClient(process.execPath, ['-e', script], {
+      env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: `--require ${PRELOAD}`, NODE_EXTRA_CA_CERTS: origin.caFile, ...env },
+    });
 
   it('writes nothing and breaks nothing when the proxy variables are garbage', async () => {
-    const result = await run("console.log('fine'); fetch('x:').catch(() => console.log('fetch rejects as usual'))", { PINSCOPE_PROXY: '1', HTTPS_PROXY: 'not a url', HTTP_PROXY: '::' });
+    const result = await run("console.log('fine'); fetch('x:').catch(() => console.log('fetch rejects as usual'))", {
+      PINSCOPE_PROXY: '1',
+      HTTPS_PROXY: 'not a url',
+      HTTP_PROXY: '::',
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, '');
     assert.equal(result.stdout, 'fine\nfetch rejects as usual\n');
@@ -45,7 +55,8 @@ describe('the Node preload', () => {
     try {
       const env = routedEnvironment(harness.engine, join(ROOT, 'dist'), { PATH: process.env['PATH'] ?? '' });
       // NODE_USE_ENV_PROXY is ignored by this Node (20): the preload routes both, fetch through undici's EnvHttpProxyAgent.
-      const script = "require('https').get('https://quiet.example.test/hello', (r) => { r.resume(); r.on('end', () => fetch('https://quiet-fetch.example.test/hello').then((f) => f.text()).then((t) => console.log(r.statusCode, t.trim()))); }).on('error', (e) => { console.error(e.message); process.exit(1); })";
+      const script =
+        "require('https').get('https://quiet.example.test/hello', (r) => { r.resume(); r.on('end', () => fetch('https://quiet-fetch.example.test/hello').then((f) => f.text()).then((t) => console.log(r.statusCode, t.trim()))); }).on('error', (e) => { console.error(e.message); process.exit(1); })";
       const result = await runClient(process.execPath, ['-e', script], { env: { ...env, PATH: process.env['PATH'] ?? '' } });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, '200 hello from origin over HTTP/1.1\n');
@@ -56,8 +67,11 @@ describe('the Node preload', () => {
     }
   });
 
-  it('lets the program\'s own warnings through', async () => {
-    const result = await run("process.emitWarning('mine', { code: 'MINE' }); fetch('https://127.0.0.1:9/').catch(() => undefined)", { PINSCOPE_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' });
+  it("lets the program's own warnings through", async () => {
+    const result = await run("process.emitWarning('mine', { code: 'MINE' }); fetch('https://127.0.0.1:9/').catch(() => undefined)", {
+      PINSCOPE_PROXY: 'http://127.0.0.1:9',
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /\[MINE\] Warning: mine/);
     assert.doesNotMatch(result.stderr, /UNDICI|experimental/);

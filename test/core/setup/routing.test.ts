@@ -49,27 +49,53 @@ describe('the Java trust store', () => {
     const certificates = pemCertificates(rootCertificates.join('\n'));
     const path = join(mkdtempSync(join(tmpdir(), 'pinscope-jks-')), 'store.jks');
     writeFileSync(path, javaTrustStore(certificates, new Date(0)));
-    const listing = await new Promise<string>((resolve, reject) => execFile('keytool', ['-list', '-keystore', path, '-storepass', 'changeit', '-storetype', 'JKS'], { timeout: 60_000 }, (error, stdout) => (error ? reject(new Error(`keytool failed: ${error.message}`)) : resolve(stdout))));
+    const listing = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'keytool',
+        ['-list', '-keystore', path, '-storepass', 'changeit', '-storetype', 'JKS'],
+        { timeout: 60_000 },
+        (error, stdout) => (error ? reject(new Error(`keytool failed: ${error.message}`)) : resolve(stdout)),
+      ),
+    );
     assert.match(listing, new RegExp(`contains ${certificates.length} entries`));
     assert.equal(listing.match(/trustedCertEntry/g)?.length, certificates.length);
   });
   it('fails its integrity check with another password', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pinscope-jks-')), 'store.jks');
     writeFileSync(path, javaTrustStore(pemCertificates(rootCertificates.slice(0, 2).join('\n')), new Date(0)));
-    const code = await new Promise<number>((resolve) => execFile('keytool', ['-list', '-keystore', path, '-storepass', 'wrong-password', '-storetype', 'JKS'], { timeout: 60_000 }, (error) => resolve(error ? 1 : 0)));
+    const code = await new Promise<number>((resolve) =>
+      execFile('keytool', ['-list', '-keystore', path, '-storepass', 'wrong-password', '-storetype', 'JKS'], { timeout: 60_000 }, (error) =>
+        resolve(error ? 1 : 0),
+      ),
+    );
     assert.equal(code, 1);
   });
 });
 
 describe('the proxy environment', () => {
-  const files = { caCertPath: '/ca/ca.pem', trustBundlePath: '/ca/bundle.pem', javaTrustStorePath: '/ca dir/store.jks', nodePreloadPath: '/ca dir/preload.js', wgetrcPath: '/ca/wgetrc', phpIniDirectory: '/ca/php' };
-  const env = proxyEnvironment({ proxyUrl: 'http://127.0.0.1:8080', files, inherited: { NODE_OPTIONS: '--max-old-space-size=512', JAVA_TOOL_OPTIONS: '-Xss2m' } });
+  const files = {
+    caCertPath: '/ca/ca.pem',
+    trustBundlePath: '/ca/bundle.pem',
+    javaTrustStorePath: '/ca dir/store.jks',
+    nodePreloadPath: '/ca dir/preload.js',
+    wgetrcPath: '/ca/wgetrc',
+    phpIniDirectory: '/ca/php',
+  };
+  const env = proxyEnvironment({
+    proxyUrl: 'http://127.0.0.1:8080',
+    files,
+    inherited: { NODE_OPTIONS: '--max-old-space-size=512', JAVA_TOOL_OPTIONS: '-Xss2m' },
+  });
   it('sets every CA variable of the one list, to the CA alone or the bundle', () => {
-    for (const variable of CA_VARIABLES) assert.equal(env[variable.name], variable.value === 'ca' ? files.caCertPath : files.trustBundlePath, variable.name);
+    for (const variable of CA_VARIABLES)
+      assert.equal(env[variable.name], variable.value === 'ca' ? files.caCertPath : files.trustBundlePath, variable.name);
   });
   it("keeps the inherited option variables in front of Pinscope's, quoting paths with spaces", () => {
     assert.equal(env['NODE_OPTIONS'], '--max-old-space-size=512 --require "/ca dir/preload.js"');
-    assert.match(env['JAVA_TOOL_OPTIONS'] ?? '', /^-Xss2m -Dhttp\.proxyHost=127\.0\.0\.1 .*-Djavax\.net\.ssl\.trustStore="\/ca dir\/store\.jks" -Djavax\.net\.ssl\.trustStoreType=JKS/);
+    assert.match(
+      env['JAVA_TOOL_OPTIONS'] ?? '',
+      /^-Xss2m -Dhttp\.proxyHost=127\.0\.0\.1 .*-Djavax\.net\.ssl\.trustStore="\/ca dir\/store\.jks" -Djavax\.net\.ssl\.trustStoreType=JKS/,
+    );
     assert.equal(env['PHP_INI_SCAN_DIR'], ':/ca/php');
   });
 });

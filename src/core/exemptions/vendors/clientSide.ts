@@ -12,16 +12,28 @@ function mitmproxyRegex(entry: ExemptionEntry): string {
 
 export const MITMPROXY_FORMATS: readonly VendorFormat[] = [
   {
-    id: 'mitmproxy', product: 'mitmproxy', title: 'mitmproxy: --ignore-hosts', language: 'shellscript', extension: 'sh',
-    render: (entries, context) => `${header(['mitmproxy / mitmdump: pass certificate-pinned hosts through untouched (anchored regexes on host:port).'], '#', entries, context)}mitmproxy ${entries.map((e) => `--ignore-hosts '${mitmproxyRegex(e)}'`).join(' ')}\n`,
+    id: 'mitmproxy',
+    product: 'mitmproxy',
+    title: 'mitmproxy: --ignore-hosts',
+    language: 'shellscript',
+    extension: 'sh',
+    render: (entries, context) =>
+      `${header(['mitmproxy / mitmdump: pass certificate-pinned hosts through untouched (anchored regexes on host:port).'], '#', entries, context)}mitmproxy ${entries.map((e) => `--ignore-hosts '${mitmproxyRegex(e)}'`).join(' ')}\n`,
     check: noProblems,
   },
 ];
 
 export const PAC_FORMATS: readonly VendorFormat[] = [
   {
-    id: 'pac', product: 'pac', title: 'PAC file: send pinned hosts DIRECT', language: 'javascript', extension: 'pac',
-    render: (entries, context) => `${header(['Proxy auto-config: certificate-pinned hosts go DIRECT (not through the inspecting proxy).', 'Merge into your PAC file before its default return.'], '//', entries, context)}function FindProxyForURL(url, host) {
+    id: 'pac',
+    product: 'pac',
+    title: 'PAC file: send pinned hosts DIRECT',
+    language: 'javascript',
+    extension: 'pac',
+    render: (
+      entries,
+      context,
+    ) => `${header(['Proxy auto-config: certificate-pinned hosts go DIRECT (not through the inspecting proxy).', 'Merge into your PAC file before its default return.'], '//', entries, context)}function FindProxyForURL(url, host) {
   host = host.toLowerCase();
   if (${entries.map((e) => (e.kind === 'domain' ? `host == ${JSON.stringify(e.value)} || dnsDomainIs(host, ${JSON.stringify(`.${e.value}`)})` : `host == ${JSON.stringify(e.value)}`)).join(' ||\n      ')}) {
     return "DIRECT";
@@ -35,8 +47,13 @@ export const PAC_FORMATS: readonly VendorFormat[] = [
 
 export const NO_PROXY_FORMATS: readonly VendorFormat[] = [
   {
-    id: 'no-proxy', product: 'no-proxy', title: 'NO_PROXY environment variable', language: 'shellscript', extension: 'sh',
-    render: (entries, context) => `${header(['Bypass the proxy for certificate-pinned hosts. Semantics differ between tools: both D and .D are listed.'], '#', entries, context)}export NO_PROXY="${entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `.${e.value}`] : [e.value])).join(',')}\${NO_PROXY:+,$NO_PROXY}"\n`,
+    id: 'no-proxy',
+    product: 'no-proxy',
+    title: 'NO_PROXY environment variable',
+    language: 'shellscript',
+    extension: 'sh',
+    render: (entries, context) =>
+      `${header(['Bypass the proxy for certificate-pinned hosts. Semantics differ between tools: both D and .D are listed.'], '#', entries, context)}export NO_PROXY="${entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `.${e.value}`] : [e.value])).join(',')}\${NO_PROXY:+,$NO_PROXY}"\n`,
     check: noProblems,
   },
 ];

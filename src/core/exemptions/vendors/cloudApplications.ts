@@ -46,12 +46,18 @@ export function cloudApplicationNotes(product: Product, hosts: readonly string[]
     const route = application.routes.find((r) => r.vendor === vendor);
     const belong = `${members.join(', ')} ${members.length === 1 ? 'belongs' : 'belong'} to ${application.name}`;
     if (route) {
-      notes.push(`Cloud-application route: ${belong}. ${vendorTitle(vendor)}: "${route.name}" (${route.how}); it can replace these hosts' URL-category entries.`);
-      notes.push(`Sources: hosts ${application.hostsSource} (read ${application.hostsRetrieved}); route ${route.source} (read ${route.retrieved}).`);
+      notes.push(
+        `Cloud-application route: ${belong}. ${vendorTitle(vendor)}: "${route.name}" (${route.how}); it can replace these hosts' URL-category entries.`,
+      );
+      notes.push(
+        `Sources: hosts ${application.hostsSource} (read ${application.hostsRetrieved}); route ${route.source} (read ${route.retrieved}).`,
+      );
       continue;
     }
     const missing = file.noPublicMapping.find((m) => m.vendor === vendor);
-    notes.push(`Cloud-application route: ${belong} (${application.hostsSource}), but ${missing ? `${missing.what} (searched ${missing.searched})` : `no ${vendorTitle(vendor)} application is on record for it`}: use the URL-category entries.`);
+    notes.push(
+      `Cloud-application route: ${belong} (${application.hostsSource}), but ${missing ? `${missing.what} (searched ${missing.searched})` : `no ${vendorTitle(vendor)} application is on record for it`}: use the URL-category entries.`,
+    );
   }
   return notes;
 }

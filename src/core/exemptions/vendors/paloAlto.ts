@@ -21,7 +21,11 @@ function checkPanos(entries: readonly ExemptionEntry[]): string[] {
 
 export const PALO_ALTO_FORMATS: readonly VendorFormat[] = [
   {
-    id: 'panos-set', product: 'paloalto', title: 'Palo Alto PAN-OS: set commands (custom URL category + no-decrypt rule)', language: 'shellscript', extension: 'txt',
+    id: 'panos-set',
+    product: 'paloalto',
+    title: 'Palo Alto PAN-OS: set commands (custom URL category + no-decrypt rule)',
+    language: 'shellscript',
+    extension: 'txt',
     render: (entries, context) => {
       const name = safeIdentifier(`pinscope-${context.appName}`, 31);
       return `${header(['PAN-OS CLI (configure mode): a custom URL category of certificate-pinned hosts and a no-decrypt rule.', 'Move the rule above your decrypt rules, then commit. On Panorama use: set device-group <DG> pre-rulebase decryption rules ...'], '#', entries, context)}set profiles custom-url-category ${name} type "URL List"
@@ -33,8 +37,18 @@ set rulebase decryption rules ${name}-no-decrypt from any to any source any dest
     check: checkPanos,
   },
   {
-    id: 'panos-exclude', product: 'paloalto', title: 'Palo Alto PAN-OS: SSL decryption exclusion list', language: 'shellscript', extension: 'txt',
-    render: (entries, context) => `${header(['PAN-OS CLI (configure mode): exclude hosts that break decryption technically (certificate pinning).', 'Then commit. Each "*" stands for exactly one label.'], '#', entries, context)}${entries.flatMap((e) => (e.kind === 'domain' ? [e.value, `*.${e.value}`] : [e.value])).map((h) => `set shared ssl-decrypt ssl-exclude-cert "${h}" exclude yes description "${safeName(`Pinned by ${context.appName}`, 63)}"`).join('\n')}\n`,
+    id: 'panos-exclude',
+    product: 'paloalto',
+    title: 'Palo Alto PAN-OS: SSL decryption exclusion list',
+    language: 'shellscript',
+    extension: 'txt',
+    render: (entries, context) =>
+      `${header(['PAN-OS CLI (configure mode): exclude hosts that break decryption technically (certificate pinning).', 'Then commit. Each "*" stands for exactly one label.'], '#', entries, context)}${entries
+        .flatMap((e) => (e.kind === 'domain' ? [e.value, `*.${e.value}`] : [e.value]))
+        .map(
+          (h) => `set shared ssl-decrypt ssl-exclude-cert "${h}" exclude yes description "${safeName(`Pinned by ${context.appName}`, 63)}"`,
+        )
+        .join('\n')}\n`,
     check: checkPanos,
   },
 ];

@@ -3,7 +3,11 @@ import { header, noProblems, safeIdentifier, type VendorFormat } from './vendorF
 
 export const PROXYSG_FORMATS: readonly VendorFormat[] = [
   {
-    id: 'proxysg', product: 'broadcom', title: 'Broadcom ProxySG: CPL', language: 'plaintext', extension: 'cpl',
+    id: 'proxysg',
+    product: 'broadcom',
+    title: 'Broadcom ProxySG: CPL',
+    language: 'plaintext',
+    extension: 'cpl',
     render: (entries, context) => {
       const name = safeIdentifier(`pinscope_${context.appName}`, 60).replace(/-/g, '_');
       return `${header(['ProxySG CPL (Local Policy or a CPL layer in VPM): do not intercept certificate-pinned hosts.'], ';', entries, context)}define condition ${name}

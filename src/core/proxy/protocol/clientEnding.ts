@@ -13,7 +13,10 @@ export interface RawAccounting {
  * than nothing even if no ChangeCipherSpec was sent). In TLS 1.2 only bytes arriving after the
  * handshake completed can be told apart.
  */
-export function clientEnding(rawTlsBytes: number, raw: RawAccounting & { version: string; hashBytes: number; bytesAtSecure: number }): 'close-notify' | 'fin' {
+export function clientEnding(
+  rawTlsBytes: number,
+  raw: RawAccounting & { version: string; hashBytes: number; bytesAtSecure: number },
+): 'close-notify' | 'fin' {
   if (raw.version === 'TLSv1.3') {
     const leftover = rawTlsBytes - raw.helloRecordBytes - 6 - (5 + 4 + raw.hashBytes + 1 + 16);
     return leftover >= 18 ? 'close-notify' : 'fin';
