@@ -218,9 +218,18 @@ describe('pinscope proxy with real clients', () => {
 });
 
 describe('pinscope proxy --confirm-by-tunnelling', () => {
-  it('tunnels a host after it broke twice, and marks it confirmed when it then works', async () => {
+  const PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+  /**
+   * A proxy confirming by tunnelling, the clients `drive` runs through it (given the proxy's URL, the
+   * Pinscope CA and the origin's CA), then its connection lines and its stderr.
+   */
+  async function confirming(
+    name: string,
+    drive: (url: string, ca: string, originCa: string) => Promise<void>,
+  ): Promise<{ lines: ConnectionLine[]; stderr: string }> {
     const origin = await startOrigin();
-    const dir = temporaryDirectory('confirm');
+    const dir = temporaryDirectory(name);
     const events = join(dir, 'events.jsonl');
     // Without attribution the client is known by its TLS fingerprint: each curl is the same client, so the
     // evidence does not hang on whether a short-lived process is found in time on a busy machine.
@@ -232,63 +241,13 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
       join(dir, 'ca'),
       '--events',
       events,
-      '--upstream-ca-file',
-      origin.caFile,
-      '--resolve',
-      `*.example.test=127.0.0.1:${origin.port}`,
-    ]);
-    try {
-      const ca = join(dir, 'ca', 'pinscope-ca.pem');
-      // The client trusts the CA (it fetches another host through it), then pins the real server's key at
-      // app.example.test: it fails intercepted (a likely pin, rung L1a), and works when tunnelled.
-      assert.equal((await curl(cli.url, 'https://fine.example.test/hello', ['--cacert', ca])).code, 0);
-      const pinned = ['--cacert', ca, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
-      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
-      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
-      const third = await curl(cli.url, 'https://app.example.test/hello', ['--cacert', origin.caFile]);
-      assert.equal(third.code, 0, third.stderr);
-    } finally {
-      await cli.stop();
-      await origin.close();
-    }
-    const lines = readFileSync(events, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' })
-      .filter((l): l is ConnectionLine => l.type === 'connection');
-    assert.deepEqual(
-      lines.map((l) => `${l.host} ${l.mode}`),
-      ['fine.example.test intercept', 'app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel'],
-    );
-    assert.equal(lines[3]?.confirmed, true);
-    assert.match(cli.stderr(), /app\.example\.test:443 {2}BREAKS, pinning likely \(confirmed\)/);
-  });
-
-  it('does not confirm a host whose tunnelled client rejects the real certificate too (its handshake bytes are not data)', async () => {
-    const origin = await startOrigin();
-    const dir = temporaryDirectory('confirm-not');
-    const events = join(dir, 'events.jsonl');
-    const cli = await startCli([
-      'proxy',
-      '--auto-confirm',
-      '--no-attribution',
-      '--ca-dir',
-      join(dir, 'ca'),
-      '--events',
-      events,
       '--upstream-ca',
       origin.caFile,
       '--resolve',
       `*.example.test=127.0.0.1:${origin.port}`,
     ]);
     try {
-      const ca = join(dir, 'ca', 'pinscope-ca.pem');
-      const pinned = ['--cacert', ca, '--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
-      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
-      assert.equal((await curl(cli.url, 'https://app.example.test/hello', pinned)).code, 90);
-      // Tunnelled, the client meets the real certificate, which it does not trust: nothing works.
-      const third = await curl(cli.url, 'https://app.example.test/hello', ['--cacert', ca]);
-      assert.equal(third.code, 60, third.stderr);
+      await drive(cli.url, join(dir, 'ca', 'pinscope-ca.pem'), origin.caFile);
     } finally {
       await cli.stop();
       await origin.close();
@@ -298,12 +257,43 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' })
       .filter((l): l is ConnectionLine => l.type === 'connection');
+    return { lines, stderr: cli.stderr() };
+  }
+
+  it('tunnels a host after it broke twice, and marks it confirmed when it then works', async () => {
+    const { lines, stderr } = await confirming('confirm', async (url, ca, originCa) => {
+      // The client trusts the CA (it fetches another host through it), then pins the real server's key at
+      // app.example.test: it fails intercepted (a likely pin, rung L1a), and works when tunnelled.
+      assert.equal((await curl(url, 'https://fine.example.test/hello', ['--cacert', ca])).code, 0);
+      const pinned = ['--cacert', ca, '--pinnedpubkey', PIN];
+      assert.equal((await curl(url, 'https://app.example.test/hello', pinned)).code, 90);
+      assert.equal((await curl(url, 'https://app.example.test/hello', pinned)).code, 90);
+      const third = await curl(url, 'https://app.example.test/hello', ['--cacert', originCa]);
+      assert.equal(third.code, 0, third.stderr);
+    });
+    assert.deepEqual(
+      lines.map((l) => `${l.host} ${l.mode}`),
+      ['fine.example.test intercept', 'app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel'],
+    );
+    assert.equal(lines[3]?.confirmed, true);
+    assert.match(stderr, /app\.example\.test:443 {2}BREAKS, pinning likely \(confirmed\)/);
+  });
+
+  it('does not confirm a host whose tunnelled client rejects the real certificate too (its handshake bytes are not data)', async () => {
+    const { lines, stderr } = await confirming('confirm-not', async (url, ca) => {
+      const pinned = ['--cacert', ca, '--pinnedpubkey', PIN];
+      assert.equal((await curl(url, 'https://app.example.test/hello', pinned)).code, 90);
+      assert.equal((await curl(url, 'https://app.example.test/hello', pinned)).code, 90);
+      // Tunnelled, the client meets the real certificate, which it does not trust: nothing works.
+      const third = await curl(url, 'https://app.example.test/hello', ['--cacert', ca]);
+      assert.equal(third.code, 60, third.stderr);
+    });
     assert.deepEqual(
       lines.map((l) => `${l.host} ${l.mode}`),
       ['app.example.test intercept', 'app.example.test intercept', 'app.example.test tunnel'],
     );
     assert.notEqual(lines[2]?.confirmed, true);
-    assert.doesNotMatch(cli.stderr(), /\(confirmed\)/);
+    assert.doesNotMatch(stderr, /\(confirmed\)/);
   });
 });
 
