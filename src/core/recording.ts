@@ -11,9 +11,7 @@ import type { Verdict } from './diagnosis/pinning';
 import { readRecordedConnections } from './exemptions/recordedConnections';
 import type { SessionView } from './diagnosis/sessionView';
 import type { ConnectionRecord } from './timeline';
-
-/** The newest this many connections are shown; the rest are counted as dropped (a live session keeps as many). */
-const DEFAULT_KEPT = 10_000;
+import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';
 
 /**
  * A recording read and judged, as plain data: what a worker thread hands back (structured clone keeps
@@ -29,7 +27,7 @@ export interface RecordingContents {
 }
 
 /** Reads and judges a recording's text; `maxConnectionsKept` bounds what is kept (the newest). */
-export function readRecording(text: string, maxConnectionsKept = DEFAULT_KEPT): RecordingContents {
+export function readRecording(text: string, maxConnectionsKept = DEFAULT_MAX_CONNECTIONS_KEPT): RecordingContents {
   const { records, skipped, confirmed } = readRecordedConnections(text);
   // Concatenated recordings repeat ids: number them again, in order, so each row stays its own.
   const unique = new Set(records.map((r) => r.id)).size === records.length;
@@ -67,7 +65,7 @@ export class Recording implements SessionView {
   }
 
   /** Reads a recording's text here, on this thread; `maxConnectionsKept` bounds what is kept (the newest). */
-  static read(text: string, maxConnectionsKept = DEFAULT_KEPT): Recording {
+  static read(text: string, maxConnectionsKept = DEFAULT_MAX_CONNECTIONS_KEPT): Recording {
     return new Recording(readRecording(text, maxConnectionsKept));
   }
 

@@ -13,8 +13,6 @@ export type PolicyHook = (host: string) => PolicyDecision | undefined;
 
 export class HostPolicy {
   private patterns: HostPatternList;
-  /** Per-host choices made at run time (from the panel or the CLI), which win over the patterns. */
-  private readonly choices = new Map<string, Exclude<Mode, 'http'>>();
   constructor(
     tunnelHosts: readonly string[] = [],
     private readonly hook?: PolicyHook,
@@ -30,22 +28,9 @@ export class HostPolicy {
     return this.patterns.entries;
   }
 
-  choose(host: string, mode: Exclude<Mode, 'http'>): void {
-    this.choices.set(normaliseHost(host), mode);
-  }
-
-  forget(host: string): void {
-    this.choices.delete(normaliseHost(host));
-  }
-
-  get hostChoices(): ReadonlyMap<string, Exclude<Mode, 'http'>> {
-    return this.choices;
-  }
-
-  decide(rawHost: string): PolicyDecision {
+  /** Whether a host is intercepted or tunnelled, and why: the hook (the user's choice, a confirmation) first, then the patterns. */
+  modeFor(rawHost: string): PolicyDecision {
     const host = normaliseHost(rawHost);
-    const chosen = this.choices.get(host);
-    if (chosen) return { mode: chosen, reason: `${chosen === 'tunnel' ? 'tunnelled' : 'intercepted'} by the user's choice for ${host}` };
     const hooked = this.hook?.(host);
     if (hooked) return hooked;
     const pattern = this.patterns.match(host);

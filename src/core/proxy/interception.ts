@@ -85,7 +85,7 @@ export async function handleTunnel(
   recorder: ConnectionRecorder,
   tunnelStart = 0,
 ): Promise<void> {
-  const decision = context.policy.decide(host);
+  const decision = context.policy.modeFor(host);
   recorder.record.mode = decision.mode;
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
   // A tunnelled host is connected to at once: its protocol may be one where the server speaks first.
