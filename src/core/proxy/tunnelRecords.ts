@@ -16,6 +16,12 @@ const APPLICATION_DATA = 23;
 const HEADER = 5;
 /** An encrypted alert: 2 bytes, its content type, a 16-byte AEAD tag. */
 const ENCRYPTED_ALERT = 19;
+/**
+ * TLS 1.2's encrypted Finished is at most this long (12 bytes of verify data and its header, with an
+ * explicit IV, a MAC or tag and padding: 32–80 bytes); a longer handshake record after a ChangeCipherSpec
+ * is TLS 1.3's second ClientHello, after a HelloRetryRequest.
+ */
+const TLS12_FINISHED_MAX = 96;
 
 /** Fed the client's bytes in order; answers true from the chunk that carries its first application data. */
 export class ClientRecordScanner {
@@ -61,8 +67,8 @@ export class ClientRecordScanner {
       return false;
     }
     if (type === HANDSHAKE) {
-      // A handshake record after the ChangeCipherSpec is TLS 1.2's encrypted Finished.
-      if (this.sawChangeCipherSpec) this.version ??= '1.2';
+      // A short handshake record after the ChangeCipherSpec is TLS 1.2's encrypted Finished.
+      if (this.sawChangeCipherSpec && length <= TLS12_FINISHED_MAX) this.version ??= '1.2';
       return false;
     }
     if (type !== APPLICATION_DATA) return false;

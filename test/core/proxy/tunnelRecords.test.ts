@@ -126,6 +126,32 @@ describe("a tunnelled client's first application data", () => {
     assert.equal(new ClientRecordScanner().feed(Buffer.from('SSH-2.0-OpenSSH_9.2\r\n')), true);
   });
 
+  it('is not misled by a TLS 1.3 second ClientHello after a ChangeCipherSpec (a HelloRetryRequest)', () => {
+    const record = (type: number, length: number): Buffer =>
+      Buffer.concat([Buffer.from([type, 3, 3, length >> 8, length & 0xff]), Buffer.alloc(length)]);
+    const scanner = new ClientRecordScanner();
+    // ClientHello, ChangeCipherSpec, the second ClientHello, the Finished, an encrypted alert: no data yet.
+    for (const [type, length] of [
+      [22, 200],
+      [20, 1],
+      [22, 250],
+      [23, 53],
+      [23, 19],
+    ] as const)
+      assert.equal(scanner.feed(record(type, length)), false);
+    assert.equal(scanner.feed(record(23, 80)), true, 'the record after them is');
+    const tls12 = new ClientRecordScanner();
+    // TLS 1.2: ClientHello, ClientKeyExchange, ChangeCipherSpec, the encrypted Finished (40 bytes), then data.
+    for (const [type, length] of [
+      [22, 200],
+      [22, 70],
+      [20, 1],
+      [22, 40],
+    ] as const)
+      assert.equal(tls12.feed(record(type, length)), false);
+    assert.equal(tls12.feed(record(23, 30)), true);
+  });
+
   it('reads record headers split across chunks', () => {
     const scanner = new ClientRecordScanner();
     const record = (type: number, length: number): Buffer =>
