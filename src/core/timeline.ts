@@ -49,3 +49,12 @@ export function connectionTotals(record: Pick<ConnectionRecord, 'events'>): {
 export function hasEvent(events: readonly TimelineEvent[], kind: EventKind): boolean {
   return events.some((e) => e.kind === kind);
 }
+
+/**
+ * Whether the client sent application data: intercepted, its first decrypted bytes; through a tunnel, its
+ * first application-data record after its handshake (the relay reads the record headers), so a tunnelled
+ * client that rejects the real server's certificate too has sent none.
+ */
+export function clientSentData(events: readonly TimelineEvent[]): boolean {
+  return events.some((e) => e.kind === 'first-data' && e.from === 'client');
+}

@@ -9,20 +9,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import { clientName, type ProcessRecord } from '../../src/core/record/client';
 import { runCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
+import { connectionLines } from '../support/eventsFile';
 
 const WRONG_PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-function connectionLines(path: string): ConnectionLine[] {
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' })
-    .filter((l): l is ConnectionLine => l.type === 'connection');
-}
 const curl = (url: string, extra = ''): string => `curl -sS --max-time 10 ${extra} ${url} >/dev/null`;
 
 interface InventoryRow {

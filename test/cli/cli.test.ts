@@ -15,6 +15,7 @@ import { listenOnLoopback } from '../support/loopback';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { openTunnel } from '../support/proxyClient';
+import { connectionLines } from '../support/eventsFile';
 
 const CLIENTS = join(ROOT, 'test', 'cli', 'clients');
 
@@ -252,12 +253,7 @@ describe('pinscope proxy --confirm-by-tunnelling', () => {
       await cli.stop();
       await origin.close();
     }
-    const lines = readFileSync(events, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as ConnectionLine | { type: 'proxy' })
-      .filter((l): l is ConnectionLine => l.type === 'connection');
-    return { lines, stderr: cli.stderr() };
+    return { lines: connectionLines(events), stderr: cli.stderr() };
   }
 
   it('tunnels a host after it broke twice, and marks it confirmed when it then works', async () => {

@@ -11,11 +11,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
-import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import { curl, portAccepts, runClient, waitFor } from '../support/clients';
 import { runCli, startCli, type RunningCli } from '../support/cli';
 import { listenOnLoopback } from '../support/loopback';
 import { temporaryDirectory } from '../support/temporaryDirectories';
+import { connectionLines } from '../support/eventsFile';
 
 const RUNS = 10;
 
@@ -72,14 +72,6 @@ async function freePort(): Promise<number> {
   const port = await listenOnLoopback(server);
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function readLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { type?: string })
-    .filter((l) => l.type === 'connection') as ConnectionLine[];
 }
 
 describe('a server that demands a client certificate, through pinscope proxy', () => {
@@ -163,7 +155,7 @@ describe('a server that demands a client certificate, through pinscope proxy', (
     }
     const lines = await waitFor(
       () => {
-        const l = readLines(events);
+        const l = connectionLines(events);
         return l.length >= RUNS ? l : undefined;
       },
       30_000,
@@ -212,7 +204,7 @@ describe('a server that demands a client certificate, through pinscope proxy', (
       }
       const lines = await waitFor(
         () => {
-          const l = readLines(events);
+          const l = connectionLines(events);
           return l.length >= 3 ? l : undefined;
         },
         30_000,
@@ -239,7 +231,7 @@ describe('a server that demands a client certificate, through pinscope proxy', (
     assert.match(result.stdout, /s_server|Ciphers supported/);
     const [line] = await waitFor(
       () => {
-        const l = readLines(events);
+        const l = connectionLines(events);
         return l.length > 0 ? l : undefined;
       },
       30_000,

@@ -14,20 +14,13 @@ import { ROOT, startCli, type RunningCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { makeOwnIntermediate } from '../compat/ownIntermediate';
+import { connectionLines } from '../support/eventsFile';
 
 const CLIENT = join(ROOT, 'test', 'cli', 'clients', 'node_chain_pinning_client.js');
 const pinOf = (pem: string): string =>
   createHash('sha256')
     .update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }))
     .digest('base64');
-
-function readLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { type?: string })
-    .filter((l) => l.type === 'connection') as ConnectionLine[];
-}
 
 describe('inspection profiles through pinscope proxy', () => {
   let origin: Origin;
@@ -104,7 +97,7 @@ describe('inspection profiles through pinscope proxy', () => {
     assert.match(pinsServer.stdout, /no certificate in the chain matches the pin/);
     const lines = await waitFor(
       () => {
-        const l = readLines(events);
+        const l = connectionLines(events);
         return l.length >= 2 ? l : undefined;
       },
       30_000,

@@ -4,27 +4,18 @@
  * (never a pin); a curl that insists on TLS 1.3 breaks under a path capped at TLS 1.2, named as such.
  */
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import { curl, runClient, waitFor } from '../support/clients';
 import { ROOT, runCli, startCli, type RunningCli } from '../support/cli';
 import { makeOriginCertificates } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { cleanEnv } from '../compat/clientCatalogue';
 import { writeFileSync } from 'node:fs';
+import { connectionLines } from '../support/eventsFile';
 
 const GRPC_CLIENT = join(ROOT, 'test', 'cli', 'clients', 'grpc_client.js');
-
-function readLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { type?: string })
-    .filter((l) => l.type === 'connection') as ConnectionLine[];
-}
 
 describe('causes that inspection profiles reveal, with real clients', () => {
   let dir: string;
@@ -105,7 +96,7 @@ describe('causes that inspection profiles reveal, with real clients', () => {
     assert.equal(result.stdout.trim(), 'echo: hello');
     const [line] = await waitFor(
       () => {
-        const l = readLines(events);
+        const l = connectionLines(events);
         return l.length > 0 ? l : undefined;
       },
       30_000,
@@ -121,7 +112,7 @@ describe('causes that inspection profiles reveal, with real clients', () => {
     assert.match(result.stdout, /^failed: /);
     const lines = await waitFor(
       () => {
-        const l = readLines(events);
+        const l = connectionLines(events);
         return l.length > 0 ? l : undefined;
       },
       30_000,
@@ -150,7 +141,7 @@ describe('causes that inspection profiles reveal, with real clients', () => {
     assert.notEqual(result.code, 0);
     const [line] = await waitFor(
       () => {
-        const l = readLines(events);
+        const l = connectionLines(events);
         return l.length > 0 ? l : undefined;
       },
       30_000,

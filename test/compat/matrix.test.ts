@@ -6,7 +6,7 @@
  * are written to results.json, from which the README's table is generated.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { ROOT, runCli, startCli, type RunningCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { CLIENTS, buildGo, cleanEnv, type CompatClient, type MatrixContext } from './clientCatalogue';
 import { RESULTS_FILE, readResults, readmeTable, renderTable, type CompatResult } from './compatTable';
+import { connectionLines } from '../support/eventsFile';
 
 const slug = (client: CompatClient): string =>
   client.name
@@ -23,15 +24,6 @@ const slug = (client: CompatClient): string =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
 const hostFor = (client: CompatClient, trusted: boolean): string => `${slug(client)}-${trusted ? 'trusted' : 'untrusted'}.example.test`;
-
-function connectionLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
-    .filter((l): l is ConnectionLine => l.type === 'connection');
-}
 
 const negotiated = (line: ConnectionLine): string | null => {
   const done = line.events.find((e) => e.kind === 'handshake-complete');

@@ -4,7 +4,7 @@
  * profile. `own-intermediate` is trusted through the organisation's root.
  */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import { ROOT, startCli } from '../support/cli';
 import { startOrigin, type Origin } from '../support/origin';
 import { CLIENTS, buildGo, type CompatClient, type MatrixContext } from './clientCatalogue';
 import { makeOwnIntermediate } from './ownIntermediate';
+import { connectionLines } from '../support/eventsFile';
 
 /** Every client of the compatibility matrix, under each profile. */
 const PROFILES: readonly { readonly profile: string; readonly clients: readonly CompatClient[] }[] = [
@@ -28,15 +29,6 @@ const slug = (text: string): string =>
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
-
-function connectionLines(file: string): ConnectionLine[] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
-    .filter((l): l is ConnectionLine => l.type === 'connection');
-}
 
 interface ProfileOutcome {
   readonly run: ClientResult;

@@ -4,7 +4,6 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync, writeF
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { ConnectionLine } from '../../src/core/report/connectionReport';
 import type { PinscopeApi } from '../../src/extension/extension';
 import { runCli } from '../support/cli';
 import { curl, waitFor } from '../support/clients';
@@ -12,16 +11,9 @@ import { startOrigin, type Origin } from '../support/origin';
 import { temporaryDirectory } from '../support/temporaryDirectories';
 import { activatePinscope } from './workbench';
 import { hasEvent } from '../../src/core/timeline';
+import { connectionLines } from '../support/eventsFile';
 
 const PIN = 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
-function connectionLines(path: string): ConnectionLine[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as ConnectionLine | { type: string })
-    .filter((l): l is ConnectionLine => l.type === 'connection');
-}
 
 async function openRecording(pinscope: PinscopeApi, uri: vscode.Uri) {
   await vscode.commands.executeCommand('pinscope.openRecording', uri);

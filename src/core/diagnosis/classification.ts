@@ -5,7 +5,7 @@
  */
 import { findEvent, type EventOf, type TimelineEvent } from '../../shared/timelineEvents';
 import type { Category } from '../../shared/vocabulary';
-import { hasEvent, type ConnectionRecord } from '../timeline';
+import { clientSentData, hasEvent, type ConnectionRecord } from '../timeline';
 import { chainNote, pathMismatch } from './pathCauses';
 
 /** Alerts that say "this certificate is not acceptable" rather than "we share no protocol". */
@@ -58,7 +58,7 @@ const CLIENT_REJECTIONS: ReadonlySet<Category> = new Set<Category>([
 
 function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Classification {
   const events = record.events;
-  const clientData = events.some((e) => e.kind === 'first-data' && e.from === 'client');
+  const clientData = clientSentData(events);
   const anyData = hasEvent(events, 'first-data');
   const failed = findEvent(events, 'upstream-failed');
   if (record.mode === 'http') {

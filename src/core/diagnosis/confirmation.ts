@@ -5,8 +5,8 @@
  */
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Mode } from '../../shared/vocabulary';
 import { normaliseHost } from '../hostNames';
-import { findEvent, type TimelineEvent } from '../../shared/timelineEvents';
-import { targetHost, type ConnectionRecord } from '../timeline';
+import { findEvent } from '../../shared/timelineEvents';
+import { clientSentData, targetHost, type ConnectionRecord } from '../timeline';
 
 /** How a tunnelled confirmation is recorded (the `policy` event's reason): a recording carries its confirmations. */
 const CONFIRMING = 'confirming by tunnelling';
@@ -132,15 +132,6 @@ export class TunnelConfirmation {
     const cutoff = this.now() - this.options.expiryMs;
     for (const [host, entry] of this.entries) if (entry.updatedAt < cutoff) this.entries.delete(host);
   }
-}
-
-/**
- * Whether the client sent application data: through a tunnel, its first application-data record after
- * its handshake (the relay reads the record headers), so a client that rejects the real server's
- * certificate too, or an unreachable server, does not confirm anything.
- */
-export function clientSentData(events: readonly TimelineEvent[]): boolean {
-  return events.some((e) => e.kind === 'first-data' && e.from === 'client');
 }
 
 /**

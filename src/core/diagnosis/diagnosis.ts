@@ -5,12 +5,12 @@
  * same function a recording and an export judge with.
  */
 import type { TimelineEvent } from '../../shared/timelineEvents';
-import { clientSentData, TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
+import { TunnelConfirmation, type ConfirmationEntry, type ConfirmationOptions, type TunnelDecision } from './confirmation';
 import { judgeAll, summariseHosts, type HostSummary, type JudgedConnection } from './hostSummary';
 import { strongest, type Verdict } from './pinning';
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
-import { targetHost, type ConnectionRecord } from '../timeline';
+import { clientSentData, targetHost, type ConnectionRecord } from '../timeline';
 import { addConfirmation, judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';
 
 /** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */

@@ -10,7 +10,7 @@ import { pathExplanation } from './pathCauses';
 import { classify, type Classification } from './classification';
 import { RUNGS, type BreakageCause, type RungId } from './ladder';
 import { ja4Of, type Verdict } from './pinning';
-import { hasEvent, targetHost, type ConnectionRecord } from '../timeline';
+import { clientSentData, hasEvent, targetHost, type ConnectionRecord } from '../timeline';
 import { normaliseHost } from '../hostNames';
 import { processKeyOf, type TrustSummary } from '../record/client';
 import { runtimeFromName, runtimeTls, type RuntimeTls } from '../record/runtimes';
@@ -104,11 +104,7 @@ function addHost(evidence: JudgementEvidence, set: Set<string>, host: string, ca
 
 /** The client sent application data through a forged certificate: it trusted our chain. Counted the moment it happens. */
 function isAcceptance(record: Pick<ConnectionRecord, 'mode' | 'events'>): boolean {
-  return (
-    record.mode === 'intercept' &&
-    hasEvent(record.events, 'forged-certificate') &&
-    record.events.some((e) => e.kind === 'first-data' && e.from === 'client')
-  );
+  return record.mode === 'intercept' && hasEvent(record.events, 'forged-certificate') && clientSentData(record.events);
 }
 
 /** Credits an acceptance to its client (live: on the client's first data, even while the connection stays open). */
