@@ -3,6 +3,7 @@
  * relay once both sides are up. How the client ended (close_notify or FIN) is told from its raw bytes.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { receivedAlert } from './protocol/alerts';
 import { keepsPromise } from './protocol/alpnPlan';
@@ -19,6 +20,7 @@ import type { InspectionPathSummary } from '../../shared/timelineEvents';
 export interface ClientSideSettings {
   readonly idleTimeoutMs: number;
   readonly keylog: ((line: Buffer) => void) | undefined;
+  readonly relayedUpstreams: Set<Duplex>;
 }
 
 export type UpstreamOutcome = { readonly ok: true; readonly upstream: UpstreamTls } | { readonly ok: false; readonly error: unknown };
@@ -139,6 +141,7 @@ export function serveForgedCertificate(
       tls.off('error', onHandshakeError).off('end', onHandshakeEnd);
       relay({ client: tls, upstream: outcome.upstream.socket, reads: outcome.upstream.reads }, recorder, {
         idleTimeoutMs: context.idleTimeoutMs,
+        relayedUpstreams: context.relayedUpstreams,
         clientEnding: (bytesFromClient) => (bytesFromClient > 0 ? 'fin' : (endingOnceSecure?.() ?? 'fin')),
       });
     });

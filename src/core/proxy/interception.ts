@@ -5,6 +5,7 @@
  * relay. Every step lands on the connection's timeline.
  */
 import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
 import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedCertificates } from '../pki/forgedCertificates';
@@ -45,6 +46,8 @@ export interface InterceptionContext {
   readonly keylog: ((line: Buffer) => void) | undefined;
   /** The first bytes of both legs, per connection, for pcapng exports (legCapture.ts); undefined when off. */
   readonly capture: LegCaptures | undefined;
+  /** The server sides being relayed: closed by the proxy's stop, so that every relayed connection is finished and recorded. */
+  readonly relayedUpstreams: Set<Duplex>;
 }
 
 /**
@@ -150,6 +153,7 @@ async function tunnelRaw(
   relay({ client, upstream: upstream.socket }, recorder, {
     idleTimeoutMs: context.idleTimeoutMs,
     clientRecords: new ClientRecordScanner(),
+    relayedUpstreams: context.relayedUpstreams,
   });
   client.resume();
 }

@@ -6,6 +6,7 @@ import type { WriteStream } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
@@ -228,6 +229,7 @@ export class InterceptingProxy {
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
       keylog: keylogStream ? (line: Buffer) => void keylogStream.write(line) : undefined,
       capture: captureStore(options.captureBytes),
+      relayedUpstreams: new Set<Duplex>(),
     };
     const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
     const server = createServer({
@@ -418,10 +420,21 @@ export class InterceptingProxy {
     for (const socket of this.sockets) socket.destroy();
     this.server.closeAllConnections();
     await closed;
+    // A relayed server side still closing (the client's side is gone) would finish its record after the
+    // stop, and the record would be lost: closed here, and waited for.
+    await Promise.all([...this.context.relayedUpstreams].map(closeNow));
     this.context.certificates.dispose();
     this.attribution?.dispose();
     await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
   }
+}
+
+function closeNow(socket: Duplex): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.closed) return resolve();
+    socket.once('close', () => resolve());
+    socket.destroy();
+  });
 }
 
 function proxyUrl(host: string, port: number): string {

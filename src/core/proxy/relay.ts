@@ -14,6 +14,8 @@ export interface RelayOptions {
    * application data (read from the TLS record headers), not its ClientHello.
    */
   readonly clientRecords?: ClientRecordScanner;
+  /** Where the server's side is listed while it is open (the proxy closes them when it stops). */
+  readonly relayedUpstreams?: Set<Duplex>;
 }
 
 export interface RelayEnds {
@@ -61,6 +63,11 @@ export function relay({ client, upstream, reads }: RelayEnds, recorder: Connecti
     };
   client.on('error', onError('client', upstream));
   upstream.on('error', onError('upstream', client));
+  const listed = options.relayedUpstreams;
+  if (listed && !upstream.closed) {
+    listed.add(upstream);
+    upstream.once('close', () => listed.delete(upstream));
+  }
   // A side that has closed unpipes the other, and pipe() then pauses it: bytes that side sends next (a
   // gRPC client's GOAWAY) stay in its buffer, and its 'end' is never emitted behind them, so it never
   // closes and the connection is never finished. So the other side is ended and kept reading (nothing
