@@ -9,6 +9,7 @@ import { readMergedRecordings } from './recordingArguments';
 import { findVendorFormat, VENDOR_FORMATS } from '../core/exemptions/vendors/registry';
 import { normaliseExemptionHost } from '../core/exemptions/hostEntries';
 import { terminalSafe } from '../core/report/connectionReport';
+import { hostName } from '../core/hostNames';
 import { UsageError } from './usage';
 import { exportPcapng } from './pcapngExport';
 
@@ -95,7 +96,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   });
   const request = buildExemptionRequest({
     merged,
-    hosts: values.host ?? [],
+    hosts: (values.host ?? []).map(hostName),
     format: values.format,
     ...(values.vendor ? { vendor: values.vendor } : {}),
     appName: app.name,

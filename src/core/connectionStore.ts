@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { TimelineEvent } from '../shared/timelineEvents';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 import type { ConnectionRecord, NewEvent } from './timeline';
+import type { HostName } from './hostNames';
 import type { ConnectionClient, PendingClient } from './record/client';
 
 export interface ConnectionEventNotice {
@@ -90,7 +91,7 @@ export class ConnectionStore {
   }
 
   /** Starts a connection's timeline; the returned recorder stamps each event with its time since start. */
-  open(host: string, port: number, mode: Mode): ConnectionRecorder {
+  open(host: HostName, port: number, mode: Mode): ConnectionRecorder {
     const record: ConnectionRecord = { id: this.nextId++, startedAt: Date.now(), host, port, mode, events: [], finished: false };
     this.records.set(record.id, record);
     this.evict();

@@ -10,6 +10,7 @@ import type { LiveHostState } from './diagnosis/diagnosis';
 import type { HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
 import type { Mode } from '../shared/vocabulary';
+import type { HostName } from './hostNames';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
 import { Session, type JudgedNotice } from './session';
 import type { SessionView } from './diagnosis/sessionView';
@@ -138,12 +139,12 @@ export class Engine implements SessionView {
   // What it does with a host.
 
   /** Intercept or tunnel this host from now on, whatever the patterns say. */
-  chooseMode(host: string, mode: Exclude<Mode, 'http'>): void {
+  chooseMode(host: HostName, mode: Exclude<Mode, 'http'>): void {
     this.session.chooseMode(host, mode);
   }
 
   /** The choices made with `chooseMode`, by normalised host (the session's: one map). */
-  get hostChoices(): ReadonlyMap<string, Exclude<Mode, 'http'>> {
+  get hostChoices(): ReadonlyMap<HostName, Exclude<Mode, 'http'>> {
     return this.session.hostChoices;
   }
 
@@ -167,11 +168,11 @@ export class Engine implements SessionView {
   // Confirmation by tunnelling.
 
   /** Tunnels this host's next connection to confirm that it breaks only under inspection. */
-  confirm(host: string): ConfirmationEntry {
+  confirm(host: HostName): ConfirmationEntry {
     return this.session.diagnosis.confirm(host);
   }
 
-  forgetConfirmation(host: string): boolean {
+  forgetConfirmation(host: HostName): boolean {
     return this.session.diagnosis.forgetConfirmation(host);
   }
 

@@ -9,7 +9,7 @@ import { Diagnosis, type LiveHostState } from './diagnosis/diagnosis';
 import type { HostSummary } from './diagnosis/hostSummary';
 import type { Verdict } from './diagnosis/pinning';
 import { toConnectionLine, type ConnectionLine } from './report/connectionReport';
-import { normaliseHost } from './hostNames';
+import type { HostName } from './hostNames';
 import type { ConnectionRecord } from './timeline';
 import type { SessionView } from './diagnosis/sessionView';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
@@ -41,7 +41,7 @@ export class Session implements SessionView {
   readonly store: ConnectionStore;
   /** @internal the engine's policy hook and confirmation read it */
   readonly diagnosis: Diagnosis;
-  private readonly choices = new Map<string, HostChoice>();
+  private readonly choices = new Map<HostName, HostChoice>();
 
   constructor(options: SessionOptions = {}) {
     const onError = options.onError ?? (() => undefined);
@@ -104,15 +104,14 @@ export class Session implements SessionView {
   }
 
   /** Choices made for hosts in this session (Tunnel host / Intercept host): a restarted proxy applies them again. */
-  get hostChoices(): ReadonlyMap<string, HostChoice> {
+  get hostChoices(): ReadonlyMap<HostName, HostChoice> {
     return this.choices;
   }
 
-  /** Intercept or tunnel this host from now on, whatever the patterns say (the host is normalised here, once). */
-  chooseMode(host: string, mode: HostChoice): void {
-    const name = normaliseHost(host);
-    this.choices.delete(name);
-    this.choices.set(name, mode);
+  /** Intercept or tunnel this host from now on, whatever the patterns say. */
+  chooseMode(host: HostName, mode: HostChoice): void {
+    this.choices.delete(host);
+    this.choices.set(host, mode);
     // Hosts come off the network: no more choices than connections kept.
     for (const old of this.choices.keys()) {
       if (this.choices.size <= this.store.capacity) break;
@@ -120,8 +119,8 @@ export class Session implements SessionView {
     }
   }
 
-  /** The proxy's policy reads a choice through its hook (`host` is already in normal form: the policy normalised it). */
-  modeChosenFor(host: string): { readonly mode: HostChoice; readonly reason: string } | undefined {
+  /** The proxy's policy reads a choice through its hook. */
+  modeChosenFor(host: HostName): { readonly mode: HostChoice; readonly reason: string } | undefined {
     const chosen = this.choices.get(host);
     return chosen && { mode: chosen, reason: `${chosen === 'tunnel' ? 'tunnelled' : 'intercepted'} by the user's choice for ${host}` };
   }

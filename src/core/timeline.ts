@@ -5,7 +5,7 @@
  */
 import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
 import type { Mode } from '../shared/vocabulary';
-import { usableSni } from './hostNames';
+import { hostName, usableSni, type HostName } from './hostNames';
 import type { ConnectionClient } from './record/client';
 
 // upstream.ts imports these two from here; the folder move points it at src/shared.
@@ -18,7 +18,8 @@ export interface ConnectionRecord {
   readonly id: number;
   /** Wall-clock start, ms since the epoch. */
   readonly startedAt: number;
-  host: string;
+  /** The CONNECT target's (or a plain-HTTP request's) host, in normal form. */
+  host: HostName;
   port: number;
   mode: Mode;
   readonly events: TimelineEvent[];
@@ -27,9 +28,13 @@ export interface ConnectionRecord {
   client?: ConnectionClient;
 }
 
-/** The host a connection was for: the SNI when the client sent a well-formed one, else the CONNECT target. */
-export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): string {
-  return usableSni(findEvent(record.events, 'client-hello')?.hello.sni ?? null) ?? record.host;
+/**
+ * The host a connection was for, in normal form: the SNI when the client sent a well-formed one (the
+ * timeline keeps it as sent; this is where it becomes a `HostName`), else the CONNECT target.
+ */
+export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): HostName {
+  const sni = usableSni(findEvent(record.events, 'client-hello')?.hello.sni ?? null);
+  return sni === null ? record.host : hostName(sni);
 }
 
 /** Duration and bytes each way of a connection (so far, while it is still open). */

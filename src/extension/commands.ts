@@ -117,6 +117,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     }
     const picked = await vscode.window.showQuickPick(
       entries.map((e) => ({
+        host: e.host,
         label: e.host,
         description:
           e.state === 'confirmed'
@@ -130,7 +131,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       })),
       { title: vscode.l10n.t('Pinscope: learned confirmation entries — pick the ones to forget'), canPickMany: true },
     );
-    for (const item of picked ?? []) engine.forgetConfirmation(item.label);
+    for (const item of picked ?? []) engine.forgetConfirmation(item.host);
     if (picked?.length) context.controller.onDidChange.emit();
   },
   'pinscope.showLog': (context) => context.log.show(),

@@ -1,5 +1,5 @@
 /** Export Exemption Request: hosts (preselected from the panel) → vendor or report → an untitled editor. */
-import { byHostName } from '../core/hostNames';
+import { byHostName, hostName, type HostName } from '../core/hostNames';
 import { categoryCounts } from '../core/report/categoryCounts';
 import { arch, platform, release } from 'node:os';
 import * as vscode from 'vscode';
@@ -56,7 +56,7 @@ export async function exportExemptionRequest(
   }
   const picked =
     args.hosts && args.format
-      ? { hosts: [...args.hosts], includePossible: args.includePossible ?? false, includeOwnStore: args.includeOwnStore ?? false }
+      ? { hosts: args.hosts.map(hostName), includePossible: args.includePossible ?? false, includeOwnStore: args.includeOwnStore ?? false }
       : await pickHosts(session.hosts(), args.hosts ?? []);
   if (!picked || (picked.hosts.length === 0 && !picked.reportOnly)) return undefined;
   const { hosts, includePossible, includeOwnStore } = picked;
@@ -134,14 +134,14 @@ async function pickAppName(folder: string | undefined, attributed: readonly stri
 }
 
 interface PickedHosts {
-  readonly hosts: string[];
+  readonly hosts: HostName[];
   readonly includePossible: boolean;
   readonly includeOwnStore: boolean;
   /** Nothing to request, but hosts broke: the evidence report alone, which says why for each. */
   readonly reportOnly?: boolean;
 }
 
-type HostItem = vscode.QuickPickItem & { readonly host: string; readonly section: 'evidence' | 'possible' | 'own-store' | '' };
+type HostItem = vscode.QuickPickItem & { readonly host: HostName; readonly section: 'evidence' | 'possible' | 'own-store' | '' };
 
 /**
  * Hosts with evidence (pinning likely or confirmed) are picked by default. Hosts where pinning is only
@@ -195,7 +195,7 @@ async function pickHosts(hosts: readonly HostSummary[], preselected: readonly st
         choose(h, false),
       ),
     );
-  const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: '', section: '' });
+  const separator = (label: string): HostItem => ({ label, kind: vscode.QuickPickItemKind.Separator, host: hostName(''), section: '' });
   const items = [
     ...(withEvidence.length > 0 ? [separator(vscode.l10n.t('Evidence of pinning')), ...withEvidence] : []),
     ...(possible.length > 0

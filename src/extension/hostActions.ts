@@ -4,7 +4,7 @@
  * so that it survives the session.
  */
 import * as vscode from 'vscode';
-import { hostFromUserInput } from '../core/hostNames';
+import { hostFromUserInput, type HostName } from '../core/hostNames';
 import { matchesHostPattern } from '../core/proxy/hostPatterns';
 import type { PinscopeContext } from './pinscopeContext';
 import { SECTION } from './settings';
@@ -12,7 +12,7 @@ import { SECTION } from './settings';
 export type SettingsScope = 'workspace' | 'user';
 
 /** The host from a command argument or an input box (titled `title`); undefined when cancelled or refused (with a message). */
-export async function askHost(argument: unknown, title: string): Promise<string | undefined> {
+export async function askHost(argument: unknown, title: string): Promise<HostName | undefined> {
   if (typeof argument === 'string' && argument.trim()) {
     const parsed = hostFromUserInput(argument);
     if ('host' in parsed) return parsed.host;
@@ -41,7 +41,7 @@ function tunnelPatterns(context: PinscopeContext): readonly string[] {
 }
 
 /** Tunnels (or intercepts) the host from its next connection, for this session; says so and offers to save it. */
-export async function chooseHostMode(context: PinscopeContext, host: string, mode: 'tunnel' | 'intercept'): Promise<void> {
+export async function chooseHostMode(context: PinscopeContext, host: HostName, mode: 'tunnel' | 'intercept'): Promise<void> {
   const engine = context.controller.engine ?? (await context.controller.start());
   if (!engine) return;
   const current = context.controller.session.hostChoices.get(host);
@@ -128,7 +128,7 @@ export async function saveHostMode(
 }
 
 /** Tunnels the host's next connection to confirm that it breaks only under inspection; says so. */
-export async function confirmHost(context: PinscopeContext, host: string): Promise<void> {
+export async function confirmHost(context: PinscopeContext, host: HostName): Promise<void> {
   const engine = context.controller.engine ?? (await context.controller.start());
   if (!engine) return;
   engine.confirm(host);

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../src/core/engine';
+import { hostName } from '../../src/core/hostNames';
 import { curl } from '../support/clients';
 import { startHarness, type Harness } from '../support/harness';
 
@@ -20,8 +21,8 @@ describe('host choices', () => {
 
   it('a choice made through the engine decides the mode, in any spelling of the host, over the patterns', async () => {
     const { engine } = harness;
-    engine.chooseMode('Chosen.Example.Test.', 'tunnel');
-    engine.chooseMode('patterned.example.test', 'intercept');
+    engine.chooseMode(hostName('Chosen.Example.Test.'), 'tunnel');
+    engine.chooseMode(hostName('patterned.example.test'), 'intercept');
     assert.deepEqual(
       [...engine.hostChoices],
       [
@@ -49,7 +50,7 @@ describe('host choices', () => {
       attributeProcesses: false,
     });
     try {
-      assert.equal(restarted.hostChoices.get('chosen.example.test'), 'tunnel');
+      assert.equal(restarted.hostChoices.get(hostName('chosen.example.test')), 'tunnel');
       const before = restarted.records().length;
       await curl(restarted.url, 'https://chosen.example.test/hello', ['--cacert', harness.origin.caFile]);
       const record = restarted

@@ -9,6 +9,7 @@ import { classify } from '../../src/core/diagnosis/classification';
 import { askWebview } from '../host/webviewDriver';
 import { join } from 'node:path';
 import { activatePinscope, configure } from './workbench';
+import { hostName } from '../../src/core/hostNames';
 
 const EXTENSION_ID = 'pinscope.pinscope';
 
@@ -182,7 +183,11 @@ describe('Pinscope in a real VS Code extension host', function () {
     } else {
       assert.match(answer, /^clicked tunnel/);
     }
-    await waitFor(() => (engine.hostChoices.get('panel.example.test') === 'tunnel' ? true : undefined), 10_000, 'the tunnel choice');
+    await waitFor(
+      () => (engine.hostChoices.get(hostName('panel.example.test')) === 'tunnel' ? true : undefined),
+      10_000,
+      'the tunnel choice',
+    );
     const second = await curl(engine.url, 'https://panel.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(second.code, 0, second.stderr);
     const records = await waitFor(() => {

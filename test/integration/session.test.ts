@@ -5,6 +5,7 @@ import type { PinscopeApi } from '../../src/extension/extension';
 import { curl, waitFor } from '../support/clients';
 import { startOrigin, type Origin } from '../support/origin';
 import { activatePinscope, configure } from './workbench';
+import { hostName } from '../../src/core/hostNames';
 
 describe('The session in a real workbench', function () {
   this.timeout(60_000);
@@ -99,7 +100,7 @@ describe('The session in a real workbench', function () {
     await controller.start();
     const host = await vscode.commands.executeCommand<string>('pinscope.tunnelHost', 'https://Mode.Example.test:8443/some/path?q=1');
     assert.equal(host, 'mode.example.test');
-    assert.equal(controller.session.hostChoices.get('mode.example.test'), 'tunnel');
+    assert.equal(controller.session.hostChoices.get(hostName('mode.example.test')), 'tunnel');
     await vscode.commands.executeCommand('pinscope.openInspector');
     const panel = await waitFor(() => pinscope.livePanel(), 10_000, 'the inspector');
     assert.deepEqual(
@@ -112,7 +113,7 @@ describe('The session in a real workbench', function () {
     assert.equal((await curl(engine.url, 'https://mode.example.test/hello', ['--cacert', origin.caFile])).code, 0);
     const restarted = await controller.restart();
     assert.ok(restarted);
-    assert.equal(restarted.hostChoices.get('mode.example.test'), 'tunnel', 'the choice holds for the restarted proxy');
+    assert.equal(restarted.hostChoices.get(hostName('mode.example.test')), 'tunnel', 'the choice holds for the restarted proxy');
     const saved = await vscode.commands.executeCommand<string[]>('pinscope.saveHostMode', 'mode.example.test', 'tunnel', 'user');
     assert.deepEqual(saved, ['mode.example.test']);
     assert.deepEqual(vscode.workspace.getConfiguration('pinscope').inspect('tunnelHosts')?.globalValue, ['mode.example.test']);

@@ -5,6 +5,7 @@
 import type { ClientHelloSummary, TimelineEvent } from '../../src/shared/timelineEvents';
 import type { Mode } from '../../src/shared/vocabulary';
 import type { ConnectionRecord, NewEvent } from '../../src/core/timeline';
+import { hostName } from '../../src/core/hostNames';
 
 let nextId = 1;
 
@@ -25,7 +26,7 @@ export function record(
   return {
     id: nextId++,
     startedAt: options.startedAt ?? Date.UTC(2026, 10, 26, 12, 0, 0) + nextId * 1000,
-    host,
+    host: hostName(host),
     port: options.port ?? 443,
     mode: options.mode ?? 'intercept',
     events: stamped,

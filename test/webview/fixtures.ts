@@ -41,7 +41,7 @@ export function fixture(): Fixture {
     message: { type: 'reset', rows, state },
     rows,
     detailOf: (host) => {
-      const index = judged.map((j) => j.record.host).lastIndexOf(host);
+      const index = judged.map((j): string => j.record.host).lastIndexOf(host);
       const j = judged[index];
       const row = rows[index];
       if (!j || !row) throw new Error(`no recorded connection to ${host}`);

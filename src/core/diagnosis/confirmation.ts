@@ -4,7 +4,7 @@
  * inspection (confirmed)". Every entry is in memory only, visible, undoable, and expires.
  */
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Mode } from '../../shared/vocabulary';
-import { normaliseHost } from '../hostNames';
+import type { HostName } from '../hostNames';
 import { findEvent } from '../../shared/timelineEvents';
 import { clientSentData, targetHost, type ConnectionRecord } from '../timeline';
 
@@ -14,7 +14,7 @@ const CONFIRMING = 'confirming by tunnelling';
 type ConfirmationState = 'counting' | 'pending' | 'confirmed' | 'not-confirmed';
 
 export interface ConfirmationEntry {
-  readonly host: string;
+  readonly host: HostName;
   readonly state: ConfirmationState;
   readonly failures: number;
   readonly updatedAt: number;
@@ -38,7 +38,7 @@ export interface TunnelDecision {
 export const DEFAULT_CONFIRMATION: ConfirmationOptions = { enabled: false, failuresBeforeTunnel: 2, expiryMs: 15 * 60_000 };
 
 export class TunnelConfirmation {
-  private readonly entries = new Map<string, ConfirmationEntry>();
+  private readonly entries = new Map<HostName, ConfirmationEntry>();
   private options: ConfirmationOptions;
 
   /** `capacity`: at most this many hosts are remembered (hosts come off the network), the oldest go first. */
@@ -77,7 +77,7 @@ export class TunnelConfirmation {
     return [...this.entries.values()];
   }
 
-  confirmedHosts(): Set<string> {
+  confirmedHosts(): Set<HostName> {
     return new Set(
       this.list()
         .filter((e) => e.state === 'confirmed')
@@ -85,14 +85,14 @@ export class TunnelConfirmation {
     );
   }
 
-  forget(host: string): boolean {
-    return this.entries.delete(normaliseHost(host));
+  forget(host: HostName): boolean {
+    return this.entries.delete(host);
   }
 
   /** The policy hook: tunnels a host whose confirmation is pending. */
-  tunnelToConfirm(host: string): TunnelDecision | undefined {
+  tunnelToConfirm(host: HostName): TunnelDecision | undefined {
     this.expire();
-    const entry = this.entries.get(normaliseHost(host));
+    const entry = this.entries.get(host);
     if (entry?.state !== 'pending') return undefined;
     return {
       mode: 'tunnel',
@@ -104,15 +104,13 @@ export class TunnelConfirmation {
   }
 
   /** The user asks to confirm one host now: its next connection is tunnelled, whatever the setting. */
-  request(rawHost: string): ConfirmationEntry {
-    const host = normaliseHost(rawHost);
+  request(host: HostName): ConfirmationEntry {
     return this.store({ host, state: 'pending' as const, failures: this.entries.get(host)?.failures ?? 0, updatedAt: this.now() });
   }
 
   /** Feeds a finished connection's outcome. */
-  observe(rawHost: string, mode: Mode, category: Category, dataFlowed: boolean): ConfirmationEntry | undefined {
+  observe(host: HostName, mode: Mode, category: Category, dataFlowed: boolean): ConfirmationEntry | undefined {
     if (mode === 'http') return undefined;
-    const host = normaliseHost(rawHost);
     const entry = this.entries.get(host);
     // Learning from failures is opt-in; a confirmation the user asked for is always completed.
     if (!this.options.enabled && entry?.state !== 'pending') return undefined;
@@ -139,11 +137,11 @@ export class TunnelConfirmation {
  * that carried data. The same facts the live confirmation learned, read back from the records, so a
  * recording judges as the session did.
  */
-export function confirmedIn(records: Iterable<Pick<ConnectionRecord, 'host' | 'mode' | 'events'>>): Set<string> {
-  const hosts = new Set<string>();
+export function confirmedIn(records: Iterable<Pick<ConnectionRecord, 'host' | 'mode' | 'events'>>): Set<HostName> {
+  const hosts = new Set<HostName>();
   for (const record of records) {
     if (record.mode !== 'tunnel' || !clientSentData(record.events)) continue;
-    if (findEvent(record.events, 'policy')?.reason.startsWith(CONFIRMING)) hosts.add(normaliseHost(targetHost(record)));
+    if (findEvent(record.events, 'policy')?.reason.startsWith(CONFIRMING)) hosts.add(targetHost(record));
   }
   return hosts;
 }

@@ -11,11 +11,12 @@ import { strongest, type Verdict } from './pinning';
 import { BREAKAGE, DEFAULT_MAX_CONNECTIONS_KEPT, type Category, type Pinning } from '../../shared/vocabulary';
 import { classify } from './classification';
 import { clientSentData, targetHost, type ConnectionRecord } from '../timeline';
+import type { HostName } from '../hostNames';
 import { addConfirmation, judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';
 
 /** What the status bar and headlines need per host, kept up to date as connections finish (O(hosts)). */
 export interface LiveHostState {
-  readonly host: string;
+  readonly host: HostName;
   readonly breaks: boolean;
   readonly pinning: Pinning;
 }
@@ -37,7 +38,7 @@ export class Diagnosis {
   private readonly unattributedAcceptances = new Set<ConnectionRecord>();
   private readonly closedSeen = new WeakSet<ConnectionRecord>();
   private readonly verdicts = new Map<number, Judged>();
-  private readonly liveHostStates = new Map<string, LiveHostState>();
+  private readonly liveHostStates = new Map<HostName, LiveHostState>();
 
   /**
    * `capacity`: how many connections the store keeps; as many hosts and fingerprints are remembered
@@ -117,7 +118,7 @@ export class Diagnosis {
     this.observeConfirmation(record, targetHost(record), classify(record).category);
   }
 
-  private observeConfirmation(record: ConnectionRecord, host: string, category: Category): void {
+  private observeConfirmation(record: ConnectionRecord, host: HostName, category: Category): void {
     this.confirmation.observe(host, record.mode, category, clientSentData(record.events));
   }
 
@@ -129,7 +130,7 @@ export class Diagnosis {
     return this.judge(judged.record);
   }
 
-  private track(host: string, verdict: Verdict): void {
+  private track(host: HostName, verdict: Verdict): void {
     const previous = this.liveHostStates.get(host);
     const breaks = BREAKAGE.has(verdict.category);
     if (!breaks) {
@@ -163,16 +164,16 @@ export class Diagnosis {
   }
 
   /** The proxy's policy hook: tunnels a host whose confirmation is pending. */
-  tunnelToConfirm(host: string): TunnelDecision | undefined {
+  tunnelToConfirm(host: HostName): TunnelDecision | undefined {
     return this.confirmation.tunnelToConfirm(host);
   }
 
   /** The user asks to confirm one host now: its next connection is tunnelled. */
-  confirm(host: string): ConfirmationEntry {
+  confirm(host: HostName): ConfirmationEntry {
     return this.confirmation.request(host);
   }
 
-  forgetConfirmation(host: string): boolean {
+  forgetConfirmation(host: HostName): boolean {
     return this.confirmation.forget(host);
   }
 

@@ -4,6 +4,7 @@ import { ja4Of, strongest, type Verdict } from './pinning';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { clientName } from '../record/client';
 import { confirmedIn } from './confirmation';
+import type { HostName } from '../hostNames';
 import type { BreakageCause, RungId } from './ladder';
 import { judgeConnection, noEvidence, observeAcceptance, observeFinished } from './judgement';
 
@@ -13,7 +14,7 @@ export interface JudgedConnection {
 }
 
 export interface HostSummary {
-  readonly host: string;
+  readonly host: HostName;
   readonly port: number;
   readonly connections: number;
   readonly categories: Readonly<Partial<Record<Category, number>>>;
@@ -40,7 +41,7 @@ export interface HostSummary {
  * open too), breakages, and the confirmations by tunnelling they carry, plus `confirmed` (the live ones).
  * The session's summary, a recording opened in the editor and `pinscope export --from` all judge here.
  */
-export function judgeAll(records: readonly ConnectionRecord[], confirmed: Iterable<string> = []): JudgedConnection[] {
+export function judgeAll(records: readonly ConnectionRecord[], confirmed: Iterable<HostName> = []): JudgedConnection[] {
   const evidence = noEvidence([...confirmed, ...confirmedIn(records)]);
   for (const record of records) {
     if (record.finished) observeFinished(evidence, record);
@@ -50,7 +51,7 @@ export function judgeAll(records: readonly ConnectionRecord[], confirmed: Iterab
 }
 
 export function summariseHosts(judged: readonly JudgedConnection[]): HostSummary[] {
-  const byHost = new Map<string, JudgedConnection[]>();
+  const byHost = new Map<HostName, JudgedConnection[]>();
   for (const item of judged) {
     const host = targetHost(item.record);
     const list = byHost.get(host);

@@ -11,7 +11,7 @@ import { classify, type Classification } from './classification';
 import { RUNGS, type BreakageCause, type RungId } from './ladder';
 import { ja4Of, type Verdict } from './pinning';
 import { clientSentData, hasEvent, targetHost, type ConnectionRecord } from '../timeline';
-import { normaliseHost } from '../hostNames';
+import type { HostName } from '../hostNames';
 import { processKeyOf, type TrustSummary } from '../record/client';
 import { runtimeFromName, runtimeTls, type RuntimeTls } from '../record/runtimes';
 
@@ -54,10 +54,10 @@ function clientOf(record: Pick<ConnectionRecord, 'events' | 'client'>): Client {
 interface Seen {
   readonly label: string;
   /** Hosts it sent application data to through a forged certificate. */
-  readonly accepted: Set<string>;
-  readonly broken: Set<string>;
+  readonly accepted: Set<HostName>;
+  readonly broken: Set<HostName>;
   /** Hosts whose handshake it completed on a stack that does not complete it whatever the chain. */
-  readonly completed: Set<string>;
+  readonly completed: Set<HostName>;
 }
 
 /** What is known so far, per client and per TLS fingerprint; `generation` changes whenever it grows. */
@@ -65,11 +65,11 @@ export interface JudgementEvidence {
   readonly byClient: Map<string, Seen>;
   /** JA4 → processes that accepted a forged certificate with that fingerprint (label by key). */
   readonly acceptedByFingerprint: Map<string, Map<string, string>>;
-  readonly confirmed: Set<string>;
+  readonly confirmed: Set<HostName>;
   generation: number;
 }
 
-export function noEvidence(confirmed: Iterable<string> = []): JudgementEvidence {
+export function noEvidence(confirmed: Iterable<HostName> = []): JudgementEvidence {
   return { byClient: new Map(), acceptedByFingerprint: new Map(), confirmed: new Set(confirmed), generation: 0 };
 }
 
@@ -85,9 +85,9 @@ function trim<K>(map: { readonly size: number; keys(): IterableIterator<K>; dele
 function seenFor(evidence: JudgementEvidence, key: string, label: string, capacity?: number): Seen {
   const seen = evidence.byClient.get(key) ?? {
     label,
-    accepted: new Set<string>(),
-    broken: new Set<string>(),
-    completed: new Set<string>(),
+    accepted: new Set<HostName>(),
+    broken: new Set<HostName>(),
+    completed: new Set<HostName>(),
   };
   evidence.byClient.delete(key);
   evidence.byClient.set(key, seen);
@@ -95,7 +95,7 @@ function seenFor(evidence: JudgementEvidence, key: string, label: string, capaci
   return seen;
 }
 
-function addHost(evidence: JudgementEvidence, set: Set<string>, host: string, capacity?: number): void {
+function addHost(evidence: JudgementEvidence, set: Set<HostName>, host: HostName, capacity?: number): void {
   if (set.has(host)) return;
   set.add(host);
   trim(set, capacity);
@@ -155,7 +155,7 @@ export function observeFinished(
     addHost(evidence, seen.completed, host, capacity);
 }
 
-export function addConfirmation(evidence: JudgementEvidence, host: string): void {
+export function addConfirmation(evidence: JudgementEvidence, host: HostName): void {
   if (evidence.confirmed.has(host)) return;
   evidence.confirmed.add(host);
   evidence.generation++;
@@ -201,7 +201,7 @@ const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text
 export function judgeConnection(record: JudgedRecord, evidence: JudgementEvidence): Verdict {
   const classification: Classification = classify(record);
   const host = targetHost(record);
-  const confirmed = evidence.confirmed.has(normaliseHost(host));
+  const confirmed = evidence.confirmed.has(host);
   const lines: string[] = [];
   const verdict = (rung: RungId, cause: BreakageCause, fix: string | null): Verdict => {
     if (confirmed && cause !== 'none') {

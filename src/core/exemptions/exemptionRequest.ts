@@ -17,6 +17,7 @@ import { describeBypass, KNOWN_BYPASSES, knownBypassesFor, vendorTitle, type Byp
 import { findVendorFormat, renderSnippet, VENDOR_FORMATS } from './vendors/registry';
 import { cloudApplicationNotes } from './vendors/cloudApplications';
 import { SnippetError, type VendorFormat } from './vendors/vendorFormat';
+import type { HostName } from '../hostNames';
 
 export const REPORT_FORMATS = [
   {
@@ -43,15 +44,15 @@ type RequestSource =
        * lines): judged by the same `judgeAll` as the session's summary and the inspector, so a host shown
        * confirmed there is confirmed here.
        */
-      readonly confirmed?: Iterable<string>;
+      readonly confirmed?: Iterable<HostName>;
     }
   | { readonly merged: MergedRuns };
 
 export type ExemptionRequestInput = RequestSource & RequestOptions;
 
 interface RequestOptions {
-  /** Hosts chosen by the user; empty means every host with evidence. */
-  readonly hosts: readonly string[];
+  /** Hosts chosen by the user, in normal form; empty means every host with evidence. */
+  readonly hosts: readonly HostName[];
   readonly format: string;
   /** The vendor snippet embedded in a report (default zscaler-urls). */
   readonly vendor?: string;

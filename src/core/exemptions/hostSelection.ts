@@ -12,6 +12,7 @@
 import type { HostSummary } from '../diagnosis/hostSummary';
 import { isTrustGap } from '../diagnosis/recordClients';
 import { normaliseExemptionHost } from './hostEntries';
+import type { HostName } from '../hostNames';
 
 export interface VerifyFirstHost {
   readonly host: string;
@@ -55,8 +56,8 @@ export interface HostSelection {
 }
 
 export interface SelectionOptions {
-  /** Hosts chosen by the user; empty means every host with evidence. */
-  readonly hosts: readonly string[];
+  /** Hosts chosen by the user (in normal form: made at the edge that read them); empty means every host with evidence. */
+  readonly hosts: readonly HostName[];
   /** Also request hosts where pinning is only `possible`. */
   readonly includePossible?: boolean | undefined;
   /** Also request hosts whose app brings its own trust store. */
@@ -121,7 +122,7 @@ export function selectHosts(summaries: readonly HostSummary[], options: Selectio
   const byHost = new Map(summaries.map((s) => [s.host, s]));
   const explicit = options.hosts.length > 0;
   const chosen = new Set(options.hosts);
-  const wanted = (host: string): boolean => !explicit || chosen.has(host);
+  const wanted = (host: HostName): boolean => !explicit || chosen.has(host);
   const requested: HostSummary[] = [];
   const verifyFirst: VerifyFirstHost[] = [];
   const ownStore: OwnStoreHost[] = [];

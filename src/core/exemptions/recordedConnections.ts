@@ -7,7 +7,7 @@ import type { ConnectionLine } from '../report/connectionReport';
 import type { EventKind, TimelineEvent } from '../../shared/timelineEvents';
 import type { Mode } from '../../shared/vocabulary';
 import { judgeConnection, noEvidence } from '../diagnosis/judgement';
-import { normaliseHost } from '../hostNames';
+import { hostName, type HostName } from '../hostNames';
 import { MAX_LINE_CHARS, MAX_LINES, SkippedLines } from '../report/recordingBounds';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import type { ConnectionClient, ProcessRecord, TrustSummary } from '../record/client';
@@ -22,7 +22,7 @@ export interface RecordedConnections {
   /** Lines that could not be used: `line N: why`. */
   readonly skipped: string[];
   /** Hosts a line says were confirmed by tunnelling (the session's confirmations, carried by the recording). */
-  readonly confirmed: Set<string>;
+  readonly confirmed: Set<HostName>;
 }
 
 const MODES: readonly Mode[] = ['intercept', 'tunnel', 'http'];
@@ -149,7 +149,7 @@ export function readClientUpdate(line: string): { readonly id: number; readonly 
 export function readRecordedConnections(text: string): RecordedConnections {
   const records: ConnectionRecord[] = [];
   const skipped = new SkippedLines();
-  const confirmed = new Set<string>();
+  const confirmed = new Set<HostName>();
   let start = 0;
   for (let index = 0; start < text.length; index++) {
     const end = text.indexOf('\n', start) < 0 ? text.length : text.indexOf('\n', start);
@@ -165,7 +165,7 @@ export function readRecordedConnections(text: string): RecordedConnections {
   return { records, skipped: skipped.summary(), confirmed };
 }
 
-function readLine(line: string, skip: (why: string) => void, records: ConnectionRecord[], confirmed: Set<string>): void {
+function readLine(line: string, skip: (why: string) => void, records: ConnectionRecord[], confirmed: Set<HostName>): void {
   if (line.trim() === '') return;
   let value: unknown;
   try {
@@ -203,7 +203,7 @@ function readLine(line: string, skip: (why: string) => void, records: Connection
   const record: ConnectionRecord = {
     id: value.id,
     startedAt,
-    host: value.host,
+    host: hostName(value.host),
     port: value.port,
     mode: value.mode,
     events,
@@ -216,7 +216,7 @@ function readLine(line: string, skip: (why: string) => void, records: Connection
     return skip(`cannot be judged (${error instanceof Error ? error.message : String(error)})`);
   }
   records.push(record);
-  if ((value as Record<string, unknown>)['confirmed'] === true) confirmed.add(normaliseHost(targetHost(record)));
+  if ((value as Record<string, unknown>)['confirmed'] === true) confirmed.add(targetHost(record));
 }
 
 /** The records only; throws a RecordingError naming the first bad line (for callers that want all or nothing). */

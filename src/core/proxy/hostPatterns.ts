@@ -2,7 +2,7 @@
  * Host patterns as users write them: `api.example.com` (exact), `*.example.com` (any subdomain, not the
  * apex), `.example.com` (the apex and any subdomain). Case-insensitive; a trailing dot is ignored.
  */
-import { normaliseHost } from '../hostNames';
+import { hostName } from '../hostNames';
 
 export class HostPatternError extends Error {
   override name = 'HostPatternError';
@@ -12,7 +12,7 @@ const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?|\*)$/;
 
 /** Validates a pattern and returns its normal form; throws a HostPatternError saying what is wrong. */
 export function parseHostPattern(raw: string): string {
-  const pattern = normaliseHost(raw);
+  const pattern: string = hostName(raw);
   if (pattern === '') throw new HostPatternError('a host pattern is empty');
   if (pattern.includes(':')) return pattern; // an IPv6 address: matched exactly
   const labels = (pattern.startsWith('.') ? pattern.slice(1) : pattern).split('.');
@@ -25,7 +25,7 @@ export function parseHostPattern(raw: string): string {
 }
 
 export function matchesHostPattern(pattern: string, rawHost: string): boolean {
-  const host = normaliseHost(rawHost);
+  const host = hostName(rawHost);
   if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1));
   if (pattern.startsWith('.')) return host === pattern.slice(1) || host.endsWith(pattern);
   return host === pattern;

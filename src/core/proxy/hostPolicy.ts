@@ -1,5 +1,5 @@
 /** Which hosts are intercepted and which are tunnelled untouched; changeable while the proxy runs. */
-import { normaliseHost } from '../hostNames';
+import type { HostName } from '../hostNames';
 import { HostPatternList } from './hostPatterns';
 import type { Mode } from '../../shared/vocabulary';
 
@@ -9,7 +9,7 @@ export interface PolicyDecision {
 }
 
 /** Consulted before the patterns, e.g. by confirmation by tunnelling. */
-export type PolicyHook = (host: string) => PolicyDecision | undefined;
+export type PolicyHook = (host: HostName) => PolicyDecision | undefined;
 
 export class HostPolicy {
   private patterns: HostPatternList;
@@ -29,8 +29,7 @@ export class HostPolicy {
   }
 
   /** Whether a host is intercepted or tunnelled, and why: the hook (the user's choice, a confirmation) first, then the patterns. */
-  modeFor(rawHost: string): PolicyDecision {
-    const host = normaliseHost(rawHost);
+  modeFor(host: HostName): PolicyDecision {
     const hooked = this.hook?.(host);
     if (hooked) return hooked;
     const pattern = this.patterns.match(host);

@@ -28,7 +28,7 @@ import {
   type UpstreamPath,
 } from './upstream';
 import { errorMessage } from '../errors';
-import { HOSTNAME, usableSni } from '../hostNames';
+import { HOSTNAME, usableSni, type HostName } from '../hostNames';
 import { isCaptured, serverLeg, type LegCaptures } from './legCapture';
 
 export interface InterceptionContext {
@@ -83,7 +83,7 @@ function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstByte
 export async function handleTunnel(
   context: InterceptionContext,
   client: Socket,
-  host: string,
+  host: HostName,
   port: number,
   recorder: ConnectionRecorder,
   tunnelStart = 0,

@@ -41,6 +41,7 @@ import { writeTrustBundle } from '../setup/trustBundle';
 import { ConnectionAttribution } from '../process/connectionClients';
 import { randomBytes } from 'node:crypto';
 import { errorMessage, parkErrors } from '../errors';
+import { hostName } from '../hostNames';
 
 export interface ProxyOptions {
   readonly caDir: string;
@@ -346,7 +347,7 @@ export class InterceptingProxy {
     }
     const port = parseProxyPort(url.port, 80);
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const recorder = this.store.open(hostname, port, 'http');
+    const recorder = this.store.open(hostName(hostname), port, 'http');
     this.attributeTo(recorder, request.socket);
     recorder.add({ kind: 'accepted', remote: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}` });
     // Recorded without credentials: events files and the inspector are not the place for passwords and tokens.

@@ -1,8 +1,8 @@
 /** Parsing of what clients ask the proxy for: `CONNECT host:port` targets and URL ports. */
 import { isIP } from 'node:net';
-import { HOSTNAME } from '../hostNames';
+import { HOSTNAME, hostName, type HostName } from '../hostNames';
 
-export type ConnectTarget = { host: string; port: number } | { error: string };
+export type ConnectTarget = { host: HostName; port: number } | { error: string };
 
 /** Parses a CONNECT request target (authority form): `host:port` or `[v6]:port`. */
 export function parseConnectTarget(authority: string): ConnectTarget {
@@ -12,7 +12,7 @@ export function parseConnectTarget(authority: string): ConnectTarget {
   const port = Number(match[2]);
   if (port < 1 || port > 65535) return { error: `CONNECT port ${port} is out of range` };
   if (!isIP(host) && !HOSTNAME.test(host)) return { error: `CONNECT host ${JSON.stringify(host.slice(0, 100))} is not a valid hostname` };
-  return { host: host.endsWith('.') ? host.slice(0, -1) : host, port };
+  return { host: hostName(host), port };
 }
 
 export function parseProxyPort(port: string, fallback: number): number {

@@ -16,6 +16,7 @@ import { processKeyOf, type ConnectionClient } from '../record/client';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { BREAKAGE, CATEGORIES, type Category } from '../../shared/vocabulary';
 import type { TimelineEvent } from '../../shared/timelineEvents';
+import type { HostName } from '../hostNames';
 import {
   evidenceLevel,
   EVIDENCE_LADDER,
@@ -140,7 +141,7 @@ class RunReader {
   readonly kinds = new Map<string, ConnectionKind>();
   /** Lines already read, without their volatile fields → their kind: most lines are not parsed at all. */
   private readonly byText = new Map<string, ConnectionKind>();
-  readonly confirmed = new Set<string>();
+  readonly confirmed = new Set<HostName>();
   readonly hash: Hash = createHash('sha256');
   connections = 0;
   /** Each connection's kind by its id, so that a late `connection-update` line can move it (O(connections of one run)). */
@@ -341,7 +342,11 @@ class RunMerger {
  * One run held in memory (the live session, a recording already read): the same fold as recordings read
  * from files, so that one request road serves both. `confirmed` are the hosts the session confirmed by tunnelling.
  */
-export function mergeRecords(records: readonly ConnectionRecord[], confirmed: Iterable<string> = [], source = 'this session'): MergedRuns {
+export function mergeRecords(
+  records: readonly ConnectionRecord[],
+  confirmed: Iterable<HostName> = [],
+  source = 'this session',
+): MergedRuns {
   const merger = new RunMerger();
   const reader = new RunReader(null);
   for (const record of records) reader.add(record);

@@ -9,6 +9,7 @@ import type { Verdict } from '../../../src/core/diagnosis/pinning';
 import { breakageHeadline, judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummary';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { JA4_APP, JA4_CURL, transcripts } from '../../support/transcripts';
+import { hostName } from '../../../src/core/hostNames';
 
 interface Peers {
   readonly records: readonly ConnectionRecord[];
@@ -17,7 +18,7 @@ interface Peers {
 const noPeers: Peers = { records: [] };
 const buildPeerContext = (records: readonly ConnectionRecord[]): Peers => ({ records });
 function judge(record: ConnectionRecord, peers: Peers): Verdict {
-  const evidence = noEvidence(peers.confirmed);
+  const evidence = noEvidence(peers.confirmed?.map(hostName));
   for (const other of peers.records) observeFinished(evidence, other);
   return judgeConnection(record, evidence);
 }

@@ -16,6 +16,7 @@ import { toConnectionLine } from '../../../src/core/report/connectionReport';
 import { toConnectionDetail, toConnectionRow } from '../../../src/core/report/inspectorRows';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { JA4_CURL, transcripts } from '../../support/transcripts';
+import { hostName } from '../../../src/core/hostNames';
 
 function local(pid: number, name: string, trust: ConnectionClient['trust'] = null): ConnectionClient {
   return {
@@ -71,7 +72,7 @@ describe('the trust-aware judgement in the diagnosis', () => {
 
   it('a host whose app lacks the CA, confirmed by tunnelling, breaks only under inspection and is still never requested; the fix is said', () => {
     const records = [withClient(transcripts.alert('gap.test', 'unknown_ca'), local(300, 'curl', lacksCa))];
-    const judged = judgeAll(records, new Set(['gap.test']));
+    const judged = judgeAll(records, new Set([hostName('gap.test')]));
     const verdict = judged[0]?.verdict;
     assert.ok(verdict?.confirmed);
     assert.equal(verdict.pinning, 'unlikely');

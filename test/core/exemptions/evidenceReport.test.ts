@@ -10,6 +10,7 @@ import type { ConnectionClient } from '../../../src/core/record/client';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { renderSummaryMarkdown } from '../../../src/core/report/summaryMarkdown';
 import { hello, JA4_APP, record, transcripts } from '../../support/transcripts';
+import { hostName } from '../../../src/core/hostNames';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 
@@ -237,7 +238,7 @@ describe('every host that broke is accounted for', () => {
   it('hosts the user did not choose are still accounted for, as not chosen', () => {
     const request = buildExemptionRequest({
       records,
-      hosts: ['pin-by-peer.example.com'],
+      hosts: [hostName('pin-by-peer.example.com')],
       format: 'report-json',
       appName: 'Acme',
       now: NOW,

@@ -22,6 +22,7 @@ import { escapeData, escapeProperty, githubAnnotations } from '../../../src/core
 import { renderJunit, xmlAttribute, xmlText } from '../../../src/core/report/junit';
 import { runClient } from '../../support/clients';
 import { JA4_APP, transcripts } from '../../support/transcripts';
+import { hostName } from '../../../src/core/hostNames';
 
 const REPO = resolve(__dirname, '..', '..', '..', '..');
 const GOLDEN = resolve(REPO, 'test', 'core', 'exemptions', 'golden');
@@ -479,7 +480,7 @@ describe("the app's name", () => {
 
 describe('CI output escaping', () => {
   const hostile = {
-    host: 'evil"<x>&\u0001.example',
+    host: hostName('evil"<x>&\u0001.example'),
     port: 443,
     connections: 1,
     categories: { 'cert-rejected': 1 },

@@ -14,6 +14,7 @@ import { Session, type JudgedNotice } from '../../../src/core/session';
 import type { NewEvent } from '../../../src/core/timeline';
 import type { TimelineEvent } from '../../../src/shared/timelineEvents';
 import { transcripts } from '../../support/transcripts';
+import { hostName } from '../../../src/core/hostNames';
 
 const CURL: ConnectionClient = {
   process: {
@@ -61,7 +62,7 @@ describe('late attribution answers', () => {
     const client = new Promise<ConnectionClient>((resolve) => {
       answer = resolve;
     });
-    const recorder = session.store.open('late.example.test', 443, 'intercept');
+    const recorder = session.store.open(hostName('late.example.test'), 443, 'intercept');
     recorder.attribute({ located: Promise.resolve(), client, waitMs: 1, holdMs: 1 });
     // A client that rejects the forged certificate, replayed from a transcript.
     const { events } = transcripts.alert('late.example.test');
@@ -102,7 +103,7 @@ describe('late attribution answers', () => {
 
   it('a client known before the wait is over is judged once, with it', async () => {
     const session = new Session();
-    const recorder = session.store.open('prompt.example.test', 443, 'intercept');
+    const recorder = session.store.open(hostName('prompt.example.test'), 443, 'intercept');
     recorder.attribute({ located: Promise.resolve(), client: Promise.resolve(CURL), waitMs: 60_000, holdMs: 1 });
     const notices: JudgedNotice[] = [];
     session.onJudged.subscribe((notice) => notices.push(notice));

@@ -634,7 +634,7 @@ describe('intercepting proxy', () => {
   });
 
   it('keeps the cheap live host state consistent with the full re-judgement', () => {
-    const live = new Map(h.engine.liveHosts().map((x) => [x.host, x.breaks]));
+    const live = new Map<string, boolean>(h.engine.liveHosts().map((x) => [x.host, x.breaks]));
     const full = h.engine.hosts();
     assert.ok(full.length > 5);
     for (const host of full) assert.equal(live.get(host.host), host.breaks, host.host);

@@ -11,10 +11,11 @@ import { renderJunit } from '../../../src/core/report/junit';
 import { runClient } from '../../support/clients';
 import { ROOT } from '../../support/cli';
 import { temporaryDirectory } from '../../support/temporaryDirectories';
+import { hostName } from '../../../src/core/hostNames';
 
 function host(name: string, breaks: boolean, pinning: HostSummary['pinning'] = 'likely'): HostSummary {
   return {
-    host: name,
+    host: hostName(name),
     port: 443,
     connections: 1,
     categories: breaks ? { 'closed-after-handshake': 1 } : { ok: 1 },

@@ -15,6 +15,7 @@ import { hello, JA4_APP, record, transcripts } from '../../support/transcripts';
 import { escapeData, escapeProperty } from '../../../src/core/report/githubAnnotations';
 import { terminalSafe } from '../../../src/core/report/connectionReport';
 import { markdownText } from '../../../src/core/report/textEscaping';
+import { hostName } from '../../../src/core/hostNames';
 
 const eventsOf = (r: { events: readonly object[] }): NewEvent[] =>
   r.events.map((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 't')) as NewEvent);
@@ -33,7 +34,7 @@ describe('evidence and hostile text in reports', () => {
   const exportOf = (format: string, records: ReturnType<typeof record>[], hosts: string[]): string =>
     buildExemptionRequest({
       records,
-      hosts,
+      hosts: hosts.map(hostName),
       format,
       appName: 'App',
       appVersion: '1',
@@ -75,7 +76,7 @@ describe('evidence and hostile text in reports', () => {
     }
     const [first] = hosts;
     assert.ok(first);
-    const summary = renderSummaryMarkdown([{ ...first, host: 'x\u001b[2J\u0000', evidence: ['e\u0007'] }], {
+    const summary = renderSummaryMarkdown([{ ...first, host: hostName('x\u001b[2J\u0000'), evidence: ['e\u0007'] }], {
       command: 'curl \u001b]0;x\u0007',
     });
     assert.doesNotMatch(summary, RAW_CONTROL);
