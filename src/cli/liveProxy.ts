@@ -1,23 +1,23 @@
-/** The proxy a CLI command runs (`proxy`, `run`): the engine, its events file, live lines on stderr, a summary at the end. */
+/** The session a CLI command runs (`proxy`, `run`): its proxy, its events file, live lines on stderr, a summary at the end. */
 import { hostname } from 'node:os';
 import { byHostName, isLoopbackAddress } from '../core/hostNames';
 import { categoryCounts } from '../core/report/categoryCounts';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
 import { humanLine, terminalSafe, type ConnectionLine } from '../core/report/connectionReport';
-import { Engine } from '../core/engine';
+import { Session, type Listening, type ProxySettings } from '../core/session';
 import type { HostSummary } from '../core/diagnosis/hostSummary';
-import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { EventsFile } from './eventsFile';
 import { caWarningLines } from './caCommand';
 import { withCapture } from '../core/report/capturedTraffic';
 
 export interface LiveProxy {
-  readonly engine: Engine;
+  readonly session: Session;
+  readonly listening: Listening;
   stop(): Promise<HostSummary[]>;
 }
 
 export async function startLiveProxy(
-  options: ProxyOptions,
+  options: ProxySettings,
   eventsTarget: string | undefined,
   confirmByTunnelling: boolean,
 ): Promise<LiveProxy> {
@@ -25,21 +25,28 @@ export async function startLiveProxy(
   const report = (message: string): void => void process.stderr.write(`pinscope: ${terminalSafe(message)}\n`);
   // Opened before the proxy starts: a path that cannot be written is a bad flag (exit 2), not a later crash.
   const events = eventsTarget ? new EventsFile(eventsTarget, report) : undefined;
-  let engine: Engine;
+  const session = new Session({ confirmation: { ...DEFAULT_CONFIRMATION, enabled: confirmByTunnelling }, onError: report });
+  let listening: Listening;
   try {
-    engine = await Engine.start({ ...options, confirmation: { ...DEFAULT_CONFIRMATION, enabled: confirmByTunnelling }, onError: report });
+    listening = await session.start(options);
   } catch (error) {
     await events?.close();
     throw error;
   }
-  events?.write({ type: 'proxy', listening: engine.url, ca: engine.ca.certPath, startedAt: new Date().toISOString(), machine: hostname() });
-  engine.onJudged.subscribe(({ line, update }) => {
-    events?.write(update ? updateLine(line) : withCapture(line, engine.captureOf(line.id)));
+  events?.write({
+    type: 'proxy',
+    listening: listening.url,
+    ca: listening.ca.certPath,
+    startedAt: new Date().toISOString(),
+    machine: hostname(),
+  });
+  session.onJudged.subscribe(({ line, update }) => {
+    events?.write(update ? updateLine(line) : withCapture(line, session.captureOf(line.id)));
     process.stderr.write(`${humanLine(line, colour)}${update ? ' (updated: its process is known now)' : ''}\n`);
   });
-  if (!isLoopbackAddress(engine.host)) {
+  if (!isLoopbackAddress(listening.host)) {
     process.stderr.write(
-      `pinscope: WARNING: listening on ${engine.host}: other machines can use this proxy and see intercepted traffic.\n`,
+      `pinscope: WARNING: listening on ${listening.host}: other machines can use this proxy and see intercepted traffic.\n`,
     );
     if (!(options.relayToLocalAddresses ?? false))
       process.stderr.write(
@@ -47,20 +54,21 @@ export async function startLiveProxy(
       );
   }
   process.stderr.write(
-    `pinscope: listening on ${engine.url}\npinscope: process attribution: ${engine.attributionMethod}\npinscope: CA certificate ${engine.ca.certPath}${engine.ca.created ? ' (new)' : ''}\n`,
+    `pinscope: listening on ${listening.url}\npinscope: process attribution: ${listening.attributionMethod}\npinscope: CA certificate ${listening.ca.certPath}${listening.ca.created ? ' (new)' : ''}\n`,
   );
-  for (const line of caWarningLines(engine.ca)) process.stderr.write(`${line}\n`);
+  for (const line of caWarningLines(listening.ca)) process.stderr.write(`${line}\n`);
   process.stderr.write(
-    `pinscope: route an app with HTTPS_PROXY=${engine.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`,
+    `pinscope: route an app with HTTPS_PROXY=${listening.url} and trust the CA (e.g. NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or use 'pinscope run -- CMD'\n`,
   );
   return {
-    engine,
+    session,
+    listening,
     stop: async () => {
       // Every connection that closed is judged and written before the summary and the events file close; a
       // process lookup still running is waited for (bounded) and its answer lands as an update line.
-      await engine.stop();
+      await session.stop();
       await new Promise((resolve) => setImmediate(resolve));
-      const hosts = engine.hosts();
+      const hosts = session.hosts();
       await events?.close();
       return hosts;
     },

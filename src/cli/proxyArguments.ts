@@ -5,7 +5,7 @@ import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
-import type { ProxyOptions } from '../core/proxy/proxyServer';
+import type { ProxySettings } from '../core/session';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { parseClientCertificate } from '../core/proxy/clientCertificates';
 import { INSPECTION_PROFILES, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
@@ -148,7 +148,7 @@ export function defaultCaDir(): string {
   return join(process.env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'pinscope');
 }
 
-export function toProxyOptions(values: ProxyFlagValues): ProxyOptions {
+export function toProxyOptions(values: ProxyFlagValues): ProxySettings {
   const wrap = <T>(flag: string, parse: () => T): T => {
     try {
       return parse();

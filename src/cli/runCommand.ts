@@ -99,7 +99,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const startedAt = new Date();
   const proxy = await startLiveProxy(options, values.events, confirmByTunnelling(values));
   // The bundled CLI runs from dist/, next to the Node preload.
-  const environment = routedEnvironment(proxy.engine, __dirname, process.env);
+  const environment = routedEnvironment(proxy.listening, __dirname, process.env);
   const status = await new Promise<number>((resolve) => {
     const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...environment } });
     child.once('error', (error) => {
@@ -111,7 +111,7 @@ export async function runCommand(args: string[]): Promise<number> {
   });
   // Let connections that the command closed at exit finish their timelines: a client's socket can be
   // closed a moment before its record is finished (the server's side closes after it).
-  await waitUntil(() => proxy.engine.openConnections === 0 && proxy.engine.records().every((r) => r.finished), 1000);
+  await waitUntil(() => proxy.listening.openConnections === 0 && proxy.session.records().every((r) => r.finished), 1000);
   const hosts = await proxy.stop();
   process.stderr.write(formatSummary(hosts));
   // Reports are shared (CI artefacts, pull requests): the command line goes through the one redaction.

@@ -12,20 +12,21 @@ import { environmentFor, openProxiedTerminal } from './terminals';
 
 type CommandHandler = (context: PinscopeContext, ...args: unknown[]) => unknown;
 
-async function runningEngine(context: PinscopeContext) {
-  return context.controller.engine ?? (await context.controller.start());
+/** Where the session's proxy listens, started first if it is not running. */
+async function listening(context: PinscopeContext) {
+  return context.controller.session.listening ?? (await context.controller.start());
 }
 
 const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'pinscope.startProxy': async (context) => {
-    const engine = await context.controller.start();
-    if (engine)
+    const proxy = await context.controller.start();
+    if (proxy)
       void vscode.window
-        .showInformationMessage(vscode.l10n.t('Pinscope is listening on {0}.', engine.url), vscode.l10n.t('Open Proxied Terminal'))
+        .showInformationMessage(vscode.l10n.t('Pinscope is listening on {0}.', proxy.url), vscode.l10n.t('Open Proxied Terminal'))
         .then((choice) => {
-          if (choice) openProxiedTerminal(engine);
+          if (choice) openProxiedTerminal(proxy);
         });
-    return engine?.port;
+    return proxy?.port;
   },
   'pinscope.stopProxy': (context) => context.controller.stop(),
   'pinscope.restartProxy': async (context) => (await context.controller.restart())?.port,
@@ -54,13 +55,13 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       ...(format === 'pem' || format === 'der' ? { der: format === 'der' } : {}),
     }),
   'pinscope.openProxiedTerminal': async (context) => {
-    const engine = await runningEngine(context);
-    return engine ? openProxiedTerminal(engine) : undefined;
+    const proxy = await listening(context);
+    return proxy ? openProxiedTerminal(proxy) : undefined;
   },
   'pinscope.copyProxyEnvironment': async (context) => {
-    const engine = await runningEngine(context);
-    if (!engine) return undefined;
-    const text = toShellExports(environmentFor(engine));
+    const proxy = await listening(context);
+    if (!proxy) return undefined;
+    const text = toShellExports(environmentFor(proxy));
     await vscode.env.clipboard.writeText(text);
     void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: proxy environment copied as shell export lines.'));
     return text;
@@ -107,9 +108,9 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     return saveHostMode(context, name, chosen, scope === 'user' ? 'user' : 'workspace');
   },
   'pinscope.manageConfirmations': async (context) => {
-    const engine = context.controller.engine;
-    const entries = engine?.confirmations() ?? [];
-    if (!engine || entries.length === 0) {
+    const session = context.controller.session;
+    const entries = session.listening ? session.confirmations() : [];
+    if (entries.length === 0) {
       void vscode.window.showInformationMessage(
         vscode.l10n.t('Pinscope: no host is being confirmed by tunnelling, and none has been learned.'),
       );
@@ -131,7 +132,7 @@ const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       })),
       { title: vscode.l10n.t('Pinscope: learned confirmation entries — pick the ones to forget'), canPickMany: true },
     );
-    for (const item of picked ?? []) engine.forgetConfirmation(item.host);
+    for (const item of picked ?? []) session.forgetConfirmation(item.host);
     if (picked?.length) context.controller.onDidChange.emit();
   },
   'pinscope.showLog': (context) => context.log.show(),

@@ -18,11 +18,11 @@ export function registerDebugThroughProxy(context: PinscopeContext): vscode.Disp
       const wanted =
         configuration[MARKER] === true || vscode.workspace.getConfiguration('pinscope').get<boolean>('debugThroughProxy', false);
       if (!wanted || configuration.request !== 'launch') return configuration;
-      const engine = context.controller.engine ?? (configuration[MARKER] === true ? await context.controller.start() : undefined);
-      if (!engine) return configuration;
+      const proxy = context.controller.session.listening ?? (configuration[MARKER] === true ? await context.controller.start() : undefined);
+      if (!proxy) return configuration;
       const own = isStringRecord(configuration['env']) ? configuration['env'] : {};
-      const env = { ...own, ...environmentFor(engine, { ...process.env, ...own }) };
-      context.log.info(`Debug session "${configuration.name}" (${configuration.type}) goes through ${engine.url}.`);
+      const env = { ...own, ...environmentFor(proxy, { ...process.env, ...own }) };
+      context.log.info(`Debug session "${configuration.name}" (${configuration.type}) goes through ${proxy.url}.`);
       return { ...configuration, env };
     },
   };

@@ -45,7 +45,7 @@ export function activate(extension: vscode.ExtensionContext): PinscopeApi {
   });
   extension.environmentVariableCollection.persistent = false;
   const terminalSync = activeController.onDidChange.subscribe(() =>
-    syncTerminalEnvironment(extension.environmentVariableCollection, activeController.engine, settings.applyToAllTerminals),
+    syncTerminalEnvironment(extension.environmentVariableCollection, activeController.session.listening, settings.applyToAllTerminals),
   );
   extension.subscriptions.push(
     log,

@@ -42,9 +42,10 @@ function tunnelPatterns(context: PinscopeContext): readonly string[] {
 
 /** Tunnels (or intercepts) the host from its next connection, for this session; says so and offers to save it. */
 export async function chooseHostMode(context: PinscopeContext, host: HostName, mode: 'tunnel' | 'intercept'): Promise<void> {
-  const engine = context.controller.engine ?? (await context.controller.start());
-  if (!engine) return;
-  const current = context.controller.session.hostChoices.get(host);
+  // A choice is made for the running proxy: started first if it is not running.
+  if (!(await context.controller.start())) return;
+  const session = context.controller.session;
+  const current = session.hostChoices.get(host);
   if (current === mode) {
     void vscode.window.showInformationMessage(
       mode === 'tunnel'
@@ -53,8 +54,8 @@ export async function chooseHostMode(context: PinscopeContext, host: HostName, m
     );
     return;
   }
-  engine.chooseMode(host, mode);
-  if (mode === 'intercept') engine.forgetConfirmation(host);
+  session.chooseMode(host, mode);
+  if (mode === 'intercept') session.forgetConfirmation(host);
   const done =
     mode === 'tunnel'
       ? vscode.l10n.t('{0} is tunnelled untouched from its next connection (not inspected).', host)
@@ -129,9 +130,8 @@ export async function saveHostMode(
 
 /** Tunnels the host's next connection to confirm that it breaks only under inspection; says so. */
 export async function confirmHost(context: PinscopeContext, host: HostName): Promise<void> {
-  const engine = context.controller.engine ?? (await context.controller.start());
-  if (!engine) return;
-  engine.confirm(host);
+  if (!(await context.controller.start())) return;
+  context.controller.session.confirm(host);
   context.log.info(`${host}: its next connection is tunnelled untouched to confirm whether it breaks only under inspection`);
   context.controller.onDidChange.emit();
   reportConfirmation(context, host);
@@ -144,10 +144,10 @@ export async function confirmHost(context: PinscopeContext, host: HostName): Pro
 }
 
 /** When the host's tunnelled connection is judged, says how the confirmation ended (once; the entry expires in 15 minutes). */
-function reportConfirmation(context: PinscopeContext, host: string): void {
+function reportConfirmation(context: PinscopeContext, host: HostName): void {
   const subscription = context.controller.onJudged.subscribe(({ record }) => {
     if (record.mode !== 'tunnel') return;
-    const entry = context.controller.engine?.confirmations().find((e) => e.host === host);
+    const entry = context.controller.session.confirmations().find((e) => e.host === host);
     if (!entry || entry.state === 'pending' || entry.state === 'counting') return;
     subscription.dispose();
     clearTimeout(expiry);

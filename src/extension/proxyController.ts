@@ -1,11 +1,10 @@
-/** Starts, stops and reconfigures the engine for VS Code; the single owner of the running proxy. */
+/** Holds the session for VS Code: starts, stops and reconfigures its proxy from the settings, and says what happened. */
 import { isLoopbackAddress } from '../core/hostNames';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
 import { humanLine } from '../core/report/connectionReport';
-import { Engine } from '../core/engine';
-import { Session, type JudgedNotice } from '../core/session';
+import { Session, type JudgedNotice, type Listening } from '../core/session';
 import { ProxyStartError } from '../core/proxy/proxyServer';
 import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
@@ -35,17 +34,16 @@ export interface StartFailure {
 }
 
 export class ProxyController implements vscode.Disposable {
-  private engineValue: Engine | undefined;
-  private starting: Promise<Engine | undefined> | undefined;
+  private starting: Promise<Listening | undefined> | undefined;
   private failure: StartFailure | undefined;
   private hasRecords = false;
   private readonly listened: string[] = [];
-  /** The connections seen and their verdicts: kept across Stop, Restart and restarts for settings. */
+  /** The one session: the connections seen, their verdicts and the hosts' choices, kept across Stop, Restart and restarts for settings; its proxy while it runs. */
   readonly session: Session;
   /** Fires when the proxy starts or stops, and when a connection is judged. */
   readonly onDidChange = new Channel<void>();
   readonly onJudged = new Channel<JudgedNotice>();
-  /** Fires once when the running engine's connections are cleared. */
+  /** Fires once when the session's connections are cleared. */
   readonly onCleared = new Channel<void>();
   /** Fires when a start could not bind the kept port and took another. */
   readonly onPortMoved = new Channel<PortMove>();
@@ -75,7 +73,8 @@ export class ProxyController implements vscode.Disposable {
       this.onJudged.emit(notice);
     });
     this.session.onCleared.subscribe(() => {
-      this.listened.splice(0, this.listened.length, ...(this.engineValue ? [this.engineValue.url] : []));
+      const listening = this.session.listening;
+      this.listened.splice(0, this.listened.length, ...(listening ? [listening.url] : []));
       this.markHasRecords(this.session.connectionsKept > 0);
       this.onCleared.emit();
     });
@@ -97,31 +96,30 @@ export class ProxyController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', HAS_RECORDS_CONTEXT_KEY, value);
   }
 
-  get engine(): Engine | undefined {
-    return this.engineValue;
-  }
-
   /**
    * Starts the proxy; errors become notifications with an action that helps. Returns undefined on failure.
    * `port` overrides `pinscope.port` for this run only ("Use a Free Port This Time").
    */
-  async start(port?: number): Promise<Engine | undefined> {
-    if (this.engineValue) return this.engineValue;
+  async start(port?: number): Promise<Listening | undefined> {
+    const listening = this.session.listening;
+    if (listening) return listening;
     this.starting ??= this.doStart(port).finally(() => {
       this.starting = undefined;
     });
     return this.starting;
   }
 
-  private async doStart(portOverride: number | undefined): Promise<Engine | undefined> {
+  private async doStart(portOverride: number | undefined): Promise<Listening | undefined> {
     try {
       const settings = this.settings;
       const listen = settings.listenAddress;
       const configured = portOverride ?? settings.port;
       // Any free port (0): the one this workspace had before, so what points at it keeps working.
       const kept = portOverride === undefined && configured === 0 ? this.keptPort.port : undefined;
+      this.session.maxConnectionsKept = settings.maxConnectionsKept;
+      this.session.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling });
       const startOn = (port: number) =>
-        Engine.start({
+        this.session.start({
           caDir: this.caDir,
           host: listen,
           port,
@@ -137,12 +135,8 @@ export class ProxyController implements vscode.Disposable {
           keylogFile: settings.keyLogFile,
           captureBytes: settings.captureBytes,
           attributeProcesses: settings.attributeProcesses,
-          maxConnectionsKept: settings.maxConnectionsKept,
-          session: this.session,
-          confirmation: { ...DEFAULT_CONFIRMATION, enabled: settings.confirmByTunnelling },
-          onError: (message) => this.log.error(message),
         });
-      const engine = await vscode.window.withProgress(
+      const listening = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Pinscope: starting the proxy') },
         async () => {
           if (kept === undefined) return startOn(configured);
@@ -155,13 +149,13 @@ export class ProxyController implements vscode.Disposable {
           }
         },
       );
-      if (configured === 0 && portOverride === undefined) await this.keptPort.keep(engine.port);
-      this.engineValue = engine;
+      if (configured === 0 && portOverride === undefined) await this.keptPort.keep(listening.port);
       this.failure = undefined;
-      if (!this.listened.includes(engine.url)) this.listened.push(engine.url);
-      if (engine.ca.created) this.log.info(`Created a new Pinscope CA in ${engine.ca.directory} (SHA-256 ${engine.ca.fingerprint256})`);
-      this.log.info(`Proxy listening on ${engine.url}`);
-      reviewCertificateAuthority(engine.ca, this.log, () => this.restart());
+      if (!this.listened.includes(listening.url)) this.listened.push(listening.url);
+      if (listening.ca.created)
+        this.log.info(`Created a new Pinscope CA in ${listening.ca.directory} (SHA-256 ${listening.ca.fingerprint256})`);
+      this.log.info(`Proxy listening on ${listening.url}`);
+      reviewCertificateAuthority(listening.ca, this.log, () => this.restart());
       if (!isLoopbackAddress(listen)) {
         void vscode.window
           .showWarningMessage(
@@ -174,9 +168,9 @@ export class ProxyController implements vscode.Disposable {
       }
       await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
       this.onDidChange.emit();
-      if (kept !== undefined && engine.port !== kept)
-        this.onPortMoved.emit({ from: engine.url.replace(/:\d+$/, `:${kept}`), to: engine.url });
-      return engine;
+      if (kept !== undefined && listening.port !== kept)
+        this.onPortMoved.emit({ from: listening.url.replace(/:\d+$/, `:${kept}`), to: listening.url });
+      return listening;
     } catch (error) {
       this.reportStartError(error);
       return undefined;
@@ -203,10 +197,10 @@ export class ProxyController implements vscode.Disposable {
         .showErrorMessage(vscode.l10n.t('Pinscope: {0}', message), freePort, vscode.l10n.t('Open Setting'))
         .then(async (choice) => {
           if (choice === freePort) {
-            const engine = await this.start(0);
-            if (engine)
+            const listening = await this.start(0);
+            if (listening)
               void vscode.window.showInformationMessage(
-                vscode.l10n.t('Pinscope is listening on {0} for this run; pinscope.port is unchanged.', engine.url),
+                vscode.l10n.t('Pinscope is listening on {0} for this run; pinscope.port is unchanged.', listening.url),
               );
           } else if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', 'pinscope.port');
         });
@@ -224,29 +218,27 @@ export class ProxyController implements vscode.Disposable {
   }
 
   async stop(): Promise<void> {
-    const engine = this.engineValue;
-    if (!engine) return;
-    this.engineValue = undefined;
-    await engine.stop();
+    if (!this.session.listening) return;
+    await this.session.stop();
     this.log.info('Proxy stopped');
     await vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
     this.onDidChange.emit();
   }
 
-  async restart(): Promise<Engine | undefined> {
+  async restart(): Promise<Listening | undefined> {
     await this.stop();
     return this.start();
   }
 
   private async applySettings(event: vscode.ConfigurationChangeEvent): Promise<void> {
     if (event.affectsConfiguration(`${SECTION}.maxConnectionsKept`)) this.session.maxConnectionsKept = this.settings.maxConnectionsKept;
-    const engine = this.engineValue;
-    if (!engine) return;
+    const session = this.session;
+    if (!session.listening) return;
     try {
-      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) engine.setTunnelHosts(this.settings.tunnelHosts);
-      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) engine.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
+      if (event.affectsConfiguration(`${SECTION}.tunnelHosts`)) session.setTunnelHosts(this.settings.tunnelHosts);
+      if (event.affectsConfiguration(`${SECTION}.handshakeTimeoutMs`)) session.setHandshakeTimeout(this.settings.handshakeTimeoutMs);
       if (event.affectsConfiguration(`${SECTION}.confirmByTunnelling`)) {
-        engine.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
+        session.configureConfirmation({ ...DEFAULT_CONFIRMATION, enabled: this.settings.confirmByTunnelling });
       }
     } catch (error) {
       this.log.error(errorMessage(error));

@@ -29,9 +29,10 @@ export class ProxyStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const engine = this.controller.engine;
+    const session = this.controller.session;
+    const proxy = session.listening;
     const failure = this.controller.startFailure;
-    if (!engine && failure) {
+    if (!proxy && failure) {
       this.item.text = `$(error) ${vscode.l10n.t('Pinscope: not started')}`;
       const tooltip = new vscode.MarkdownString(undefined, false);
       tooltip.appendText(
@@ -52,8 +53,8 @@ export class ProxyStatusBar implements vscode.Disposable {
       return;
     }
     this.item.command = 'pinscope.openInspector';
-    const kept = this.controller.session.connectionsKept;
-    if (!engine) {
+    const kept = session.connectionsKept;
+    if (!proxy) {
       this.item.text = `$(shield) ${kept > 0 ? vscode.l10n.t('Pinscope: stopped · {0} recorded', kept) : vscode.l10n.t('Pinscope: stopped')}`;
       this.item.tooltip =
         kept > 0
@@ -65,22 +66,17 @@ export class ProxyStatusBar implements vscode.Disposable {
       this.item.backgroundColor = undefined;
       return;
     }
-    const hosts = engine.liveHosts();
+    const hosts = session.liveHosts();
     const breaking = hosts.filter((h) => h.breaks);
     const likely = breaking.some((h) => h.pinning === 'likely');
     this.item.text =
       breaking.length > 0
-        ? `$(warning) ${vscode.l10n.t('Pinscope :{0} · {1} breaking', engine.port, breaking.length)}`
-        : `$(shield) ${vscode.l10n.t('Pinscope :{0}', engine.port)}`;
+        ? `$(warning) ${vscode.l10n.t('Pinscope :{0} · {1} breaking', proxy.port, breaking.length)}`
+        : `$(shield) ${vscode.l10n.t('Pinscope :{0}', proxy.port)}`;
     this.item.backgroundColor = likely ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const tooltip = new vscode.MarkdownString(undefined, false);
     tooltip.appendText(
-      vscode.l10n.t(
-        'Listening on {0}\n{1}\nConnections kept: {2}\nClick to open the inspector.',
-        engine.url,
-        breakageHeadline(hosts),
-        engine.connectionsKept,
-      ),
+      vscode.l10n.t('Listening on {0}\n{1}\nConnections kept: {2}\nClick to open the inspector.', proxy.url, breakageHeadline(hosts), kept),
     );
     this.item.tooltip = tooltip;
   }

@@ -3,13 +3,13 @@ import * as vscode from 'vscode';
 import { EXTENDED_VARIABLES } from '../core/setup/proxyEnvironment';
 import { routedEnvironment } from '../core/setup/routedEnvironment';
 import { routedRuntimeNames, unroutedRuntimeFor } from '../core/setup/routedRuntimes';
-import type { Engine } from '../core/engine';
+import type { Listening } from '../core/session';
 import type { PinscopeContext } from './pinscopeContext';
 import type { PortMove, ProxyController } from './proxyController';
 
 /** The routed environment merged into the extension host's own (the bundle runs from dist/, next to the preload). */
-export function environmentFor(engine: Engine, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return routedEnvironment(engine, __dirname, inherited);
+export function environmentFor(proxy: Listening, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return routedEnvironment(proxy, __dirname, inherited);
 }
 
 /** The terminal prints its message at its first width (often narrower than it ends up): lines kept short enough never to be cut. */
@@ -47,11 +47,11 @@ function routedBanner(proxyUrl: string): string {
   ].join('\r\n');
 }
 
-export function openProxiedTerminal(engine: Engine): vscode.Terminal {
+export function openProxiedTerminal(proxy: Listening): vscode.Terminal {
   const terminal = vscode.window.createTerminal({
-    name: vscode.l10n.t('Pinscope :{0}', engine.port),
-    env: environmentFor(engine),
-    message: wrapBanner(routedBanner(engine.url)),
+    name: vscode.l10n.t('Pinscope :{0}', proxy.port),
+    env: environmentFor(proxy),
+    message: wrapBanner(routedBanner(proxy.url)),
     iconPath: new vscode.ThemeIcon('shield'),
   });
   terminal.show();
@@ -73,7 +73,7 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
   const rename = (terminal: vscode.Terminal | undefined): void => {
     if (!terminal || !stale.delete(terminal)) return;
     const target = routedTo(terminal);
-    const url = controller.engine?.url;
+    const url = controller.session.listening?.url;
     if (!url || target === url) return;
     void vscode.commands.executeCommand('workbench.action.terminal.renameWithArg', {
       name: vscode.l10n.t('{0} (stale: the proxy moved to {1})', terminal.name, url),
@@ -86,8 +86,8 @@ export function markStaleTerminals(controller: ProxyController, log: vscode.LogO
     log.warn(message);
     rename(vscode.window.activeTerminal);
     void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Proxied Terminal')).then((choice) => {
-      const engine = controller.engine;
-      if (choice && engine) openProxiedTerminal(engine);
+      const proxy = controller.session.listening;
+      if (choice && proxy) openProxiedTerminal(proxy);
     });
   });
   return vscode.Disposable.from(
@@ -115,14 +115,14 @@ function staleMessage(move: PortMove, terminals: number): string {
 /** Applies the proxy environment to new terminals while the proxy runs and the setting is on. */
 export function syncTerminalEnvironment(
   collection: vscode.GlobalEnvironmentVariableCollection,
-  engine: Engine | undefined,
+  proxy: Listening | undefined,
   enabled: boolean,
 ): void {
   collection.clear();
-  if (!engine || !enabled) return;
-  collection.description = vscode.l10n.t('Pinscope: route through {0} and trust its CA', engine.url);
+  if (!proxy || !enabled) return;
+  collection.description = vscode.l10n.t('Pinscope: route through {0} and trust its CA', proxy.url);
   const extended = new Set<string>(EXTENDED_VARIABLES);
-  for (const [name, value] of Object.entries(environmentFor(engine, {}))) {
+  for (const [name, value] of Object.entries(environmentFor(proxy, {}))) {
     // The terminal's own NODE_OPTIONS / JAVA_TOOL_OPTIONS / PHP_INI_SCAN_DIR are kept: ours go after them.
     if (extended.has(name)) collection.append(name, name === 'PHP_INI_SCAN_DIR' ? value : ` ${value}`);
     else collection.replace(name, value);
@@ -182,17 +182,19 @@ export function watchUnroutedCommands(
   return vscode.Disposable.from(
     new vscode.Disposable(() => counting.dispose()),
     vscode.window.onDidStartTerminalShellExecution((event) => {
-      if (context.controller.engine && routed(event.terminal)) started.set(event.execution, { connections: accepted, at: Date.now() });
+      if (context.controller.session.listening && routed(event.terminal))
+        started.set(event.execution, { connections: accepted, at: Date.now() });
     }),
     vscode.window.onDidEndTerminalShellExecution((event) => {
       const start = started.get(event.execution);
       started.delete(event.execution);
       // The start event reaches the extension host after the shell started the command (a quick curl's
       // connection was seen 4 ms before it in code-server): a connection just before it counts too.
-      if (!start || !context.controller.engine || accepted > start.connections || lastAcceptedAt >= start.at - START_EVENT_LAG_MS) return;
+      const proxy = context.controller.session.listening;
+      if (!start || !proxy || accepted > start.connections || lastAcceptedAt >= start.at - START_EVENT_LAG_MS) return;
       const command = event.execution.commandLine.value.trim();
       if (!command) return;
-      const hint = unroutedHint(command, routedTo(event.terminal), context.controller.engine.url);
+      const hint = unroutedHint(command, routedTo(event.terminal), proxy.url);
       // Notifications turn [text](target) into links: a command line must not become one.
       const shown = (command.length > 80 ? `${command.slice(0, 77)}…` : command).replace(/\]\(/g, '] (');
       const message = vscode.l10n.t('Pinscope saw no connection while "{0}" ran in terminal "{1}". {2}', shown, event.terminal.name, hint);

@@ -5,9 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Engine } from '../../src/core/engine';
 import { hostName } from '../../src/core/hostNames';
-import { curl } from '../support/clients';
+import { curl, waitFor } from '../support/clients';
 import { startHarness, type Harness } from '../support/harness';
 
 describe('host choices', () => {
@@ -19,12 +18,12 @@ describe('host choices', () => {
     await harness.close();
   });
 
-  it('a choice made through the engine decides the mode, in any spelling of the host, over the patterns', async () => {
-    const { engine } = harness;
-    engine.chooseMode(hostName('Chosen.Example.Test.'), 'tunnel');
-    engine.chooseMode(hostName('patterned.example.test'), 'intercept');
+  it('a choice made through the session decides the mode, in any spelling of the host, over the patterns', async () => {
+    const { session } = harness;
+    session.chooseMode(hostName('Chosen.Example.Test.'), 'tunnel');
+    session.chooseMode(hostName('patterned.example.test'), 'intercept');
     assert.deepEqual(
-      [...engine.hostChoices],
+      [...session.hostChoices],
       [
         ['chosen.example.test', 'tunnel'],
         ['patterned.example.test', 'intercept'],
@@ -42,24 +41,23 @@ describe('host choices', () => {
   });
 
   it('a proxy restarted on the same session keeps the choices', async () => {
-    const restarted = await Engine.start({
-      caDir: harness.engine.ca.directory,
-      session: harness.engine.session,
+    const { session } = harness;
+    await session.stop();
+    const restarted = await session.start({
+      caDir: harness.proxy.ca.directory,
       upstreamCaFiles: [harness.origin.caFile],
       hostOverrides: [`*.example.test=127.0.0.1:${harness.origin.port}`],
       attributeProcesses: false,
     });
-    try {
-      assert.equal(restarted.hostChoices.get(hostName('chosen.example.test')), 'tunnel');
-      const before = restarted.records().length;
-      await curl(restarted.url, 'https://chosen.example.test/hello', ['--cacert', harness.origin.caFile]);
-      const record = restarted
-        .records()
-        .slice(before)
-        .find((r) => r.host === 'chosen.example.test');
-      assert.equal(record?.mode, 'tunnel');
-    } finally {
-      await restarted.stop();
-    }
+    assert.notEqual(restarted.port, harness.proxyPort, 'another proxy');
+    assert.equal(session.hostChoices.get(hostName('chosen.example.test')), 'tunnel');
+    const before = session.records().length;
+    await curl(restarted.url, 'https://chosen.example.test/hello', ['--cacert', harness.origin.caFile]);
+    await waitFor(() => (session.records().length > before && session.records().at(-1)?.finished ? true : undefined), 10_000, 'the record');
+    const record = session
+      .records()
+      .slice(before)
+      .find((r) => r.host === 'chosen.example.test');
+    assert.equal(record?.mode, 'tunnel');
   });
 });

@@ -32,12 +32,12 @@ describe('one host in every spelling', () => {
   });
 
   it('from the CONNECT and the SNI to the confirmation, the hosts view and the export', async () => {
-    const { engine } = harness;
+    const { session } = harness;
     assert.equal(await visit(harness, 'Spelled.Example.Test.', 'SPELLED.example.test.'), 'refused');
     assert.equal(await visit(harness, 'spelled.example.test', 'Spelled.Example.Test'), 'refused');
     await harness.connection('spelled.example.test', 1);
     // Confirmation asked for in yet another spelling tunnels the next connection, spelled another way again.
-    engine.confirm(hostName('SPELLED.EXAMPLE.TEST.'));
+    session.confirm(hostName('SPELLED.EXAMPLE.TEST.'));
     assert.equal(await visit(harness, 'spelled.EXAMPLE.test.', 'spelled.example.TEST.'), 'answered');
 
     const records = await waitForFinished(harness, 3);
@@ -50,16 +50,16 @@ describe('one host in every spelling', () => {
       ],
     );
     assert.deepEqual(
-      engine.confirmations().map((c) => [c.host, c.state]),
+      session.confirmations().map((c) => [c.host, c.state]),
       [['spelled.example.test', 'confirmed']],
     );
-    const hosts = engine.hosts();
+    const hosts = session.hosts();
     assert.deepEqual(
       hosts.map((h) => [h.host, h.connections, h.breaks, h.confirmed]),
       [['spelled.example.test', 3, true, true]],
     );
     assert.deepEqual(
-      engine.liveHosts().map((h) => h.host),
+      session.liveHosts().map((h) => h.host),
       ['spelled.example.test'],
     );
 
@@ -81,5 +81,5 @@ describe('one host in every spelling', () => {
 
 async function waitForFinished(harness: Harness, count: number) {
   for (let index = 0; index < count; index++) await harness.connection('spelled.example.test', index);
-  return harness.engine.records().filter((r) => r.finished);
+  return harness.session.records().filter((r) => r.finished);
 }

@@ -37,7 +37,7 @@ describe('Pinscope in a real VS Code extension host', function () {
 
   it('activates on its own command and exposes its API', async () => {
     const { context } = await activatePinscope();
-    assert.equal(context.controller.engine, undefined);
+    assert.equal(context.controller.session.listening, undefined);
   });
 
   it('registers every contributed command', async () => {
@@ -56,45 +56,49 @@ describe('Pinscope in a real VS Code extension host', function () {
     const port = await vscode.commands.executeCommand<number>('pinscope.startProxy');
     assert.ok(typeof port === 'number' && port > 0, 'Start Proxy returns the bound port');
     assert.ok(await portAccepts(port), 'the port accepts connections');
-    const engine = context.controller.engine;
-    assert.ok(engine);
-    const caPem = readFileSync(engine.ca.certPath, 'utf8');
+    const proxy = context.controller.session.listening;
+    assert.ok(proxy);
+    const caPem = readFileSync(proxy.ca.certPath, 'utf8');
     assert.match(caPem, /BEGIN CERTIFICATE/);
-    const result = await curl(engine.url, 'https://api.example.test/hello', ['--cacert', engine.ca.certPath]);
+    const result = await curl(proxy.url, 'https://api.example.test/hello', ['--cacert', proxy.ca.certPath]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /hello from origin/);
     const record = await waitFor(
-      () => engine.records().find((r) => r.finished && r.host === 'api.example.test'),
+      () => context.controller.session.records().find((r) => r.finished && r.host === 'api.example.test'),
       5000,
       'the finished connection',
     );
     assert.equal(classify(record).category, 'ok');
     await vscode.commands.executeCommand('pinscope.stopProxy');
-    assert.equal(context.controller.engine, undefined);
+    assert.equal(context.controller.session.listening, undefined);
     assert.equal(await portAccepts(port), false, 'the port is closed after Stop');
   });
 
   it('applies a tunnel-hosts setting to the next connection without a restart', async () => {
     const { context } = await activatePinscope();
     await vscode.commands.executeCommand('pinscope.startProxy');
-    const engine = context.controller.engine;
-    assert.ok(engine);
+    const proxy = context.controller.session.listening;
+    assert.ok(proxy);
     await configure({ tunnelHosts: ['.example.test'] });
-    await waitFor(() => (engine.tunnelHosts.includes('.example.test') ? true : undefined), 5000, 'the setting to apply');
-    const result = await curl(engine.url, 'https://tunnelled.example.test/hello', ['--cacert', origin.caFile]);
+    await waitFor(
+      () => (context.controller.session.tunnelHosts?.includes('.example.test') ? true : undefined),
+      5000,
+      'the setting to apply',
+    );
+    const result = await curl(proxy.url, 'https://tunnelled.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(result.code, 0, result.stderr);
-    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === 'tunnelled.example.test'));
+    const record = await waitFor(() => context.controller.session.records().find((r) => r.finished && r.host === 'tunnelled.example.test'));
     assert.equal(record.mode, 'tunnel');
     await configure({ tunnelHosts: [] });
   });
 
   it('says so when a confirmation by tunnelling succeeds: the host works tunnelled untouched', async () => {
     const pinscope = await activatePinscope();
-    const engine = pinscope.context.controller.engine ?? (await pinscope.context.controller.start());
-    assert.ok(engine);
+    const proxy = await pinscope.context.controller.start();
+    assert.ok(proxy);
     await vscode.commands.executeCommand('pinscope.confirmHost', 'confirmed.example.test');
     // Tunnelled untouched, the origin's own certificate reaches curl, which trusts the origin's CA: it works.
-    const works = await curl(engine.url, 'https://confirmed.example.test/hello', ['--cacert', origin.caFile]);
+    const works = await curl(proxy.url, 'https://confirmed.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(works.code, 0, works.stderr);
     const outcome = await waitFor(
       () => pinscope.confirmationOutcomes.find((o) => o.host === 'confirmed.example.test'),
@@ -110,28 +114,28 @@ describe('Pinscope in a real VS Code extension host', function () {
 
   it('gives the proxied terminal environment the proxy and the CA', async () => {
     const { context } = await activatePinscope();
-    const engine = context.controller.engine ?? (await context.controller.start());
-    assert.ok(engine);
+    const proxy = await context.controller.start();
+    assert.ok(proxy);
     const text = await vscode.commands.executeCommand<string>('pinscope.copyProxyEnvironment');
-    assert.match(text, new RegExp(`export HTTPS_PROXY='${engine.url}'`));
-    assert.match(text, new RegExp(`export NODE_EXTRA_CA_CERTS='${engine.ca.certPath}'`));
+    assert.match(text, new RegExp(`export HTTPS_PROXY='${proxy.url}'`));
+    assert.match(text, new RegExp(`export NODE_EXTRA_CA_CERTS='${proxy.ca.certPath}'`));
     const terminal = await vscode.commands.executeCommand<vscode.Terminal>('pinscope.openProxiedTerminal');
     const options = terminal.creationOptions as vscode.TerminalOptions;
-    assert.equal(options.env?.['HTTPS_PROXY'], engine.url);
-    assert.equal(options.env['SSL_CERT_FILE'], engine.trustBundlePath);
-    assert.equal(options.env['NODE_EXTRA_CA_CERTS'], engine.ca.certPath);
+    assert.equal(options.env?.['HTTPS_PROXY'], proxy.url);
+    assert.equal(options.env['SSL_CERT_FILE'], proxy.trustBundlePath);
+    assert.equal(options.env['NODE_EXTRA_CA_CERTS'], proxy.ca.certPath);
     terminal.dispose();
   });
 
   it('applies the proxy environment to new terminals while running, and removes it on stop', async () => {
     const { context } = await activatePinscope();
-    const engine = context.controller.engine ?? (await context.controller.start());
-    assert.ok(engine);
+    const proxy = await context.controller.start();
+    assert.ok(proxy);
     const collection = context.extension.environmentVariableCollection;
     await configure({ applyToAllTerminals: true });
     await waitFor(() => collection.get('HTTPS_PROXY'), 5000, 'the collection to be filled');
-    assert.equal(collection.get('HTTPS_PROXY')?.value, engine.url);
-    assert.equal(collection.get('NODE_EXTRA_CA_CERTS')?.value, engine.ca.certPath);
+    assert.equal(collection.get('HTTPS_PROXY')?.value, proxy.url);
+    assert.equal(collection.get('NODE_EXTRA_CA_CERTS')?.value, proxy.ca.certPath);
     await context.controller.stop();
     assert.equal(collection.get('HTTPS_PROXY'), undefined, 'removed when the proxy stops');
     await configure({ applyToAllTerminals: false });
@@ -142,28 +146,28 @@ describe('Pinscope in a real VS Code extension host', function () {
     await context.controller.stop();
     const blocker = await startOrigin();
     await configure({ port: blocker.port });
-    const engine = await context.controller.start();
-    assert.equal(engine, undefined, 'start fails softly');
-    assert.equal(context.controller.engine, undefined);
+    const proxy = await context.controller.start();
+    assert.equal(proxy, undefined, 'start fails softly');
+    assert.equal(context.controller.session.listening, undefined);
     await configure({ port: 0 });
     await blocker.close();
   });
 
   it('keeps the CA key owner-only and exports a certificate openssl reads', async () => {
     const { context } = await activatePinscope();
-    const engine = context.controller.engine ?? (await context.controller.start());
-    assert.ok(engine);
-    const keyPath = engine.ca.certPath.replace('pinscope-ca.pem', 'pinscope-ca-key.pem');
+    const proxy = await context.controller.start();
+    assert.ok(proxy);
+    const keyPath = proxy.ca.certPath.replace('pinscope-ca.pem', 'pinscope-ca-key.pem');
     assert.ok(existsSync(keyPath));
     assert.equal(statSync(keyPath).mode & 0o777, 0o600);
-    const openssl = await runClient('openssl', ['x509', '-noout', '-subject', '-in', engine.ca.certPath]);
+    const openssl = await runClient('openssl', ['x509', '-noout', '-subject', '-in', proxy.ca.certPath]);
     assert.equal(openssl.code, 0, openssl.stderr);
     assert.match(openssl.stdout, /Pinscope Inspection CA/);
   });
-  it('opens the inspector from the command; the real webview shows a live connection and its Tunnel Host action reaches the engine', async () => {
+  it('opens the inspector from the command; the real webview shows a live connection and its Tunnel Host action reaches the session', async () => {
     const { context } = await activatePinscope();
-    const engine = context.controller.engine ?? (await context.controller.start());
-    assert.ok(engine);
+    const proxy = await context.controller.start();
+    assert.ok(proxy);
     await vscode.commands.executeCommand('pinscope.openInspector');
     const tab = await waitFor(
       () =>
@@ -174,7 +178,7 @@ describe('Pinscope in a real VS Code extension host', function () {
       'the inspector tab',
     );
     assert.equal(tab.label, 'Pinscope Inspector');
-    const first = await curl(engine.url, 'https://panel.example.test/hello', ['--cacert', engine.ca.certPath]);
+    const first = await curl(proxy.url, 'https://panel.example.test/hello', ['--cacert', proxy.ca.certPath]);
     assert.equal(first.code, 0, first.stderr);
     const answer = await askWebview({ host: 'panel.example.test', action: 'tunnel' });
     if (answer === undefined) {
@@ -184,14 +188,14 @@ describe('Pinscope in a real VS Code extension host', function () {
       assert.match(answer, /^clicked tunnel/);
     }
     await waitFor(
-      () => (engine.hostChoices.get(hostName('panel.example.test')) === 'tunnel' ? true : undefined),
+      () => (context.controller.session.hostChoices.get(hostName('panel.example.test')) === 'tunnel' ? true : undefined),
       10_000,
       'the tunnel choice',
     );
-    const second = await curl(engine.url, 'https://panel.example.test/hello', ['--cacert', origin.caFile]);
+    const second = await curl(proxy.url, 'https://panel.example.test/hello', ['--cacert', origin.caFile]);
     assert.equal(second.code, 0, second.stderr);
     const records = await waitFor(() => {
-      const found = engine.records().filter((r) => r.finished && r.host === 'panel.example.test');
+      const found = context.controller.session.records().filter((r) => r.finished && r.host === 'panel.example.test');
       return found.length >= 2 ? found : undefined;
     });
     assert.deepEqual(
@@ -202,15 +206,15 @@ describe('Pinscope in a real VS Code extension host', function () {
 
   it('exports an exemption request into an untitled editor in the right language', async () => {
     const { context } = await activatePinscope();
-    const engine = context.controller.engine ?? (await context.controller.start());
-    assert.ok(engine);
-    await curl(engine.url, 'https://pinned.example.test/hello', [
+    const proxy = await context.controller.start();
+    assert.ok(proxy);
+    await curl(proxy.url, 'https://pinned.example.test/hello', [
       '--cacert',
-      engine.ca.certPath,
+      proxy.ca.certPath,
       '--pinnedpubkey',
       'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     ]);
-    await waitFor(() => engine.records().find((r) => r.finished && r.host === 'pinned.example.test'));
+    await waitFor(() => context.controller.session.records().find((r) => r.finished && r.host === 'pinned.example.test'));
     const document = await vscode.commands.executeCommand<vscode.TextDocument>(
       'pinscope.exportExemptionRequest',
       ['pinned.example.test'],
@@ -225,17 +229,17 @@ describe('Pinscope in a real VS Code extension host', function () {
 
   it('opens the session saved as a recording in the editor, read-only (the README picture of a recording)', async () => {
     const pinscope = await activatePinscope();
-    const engine = pinscope.context.controller.engine ?? (await pinscope.context.controller.start());
-    assert.ok(engine);
-    const pinned = await curl(engine.url, 'https://recorded-pinned.example.test/hello', [
+    const proxy = await pinscope.context.controller.start();
+    assert.ok(proxy);
+    const pinned = await curl(proxy.url, 'https://recorded-pinned.example.test/hello', [
       '--cacert',
-      engine.ca.certPath,
+      proxy.ca.certPath,
       '--pinnedpubkey',
       'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     ]);
     assert.equal(pinned.code, 90, pinned.stderr);
     await waitFor(
-      () => engine.records().find((r) => r.finished && r.host === 'recorded-pinned.example.test'),
+      () => pinscope.context.controller.session.records().find((r) => r.finished && r.host === 'recorded-pinned.example.test'),
       10_000,
       'the broken connection',
     );

@@ -76,8 +76,8 @@ describe('Pin configurations written outside the editor, in the real workbench',
     await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
     await config.update('upstreamCaFiles', [origin.caFile], vscode.ConfigurationTarget.Global);
     try {
-      const engine = await pinscope.context.controller.start();
-      assert.ok(engine);
+      const proxy = await pinscope.context.controller.start();
+      assert.ok(proxy);
       // The files just written start a rescan (the workspace is watched): proxied requests are served
       // throughout, until that scan has found the configuration beside the hostile files.
       let served = 0;
@@ -87,7 +87,7 @@ describe('Pin configurations written outside the editor, in the real workbench',
         served++
       ) {
         assert.ok(Date.now() < deadline, 'the scan of the hostile workspace did not finish');
-        const result = await curl(engine.url, `https://served.example.test/n${served}`, ['--cacert', engine.ca.certPath]);
+        const result = await curl(proxy.url, `https://served.example.test/n${served}`, ['--cacert', proxy.ca.certPath]);
         assert.equal(result.code, 0, result.stderr);
       }
       assert.ok(served > 0);

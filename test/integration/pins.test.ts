@@ -52,12 +52,12 @@ describe('Pins linked to what the proxy saw, in the real workbench', function ()
 
   it('shows the CodeLens and the diagnostic on the pin-set line after a client pinning that host broke through the proxy', async () => {
     const pinscope = await activatePinscope();
-    const engine = await pinscope.context.controller.start();
-    assert.ok(engine);
+    const proxy = await pinscope.context.controller.start();
+    assert.ok(proxy);
     // A client that pins the host: it trusts the Pinscope CA but rejects the forged key.
-    const result = await curl(engine.url, `https://${HOST}/hello`, [
+    const result = await curl(proxy.url, `https://${HOST}/hello`, [
       '--cacert',
-      engine.ca.certPath,
+      proxy.ca.certPath,
       '--pinnedpubkey',
       'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     ]);

@@ -94,7 +94,7 @@ describe('Recordings in the editor', function () {
     assert.equal(state.running, false);
 
     // Exemption export from the recording (as its editor title action passes its URI), with the proxy stopped.
-    assert.equal(pinscope.context.controller.engine, undefined);
+    assert.equal(pinscope.context.controller.session.listening, undefined);
     const document = await vscode.commands.executeCommand<vscode.TextDocument>(
       'pinscope.exportExemptionRequest',
       ['pinned.example.test'],
@@ -157,11 +157,11 @@ describe('Recordings in the editor', function () {
     const config = vscode.workspace.getConfiguration('pinscope');
     await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
     await config.update('upstreamCaFiles', [origin.caFile], vscode.ConfigurationTarget.Global);
-    const engine = await pinscope.context.controller.start();
-    assert.ok(engine);
-    assert.equal((await curl(engine.url, 'https://saved.example.test/hello', ['--cacert', engine.ca.certPath])).code, 0);
+    const proxy = await pinscope.context.controller.start();
+    assert.ok(proxy);
+    assert.equal((await curl(proxy.url, 'https://saved.example.test/hello', ['--cacert', proxy.ca.certPath])).code, 0);
     assert.equal(
-      (await curl(engine.url, 'https://saved-pinned.example.test/hello', ['--cacert', engine.ca.certPath, '--pinnedpubkey', PIN])).code,
+      (await curl(proxy.url, 'https://saved-pinned.example.test/hello', ['--cacert', proxy.ca.certPath, '--pinnedpubkey', PIN])).code,
       90,
     );
     await waitFor(
@@ -255,8 +255,8 @@ describe('Recordings in the editor', function () {
     const config = vscode.workspace.getConfiguration('pinscope');
     await config.update('hostOverrides', [`*.example.test=127.0.0.1:${origin.port}`], vscode.ConfigurationTarget.Global);
     await config.update('upstreamCaFiles', [origin.caFile], vscode.ConfigurationTarget.Global);
-    const engine = await pinscope.context.controller.start();
-    assert.ok(engine);
+    const proxy = await pinscope.context.controller.start();
+    assert.ok(proxy);
     // 50,000 lines of a real recording (~100 MB): its connection line repeated with new ids.
     const small = join(dir, 'one.pinscope.jsonl');
     assert.equal(
@@ -308,7 +308,7 @@ describe('Recordings in the editor', function () {
     let tried = 0;
     while (!load.done && servedWhileLoading < 3) {
       tried++;
-      const result = await curl(engine.url, `https://during${tried}.example.test/hello`, ['--cacert', engine.ca.certPath]);
+      const result = await curl(proxy.url, `https://during${tried}.example.test/hello`, ['--cacert', proxy.ca.certPath]);
       assert.equal(result.code, 0, result.stderr);
     }
     const panel = await opening;

@@ -69,7 +69,7 @@ describe('The proxy port across restarts', function () {
   it('moves to another port only when its own is taken, marks the terminals opened before as stale, and says so when one of their commands is missed', async () => {
     assert.ok(terminal);
     const integration = await shellIntegrationOf(terminal, 30_000);
-    const first = api.context.controller.engine?.port;
+    const first = api.context.controller.session.listening?.port;
     assert.ok(first);
     await vscode.commands.executeCommand('pinscope.stopProxy');
     blocker = await listenOn(first);

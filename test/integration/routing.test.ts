@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PinscopeApi } from '../../src/extension/extension';
-import type { Engine } from '../../src/core/engine';
+import type { Session } from '../../src/core/session';
 import { classify } from '../../src/core/diagnosis/classification';
 import { startOrigin, type Origin } from '../support/origin';
 import { waitFor } from '../support/clients';
@@ -42,11 +42,11 @@ async function runInTerminal(
   );
 }
 
-async function assertMatrix(engine: Engine, results: Map<string, { code: number; output: string }>, prefix: string): Promise<void> {
+async function assertMatrix(session: Session, results: Map<string, { code: number; output: string }>, prefix: string): Promise<void> {
   const failures: string[] = [];
   for (const [name, result] of results) {
     const host = `${prefix}${name}.example.test`;
-    const record = await waitFor(() => engine.records().find((r) => r.finished && r.host === host), 10_000, `the record of ${host}`).catch(
+    const record = await waitFor(() => session.records().find((r) => r.finished && r.host === host), 10_000, `the record of ${host}`).catch(
       () => undefined,
     );
     if (!record) {
@@ -63,7 +63,7 @@ async function assertMatrix(engine: Engine, results: Map<string, { code: number;
 describe('Every runtime through the proxy, in the extension host', function () {
   this.timeout(240_000);
   let origin: Origin;
-  let engine: Engine;
+  let session: Session;
   let api: PinscopeApi;
   const saved = new Map<string, string | undefined>();
 
@@ -74,7 +74,7 @@ describe('Every runtime through the proxy, in the extension host', function () {
     await api.context.controller.stop();
     const started = await api.context.controller.start();
     assert.ok(started);
-    engine = started;
+    session = api.context.controller.session;
     // The conflicting variables, as a managed machine has them, in the host too (inherited values).
     for (const [name, value] of Object.entries(CONFLICTING_ENVIRONMENT)) {
       saved.set(name, process.env[name]);
@@ -95,7 +95,7 @@ describe('Every runtime through the proxy, in the extension host', function () {
   it('routes each runtime in the proxied terminal, recorded ok and trusting the CA', async () => {
     const terminal = await vscode.commands.executeCommand<vscode.Terminal>('pinscope.openProxiedTerminal');
     try {
-      await assertMatrix(engine, await runInTerminal(terminal, runtimeCases('term-')), 'term-');
+      await assertMatrix(session, await runInTerminal(terminal, runtimeCases('term-')), 'term-');
     } finally {
       terminal.dispose();
     }
@@ -106,7 +106,7 @@ describe('Every runtime through the proxy, in the extension host', function () {
     await waitFor(() => api.context.extension.environmentVariableCollection.get('NODE_OPTIONS'), 5000, 'the collection');
     const terminal = vscode.window.createTerminal({ name: 'managed machine', env: { ...CONFLICTING_ENVIRONMENT } });
     try {
-      await assertMatrix(engine, await runInTerminal(terminal, runtimeCases('all-')), 'all-');
+      await assertMatrix(session, await runInTerminal(terminal, runtimeCases('all-')), 'all-');
     } finally {
       terminal.dispose();
       await configure({ applyToAllTerminals: false });
@@ -136,7 +136,7 @@ describe('Every runtime through the proxy, in the extension host', function () {
     });
     assert.equal(started, true, 'the debug session started');
     const record = await waitFor(
-      () => engine.records().find((r) => r.finished && r.host === 'debug.example.test'),
+      () => session.records().find((r) => r.finished && r.host === 'debug.example.test'),
       60_000,
       "the debugged program's connection",
     );

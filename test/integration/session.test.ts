@@ -32,12 +32,12 @@ describe('The session in a real workbench', function () {
 
   /** One connection to `host` through the proxy; `pinned`: the client pins a key the forged certificate lacks. */
   async function recordOne(pinscope: PinscopeApi, host: string, pinned = false): Promise<void> {
-    const engine = await pinscope.context.controller.start();
-    assert.ok(engine);
+    const proxy = await pinscope.context.controller.start();
+    assert.ok(proxy);
     const before = pinscope.context.controller.session.records().filter((r) => r.finished && r.host === host).length;
-    const result = await curl(engine.url, `https://${host}/hello`, [
+    const result = await curl(proxy.url, `https://${host}/hello`, [
       '--cacert',
-      engine.ca.certPath,
+      proxy.ca.certPath,
       ...(pinned ? ['--pinnedpubkey', 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] : []),
     ]);
     assert.equal(result.code, pinned ? 90 : 0, result.stderr);
@@ -53,7 +53,7 @@ describe('The session in a real workbench', function () {
     const { controller } = pinscope.context;
     await recordOne(pinscope, 'kept.example.test', true);
     await vscode.commands.executeCommand('pinscope.stopProxy');
-    assert.equal(controller.engine, undefined);
+    assert.equal(controller.session.listening, undefined);
     assert.deepEqual(
       controller.session.records().map((r) => r.host),
       ['kept.example.test'],
@@ -108,12 +108,12 @@ describe('The session in a real workbench', function () {
       { host: 'mode.example.test', mode: 'tunnel', source: 'session' },
     );
     // The next connection is tunnelled: curl verifies the origin's own certificate.
-    const engine = controller.engine;
-    assert.ok(engine);
-    assert.equal((await curl(engine.url, 'https://mode.example.test/hello', ['--cacert', origin.caFile])).code, 0);
+    const proxy = controller.session.listening;
+    assert.ok(proxy);
+    assert.equal((await curl(proxy.url, 'https://mode.example.test/hello', ['--cacert', origin.caFile])).code, 0);
     const restarted = await controller.restart();
     assert.ok(restarted);
-    assert.equal(restarted.hostChoices.get(hostName('mode.example.test')), 'tunnel', 'the choice holds for the restarted proxy');
+    assert.equal(controller.session.hostChoices.get(hostName('mode.example.test')), 'tunnel', 'the choice holds for the restarted proxy');
     const saved = await vscode.commands.executeCommand<string[]>('pinscope.saveHostMode', 'mode.example.test', 'tunnel', 'user');
     assert.deepEqual(saved, ['mode.example.test']);
     assert.deepEqual(vscode.workspace.getConfiguration('pinscope').inspect('tunnelHosts')?.globalValue, ['mode.example.test']);

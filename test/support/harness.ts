@@ -1,12 +1,14 @@
 /** A proxy in front of a local origin, with every connection's timeline collected. */
 import { join } from 'node:path';
-import { Engine, type EngineOptions, type JudgedNotice } from '../../src/core/engine';
+import { Session, type JudgedNotice, type Listening, type ProxySettings, type SessionOptions } from '../../src/core/session';
 import { startOrigin, type Origin } from './origin';
 import { waitFor } from './clients';
 import { temporaryDirectory } from './temporaryDirectories';
 
 export interface Harness {
-  readonly engine: Engine;
+  readonly session: Session;
+  /** Where the session's proxy listens. */
+  readonly proxy: Listening;
   readonly origin: Origin;
   readonly proxyUrl: string;
   readonly proxyPort: number;
@@ -17,10 +19,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Partial<EngineOptions> = {}): Promise<Harness> {
+/** Options of the session (`maxConnectionsKept`, `confirmation`, `onError`) and of its proxy. */
+export type HarnessOptions = Partial<ProxySettings> & Omit<SessionOptions, 'store'>;
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const origin = await startOrigin();
   const caDir = join(temporaryDirectory('harness'), 'ca');
-  const engine = await Engine.start({
+  const { maxConnectionsKept, confirmation, onError, ...settings } = options;
+  const session = new Session({
+    ...(maxConnectionsKept !== undefined ? { maxConnectionsKept } : {}),
+    ...(confirmation ? { confirmation } : {}),
+    ...(onError ? { onError } : {}),
+  });
+  const proxy = await session.start({
     caDir,
     upstreamCaFiles: [origin.caFile],
     hostOverrides: [
@@ -30,22 +41,23 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
       `big-greeting.example.test=127.0.0.1:${origin.greetingPort}`,
     ],
     handshakeTimeoutMs: 3000,
-    ...options,
+    ...settings,
   });
   const judged: JudgedNotice[] = [];
   // A connection judged again (its process became known late) replaces its first notice, in place.
-  engine.onJudged.subscribe((notice) => {
+  session.onJudged.subscribe((notice) => {
     const at = notice.update ? judged.findIndex((known) => known.record.id === notice.record.id) : -1;
     if (at >= 0) judged[at] = notice;
     else judged.push(notice);
   });
   return {
-    engine,
+    session,
+    proxy,
     origin,
     judged,
-    proxyUrl: engine.url,
-    proxyPort: engine.port,
-    caFile: engine.ca.certPath,
+    proxyUrl: proxy.url,
+    proxyPort: proxy.port,
+    caFile: proxy.ca.certPath,
     // The record with its process: one announced before its lookup answered is awaited until it is updated.
     connection: (host, index = 0) =>
       waitFor(
@@ -57,7 +69,7 @@ export async function startHarness(options: Partial<EngineOptions> = {}): Promis
         `connection ${index} to ${host}`,
       ),
     close: async () => {
-      await engine.stop();
+      await session.stop();
       await origin.close();
     },
   };

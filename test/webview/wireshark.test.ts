@@ -40,7 +40,7 @@ function tshark(file: string, filter: string): string[] {
 describe('Open in Wireshark', () => {
   const open = inspectorPages();
   let h: Harness;
-  const lookup: CaptureLookup = (record) => h.engine.captureOf(record.id) ?? NOT_CAPTURED;
+  const lookup: CaptureLookup = (record) => h.session.captureOf(record.id) ?? NOT_CAPTURED;
   before(async () => {
     h = await startHarness({ captureBytes: 65_536, tunnelHosts: [TUNNELLED] });
   });
@@ -50,15 +50,15 @@ describe('Open in Wireshark', () => {
 
   /** The rows and details the panel would post, with each detail's capture state as the panel sets it. */
   function recorded(): { rows: ConnectionRow[]; detailOf: (id: number) => ConnectionDetail } {
-    const records = h.engine.records();
+    const records = h.session.records();
     return {
-      rows: records.map((r) => toConnectionRow(r, h.engine.verdictOf(r.id))),
+      rows: records.map((r) => toConnectionRow(r, h.session.verdictOf(r.id))),
       detailOf: (id) => {
         const record = records.find((r) => r.id === id);
         assert.ok(record);
         const capture = lookup(record);
         const state: CaptureState = typeof capture === 'string' ? { captured: false, why: capture } : { captured: true };
-        return { ...toConnectionDetail(record, h.engine.verdictOf(id)), capture: state };
+        return { ...toConnectionDetail(record, h.session.verdictOf(id)), capture: state };
       },
     };
   }
@@ -69,7 +69,7 @@ describe('Open in Wireshark', () => {
     const parsed = parseWebviewMessage(message);
     assert.ok('message' in parsed, JSON.stringify(parsed));
     assert.equal(parsed.message.type, 'openInWireshark');
-    const { connections, missing } = capturesOf(h.engine, parsed.message.ids, lookup);
+    const { connections, missing } = capturesOf(h.session, parsed.message.ids, lookup);
     assert.deepEqual(missing, []);
     writePcapng(file, connections);
     return { ids: parsed.message.ids, written: connections.length };
@@ -131,7 +131,7 @@ describe('Open in Wireshark', () => {
     assert.equal(await button.isDisabled(), true);
     assert.equal(await button.getAttribute('title'), NOT_CAPTURED);
     assert.equal(await view.page.textContent('.capture-note'), `Open in Wireshark: ${NOT_CAPTURED}`);
-    assert.deepEqual(capturesOf(h.engine, [tunnelled.record.id, 999_999], lookup), {
+    assert.deepEqual(capturesOf(h.session, [tunnelled.record.id, 999_999], lookup), {
       connections: [],
       missing: [
         { why: NOT_CAPTURED, count: 1 },
@@ -144,15 +144,15 @@ describe('Open in Wireshark', () => {
   it('exports what a recording carries, once it is saved and opened again', async () => {
     const pinned = await h.connection(PINNED, 0);
     const tunnelled = await h.connection(TUNNELLED);
-    const { text } = recordingText(h.engine, {
-      listening: h.engine.url,
+    const { text } = recordingText(h.session, {
+      listening: h.proxy.url,
       ca: null,
       startedAt: new Date(),
-      captureOf: (id) => h.engine.captureOf(id),
+      captureOf: (id) => h.session.captureOf(id),
     });
     // Read as the editor reads it: in the recording worker, its captures coming back as stored.
     const { recording, captures } = await readRecordingInWorker({ kind: 'bytes', bytes: Buffer.from(text), maxConnectionsKept: 10_000 });
-    const intercepted = h.engine
+    const intercepted = h.session
       .records()
       .filter((r) => r.mode === 'intercept')
       .map((r) => r.id);

@@ -50,26 +50,25 @@ export function liveSource(context: PinscopeContext): InspectorSource {
     readOnly: false,
     live: { onEvent: session.onEvent, onJudged: session.onJudged, onCleared: session.onCleared, onStateChange: controller.onDidChange },
     state: (headline) => {
-      const engine = controller.engine;
+      const proxy = session.listening;
       const failure = controller.startFailure;
       return {
-        running: engine !== undefined,
-        url: engine?.url ?? null,
-        headline: engine || session.connectionsKept > 0 ? headline : 'Proxy stopped',
+        running: proxy !== undefined,
+        url: proxy?.url ?? null,
+        headline: proxy || session.connectionsKept > 0 ? headline : 'Proxy stopped',
         dropped: session.connectionsDropped,
         kept: session.maxConnectionsKept,
         hostModes: hostModes(context),
-        ...(failure && !engine ? { startError: failure.message } : {}),
+        ...(failure && !proxy ? { startError: failure.message } : {}),
       };
     },
     pinnedAt: (host) => context.pins.pinnedAt(host),
     capture: (record) => {
       const skipped = notIntercepted(record.mode);
       if (skipped) return skipped;
-      const engine = controller.engine;
-      const captured = engine?.captureOf(record.id);
+      const captured = session.captureOf(record.id);
       if (captured) return captured;
-      if (!engine) return 'Not recorded: captures are kept in memory by the running proxy, and it is stopped.';
+      if (!session.listening) return 'Not recorded: captures are kept in memory by the running proxy, and it is stopped.';
       if (captureOff(context))
         return 'Capture is off: set pinscope.captureBytes (65536 keeps the first 64 KiB each way), restart the proxy and connect again.';
       return 'Not recorded: the connection came before the proxy was last started, or its capture was dropped to stay within the memory bound.';
@@ -126,7 +125,7 @@ function hostModes(context: PinscopeContext): HostMode[] {
   const choices = controller.session.hostChoices;
   let patterns: HostPatternList | undefined;
   try {
-    patterns = new HostPatternList(controller.engine?.tunnelHosts ?? context.settings.tunnelHosts);
+    patterns = new HostPatternList(controller.session.tunnelHosts ?? context.settings.tunnelHosts);
   } catch {
     patterns = undefined;
   }

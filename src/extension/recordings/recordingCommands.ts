@@ -16,13 +16,13 @@ function defaultFolder(): vscode.Uri {
 /** Writes the session (kept after Stop) owner-only; `target` skips the dialog (scripts and tests). */
 export async function saveRecording(context: PinscopeContext, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const { controller } = context;
-  const engine = controller.engine;
-  const { text, connections } = recordingText(controller.session, {
-    listening: engine?.url ?? null,
+  const { session } = controller;
+  const { text, connections } = recordingText(session, {
+    listening: session.listening?.url ?? null,
     capturedBy: controller.listenedOn,
-    ca: engine?.ca.certPath ?? null,
+    ca: session.listening?.ca.certPath ?? null,
     startedAt: new Date(),
-    captureOf: (id) => engine?.captureOf(id),
+    captureOf: (id) => session.captureOf(id),
   });
   if (connections === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Pinscope: no finished connection to record yet.'));

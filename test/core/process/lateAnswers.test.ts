@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { updateLine } from '../../../src/cli/liveProxy';
 import { readRecordedConnections } from '../../../src/core/exemptions/recordedConnections';
 import type { ConnectionClient } from '../../../src/core/record/client';
+import { ConnectionStore } from '../../../src/core/connectionStore';
 import { Session, type JudgedNotice } from '../../../src/core/session';
 import type { NewEvent } from '../../../src/core/timeline';
 import type { TimelineEvent } from '../../../src/shared/timelineEvents';
@@ -57,12 +58,13 @@ function nextNotice(session: Session): Promise<JudgedNotice> {
 
 describe('late attribution answers', () => {
   it('update the record, re-judge it and announce it again; the update line and a recording carry the client', async () => {
-    const session = new Session();
+    const store = new ConnectionStore(100);
+    const session = new Session({ store });
     let answer: (client: ConnectionClient) => void = () => undefined;
     const client = new Promise<ConnectionClient>((resolve) => {
       answer = resolve;
     });
-    const recorder = session.store.open(hostName('late.example.test'), 443, 'intercept');
+    const recorder = store.open(hostName('late.example.test'), 443, 'intercept');
     recorder.attribute({ located: Promise.resolve(), client, waitMs: 1, holdMs: 1 });
     // A client that rejects the forged certificate, replayed from a transcript.
     const { events } = transcripts.alert('late.example.test');
@@ -102,8 +104,9 @@ describe('late attribution answers', () => {
   });
 
   it('a client known before the wait is over is judged once, with it', async () => {
-    const session = new Session();
-    const recorder = session.store.open(hostName('prompt.example.test'), 443, 'intercept');
+    const store = new ConnectionStore(100);
+    const session = new Session({ store });
+    const recorder = store.open(hostName('prompt.example.test'), 443, 'intercept');
     recorder.attribute({ located: Promise.resolve(), client: Promise.resolve(CURL), waitMs: 60_000, holdMs: 1 });
     const notices: JudgedNotice[] = [];
     session.onJudged.subscribe((notice) => notices.push(notice));

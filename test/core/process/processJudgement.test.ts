@@ -13,7 +13,7 @@ import { runClient, type ClientResult } from '../../support/clients';
 import { ROOT } from '../../support/cli';
 import { startHarness, type Harness } from '../../support/harness';
 import { temporaryDirectory } from '../../support/temporaryDirectories';
-import type { JudgedNotice } from '../../../src/core/engine';
+import type { JudgedNotice } from '../../../src/core/session';
 
 /** A clean environment: nothing of the runner's (no proxy or CA variables) reaches the clients. */
 const BASE_ENV: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', LANG: 'C.UTF-8' };
@@ -218,7 +218,7 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
       assert.notEqual(bad.verdict.category, 'ok', describeNotice(bad));
       assert.notEqual(bad.verdict.pinning, 'likely', describeNotice(bad));
       // Re-judged with everything known (the per-host summary and exports): still not likely.
-      const summary = h.engine.hosts().find((s) => s.host === untrusted);
+      const summary = h.session.hosts().find((s) => s.host === untrusted);
       assert.ok(summary);
       assert.notEqual(summary.pinning, 'likely', JSON.stringify(summary));
       assert.ok(
@@ -291,7 +291,7 @@ describe('process attribution in the proxy, with real clients', { timeout: 600_0
     // moment it sent data, so the live verdict has it already (docs/judgement.md, L1a).
     assert.equal(pinned.verdict.pinning, 'likely', describeNotice(pinned));
     assert.equal(pinned.line.rung, 'L1a', describeNotice(pinned));
-    const summary = h.engine.hosts().find((s) => s.host === 'go-app-pinned.example.test');
+    const summary = h.session.hosts().find((s) => s.host === 'go-app-pinned.example.test');
     assert.equal(summary?.pinning, 'likely', JSON.stringify(summary));
     assert.equal(summary.cause, 'pinning');
     assert.deepEqual(summary.apps, ['proxyfetch']);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import type { JudgedNotice } from '../../../src/core/engine';
+import type { JudgedNotice } from '../../../src/core/session';
 import { waitFor } from '../../support/clients';
 import { captureClientHello } from '../../support/clientHellos';
 import { startHarness, type Harness } from '../../support/harness';
@@ -172,7 +172,7 @@ describe('a client that leaves at each stage of the interception is recorded onc
         // What the proxy has seen before the client leaves: the ClientHello (or its half), nothing else expected.
         await waitFor(
           () =>
-            proxy.engine
+            proxy.session
               .records()
               .some((r) => r.host === host && r.events.some((e) => e.kind === (stage.host === 'half' ? 'connect' : 'client-hello')))
               ? true

@@ -91,7 +91,7 @@ describe('hostile clients and load', () => {
 
   it('survives a fuzz of mutated real ClientHellos: every connection recorded, no crash, no hang', async () => {
     const count = 2000;
-    const before = h.engine.records().filter((r) => r.finished).length;
+    const before = h.session.records().filter((r) => r.finished).length;
     const fdsBefore = openFds();
     for (let batch = 0; batch < count; batch += 50) {
       await Promise.all(
@@ -105,12 +105,12 @@ describe('hostile clients and load', () => {
       );
     }
     await waitFor(
-      () => (h.engine.records().filter((r) => r.finished).length - before >= count ? true : undefined),
+      () => (h.session.records().filter((r) => r.finished).length - before >= count ? true : undefined),
       20_000,
       `${count} fuzzed connections to finish`,
     );
     // A record is finished at the client's FIN or reset; its socket's 'close' may come a moment later.
-    await waitFor(() => (h.engine.openConnections === 0 ? true : undefined), 3000, 'no socket left open');
+    await waitFor(() => (h.proxy.openConnections === 0 ? true : undefined), 3000, 'no socket left open');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(
       openFds() <= fdsBefore + 20,
@@ -138,7 +138,7 @@ describe('hostile clients and load', () => {
     const socket = await openTunnel(h.proxyPort, 'sni.example.test', 443);
     socket.on('error', () => undefined);
     socket.write(hostile);
-    const record = await waitFor(() => h.engine.records().find((r) => r.finished && r.host === 'sni.example.test'), 5000);
+    const record = await waitFor(() => h.session.records().find((r) => r.finished && r.host === 'sni.example.test'), 5000);
     socket.destroy();
     const hello = findEvent(record.events, 'client-hello');
     assert.ok(hello);
@@ -170,7 +170,7 @@ describe('hostile clients and load', () => {
     );
     const timedOut = await waitFor(
       () => {
-        const records = h.engine.records().filter((r) => r.finished && r.host === 'silent.example.test');
+        const records = h.session.records().filter((r) => r.finished && r.host === 'silent.example.test');
         return records.length >= 30 ? records : undefined;
       },
       5000,
@@ -190,9 +190,9 @@ describe('hostile clients and load', () => {
       s.write(realHello);
       s.resetAndDestroy();
     }
-    await waitFor(() => h.engine.records().find((r) => r.finished && r.host === 'half.example.test'), 5000, 'the half-open client');
+    await waitFor(() => h.session.records().find((r) => r.finished && r.host === 'half.example.test'), 5000, 'the half-open client');
     await waitFor(
-      () => (h.engine.records().filter((r) => r.finished && r.host === 'burst.example.test').length === 100 ? true : undefined),
+      () => (h.session.records().filter((r) => r.finished && r.host === 'burst.example.test').length === 100 ? true : undefined),
       10_000,
       'all resets recorded',
     );
@@ -266,7 +266,7 @@ describe('hostile clients and load', () => {
     const tunnel = await openTunnel(h.proxyPort, '127.0.0.1', (abrupt.address() as AddressInfo).port);
     tunnel.write('hello\n');
     await new Promise((resolve) => tunnel.once('close', resolve));
-    const record = await waitFor(() => h.engine.records().find((r) => r.finished && r.port === (abrupt.address() as AddressInfo).port));
+    const record = await waitFor(() => h.session.records().find((r) => r.finished && r.port === (abrupt.address() as AddressInfo).port));
     assert.ok(record.events.some((e) => (e.kind === 'fin' || e.kind === 'rst') && e.from === 'upstream'));
     abrupt.close();
   });
@@ -290,7 +290,7 @@ describe('hostile clients and load', () => {
     };
     for (let i = 0; i < SOAK; i++) await once(`soak${i % 20}.example.test`);
     await Promise.all(Array.from({ length: 500 }, (_, i) => once(`conc${i % 20}.example.test`)));
-    await waitFor(() => (h.engine.openConnections === 0 ? true : undefined), 10_000, 'all connections closed');
+    await waitFor(() => (h.proxy.openConnections === 0 ? true : undefined), 10_000, 'all connections closed');
     await new Promise((resolve) => setTimeout(resolve, 200));
     gc();
     const fdsAfter = openFds();
@@ -308,15 +308,15 @@ describe('hostile clients and load', () => {
     try {
       for (let i = 0; i < 120; i++) await curl(small.proxyUrl, 'https://bound.example.test/hello', ['--cacert', small.caFile]);
       await waitFor(() => (small.judged.length === 120 ? true : undefined), 10_000);
-      assert.ok(small.engine.connectionsKept <= 50);
-      assert.equal(small.engine.connectionsDropped, 70);
+      assert.ok(small.session.connectionsKept <= 50);
+      assert.equal(small.session.connectionsDropped, 70);
     } finally {
       await small.close();
     }
   });
 
   it('listens on loopback by default', () => {
-    assert.equal(h.engine.host, '127.0.0.1');
+    assert.equal(h.proxy.host, '127.0.0.1');
     assert.match(h.proxyUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
   });
 });

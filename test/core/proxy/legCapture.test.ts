@@ -27,7 +27,7 @@ describe('leg capture', () => {
     const response = await httpGet(tls, host, '/bytes?n=20000');
     assert.match(response, /^HTTP\/1\.1 200/);
     const notice = await h.connection(host);
-    const capture = h.engine.captureOf(notice.record.id);
+    const capture = h.session.captureOf(notice.record.id);
     assert.ok(capture);
     const client = capture.legs.find((l) => l.role === 'client');
     const server = capture.legs.find((l) => l.role === 'server');
@@ -48,7 +48,7 @@ describe('leg capture', () => {
     await curl(h.proxyUrl, 'https://tunnelled.example.test/hello', ['--cacert', h.origin.caFile]);
     const notice = await h.connection('tunnelled.example.test');
     assert.equal(notice.record.mode, 'tunnel');
-    assert.equal(h.engine.captureOf(notice.record.id), undefined);
+    assert.equal(h.session.captureOf(notice.record.id), undefined);
   });
 
   it("is off by default (0), and that default is the setting's", async () => {
@@ -57,7 +57,7 @@ describe('leg capture', () => {
     try {
       const result = await curl(off.proxyUrl, 'https://off.example.test/hello', ['--cacert', off.caFile]);
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(off.engine.captureOf((await off.connection('off.example.test')).record.id), undefined);
+      assert.equal(off.session.captureOf((await off.connection('off.example.test')).record.id), undefined);
     } finally {
       await off.close();
     }

@@ -521,14 +521,14 @@ describe('intercepting proxy', () => {
   });
 
   it('tunnels a tunnelHosts host untouched: the client sees the real certificate', async () => {
-    h.engine.setTunnelHosts(['tunnelled-host.example.test']);
+    h.session.setTunnelHosts(['tunnelled-host.example.test']);
     const result = await curl(h.proxyUrl, 'https://tunnelled-host.example.test/hello', ['--cacert', h.origin.caFile]);
     assert.equal(result.code, 0, result.stderr);
     const notice = await h.connection('tunnelled-host.example.test');
     assert.equal(notice.record.mode, 'tunnel');
     assert.ok(!kinds(notice).includes('forged-certificate'));
     assert.equal(notice.verdict.category, 'ok');
-    h.engine.setTunnelHosts([]);
+    h.session.setTunnelHosts([]);
   });
 
   it('records an unreachable upstream and a failed DNS lookup, and ends the client cleanly', async () => {
@@ -634,8 +634,8 @@ describe('intercepting proxy', () => {
   });
 
   it('keeps the cheap live host state consistent with the full re-judgement', () => {
-    const live = new Map<string, boolean>(h.engine.liveHosts().map((x) => [x.host, x.breaks]));
-    const full = h.engine.hosts();
+    const live = new Map<string, boolean>(h.session.liveHosts().map((x) => [x.host, x.breaks]));
+    const full = h.session.hosts();
     assert.ok(full.length > 5);
     for (const host of full) assert.equal(live.get(host.host), host.breaks, host.host);
     assert.equal(live.get('untrusting.example.test'), true);

@@ -69,8 +69,8 @@ describe('the resources of the proxy', () => {
   });
 
   it("bounds per-host state (live hosts, peer context, confirmation entries) by the store's capacity", () => {
-    // The diagnosis is fed recorded connections directly (the engine gives it the store's capacity).
-    const capacity = h.engine.maxConnectionsKept;
+    // The diagnosis is fed recorded connections directly (the session gives it the store's capacity).
+    const capacity = h.session.maxConnectionsKept;
     const diagnosis = new Diagnosis({ enabled: true, failuresBeforeTunnel: 5, expiryMs: 60_000 }, () => capacity);
     const feed = (finished: ConnectionRecord): Verdict => diagnosis.finished(finished, () => true);
     for (let i = 0; i < 300; i++) feed(transcripts.ok(`ok${i}.flood.test`, JA4_APP));

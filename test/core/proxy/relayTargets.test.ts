@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Engine } from '../../../src/core/engine';
+import { Session } from '../../../src/core/session';
 import { captureClientHello } from '../../support/clientHellos';
 import { curl, waitFor } from '../../support/clients';
 import { startHarness, type Harness } from '../../support/harness';
@@ -31,7 +31,7 @@ describe('what the proxy relays to', () => {
       const socket = await openTunnel(h.proxyPort, target.includes(':') ? `[${target}]` : target, h.origin.port);
       socket.on('error', () => undefined);
       socket.write(realHello);
-      const finished = await waitFor(() => h.engine.records().find((r) => r.finished && r.host === target), 8000, target);
+      const finished = await waitFor(() => h.session.records().find((r) => r.finished && r.host === target), 8000, target);
       socket.destroy();
       const failed = finished.events.find((e) => e.kind === 'upstream-failed');
       assert.ok(
@@ -46,21 +46,22 @@ describe('what the proxy relays to', () => {
   });
 
   it('never relays to its own port, even on loopback', async () => {
-    const engine = await Engine.start({ caDir: join(tempDir(), 'ca') });
+    const session = new Session();
+    const proxy = await session.start({ caDir: join(tempDir(), 'ca') });
     try {
-      const own = await curl(engine.url, `http://127.0.0.1:${engine.port}/x`, ['-i']);
+      const own = await curl(proxy.url, `http://127.0.0.1:${proxy.port}/x`, ['-i']);
       assert.match(own.stdout, /^HTTP\/1\.1 502[\s\S]*refused: .*own port/);
-      const socket = await openTunnel(engine.port, 'localhost', engine.port);
+      const socket = await openTunnel(proxy.port, 'localhost', proxy.port);
       socket.on('error', () => undefined);
       socket.write(realHello);
-      const finished = await waitFor(() => engine.records().find((r) => r.finished && r.mode === 'intercept'), 8000);
+      const finished = await waitFor(() => session.records().find((r) => r.finished && r.mode === 'intercept'), 8000);
       socket.destroy();
       assert.ok(
         finished.events.some((e) => e.kind === 'upstream-failed' && /own port/.test(e.reason)),
         JSON.stringify(finished.events),
       );
     } finally {
-      await engine.stop();
+      await session.stop();
     }
   });
 });

@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Engine } from '../../../src/core/engine';
+import { Session, type Listening } from '../../../src/core/session';
 import { curl, waitFor } from '../../support/clients';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'pinscope-hardening2-'));
@@ -19,7 +19,8 @@ const listenTcp = async (server: Server): Promise<number> => {
 describe('a server that stalls its handshake', () => {
   let stall: Server;
   let midHello: Server;
-  let engine: Engine;
+  const session = new Session();
+  let proxy: Listening;
   const held: Socket[] = [];
   before(async () => {
     stall = createTcpServer((socket) => {
@@ -33,7 +34,7 @@ describe('a server that stalls its handshake', () => {
       socket.once('data', () => socket.write(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00])));
     });
     const [stallPort, midPort] = [await listenTcp(stall), await listenTcp(midHello)];
-    engine = await Engine.start({
+    proxy = await session.start({
       caDir: join(tempDir(), 'ca'),
       handshakeTimeoutMs: 1000,
       hostOverrides: [`stall.ok.test=127.0.0.1:${stallPort}`, `midhello.ok.test=127.0.0.1:${midPort}`],
@@ -41,22 +42,22 @@ describe('a server that stalls its handshake', () => {
   });
   after(async () => {
     for (const socket of held) socket.destroy();
-    await engine.stop();
+    await session.stop();
     stall.close();
     midHello.close();
   });
 
   for (const host of ['stall.ok.test', 'midhello.ok.test']) {
     it(`calls a server that stalls its handshake (${host}) upstream-failed, with no pinning judgement`, async () => {
-      const judged = waitFor(() => engine.records().find((r) => r.finished && r.host === host), 10_000, host);
-      await curl(engine.url, `https://${host}/`, ['--http1.1', '--cacert', engine.ca.certPath]);
+      const judged = waitFor(() => session.records().find((r) => r.finished && r.host === host), 10_000, host);
+      await curl(proxy.url, `https://${host}/`, ['--http1.1', '--cacert', proxy.ca.certPath]);
       const finished = await judged;
-      const verdict = await waitFor(() => engine.verdictOf(finished.id), 2000);
+      const verdict = await waitFor(() => session.verdictOf(finished.id), 2000);
       assert.equal(verdict.category, 'upstream-failed', verdict.reason);
       assert.equal(verdict.pinning, 'unlikely');
       assert.match(verdict.reason, /timeout: the server did not finish its TLS handshake within 1000 ms/);
       assert.ok(!finished.events.some((e) => e.kind === 'timeout'), 'the client is not blamed');
-      assert.ok(!engine.hosts().some((h) => h.breaks), 'not counted as breakage');
+      assert.ok(!session.hosts().some((h) => h.breaks), 'not counted as breakage');
     });
   }
 });

@@ -83,7 +83,7 @@ describe('recordings read in a worker thread', () => {
     const path = writeRecording(LINES);
     const load = { done: false };
     let servedWhileLoading = 0;
-    const subscription = harness.engine.onJudged.subscribe(({ record }) => {
+    const subscription = harness.session.onJudged.subscribe(({ record }) => {
       if (!load.done && hasEvent(record.events, 'handshake-complete')) servedWhileLoading++;
     });
     const loading = readRecordingInWorker({ kind: 'file', path, maxConnectionsKept: 10_000 }).finally(() => {

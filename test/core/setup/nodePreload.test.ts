@@ -53,7 +53,7 @@ describe('the Node preload', () => {
   it('prints no warning in a routed program: fetch and https through a real proxy, stderr empty', async () => {
     const harness = await startHarness();
     try {
-      const env = routedEnvironment(harness.engine, join(ROOT, 'dist'), { PATH: process.env['PATH'] ?? '' });
+      const env = routedEnvironment(harness.proxy, join(ROOT, 'dist'), { PATH: process.env['PATH'] ?? '' });
       // NODE_USE_ENV_PROXY is ignored by this Node (20): the preload routes both, fetch through undici's EnvHttpProxyAgent.
       const script =
         "require('https').get('https://quiet.example.test/hello', (r) => { r.resume(); r.on('end', () => fetch('https://quiet-fetch.example.test/hello').then((f) => f.text()).then((t) => console.log(r.statusCode, t.trim()))); }).on('error', (e) => { console.error(e.message); process.exit(1); })";
