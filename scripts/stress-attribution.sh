@@ -14,6 +14,7 @@ mkdir -p "$LOG_DIR"
 TESTS=(
   out/test/core/process/linuxAttribution.test.js
   out/test/core/process/netlinkSockets.test.js
+  out/test/core/process/socketOwners.test.js
   out/test/core/process/processJudgement.test.js
   out/test/core/process/trustKnowledge.test.js
   out/test/cli/attribution.test.js

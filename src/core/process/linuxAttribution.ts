@@ -81,6 +81,8 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly sockets: ClientSocketLookup;
   /** pid → the last attribution of a connection it owned, while fresh (verified by start time). */
   private readonly identities = new Map<number, { at: number; attribution: Extract<Attribution, { kind: 'local' }> }>();
+  /** pid → its description being read (shared by the lookups of a burst from one process). */
+  private readonly describing = new Map<number, Promise<Attribution>>();
 
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
@@ -119,6 +121,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     this.owners.clear();
     this.snapshots.clear();
     this.identities.clear();
+    this.describing.clear();
   }
 
   private async lookup(endpoints: AcceptedEndpoints, located: () => void): Promise<Attribution> {
@@ -143,16 +146,31 @@ export class LinuxProcessAttributor implements ProcessAttributor {
           : `the process belongs to another user (uid ${socket.uid}) and cannot be read`,
       );
     const recent = this.identities.get(pid);
-    if (recent && Date.now() - recent.at < IDENTITY_TTL_MS) {
-      // The same process (start time) still running the same program (an exec keeps the pid and start time).
-      const stat = readStatSync(pid, this.root);
-      if (
-        stat &&
-        stat.startTime === recent.attribution.process.startTime &&
-        readExecutableSync(pid, this.root) === recent.attribution.process.path
-      )
-        return recent.attribution;
+    if (recent && Date.now() - recent.at < IDENTITY_TTL_MS && this.stillRuns(pid, recent.attribution)) return recent.attribution;
+    // A burst of connections from one process: the first lookup describes it, the others wait for that.
+    const described = this.describing.get(pid);
+    if (described) {
+      const attribution = await described;
+      if (attribution.kind === 'local' && this.stillRuns(pid, attribution)) return attribution;
     }
+    const describing = this.describe(pid);
+    this.describing.set(pid, describing);
+    try {
+      return await describing;
+    } finally {
+      if (this.describing.get(pid) === describing) this.describing.delete(pid);
+    }
+  }
+
+  /** The same process (start time) still running the same program (an exec keeps the pid and start time). */
+  private stillRuns(pid: number, attribution: Extract<Attribution, { kind: 'local' }>): boolean {
+    const stat = readStatSync(pid, this.root);
+    return (
+      stat !== null && stat.startTime === attribution.process.startTime && readExecutableSync(pid, this.root) === attribution.process.path
+    );
+  }
+
+  private async describe(pid: number): Promise<Attribution> {
     const self = await this.ownerSnapshot(pid);
     if (!self) return unknownProcess('the process exited before it could be read');
     const chain = await this.parentsOf(self);

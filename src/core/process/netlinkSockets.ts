@@ -117,7 +117,9 @@ export class NetlinkSocketLookup {
   private child: ChildProcessWithoutNullStreams | undefined;
   private current: NetlinkState = { kind: 'starting' };
   private readonly waiting = new Map<number, Waiting>();
-  private outbox: string[] = [];
+  private outbox: { readonly id: number; readonly line: string }[] = [];
+  /** The ids of the batch written and not all answered yet: the next batch waits for it. */
+  private readonly inFlight = new Set<number>();
   private flushQueued = false;
   private nextId = 1;
   private starts: number[] = [];
@@ -175,7 +177,7 @@ export class NetlinkSocketLookup {
       const timer = setTimeout(() => this.timedOut(id, timeoutMs), timeoutMs);
       timer.unref();
       this.waiting.set(id, { resolve, endpoints, timer, askedAt: performance.now() });
-      this.outbox.push(line);
+      this.outbox.push({ id, line });
       this.queueFlush();
     });
   }
@@ -186,16 +188,24 @@ export class NetlinkSocketLookup {
     this.current = { kind: 'unavailable', reason: 'stopped' };
   }
 
-  /** Lines written together: every lookup of one turn of the event loop is one write, one batch. */
+  /**
+   * Lines written together: every lookup of one turn of the event loop is one write, one batch, and
+   * while a batch is unanswered the next one waits for it. A burst of accepts (one or a few per turn)
+   * is then a few large batches instead of a write and a wake-up of the helper per connection; a lone
+   * lookup is written at once.
+   */
   private queueFlush(): void {
-    if (this.flushQueued || this.current.kind !== 'ready') return;
+    if (this.flushQueued || this.current.kind !== 'ready' || this.inFlight.size > 0) return;
     this.flushQueued = true;
     setImmediate(() => {
       this.flushQueued = false;
-      if (!this.child || this.outbox.length === 0) return;
-      const batch = this.outbox;
+      if (!this.child || this.inFlight.size > 0) return;
+      // Those that timed out or failed meanwhile (a helper that exited) are not asked again.
+      const batch = this.outbox.filter(({ id }) => this.waiting.has(id));
       this.outbox = [];
-      this.child.stdin.write(`${batch.join('\n')}\n`);
+      if (batch.length === 0) return;
+      for (const { id } of batch) this.inFlight.add(id);
+      this.child.stdin.write(`${batch.map(({ line }) => line).join('\n')}\n`);
     });
   }
 
@@ -215,6 +225,7 @@ export class NetlinkSocketLookup {
     if (!entry) return;
     this.waiting.delete(id);
     clearTimeout(entry.timer);
+    if (this.inFlight.delete(id) && this.inFlight.size === 0 && this.outbox.length > 0) this.queueFlush();
     entry.resolve(answer);
   }
 

@@ -17,7 +17,7 @@
  * where an asynchronous one costs a trip through libuv's thread pool. Steps 1 and 2 read in place too;
  * the rest is asynchronous.
  */
-import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
@@ -49,6 +49,11 @@ const RECENT_FDS = 4;
 const RECENT_OWNERS = 4;
 
 const DIGITS = /^\d+$/;
+/** The inode column of /proc/net/unix (7th) and /proc/net/netlink (10th). */
+const INODE_COLUMN: Record<string, (line: string) => string | undefined> = {
+  unix: (line) => line.trim().split(/\s+/)[6],
+  netlink: (line) => line.trim().split(/\s+/)[9],
+};
 
 function socketInodeOf(link: string): number {
   return link.startsWith('socket:[') ? Number(link.slice(8, -1)) : 0;
@@ -189,11 +194,12 @@ export class SocketOwnerIndex {
    */
   private runSweep(): Promise<void> {
     const now = Date.now();
-    const holders: number[] = [];
+    /** pid → the new sockets it was seen holding. */
+    const holding = new Map<number, number[]>();
     for (const [pid, seen] of this.young) {
-      const found = now - seen > YOUNG_MS ? -1 : this.scanProcessSync(pid);
-      if (found < 0) this.young.delete(pid);
-      else if (found > 0) holders.push(pid);
+      const found = now - seen > YOUNG_MS ? null : this.scanProcessSync(pid);
+      if (found === null) this.young.delete(pid);
+      else if (found.length > 0) holding.set(pid, found);
     }
     const lastPid = this.readLastPid();
     let fresh: number[] = [];
@@ -206,7 +212,8 @@ export class SocketOwnerIndex {
       const candidates = fresh.filter((pid) => pid !== this.ownPid);
       for (const pid of candidates.slice(0, SYNC_SCANS)) {
         this.young.set(pid, now);
-        if (this.scanProcessSync(pid) > 0) holders.push(pid);
+        const found = this.scanProcessSync(pid);
+        if (found && found.length > 0) holding.set(pid, found);
       }
       for (const old of this.young.keys()) {
         if (this.young.size <= MAX_YOUNG) break;
@@ -214,6 +221,7 @@ export class SocketOwnerIndex {
       }
       rest = candidates.slice(SYNC_SCANS);
     }
+    const holders = this.possibleClients(holding);
     this.sweptHolders = holders.length;
     if (fresh.length > 0 || holders.length > 0) this.onNewProcesses(fresh, holders);
     if (rest.length === 0) return Promise.resolve();
@@ -222,6 +230,30 @@ export class SocketOwnerIndex {
         await Promise.all(rest.slice(i, i + SCAN_CONCURRENCY).map((pid) => this.scanProcess(pid, -1, 'new')));
       }
     })();
+  }
+
+  /**
+   * The processes holding a new socket that may be a connection to the proxy: a socket that is a unix
+   * or netlink one cannot be (every child Node spawns holds unix socketpairs as its stdio, and so does its
+   * parent: on a machine where processes start all the time, most young processes "hold a new socket").
+   * The kernel's tables of those sockets are small and read only when some young process holds one.
+   */
+  private possibleClients(holding: ReadonlyMap<number, readonly number[]>): number[] {
+    if (holding.size === 0) return [];
+    const local = new Set<number>();
+    for (const table of ['unix', 'netlink']) {
+      let text: string;
+      try {
+        text = readFileSync(`${this.root}/net/${table}`, 'latin1');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        const inode = Number(INODE_COLUMN[table]?.(line));
+        if (inode > 0) local.add(inode);
+      }
+    }
+    return [...holding].filter(([, sockets]) => sockets.some((inode) => !local.has(inode))).map(([pid]) => pid);
   }
 
   /**
@@ -317,16 +349,16 @@ export class SocketOwnerIndex {
     return socketInode === inode;
   }
 
-  /** Reads, in place, the links of a process's fds not seen before and of those that held sockets: 1 when one holds a new socket, 0 when none does, -1 when the process is gone. */
-  private scanProcessSync(pid: number): number {
+  /** Reads, in place, the links of a process's fds not seen before and of those that held sockets: the new sockets it holds, null when the process is gone. */
+  private scanProcessSync(pid: number): number[] | null {
     let fds: string[];
     try {
       fds = readdirSync(`${this.root}/${pid}/fd`);
     } catch {
-      return -1;
+      return null;
     }
     const known = this.fdTable(pid);
-    let sockets = 0;
+    const sockets: number[] = [];
     for (const fd of fds) {
       // An fd that held a socket is read again: a closed socket's number is reused by the next one.
       const before = known.get(fd);
@@ -335,7 +367,7 @@ export class SocketOwnerIndex {
       if (link === null) continue;
       this.remember(pid, known, fd, link, -1);
       const inode = socketInodeOf(link);
-      if (inode !== 0 && inode !== before) sockets = 1;
+      if (inode !== 0 && inode !== before) sockets.push(inode);
     }
     return sockets;
   }
