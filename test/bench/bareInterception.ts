@@ -1,7 +1,8 @@
 /**
- * The floor for interception in Node, for W5's memory: CONNECT, one TLS server socket serving a fixed
- * certificate, one TLS client socket to the origin (sessions resumed), piped both ways. No per-host
- * leaves, no timeline, no diagnosis: what any interceptor built on Node's TLS holds per connection.
+ * The floor for interception in Node: CONNECT, one TLS server socket serving a fixed certificate (an
+ * ECDSA leaf, as Pinscope's are: bareLeaf.ts), one TLS client socket to the origin (sessions resumed),
+ * connected as soon as the CONNECT arrives, piped both ways. No per-host leaves, no timeline, no
+ * diagnosis: what any interceptor built on Node's TLS does and holds per connection (W1, W2, W5).
  * Run as its own process: `bareInterception ORIGIN_PORT CERT KEY ORIGIN_CA`; prints its port.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ server.on('connect', (request: { url?: string }, client: Socket) => {
     ALPNProtocols: ['http/1.1'],
     ...(session ? { session } : {}),
   });
+  // tls.connect does not pass `noDelay` on: without it, a small write can wait for a delayed ACK (~40 ms).
+  toOrigin.setNoDelay(true);
   toOrigin.on('session', (ticket: Buffer) => {
     session = ticket;
   });
@@ -38,3 +41,5 @@ server.on('connect', (request: { url?: string }, client: Socket) => {
 });
 server.maxConnections = 10_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
+// A normal exit on SIGTERM, so that `--cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));

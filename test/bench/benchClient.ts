@@ -52,6 +52,9 @@ export class HttpConnection {
 
   request(path: string, close = false): Promise<number> {
     return new Promise((resolve, reject) => {
+      // A socket the server closed right after the handshake emits no more 'close' or 'error': the write
+      // below would fail silently and the request would wait forever.
+      if (this.socket.destroyed) return reject(new Error('connection closed before the request'));
       this.pending = { resolve, reject, headerDone: false, remaining: 0, received: 0 };
       this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${this.host}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`);
     });

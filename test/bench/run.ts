@@ -5,7 +5,7 @@
  * the tunnel and of attribution on against off. Not part of `npm test`. Every loop is bounded in count and time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +15,7 @@ import { judgeAll } from '../../src/core/diagnosis/hostSummary';
 import { makeOriginCertificates } from '../support/origin';
 import { transcripts } from '../support/transcripts';
 import { HttpConnection, oneShot, openTls, type Route } from './benchClient';
+import { bareLeaf } from './bareLeaf';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const REPS = Number(process.env['BENCH_REPS'] ?? '3');
@@ -82,6 +83,52 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; port: number
   });
 }
 
+/** A deterministic generator of numbers in [0, 1) (mulberry32): runs shuffle the same way. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * The modes in a new order each turn. A fixed rotation gave every mode the same predecessor, whose work
+ * after its connection closed (a proxy's judgement, events line, stderr line) landed on the connection
+ * measured next: the bare interceptor, always after Pinscope, measured 1.37–1.48× the tunnel in W2 that
+ * way and 1.12–1.23× shuffled (docs/performance.md).
+ */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const order = [...items];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as T, order[i] as T];
+  }
+  return order;
+}
+
+/**
+ * CPU time a process's threads have run so far, in ms (the scheduler's count, in ns: finer than utime's
+ * 10 ms ticks). A thread that exited meanwhile is not counted: Node's threads (V8's, libuv's pool) live
+ * as long as the process.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    return (
+      readdirSync(`/proc/${pid}/task`).reduce(
+        (sum, thread) => sum + Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]),
+        0,
+      ) / 1e6
+    );
+  } catch {
+    return NaN;
+  }
+}
+
 function rssMiB(pid: number | undefined): number {
   if (!pid) return NaN;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -133,6 +180,19 @@ async function main(): Promise<void> {
   const off = await startPinscope(join(ROOT, 'dist', 'cli.js'), 'off-events.jsonl', ['--no-attribution']);
   const candidate = CANDIDATE ? await startPinscope(resolve(CANDIDATE), 'candidate-events.jsonl', CANDIDATE_ARGS) : undefined;
   const ca = [certs.caPem, readFileSync(join(dir, 'ca', 'pinscope-ca.pem'), 'utf8')];
+  // The floor: the bare interceptor serves one ECDSA leaf from Pinscope's CA, as Pinscope serves its own.
+  const leaf = bareLeaf(await loadOrCreateCertificateAuthority(join(dir, 'ca')), ['bench.test', '*.bench.test']);
+  writeFileSync(join(dir, 'bare.pem'), leaf.certPem);
+  writeFileSync(join(dir, 'bare-key.pem'), leaf.keyPem);
+  const startBare = (): ReturnType<typeof startChild> =>
+    startChild([
+      join(__dirname, 'bareInterception.js'),
+      String(origin.port),
+      join(dir, 'bare.pem'),
+      join(dir, 'bare-key.pem'),
+      join(dir, 'origin-ca.pem'),
+    ]);
+  const bare = await startBare();
   const modes: [string, Route][] = [
     ['direct', { kind: 'direct', originPort: origin.port }],
     ['tunnel', { kind: 'proxy', proxyPort: tunnel.port }],
@@ -145,14 +205,7 @@ async function main(): Promise<void> {
     tunnel: () => startChild([join(__dirname, 'plainTunnel.js'), String(origin.port)]),
     pinscope: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-events.jsonl`),
     off: (name) => startPinscope(join(ROOT, 'dist', 'cli.js'), `${name}-off-events.jsonl`, ['--no-attribution']),
-    bare: () =>
-      startChild([
-        join(__dirname, 'bareInterception.js'),
-        String(origin.port),
-        join(dir, 'origin.pem'),
-        join(dir, 'origin-key.pem'),
-        join(dir, 'origin-ca.pem'),
-      ]),
+    bare: startBare,
     ...(CANDIDATE
       ? { candidate: (name: string) => startPinscope(resolve(CANDIDATE), `${name}-candidate-events.jsonl`, CANDIDATE_ARGS) }
       : {}),
@@ -186,13 +239,25 @@ async function main(): Promise<void> {
       report({ workload: 'W5 concurrency (500 at once)', mode, metric: 'time', value: elapsed, unit: 'ms' });
       if (measured) report({ workload: 'W5 proxy memory (500 open)', mode, metric: 'rss', value: memory, unit: 'MiB' });
     });
+  /** W1 and W2 also measure the floor, the bare interceptor, in the same turns as the others. */
+  const oneShotModes: [string, Route][] = [...modes, ['bare', { kind: 'proxy', proxyPort: bare.port }]];
+  /** Each proxy's process, whose CPU time per connection W1 and W2 report (the direct mode has none). */
+  const processOf: Record<string, number | undefined> = {
+    tunnel: tunnel.child.pid,
+    pinscope: pinscope.child.pid,
+    off: off.child.pid,
+    bare: bare.child.pid,
+    candidate: candidate?.child.pid,
+  };
+  /** Modes that failed a one-shot connection (in the warm-up, W1 or W2): left out of W1 and W2 from then on. */
+  const broken = new Set<string>();
   /** One-shot connections, `count` per mode, taken from the modes in turn; a mode that fails is left out, the others go on. */
   const interleaved = async (workload: string, count: number, host: (i: number) => string): Promise<void> => {
-    const times = new Map<string, number[]>(modes.map(([mode]) => [mode, []]));
-    const broken = new Set<string>();
+    const times = new Map<string, number[]>(oneShotModes.map(([mode]) => [mode, []]));
+    const cpuBefore = new Map(oneShotModes.map(([mode]) => [mode, cpuMs(processOf[mode])]));
+    const random = seededRandom(count);
     for (let i = 0; i < count; i++) {
-      for (let k = 0; k < modes.length; k++) {
-        const [mode, route] = modes[(i + k) % modes.length] as [string, Route];
+      for (const [mode, route] of shuffled(oneShotModes, random)) {
         if (broken.has(mode)) continue;
         await bounded(`${workload.slice(0, 2)} ${mode}`, async () => {
           times.get(mode)?.push(await oneShot(route, host(i), ca));
@@ -202,9 +267,15 @@ async function main(): Promise<void> {
         });
       }
     }
+    // The proxy's CPU per connection: what its own work costs, whatever the load on the other core.
+    const cpu = new Map(oneShotModes.map(([mode]) => [mode, (cpuMs(processOf[mode]) - (cpuBefore.get(mode) ?? NaN)) / count]));
     for (const [mode, samples] of times) {
       if (!broken.has(mode) && samples.length > 0)
         report({ workload, mode, metric: 'median', value: median(samples), unit: 'ms', p99: p99(samples) });
+    }
+    for (const [mode, perConnection] of cpu) {
+      if (!broken.has(mode) && !Number.isNaN(perConnection))
+        report({ workload: `${workload} proxy CPU per connection`, mode, metric: 'cpu', value: perConnection, unit: 'ms' });
     }
   };
   /** A workload that fails or exceeds its limit is reported and left out of the table; the run goes on. */
@@ -220,13 +291,19 @@ async function main(): Promise<void> {
   try {
     // Warm-up: JIT and the proxies' first-use paths, both for new hosts (W1's path: a leaf, a context,
     // a server session) and for a known one (W2's), so that the first repetition measures the same code.
-    for (const [, route] of modes) {
-      for (let i = 0; i < 50; i++) await oneShot(route, `warm-${i}.bench.test`, ca);
-      for (let i = 0; i < 50; i++) await oneShot(route, 'warm.bench.test', ca);
+    // Bounded like the workloads: a mode that stalls here is reported and left out, the run goes on.
+    for (const [mode, route] of oneShotModes) {
+      await bounded(`warm-up ${mode}`, async () => {
+        for (let i = 0; i < 50; i++) await oneShot(route, `warm-${i}.bench.test`, ca);
+        for (let i = 0; i < 50; i++) await oneShot(route, 'warm.bench.test', ca);
+      }).catch((error: unknown) => {
+        broken.add(mode);
+        failed(error);
+      });
     }
 
     for (let rep = 0; rep < REPS; rep++) {
-      // W1 and W2 take one connection from every mode in turn (the order rotating): a shared machine's load
+      // W1 and W2 take one connection from every mode in turn (in a new order each turn): a shared machine's load
       // changes by the second, and modes measured one after the other would each see a different load.
       if (selected('W1')) await interleaved('W1 cold (200 distinct hosts)', 200, (i) => `w1-${rep}-${i}.bench.test`);
       if (selected('W2')) await interleaved('W2 warm (500 to one host)', 500, () => 'w2.bench.test');
@@ -280,7 +357,7 @@ async function main(): Promise<void> {
 
     if (!ONLY) await microbenchmarks(dir);
   } finally {
-    for (const child of [origin.child, tunnel.child, pinscope.child, off.child, candidate?.child]) child?.kill('SIGTERM');
+    for (const child of [origin.child, tunnel.child, pinscope.child, off.child, bare.child, candidate?.child]) child?.kill('SIGTERM');
   }
   printTable();
 }
@@ -383,6 +460,33 @@ function verdictTable(of: (workload: string, mode: string) => number): string {
   return `${lines.join('\n')}\n\nTargets met: ${met} of ${TARGETS.length}.\n`;
 }
 
+/**
+ * The floor for interception on Node's TLS (bareInterception.ts), in this run: against the tunnel, and
+ * how far Pinscope (attribution on and off, and the candidate) is above it.
+ */
+function floorLines(of: (workload: string, mode: string) => number): string {
+  const lines: string[] = [];
+  const x = (r: number): string => (Number.isNaN(r) ? '–' : `${r.toFixed(2)}×`);
+  for (const workload of ['W1 cold (200 distinct hosts)', 'W2 warm (500 to one host)']) {
+    const floor = of(workload, 'bare');
+    if (Number.isNaN(floor)) continue;
+    const others = ['pinscope', 'off', ...(CANDIDATE ? ['candidate'] : [])];
+    const above = others.map((mode) => `${mode} ${x(of(workload, mode) / floor)}`);
+    const cpu = (mode: string): string => `${mode} ${of(`${workload} proxy CPU per connection`, mode).toFixed(2)}`;
+    lines.push(
+      `- ${workload.slice(0, 2)}: bare ${floor.toFixed(2)} ms, ${x(floor / of(workload, 'tunnel'))} the tunnel; above the floor: ${above.join(', ')}; ` +
+        `proxy CPU ms per connection: ${['tunnel', 'bare', ...others].map(cpu).join(', ')}`,
+    );
+  }
+  const bareMemory = of('W5 proxy memory (500 open)', 'bare');
+  if (!Number.isNaN(bareMemory))
+    lines.push(
+      `- W5: bare ${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${x(bareMemory / of('W5 proxy memory (500 open)', 'tunnel'))} the tunnel's memory)`,
+    );
+  if (lines.length === 0) return '';
+  return `\nFloor for interception on Node's TLS (bareInterception: a fixed ECDSA leaf, two TLS sockets piped, upstream sessions resumed, nothing recorded):\n${lines.join('\n')}\n`;
+}
+
 function printTable(): void {
   const of = (workload: string, mode: string): number =>
     median(results.filter((r) => r.workload === workload && r.mode === mode).map((r) => r.value));
@@ -406,12 +510,8 @@ function printTable(): void {
       `| ${workload} | ${fmt(value('direct'))} | ${fmt(value('tunnel'))} | ${fmt(value('pinscope'))} | ${ratio('pinscope')} | ${fmt(value('off'))} | ${ratio('off')} | ${Number.isNaN(onOff) ? '–' : `${onOff.toFixed(2)}×`} |${candidateColumns}`,
     );
   }
-  // The bare Node interceptor is a reference for W5, not a column: printed under the table.
-  const bareMemory = of('W5 proxy memory (500 open)', 'bare');
-  const reference = Number.isNaN(bareMemory)
-    ? ''
-    : `\nFloor for interception on Node's TLS (bareInterception: two TLS sockets piped per connection, nothing recorded), W5: ` +
-      `${Math.round(of('W5 concurrency (500 at once)', 'bare'))} ms, ${Math.round(bareMemory)} MiB (${(bareMemory / of('W5 proxy memory (500 open)', 'tunnel')).toFixed(2)}× the tunnel's memory).\n`;
+  // The bare Node interceptor is a reference, not a column: printed under the table.
+  const reference = floorLines(of);
   const failuresNote = failures.length > 0 ? `\nFailed (left out of the table): ${failures.join('; ')}.\n` : '';
   const table = `${lines.join('\n')}\n${reference}${failuresNote}\n${verdictTable(of)}`;
   process.stdout.write(`\n${table}`);

@@ -5,7 +5,6 @@
  * of ~1 ms with RSA-2048), certified by the RSA CA, as many inspection services do.
  */
 import { generateKeyPair, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import { forge } from './forge';
@@ -14,7 +13,8 @@ import type { LeafIssuer } from './inspectionChain';
 import type { TlsVersion } from './inspectionProfiles';
 import { LeafContexts } from './leafContexts';
 import { forgedSan } from './subjectAltNames';
-import { buildSignedCertificate, octetString, spkiKeyIdentifier, spkiPin, subjectNameDer, utf8Name, type Extension } from './x509';
+import { LeafDer, derToPem, type LeafFields } from './leafDer';
+import { octetString, randomSerial, spkiKeyIdentifier, spkiPin, subjectNameDer } from './x509';
 
 /** Back-dated so that clients with a slightly wrong clock still accept it. */
 const LEAF_BACKDATE_MS = 60 * 60 * 1000;
@@ -63,13 +63,14 @@ export class ForgedCertificates {
   private readonly issuerName: string;
   /** The CA's subject as encoded in its certificate, copied into every leaf as its issuer. */
   private readonly issuerDer: Buffer;
-  private readonly fixedExtensions: readonly Extension[];
+  /** Encodes and signs each leaf around the parts all leaves share. */
+  private readonly der: LeafDer;
   private readonly contexts: LeafContexts;
   /** A host's own context, or `null` once its first connection was served from the shared one. */
   private readonly liveContexts: BoundedMap<string, SecureContext | null>;
 
   private constructor(
-    private readonly ca: LeafIssuer,
+    ca: LeafIssuer,
     leafKey: KeyObject,
     leafPublicKey: KeyObject,
     capacity: number,
@@ -83,13 +84,18 @@ export class ForgedCertificates {
     this.pin = spkiPin(this.spkiDer);
     this.issuerName = distinguishedName(ca.cert.subject.attributes);
     this.issuerDer = subjectNameDer(ca.certDer);
-    this.fixedExtensions = [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectKeyIdentifier', value: octetString(spkiKeyIdentifier(this.spkiDer)) },
-      { name: 'authorityKeyIdentifier', keyIdentifier: ca.keyIdentifier },
-    ];
+    this.der = new LeafDer(
+      this.issuerDer,
+      this.spkiDer,
+      [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectKeyIdentifier', value: octetString(spkiKeyIdentifier(this.spkiDer)) },
+        { name: 'authorityKeyIdentifier', keyIdentifier: ca.keyIdentifier },
+      ],
+      ca.key,
+    );
   }
 
   /** Generates the process's leaf key pair (asynchronously, off the event loop). */
@@ -159,33 +165,20 @@ export class ForgedCertificates {
 
   private issue(host: string): ForgedCertificate {
     const now = Date.now();
-    const ipVersion = isIP(host);
-    const altName = ipVersion ? { type: 7, ip: host } : { type: 2, value: host };
-    const cert = buildSignedCertificate(
-      {
-        subject: leafSubject(host),
-        issuer: this.ca.cert.subject.attributes,
-        issuerDer: this.issuerDer,
-        // A placeholder for forge's encoder; the EC key is swapped in before signing.
-        publicKey: this.ca.cert.publicKey,
-        spkiDer: this.spkiDer,
-        notBefore: new Date(now - LEAF_BACKDATE_MS),
-        notAfter: new Date(now + this.shape.lifetimeDays * 24 * 60 * 60 * 1000),
-        extensions: [...this.fixedExtensions, { name: 'subjectAltName', altNames: [altName] }],
-      },
-      this.ca.key,
-    );
-    const certPem = forge.pki.certificateToPem(cert);
+    const notBefore = new Date(now - LEAF_BACKDATE_MS);
+    const notAfter = new Date(now + this.shape.lifetimeDays * 24 * 60 * 60 * 1000);
+    const serialNumber = randomSerial();
+    const der = this.der.certificate({ serialHex: serialNumber, notBefore, notAfter, subject: leafSubject(host), altName: host });
     return {
       host,
       subject: host.length <= 64 ? `CN=${host}` : 'O=Pinscope forged certificate',
       issuer: this.issuerName,
-      serialNumber: cert.serialNumber,
-      notBefore: cert.validity.notBefore.toISOString(),
-      notAfter: cert.validity.notAfter.toISOString(),
+      serialNumber,
+      notBefore: notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
       pin: this.pin,
       sans: [forgedSan(host)],
-      certPem,
+      certPem: derToPem(der),
     };
   }
 }
@@ -195,12 +188,12 @@ export class ForgedCertificates {
  * host is named by its subjectAltName alone: a truncated common name would be a name the certificate
  * is not for), and an organization that says what the certificate is.
  */
-function leafSubject(host: string): forge.pki.CertificateField[] {
-  return utf8Name([
-    ...(host.length <= 64 ? [{ name: 'commonName', value: host }] : []),
-    { name: 'organizationName', value: 'Pinscope forged certificate' },
-  ]);
+function leafSubject(host: string): LeafFields['subject'] {
+  return [...(host.length <= 64 ? [{ oid: COMMON_NAME, value: host }] : []), { oid: ORGANIZATION_NAME, value: 'Pinscope forged certificate' }];
 }
+
+const COMMON_NAME = '2.5.4.3';
+const ORGANIZATION_NAME = '2.5.4.10';
 
 function distinguishedName(attributes: readonly forge.pki.CertificateField[]): string {
   // forge keeps a parsed UTF8String as its UTF-8 bytes.
