@@ -16,8 +16,9 @@ export type HostName = string & { readonly [normalForm]: true };
 export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 
 /**
- * The SNI as a host name we may use (lower case), or null: it came off the network, so anything but a
- * well-formed DNS name (an IP address, control characters, markup) is never used as a host.
+ * The SNI as a name we may send on (lower case, a trailing dot kept as the client sent it: the name for
+ * the upstream and the forged leaf; `targetHost` gives the connection's `HostName`), or null: it came off
+ * the network, so anything but a well-formed DNS name (an IP address, control characters, markup) is never used.
  */
 export function usableSni(sni: string | null): string | null {
   return sni !== null && HOSTNAME.test(sni) && !isIP(sni) ? sni.toLowerCase() : null;

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { hostFromUserInput, hostName } from '../../src/core/hostNames';
 import { parseConnectTarget } from '../../src/core/proxy/proxyTargets';
@@ -80,5 +82,22 @@ describe('the normal form of a host, made once at each edge', () => {
     const spelled = record('Spelled.Example.Test.', transcripts.alert('SPELLED.example.test.').events);
     assert.equal(targetHost(spelled), 'spelled.example.test');
     assert.equal(spelled.host, 'spelled.example.test');
+  });
+});
+
+describe('the normal form is made in one place', () => {
+  const ROOT = resolve(__dirname, '..', '..', '..');
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return sources(path);
+      return entry.name.endsWith('.ts') ? [path] : [];
+    });
+
+  it('no code but hostNames.ts asserts a string into a HostName (every other one comes from hostName or hostFromUserInput)', () => {
+    const asserted = [...sources(join(ROOT, 'src')), ...sources(join(ROOT, 'webview'))]
+      .filter((path) => /\bas HostName\b/.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(ROOT, path));
+    assert.deepEqual(asserted, [join('src', 'core', 'hostNames.ts')]);
   });
 });
