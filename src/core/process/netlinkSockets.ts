@@ -58,6 +58,8 @@ const MAX_LINE_CHARS = 200;
 /** Errors other than "no such socket" in a row before netlink is given up (a kernel without inet_diag). */
 const MAX_CONSECUTIVE_ERRORS = 3;
 const MAX_CONSECUTIVE_TIMEOUTS = 3;
+/** The least time between two writes to the helper (a burst's lookups wait for the next write together). */
+const BATCH_SPACING_MS = 10;
 const MIN_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 5_000;
 
@@ -121,6 +123,7 @@ export class NetlinkSocketLookup {
   /** The ids of the batch written and not all answered yet: the next batch waits for it. */
   private readonly inFlight = new Set<number>();
   private flushQueued = false;
+  private lastWriteAt = -Infinity;
   private nextId = 1;
   private starts: number[] = [];
   private consecutiveErrors = 0;
@@ -189,15 +192,16 @@ export class NetlinkSocketLookup {
   }
 
   /**
-   * Lines written together: every lookup of one turn of the event loop is one write, one batch, and
-   * while a batch is unanswered the next one waits for it. A burst of accepts (one or a few per turn)
-   * is then a few large batches instead of a write and a wake-up of the helper per connection; a lone
-   * lookup is written at once.
+   * Lines written together: every lookup of one turn of the event loop is one write, one batch; while a
+   * batch is unanswered the next one waits for it, and writes are at least BATCH_SPACING_MS apart. A
+   * burst of accepts (one or a few per turn, 500 in a few seconds) is then a few dozen batches instead of
+   * a write and a wake-up of the helper per connection; a lookup after a quiet moment is written at once.
    */
   private queueFlush(): void {
     if (this.flushQueued || this.current.kind !== 'ready' || this.inFlight.size > 0) return;
     this.flushQueued = true;
-    setImmediate(() => {
+    const wait = this.lastWriteAt + BATCH_SPACING_MS - performance.now();
+    const flush = (): void => {
       this.flushQueued = false;
       if (!this.child || this.inFlight.size > 0) return;
       // Those that timed out or failed meanwhile (a helper that exited) are not asked again.
@@ -205,8 +209,11 @@ export class NetlinkSocketLookup {
       this.outbox = [];
       if (batch.length === 0) return;
       for (const { id } of batch) this.inFlight.add(id);
+      this.lastWriteAt = performance.now();
       this.child.stdin.write(`${batch.map(({ line }) => line).join('\n')}\n`);
-    });
+    };
+    if (wait > 0) setTimeout(flush, wait);
+    else setImmediate(flush);
   }
 
   /** A helper that stops answering (stuck, stopped) is killed after a few misses; the next lookup restarts it. */
