@@ -209,7 +209,10 @@ export class ForgedCertificates {
  * is not for), and an organization that says what the certificate is.
  */
 function leafSubject(host: string): LeafFields['subject'] {
-  return [...(host.length <= 64 ? [{ oid: COMMON_NAME, value: host }] : []), { oid: ORGANIZATION_NAME, value: 'Pinscope forged certificate' }];
+  return [
+    ...(host.length <= 64 ? [{ oid: COMMON_NAME, value: host }] : []),
+    { oid: ORGANIZATION_NAME, value: 'Pinscope forged certificate' },
+  ];
 }
 
 const COMMON_NAME = '2.5.4.3';
