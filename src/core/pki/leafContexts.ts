@@ -18,6 +18,11 @@ interface NativeContext {
   setCert(pem: string): void;
 }
 
+/** A leaf followed by an intermediate: setCert adds a chain's certificates to those a context holds, so a reused context would send every earlier host's too. */
+function isChain(certPem: string): boolean {
+  return certPem.indexOf('-----BEGIN CERTIFICATE-----', 1) > 0;
+}
+
 function nativeOf(context: SecureContext): NativeContext | undefined {
   const native = (context as unknown as { context?: Partial<NativeContext> }).context;
   return typeof native?.setCert === 'function' ? (native as NativeContext) : undefined;
@@ -30,6 +35,8 @@ export class LeafContexts {
   readonly prepared: boolean;
 
   private readonly scratch: SecureContext;
+  /** The certificate the scratch context holds now. */
+  private scratchPem: string | undefined;
   /** Session ticket keys (48 random bytes) shared by every leaf context of this process. */
   private readonly ticketKeys = randomBytes(48);
 
@@ -50,11 +57,22 @@ export class LeafContexts {
   forOneSocket(certPem: string): SecureContext {
     const native = nativeOf(this.scratch);
     if (!native) return this.withKey(certPem);
-    // A chain (leaf + an inspection profile's intermediate): setCert adds the chain's certificates to
-    // those the context already holds, so a reused context would send every earlier host's too.
-    if (certPem.indexOf('-----BEGIN CERTIFICATE-----', 1) > 0) return this.make(certPem);
-    native.setCert(certPem);
+    if (isChain(certPem)) return this.make(certPem);
+    if (this.scratchPem !== certPem) native.setCert(certPem);
+    this.scratchPem = certPem;
     return this.scratch;
+  }
+
+  /**
+   * Gives the scratch context `certPem` now, ahead of forOneSocket (at CONNECT, while the client is still
+   * sending its ClientHello), so that the handshake need not wait for it; another socket served from the
+   * scratch context meanwhile simply makes forOneSocket set it again.
+   */
+  prime(certPem: string): void {
+    const native = nativeOf(this.scratch);
+    if (!native || isChain(certPem) || this.scratchPem === certPem) return;
+    native.setCert(certPem);
+    this.scratchPem = certPem;
   }
 
   /** A context with the leaf key and `certPem`. */

@@ -93,9 +93,9 @@ export async function handleTunnel(
   recorder.add({ kind: 'policy', mode: decision.mode, reason: decision.reason });
   // A tunnelled host is connected to at once: its protocol may be one where the server speaks first.
   if (decision.mode === 'tunnel') return tunnelRaw(context, client, host, port, recorder);
-  // Forge the CONNECT host's leaf while the client is still sending its ClientHello (the SNI is nearly
-  // always the same host; otherwise the SNI's leaf is forged later).
-  if (!isIP(host) && HOSTNAME.test(host)) context.certificates.certificateFor(host);
+  // Forge the CONNECT host's leaf and ready its TLS context while the client is still sending its
+  // ClientHello (the SNI is nearly always the same host; otherwise the SNI's leaf is forged later).
+  if (!isIP(host) && HOSTNAME.test(host)) context.certificates.prepare(host);
   const first = await waitForFirstBytes(client, Math.min(context.firstBytesTimeoutMs, context.handshakeTimeoutMs));
   if (first.kind === 'end' || first.kind === 'error') {
     recorder.add(

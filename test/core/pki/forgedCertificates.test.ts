@@ -74,6 +74,47 @@ describe('forged certificates', () => {
     forged.dispose();
   });
 
+  it('serves the right certificate when contexts are readied at CONNECT, another host readied in between or not', async () => {
+    const forged = await ForgedCertificates.create(ca);
+    // [prepared at CONNECT, prepared by another CONNECT meanwhile (or none), served]: new hosts, then second connections.
+    const steps: [string, string | undefined][] = [
+      ['prep-a.test', undefined],
+      ['prep-b.test', 'prep-c.test'],
+      ['prep-c.test', undefined],
+      ['prep-a.test', 'prep-b.test'],
+      ['prep-b.test', undefined],
+      ['prep-d.test', 'prep-a.test'],
+    ];
+    let step = 0;
+    const server = createTcpServer((raw) => {
+      const [host, other] = steps[step++] ?? ['', undefined];
+      forged.prepare(host);
+      if (other) forged.prepare(other);
+      new TLSSocket(raw, { isServer: true, secureContext: forged.forHost(host).secureContext })
+        .on('secure', function (this: TLSSocket) {
+          this.end('ok');
+        })
+        .on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const [host] of steps) {
+        const served = await new Promise<string>((resolve, reject) => {
+          const socket = connectTls({ port, host: '127.0.0.1', servername: host, ca: readFileSync(ca.certPath) }, () => {
+            resolve(socket.getPeerX509Certificate()?.subjectAltName ?? '');
+            socket.destroy();
+          });
+          socket.once('error', reject);
+        });
+        assert.equal(served, `DNS:${host}`);
+      }
+    } finally {
+      server.close();
+    }
+    forged.dispose();
+  });
+
   it('forges a DNS leaf that openssl verifies against the CA, with the right fields', async () => {
     const forged = await ForgedCertificates.create(ca);
     const { certificate, cached } = forged.forHost('API.Example.com');
