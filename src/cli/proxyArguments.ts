@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
+import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/protocol/hostPatterns';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
 import { parseUpstreamProxy } from '../core/proxy/upstream';
 import { parseClientCertificate } from '../core/proxy/clientCertificates';

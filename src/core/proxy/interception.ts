@@ -6,7 +6,7 @@
  */
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
+import { readClientHello, TLS_HANDSHAKE_RECORD } from './protocol/clientHello';
 import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedCertificates } from '../pki/forgedCertificates';
 import { offeredThroughPath, type InspectionProfile } from '../pki/inspectionProfiles';

@@ -15,11 +15,11 @@ import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
 import { ForgedCertificates } from '../pki/forgedCertificates';
 import { DEFAULT_PROFILE, InspectionProfileError, inspectionProfile, type InspectionProfile } from '../pki/inspectionProfiles';
 import { InspectionChainError, loadInspectionChain } from '../pki/inspectionChain';
-import { parseHostOverride, type HostOverride } from './hostPatterns';
+import { parseHostOverride, type HostOverride } from './protocol/hostPatterns';
 import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './protocol/alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
-import { parseConnectTarget, parseProxyPort } from './proxyTargets';
+import { parseConnectTarget, parseProxyPort } from './protocol/proxyTargets';
 import {
   buildUpstreamSecureContext,
   ChainSummaries,

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { connect as connectTcp, isIP, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, rootCertificates, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { readFile } from 'node:fs/promises';
-import { findOverride, type HostOverride } from './hostPatterns';
+import { findOverride, type HostOverride } from './protocol/hostPatterns';
 import type { CertificateSummary, UpstreamFailureStage } from '../timeline';
 import { spkiPin } from '../pki/x509';
 import { recordedSans } from '../pki/subjectAltNames';

@@ -1,6 +1,6 @@
 /** Parsing of what clients ask the proxy for: `CONNECT host:port` targets and URL ports. */
 import { isIP } from 'node:net';
-import { HOSTNAME } from '../hostNames';
+import { HOSTNAME } from '../../hostNames';
 
 export type ConnectTarget = { host: string; port: number } | { error: string };
 

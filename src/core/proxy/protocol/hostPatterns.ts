@@ -2,7 +2,7 @@
  * Host patterns as users write them: `api.example.com` (exact), `*.example.com` (any subdomain, not the
  * apex), `.example.com` (the apex and any subdomain). Case-insensitive; a trailing dot is ignored.
  */
-import { normaliseHost } from '../hostNames';
+import { normaliseHost } from '../../hostNames';
 
 export class HostPatternError extends Error {
   override name = 'HostPatternError';
