@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/protocol/hostPatterns';
 import type { ProxyOptions } from '../core/proxy/proxyServer';
-import { parseUpstreamProxy } from '../core/proxy/upstream';
+import { parseUpstreamProxy } from '../core/proxy/upstreamProxy';
 import { parseClientCertificate } from '../core/proxy/clientCertificates';
 import { INSPECTION_PROFILES, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
 import { MAX_CAPTURE_BYTES } from '../core/proxy/legCapture';

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import * as vscode from 'vscode';
 import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/protocol/hostPatterns';
-import { parseUpstreamProxy } from '../core/proxy/upstream';
+import { parseUpstreamProxy } from '../core/proxy/upstreamProxy';
 import { InspectionProfileError, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
 import { ClientCertificateError, parseClientCertificate, type ClientCertificateOption } from '../core/proxy/clientCertificates';
 import { DEFAULT_CAPTURE_BYTES, DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';

@@ -17,16 +17,8 @@ import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { ClientRecordScanner } from './tunnelRecords';
-import {
-  connectUpstream,
-  directPath,
-  handshakeUpstream,
-  recordUpstreamFailure,
-  refusedLiteral,
-  UpstreamFailure,
-  type UpstreamConfig,
-  type UpstreamPath,
-} from './upstream';
+import { connectUpstream, directPath, handshakeUpstream, refusedLiteral, type UpstreamConfig, type UpstreamPath } from './upstream';
+import { recordUpstreamFailure, UpstreamFailure } from './upstreamFailures';
 import { errorMessage } from '../errors';
 import { HOSTNAME, usableSni } from '../hostNames';
 import { isCaptured, serverLeg, type LegCaptures } from './legCapture';

@@ -20,16 +20,10 @@ import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './protocol/alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './protocol/proxyTargets';
-import {
-  buildUpstreamSecureContext,
-  ChainSummaries,
-  connectUpstream,
-  parseUpstreamProxy,
-  proxyAuthorization,
-  readUpstreamCas,
-  refusedLiteral,
-  UpstreamCaError,
-} from './upstream';
+import { connectUpstream, refusedLiteral } from './upstream';
+import { ChainSummaries } from './chainSummaries';
+import { parseUpstreamProxy, proxyAuthorization } from './upstreamProxy';
+import { buildUpstreamSecureContext, readUpstreamCas, UpstreamCaError } from './upstreamTrust';
 import { endToEndHeaders, redactedUrl } from './httpForwarding';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { captureStore } from './legCapture';
