@@ -104,9 +104,16 @@ export default tseslint.config(
           ...restricted({ vscode: true, groups: [EXTENSION, CLI] }),
           paths: [
             { name: 'vscode', message: 'src/core, src/cli and src/shared must not depend on VS Code.' },
-            ...['net', 'tls', 'fs', 'fs/promises', 'dgram', 'child_process']
+            ...['tls', 'fs', 'fs/promises', 'dgram', 'child_process']
               .flatMap((m) => [`node:${m}`, m])
               .map((name) => ({ name, message: 'core/proxy/protocol does no IO: sockets and files stay in core/proxy.' })),
+            // isIP only reads a string.
+            ...['node:net', 'net'].map((name) => ({
+              name,
+              allowImportNames: ['isIP'],
+              message:
+                'core/proxy/protocol does no IO: sockets and files stay in core/proxy (isIP, which only reads a string, is allowed).',
+            })),
           ],
         },
       ],

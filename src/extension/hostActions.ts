@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { hostFromUserInput, type HostName } from '../core/hostNames';
-import { matchesHostPattern } from '../core/proxy/hostPatterns';
+import { matchesHostPattern } from '../core/proxy/protocol/hostPatterns';
 import type { PinscopeContext } from './pinscopeContext';
 import { SECTION } from './settings';
 

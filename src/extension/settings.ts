@@ -1,8 +1,8 @@
 /** Typed access to the `pinscope.*` settings, validated: a broken value is reported with its setting's name. */
 import { isIP } from 'node:net';
 import * as vscode from 'vscode';
-import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/hostPatterns';
-import { parseUpstreamProxy } from '../core/proxy/upstream';
+import { HostPatternError, parseHostOverride, parseHostPattern } from '../core/proxy/protocol/hostPatterns';
+import { parseUpstreamProxy } from '../core/proxy/upstreamProxy';
 import { InspectionProfileError, inspectionProfile, parseIntermediateCa } from '../core/pki/inspectionProfiles';
 import { ClientCertificateError, parseClientCertificate, type ClientCertificateOption } from '../core/proxy/clientCertificates';
 import { DEFAULT_CAPTURE_BYTES, DEFAULT_MAX_CONNECTIONS_KEPT } from '../shared/vocabulary';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { hostFromUserInput, hostName } from '../../src/core/hostNames';
-import { parseConnectTarget } from '../../src/core/proxy/proxyTargets';
+import { parseConnectTarget } from '../../src/core/proxy/protocol/proxyTargets';
 import { targetHost } from '../../src/core/timeline';
 import { record, transcripts } from '../support/transcripts';
 

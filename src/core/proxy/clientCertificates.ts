@@ -18,7 +18,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { receivedAlert } from './protocol/alerts';
-import { HostPatternError, matchesHostPattern, parseHostPattern } from './hostPatterns';
+import { HostPatternError, matchesHostPattern, parseHostPattern } from './protocol/hostPatterns';
 import { errorMessage } from '../errors';
 
 /** One `HOST_PATTERN=CERT,KEY`: which hosts get the app's certificate, and the files holding it. */

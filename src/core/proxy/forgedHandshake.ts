@@ -13,7 +13,8 @@ import type { ForgedLeaf } from '../pki/forgedCertificates';
 import { relay } from './relay';
 import { RELAY_BUFFER } from './relayBuffer';
 import { captureTls, clientLeg } from './legCapture';
-import { recordUpstreamFailure, type UpstreamTls } from './upstream';
+import type { UpstreamTls } from './upstream';
+import { recordUpstreamFailure } from './upstreamFailures';
 import type { InspectionPathSummary } from '../../shared/timelineEvents';
 
 /** What the client's side needs of the proxy's settings. */

@@ -1,6 +1,6 @@
 /** Which hosts are intercepted and which are tunnelled untouched; changeable while the proxy runs. */
 import type { HostName } from '../hostNames';
-import { HostPatternList } from './hostPatterns';
+import { HostPatternList } from './protocol/hostPatterns';
 import type { Mode } from '../../shared/vocabulary';
 
 export interface PolicyDecision {

@@ -6,7 +6,7 @@
  */
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { readClientHello, TLS_HANDSHAKE_RECORD } from './clientHello';
+import { readClientHello, TLS_HANDSHAKE_RECORD } from './protocol/clientHello';
 import type { ConnectionRecorder } from '../connectionStore';
 import type { ForgedCertificates } from '../pki/forgedCertificates';
 import { offeredThroughPath, type InspectionProfile } from '../pki/inspectionProfiles';
@@ -17,16 +17,8 @@ import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { relay } from './relay';
 import { ClientRecordScanner } from './tunnelRecords';
-import {
-  connectUpstream,
-  directPath,
-  handshakeUpstream,
-  recordUpstreamFailure,
-  refusedLiteral,
-  UpstreamFailure,
-  type UpstreamConfig,
-  type UpstreamPath,
-} from './upstream';
+import { connectUpstream, directPath, handshakeUpstream, refusedLiteral, type UpstreamConfig, type UpstreamPath } from './upstream';
+import { recordUpstreamFailure, UpstreamFailure } from './upstreamFailures';
 import { errorMessage } from '../errors';
 import { HOSTNAME, usableSni, type HostName } from '../hostNames';
 import { isCaptured, serverLeg, type LegCaptures } from './legCapture';

@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
 import { ConnectionStore, type ConnectionRecorder } from '../connectionStore';
@@ -15,22 +15,16 @@ import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
 import { ForgedCertificates } from '../pki/forgedCertificates';
 import { DEFAULT_PROFILE, InspectionProfileError, inspectionProfile, type InspectionProfile } from '../pki/inspectionProfiles';
 import { InspectionChainError, loadInspectionChain } from '../pki/inspectionChain';
-import { parseHostOverride, type HostOverride } from './hostPatterns';
+import { parseHostOverride, type HostOverride } from './protocol/hostPatterns';
 import { HostPolicy, type PolicyHook } from './hostPolicy';
 import { AlpnMemory } from './protocol/alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
-import { parseConnectTarget, parseProxyPort } from './proxyTargets';
-import {
-  buildUpstreamSecureContext,
-  ChainSummaries,
-  connectUpstream,
-  parseUpstreamProxy,
-  proxyAuthorization,
-  readUpstreamCas,
-  refusedLiteral,
-  UpstreamCaError,
-} from './upstream';
-import { endToEndHeaders, redactedUrl } from './httpForwarding';
+import { parseConnectTarget, parseProxyPort } from './protocol/proxyTargets';
+import { ChainSummaries } from './chainSummaries';
+import { parseUpstreamProxy } from './upstreamProxy';
+import { buildUpstreamSecureContext, readUpstreamCas, UpstreamCaError } from './upstreamTrust';
+import { forwardHttp, redactedUrl } from './httpForwarding';
+import { answerAndClose } from './clientAnswers';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { captureStore } from './legCapture';
 import type { CapturedConnection } from '../report/capturedTraffic';
@@ -103,21 +97,6 @@ const DEFAULTS = {
   maxOpenConnections: 2_000,
   headersTimeoutMs: 10_000,
 } as const;
-
-/** How long a refused client gets to read our answer before its socket is destroyed. */
-const ANSWER_GRACE_MS = 2000;
-
-/**
- * Writes a last answer (400, 408, 431) and frees the slot: destroyed once the answer is flushed, or after
- * a short grace. `end` alone leaves the socket open for as long as the client keeps its side open, and a
- * client that sends half a request and never reads would hold a slot of `maxOpenConnections` forever.
- */
-function answerAndClose(socket: Socket, answer: string): void {
-  const grace = setTimeout(() => socket.destroy(), ANSWER_GRACE_MS);
-  grace.unref();
-  socket.once('close', () => clearTimeout(grace));
-  socket.end(answer, () => socket.destroy());
-}
 
 export class ProxyStartError extends Error {
   override name = 'ProxyStartError';
@@ -352,60 +331,7 @@ export class InterceptingProxy {
     recorder.add({ kind: 'accepted', remote: `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}` });
     // Recorded without credentials: events files and the inspector are not the place for passwords and tokens.
     recorder.add({ kind: 'http-request', method: request.method ?? 'GET', url: redactedUrl(url).slice(0, 2048) });
-    let fromClient = 0;
-    let toClient = 0;
-    request.on('data', (chunk: Buffer) => {
-      fromClient += chunk.length;
-    });
-    const finish = (): void => recorder.finish(fromClient, toClient);
-    response.once('close', finish);
-    // Through an upstream proxy, plain HTTP is forwarded to it in absolute form; otherwise straight to the origin.
-    const upstreamProxy = this.context.upstream.proxy;
-    const refused = refusedLiteral(hostname, port, this.context.upstream);
-    const target = refused
-      ? Promise.reject(refused)
-      : upstreamProxy
-        ? connectUpstream(upstreamProxy.hostname, Number(upstreamProxy.port), {
-            ...this.context.upstream,
-            overrides: [],
-            proxy: null,
-            guard: undefined,
-          })
-        : connectUpstream(hostname, port, this.context.upstream);
-    target.then(
-      ({ socket, address }) => {
-        recorder.add({ kind: 'upstream-connected', address: upstreamProxy ? `${address} (upstream proxy)` : address });
-        // One request per upstream connection: hop-by-hop headers stay on their hop, the origin is asked
-        // to close, and the socket is closed once the exchange ends or goes idle (never left to the origin).
-        const headers = { ...endToEndHeaders(request.headers), connection: 'close' };
-        const credentials = upstreamProxy ? proxyAuthorization(upstreamProxy) : undefined;
-        if (credentials) headers['proxy-authorization'] = credentials;
-        socket.setTimeout(this.context.idleTimeoutMs, () => socket.destroy());
-        response.once('close', () => socket.destroy());
-        const path = upstreamProxy ? url.href : `${url.pathname}${url.search}`;
-        const upstreamRequest = httpRequest({ createConnection: () => socket, method: request.method, path, headers });
-        upstreamRequest.on('response', (upstreamResponse) => {
-          recorder.add({ kind: 'first-data', from: 'upstream', bytes: 0 });
-          response.writeHead(upstreamResponse.statusCode ?? 502, endToEndHeaders(upstreamResponse.headers));
-          upstreamResponse.on('data', (chunk: Buffer) => {
-            toClient += chunk.length;
-          });
-          upstreamResponse.once('end', () => socket.destroySoon());
-          upstreamResponse.pipe(response);
-        });
-        upstreamRequest.on('error', (error) => {
-          recorder.add({ kind: 'upstream-failed', stage: 'closed', reason: error.message });
-          if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
-          response.end(`Pinscope: upstream error: ${error.message}\n`);
-        });
-        request.pipe(upstreamRequest);
-      },
-      (error: unknown) => {
-        recorder.add({ kind: 'upstream-failed', stage: 'connect', reason: errorMessage(error) });
-        response.writeHead(502, { 'content-type': 'text/plain', connection: 'close' });
-        response.end(`Pinscope: cannot reach ${url.host}: ${errorMessage(error)}\n`);
-      },
-    );
+    forwardHttp({ request, response, url, hostname, port }, recorder, this.context);
   }
 
   private attributeTo(recorder: ConnectionRecorder, socket: Socket): void {

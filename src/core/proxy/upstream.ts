@@ -1,38 +1,19 @@
 /** Connections to the real servers: host overrides, an optional upstream HTTP proxy, TLS with the client's offer. */
-import { X509Certificate } from 'node:crypto';
 import { connect as connectTcp, isIP, type LookupFunction, type Socket } from 'node:net';
-import { connect as connectTls, rootCertificates, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { readFile } from 'node:fs/promises';
-import { findOverride, type HostOverride } from './hostPatterns';
-import type { CertificateSummary, UpstreamFailureStage } from '../timeline';
-import { spkiPin } from '../pki/x509';
-import { recordedSans } from '../pki/subjectAltNames';
+import { connect as connectTls, type SecureContext, type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { findOverride, type HostOverride } from './protocol/hostPatterns';
+import type { CertificateSummary } from '../timeline';
 import { RELAY_BUFFER } from './relayBuffer';
-import { BoundedMap } from '../boundedMap';
-import type { ConnectionRecorder } from '../connectionStore';
-import { errorMessage, parkErrors } from '../errors';
-import { chainAfterHandshake, type CertificateNames, type SessionChain, type TlsSessions } from './tlsSessions';
+import { parkErrors } from '../errors';
+import { chainAfterHandshake, type SessionChain, type TlsSessions } from './tlsSessions';
 import { UpstreamReads } from './upstreamReads';
 import type { TargetGuard } from './localTargets';
 import { clientCertificateRefusal, type ClientCertificates, type PresentedCertificate } from './clientCertificates';
-import type { Duplex } from 'node:stream';
 import { captureTls } from './legCapture';
-
-export class UpstreamFailure extends Error {
-  override name = 'UpstreamFailure';
-  constructor(
-    readonly stage: UpstreamFailureStage,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Puts an upstream failure on the connection's timeline, with the stage it failed at. */
-export function recordUpstreamFailure(recorder: ConnectionRecorder, error: unknown): void {
-  const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure('connect', errorMessage(error));
-  recorder.add({ kind: 'upstream-failed', stage: failure.stage, reason: failure.message });
-}
+import type { ChainSummaries } from './chainSummaries';
+import { connectTimeout, networkFailure, UpstreamFailure } from './upstreamFailures';
+import { connectThroughProxy } from './upstreamProxy';
 
 export interface UpstreamConfig {
   readonly overrides: readonly HostOverride[];
@@ -66,68 +47,6 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-export class UpstreamCaError extends Error {
-  override name = 'UpstreamCaError';
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
-
-/**
- * Reads the user's extra upstream CA files (PEM) and keeps their certificates only: these go into the
- * trust bundle every proxied program reads, so a private key (or anything else) in the file never does.
- */
-export function readUpstreamCas(extraCaFiles: readonly string[]): Promise<string[]> {
-  return Promise.all(
-    extraCaFiles.map(async (file) => {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (error) {
-        throw new UpstreamCaError(`Cannot use upstream CA file ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
-      }
-      const certificates = text.match(PEM_CERTIFICATE) ?? [];
-      if (certificates.length === 0)
-        throw new UpstreamCaError(
-          `Cannot use upstream CA file ${file}: it holds no certificate (expected PEM "-----BEGIN CERTIFICATE-----")`,
-        );
-      for (const [index, pem] of certificates.entries()) {
-        try {
-          new X509Certificate(pem);
-        } catch (error) {
-          throw new UpstreamCaError(`Cannot use upstream CA file ${file}: certificate ${index + 1} is not valid (${errorMessage(error)})`);
-        }
-      }
-      return `${certificates.join('\n')}\n`;
-    }),
-  );
-}
-
-/**
- * One SecureContext for every upstream connection (tls.connect without one makes a context per
- * connection): Node's default trust store, or its root certificates plus the extra CAs.
- */
-export function buildUpstreamSecureContext(extraCas: readonly string[]): SecureContext {
-  return createSecureContext(extraCas.length === 0 ? {} : { ca: [...rootCertificates, ...extraCas] });
-}
-
-/** The Basic credentials of a proxy URL (http://user:pass@host:port), if it has any. */
-export function proxyAuthorization(proxy: URL): string | undefined {
-  if (!proxy.username) return undefined;
-  return `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
-}
-
-export function parseUpstreamProxy(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`"${raw}" is not an upstream proxy URL: expected http://HOST:PORT`);
-  }
-  if (url.protocol !== 'http:') throw new Error(`"${raw}" is not an upstream proxy URL: only http:// proxies are supported`);
-  if (!url.port) url.port = '80';
-  return url;
-}
-
 /** Opens a TCP path to host:port: directly (honouring overrides) or through the upstream proxy's CONNECT. */
 export function connectUpstream(host: string, port: number, config: UpstreamConfig): Promise<{ socket: Socket; address: string }> {
   const { host: targetHost, port: targetPort, lookup } = dialled(host, port, config);
@@ -150,70 +69,6 @@ export function connectUpstream(host: string, port: number, config: UpstreamConf
       resolve({ socket, address: `${socket.remoteAddress ?? targetHost}:${socket.remotePort ?? targetPort}` });
     });
   });
-}
-
-function connectThroughProxy(proxy: URL, host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; address: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connectTcp({ host: proxy.hostname, port: Number(proxy.port), noDelay: true });
-    const timer = setTimeout(
-      () => fail(new UpstreamFailure('timeout', `the upstream proxy ${proxy.host} did not answer CONNECT within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const fail = (error: UpstreamFailure): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    };
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      fail(
-        new UpstreamFailure('proxy', `upstream proxy ${proxy.host}: ${networkFailure(error, proxy.hostname, Number(proxy.port)).message}`),
-      ),
-    );
-    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    const credentials = proxyAuthorization(proxy);
-    const auth = credentials ? `Proxy-Authorization: ${credentials}\r\n` : '';
-    socket.once('connect', () => socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${auth}\r\n`));
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer): void => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > 16384) fail(new UpstreamFailure('proxy', `the upstream proxy ${proxy.host} sent an oversized response`));
-        return;
-      }
-      socket.off('data', onData);
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.subarray(0, end).toString('latin1'));
-      if (status?.[1] !== '200') {
-        fail(
-          new UpstreamFailure(
-            'proxy',
-            `the upstream proxy ${proxy.host} refused CONNECT ${authority}: ${head.subarray(0, head.indexOf('\r\n')).toString('latin1').slice(0, 200)}`,
-          ),
-        );
-        return;
-      }
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      parkErrors(socket);
-      const rest = head.subarray(end + 4);
-      if (rest.length > 0) socket.unshift(rest);
-      resolve({ socket, address: `${authority} via ${proxy.host}` });
-    };
-    socket.on('data', onData);
-  });
-}
-
-function connectTimeout(host: string, port: number, ms: number): UpstreamFailure {
-  return new UpstreamFailure('timeout', `no TCP connection to ${host}:${port} within ${ms} ms`);
-}
-
-function networkFailure(error: NodeJS.ErrnoException, host: string, port: number): UpstreamFailure {
-  if (error.code === 'EPINSCOPE_REFUSED') return new UpstreamFailure('connect', error.message);
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.syscall === 'getaddrinfo') {
-    return new UpstreamFailure('dns', `DNS lookup of ${host} failed (${error.code ?? 'error'})`);
-  }
-  if (error.code === 'ETIMEDOUT') return new UpstreamFailure('timeout', `TCP connection to ${host}:${port} timed out`);
-  return new UpstreamFailure('connect', `TCP connection to ${host}:${port} failed: ${error.code ?? error.message}`);
 }
 
 export interface UpstreamTls {
@@ -378,54 +233,4 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       });
     });
   });
-}
-
-/** A server's certificate chain as recorded, and the leaf's names (for sibling sessions). */
-export type UpstreamChain = SessionChain;
-
-/** Summaries of certificate chains seen, keyed by the chain's fingerprints: servers send the same chain again and again. */
-export class ChainSummaries extends BoundedMap<string, UpstreamChain> {
-  constructor(capacity = 1000) {
-    super(capacity);
-  }
-
-  /** The peer's chain, leaf first, as sent (summarised once per distinct chain). */
-  of(tls: TLSSocket): UpstreamChain {
-    const chain: X509Certificate[] = [];
-    const seen = new Set<string>();
-    for (let current = tls.getPeerX509Certificate(); current && !seen.has(current.fingerprint256); current = current.issuerCertificate) {
-      seen.add(current.fingerprint256);
-      chain.push(current);
-    }
-    const key = [...seen].join(' ');
-    const known = this.get(key);
-    if (known) return known;
-    const leaf = chain[0];
-    const summarised = { summaries: chain.map(summarise), names: leaf ? certificateNames(leaf) : undefined };
-    this.set(key, summarised);
-    return summarised;
-  }
-}
-
-/** What checkServerIdentity reads of a certificate, from the X509Certificate (after which Node 20's getPeerCertificate() returns {}). */
-function certificateNames(x509: X509Certificate): CertificateNames {
-  const commonName = /^CN=(.*)$/m.exec(x509.subject)?.[1];
-  return {
-    subject: commonName === undefined ? {} : { CN: commonName },
-    ...(x509.subjectAltName === undefined ? {} : { subjectaltname: x509.subjectAltName }),
-  };
-}
-
-function summarise(x509: X509Certificate): CertificateSummary {
-  const { sans, omitted } = recordedSans(x509.subjectAltName);
-  return {
-    subject: x509.subject.replace(/\n/g, ', '),
-    issuer: x509.issuer.replace(/\n/g, ', '),
-    validFrom: new Date(x509.validFrom).toISOString(),
-    validTo: new Date(x509.validTo).toISOString(),
-    serialNumber: x509.serialNumber,
-    pin: spkiPin(x509.publicKey.export({ type: 'spki', format: 'der' })),
-    sans,
-    ...(omitted ? { sansOmitted: omitted } : {}),
-  };
 }

@@ -3,7 +3,7 @@
  * state and the hosts' modes), or a recording opened from a file (read-only, with what was skipped).
  */
 import { breakageHeadline } from '../../core/diagnosis/hostSummary';
-import { HostPatternList } from '../../core/proxy/hostPatterns';
+import { HostPatternList } from '../../core/proxy/protocol/hostPatterns';
 import type { Recording } from '../../core/recording';
 import type { CapturedConnection } from '../../core/report/capturedTraffic';
 import type { SessionView } from '../../core/diagnosis/sessionView';

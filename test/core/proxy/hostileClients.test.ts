@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
-import { readClientHello } from '../../../src/core/proxy/clientHello';
+import { readClientHello } from '../../../src/core/proxy/protocol/clientHello';
 import { findEvent } from '../../../src/shared/timelineEvents';
 import { curl, waitFor } from '../../support/clients';
 import { startHarness, type Harness } from '../../support/harness';

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { readClientHello } from '../../../src/core/proxy/clientHello';
+import { readClientHello } from '../../../src/core/proxy/protocol/clientHello';
 import { buildExemptionRequest } from '../../../src/core/exemptions/exemptionRequest';
 import { judgeAll, summariseHosts } from '../../../src/core/diagnosis/hostSummary';
 import { renderSummaryMarkdown } from '../../../src/core/report/summaryMarkdown';

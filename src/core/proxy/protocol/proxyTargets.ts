@@ -1,6 +1,6 @@
 /** Parsing of what clients ask the proxy for: `CONNECT host:port` targets and URL ports. */
 import { isIP } from 'node:net';
-import { HOSTNAME, hostName, type HostName } from '../hostNames';
+import { HOSTNAME, hostName, type HostName } from '../../hostNames';
 
 export type ConnectTarget = { host: HostName; port: number } | { error: string };
 

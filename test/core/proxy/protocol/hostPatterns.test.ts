@@ -6,8 +6,8 @@ import {
   matchesHostPattern,
   parseHostOverride,
   parseHostPattern,
-} from '../../../src/core/proxy/hostPatterns';
-import { parseConnectTarget } from '../../../src/core/proxy/proxyTargets';
+} from '../../../../src/core/proxy/protocol/hostPatterns';
+import { parseConnectTarget } from '../../../../src/core/proxy/protocol/proxyTargets';
 
 describe('host patterns', () => {
   it('matches exact, subdomain-only and domain-and-subdomain patterns', () => {

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import { readTlsClientHello } from 'read-tls-client-hello';
-import { frameClientHello, readClientHello } from '../../../src/core/proxy/clientHello';
-import { captureClientHello, captureCommandHello, mutate } from '../../support/clientHellos';
+import { frameClientHello, readClientHello } from '../../../../src/core/proxy/protocol/clientHello';
+import { captureClientHello, captureCommandHello, mutate } from '../../../support/clientHellos';
 
 const stream = (bytes: Buffer): Readable => Readable.from([bytes], { objectMode: false });
 

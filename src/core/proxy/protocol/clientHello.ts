@@ -10,7 +10,7 @@ import {
   type TlsClientHelloMessage,
   type TlsExtension,
 } from 'read-tls-client-hello';
-import type { ClientHelloSummary } from '../../shared/timelineEvents';
+import type { ClientHelloSummary } from '../../../shared/timelineEvents';
 
 /** The first byte of a TLS handshake record. */
 export const TLS_HANDSHAKE_RECORD = 0x16;

@@ -2,7 +2,7 @@
  * Host patterns as users write them: `api.example.com` (exact), `*.example.com` (any subdomain, not the
  * apex), `.example.com` (the apex and any subdomain). Case-insensitive; a trailing dot is ignored.
  */
-import { hostName } from '../hostNames';
+import { hostName } from '../../hostNames';
 
 export class HostPatternError extends Error {
   override name = 'HostPatternError';
