@@ -40,7 +40,7 @@ export interface ForgedCertificate {
 /** A forged certificate and the TLS context that serves it. */
 export interface ForgedLeaf {
   readonly certificate: ForgedCertificate;
-  /** Whether the certificate was forged before (for an earlier connection). */
+  /** Whether the certificate was served before (in an earlier connection's handshake); forging it ahead, at CONNECT, does not count. */
   readonly cached: boolean;
   readonly secureContext: SecureContext;
 }
@@ -57,6 +57,8 @@ export interface LeafShape {
 
 export class ForgedCertificates {
   private readonly cache: BoundedMap<string, ForgedCertificate>;
+  /** Certificates already served in a handshake: what `cached` reports (a certificate forged at CONNECT is new to its first handshake). */
+  private readonly servedBefore = new WeakSet<ForgedCertificate>();
   private readonly keyPem: string;
   private readonly spkiDer: Buffer;
   private readonly pin: string;
@@ -151,7 +153,9 @@ export class ForgedCertificates {
    */
   forHost(rawHost: string): ForgedLeaf {
     const host = rawHost.toLowerCase();
-    const { certificate, cached } = this.lookup(host);
+    const { certificate } = this.lookup(host);
+    const cached = this.servedBefore.has(certificate);
+    this.servedBefore.add(certificate);
     const served = this.served(certificate);
     let secureContext = this.liveContexts.get(host);
     if (secureContext === undefined) {
@@ -175,12 +179,12 @@ export class ForgedCertificates {
     return this.shape.chainPem === '' ? certificate.certPem : `${certificate.certPem}${this.shape.chainPem}`;
   }
 
-  private lookup(host: string): { certificate: ForgedCertificate; cached: boolean } {
+  private lookup(host: string): { certificate: ForgedCertificate } {
     const known = this.cache.get(host);
-    if (known) return { certificate: known, cached: true };
+    if (known) return { certificate: known };
     const certificate = this.issue(host);
     this.cache.set(host, certificate);
-    return { certificate, cached: false };
+    return { certificate };
   }
 
   private issue(host: string): ForgedCertificate {

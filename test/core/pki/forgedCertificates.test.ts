@@ -150,6 +150,16 @@ describe('forged certificates', () => {
     assert.equal(forged.forHost('127.0.0.1').cached, false, 'the least recently used entry was evicted');
   });
 
+  it('calls a leaf forged ahead at CONNECT new to its first handshake, and reused from the second on', async () => {
+    const forged = await ForgedCertificates.create(ca);
+    forged.prepare('ahead.test');
+    assert.equal(forged.has('ahead.test'), true, 'forged at CONNECT');
+    assert.equal(forged.forHost('ahead.test').cached, false, 'its first handshake serves a new certificate');
+    forged.prepare('ahead.test');
+    assert.equal(forged.forHost('ahead.test').cached, true, 'its second handshake serves the same one again');
+    forged.dispose();
+  });
+
   it('keeps TLS contexts for the most recent hosts only, and remakes one from the kept certificate', async () => {
     const forged = await ForgedCertificates.create(ca);
     const shared = forged.forHost('first.test');

@@ -282,6 +282,14 @@ describe('intercepting proxy', () => {
       [0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'handshake-complete')?.resumed ?? false),
     );
     assert.deepEqual(recorded, [false, true, true], 'the timeline says so');
+    const reusedLeaf = await Promise.all(
+      [0, 1, 2].map(async (i) => findEvent((await h.connection(host, i)).record.events, 'forged-certificate')?.cached),
+    );
+    assert.deepEqual(
+      reusedLeaf,
+      [false, true, true],
+      'the leaf is new to the first connection (though forged at its CONNECT), reused after',
+    );
   });
 
   it('serves each new host its own certificate while several wait for their servers at once', async () => {
