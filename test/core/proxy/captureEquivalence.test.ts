@@ -14,7 +14,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { JudgedNotice } from '../../../src/core/engine';
+import type { JudgedNotice } from '../../../src/core/session';
 import { curl, runClient } from '../../support/clients';
 import { startHarness, type Harness } from '../../support/harness';
 import { httpGet, tlsThroughProxy } from '../../support/proxyClient';
@@ -141,9 +141,9 @@ describe('capture changes no evidence', () => {
       await client(on, host);
       const uncaptured = await off.connection(host);
       const captured = await on.connection(host);
-      assert.equal(off.engine.captureOf(uncaptured.record.id), undefined, 'capture off keeps nothing');
+      assert.equal(off.session.captureOf(uncaptured.record.id), undefined, 'capture off keeps nothing');
       assert.ok(
-        on.engine.captureOf(captured.record.id)?.legs.some((leg) => leg.events.length > 0),
+        on.session.captureOf(captured.record.id)?.legs.some((leg) => leg.events.length > 0),
         'capture on kept the legs',
       );
       assert.deepEqual(evidence(captured), evidence(uncaptured), `off: ${evidence(uncaptured).events.join(', ')}`);
