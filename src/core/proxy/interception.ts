@@ -55,8 +55,10 @@ type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 't
 
 function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstBytes> {
   return new Promise((resolve) => {
+    let immediate: NodeJS.Immediate | undefined;
     const finish = (result: FirstBytes): void => {
       clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
       socket.off('data', onData).off('end', onEnd).off('error', onError);
       resolve(result);
     };
@@ -67,7 +69,11 @@ function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstByte
     };
     const onEnd = (): void => finish({ kind: 'end' });
     const onError = (error: NodeJS.ErrnoException): void => finish({ kind: 'error', error });
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    // The timer runs before the event loop polls its sockets: on a busy proxy a ClientHello can be waiting
+    // unread when it fires. One poll more (setImmediate runs after it) reads it before "sent nothing" is said.
+    const timer = setTimeout(() => {
+      immediate = setImmediate(() => finish({ kind: 'timeout' }));
+    }, timeoutMs);
     socket.on('data', onData).once('end', onEnd).once('error', onError);
   });
 }

@@ -119,6 +119,22 @@ describe('hostile clients and load', () => {
     await stillWorks();
   });
 
+  it('reads a ClientHello that waited unread while the proxy was busy past its first-bytes wait, as TLS', async () => {
+    const host = 'busy-loop.example.test';
+    const socket = await openTunnel(h.proxyPort, host, 443);
+    socket.on('error', () => undefined);
+    // The proxy answered 200 and now waits for the first bytes (500 ms here): give it a turn to start its timer.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write(realHello);
+    // The proxy runs in this process: keep its event loop busy past the wait, the hello unread in its socket.
+    const until = performance.now() + 1500;
+    while (performance.now() < until);
+    const notice = await h.connection(host);
+    socket.destroy();
+    assert.ok(findEvent(notice.record.events, 'client-hello'), notice.record.events.map((e) => e.kind).join(' '));
+    assert.equal(findEvent(notice.record.events, 'not-tls'), undefined, 'the hello was there: not "sent nothing"');
+  });
+
   it('parses truncated and mutated ClientHellos without throwing synchronously or hanging', async () => {
     for (let seed = 0; seed < 3000; seed++) {
       const stream = Readable.from([mutate(realHello, seed)]);
