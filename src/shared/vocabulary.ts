@@ -57,8 +57,7 @@ export type Mode = 'intercept' | 'tunnel' | 'http';
 export const DEFAULT_MAX_CONNECTIONS_KEPT = 10_000;
 /**
  * Bytes kept of each direction of both legs of an intercepted connection, for pcapng exports
- * (`pinscope.captureBytes`, `--capture-bytes`): off by default, as a captured connection's TLS runs through
- * JavaScript, which costs throughput (docs/pcapng.md has the figures); 65536 is the size to turn it on with.
- * A captured connection's record is the same as an uncaptured one's.
+ * (`pinscope.captureBytes`, `--capture-bytes`): off by default until the hardening soak passes with it on
+ * (docs/pcapng.md says why); 65536 is the size to turn it on with.
  */
 export const DEFAULT_CAPTURE_BYTES = 0;

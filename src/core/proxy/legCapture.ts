@@ -161,7 +161,7 @@ export function captureTls(transport: object, tls: TLSSocket): void {
   if (!capture) return;
   tls.on('keylog', (line: Buffer) => capture.key(line));
   const tee = transport instanceof RecordingTee ? transport : TEES.get(transport);
-  tee?.attach(tls);
+  tee?.reportErrorsTo(tls);
 }
 
 /** Whether this client's connection is captured (then the server's side runs over a socket of ours, see serverLeg). */
@@ -169,44 +169,16 @@ export function isCaptured(client: Socket): boolean {
   return CAPTURED.has(client);
 }
 
-type WriteCallback = (error?: Error | null) => void;
-
-/**
- * A socket's bytes passed through both ways unchanged, the first of each direction kept on the leg.
- *
- * What its TLSSocket hears must be what it would hear over the socket itself, so that a record does not
- * depend on whether capture is on. Over its own socket, a TLSSocket's write error goes to the write that
- * failed, and the TLS layer decides: a write of its own (session tickets, its close_notify, an alert) fails
- * silently, and reading goes on, so the peer's close_notify and FIN still arrive. So the tee never errors
- * itself: a failed write goes to that write's callback, and a write that failed after the peer's FIN waits
- * until what was read before it (that FIN among it) has reached the TLS layer. A net.Socket whose write
- * fails closes (what it had read is kept): its reading then ends there, with a FIN. A read error (an RST)
- * reaches the TLSSocket after the bytes read before it, as over its own socket.
- */
+/** A socket's bytes passed through both ways unchanged, the first of each direction kept on the leg. */
 class RecordingTee extends Duplex {
   private tls: TLSSocket | undefined;
-  /** Whether the socket has read the peer's FIN. */
-  private peerEnded = false;
-  /** Set once the socket reads no more (its FIN, or the error that closed it); the tee's 'end' follows its bytes. */
-  private readingOver = false;
-  /** Set when a write failed: the socket closes, what it read before stays readable. */
-  private writeFailed = false;
-  private readError: Error | undefined;
-  /** Failed writes held until the tee's reading has ended (after the bytes read before them). */
-  private held: (() => void)[] = [];
-  /** The socket's own allowHalfOpen, for the TLSSocket (the socket itself is made half-open, see below). */
-  private readonly halfOpen: boolean;
 
   constructor(
     private readonly socket: Socket,
     private readonly leg: LegRecorder,
     private readonly ours: LegSide,
   ) {
-    // Neither the tee nor its socket ends on the peer's FIN of its own accord (the socket would send its
-    // FIN before the TLSSocket's close_notify): the TLSSocket ends them, half-open or not as the socket was.
     super({ allowHalfOpen: true });
-    this.halfOpen = socket.allowHalfOpen;
-    socket.allowHalfOpen = true;
     const peer = other(ours);
     socket.on('data', (chunk: Buffer) => {
       leg.data(peer, chunk);
@@ -214,99 +186,50 @@ class RecordingTee extends Duplex {
     });
     socket.once('end', () => {
       leg.end(peer, 'fin');
-      this.peerEnded = true;
       // On the next turn, as a TLSSocket over its own socket would see it: what the bytes before the FIN
       // started (the relay, once the handshake is secure) is under way by then.
-      setImmediate(() => this.endReading());
+      setImmediate(() => this.push(null));
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      // A write's error went to that write (see write).
-      if (error.syscall === 'write') return;
       if (error.code === 'ECONNRESET') leg.end(peer, 'rst');
-      this.readError ??= error;
-      this.endReading();
+      // On the next turn: the bytes read before the error (a client's close_notify, before the EPIPE of
+      // our next write) reach the TLS layer first, as they do over its own socket.
+      setImmediate(() => {
+        if (this.tls && !this.tls.destroyed) this.tls.destroy(error);
+        this.destroy(error);
+      });
     });
     socket.once('close', () => {
       leg.end(ours, 'fin');
-      // Closed from outside (the proxy destroyed the client): the TLSSocket is closed with it, as over its
-      // own socket. After a clean end or an error, what it has not read yet stays readable.
-      if (!this.readingOver && !this.writeFailed && !socket.readableEnded) this.destroy();
-    });
-    // Listened to before the TLSSocket's stream wrap is made, so before the TLS layer hears the EOF.
-    this.once('end', () => {
-      if (this.readError && this.tls && !this.tls.destroyed) this.tls.destroy(this.readError);
-      // After the EOF has reached the TLS layer (the wrap's listener runs next, in this turn).
-      process.nextTick(() => this.release());
+      // After a clean end, what the TLS layer has not read yet stays readable (as over its own socket).
+      if (!socket.readableEnded) this.destroy();
     });
   }
 
-  /** The TLSSocket over the tee: told the socket's read errors, and ending its writes as it would over the socket. */
-  attach(tls: TLSSocket): void {
+  reportErrorsTo(tls: TLSSocket): void {
     this.tls = tls;
-    tls.allowHalfOpen = this.halfOpen;
-  }
-
-  private endReading(): void {
-    if (this.readingOver) return;
-    this.readingOver = true;
-    this.push(null);
-  }
-
-  private release(): void {
-    const held = this.held;
-    this.held = [];
-    for (const report of held) report();
   }
 
   override _read(): void {
     this.socket.resume();
   }
 
-  /**
-   * Written straight to the socket, not through the Writable's queue, whose failed write would error the
-   * tee and reach the TLSSocket as an error of its own (see the class comment). The TLSSocket's stream
-   * wrap writes one buffer at a time and waits for its callback, so the socket's own queue keeps the order.
-   */
-  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
-    const done = typeof encoding === 'function' ? encoding : (callback ?? ((): void => undefined));
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), typeof encoding === 'string' ? encoding : 'utf8');
-    return this.send(bytes, done);
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: WriteCallback): void {
-    this.send(chunk, done);
-  }
-
-  private send(chunk: Buffer, done: WriteCallback): boolean {
-    if (this.socket.destroyed || this.socket.writableEnded) {
-      this.failed(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }), done);
-      return false;
-    }
-    this.leg.data(this.ours, chunk);
-    return this.socket.write(chunk, (error) => (error ? this.failed(error, done) : done()));
-  }
-
-  /** A failed write: reported now, or, when the socket had read the peer's FIN, once that FIN has reached the TLS layer. */
-  private failed(error: Error, done: WriteCallback): void {
-    // The socket closes on a failed write: what it read so far is all it will read (after the error reaches
-    // the TLS layer, when it is told now: the stream wrap tells it on the next turn).
-    this.writeFailed = true;
-    setImmediate(() => this.endReading());
-    if (!this.peerEnded || this.readableEnded) return done(error);
-    this.held.push(() => done(error));
-  }
-
-  override _final(done: WriteCallback): void {
-    this.leg.end(this.ours, 'fin');
-    // A socket that has closed is not ended again (its error went to the write that failed).
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     if (this.socket.destroyed) return done();
-    this.socket.end(() => done());
+    this.leg.data(this.ours, chunk);
+    // A failed write (EPIPE: the peer has closed) is reported on the next turn, after what the socket
+    // read before it (the peer's close_notify and FIN) has reached the TLS layer.
+    this.socket.write(chunk, (error) => (error ? setImmediate(() => done(error)) : done()));
   }
 
-  override _destroy(_error: Error | null, done: WriteCallback): void {
+  override _final(done: (error?: Error | null) => void): void {
+    this.leg.end(this.ours, 'fin');
+    this.socket.end(done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     this.leg.end(this.ours, 'fin');
     this.socket.destroy();
-    this.release();
-    done();
+    done(error);
   }
 }
