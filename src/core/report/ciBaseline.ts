@@ -6,7 +6,7 @@
  */
 import type { HostSummary } from '../diagnosis/hostSummary';
 import { describeBypass, knownBypassesFor } from '../exemptions/knownBypasses';
-import { byHostName } from '../hostNames';
+import { byHostName, hostName } from '../hostNames';
 import { isExempted, type ExemptionList } from './exemptionList';
 import { failsGate, type FailOn } from './junit';
 import { evidenceLevel, type EvidenceLevel } from './runLadder';
@@ -54,8 +54,8 @@ export function parseBaseline(text: string, source: string): Baseline {
       throw new BaselineError(`${source}: hosts[${index}] has no "host"`);
     const port = typeof entry['port'] === 'number' ? entry['port'] : 443;
     const evidence = (['confirmed', 'likely', 'possible', 'unlikely'] as const).find((l) => l === entry['evidence']) ?? 'possible';
-    entries.set(entry['host'].toLowerCase(), {
-      host: entry['host'].toLowerCase(),
+    entries.set(hostName(entry['host']), {
+      host: hostName(entry['host']),
       port,
       evidence,
       categories: typeof entry['categories'] === 'string' ? entry['categories'] : '',
@@ -91,7 +91,7 @@ export interface KnownBreaks {
 
 /** Why a breaking host does not fail the gate although it breaks, or undefined when it is new. */
 function knownBreak(host: Pick<HostSummary, 'host'>, known: KnownBreaks): string | undefined {
-  const name = host.host.toLowerCase();
+  const name = hostName(host.host);
   if (known.exempted && isExempted(name, known.exempted)) return 'already exempted (on the approved list)';
   const entry = known.baseline?.get(name);
   if (entry)

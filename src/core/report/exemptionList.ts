@@ -5,7 +5,7 @@
  * host a line. Entries for a domain and its subdomains (".d", "*.d", `dnsDomainIs`, `url.domain=`,
  * `(.+\.)?d`) cover every host below the domain. Comments count only where they list the hosts.
  */
-import { HOSTNAME } from '../hostNames';
+import { HOSTNAME, hostName } from '../hostNames';
 
 export interface ExemptionList {
   /** Exact hosts. */
@@ -132,7 +132,7 @@ export function parseExemptionList(text: string): ExemptionList {
 }
 
 export function isExempted(host: string, list: ExemptionList): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
+  const name: string = hostName(host);
   if (list.hosts.has(name) || list.domains.has(name)) return true;
   for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) if (list.domains.has(name.slice(dot + 1))) return true;
   return false;

@@ -7,6 +7,7 @@ import { captureFromJson, captureToJson, type CaptureJson } from './capturedTraf
 import type { PcapngConnection } from './pcapng';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { findEvent } from '../../shared/timelineEvents';
+import { hostName } from '../hostNames';
 
 export interface CaptureSelection {
   /** Host names (CONNECT host or SNI, any case); empty: every host. */
@@ -24,7 +25,7 @@ export interface RecordedCaptures {
 }
 
 export function recordedCaptures(text: string, selection: CaptureSelection): RecordedCaptures {
-  const hosts = new Set(selection.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')));
+  const hosts = new Set<string>(selection.hosts.map(hostName));
   const ids = new Set(selection.ids);
   const connections: PcapngConnection[] = [];
   const skipped: string[] = [];
@@ -44,7 +45,7 @@ export function recordedCaptures(text: string, selection: CaptureSelection): Rec
       skipped.push(`line ${index + 1}: a connection without id, host and port`);
       return;
     }
-    const names = [host, typeof sni === 'string' ? sni : ''].map((h) => h.toLowerCase());
+    const names: string[] = [host, typeof sni === 'string' ? sni : ''].map(hostName);
     if (hosts.size > 0 && !names.some((name) => hosts.has(name))) return;
     if (ids.size > 0 && !ids.has(id)) return;
     if (capture === undefined) {
