@@ -17,9 +17,10 @@
  * where an asynchronous one costs a trip through libuv's thread pool. Steps 1 and 2 read in place too;
  * the rest is asynchronous.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { localSocketInodes } from './procNetLocal';
 
 interface Owner {
   readonly pid: number;
@@ -49,12 +50,6 @@ const RECENT_FDS = 4;
 const RECENT_OWNERS = 4;
 
 const DIGITS = /^\d+$/;
-/** The inode column of /proc/net/unix (7th) and /proc/net/netlink (10th). */
-const INODE_COLUMN: Record<string, (line: string) => string | undefined> = {
-  unix: (line) => line.trim().split(/\s+/)[6],
-  netlink: (line) => line.trim().split(/\s+/)[9],
-};
-
 function socketInodeOf(link: string): number {
   return link.startsWith('socket:[') ? Number(link.slice(8, -1)) : 0;
 }
@@ -240,19 +235,7 @@ export class SocketOwnerIndex {
    */
   private possibleClients(holding: ReadonlyMap<number, readonly number[]>): number[] {
     if (holding.size === 0) return [];
-    const local = new Set<number>();
-    for (const table of ['unix', 'netlink']) {
-      let text: string;
-      try {
-        text = readFileSync(`${this.root}/net/${table}`, 'latin1');
-      } catch {
-        continue;
-      }
-      for (const line of text.split('\n')) {
-        const inode = Number(INODE_COLUMN[table]?.(line));
-        if (inode > 0) local.add(inode);
-      }
-    }
+    const local = localSocketInodes(this.root);
     return [...holding].filter(([, sockets]) => sockets.some((inode) => !local.has(inode))).map(([pid]) => pid);
   }
 
