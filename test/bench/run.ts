@@ -26,7 +26,7 @@ const ONLY = process.env['BENCH_ONLY']
   .map((w) => w.trim().toUpperCase())
   .filter(Boolean);
 const selected = (workload: string): boolean => !ONLY || ONLY.includes(workload);
-/** Extra Node flags for the Pinscope child, e.g. BENCH_PROXY_NODE_ARGS=--cpu-prof to profile it. */
+/** Extra Node flags for the Pinscope children and the bare interceptor, e.g. BENCH_PROXY_NODE_ARGS=--cpu-prof to profile them. */
 const PROXY_NODE_ARGS = process.env['BENCH_PROXY_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
 /** BENCH_CANDIDATE=path/to/cli.js also runs another build of Pinscope (say, main's) in the same run, as mode "candidate". */
 const CANDIDATE = process.env['BENCH_CANDIDATE'];
@@ -186,6 +186,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'bare-key.pem'), leaf.keyPem);
   const startBare = (): ReturnType<typeof startChild> =>
     startChild([
+      ...PROXY_NODE_ARGS,
       join(__dirname, 'bareInterception.js'),
       String(origin.port),
       join(dir, 'bare.pem'),
