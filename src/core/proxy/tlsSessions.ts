@@ -63,10 +63,15 @@ export class TlsSessions {
 
 /**
  * The chain a connection records: on a resumed session, the chain of the handshake it resumes (the server
- * sent none); else, or when that is unknown, what the socket shows.
+ * sent none); else, or when that is unknown, what the socket shows (read only then: reading it makes an
+ * X509Certificate of each certificate and hashes it).
  */
-export function chainAfterHandshake(observed: SessionChain, offered: RememberedSession | undefined, resumed: boolean): SessionChain {
-  return resumed && offered?.chain && offered.chain.summaries.length > 0 ? offered.chain : observed;
+export function chainAfterHandshake(
+  observed: () => SessionChain,
+  offered: RememberedSession | undefined,
+  resumed: boolean,
+): SessionChain {
+  return resumed && offered?.chain && offered.chain.summaries.length > 0 ? offered.chain : observed();
 }
 
 const serverKey = (servername: string | null, address: string, alpn: readonly string[]): string =>

@@ -1,6 +1,6 @@
 /** Connections to the real servers: host overrides, an optional upstream HTTP proxy, TLS with the client's offer. */
 import { connect as connectTcp, isIP, type LookupFunction, type Socket } from 'node:net';
-import { connect as connectTls, type SecureContext, type TLSSocket } from 'node:tls';
+import { connect as connectTls, TLSSocket, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { findOverride, type HostOverride } from './protocol/hostPatterns';
 import type { CertificateSummary } from '../timeline';
@@ -129,6 +129,22 @@ export interface UpstreamHandshakeOptions {
   readonly onClientCertificateRefusal?: (reason: string) => void;
 }
 
+/** TLSSocket's own (undocumented) `setSession`, which tls.connect calls with its `session` option. */
+interface SessionSetter {
+  setSession(ticket: Buffer): void;
+}
+const HAS_SET_SESSION = typeof (TLSSocket.prototype as unknown as Partial<SessionSetter>).setSession === 'function';
+
+/**
+ * Whether the session is given to the socket after tls.connect rather than as its option: Node 20's
+ * tls.connect decodes a `session` option twice (in the TLSSocket and again in connect: ~0.15 ms each, the
+ * ticket holds the server's certificate). Over a connection of its own, the handshake starts only once
+ * TCP connects, so setting it right after connect is in time; over a given socket it starts in connect.
+ */
+function setsSessionAfterConnect(path: UpstreamPath): boolean {
+  return HAS_SET_SESSION && path.kind === 'direct';
+}
+
 /** Runs the TLS handshake with the real server, offering what the client offered, and verifies its certificate. */
 export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshakeOptions): Promise<UpstreamTls> {
   // Sessions are kept per target as dialled (an override's address, or the host name and port).
@@ -142,7 +158,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
         : { host: path.host, port: path.port, ...(path.lookup ? { lookup: path.lookup } : {}) }),
       ...(reads ? { onread: reads.onread } : {}),
       ...RELAY_BUFFER,
-      ...(session ? { session: session.ticket } : {}),
+      ...(session && !setsSessionAfterConnect(path) ? { session: session.ticket } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
       ...(options.alpn.length > 0 ? { ALPNProtocols: [...options.alpn] } : {}),
       ...(options.clientCertificate
@@ -152,6 +168,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
           : {}),
       rejectUnauthorized: true,
     });
+    if (session && setsSessionAfterConnect(path)) (tls as unknown as SessionSetter).setSession(session.ticket);
     if (path.kind === 'socket') captureTls(path.socket, tls);
     // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
     // (for sibling hosts) are added to whichever comes last.
@@ -220,7 +237,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
           if (refusal) onRefusal(refusal);
         });
       }
-      const chain = chainAfterHandshake(options.chains.of(tls), session, tls.isSessionReused());
+      const chain = chainAfterHandshake(() => options.chains.of(tls), session, tls.isSessionReused());
       known = chain;
       remember();
       resolve({
