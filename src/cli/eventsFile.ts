@@ -7,9 +7,19 @@ import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSyn
 import { failureHandled } from './standardStreams';
 import { UsageError } from './usage';
 
+/**
+ * Lines are written together, at most this long after the first of them (or once this many bytes wait):
+ * one write per batch instead of one per connection (docs/performance.md, W1 and W2).
+ */
+const BATCH_MS = 100;
+const BATCH_BYTES = 64 * 1024;
+
 export class EventsFile {
   private readonly stream: WriteStream | NodeJS.WriteStream;
   private failed = false;
+  private batch: string[] = [];
+  private batchBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   /** Opens the target now (throws a UsageError saying why it cannot); `onFailure` hears of a later write failure, once. */
   constructor(
@@ -20,14 +30,30 @@ export class EventsFile {
     this.stream.on('error', (error: NodeJS.ErrnoException) => this.fail(error));
   }
 
+  /** Serialised now, written with the lines of the next BATCH_MS (in the order written). */
   write(value: object): void {
     if (this.failed) return;
-    this.stream.write(`${JSON.stringify(value)}\n`);
+    const line = `${JSON.stringify(value)}\n`;
+    this.batch.push(line);
+    this.batchBytes += line.length;
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
+  /** Writes what waits, then closes the file (stdout stays open). */
   close(): Promise<void> {
+    this.flush();
     if (this.stream === process.stdout || this.failed) return Promise.resolve();
     return new Promise((resolve) => this.stream.end(() => resolve()));
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const text = this.batch.join('');
+    this.batch = [];
+    this.batchBytes = 0;
+    if (text !== '' && !this.failed) this.stream.write(text);
   }
 
   private fail(error: NodeJS.ErrnoException): void {
