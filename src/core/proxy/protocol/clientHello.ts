@@ -100,10 +100,11 @@ export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefin
   const hello = bytes.subarray(5, end);
   if (hello.length < 4 || hello[0] !== 0x01 || hello.readUIntBE(1, 3) !== hello.length - 4) return undefined;
   let at = 4;
+  // Views of the hello, not copies: the message and its parts are read into the summary and dropped.
   const take = (length: number): Buffer | undefined => {
     if (at + length > hello.length) return undefined;
     at += length;
-    return Buffer.from(hello.subarray(at - length, at));
+    return hello.subarray(at - length, at);
   };
   const version = take(2);
   const random = take(32);
