@@ -3,7 +3,7 @@
  * of it. The events themselves (`TimelineEvent`) and the words for them are defined once in
  * src/shared (timelineEvents.ts, vocabulary.ts), because the CLI's output and the webview carry them too.
  */
-import { findEvent, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
+import { findEvent, type ClientHelloSummary, type EventKind, type TimelineEvent } from '../shared/timelineEvents';
 import type { Mode } from '../shared/vocabulary';
 import { hostName, usableSni, type HostName } from './hostNames';
 import type { ConnectionClient } from './record/client';
@@ -33,9 +33,19 @@ export interface ConnectionRecord {
  * timeline keeps it as sent; this is where it becomes a `HostName`), else the CONNECT target.
  */
 export function targetHost(record: Pick<ConnectionRecord, 'host' | 'events'>): HostName {
-  const sni = usableSni(findEvent(record.events, 'client-hello')?.hello.sni ?? null);
-  return sni === null ? record.host : hostName(sni);
+  const hello = findEvent(record.events, 'client-hello')?.hello;
+  if (!hello) return record.host;
+  let host = SNI_HOSTS.get(hello);
+  if (host === undefined) {
+    const sni = usableSni(hello.sni ?? null);
+    host = sni === null ? null : hostName(sni);
+    SNI_HOSTS.set(hello, host);
+  }
+  return host ?? record.host;
 }
+
+/** Each hello's SNI as a `HostName` (null: none usable), checked once: a connection's host is asked for again and again. */
+const SNI_HOSTS = new WeakMap<ClientHelloSummary, HostName | null>();
 
 /** Duration and bytes each way of a connection (so far, while it is still open). */
 export function connectionTotals(record: Pick<ConnectionRecord, 'events'>): {

@@ -11,6 +11,7 @@ import {
   type TlsExtension,
 } from 'read-tls-client-hello';
 import type { ClientHelloSummary } from '../../../shared/timelineEvents';
+import { BoundedMap } from '../../boundedMap';
 
 /** The first byte of a TLS handshake record. */
 export const TLS_HANDSHAKE_RECORD = 0x16;
@@ -48,13 +49,35 @@ export async function readClientHello(socket: Readable, buffered?: Buffer): Prom
     alpn,
     versions,
     cipherSuites: hello.cipherSuites.filter((c) => !isGrease(c)),
-    ja3: calculateJa3(hello),
-    ja4: withSpecAlpnCharacters(calculateJa4(hello), firstAlpnBytes(hello, alpn)),
+    ...fingerprints(hello, alpn, sni),
   };
+}
+
+/**
+ * JA3 and JA4 of hellos framed here, by what they are computed from (the bytes of the fields and
+ * extensions they read, and whether an SNI was sent): a client sends the same again and again, and the
+ * hashing costs more than framing the hello (docs/performance.md).
+ */
+const FINGERPRINTS = new BoundedMap<string, { readonly ja3: string; readonly ja4: string }>(256);
+
+function fingerprints(hello: TlsClientHelloMessage, alpn: readonly string[], sni: string | null): { readonly ja3: string; readonly ja4: string } {
+  const inputs = FINGERPRINT_INPUTS.get(hello);
+  const key = inputs === undefined ? undefined : `${sni ? 'd' : 'i'}${inputs}`;
+  const known = key === undefined ? undefined : FINGERPRINTS.get(key);
+  if (known) return known;
+  const computed = { ja3: calculateJa3(hello), ja4: withSpecAlpnCharacters(calculateJa4(hello), firstAlpnBytes(hello, alpn)) };
+  if (key !== undefined) FINGERPRINTS.set(key, computed);
+  return computed;
 }
 
 /** The ALPN extension's raw bytes of hellos framed here (the library's parser decodes names as 7-bit ASCII). */
 const RAW_ALPN = new WeakMap<TlsClientHelloMessage, Buffer>();
+
+/** Of hellos framed here: the bytes JA3 and JA4 are computed from (all but whether an SNI was sent), as one key. */
+const FINGERPRINT_INPUTS = new WeakMap<TlsClientHelloMessage, string>();
+
+/** The extensions whose contents JA3 and JA4 read (the first of each id, as the library's getExtensionData finds it). */
+const FINGERPRINTED_EXTENSIONS: ReadonlySet<number> = new Set([0x000a, 0x000b, 0x000d, ALPN_EXTENSION]);
 
 /** The first offered ALPN name as sent: from the raw extension when framed here, else as the library decoded it. */
 function firstAlpnBytes(hello: TlsClientHelloMessage, decoded: readonly string[]): Buffer | undefined {
@@ -124,12 +147,21 @@ export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefin
     return undefined;
   const extensions: TlsExtension[] = [];
   let alpnData: Buffer | undefined;
+  // JA3 and JA4 read the version, the cipher suites, the extensions' ids in order and a few extensions' contents.
+  let inputs = `${version.toString('latin1')}${cipherSuites.length}:${cipherSuites.toString('latin1')}`;
+  const fingerprinted = new Set<number>();
   for (let read = 0; read < extensionsLength;) {
     const header = take(4);
     const data = header ? take(header.readUInt16BE(2)) : undefined;
     if (!header || !data) return undefined;
-    extensions.push({ id: header.readUInt16BE(0), data: parseExtension(header.readUInt16BE(0), data) });
-    if (header.readUInt16BE(0) === ALPN_EXTENSION && !alpnData) alpnData = data;
+    const id = header.readUInt16BE(0);
+    extensions.push({ id, data: parseExtension(id, data) });
+    if (id === ALPN_EXTENSION && !alpnData) alpnData = data;
+    inputs += header.subarray(0, 2).toString('latin1');
+    if (FINGERPRINTED_EXTENSIONS.has(id) && !fingerprinted.has(id)) {
+      fingerprinted.add(id);
+      inputs += `${data.length}:${data.toString('latin1')}`;
+    }
     read += 4 + data.length;
   }
   const suites: number[] = [];
@@ -143,6 +175,7 @@ export function frameClientHello(bytes: Buffer): TlsClientHelloMessage | undefin
     extensions,
   };
   if (alpnData) RAW_ALPN.set(message, alpnData);
+  FINGERPRINT_INPUTS.set(message, inputs);
   return message;
 }
 

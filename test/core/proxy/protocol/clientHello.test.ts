@@ -71,6 +71,13 @@ describe('ClientHello framing', () => {
       const wholeRecord = bytes.length >= 5 && bytes.length >= 5 + bytes.readUInt16BE(3);
       if (framed) framedCount++;
       if (framed || (library && wholeRecord)) assert.deepEqual(framed, library, `seed ${seed}`);
+      // Framed here, its JA3 and JA4 may be remembered from an earlier hello: they are the library's own.
+      if (framed)
+        assert.deepEqual(
+          await readClientHello(stream(Buffer.alloc(0)), bytes),
+          await readClientHello(stream(bytes)),
+          `seed ${seed}: the same summary`,
+        );
     }
     assert.ok(framedCount > 300, `${framedCount} of 3000 mutations still frame (the others fall back to the library)`);
   });
