@@ -59,6 +59,8 @@ export async function readClientHello(socket: Readable, buffered?: Buffer): Prom
  * hashing costs more than framing the hello (docs/performance.md).
  */
 const FINGERPRINTS = new BoundedMap<string, { readonly ja3: string; readonly ja4: string }>(256);
+/** A usual hello's key is some 300 characters; longer ones (off the network) are not kept. */
+const MAX_KEPT_KEY = 2048;
 
 function fingerprints(hello: TlsClientHelloMessage, alpn: readonly string[], sni: string | null): { readonly ja3: string; readonly ja4: string } {
   const inputs = FINGERPRINT_INPUTS.get(hello);
@@ -66,7 +68,7 @@ function fingerprints(hello: TlsClientHelloMessage, alpn: readonly string[], sni
   const known = key === undefined ? undefined : FINGERPRINTS.get(key);
   if (known) return known;
   const computed = { ja3: calculateJa3(hello), ja4: withSpecAlpnCharacters(calculateJa4(hello), firstAlpnBytes(hello, alpn)) };
-  if (key !== undefined) FINGERPRINTS.set(key, computed);
+  if (key !== undefined && key.length <= MAX_KEPT_KEY) FINGERPRINTS.set(key, computed);
   return computed;
 }
 
