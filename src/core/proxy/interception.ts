@@ -108,6 +108,9 @@ export async function handleTunnel(
     return;
   }
   if (first.kind === 'timeout') {
+    // Held until the relay reads them: bytes that come while the server is connected would be dropped
+    // (the socket flows with no reader), and the client would wait forever for the answer.
+    client.pause();
     recorder.add({ kind: 'timeout', phase: 'first-bytes' });
     recorder.add({
       kind: 'not-tls',

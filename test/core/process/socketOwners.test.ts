@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { SocketOwnerIndex } from '../../../src/core/process/socketOwners';
@@ -59,3 +60,55 @@ describe('young processes holding new sockets', { skip: !linux && 'Linux only' }
     }
   });
 });
+
+describe('a burst of new connections from one known process', { skip: !linux && 'Linux only' }, () => {
+  it('is answered by one or two scans of its descriptors, however the lookups are spread', async () => {
+    const server = createServer((socket) => socket.on('error', () => undefined));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    // Known before the index exists (so never young): its sockets are found by scans of its descriptors.
+    const client = await nodeChild(
+      `const net = require('node:net'); const held = [net.connect(${port}, '127.0.0.1')];
+       process.stdin.on('data', () => { for (let i = 0; i < 200; i++) held.push(net.connect(${port}, '127.0.0.1')); setImmediate(() => process.stdout.write('opened\\n')); })`,
+    );
+    const pid = client.pid ?? -1;
+    const index = new SocketOwnerIndex();
+    const sockets = (): number[] =>
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkOrEmpty(`/proc/${pid}/fd/${fd}`))?.[1])
+        .filter((inode): inode is string => inode !== undefined)
+        .map(Number);
+    try {
+      const first = sockets();
+      // Its first connection makes it a recent owner, as a long-running client is.
+      assert.equal(await index.ownerOf(Promise.resolve(Math.max(...first))), pid);
+      const opened = new Promise<void>((resolve) => client.stdout.on('data', (chunk: string) => chunk.includes('opened') && resolve()));
+      client.stdin.write('open\n');
+      await opened;
+      const burst = sockets().filter((inode) => !first.includes(inode));
+      assert.ok(burst.length >= 200, `${burst.length} new sockets`);
+      const before = index.scansStarted;
+      // One lookup per turn of the event loop, as accepts come in a burst: most arrive while a scan runs.
+      const owners: Promise<number | null>[] = [];
+      for (const inode of burst) {
+        owners.push(index.ownerOf(Promise.resolve(inode)));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.deepEqual(new Set(await Promise.all(owners)), new Set([pid]));
+      assert.ok(index.scansStarted - before <= 2, `${index.scansStarted - before} scans for ${burst.length} lookups`);
+    } finally {
+      client.kill();
+      index.clear();
+      server.close();
+    }
+  });
+});
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
