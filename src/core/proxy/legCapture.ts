@@ -15,6 +15,8 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedConnection, CapturedLeg, LegEvent, LegSide } from '../report/capturedTraffic';
 import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
+import { UpstreamReads } from './upstreamReads';
+import { readIntoUserBuffer } from './userBufferReads';
 
 /** Bytes kept across every connection's capture at most; the oldest captures go first. */
 const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
@@ -22,6 +24,9 @@ const MAX_CAPTURES = 5000;
 /** Per direction at most: four directions stay within what a recording reads back per connection (16 MiB). */
 export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 const MAX_KEYLOG_LINES = 32;
+
+/** What every captured socket reads into: each piece is passed on (copied by the TLS layer) before the next read. */
+const READS = Buffer.allocUnsafeSlow(64 * 1024);
 
 const now = (): number => performance.timeOrigin + performance.now();
 const other = (side: LegSide): LegSide => (side === 'initiator' ? 'responder' : 'initiator');
@@ -155,14 +160,19 @@ export function serverLeg(client: Socket, upstream: Socket): Socket | Duplex {
 /**
  * For a captured leg (`transport`: the client's socket, or the server's tee): keeps the TLS secrets of
  * `tls`, and passes the socket's errors to it as they would reach a TLSSocket over its own socket (a
- * TLSSocket over a stream hears only that the stream closed, not an ECONNRESET).
+ * TLSSocket over a stream hears only that the stream closed, not an ECONNRESET). On the server's leg,
+ * the UpstreamReads its decrypted bytes are read through (as a connection of our own's are), when this
+ * Node lets them be (see userBufferReads.ts); else they are read as a stream.
  */
-export function captureTls(transport: object, tls: TLSSocket): void {
+export function captureTls(transport: object, tls: TLSSocket): UpstreamReads | undefined {
   const capture = CAPTURED.get(transport);
-  if (!capture) return;
+  if (!capture) return undefined;
   tls.on('keylog', (line: Buffer) => capture.key(line));
   const tee = transport instanceof RecordingTee ? transport : TEES.get(transport);
   tee?.attach(tls);
+  if (transport !== tee) return undefined;
+  const reads = new UpstreamReads();
+  return readIntoUserBuffer(tls, reads.onread) ? reads : undefined;
 }
 
 /** Whether this client's connection is captured (then the server's side runs over a socket of ours, see serverLeg). */
@@ -215,6 +225,8 @@ class RecordingTee extends EventEmitter {
   private endDelivered = false;
   /** Failed writes held until the peer's FIN has reached the TLS layer. */
   private held: (() => void)[] = [];
+  /** What was read before the TLS layer first read (see `received`). */
+  private early: Buffer[] | undefined = [];
 
   constructor(
     private readonly socket: Socket,
@@ -231,10 +243,10 @@ class RecordingTee extends EventEmitter {
       Socket.prototype._write.call(socket, data, encoding, this.guard(done));
     socket._writev = (chunks, done): void => Socket.prototype._writev?.call(socket, chunks, this.guard(done));
     const peer = other(ours);
-    socket.on('data', (chunk: Buffer) => {
-      leg.data(peer, chunk);
-      this.emit('data', chunk);
-    });
+    // Read into one buffer (no Buffer per read, see userBufferReads.ts), unless the socket holds bytes read
+    // before (the client's ClientHello), which must go first: then, and where this Node cannot, as 'data'.
+    if (socket.readableLength === 0) readIntoUserBuffer(socket, { buffer: READS, callback: (bytes) => this.received(READS.subarray(0, bytes)) });
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.once('end', () => {
       leg.end(peer, 'fin');
       this.peerEnded = true;
@@ -265,6 +277,17 @@ class RecordingTee extends EventEmitter {
     });
   }
 
+  /**
+   * A piece read: kept on the leg, and passed to the TLS layer, which copies it at once. Before the TLS
+   * layer listens (the server's socket is made before its TLSSocket), it is copied and held.
+   */
+  private received(piece: Buffer): boolean {
+    this.leg.data(other(this.ours), piece);
+    if (this.early) this.early.push(Buffer.from(piece));
+    else this.emit('data', piece);
+    return true;
+  }
+
   /** The TLSSocket over the tee, told the socket's read errors. */
   attach(tls: TLSSocket): void {
     this.tls = tls;
@@ -276,6 +299,10 @@ class RecordingTee extends EventEmitter {
   }
 
   resume(): this {
+    // The first resume is the TLS layer's first read: what came before goes first.
+    const early = this.early;
+    this.early = undefined;
+    for (const piece of early ?? []) this.emit('data', piece);
     this.socket.resume();
     return this;
   }
