@@ -76,7 +76,7 @@ export const PROXY_FLAGS_HELP = `  --port N                 port to listen on (s
   --key-log-file FILE      append NSS key-log lines (for Wireshark) to FILE (setting pinscope.keyLogFile;
                            --keylog is accepted too)
   --capture-bytes N        keep the first N bytes each way of both legs, with their TLS secrets, in
-                           the events (for 'pinscope export --format pcapng'; e.g. 65536; default 0: off;
+                           the events (for 'pinscope export --format pcapng'; default 65536; 0: off;
                            setting pinscope.captureBytes)
   --confirm-by-tunnelling  after a host breaks twice, tunnel its next connection to confirm the cause
                            (setting pinscope.confirmByTunnelling; --auto-confirm is accepted too)

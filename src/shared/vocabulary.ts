@@ -57,7 +57,7 @@ export type Mode = 'intercept' | 'tunnel' | 'http';
 export const DEFAULT_MAX_CONNECTIONS_KEPT = 10_000;
 /**
  * Bytes kept of each direction of both legs of an intercepted connection, for pcapng exports
- * (`pinscope.captureBytes`, `--capture-bytes`): off by default until the hardening soak passes with it on
- * (docs/pcapng.md says why); 65536 is the size to turn it on with.
+ * (`pinscope.captureBytes`, `--capture-bytes`; 0 turns capture off): 64 KiB keeps the handshakes and the
+ * first requests (its cost: docs/performance.md, "Leg capture").
  */
-export const DEFAULT_CAPTURE_BYTES = 0;
+export const DEFAULT_CAPTURE_BYTES = 65536;

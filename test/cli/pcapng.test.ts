@@ -40,10 +40,9 @@ describe('pinscope export --format pcapng, read by tshark', () => {
     for (const client of CLIENTS) {
       const events = join(dir, `${client.host}.jsonl`);
       const args = client.args.map((a) => (a === 'ORIGIN_CA' ? origin.caFile : a));
+      // Capture is on by default (64 KiB each way).
       const run = await runCli([
         'run',
-        '--capture-bytes',
-        '65536',
         '--ca-dir',
         join(dir, 'ca'),
         '--upstream-ca',

@@ -150,7 +150,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
   // Sessions are kept per target as dialled (an override's address, or the host name and port).
   const address = path.kind === 'socket' ? path.address : `${path.host}:${path.port}`;
   const session = options.sessions?.find(options.servername, address, options.alpn);
-  const reads = path.kind === 'direct' ? new UpstreamReads() : undefined;
+  let reads = path.kind === 'direct' ? new UpstreamReads() : undefined;
   return new Promise((resolve, reject) => {
     const tls = connectTls({
       ...(path.kind === 'socket'
@@ -169,7 +169,7 @@ export function handshakeUpstream(path: UpstreamPath, options: UpstreamHandshake
       rejectUnauthorized: true,
     });
     if (session && setsSessionAfterConnect(path)) (tls as unknown as SessionSetter).setSession(session.ticket);
-    if (path.kind === 'socket') captureTls(path.socket, tls);
+    if (path.kind === 'socket') reads = captureTls(path.socket, tls);
     // Tickets arrive after the handshake in TLS 1.3, before its end in TLS 1.2: the certificate's names
     // (for sibling hosts) are added to whichever comes last.
     let known: SessionChain | undefined;

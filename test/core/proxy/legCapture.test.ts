@@ -1,4 +1,4 @@
-/** Both legs' first bytes, kept per connection within the limit, through the real proxy; off for tunnelled hosts and at 0. */
+/** Both legs' first bytes, kept per connection within the limit, through the real proxy; on by default, off for tunnelled hosts and at 0. */
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -51,14 +51,21 @@ describe('leg capture', () => {
     assert.equal(h.session.captureOf(notice.record.id), undefined);
   });
 
-  it("is off by default (0), and that default is the setting's", async () => {
-    assert.equal(DEFAULT_CAPTURE_BYTES, 0);
-    const off = await startHarness();
+  it("is on by default (64 KiB each way), the setting's default too, and 0 turns it off", async () => {
+    assert.equal(DEFAULT_CAPTURE_BYTES, 65536);
+    const on = await startHarness();
+    const off = await startHarness({ captureBytes: 0 });
     try {
-      const result = await curl(off.proxyUrl, 'https://off.example.test/hello', ['--cacert', off.caFile]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(off.session.captureOf((await off.connection('off.example.test')).record.id), undefined);
+      for (const harness of [on, off]) {
+        const result = await curl(harness.proxyUrl, 'https://default.example.test/hello', ['--cacert', harness.caFile]);
+        assert.equal(result.code, 0, result.stderr);
+      }
+      const captured = on.session.captureOf((await on.connection('default.example.test')).record.id);
+      const client = captured?.legs.find((l) => l.role === 'client');
+      assert.ok(kept(client, 'initiator') > 300 && kept(client, 'responder') > 300, 'both directions of the client leg kept');
+      assert.equal(off.session.captureOf((await off.connection('default.example.test')).record.id), undefined);
     } finally {
+      await on.close();
       await off.close();
     }
     const manifest = JSON.parse(readFileSync(resolve(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
