@@ -79,4 +79,3 @@ describe('bytes sent after the first-bytes wait, while the server is being conne
     assert.ok(notice.record.events.some((e) => e.kind === 'not-tls'));
   });
 });
-
