@@ -189,7 +189,8 @@ const asStream = (tee: RecordingTee): Duplex => tee as unknown as Duplex;
 type WriteCallback = (error?: Error | null) => void;
 
 /** What a write to a socket that can no longer write is told. */
-const closedForWriting = (): NodeJS.ErrnoException => Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
+const closedForWriting = (): NodeJS.ErrnoException =>
+  Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
 
 /**
  * A socket's bytes passed through both ways unchanged, the first of each direction kept on the leg.
@@ -245,7 +246,8 @@ class RecordingTee extends EventEmitter {
     const peer = other(ours);
     // Read into one buffer (no Buffer per read, see userBufferReads.ts), unless the socket holds bytes read
     // before (the client's ClientHello), which must go first: then, and where this Node cannot, as 'data'.
-    if (socket.readableLength === 0) readIntoUserBuffer(socket, { buffer: READS, callback: (bytes) => this.received(READS.subarray(0, bytes)) });
+    if (socket.readableLength === 0)
+      readIntoUserBuffer(socket, { buffer: READS, callback: (bytes) => this.received(READS.subarray(0, bytes)) });
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.once('end', () => {
       leg.end(peer, 'fin');

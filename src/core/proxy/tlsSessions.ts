@@ -66,11 +66,7 @@ export class TlsSessions {
  * sent none); else, or when that is unknown, what the socket shows (read only then: reading it makes an
  * X509Certificate of each certificate and hashes it).
  */
-export function chainAfterHandshake(
-  observed: () => SessionChain,
-  offered: RememberedSession | undefined,
-  resumed: boolean,
-): SessionChain {
+export function chainAfterHandshake(observed: () => SessionChain, offered: RememberedSession | undefined, resumed: boolean): SessionChain {
   return resumed && offered?.chain && offered.chain.summaries.length > 0 ? offered.chain : observed();
 }
 

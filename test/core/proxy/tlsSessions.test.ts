@@ -50,7 +50,15 @@ describe('upstream TLS sessions', () => {
       ['real', 'ca'],
       'resumed: the remembered chain',
     );
-    assert.equal(chainAfterHandshake(() => empty, offered, false), empty, 'a full handshake: what the server sent');
-    assert.equal(chainAfterHandshake(() => empty, undefined, true), empty, 'nothing remembered: nothing invented');
+    assert.equal(
+      chainAfterHandshake(() => empty, offered, false),
+      empty,
+      'a full handshake: what the server sent',
+    );
+    assert.equal(
+      chainAfterHandshake(() => empty, undefined, true),
+      empty,
+      'nothing remembered: nothing invented',
+    );
   });
 });

@@ -29,6 +29,9 @@ async function startTap(originPort: number): Promise<Tap> {
       found = scanner.feed(chunk);
     });
     client.pipe(upstream).pipe(client);
+    // When the server closes first, pipe() unpipes and pauses the client: what it sends next (its FIN
+    // too) would stay unread and 'close' never come. Keep reading it into the scanner.
+    upstream.once('close', () => client.resume());
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });

@@ -62,7 +62,11 @@ const FINGERPRINTS = new BoundedMap<string, { readonly ja3: string; readonly ja4
 /** A usual hello's key is some 300 characters; longer ones (off the network) are not kept. */
 const MAX_KEPT_KEY = 2048;
 
-function fingerprints(hello: TlsClientHelloMessage, alpn: readonly string[], sni: string | null): { readonly ja3: string; readonly ja4: string } {
+function fingerprints(
+  hello: TlsClientHelloMessage,
+  alpn: readonly string[],
+  sni: string | null,
+): { readonly ja3: string; readonly ja4: string } {
   const inputs = FINGERPRINT_INPUTS.get(hello);
   const key = inputs === undefined ? undefined : `${sni ? 'd' : 'i'}${inputs}`;
   const known = key === undefined ? undefined : FINGERPRINTS.get(key);
