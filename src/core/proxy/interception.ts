@@ -15,6 +15,7 @@ import { serveForgedCertificate, type UpstreamOutcome } from './forgedHandshake'
 import type { RawAccounting } from './protocol/clientEnding';
 import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
+import { firstSpeaker, waitForFirstBytes } from './firstBytes';
 import { relay } from './relay';
 import { ClientRecordScanner } from './tunnelRecords';
 import { connectUpstream, directPath, handshakeUpstream, refusedLiteral, type UpstreamConfig, type UpstreamPath } from './upstream';
@@ -51,33 +52,6 @@ export interface InterceptionContext {
  */
 const FLIGHT_HOLD_MS = 50;
 
-type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
-
-function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstBytes> {
-  return new Promise((resolve) => {
-    let immediate: NodeJS.Immediate | undefined;
-    const finish = (result: FirstBytes): void => {
-      clearTimeout(timer);
-      if (immediate) clearImmediate(immediate);
-      socket.off('data', onData).off('end', onEnd).off('error', onError);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer): void => {
-      socket.pause();
-      socket.unshift(chunk);
-      finish({ kind: 'data', chunk });
-    };
-    const onEnd = (): void => finish({ kind: 'end' });
-    const onError = (error: NodeJS.ErrnoException): void => finish({ kind: 'error', error });
-    // The timer runs before the event loop polls its sockets: on a busy proxy a ClientHello can be waiting
-    // unread when it fires. One poll more (setImmediate runs after it) reads it before "sent nothing" is said.
-    const timer = setTimeout(() => {
-      immediate = setImmediate(() => finish({ kind: 'timeout' }));
-    }, timeoutMs);
-    socket.on('data', onData).once('end', onEnd).once('error', onError);
-  });
-}
-
 export async function handleTunnel(
   context: InterceptionContext,
   client: Socket,
@@ -107,18 +81,7 @@ export async function handleTunnel(
     recorder.finish(0, 0);
     return;
   }
-  if (first.kind === 'timeout') {
-    // Held until the relay reads them: bytes that come while the server is connected would be dropped
-    // (the socket flows with no reader), and the client would wait forever for the answer.
-    client.pause();
-    recorder.add({ kind: 'timeout', phase: 'first-bytes' });
-    recorder.add({
-      kind: 'not-tls',
-      firstBytes: '',
-      reason: `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol`,
-    });
-    return tunnelRaw(context, client, host, port, recorder);
-  }
+  if (first.kind === 'timeout') return afterSilence(context, client, host, port, recorder, tunnelStart);
   if (first.chunk[0] !== TLS_HANDSHAKE_RECORD) {
     recorder.add({
       kind: 'not-tls',
@@ -127,18 +90,84 @@ export async function handleTunnel(
     });
     return tunnelRaw(context, client, host, port, recorder);
   }
+  return interceptOrRecord(context, { client, host, port, recorder, firstBytes: first.chunk }, tunnelStart);
+}
+
+async function interceptOrRecord(context: InterceptionContext, tunnel: InterceptedTunnel, tunnelStart: number): Promise<void> {
+  const { client, recorder, firstBytes } = tunnel;
   try {
-    await intercept(
-      context,
-      { client, host, port, recorder, firstBytes: first.chunk },
-      { tunnelStart, helloRecordBytes: 5 + (first.chunk.length >= 5 ? first.chunk.readUInt16BE(3) : 0) },
-    );
+    await intercept(context, tunnel, { tunnelStart, helloRecordBytes: 5 + (firstBytes.length >= 5 ? firstBytes.readUInt16BE(3) : 0) });
   } catch (error) {
     // Nothing is lost: an unexpected failure still ends the timeline, with its reason.
     recorder.add({ kind: 'error', reason: `interception failed: ${errorMessage(error)}` });
     client.destroy();
     recorder.finish(0, 0);
   }
+}
+
+/**
+ * The client sent nothing within the first-bytes wait. The server is connected, and whoever speaks first
+ * decides: the server (its banner) or any bytes but a TLS handshake from the client → relayed untouched,
+ * as a server-speaks-first protocol; a late ClientHello → intercepted after all (the connection made to
+ * listen for a banner is closed unused). A slow client is still inspected: its silence proves nothing.
+ */
+async function afterSilence(
+  context: InterceptionContext,
+  client: Socket,
+  host: HostName,
+  port: number,
+  recorder: ConnectionRecorder,
+  tunnelStart: number,
+): Promise<void> {
+  // What the client sends while the server is being connected stays in its socket (see firstSpeaker).
+  client.pause();
+  const silence = (): void => recorder.add({ kind: 'timeout', phase: 'first-bytes' });
+  let upstream;
+  try {
+    upstream = await connectUpstream(host, port, context.upstream);
+  } catch (error) {
+    silence();
+    return failUpstream(client, recorder, error);
+  }
+  // Closed by the proxy's stop, as a relayed server's side is: the wait ends and the connection is recorded.
+  context.relayedUpstreams.add(upstream.socket);
+  const first = client.destroyed ? undefined : await firstSpeaker(client, upstream.socket, context.idleTimeoutMs);
+  context.relayedUpstreams.delete(upstream.socket);
+  if (first?.from === 'client' && first.chunk[0] === TLS_HANDSHAKE_RECORD) {
+    upstream.socket.destroy();
+    return interceptOrRecord(context, { client, host, port, recorder, firstBytes: first.chunk }, tunnelStart);
+  }
+  if (!first || (first.from === 'neither' && first.side === 'client')) {
+    // The client left without a word: recorded as if it had left during the wait.
+    recorder.add(first?.error?.code === 'ECONNRESET' ? { kind: 'rst', from: 'client' } : { kind: 'fin', from: 'client' });
+    upstream.socket.destroy();
+    client.destroy();
+    return recorder.finish(0, 0);
+  }
+  silence();
+  recorder.add({
+    kind: 'not-tls',
+    firstBytes: first.from === 'client' ? first.chunk.subarray(0, 16).toString('hex') : '',
+    reason:
+      first.from === 'client'
+        ? `the client sent nothing for ${context.firstBytesTimeoutMs} ms, then bytes that are not a TLS handshake record (0x16)`
+        : `the client sent nothing for ${context.firstBytesTimeoutMs} ms; relayed as a server-speaks-first protocol`,
+  });
+  recorder.add({ kind: 'upstream-connected', address: upstream.address });
+  if (first.from === 'neither') {
+    // The server left (or the proxy stopped) before a word, or neither spoke for the idle timeout.
+    recorder.add(
+      first.side === 'idle'
+        ? { kind: 'timeout', phase: 'idle' }
+        : first.error?.code === 'ECONNRESET'
+          ? { kind: 'rst', from: 'upstream' }
+          : { kind: 'fin', from: 'upstream' },
+    );
+    upstream.socket.destroy();
+    client.destroy();
+    return recorder.finish(0, 0);
+  }
+  relayRaw(context, client, upstream.socket, recorder);
 }
 
 /** Relays the client's bytes untouched to host:port. */
@@ -150,8 +179,11 @@ async function tunnelRaw(
   recorder: ConnectionRecorder,
 ): Promise<void> {
   const upstream = await connectOrRecord(context, client, host, port, recorder);
-  if (!upstream) return;
-  relay({ client, upstream: upstream.socket }, recorder, {
+  if (upstream) relayRaw(context, client, upstream.socket, recorder);
+}
+
+function relayRaw(context: InterceptionContext, client: Socket, upstream: Socket, recorder: ConnectionRecorder): void {
+  relay({ client, upstream }, recorder, {
     idleTimeoutMs: context.idleTimeoutMs,
     clientRecords: new ClientRecordScanner(),
     relayedUpstreams: context.relayedUpstreams,
