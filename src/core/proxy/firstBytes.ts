@@ -47,8 +47,7 @@ export function firstSpeaker(client: Socket, server: Socket, idleMs: number): Pr
   });
 }
 
-type FirstBytes =
-  { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
+type FirstBytes = { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'timeout' } | { kind: 'error'; error: NodeJS.ErrnoException };
 
 export function waitForFirstBytes(socket: Socket, timeoutMs: number): Promise<FirstBytes> {
   return new Promise((resolve) => {
