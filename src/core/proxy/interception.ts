@@ -233,22 +233,30 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
 }
 
 /**
- * The server's side: a connection of its own, made once the ClientHello is read (its reads make no
- * garbage, see UpstreamReads), or TLS over the upstream proxy's CONNECT.
+ * The server's side, made once the ClientHello is read: a connection of its own (its reads make no
+ * garbage, see UpstreamReads), or TLS over a socket of ours (a captured connection's, or the upstream
+ * proxy's CONNECT). Undefined when the target is refused (the client is told at once). Not waited for
+ * before the forged flight: a connection that fails rejects, and is reported as the server's handshake
+ * failing is, as it is for a connection of its own (the captured path used to hold the flight until the
+ * server's TCP connection was up: 0.3–0.5 ms of every captured connection, docs/performance.md).
  */
-async function upstreamPath(
+function upstreamPath(
   context: InterceptionContext,
   { client, host, port, recorder }: InterceptedTunnel,
-): Promise<UpstreamPath | undefined> {
+): Promise<UpstreamPath> | undefined {
   const refused = refusedLiteral(host, port, context.upstream);
   if (refused) {
     failUpstream(client, recorder, refused);
     return undefined;
   }
-  if (!context.upstream.proxy && !isCaptured(client))
-    return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
-  const raw = await connectOrRecord(context, client, host, port, recorder);
-  return raw && { kind: 'socket', ...raw, socket: serverLeg(client, raw.socket) };
+  const onConnected = (address: string): void => {
+    if (!client.destroyed) recorder.add({ kind: 'upstream-connected', address });
+  };
+  if (!context.upstream.proxy && !isCaptured(client)) return Promise.resolve(directPath(host, port, context.upstream, onConnected));
+  return connectUpstream(host, port, context.upstream).then((raw): UpstreamPath => {
+    onConnected(raw.address);
+    return { kind: 'socket', address: raw.address, socket: serverLeg(client, raw.socket) };
+  });
 }
 
 interface InterceptedTunnel {
@@ -262,7 +270,6 @@ interface InterceptedTunnel {
 
 async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel, accounting: RawAccounting): Promise<void> {
   const { client, host, port, recorder } = tunnel;
-  context.capture?.begin(recorder.record.id, client, recorder.record.startedAt);
   // Whose silence ends the handshake: while the real server's side is still running, the stall is the
   // server's (upstream-failed, no pinning judgement), never the client's.
   let upstreamRunning = false;
@@ -287,6 +294,8 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     return tunnelRaw(context, client, host, port, recorder);
   }
   recorder.add({ kind: 'client-hello', hello });
+  // Before either leg's TLS is made: a leg's sockets are wrapped for capture as its TLSSocket is made.
+  if (context.capture?.policy.wants(recorder.record)) context.capture.begin(recorder.record.id, client, recorder.record.startedAt);
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
   const sni = usableSni(hello.sni);
   if (hello.sni !== null && sni === null)
@@ -305,7 +314,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
         }
       : undefined;
   upstreamRunning = true;
-  const path = await upstreamPath(context, tunnel);
+  const path = upstreamPath(context, tunnel);
   if (!path) return clearTimeout(handshakeDeadline);
   const plan = context.alpn.plan(leafHost, offer);
   const clientCertificate = context.upstream.clientCertificates?.forHost(servername ?? host);
@@ -315,34 +324,38 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     client.destroy();
   };
   const startUpstream = (): Promise<UpstreamOutcome> =>
-    handshakeUpstream(path, {
-      servername,
-      alpn: plan.upstreamOffer,
-      secureContext: context.upstream.secureContext,
-      timeoutMs: context.handshakeTimeoutMs,
-      chains: context.upstream.chains,
-      sessions: context.upstream.sessions,
-      clientCertificate,
-      onClientCertificateRefusal,
-    }).then(
-      (upstream): UpstreamOutcome => {
-        upstreamRunning = false;
-        recorder.add({
-          kind: 'upstream-tls',
-          version: upstream.version,
-          alpn: upstream.alpn,
-          chain: upstream.chain,
-          ...(upstream.resumed ? { resumed: true as const } : {}),
-        });
-        if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
-        return { ok: true, upstream };
-      },
-      (error: unknown): UpstreamOutcome => {
-        upstreamRunning = false;
-        context.alpn.forget(leafHost, offer);
-        return { ok: false, error };
-      },
-    );
+    path
+      .then((ready) =>
+        handshakeUpstream(ready, {
+          servername,
+          alpn: plan.upstreamOffer,
+          secureContext: context.upstream.secureContext,
+          timeoutMs: context.handshakeTimeoutMs,
+          chains: context.upstream.chains,
+          sessions: context.upstream.sessions,
+          clientCertificate,
+          onClientCertificateRefusal,
+        }),
+      )
+      .then(
+        (upstream): UpstreamOutcome => {
+          upstreamRunning = false;
+          recorder.add({
+            kind: 'upstream-tls',
+            version: upstream.version,
+            alpn: upstream.alpn,
+            chain: upstream.chain,
+            ...(upstream.resumed ? { resumed: true as const } : {}),
+          });
+          if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
+          return { ok: true, upstream };
+        },
+        (error: unknown): UpstreamOutcome => {
+          upstreamRunning = false;
+          context.alpn.forget(leafHost, offer);
+          return { ok: false, error };
+        },
+      );
   // The leaf's context is taken only as its TLSSocket is made: it may be shared (see ForgedCertificates.forHost).
   const serve = async (settled: Promise<UpstreamOutcome>, promised: string | null): Promise<void> => {
     const hold = recorder.clientWait(FLIGHT_HOLD_MS);

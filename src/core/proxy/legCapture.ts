@@ -17,6 +17,7 @@ import type { CapturedConnection, CapturedLeg, LegEvent, LegSide } from '../repo
 import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
 import { UpstreamReads } from './upstreamReads';
 import { readIntoUserBuffer } from './userBufferReads';
+import { CapturePolicy } from './capturePolicy';
 
 /** Bytes kept across every connection's capture at most; the oldest captures go first. */
 const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
@@ -110,6 +111,8 @@ export function captureStore(bytesPerDirection = DEFAULT_CAPTURE_BYTES): LegCapt
 export class LegCaptures {
   private readonly byId = new Map<number, ConnectionCapture>();
   private total = 0;
+  /** Which connections are captured (see capturePolicy.ts): told of every finished one. */
+  readonly policy = new CapturePolicy();
 
   constructor(readonly bytesPerDirection: number) {}
 

@@ -1,0 +1,76 @@
+/**
+ * Which connections keep their bytes (capturePolicy.ts), through the real proxy with attribution on and
+ * a real Node client process: its first connection to a host is captured, a repeat after it accepted
+ * the interception is not, a repeat that fails is recorded as failing all the same, and the one after a
+ * failure is captured again. The client opens each tunnel, then waits until the proxy knows its process
+ * (the record, not the clock) before it sends its ClientHello.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { findEvent } from '../../../src/shared/timelineEvents';
+import { waitFor } from '../../support/clients';
+import { startHarness, type Harness } from '../../support/harness';
+
+const HOST = 'repeat.example.test';
+
+/** A client process that opens a tunnel on "open" and, on "trusting" or "rejecting", makes its TLS connection and a request. */
+const CLIENT = `
+const net = require('node:net'), tls = require('node:tls'), fs = require('node:fs');
+const [port, host, caFile, otherCaFile] = process.argv.slice(1);
+let tunnel;
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'open') {
+    tunnel = net.connect(Number(port), '127.0.0.1', () => tunnel.write('CONNECT ' + host + ':443 HTTP/1.1\\r\\nHost: ' + host + ':443\\r\\n\\r\\n'));
+    tunnel.once('data', (head) => console.log(String(head).startsWith('HTTP/1.1 200') ? 'open' : 'refused'));
+    return;
+  }
+  const socket = tls.connect({ socket: tunnel, servername: host, ca: fs.readFileSync(line === 'trusting' ? caFile : otherCaFile) }, () =>
+    socket.write('GET /hello HTTP/1.1\\r\\nHost: ' + host + '\\r\\nConnection: close\\r\\n\\r\\n'));
+  socket.on('data', () => undefined);
+  socket.on('error', (error) => console.log('done ' + error.code));
+  socket.on('close', () => console.log('done'));
+});
+`;
+
+describe('capture policy', () => {
+  let h: Harness;
+  let client: ChildProcessWithoutNullStreams;
+  const lines: string[] = [];
+  before(async () => {
+    h = await startHarness({ attributeProcesses: true });
+    client = spawn(process.execPath, ['-e', CLIENT, String(h.proxyPort), HOST, h.caFile, h.origin.caFile]);
+    createInterface({ input: client.stdout }).on('line', (line) => lines.push(line));
+  });
+  after(async () => {
+    client.kill();
+    await h.close();
+  });
+
+  /** One connection of the client process: the tunnel, the proxy knowing its process, then the TLS. */
+  const connection = async (index: number, trust: 'trusting' | 'rejecting'): Promise<{ captured: boolean; category: string }> => {
+    const before = lines.length;
+    client.stdin.write('open\n');
+    await waitFor(() => lines.slice(before).includes('open'), 30_000, `tunnel ${index} open`);
+    await waitFor(
+      () => h.session.records().find((r) => !r.finished && r.host === HOST && r.client?.process.kind === 'local'),
+      30_000,
+      `the process of connection ${index} known`,
+    );
+    client.stdin.write(`${trust}\n`);
+    const notice = await h.connection(HOST, index);
+    assert.equal(notice.record.client?.process.pid, client.pid, 'the client process');
+    assert.ok(findEvent(notice.record.events, 'client-hello'), 'a ClientHello read');
+    return { captured: h.session.captureOf(notice.record.id) !== undefined, category: notice.line.category };
+  };
+
+  it('keeps the first connection, leaves out repeats the client accepted, and keeps again after a failure', async () => {
+    assert.deepEqual(await connection(0, 'trusting'), { captured: true, category: 'ok' }, 'a first connection is captured');
+    assert.deepEqual(await connection(1, 'trusting'), { captured: false, category: 'ok' }, 'a repeat of an accepted one is not');
+    const failing = await connection(2, 'rejecting');
+    assert.equal(failing.captured, false, 'a repeat is not captured, even one that then fails');
+    assert.notEqual(failing.category, 'ok', 'its failure is recorded all the same');
+    assert.deepEqual(await connection(3, 'rejecting'), { captured: true, category: failing.category }, 'after a failure, captured again');
+  });
+});
