@@ -51,8 +51,12 @@ export class CapturePolicy {
     return key === null || !this.accepted.has(key);
   }
 
-  /** Told of every finished connection (its process known by then, or given up on). */
-  finished(record: Judged): void {
+  /**
+   * Told as the client's application data first arrives over a forged handshake (it accepted the
+   * interception: the next connection may already be starting), and of every finished connection (its
+   * process known by then, or given up on).
+   */
+  observe(record: Judged): void {
     if (record.mode !== 'intercept') return;
     const key = keyOf(record);
     if (key === null) return;

@@ -266,7 +266,13 @@ export class InterceptingProxy {
 
   private attach(onError: (message: string) => void): void {
     const capture = this.context.capture;
-    if (capture) this.subscriptions.push(this.store.onFinished.subscribe((record) => capture.policy.finished(record)));
+    if (capture)
+      this.subscriptions.push(
+        this.store.onFinished.subscribe((record) => capture.policy.observe(record)),
+        this.store.onEvent.subscribe(({ record, event }) => {
+          if (event.kind === 'first-data' && event.from === 'client') capture.policy.observe(record);
+        }),
+      );
     this.server.on('connection', (socket: Socket) => {
       // First: a client that fails fast exits soon after; the lookup never blocks the handshake.
       this.attribution?.accepted(socket);
