@@ -1,7 +1,8 @@
 /**
  * Which intercepted connections keep their first bytes (legCapture.ts): every one, except a connection
  * from a client process that has already accepted the forged certificate of the same host with the same
- * ClientHello (JA4) through this proxy, that is, sent application data over the forged handshake.
+ * ClientHello (JA4) through this proxy, that is, sent application data over the forged handshake, and
+ * except a third one of those (process, host, ClientHello) opened while two are captured and open.
  *
  * Capture exists for the connections that break: their pcapng export is the evidence a security team
  * reads. Whether a client accepts a certificate is decided by its TLS stack and configuration, which a
@@ -19,6 +20,12 @@ import { findEvent } from '../../shared/timelineEvents';
 
 /** Keys remembered at most (the oldest go first). */
 const MAX_ACCEPTED = 10_000;
+/**
+ * Connections of one key captured at once while none has been accepted yet: a burst of them (an app's
+ * connection pool opening, a page's parallel requests) is one client doing one thing, and what the first
+ * ones show the others repeat.
+ */
+const MAX_OPEN_PER_KEY = 2;
 
 /** Why a connection of a capturing proxy has no bytes kept, for exports that find none. */
 export const SKIPPED_CAPTURE_REASON = 'its client process had already accepted the interception of that host with the same ClientHello';
@@ -44,26 +51,44 @@ function acceptedInterception(record: Judged): boolean {
 
 export class CapturePolicy {
   private readonly accepted = new Set<string>();
+  /** Captured connections of a key still open and not yet accepted, and each one's key (by record id). */
+  private readonly open = new Map<string, number>();
+  private readonly keys = new Map<number, string>();
 
-  /** Whether a connection whose ClientHello was just read keeps its bytes. */
-  wants(record: Judged): boolean {
+  /** Whether a connection whose ClientHello was just read keeps its bytes (if so, it is counted until `finished`). */
+  wants(record: Judged & Pick<ConnectionRecord, 'id'>): boolean {
     const key = keyOf(record);
-    return key === null || !this.accepted.has(key);
+    if (key === null) return true;
+    const open = this.open.get(key) ?? 0;
+    if (this.accepted.has(key) || open >= MAX_OPEN_PER_KEY) return false;
+    this.open.set(key, open + 1);
+    this.keys.set(record.id, key);
+    return true;
   }
 
-  /**
-   * Told as the client's application data first arrives over a forged handshake (it accepted the
-   * interception: the next connection may already be starting), and of every finished connection (its
-   * process known by then, or given up on).
-   */
-  observe(record: Judged): void {
+  /** Told as the client's application data first arrives over a forged handshake: the next connection may already be starting. */
+  dataFromClient(record: Judged): void {
+    const key = keyOf(record);
+    if (key !== null && acceptedInterception(record)) this.accept(key);
+  }
+
+  /** Told of every finished connection (its process known by then, or given up on). */
+  finished(record: Judged & Pick<ConnectionRecord, 'id'>): void {
+    const counted = this.keys.get(record.id);
+    if (counted !== undefined) {
+      this.keys.delete(record.id);
+      const open = (this.open.get(counted) ?? 1) - 1;
+      if (open > 0) this.open.set(counted, open);
+      else this.open.delete(counted);
+    }
     if (record.mode !== 'intercept') return;
     const key = keyOf(record);
     if (key === null) return;
-    if (!acceptedInterception(record)) {
-      this.accepted.delete(key);
-      return;
-    }
+    if (acceptedInterception(record)) this.accept(key);
+    else this.accepted.delete(key);
+  }
+
+  private accept(key: string): void {
     this.accepted.delete(key);
     this.accepted.add(key);
     if (this.accepted.size > MAX_ACCEPTED) for (const oldest of this.accepted) return void this.accepted.delete(oldest);

@@ -268,9 +268,9 @@ export class InterceptingProxy {
     const capture = this.context.capture;
     if (capture)
       this.subscriptions.push(
-        this.store.onFinished.subscribe((record) => capture.policy.observe(record)),
+        this.store.onFinished.subscribe((record) => capture.policy.finished(record)),
         this.store.onEvent.subscribe(({ record, event }) => {
-          if (event.kind === 'first-data' && event.from === 'client') capture.policy.observe(record);
+          if (event.kind === 'first-data' && event.from === 'client') capture.policy.dataFromClient(record);
         }),
       );
     this.server.on('connection', (socket: Socket) => {

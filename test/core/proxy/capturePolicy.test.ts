@@ -15,18 +15,20 @@ import { startHarness, type Harness } from '../../support/harness';
 
 const HOST = 'repeat.example.test';
 
-/** A client process that opens a tunnel on "open" and, on "trusting" or "rejecting", makes its TLS connection and a request. */
+/** A client process that opens a tunnel on "open HOST" and, on "trusting HOST" or "rejecting HOST", makes its TLS connection over the oldest one, and a request. */
 const CLIENT = `
 const net = require('node:net'), tls = require('node:tls'), fs = require('node:fs');
-const [port, host, caFile, otherCaFile] = process.argv.slice(1);
-let tunnel;
+const [port, caFile, otherCaFile] = process.argv.slice(1);
+const tunnels = [];
 require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'open') {
-    tunnel = net.connect(Number(port), '127.0.0.1', () => tunnel.write('CONNECT ' + host + ':443 HTTP/1.1\\r\\nHost: ' + host + ':443\\r\\n\\r\\n'));
+  const [command, host] = line.split(' ');
+  if (command === 'open') {
+    const tunnel = net.connect(Number(port), '127.0.0.1', () => tunnel.write('CONNECT ' + host + ':443 HTTP/1.1\\r\\nHost: ' + host + ':443\\r\\n\\r\\n'));
     tunnel.once('data', (head) => console.log(String(head).startsWith('HTTP/1.1 200') ? 'open' : 'refused'));
+    tunnels.push(tunnel);
     return;
   }
-  const socket = tls.connect({ socket: tunnel, servername: host, ca: fs.readFileSync(line === 'trusting' ? caFile : otherCaFile) }, () =>
+  const socket = tls.connect({ socket: tunnels.shift(), servername: host, ca: fs.readFileSync(command === 'trusting' ? caFile : otherCaFile) }, () =>
     socket.write('GET /hello HTTP/1.1\\r\\nHost: ' + host + '\\r\\nConnection: close\\r\\n\\r\\n'));
   socket.on('data', () => undefined);
   socket.on('error', (error) => console.log('done ' + error.code));
@@ -40,7 +42,7 @@ describe('capture policy', () => {
   const lines: string[] = [];
   before(async () => {
     h = await startHarness({ attributeProcesses: true });
-    client = spawn(process.execPath, ['-e', CLIENT, String(h.proxyPort), HOST, h.caFile, h.origin.caFile]);
+    client = spawn(process.execPath, ['-e', CLIENT, String(h.proxyPort), h.caFile, h.origin.caFile]);
     createInterface({ input: client.stdout }).on('line', (line) => lines.push(line));
   });
   after(async () => {
@@ -48,21 +50,33 @@ describe('capture policy', () => {
     await h.close();
   });
 
-  /** One connection of the client process: the tunnel, the proxy knowing its process, then the TLS. */
-  const connection = async (index: number, trust: 'trusting' | 'rejecting'): Promise<{ captured: boolean; category: string }> => {
+  /** Opens `count` tunnels to `host` and waits until the proxy knows their process (the record, not the clock). */
+  const openTunnels = async (host: string, count: number): Promise<void> => {
     const before = lines.length;
-    client.stdin.write('open\n');
-    await waitFor(() => lines.slice(before).includes('open'), 30_000, `tunnel ${index} open`);
+    for (let i = 0; i < count; i++) client.stdin.write(`open ${host}\n`);
+    await waitFor(() => lines.slice(before).filter((line) => line === 'open').length === count, 30_000, `${count} tunnels open`);
     await waitFor(
-      () => h.session.records().find((r) => !r.finished && r.host === HOST && r.client?.process.kind === 'local'),
+      () =>
+        h.session.records().filter((r) => !r.finished && r.host === host && r.client?.process.kind === 'local').length === count ||
+        undefined,
       30_000,
-      `the process of connection ${index} known`,
+      `the process of ${count} tunnels known`,
     );
-    client.stdin.write(`${trust}\n`);
-    const notice = await h.connection(HOST, index);
+  };
+
+  /** What became of connection `index` to `host`: captured or not, and its category. */
+  const outcome = async (host: string, index: number): Promise<{ captured: boolean; category: string }> => {
+    const notice = await h.connection(host, index);
     assert.equal(notice.record.client?.process.pid, client.pid, 'the client process');
     assert.ok(findEvent(notice.record.events, 'client-hello'), 'a ClientHello read');
     return { captured: h.session.captureOf(notice.record.id) !== undefined, category: notice.line.category };
+  };
+
+  /** One connection of the client process: the tunnel, the proxy knowing its process, then the TLS. */
+  const connection = async (index: number, trust: 'trusting' | 'rejecting'): Promise<{ captured: boolean; category: string }> => {
+    await openTunnels(HOST, 1);
+    client.stdin.write(`${trust} ${HOST}\n`);
+    return outcome(HOST, index);
   };
 
   it('keeps the first connection, leaves out repeats the client accepted, and keeps again after a failure', async () => {
@@ -72,5 +86,19 @@ describe('capture policy', () => {
     assert.equal(failing.captured, false, 'a repeat is not captured, even one that then fails');
     assert.notEqual(failing.category, 'ok', 'its failure is recorded all the same');
     assert.deepEqual(await connection(3, 'rejecting'), { captured: true, category: failing.category }, 'after a failure, captured again');
+  });
+
+  it('keeps two of a burst of connections opened at once, the others being repeats of them', async () => {
+    const host = 'burst.example.test';
+    await openTunnels(host, 5);
+    for (let i = 0; i < 5; i++) client.stdin.write(`trusting ${host}\n`);
+    const outcomes = await Promise.all([0, 1, 2, 3, 4].map((index) => outcome(host, index)));
+    assert.ok(
+      outcomes.every((o) => o.category === 'ok'),
+      JSON.stringify(outcomes),
+    );
+    const captured = outcomes.filter((o) => o.captured).length;
+    // Two, or one when the first was accepted before the second's ClientHello was read.
+    assert.ok(captured >= 1 && captured <= 2, `${captured} of 5 captured`);
   });
 });
