@@ -159,6 +159,11 @@ export class Session implements SessionView {
     return this.proxy?.captureOf(id);
   }
 
+  /** Whether connection `id` was left out of capture as a repeat of a connection its client accepted. */
+  captureSkipped(id: number): boolean {
+    return this.proxy?.captureSkipped(id) ?? false;
+  }
+
   // The connections it keeps.
 
   /** Every kept connection, oldest first. */

@@ -27,9 +27,6 @@ const MAX_ACCEPTED = 10_000;
  */
 const MAX_OPEN_PER_KEY = 2;
 
-/** Why a connection of a capturing proxy has no bytes kept, for exports that find none. */
-export const SKIPPED_CAPTURE_REASON = 'its client process had already accepted the interception of that host with the same ClientHello';
-
 type Judged = Pick<ConnectionRecord, 'host' | 'events' | 'client' | 'mode'>;
 
 /** The client process, the host and the ClientHello's JA4; null while any of them is unknown. */

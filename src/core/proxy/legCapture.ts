@@ -113,6 +113,8 @@ export class LegCaptures {
   private total = 0;
   /** Which connections are captured (see capturePolicy.ts): told of every finished one. */
   readonly policy = new CapturePolicy();
+  /** Connections the policy left out (the newest MAX_CAPTURES), so that an export can say why they have no bytes. */
+  private readonly skipped = new Set<number>();
 
   constructor(readonly bytesPerDirection: number) {}
 
@@ -126,6 +128,17 @@ export class LegCaptures {
     this.byId.set(id, capture);
     CAPTURED.set(client, capture);
     this.trim(capture);
+  }
+
+  /** Connection `id` is not captured: a repeat of a connection its client accepted (see capturePolicy.ts). */
+  skip(id: number): void {
+    this.skipped.add(id);
+    if (this.skipped.size > MAX_CAPTURES) for (const oldest of this.skipped) return void this.skipped.delete(oldest);
+  }
+
+  /** Whether the policy left connection `id` out (and it is still remembered). */
+  wasSkipped(id: number): boolean {
+    return this.skipped.has(id);
   }
 
   /** What was captured of connection `id` so far, if it was (and is still kept). */

@@ -264,6 +264,11 @@ export class InterceptingProxy {
     return this.context.capture?.captureOf(id);
   }
 
+  /** Whether connection `id` was left out of capture as a repeat of one its client accepted (see capturePolicy.ts). */
+  captureSkipped(id: number): boolean {
+    return this.context.capture?.wasSkipped(id) ?? false;
+  }
+
   private attach(onError: (message: string) => void): void {
     const capture = this.context.capture;
     if (capture)

@@ -18,7 +18,7 @@ export interface CaptureSelection {
 
 export interface RecordedCaptures {
   readonly connections: PcapngConnection[];
-  /** Chosen connections recorded without a capture (tunnelled, or with --capture-bytes 0). */
+  /** Chosen connections recorded without a capture (tunnelled, with --capture-bytes 0, or a repeat the capture policy left out). */
   readonly withoutCapture: number;
   /** Why lines were skipped (line number and reason). */
   readonly skipped: string[];

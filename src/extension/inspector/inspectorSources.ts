@@ -68,6 +68,7 @@ export function liveSource(context: PinscopeContext): InspectorSource {
       if (skipped) return skipped;
       const captured = session.captureOf(record.id);
       if (captured) return captured;
+      if (session.captureSkipped(record.id)) return REPEAT_NOT_CAPTURED;
       if (!session.listening) return 'Not recorded: captures are kept in memory by the running proxy, and it is stopped.';
       if (captureOff(context))
         return 'Capture is off: set pinscope.captureBytes (65536 keeps the first 64 KiB each way), restart the proxy and connect again.';
@@ -75,6 +76,9 @@ export function liveSource(context: PinscopeContext): InspectorSource {
     },
   };
 }
+
+const REPEAT_NOT_CAPTURED =
+  'Not captured: its client process had already accepted the interception of this host with the same ClientHello, so it repeats a connection seen working. A host is captured until its client has been seen accepting it (and again after any failure): its first connections are the ones to export.';
 
 function captureOff(context: PinscopeContext): boolean {
   try {
@@ -111,7 +115,7 @@ export function recordingSource(
     capture: (record) =>
       notIntercepted(record.mode) ??
       captures.get(record.id) ??
-      'Not in this recording: it was made with capture off (pinscope.captureBytes, --capture-bytes), or its capture was no longer kept when it was saved.',
+      'Not in this recording: it was made with capture off (pinscope.captureBytes, --capture-bytes), it repeated a connection its client had accepted (only the first are captured), or its capture was no longer kept when it was saved.',
   };
 }
 

@@ -69,7 +69,13 @@ describe('capture policy', () => {
     const notice = await h.connection(host, index);
     assert.equal(notice.record.client?.process.pid, client.pid, 'the client process');
     assert.ok(findEvent(notice.record.events, 'client-hello'), 'a ClientHello read');
-    return { captured: h.session.captureOf(notice.record.id) !== undefined, category: notice.line.category };
+    const captured = h.session.captureOf(notice.record.id) !== undefined;
+    assert.equal(
+      h.session.captureSkipped(notice.record.id),
+      !captured,
+      'a connection without bytes is one the policy left out, and says so',
+    );
+    return { captured, category: notice.line.category };
   };
 
   /** One connection of the client process: the tunnel, the proxy knowing its process, then the TLS. */
