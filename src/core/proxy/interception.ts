@@ -233,30 +233,22 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
 }
 
 /**
- * The server's side, made once the ClientHello is read: a connection of its own (its reads make no
- * garbage, see UpstreamReads), or TLS over a socket of ours (a captured connection's, or the upstream
- * proxy's CONNECT). Undefined when the target is refused (the client is told at once). Not waited for
- * before the forged flight: a connection that fails rejects, and is reported as the server's handshake
- * failing is, as it is for a connection of its own (the captured path used to hold the flight until the
- * server's TCP connection was up: 0.3–0.5 ms of every captured connection, docs/performance.md).
+ * The server's side: a connection of its own, made once the ClientHello is read (its reads make no
+ * garbage, see UpstreamReads), or TLS over the upstream proxy's CONNECT.
  */
-function upstreamPath(
+async function upstreamPath(
   context: InterceptionContext,
   { client, host, port, recorder }: InterceptedTunnel,
-): Promise<UpstreamPath> | undefined {
+): Promise<UpstreamPath | undefined> {
   const refused = refusedLiteral(host, port, context.upstream);
   if (refused) {
     failUpstream(client, recorder, refused);
     return undefined;
   }
-  const onConnected = (address: string): void => {
-    if (!client.destroyed) recorder.add({ kind: 'upstream-connected', address });
-  };
-  if (!context.upstream.proxy && !isCaptured(client)) return Promise.resolve(directPath(host, port, context.upstream, onConnected));
-  return connectUpstream(host, port, context.upstream).then((raw): UpstreamPath => {
-    onConnected(raw.address);
-    return { kind: 'socket', address: raw.address, socket: serverLeg(client, raw.socket) };
-  });
+  if (!context.upstream.proxy && !isCaptured(client))
+    return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
+  const raw = await connectOrRecord(context, client, host, port, recorder);
+  return raw && { kind: 'socket', ...raw, socket: serverLeg(client, raw.socket) };
 }
 
 interface InterceptedTunnel {
@@ -315,7 +307,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
         }
       : undefined;
   upstreamRunning = true;
-  const path = upstreamPath(context, tunnel);
+  const path = await upstreamPath(context, tunnel);
   if (!path) return clearTimeout(handshakeDeadline);
   const plan = context.alpn.plan(leafHost, offer);
   const clientCertificate = context.upstream.clientCertificates?.forHost(servername ?? host);
@@ -325,38 +317,34 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     client.destroy();
   };
   const startUpstream = (): Promise<UpstreamOutcome> =>
-    path
-      .then((ready) =>
-        handshakeUpstream(ready, {
-          servername,
-          alpn: plan.upstreamOffer,
-          secureContext: context.upstream.secureContext,
-          timeoutMs: context.handshakeTimeoutMs,
-          chains: context.upstream.chains,
-          sessions: context.upstream.sessions,
-          clientCertificate,
-          onClientCertificateRefusal,
-        }),
-      )
-      .then(
-        (upstream): UpstreamOutcome => {
-          upstreamRunning = false;
-          recorder.add({
-            kind: 'upstream-tls',
-            version: upstream.version,
-            alpn: upstream.alpn,
-            chain: upstream.chain,
-            ...(upstream.resumed ? { resumed: true as const } : {}),
-          });
-          if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
-          return { ok: true, upstream };
-        },
-        (error: unknown): UpstreamOutcome => {
-          upstreamRunning = false;
-          context.alpn.forget(leafHost, offer);
-          return { ok: false, error };
-        },
-      );
+    handshakeUpstream(path, {
+      servername,
+      alpn: plan.upstreamOffer,
+      secureContext: context.upstream.secureContext,
+      timeoutMs: context.handshakeTimeoutMs,
+      chains: context.upstream.chains,
+      sessions: context.upstream.sessions,
+      clientCertificate,
+      onClientCertificateRefusal,
+    }).then(
+      (upstream): UpstreamOutcome => {
+        upstreamRunning = false;
+        recorder.add({
+          kind: 'upstream-tls',
+          version: upstream.version,
+          alpn: upstream.alpn,
+          chain: upstream.chain,
+          ...(upstream.resumed ? { resumed: true as const } : {}),
+        });
+        if (sameOffer(plan.upstreamOffer, offer)) context.alpn.remember(leafHost, offer, upstream.alpn);
+        return { ok: true, upstream };
+      },
+      (error: unknown): UpstreamOutcome => {
+        upstreamRunning = false;
+        context.alpn.forget(leafHost, offer);
+        return { ok: false, error };
+      },
+    );
   // The leaf's context is taken only as its TLSSocket is made: it may be shared (see ForgedCertificates.forHost).
   const serve = async (settled: Promise<UpstreamOutcome>, promised: string | null): Promise<void> => {
     const hold = recorder.clientWait(FLIGHT_HOLD_MS);
