@@ -15,6 +15,7 @@ import type { Verdict } from './diagnosis/pinning';
 import type { SessionView } from './diagnosis/sessionView';
 import type { HostName } from './hostNames';
 import { InterceptingProxy, type ProxyOptions } from './proxy/proxyServer';
+import type { SkippedCapture } from './proxy/capturePolicy';
 import type { CapturedConnection } from './report/capturedTraffic';
 import { toConnectionLine, type ConnectionLine } from './report/connectionReport';
 import type { ConnectionRecord } from './timeline';
@@ -159,9 +160,9 @@ export class Session implements SessionView {
     return this.proxy?.captureOf(id);
   }
 
-  /** Whether connection `id` was left out of capture as a repeat of a connection its client accepted. */
-  captureSkipped(id: number): boolean {
-    return this.proxy?.captureSkipped(id) ?? false;
+  /** Why connection `id` was left out of capture (a repeat of an accepted connection, or of a burst), if it was. */
+  captureSkipped(id: number): SkippedCapture | undefined {
+    return this.proxy?.captureSkipped(id);
   }
 
   // The connections it keeps.

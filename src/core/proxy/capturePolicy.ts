@@ -29,6 +29,9 @@ const MAX_OPEN_PER_KEY = 2;
 
 type Judged = Pick<ConnectionRecord, 'host' | 'events' | 'client' | 'mode'>;
 
+/** Why a connection is not captured: its client had accepted the interception already, or two of a burst are. */
+export type SkippedCapture = 'accepted' | 'burst';
+
 /** The client process, the host and the ClientHello's JA4; null while any of them is unknown. */
 function keyOf(record: Judged): string | null {
   const process = record.client?.process;
@@ -52,15 +55,16 @@ export class CapturePolicy {
   private readonly open = new Map<string, number>();
   private readonly keys = new Map<number, string>();
 
-  /** Whether a connection whose ClientHello was just read keeps its bytes (if so, it is counted until `finished`). */
-  wants(record: Judged & Pick<ConnectionRecord, 'id'>): boolean {
+  /** Whether a connection whose ClientHello was just read keeps its bytes (null: it does, and is counted until `finished`), or why not. */
+  skips(record: Judged & Pick<ConnectionRecord, 'id'>): SkippedCapture | null {
     const key = keyOf(record);
-    if (key === null) return true;
+    if (key === null) return null;
+    if (this.accepted.has(key)) return 'accepted';
     const open = this.open.get(key) ?? 0;
-    if (this.accepted.has(key) || open >= MAX_OPEN_PER_KEY) return false;
+    if (open >= MAX_OPEN_PER_KEY) return 'burst';
     this.open.set(key, open + 1);
     this.keys.set(record.id, key);
-    return true;
+    return null;
   }
 
   /** Told as the client's application data first arrives over a forged handshake: the next connection may already be starting. */

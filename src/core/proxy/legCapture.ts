@@ -17,7 +17,7 @@ import type { CapturedConnection, CapturedLeg, LegEvent, LegSide } from '../repo
 import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
 import { UpstreamReads } from './upstreamReads';
 import { readIntoUserBuffer } from './userBufferReads';
-import { CapturePolicy } from './capturePolicy';
+import { CapturePolicy, type SkippedCapture } from './capturePolicy';
 
 /** Bytes kept across every connection's capture at most; the oldest captures go first. */
 const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
@@ -114,7 +114,7 @@ export class LegCaptures {
   /** Which connections are captured (see capturePolicy.ts): told of every finished one. */
   readonly policy = new CapturePolicy();
   /** Connections the policy left out (the newest MAX_CAPTURES), so that an export can say why they have no bytes. */
-  private readonly skipped = new Set<number>();
+  private readonly skipped = new Map<number, SkippedCapture>();
 
   constructor(readonly bytesPerDirection: number) {}
 
@@ -130,15 +130,15 @@ export class LegCaptures {
     this.trim(capture);
   }
 
-  /** Connection `id` is not captured: a repeat of a connection its client accepted (see capturePolicy.ts). */
-  skip(id: number): void {
-    this.skipped.add(id);
-    if (this.skipped.size > MAX_CAPTURES) for (const oldest of this.skipped) return void this.skipped.delete(oldest);
+  /** Connection `id` is not captured, for this reason (see capturePolicy.ts). */
+  skip(id: number, why: SkippedCapture): void {
+    this.skipped.set(id, why);
+    if (this.skipped.size > MAX_CAPTURES) for (const [oldest] of this.skipped) return void this.skipped.delete(oldest);
   }
 
-  /** Whether the policy left connection `id` out (and it is still remembered). */
-  wasSkipped(id: number): boolean {
-    return this.skipped.has(id);
+  /** Why the policy left connection `id` out, if it did (and it is still remembered). */
+  skippedWhy(id: number): SkippedCapture | undefined {
+    return this.skipped.get(id);
   }
 
   /** What was captured of connection `id` so far, if it was (and is still kept). */

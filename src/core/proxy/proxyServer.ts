@@ -27,6 +27,7 @@ import { forwardHttp, redactedUrl } from './httpForwarding';
 import { answerAndClose } from './clientAnswers';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { captureStore } from './legCapture';
+import type { SkippedCapture } from './capturePolicy';
 import type { CapturedConnection } from '../report/capturedTraffic';
 import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
@@ -264,9 +265,9 @@ export class InterceptingProxy {
     return this.context.capture?.captureOf(id);
   }
 
-  /** Whether connection `id` was left out of capture as a repeat of one its client accepted (see capturePolicy.ts). */
-  captureSkipped(id: number): boolean {
-    return this.context.capture?.wasSkipped(id) ?? false;
+  /** Why connection `id` was left out of capture, if it was (see capturePolicy.ts). */
+  captureSkipped(id: number): SkippedCapture | undefined {
+    return this.context.capture?.skippedWhy(id);
   }
 
   private attach(onError: (message: string) => void): void {

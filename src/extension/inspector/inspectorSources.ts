@@ -6,6 +6,7 @@ import { breakageHeadline } from '../../core/diagnosis/hostSummary';
 import { HostPatternList } from '../../core/proxy/protocol/hostPatterns';
 import type { Recording } from '../../core/recording';
 import type { CapturedConnection } from '../../core/report/capturedTraffic';
+import type { SkippedCapture } from '../../core/proxy/capturePolicy';
 import type { SessionView } from '../../core/diagnosis/sessionView';
 import type { HostMode, PinLocation, ProxyState } from '../../shared/protocol';
 import type { PinscopeContext } from '../pinscopeContext';
@@ -68,7 +69,8 @@ export function liveSource(context: PinscopeContext): InspectorSource {
       if (skipped) return skipped;
       const captured = session.captureOf(record.id);
       if (captured) return captured;
-      if (session.captureSkipped(record.id)) return REPEAT_NOT_CAPTURED;
+      const why = session.captureSkipped(record.id);
+      if (why) return NOT_CAPTURED[why];
       if (!session.listening) return 'Not recorded: captures are kept in memory by the running proxy, and it is stopped.';
       if (captureOff(context))
         return 'Capture is off: set pinscope.captureBytes (65536 keeps the first 64 KiB each way), restart the proxy and connect again.';
@@ -77,8 +79,12 @@ export function liveSource(context: PinscopeContext): InspectorSource {
   };
 }
 
-const REPEAT_NOT_CAPTURED =
-  'Not captured: its client process had already accepted the interception of this host with the same ClientHello, so it repeats a connection seen working. A host is captured until its client has been seen accepting it (and again after any failure): its first connections are the ones to export.';
+const NOT_CAPTURED: Record<SkippedCapture, string> = {
+  accepted:
+    'Not captured: its client process had already accepted the interception of this host with the same ClientHello, so it repeats a connection seen working. A host is captured until its client has been seen accepting it (and again after any failure): its first connections are the ones to export.',
+  burst:
+    'Not captured: it opened while two other connections of its client process to this host, with the same ClientHello, were being captured; they show what it does. Export one of them.',
+};
 
 function captureOff(context: PinscopeContext): boolean {
   try {

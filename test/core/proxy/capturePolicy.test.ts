@@ -36,6 +36,13 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (l
 });
 `;
 
+/** Whether a connection was captured, its category, and why it was left out, if it was. */
+interface Outcome {
+  readonly captured: boolean;
+  readonly category: string;
+  readonly skipped?: string;
+}
+
 describe('capture policy', () => {
   let h: Harness;
   let client: ChildProcessWithoutNullStreams;
@@ -65,21 +72,18 @@ describe('capture policy', () => {
   };
 
   /** What became of connection `index` to `host`: captured or not, and its category. */
-  const outcome = async (host: string, index: number): Promise<{ captured: boolean; category: string }> => {
+  const outcome = async (host: string, index: number): Promise<Outcome> => {
     const notice = await h.connection(host, index);
     assert.equal(notice.record.client?.process.pid, client.pid, 'the client process');
     assert.ok(findEvent(notice.record.events, 'client-hello'), 'a ClientHello read');
     const captured = h.session.captureOf(notice.record.id) !== undefined;
-    assert.equal(
-      h.session.captureSkipped(notice.record.id),
-      !captured,
-      'a connection without bytes is one the policy left out, and says so',
-    );
-    return { captured, category: notice.line.category };
+    const skipped = h.session.captureSkipped(notice.record.id);
+    assert.equal(skipped !== undefined, !captured, 'a connection without bytes is one the policy left out, and says why');
+    return { captured, category: notice.line.category, ...(skipped ? { skipped } : {}) };
   };
 
   /** One connection of the client process: the tunnel, the proxy knowing its process, then the TLS. */
-  const connection = async (index: number, trust: 'trusting' | 'rejecting'): Promise<{ captured: boolean; category: string }> => {
+  const connection = async (index: number, trust: 'trusting' | 'rejecting'): Promise<Outcome> => {
     await openTunnels(HOST, 1);
     client.stdin.write(`${trust} ${HOST}\n`);
     return outcome(HOST, index);
@@ -87,9 +91,14 @@ describe('capture policy', () => {
 
   it('keeps the first connection, leaves out repeats the client accepted, and keeps again after a failure', async () => {
     assert.deepEqual(await connection(0, 'trusting'), { captured: true, category: 'ok' }, 'a first connection is captured');
-    assert.deepEqual(await connection(1, 'trusting'), { captured: false, category: 'ok' }, 'a repeat of an accepted one is not');
+    assert.deepEqual(
+      await connection(1, 'trusting'),
+      { captured: false, category: 'ok', skipped: 'accepted' },
+      'a repeat of an accepted one is not',
+    );
     const failing = await connection(2, 'rejecting');
     assert.equal(failing.captured, false, 'a repeat is not captured, even one that then fails');
+    assert.equal(failing.skipped, 'accepted');
     assert.notEqual(failing.category, 'ok', 'its failure is recorded all the same');
     assert.deepEqual(await connection(3, 'rejecting'), { captured: true, category: failing.category }, 'after a failure, captured again');
   });
@@ -104,6 +113,11 @@ describe('capture policy', () => {
       JSON.stringify(outcomes),
     );
     const captured = outcomes.filter((o) => o.captured).length;
+    assert.ok(
+      outcomes.every((o) => o.captured || o.skipped === 'burst' || o.skipped === 'accepted'),
+      'the others are left out as repeats of the burst (or of an accepted one)',
+    );
+    assert.ok(captured === 1 || outcomes.some((o) => o.skipped === 'burst'), 'one opened while two were captured is left out as a burst');
     // Two, or one when the first was accepted before the second's ClientHello was read.
     assert.ok(captured >= 1 && captured <= 2, `${captured} of 5 captured`);
   });
