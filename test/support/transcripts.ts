@@ -100,6 +100,31 @@ export const transcripts = {
       { kind: how, from: 'client' },
       closed(),
     ]),
+  /** A close right after the handshake, then the client's kernel's reset: the server spoke first (HTTP/2 SETTINGS) and the client left those bytes unread. */
+  closedThenReset: (host: string, ja4 = JA4_APP) =>
+    record(host, [
+      ...start(host),
+      { kind: 'client-hello', hello: hello(host, ja4) },
+      ...upstreamOk(),
+      forged(host),
+      { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' },
+      { kind: 'first-data', from: 'upstream', bytes: 27 },
+      { kind: 'close-notify', from: 'client' },
+      { kind: 'rst', from: 'client' },
+      closed(),
+    ]),
+  /** A reset after the handshake with no close before it. */
+  resetAfterHandshake: (host: string, ja4 = JA4_APP) =>
+    record(host, [
+      ...start(host),
+      { kind: 'client-hello', hello: hello(host, ja4) },
+      ...upstreamOk(),
+      forged(host),
+      { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' },
+      { kind: 'first-data', from: 'upstream', bytes: 27 },
+      { kind: 'rst', from: 'client' },
+      closed(),
+    ]),
   finAfterFlight: (host: string, ja4 = JA4_APP) =>
     record(host, [
       ...start(host),

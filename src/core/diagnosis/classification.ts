@@ -98,7 +98,16 @@ function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cl
   const completed = hasEvent(events, 'handshake-complete');
   const forged = hasEvent(events, 'forged-certificate');
   if (clientData) return { category: 'ok', alert: null, reason: 'application data flowed through the interception' };
-  if (rst) {
+  const closed = events.find(
+    (e): e is Extract<TimelineEvent, { kind: 'fin' | 'close-notify' }> =>
+      (e.kind === 'fin' || e.kind === 'close-notify') && e.from === 'client',
+  );
+  // A client that closes right after the handshake with bytes it has not read (an HTTP/2 server's
+  // SETTINGS, relayed as soon as the handshake is done) is reset by its own kernel after its close: the
+  // close it sent first is what it did, not a bare reset (curl, OkHttp's CertificatePinner and every
+  // client that checks its pins after the handshake close this way).
+  const closedBeforeReset = completed && closed !== undefined && rst !== undefined && events.indexOf(closed) < events.indexOf(rst);
+  if (rst && !closedBeforeReset) {
     return {
       category: 'reset',
       alert: null,
@@ -119,15 +128,13 @@ function classifyTimeline(record: Pick<ConnectionRecord, 'mode' | 'events'>): Cl
         : `the client went silent during the handshake (${timeout.phase} timeout)`,
     };
   }
-  const closed = events.find(
-    (e): e is Extract<TimelineEvent, { kind: 'fin' | 'close-notify' }> =>
-      (e.kind === 'fin' || e.kind === 'close-notify') && e.from === 'client',
-  );
   if (completed && closed) {
     return {
       category: 'closed-after-handshake',
       alert: null,
-      reason: `the client completed the handshake, then closed (${closed.kind === 'close-notify' ? 'close_notify' : 'FIN'}) without sending any data`,
+      reason: `the client completed the handshake, then closed (${closed.kind === 'close-notify' ? 'close_notify' : 'FIN'}) without sending any data${
+        closedBeforeReset ? '; the reset that followed is its kernel discarding bytes it had not read' : ''
+      }`,
     };
   }
   if (forged && closed) {

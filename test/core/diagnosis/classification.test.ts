@@ -30,6 +30,13 @@ describe('classification', () => {
     ],
     ['FIN after our flight without Finished (Node, TLS 1.3)', transcripts.finAfterFlight('a.test'), 'closed-after-handshake', null],
     ['a bare RST', transcripts.reset('a.test'), 'reset', null],
+    ['a bare RST after a completed handshake', transcripts.resetAfterHandshake('a.test'), 'reset', null],
+    [
+      "close_notify after a completed handshake, then the client kernel's RST (bytes left unread)",
+      transcripts.closedThenReset('a.test'),
+      'closed-after-handshake',
+      null,
+    ],
     ['silence mid-handshake', transcripts.silence('a.test'), 'handshake-timeout', null],
     ['a tunnel that is not TLS', transcripts.notTls('a.test'), 'not-tls', null],
     ['a protocol_version alert', transcripts.mismatch('a.test'), 'tls-mismatch', 'protocol_version'],
