@@ -66,6 +66,17 @@ const forged = (host: string): NewEvent => ({
   cached: false,
 });
 const closed = (from = 0, to = 0): NewEvent => ({ kind: 'closed', bytesFromClient: from, bytesToClient: to });
+/** A completed forged handshake (the client offered h2), then `after` and the close. */
+const afterHandshake = (host: string, ja4: string, after: NewEvent[]): ReturnType<typeof record> =>
+  record(host, [
+    ...start(host),
+    { kind: 'client-hello', hello: hello(host, ja4) },
+    ...upstreamOk(),
+    forged(host),
+    { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' },
+    ...after,
+    closed(),
+  ]);
 
 export const transcripts = {
   ok: (host: string, ja4 = JA4_CURL) =>
@@ -91,39 +102,19 @@ export const transcripts = {
       closed(),
     ]),
   closedAfterHandshake: (host: string, ja4 = JA4_APP, how: 'fin' | 'close-notify' = 'close-notify') =>
-    record(host, [
-      ...start(host),
-      { kind: 'client-hello', hello: hello(host, ja4) },
-      ...upstreamOk(),
-      forged(host),
-      { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' },
-      { kind: how, from: 'client' },
-      closed(),
-    ]),
+    afterHandshake(host, ja4, [{ kind: how, from: 'client' }]),
   /** A close right after the handshake, then the client's kernel's reset: the server spoke first (HTTP/2 SETTINGS) and the client left those bytes unread. */
   closedThenReset: (host: string, ja4 = JA4_APP) =>
-    record(host, [
-      ...start(host),
-      { kind: 'client-hello', hello: hello(host, ja4) },
-      ...upstreamOk(),
-      forged(host),
-      { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' },
+    afterHandshake(host, ja4, [
       { kind: 'first-data', from: 'upstream', bytes: 27 },
       { kind: 'close-notify', from: 'client' },
       { kind: 'rst', from: 'client' },
-      closed(),
     ]),
   /** A reset after the handshake with no close before it. */
   resetAfterHandshake: (host: string, ja4 = JA4_APP) =>
-    record(host, [
-      ...start(host),
-      { kind: 'client-hello', hello: hello(host, ja4) },
-      ...upstreamOk(),
-      forged(host),
-      { kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' },
+    afterHandshake(host, ja4, [
       { kind: 'first-data', from: 'upstream', bytes: 27 },
       { kind: 'rst', from: 'client' },
-      closed(),
     ]),
   finAfterFlight: (host: string, ja4 = JA4_APP) =>
     record(host, [

@@ -14,6 +14,8 @@
  * whole life (Node cannot leave one): ~1.5 ms of CPU per connection and about half a bulk transfer's
  * throughput (docs/performance.md, "Leg capture"), which an app's steady traffic then no longer pays.
  */
+import type { ConnectionStore, Subscription } from '../connectionStore';
+import { BoundedMap } from '../boundedMap';
 import { processKeyOf } from '../record/client';
 import { targetHost, type ConnectionRecord } from '../timeline';
 import { findEvent } from '../../shared/timelineEvents';
@@ -26,6 +28,8 @@ const MAX_ACCEPTED = 10_000;
  * ones show the others repeat.
  */
 const MAX_OPEN_PER_KEY = 2;
+/** Connections left out whose reason is remembered (the newest), so that an export can say why they have no bytes. */
+const MAX_REASONS = 5_000;
 
 type Judged = Pick<ConnectionRecord, 'host' | 'events' | 'client' | 'mode'>;
 
@@ -50,31 +54,55 @@ function acceptedInterception(record: Judged): boolean {
 }
 
 export class CapturePolicy {
-  private readonly accepted = new Set<string>();
+  private readonly accepted = new BoundedMap<string, true>(MAX_ACCEPTED);
   /** Captured connections of a key still open and not yet accepted, and each one's key (by record id). */
   private readonly open = new Map<string, number>();
   private readonly keys = new Map<number, string>();
+  private readonly reasons = new BoundedMap<number, SkippedCapture>(MAX_REASONS);
+  private readonly following: Subscription[] = [];
 
   /** Whether a connection whose ClientHello was just read keeps its bytes (null: it does, and is counted until `finished`), or why not. */
   skips(record: Judged & Pick<ConnectionRecord, 'id'>): SkippedCapture | null {
     const key = keyOf(record);
     if (key === null) return null;
-    if (this.accepted.has(key)) return 'accepted';
     const open = this.open.get(key) ?? 0;
-    if (open >= MAX_OPEN_PER_KEY) return 'burst';
+    const skipped = this.accepted.has(key) ? 'accepted' : open >= MAX_OPEN_PER_KEY ? 'burst' : null;
+    if (skipped) {
+      this.reasons.set(record.id, skipped);
+      return skipped;
+    }
     this.open.set(key, open + 1);
     this.keys.set(record.id, key);
     return null;
   }
 
+  /** Why connection `id` was left out, if it was (and is still remembered). */
+  skippedWhy(id: number): SkippedCapture | undefined {
+    return this.reasons.get(id);
+  }
+
+  /** Hears of every finished connection of `store`, and of each client's first application data, until `unfollow`. */
+  follow(store: ConnectionStore): void {
+    this.following.push(
+      store.onFinished.subscribe((record) => this.finished(record)),
+      store.onEvent.subscribe(({ record, event }) => {
+        if (event.kind === 'first-data' && event.from === 'client') this.dataFromClient(record);
+      }),
+    );
+  }
+
+  unfollow(): void {
+    for (const subscription of this.following.splice(0)) subscription.dispose();
+  }
+
   /** Told as the client's application data first arrives over a forged handshake: the next connection may already be starting. */
-  dataFromClient(record: Judged): void {
+  private dataFromClient(record: Judged): void {
     const key = keyOf(record);
     if (key !== null && acceptedInterception(record)) this.accept(key);
   }
 
   /** Told of every finished connection (its process known by then, or given up on). */
-  finished(record: Judged & Pick<ConnectionRecord, 'id'>): void {
+  private finished(record: Judged & Pick<ConnectionRecord, 'id'>): void {
     const counted = this.keys.get(record.id);
     if (counted !== undefined) {
       this.keys.delete(record.id);
@@ -90,8 +118,6 @@ export class CapturePolicy {
   }
 
   private accept(key: string): void {
-    this.accepted.delete(key);
-    this.accepted.add(key);
-    if (this.accepted.size > MAX_ACCEPTED) for (const oldest of this.accepted) return void this.accepted.delete(oldest);
+    this.accepted.set(key, true);
   }
 }

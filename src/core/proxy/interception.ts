@@ -287,9 +287,7 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   }
   recorder.add({ kind: 'client-hello', hello });
   // Before either leg's TLS is made: a leg's sockets are wrapped for capture as its TLSSocket is made.
-  const skipped = context.capture?.policy.skips(recorder.record) ?? null;
-  if (skipped) context.capture?.skip(recorder.record.id, skipped);
-  else context.capture?.begin(recorder.record.id, client, recorder.record.startedAt);
+  context.capture?.consider(recorder.record, client);
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
   const sni = usableSni(hello.sni);
   if (hello.sni !== null && sni === null)

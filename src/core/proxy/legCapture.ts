@@ -18,6 +18,8 @@ import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
 import { UpstreamReads } from './upstreamReads';
 import { readIntoUserBuffer } from './userBufferReads';
 import { CapturePolicy, type SkippedCapture } from './capturePolicy';
+import type { ConnectionStore } from '../connectionStore';
+import type { ConnectionRecord } from '../timeline';
 
 /** Bytes kept across every connection's capture at most; the oldest captures go first. */
 const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
@@ -111,15 +113,30 @@ export function captureStore(bytesPerDirection = DEFAULT_CAPTURE_BYTES): LegCapt
 export class LegCaptures {
   private readonly byId = new Map<number, ConnectionCapture>();
   private total = 0;
-  /** Which connections are captured (see capturePolicy.ts): told of every finished one. */
-  readonly policy = new CapturePolicy();
-  /** Connections the policy left out (the newest MAX_CAPTURES), so that an export can say why they have no bytes. */
-  private readonly skipped = new Map<number, SkippedCapture>();
+  /** Which connections are captured (see capturePolicy.ts). */
+  private readonly policy = new CapturePolicy();
 
   constructor(readonly bytesPerDirection: number) {}
 
+  /**
+   * A connection whose ClientHello was just read, before either leg's TLSSocket is made: captured, or left
+   * out with the policy's reason (see capturePolicy.ts).
+   */
+  consider(record: ConnectionRecord, client: Socket): void {
+    if (!this.policy.skips(record)) this.begin(record.id, client, record.startedAt);
+  }
+
+  /** The policy follows `store`'s connections (see CapturePolicy.follow), until `unfollow`. */
+  follow(store: ConnectionStore): void {
+    this.policy.follow(store);
+  }
+
+  unfollow(): void {
+    this.policy.unfollow();
+  }
+
   /** Starts capturing connection `id`, whose client is `client` (accepted at `acceptedAt`, ms since the epoch), before its TLSSocket is made. */
-  begin(id: number, client: Socket, acceptedAt: number): void {
+  private begin(id: number, client: Socket, acceptedAt: number): void {
     const capture = new ConnectionCapture(this.bytesPerDirection, acceptedAt, (owner, bytes) => {
       owner.bytes += bytes;
       this.total += bytes;
@@ -130,15 +147,9 @@ export class LegCaptures {
     this.trim(capture);
   }
 
-  /** Connection `id` is not captured, for this reason (see capturePolicy.ts). */
-  skip(id: number, why: SkippedCapture): void {
-    this.skipped.set(id, why);
-    if (this.skipped.size > MAX_CAPTURES) for (const [oldest] of this.skipped) return void this.skipped.delete(oldest);
-  }
-
   /** Why the policy left connection `id` out, if it did (and it is still remembered). */
   skippedWhy(id: number): SkippedCapture | undefined {
-    return this.skipped.get(id);
+    return this.policy.skippedWhy(id);
   }
 
   /** What was captured of connection `id` so far, if it was (and is still kept). */

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadOrCreateCertificateAuthority, type CertificateAuthority } from '../pki/certificateAuthority';
-import { ConnectionStore, type ConnectionRecorder, type Subscription } from '../connectionStore';
+import { ConnectionStore, type ConnectionRecorder } from '../connectionStore';
 import { DEFAULT_MAX_CONNECTIONS_KEPT } from '../../shared/vocabulary';
 import { ForgedCertificates } from '../pki/forgedCertificates';
 import { DEFAULT_PROFILE, InspectionProfileError, inspectionProfile, type InspectionProfile } from '../pki/inspectionProfiles';
@@ -137,7 +137,6 @@ async function profileCertificates(
 
 export class InterceptingProxy {
   private readonly sockets = new Set<Socket>();
-  private readonly subscriptions: Subscription[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -271,14 +270,7 @@ export class InterceptingProxy {
   }
 
   private attach(onError: (message: string) => void): void {
-    const capture = this.context.capture;
-    if (capture)
-      this.subscriptions.push(
-        this.store.onFinished.subscribe((record) => capture.policy.finished(record)),
-        this.store.onEvent.subscribe(({ record, event }) => {
-          if (event.kind === 'first-data' && event.from === 'client') capture.policy.dataFromClient(record);
-        }),
-      );
+    this.context.capture?.follow(this.store);
     this.server.on('connection', (socket: Socket) => {
       // First: a client that fails fast exits soon after; the lookup never blocks the handshake.
       this.attribution?.accepted(socket);
@@ -366,7 +358,7 @@ export class InterceptingProxy {
     // stop, and the record would be lost: closed here, and waited for.
     await Promise.all([...this.context.relayedUpstreams].map(closeNow));
     this.context.certificates.dispose();
-    for (const subscription of this.subscriptions) subscription.dispose();
+    this.context.capture?.unfollow();
     this.attribution?.dispose();
     await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
   }
