@@ -32,7 +32,7 @@ export async function exportPcapng(options: PcapngExportOptions): Promise<number
     process.stderr.write(`pinscope export: skipped ${terminalSafe(options.from)} ${terminalSafe(reason)}\n`);
   if (found.withoutCapture > 0)
     process.stderr.write(
-      `pinscope export: ${found.withoutCapture} connection(s) have no captured bytes (tunnelled, recorded with --capture-bytes 0, or a repeat of a connection its client had accepted: only the first are captured)\n`,
+      `pinscope export: ${found.withoutCapture} connection(s) have no captured bytes (tunnelled, recorded with --capture-bytes 0, a repeat of a connection its client had accepted, or one of a burst while two like it were captured: only the first are captured)\n`,
     );
   if (found.connections.length === 0) {
     process.stderr.write('pinscope export: no captured connection matches; nothing written\n');

@@ -217,6 +217,18 @@ export class ConnectionRecorder {
     ]).then(() => clearTimeout(timer));
   }
 
+  /** Resolves once the client's process is known (or given up on) or after `maxMs`; undefined when there is nothing to wait for. */
+  processWait(maxMs: number): Promise<void> | undefined {
+    if (!this.client || this.settled) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.client,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, maxMs);
+      }),
+    ]).then(() => clearTimeout(timer));
+  }
+
   /** Resolves once the client is known or the wait is over; in that case the record says the lookup still runs. */
   private clientReady(): Promise<void> | undefined {
     if (!this.client || this.settled) return undefined;

@@ -59,7 +59,7 @@ const MAX_LINE_CHARS = 200;
 const MAX_CONSECUTIVE_ERRORS = 3;
 const MAX_CONSECUTIVE_TIMEOUTS = 3;
 /** The least time between two writes to the helper (a burst's lookups wait for the next write together). */
-const BATCH_SPACING_MS = 10;
+const BATCH_SPACING_MS = 0;
 const MIN_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 5_000;
 

@@ -1,16 +1,21 @@
 /**
- * Which intercepted connections keep their first bytes (legCapture.ts): every one, except a connection
- * from a client process that has already accepted the forged certificate of the same host with the same
- * ClientHello (JA4) through this proxy, that is, sent application data over the forged handshake, and
- * except a third one of those (process, host, ClientHello) opened while two are captured and open.
+ * Which intercepted connections keep their first bytes (legCapture.ts): every one, except
+ * - a *repeat*: a connection from a client process that has already accepted the forged certificate of
+ *   the same host with the same ClientHello (JA4) through this proxy, that is, sent application data over
+ *   the forged handshake;
+ * - one of a *burst*: a third connection of that (process, host, JA4) opened while two are captured, open
+ *   and not yet accepted; or, while its process is not known yet, a third of that (host, JA4) opened while
+ *   two whose process is not known yet either are captured and open (a pool opening at once is read
+ *   before any process lookup answers, and until they answer those connections cannot be told apart).
  *
  * Capture exists for the connections that break: their pcapng export is the evidence a security team
  * reads. Whether a client accepts a certificate is decided by its TLS stack and configuration, which a
  * running process does not change between two connections to one host with one ClientHello; so what is
- * left out is a repeat of a connection already seen working. And it is only left out on what was seen:
- * a connection whose process is not known yet when its ClientHello is read (attribution still running,
- * or off) is captured, and one of those repeats that does not carry the client's data after all (any
- * failure) puts the key back to capturing. A captured leg's TLS runs over a JavaScript stream for its
+ * left out is a repeat of a connection already seen working, or what two captured beside it show. And it
+ * is only left out on what was seen: a connection is a repeat only once its process is known (when only
+ * that can tell, legCapture.ts waits a moment for it), a repeat that does not carry the client's data
+ * after all (any failure) puts the key back to capturing, and the next connection after a burst's two is
+ * captured again (a failing client retries). A captured leg's TLS runs over a JavaScript stream for its
  * whole life (Node cannot leave one): ~1.5 ms of CPU per connection and about half a bulk transfer's
  * throughput (docs/performance.md, "Leg capture"), which an app's steady traffic then no longer pays.
  */
@@ -36,12 +41,23 @@ type Judged = Pick<ConnectionRecord, 'host' | 'events' | 'client' | 'mode'>;
 /** Why a connection is not captured: its client had accepted the interception already, or two of a burst are. */
 export type SkippedCapture = 'accepted' | 'burst';
 
+/** The client process's key, once known. */
+function ownerOf(record: Judged): string | null {
+  const process = record.client?.process;
+  return process ? processKeyOf(process) : null;
+}
+
+/** The host and the ClientHello's JA4; null without a JA4. */
+function helloKeyOf(record: Judged): string | null {
+  const ja4 = findEvent(record.events, 'client-hello')?.hello.ja4;
+  return ja4 ? `${targetHost(record)} ${ja4}` : null;
+}
+
 /** The client process, the host and the ClientHello's JA4; null while any of them is unknown. */
 function keyOf(record: Judged): string | null {
-  const process = record.client?.process;
-  const owner = process ? processKeyOf(process) : null;
-  const ja4 = findEvent(record.events, 'client-hello')?.hello.ja4;
-  return owner === null || !ja4 ? null : `${owner} ${targetHost(record)} ${ja4}`;
+  const owner = ownerOf(record);
+  const hello = owner === null ? null : helloKeyOf(record);
+  return hello === null ? null : `${owner} ${hello}`;
 }
 
 /** Whether the client sent application data over the forged handshake: it accepted the interception. */
@@ -53,26 +69,53 @@ function acceptedInterception(record: Judged): boolean {
   );
 }
 
+type Counted = Judged & Pick<ConnectionRecord, 'id'>;
+
+/** Where a burst is counted: the key, or while the process is not known, `? host JA4`. */
+const UNATTRIBUTED = '? ';
+
 export class CapturePolicy {
   private readonly accepted = new BoundedMap<string, true>(MAX_ACCEPTED);
-  /** Captured connections of a key still open and not yet accepted, and each one's key (by record id). */
-  private readonly open = new Map<string, number>();
-  private readonly keys = new Map<number, string>();
+  /**
+   * Captured connections still open that a burst repeats, by burst key: under their key until accepted;
+   * under their host and JA4 alone while their process is not known (accepted or not: until it is known,
+   * a connection opened beside them cannot be told from theirs).
+   */
+  private readonly open = new Map<string, Map<number, Counted>>();
+  /** The burst key each connection in `open` is counted under (by record id). */
+  private readonly burstOf = new Map<number, string>();
   private readonly reasons = new BoundedMap<number, SkippedCapture>(MAX_REASONS);
+  /** Open connections that accepted the interception before their process was known (by record id). */
+  private readonly acceptedUnattributed = new Map<number, Counted>();
+  /** The host and JA4 of every key in `accepted`. */
+  private readonly acceptedHellos = new BoundedMap<string, true>(MAX_ACCEPTED);
   private readonly following: Subscription[] = [];
 
+  /**
+   * Whether a connection whose ClientHello was just read may be a repeat, which only its process, not
+   * known yet, can tell: a process has accepted the interception of its host with its ClientHello.
+   */
+  mayRepeat(record: Judged): boolean {
+    const hello = ownerOf(record) === null ? helloKeyOf(record) : null;
+    return hello !== null && this.acceptedHellos.has(hello);
+  }
+
   /** Whether a connection whose ClientHello was just read keeps its bytes (null: it does, and is counted until `finished`), or why not. */
-  skips(record: Judged & Pick<ConnectionRecord, 'id'>): SkippedCapture | null {
+  skips(record: Counted): SkippedCapture | null {
+    this.attributeAcceptances();
+    const hello = helloKeyOf(record);
+    if (hello === null) return null;
     const key = keyOf(record);
-    if (key === null) return null;
-    const open = this.open.get(key) ?? 0;
-    const skipped = this.accepted.has(key) ? 'accepted' : open >= MAX_OPEN_PER_KEY ? 'burst' : null;
+    const burst = key ?? UNATTRIBUTED + hello;
+    const skipped = key !== null && this.accepted.has(key) ? 'accepted' : this.burstSize(burst) >= MAX_OPEN_PER_KEY ? 'burst' : null;
     if (skipped) {
       this.reasons.set(record.id, skipped);
       return skipped;
     }
-    this.open.set(key, open + 1);
-    this.keys.set(record.id, key);
+    const counted = this.open.get(burst) ?? new Map<number, Counted>();
+    counted.set(record.id, record);
+    this.open.set(burst, counted);
+    this.burstOf.set(record.id, burst);
     return null;
   }
 
@@ -95,29 +138,62 @@ export class CapturePolicy {
     for (const subscription of this.following.splice(0)) subscription.dispose();
   }
 
+  /** How many connections `burst` counts now: those counted unattributed whose process has become known since no longer do. */
+  private burstSize(burst: string): number {
+    const counted = this.open.get(burst);
+    if (counted === undefined) return 0;
+    if (burst.startsWith(UNATTRIBUTED)) for (const [id, record] of counted) if (ownerOf(record) !== null) this.uncount(id);
+    return counted.size;
+  }
+
   /** Told as the client's application data first arrives over a forged handshake: the next connection may already be starting. */
-  private dataFromClient(record: Judged): void {
+  private dataFromClient(record: Counted): void {
+    if (!acceptedInterception(record)) return;
     const key = keyOf(record);
-    if (key !== null && acceptedInterception(record)) this.accept(key);
+    if (key === null) {
+      this.acceptedUnattributed.set(record.id, record);
+      return;
+    }
+    // Accepted, with its process: what the next ones repeat, no longer one of a burst waiting to be seen.
+    this.uncount(record.id);
+    this.accept(key, record);
+  }
+
+  /** Acceptances whose process has become known since are noted under its key. */
+  private attributeAcceptances(): void {
+    for (const [id, record] of this.acceptedUnattributed) {
+      const key = keyOf(record);
+      if (key === null) continue;
+      this.acceptedUnattributed.delete(id);
+      this.uncount(id);
+      this.accept(key, record);
+    }
   }
 
   /** Told of every finished connection (its process known by then, or given up on). */
-  private finished(record: Judged & Pick<ConnectionRecord, 'id'>): void {
-    const counted = this.keys.get(record.id);
-    if (counted !== undefined) {
-      this.keys.delete(record.id);
-      const open = (this.open.get(counted) ?? 1) - 1;
-      if (open > 0) this.open.set(counted, open);
-      else this.open.delete(counted);
-    }
+  private finished(record: Counted): void {
+    this.uncount(record.id);
+    this.acceptedUnattributed.delete(record.id);
     if (record.mode !== 'intercept') return;
     const key = keyOf(record);
     if (key === null) return;
-    if (acceptedInterception(record)) this.accept(key);
+    if (acceptedInterception(record)) this.accept(key, record);
     else this.accepted.delete(key);
   }
 
-  private accept(key: string): void {
+  /** Connection `id` no longer counts in its burst. */
+  private uncount(id: number): void {
+    const burst = this.burstOf.get(id);
+    if (burst === undefined) return;
+    this.burstOf.delete(id);
+    const counted = this.open.get(burst);
+    counted?.delete(id);
+    if (counted?.size === 0) this.open.delete(burst);
+  }
+
+  private accept(key: string, record: Judged): void {
     this.accepted.set(key, true);
+    const hello = helloKeyOf(record);
+    if (hello !== null) this.acceptedHellos.set(hello, true);
   }
 }

@@ -287,7 +287,12 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
   }
   recorder.add({ kind: 'client-hello', hello });
   // Before either leg's TLS is made: a leg's sockets are wrapped for capture as its TLSSocket is made.
-  context.capture?.consider(recorder.record, client);
+  const deciding = context.capture?.consider(recorder, client);
+  if (deciding) await deciding;
+  if (deciding && clientGone()) {
+    clearTimeout(handshakeDeadline);
+    return recorder.finish(0, 0);
+  }
   // The SNI came off the network: only a well-formed host name is used for the upstream and the certificate.
   const sni = usableSni(hello.sni);
   if (hello.sni !== null && sni === null)

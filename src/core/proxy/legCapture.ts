@@ -18,7 +18,7 @@ import { DEFAULT_CAPTURE_BYTES } from '../../shared/vocabulary';
 import { UpstreamReads } from './upstreamReads';
 import { readIntoUserBuffer } from './userBufferReads';
 import { CapturePolicy, type SkippedCapture } from './capturePolicy';
-import type { ConnectionStore } from '../connectionStore';
+import type { ConnectionRecorder, ConnectionStore } from '../connectionStore';
 import type { ConnectionRecord } from '../timeline';
 
 /** Bytes kept across every connection's capture at most; the oldest captures go first. */
@@ -27,6 +27,13 @@ const MAX_CAPTURES = 5000;
 /** Per direction at most: four directions stay within what a recording reads back per connection (16 MiB). */
 export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 const MAX_KEYLOG_LINES = 32;
+/**
+ * How long a capture decision waits for the connection's process when only the process can tell whether
+ * it repeats an accepted connection (its lookup, started at accept, usually answers within a millisecond
+ * or two of the ClientHello): less than a capture costs (~1 ms of the proxy's CPU per connection, half a
+ * download's speed: docs/performance.md). Not known by then: captured.
+ */
+const PROCESS_WAIT_MS = 2;
 
 /** What every captured socket reads into: each piece is passed on (copied by the TLS layer) before the next read. */
 const READS = Buffer.allocUnsafeSlow(64 * 1024);
@@ -120,9 +127,19 @@ export class LegCaptures {
 
   /**
    * A connection whose ClientHello was just read, before either leg's TLSSocket is made: captured, or left
-   * out with the policy's reason (see capturePolicy.ts).
+   * out with the policy's reason (see capturePolicy.ts). When it may be a repeat that only its process,
+   * not known yet, can tell, the decision waits for it a moment (PROCESS_WAIT_MS): the promise resolves
+   * once it is taken.
    */
-  consider(record: ConnectionRecord, client: Socket): void {
+  consider(recorder: ConnectionRecorder, client: Socket): Promise<void> | undefined {
+    const { record } = recorder;
+    const waiting = this.policy.mayRepeat(record) ? recorder.processWait(PROCESS_WAIT_MS) : undefined;
+    if (waiting) return waiting.then(() => this.decide(record, client));
+    this.decide(record, client);
+    return undefined;
+  }
+
+  private decide(record: ConnectionRecord, client: Socket): void {
     if (!this.policy.skips(record)) this.begin(record.id, client, record.startedAt);
   }
 

@@ -3,7 +3,8 @@
  * a real Node client process: its first connection to a host is captured, a repeat after it accepted
  * the interception is not, a repeat that fails is recorded as failing all the same, and the one after a
  * failure is captured again. The client opens each tunnel, then waits until the proxy knows its process
- * (the record, not the clock) before it sends its ClientHello.
+ * (the record, not the clock) before it sends its ClientHello. Without attribution, a burst is counted by
+ * host and ClientHello alone.
  */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -12,14 +13,21 @@ import { after, before, describe, it } from 'node:test';
 import { findEvent } from '../../../src/shared/timelineEvents';
 import { waitFor } from '../../support/clients';
 import { startHarness, type Harness } from '../../support/harness';
+import { hello, record } from '../../support/transcripts';
+import { CapturePolicy } from '../../../src/core/proxy/capturePolicy';
+import type { ConnectionRecord } from '../../../src/core/timeline';
 
 const HOST = 'repeat.example.test';
 
-/** A client process that opens a tunnel on "open HOST" and, on "trusting HOST" or "rejecting HOST", makes its TLS connection over the oldest one, and a request. */
+/**
+ * A client process that opens a tunnel on "open HOST" and, on "trusting HOST" or "rejecting HOST", makes its
+ * TLS connection over the oldest one, and a request; on "holding HOST", a trusting TLS connection that sends
+ * nothing until "release" ends it.
+ */
 const CLIENT = `
 const net = require('node:net'), tls = require('node:tls'), fs = require('node:fs');
 const [port, caFile, otherCaFile] = process.argv.slice(1);
-const tunnels = [];
+const tunnels = [], held = [];
 require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
   const [command, host] = line.split(' ');
   if (command === 'open') {
@@ -28,13 +36,26 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (l
     tunnels.push(tunnel);
     return;
   }
-  const socket = tls.connect({ socket: tunnels.shift(), servername: host, ca: fs.readFileSync(command === 'trusting' ? caFile : otherCaFile) }, () =>
-    socket.write('GET /hello HTTP/1.1\\r\\nHost: ' + host + '\\r\\nConnection: close\\r\\n\\r\\n'));
+  if (command === 'release') return held.splice(0).forEach((socket) => socket.end());
+  const socket = tls.connect({ socket: tunnels.shift(), servername: host, ca: fs.readFileSync(command === 'rejecting' ? otherCaFile : caFile) }, () =>
+    command === 'holding' ? console.log('secure') : socket.write('GET /hello HTTP/1.1\\r\\nHost: ' + host + '\\r\\nConnection: close\\r\\n\\r\\n'));
+  if (command === 'holding') held.push(socket);
   socket.on('data', () => undefined);
   socket.on('error', (error) => console.log('done ' + error.code));
   socket.on('close', () => console.log('done'));
 });
 `;
+
+function startClient(h: Harness, lines: string[]): ChildProcessWithoutNullStreams {
+  const client = spawn(process.execPath, ['-e', CLIENT, String(h.proxyPort), h.caFile, h.origin.caFile]);
+  createInterface({ input: client.stdout }).on('line', (line) => lines.push(line));
+  return client;
+}
+
+/** Waits until `count` more of the client's lines after the first `from` are `line`. */
+async function linesSaid(lines: string[], from: number, line: string, count: number): Promise<void> {
+  await waitFor(() => lines.slice(from).filter((said) => said === line).length >= count || undefined, 30_000, `${count} × ${line}`);
+}
 
 /** Whether a connection was captured, its category, and why it was left out, if it was. */
 interface Outcome {
@@ -49,8 +70,7 @@ describe('capture policy', () => {
   const lines: string[] = [];
   before(async () => {
     h = await startHarness({ attributeProcesses: true });
-    client = spawn(process.execPath, ['-e', CLIENT, String(h.proxyPort), h.caFile, h.origin.caFile]);
-    createInterface({ input: client.stdout }).on('line', (line) => lines.push(line));
+    client = startClient(h, lines);
   });
   after(async () => {
     client.kill();
@@ -120,5 +140,81 @@ describe('capture policy', () => {
     assert.ok(captured === 1 || outcomes.some((o) => o.skipped === 'burst'), 'one opened while two were captured is left out as a burst');
     // Two, or one when the first was accepted before the second's ClientHello was read.
     assert.ok(captured >= 1 && captured <= 2, `${captured} of 5 captured`);
+  });
+});
+
+describe('capture policy while the process is not known', () => {
+  let h: Harness;
+  let client: ChildProcessWithoutNullStreams;
+  const lines: string[] = [];
+  before(async () => {
+    h = await startHarness({ attributeProcesses: false });
+    client = startClient(h, lines);
+  });
+  after(async () => {
+    client.kill();
+    await h.close();
+  });
+
+  /** Opens a tunnel to `host` and makes a TLS connection over it (`command`), once the tunnel is open. */
+  const connect = async (host: string, command: 'trusting' | 'holding', count = 1): Promise<void> => {
+    const from = lines.length;
+    for (let i = 0; i < count; i++) client.stdin.write(`open ${host}\n`);
+    await linesSaid(lines, from, 'open', count);
+    for (let i = 0; i < count; i++) client.stdin.write(`${command} ${host}\n`);
+  };
+
+  /** Connection `index` to `host` (in the order they finished): captured, or why not. */
+  const captureOf = async (host: string, index: number): Promise<{ category: string; captured: boolean; skipped?: string }> => {
+    const { record, line } = await h.connection(host, index);
+    assert.equal(record.client, undefined, 'no process looked up');
+    const skipped = h.session.captureSkipped(record.id);
+    return { category: line.category, captured: h.session.captureOf(record.id) !== undefined, ...(skipped ? { skipped } : {}) };
+  };
+
+  it('counts a burst by host and ClientHello: one opened while two are captured and open is left out, the next after them is kept', async () => {
+    const host = 'pool.example.test';
+    const from = lines.length;
+    await connect(host, 'holding', 2);
+    // Both handshakes are done and the two connections stay open, captured, without application data.
+    await linesSaid(lines, from, 'secure', 2);
+    await connect(host, 'trusting');
+    assert.deepEqual(await captureOf(host, 0), { category: 'ok', captured: false, skipped: 'burst' }, 'opened while two were captured');
+    client.stdin.write('release\n');
+    for (const index of [1, 2]) assert.equal((await captureOf(host, index)).captured, true, `held connection ${index} captured`);
+    await connect(host, 'trusting');
+    assert.deepEqual(await captureOf(host, 3), { category: 'ok', captured: true }, 'once they are gone, captured again');
+  });
+
+  it('never calls a connection a repeat without its process', async () => {
+    const host = 'again.example.test';
+    for (let index = 0; index < 3; index++) {
+      await connect(host, 'trusting');
+      assert.deepEqual(await captureOf(host, index), { category: 'ok', captured: true }, `connection ${index}`);
+    }
+  });
+});
+
+describe('capture policy: bursts before their process is known', () => {
+  /** A connection whose ClientHello was just read, from a process not known yet. */
+  const opened = (host: string): ConnectionRecord => record(host, [{ kind: 'client-hello', hello: hello(host) }]);
+  const known = (connection: ConnectionRecord, pid: number): void => {
+    connection.client = {
+      process: { kind: 'local', label: 'node', pid, startTime: '42', path: '/usr/bin/node', name: 'node' },
+      trust: null,
+    };
+  };
+
+  it('counts them by host and ClientHello until their process is known, then by their process', () => {
+    const policy = new CapturePolicy();
+    const first = opened('pool.example.test');
+    const second = opened('pool.example.test');
+    assert.equal(policy.skips(first), null);
+    assert.equal(policy.skips(second), null);
+    assert.equal(policy.skips(opened('pool.example.test')), 'burst', 'opened beside two that cannot be told from it');
+    assert.equal(policy.skips(opened('other.example.test')), null, 'another host is another burst');
+    known(first, 1001);
+    known(second, 1002);
+    assert.equal(policy.skips(opened('pool.example.test')), null, 'once their processes are known, theirs are no longer its burst');
   });
 });
