@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the process-attribution tests (unit and CLI) RUNS times in a row while another process keeps one
-# core busy, and counts the runs in which every test passed. Attribution must not depend on an idle
+# Runs the process-attribution tests (unit, capture policy and CLI) RUNS times in a row while another
+# process keeps one core busy, and counts the runs in which every test passed. Attribution must not depend on an idle
 # machine: a developer's laptop running an editor, a build and a browser is busier than this.
 #
 #   scripts/stress-attribution.sh [RUNS]        (default 20; builds first unless NO_BUILD=1)
@@ -17,6 +17,7 @@ TESTS=(
   out/test/core/process/socketOwners.test.js
   out/test/core/process/processJudgement.test.js
   out/test/core/process/trustKnowledge.test.js
+  out/test/core/proxy/capturePolicy.test.js
   out/test/cli/attribution.test.js
 )
 

@@ -16,6 +16,8 @@ import { startHarness, type Harness } from '../../support/harness';
 import { hello, record } from '../../support/transcripts';
 import { CapturePolicy } from '../../../src/core/proxy/capturePolicy';
 import type { ConnectionRecord } from '../../../src/core/timeline';
+import { ConnectionStore, type ConnectionRecorder } from '../../../src/core/connectionStore';
+import { hostName } from '../../../src/core/hostNames';
 
 const HOST = 'repeat.example.test';
 
@@ -195,7 +197,7 @@ describe('capture policy while the process is not known', () => {
   });
 });
 
-describe('capture policy: bursts before their process is known', () => {
+describe('capture policy before the process is known', () => {
   /** A connection whose ClientHello was just read, from a process not known yet. */
   const opened = (host: string): ConnectionRecord => record(host, [{ kind: 'client-hello', hello: hello(host) }]);
   const known = (connection: ConnectionRecord, pid: number): void => {
@@ -204,6 +206,43 @@ describe('capture policy: bursts before their process is known', () => {
       trust: null,
     };
   };
+
+  /** A connection of `store` to `host` whose ClientHello was just read (from process `pid`, or one not known yet). */
+  const helloFrom = (store: ConnectionStore, host: string, pid?: number): ConnectionRecorder => {
+    const recorder = store.open(hostName(host), 443, 'intercept');
+    if (pid !== undefined) known(recorder.record, pid);
+    recorder.add({ kind: 'client-hello', hello: hello(host) });
+    return recorder;
+  };
+  /** The client completes the forged handshake and sends its request: it accepted the interception. */
+  const accepts = (recorder: ConnectionRecorder): void => {
+    recorder.add({ kind: 'handshake-complete', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2' });
+    recorder.add({ kind: 'first-data', from: 'client', bytes: 100 });
+  };
+
+  it('calls a connection a repeat only once its process is known to be the one that accepted', () => {
+    const store = new ConnectionStore();
+    const policy = new CapturePolicy();
+    policy.follow(store);
+    const host = 'api.example.test';
+    const first = helloFrom(store, host, 1001);
+    assert.equal(policy.skips(first.record), null, 'a first connection is captured');
+    accepts(first);
+    const unknown = helloFrom(store, host);
+    assert.equal(policy.mayRepeat(unknown.record), true, 'only its process can tell: worth waiting for');
+    assert.equal(policy.skips(unknown.record), null, 'without its process, never a repeat');
+    assert.equal(policy.skips(helloFrom(store, host, 1001).record), 'accepted', 'the same process: a repeat');
+    const other = helloFrom(store, host, 1002);
+    assert.equal(policy.mayRepeat(other.record), false, 'its process is known: nothing to wait for');
+    assert.equal(policy.skips(other.record), null, 'another process: captured');
+    // Accepted before its process was known: noted under its process once that is.
+    const late = helloFrom(store, 'late.example.test');
+    assert.equal(policy.skips(late.record), null);
+    accepts(late);
+    known(late.record, 1003);
+    assert.equal(policy.skips(helloFrom(store, 'late.example.test', 1003).record), 'accepted');
+    policy.unfollow();
+  });
 
   it('counts them by host and ClientHello until their process is known, then by their process', () => {
     const policy = new CapturePolicy();
