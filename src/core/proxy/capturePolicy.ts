@@ -5,8 +5,8 @@
  *   the forged handshake;
  * - one of a *burst*: a third connection of that (process, host, JA4) opened while two are captured, open
  *   and not yet accepted; or, while its process is not known yet, a third of that (host, JA4) opened while
- *   two whose process is not known yet either are captured and open (a pool opening at once is read
- *   before any process lookup answers, and until they answer those connections cannot be told apart).
+ *   two that came without a known process either are captured and open (a pool opening at once is read
+ *   before any process lookup answers, and those connections cannot be told apart).
  *
  * Capture exists for the connections that break: their pcapng export is the evidence a security team
  * reads. Whether a client accepts a certificate is decided by its TLS stack and configuration, which a
@@ -14,10 +14,11 @@
  * left out is a repeat of a connection already seen working, or what two captured beside it show. And it
  * is only left out on what was seen: a connection is a repeat only once its process is known (when only
  * that can tell, legCapture.ts waits a moment for it), a repeat that does not carry the client's data
- * after all (any failure) puts the key back to capturing, and the next connection after a burst's two is
- * captured again (a failing client retries). A captured leg's TLS runs over a JavaScript stream for its
- * whole life (Node cannot leave one): ~1.5 ms of CPU per connection and about half a bulk transfer's
- * throughput (docs/performance.md, "Leg capture"), which an app's steady traffic then no longer pays.
+ * after all (any failure) puts the key back to capturing, and so does a failure of one left out of a
+ * burst: the next one is captured (a failing client retries). A captured leg's TLS runs over a
+ * JavaScript stream for its whole life (Node cannot leave one): ~1.5 ms of CPU per connection and about
+ * half a bulk transfer's throughput (docs/performance.md, "Leg capture"), which an app's steady traffic
+ * then no longer pays.
  */
 import type { ConnectionStore, Subscription } from '../connectionStore';
 import { BoundedMap } from '../boundedMap';
@@ -78,8 +79,10 @@ export class CapturePolicy {
   private readonly accepted = new BoundedMap<string, true>(MAX_ACCEPTED);
   /**
    * Captured connections still open that a burst repeats, by burst key: under their key until accepted;
-   * under their host and JA4 alone while their process is not known (accepted or not: until it is known,
-   * a connection opened beside them cannot be told from theirs).
+   * under their host and JA4 alone, when their process was not known at their ClientHello, until they
+   * end (accepted or not: a connection opened beside them, its process not known either, cannot be told
+   * from theirs). Any connection left out of a burst that does not carry its client's data (a failure)
+   * ends its burst: the next one is captured.
    */
   private readonly open = new Map<string, Map<number, Counted>>();
   /** The burst key each connection in `open` is counted under (by record id). */
@@ -138,12 +141,8 @@ export class CapturePolicy {
     for (const subscription of this.following.splice(0)) subscription.dispose();
   }
 
-  /** How many connections `burst` counts now: those counted unattributed whose process has become known since no longer do. */
   private burstSize(burst: string): number {
-    const counted = this.open.get(burst);
-    if (counted === undefined) return 0;
-    if (burst.startsWith(UNATTRIBUTED)) for (const [id, record] of counted) if (ownerOf(record) !== null) this.uncount(id);
-    return counted.size;
+    return this.open.get(burst)?.size ?? 0;
   }
 
   /** Told as the client's application data first arrives over a forged handshake: the next connection may already be starting. */
@@ -165,7 +164,6 @@ export class CapturePolicy {
       const key = keyOf(record);
       if (key === null) continue;
       this.acceptedUnattributed.delete(id);
-      this.uncount(id);
       this.accept(key, record);
     }
   }
@@ -175,10 +173,20 @@ export class CapturePolicy {
     this.uncount(record.id);
     this.acceptedUnattributed.delete(record.id);
     if (record.mode !== 'intercept') return;
+    if (this.reasons.get(record.id) === 'burst' && !acceptedInterception(record)) this.endBurstOf(record);
     const key = keyOf(record);
     if (key === null) return;
     if (acceptedInterception(record)) this.accept(key, record);
     else this.accepted.delete(key);
+  }
+
+  /** A connection left out of a burst failed: what it did is not what the captured ones show, so its burst ends (both ways it was counted). */
+  private endBurstOf(record: Counted): void {
+    const hello = helloKeyOf(record);
+    if (hello === null) return;
+    const key = keyOf(record);
+    for (const burst of key === null ? [UNATTRIBUTED + hello] : [key, UNATTRIBUTED + hello])
+      for (const id of [...(this.open.get(burst)?.keys() ?? [])]) this.uncount(id);
   }
 
   /** Connection `id` no longer counts in its burst. */

@@ -83,7 +83,7 @@ const NOT_CAPTURED: Record<SkippedCapture, string> = {
   accepted:
     'Not captured: its client process had already accepted the interception of this host with the same ClientHello, so it repeats a connection seen working. A host is captured until its client has been seen accepting it (and again after any failure): its first connections are the ones to export.',
   burst:
-    'Not captured: it opened while two other connections to this host with the same ClientHello were being captured (of its client process, or, before the processes were identified, of any); they show what it does. Export one of them.',
+    'Not captured: it opened while two other connections to this host with the same ClientHello were being captured (of its client process, or, before the processes were identified, of any): export one of them. When one left out like this fails, the next connection is captured.',
 };
 
 function captureOff(context: PinscopeContext): boolean {

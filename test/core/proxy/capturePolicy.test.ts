@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { findEvent } from '../../../src/shared/timelineEvents';
 import { waitFor } from '../../support/clients';
 import { startHarness, type Harness } from '../../support/harness';
-import { hello, record } from '../../support/transcripts';
+import { hello } from '../../support/transcripts';
 import { CapturePolicy } from '../../../src/core/proxy/capturePolicy';
 import type { ConnectionRecord } from '../../../src/core/timeline';
 import { ConnectionStore, type ConnectionRecorder } from '../../../src/core/connectionStore';
@@ -198,8 +198,6 @@ describe('capture policy while the process is not known', () => {
 });
 
 describe('capture policy before the process is known', () => {
-  /** A connection whose ClientHello was just read, from a process not known yet. */
-  const opened = (host: string): ConnectionRecord => record(host, [{ kind: 'client-hello', hello: hello(host) }]);
   const known = (connection: ConnectionRecord, pid: number): void => {
     connection.client = {
       process: { kind: 'local', label: 'node', pid, startTime: '42', path: '/usr/bin/node', name: 'node' },
@@ -244,16 +242,25 @@ describe('capture policy before the process is known', () => {
     policy.unfollow();
   });
 
-  it('counts them by host and ClientHello until their process is known, then by their process', () => {
+  it('counts a burst by host and ClientHello until its captured connections end, or one left out of it fails', () => {
+    const store = new ConnectionStore();
     const policy = new CapturePolicy();
-    const first = opened('pool.example.test');
-    const second = opened('pool.example.test');
-    assert.equal(policy.skips(first), null);
-    assert.equal(policy.skips(second), null);
-    assert.equal(policy.skips(opened('pool.example.test')), 'burst', 'opened beside two that cannot be told from it');
-    assert.equal(policy.skips(opened('other.example.test')), null, 'another host is another burst');
-    known(first, 1001);
-    known(second, 1002);
-    assert.equal(policy.skips(opened('pool.example.test')), null, 'once their processes are known, theirs are no longer its burst');
+    policy.follow(store);
+    const host = 'pool.example.test';
+    const [first, second] = [helloFrom(store, host), helloFrom(store, host)];
+    assert.equal(policy.skips(first.record), null);
+    assert.equal(policy.skips(second.record), null);
+    accepts(first);
+    const third = helloFrom(store, host);
+    assert.equal(policy.skips(third.record), 'burst', 'opened beside two that cannot be told from it, accepted or not');
+    assert.equal(policy.skips(helloFrom(store, 'other.example.test').record), null, 'another host is another burst');
+    known(first.record, 1001);
+    known(second.record, 1001);
+    const fourth = helloFrom(store, host);
+    assert.equal(policy.skips(fourth.record), 'burst', 'their processes known, its own still is not: it cannot be told from theirs');
+    fourth.finish(0, 0);
+    assert.equal(policy.skips(helloFrom(store, host).record), null, 'one left out failed: what the two show is not what it did');
+    third.finish(0, 0);
+    policy.unfollow();
   });
 });
