@@ -150,6 +150,17 @@ export class ConnectionStore {
   }
 }
 
+/** Resolves once `promise` has, or after `ms`, whichever is first. */
+function atMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).then(() => clearTimeout(timer));
+}
+
 /** The client of a record announced before its lookup answered (the answer updates it). */
 function pendingClient(waitedMs: number): ConnectionClient {
   return {
@@ -205,40 +216,19 @@ export class ConnectionRecorder {
    * first; undefined when there is nothing to wait for.
    */
   clientWait(minHoldMs: number): Promise<void> | undefined {
-    const located = this.located;
-    if (!located) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const hold = Math.max(minHoldMs, this.holdMs);
-    return Promise.race([
-      located,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, hold);
-      }),
-    ]).then(() => clearTimeout(timer));
+    return this.located && atMost(this.located, Math.max(minHoldMs, this.holdMs));
   }
 
   /** Resolves once the client's process is known (or given up on) or after `maxMs`; undefined when there is nothing to wait for. */
   processWait(maxMs: number): Promise<void> | undefined {
-    if (!this.client || this.settled) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      this.client,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, maxMs);
-      }),
-    ]).then(() => clearTimeout(timer));
+    return this.client && !this.settled ? atMost(this.client, maxMs) : undefined;
   }
 
   /** Resolves once the client is known or the wait is over; in that case the record says the lookup still runs. */
   private clientReady(): Promise<void> | undefined {
     if (!this.client || this.settled) return undefined;
-    let timer: NodeJS.Timeout | undefined;
     const waited = this.waitMs;
-    const over = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, waited);
-    });
-    return Promise.race([this.client, over]).then(() => {
-      clearTimeout(timer);
+    return atMost(this.client, waited).then(() => {
       if (!this.settled) this.record.client = pendingClient(waited);
     });
   }
