@@ -84,7 +84,7 @@ export class CapturePolicy {
    * from theirs). Any connection left out of a burst that does not carry its client's data (a failure)
    * ends its burst: the next one is captured.
    */
-  private readonly open = new Map<string, Map<number, Counted>>();
+  private readonly open = new Map<string, Set<number>>();
   /** The burst key each connection in `open` is counted under (by record id). */
   private readonly burstOf = new Map<number, string>();
   private readonly reasons = new BoundedMap<number, SkippedCapture>(MAX_REASONS);
@@ -110,13 +110,14 @@ export class CapturePolicy {
     if (hello === null) return null;
     const key = keyOf(record);
     const burst = key ?? UNATTRIBUTED + hello;
-    const skipped = key !== null && this.accepted.has(key) ? 'accepted' : this.burstSize(burst) >= MAX_OPEN_PER_KEY ? 'burst' : null;
+    const skipped =
+      key !== null && this.accepted.has(key) ? 'accepted' : (this.open.get(burst)?.size ?? 0) >= MAX_OPEN_PER_KEY ? 'burst' : null;
     if (skipped) {
       this.reasons.set(record.id, skipped);
       return skipped;
     }
-    const counted = this.open.get(burst) ?? new Map<number, Counted>();
-    counted.set(record.id, record);
+    const counted = this.open.get(burst) ?? new Set<number>();
+    counted.add(record.id);
     this.open.set(burst, counted);
     this.burstOf.set(record.id, burst);
     return null;
@@ -141,10 +142,6 @@ export class CapturePolicy {
     for (const subscription of this.following.splice(0)) subscription.dispose();
   }
 
-  private burstSize(burst: string): number {
-    return this.open.get(burst)?.size ?? 0;
-  }
-
   /** Told as the client's application data first arrives over a forged handshake: the next connection may already be starting. */
   private dataFromClient(record: Counted): void {
     if (!acceptedInterception(record)) return;
@@ -153,8 +150,9 @@ export class CapturePolicy {
       this.acceptedUnattributed.set(record.id, record);
       return;
     }
-    // Accepted, with its process: what the next ones repeat, no longer one of a burst waiting to be seen.
-    this.uncount(record.id);
+    // Accepted, with its process: what the next ones repeat, no longer one of a burst waiting to be seen
+    // (unless counted without a process: see `open`).
+    if (this.burstOf.get(record.id) === key) this.uncount(record.id);
     this.accept(key, record);
   }
 
@@ -186,7 +184,7 @@ export class CapturePolicy {
     if (hello === null) return;
     const key = keyOf(record);
     for (const burst of key === null ? [UNATTRIBUTED + hello] : [key, UNATTRIBUTED + hello])
-      for (const id of [...(this.open.get(burst)?.keys() ?? [])]) this.uncount(id);
+      for (const id of [...(this.open.get(burst) ?? [])]) this.uncount(id);
   }
 
   /** Connection `id` no longer counts in its burst. */

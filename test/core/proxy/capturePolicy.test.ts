@@ -256,6 +256,7 @@ describe('capture policy before the process is known', () => {
     assert.equal(policy.skips(helloFrom(store, 'other.example.test').record), null, 'another host is another burst');
     known(first.record, 1001);
     known(second.record, 1001);
+    accepts(second);
     const fourth = helloFrom(store, host);
     assert.equal(policy.skips(fourth.record), 'burst', 'their processes known, its own still is not: it cannot be told from theirs');
     fourth.finish(0, 0);
