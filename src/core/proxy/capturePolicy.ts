@@ -108,7 +108,8 @@ export class CapturePolicy {
     this.attributeAcceptances();
     const hello = helloKeyOf(record);
     if (hello === null) return null;
-    const key = keyOf(record);
+    const owner = ownerOf(record);
+    const key = owner === null ? null : `${owner} ${hello}`;
     const burst = key ?? UNATTRIBUTED + hello;
     const skipped =
       key !== null && this.accepted.has(key) ? 'accepted' : (this.open.get(burst)?.size ?? 0) >= MAX_OPEN_PER_KEY ? 'burst' : null;

@@ -48,10 +48,26 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (l
 });
 `;
 
-function startClient(h: Harness, lines: string[]): ChildProcessWithoutNullStreams {
-  const client = spawn(process.execPath, ['-e', CLIENT, String(h.proxyPort), h.caFile, h.origin.caFile]);
-  createInterface({ input: client.stdout }).on('line', (line) => lines.push(line));
-  return client;
+/** The proxy (attribution on or off) and a client process of CLIENT, with what it printed. */
+interface ProxyAndClient {
+  h: Harness;
+  client: ChildProcessWithoutNullStreams;
+  readonly lines: string[];
+}
+
+/** A ProxyAndClient started before a suite's tests and stopped after them. */
+function proxyAndClient(attributeProcesses: boolean): ProxyAndClient {
+  const run = { lines: [] as string[] } as ProxyAndClient;
+  before(async () => {
+    run.h = await startHarness({ attributeProcesses });
+    run.client = spawn(process.execPath, ['-e', CLIENT, String(run.h.proxyPort), run.h.caFile, run.h.origin.caFile]);
+    createInterface({ input: run.client.stdout }).on('line', (line) => run.lines.push(line));
+  });
+  after(async () => {
+    run.client.kill();
+    await run.h.close();
+  });
+  return run;
 }
 
 /** Waits until `count` more of the client's lines after the first `from` are `line`. */
@@ -67,26 +83,16 @@ interface Outcome {
 }
 
 describe('capture policy', () => {
-  let h: Harness;
-  let client: ChildProcessWithoutNullStreams;
-  const lines: string[] = [];
-  before(async () => {
-    h = await startHarness({ attributeProcesses: true });
-    client = startClient(h, lines);
-  });
-  after(async () => {
-    client.kill();
-    await h.close();
-  });
+  const run = proxyAndClient(true);
 
   /** Opens `count` tunnels to `host` and waits until the proxy knows their process (the record, not the clock). */
   const openTunnels = async (host: string, count: number): Promise<void> => {
-    const before = lines.length;
-    for (let i = 0; i < count; i++) client.stdin.write(`open ${host}\n`);
-    await waitFor(() => lines.slice(before).filter((line) => line === 'open').length === count, 30_000, `${count} tunnels open`);
+    const before = run.lines.length;
+    for (let i = 0; i < count; i++) run.client.stdin.write(`open ${host}\n`);
+    await waitFor(() => run.lines.slice(before).filter((line) => line === 'open').length === count, 30_000, `${count} tunnels open`);
     await waitFor(
       () =>
-        h.session.records().filter((r) => !r.finished && r.host === host && r.client?.process.kind === 'local').length === count ||
+        run.h.session.records().filter((r) => !r.finished && r.host === host && r.client?.process.kind === 'local').length === count ||
         undefined,
       30_000,
       `the process of ${count} tunnels known`,
@@ -95,11 +101,11 @@ describe('capture policy', () => {
 
   /** What became of connection `index` to `host`: captured or not, and its category. */
   const outcome = async (host: string, index: number): Promise<Outcome> => {
-    const notice = await h.connection(host, index);
-    assert.equal(notice.record.client?.process.pid, client.pid, 'the client process');
+    const notice = await run.h.connection(host, index);
+    assert.equal(notice.record.client?.process.pid, run.client.pid, 'the client process');
     assert.ok(findEvent(notice.record.events, 'client-hello'), 'a ClientHello read');
-    const captured = h.session.captureOf(notice.record.id) !== undefined;
-    const skipped = h.session.captureSkipped(notice.record.id);
+    const captured = run.h.session.captureOf(notice.record.id) !== undefined;
+    const skipped = run.h.session.captureSkipped(notice.record.id);
     assert.equal(skipped !== undefined, !captured, 'a connection without bytes is one the policy left out, and says why');
     return { captured, category: notice.line.category, ...(skipped ? { skipped } : {}) };
   };
@@ -107,7 +113,7 @@ describe('capture policy', () => {
   /** One connection of the client process: the tunnel, the proxy knowing its process, then the TLS. */
   const connection = async (index: number, trust: 'trusting' | 'rejecting'): Promise<Outcome> => {
     await openTunnels(HOST, 1);
-    client.stdin.write(`${trust} ${HOST}\n`);
+    run.client.stdin.write(`${trust} ${HOST}\n`);
     return outcome(HOST, index);
   };
 
@@ -128,7 +134,7 @@ describe('capture policy', () => {
   it('keeps two of a burst of connections opened at once, the others being repeats of them', async () => {
     const host = 'burst.example.test';
     await openTunnels(host, 5);
-    for (let i = 0; i < 5; i++) client.stdin.write(`trusting ${host}\n`);
+    for (let i = 0; i < 5; i++) run.client.stdin.write(`trusting ${host}\n`);
     const outcomes = await Promise.all([0, 1, 2, 3, 4].map((index) => outcome(host, index)));
     assert.ok(
       outcomes.every((o) => o.category === 'ok'),
@@ -146,43 +152,33 @@ describe('capture policy', () => {
 });
 
 describe('capture policy while the process is not known', () => {
-  let h: Harness;
-  let client: ChildProcessWithoutNullStreams;
-  const lines: string[] = [];
-  before(async () => {
-    h = await startHarness({ attributeProcesses: false });
-    client = startClient(h, lines);
-  });
-  after(async () => {
-    client.kill();
-    await h.close();
-  });
+  const run = proxyAndClient(false);
 
   /** Opens a tunnel to `host` and makes a TLS connection over it (`command`), once the tunnel is open. */
   const connect = async (host: string, command: 'trusting' | 'holding', count = 1): Promise<void> => {
-    const from = lines.length;
-    for (let i = 0; i < count; i++) client.stdin.write(`open ${host}\n`);
-    await linesSaid(lines, from, 'open', count);
-    for (let i = 0; i < count; i++) client.stdin.write(`${command} ${host}\n`);
+    const from = run.lines.length;
+    for (let i = 0; i < count; i++) run.client.stdin.write(`open ${host}\n`);
+    await linesSaid(run.lines, from, 'open', count);
+    for (let i = 0; i < count; i++) run.client.stdin.write(`${command} ${host}\n`);
   };
 
   /** Connection `index` to `host` (in the order they finished): captured, or why not. */
   const captureOf = async (host: string, index: number): Promise<{ category: string; captured: boolean; skipped?: string }> => {
-    const { record, line } = await h.connection(host, index);
+    const { record, line } = await run.h.connection(host, index);
     assert.equal(record.client, undefined, 'no process looked up');
-    const skipped = h.session.captureSkipped(record.id);
-    return { category: line.category, captured: h.session.captureOf(record.id) !== undefined, ...(skipped ? { skipped } : {}) };
+    const skipped = run.h.session.captureSkipped(record.id);
+    return { category: line.category, captured: run.h.session.captureOf(record.id) !== undefined, ...(skipped ? { skipped } : {}) };
   };
 
   it('counts a burst by host and ClientHello: one opened while two are captured and open is left out, the next after them is kept', async () => {
     const host = 'pool.example.test';
-    const from = lines.length;
+    const from = run.lines.length;
     await connect(host, 'holding', 2);
     // Both handshakes are done and the two connections stay open, captured, without application data.
-    await linesSaid(lines, from, 'secure', 2);
+    await linesSaid(run.lines, from, 'secure', 2);
     await connect(host, 'trusting');
     assert.deepEqual(await captureOf(host, 0), { category: 'ok', captured: false, skipped: 'burst' }, 'opened while two were captured');
-    client.stdin.write('release\n');
+    run.client.stdin.write('release\n');
     for (const index of [1, 2]) assert.equal((await captureOf(host, index)).captured, true, `held connection ${index} captured`);
     await connect(host, 'trusting');
     assert.deepEqual(await captureOf(host, 3), { category: 'ok', captured: true }, 'once they are gone, captured again');
