@@ -16,6 +16,7 @@ import { makeOriginCertificates } from '../support/origin';
 import { transcripts } from '../support/transcripts';
 import { HttpConnection, oneShot, openTls, type Route } from './benchClient';
 import { bareLeaf } from './bareLeaf';
+import { startCapture, stopCapture, wirePhases } from './wirePhases';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const REPS = Number(process.env['BENCH_REPS'] ?? '3');
@@ -32,6 +33,8 @@ const PROXY_NODE_ARGS = process.env['BENCH_PROXY_NODE_ARGS']?.split(' ').filter(
 const CANDIDATE = process.env['BENCH_CANDIDATE'];
 /** Extra `pinscope proxy` flags for the candidate, e.g. BENCH_CANDIDATE=dist/cli.js BENCH_CANDIDATE_ARGS=--no-attribution (on vs off in one run). */
 const CANDIDATE_ARGS = process.env['BENCH_CANDIDATE_ARGS']?.split(' ').filter(Boolean) ?? [];
+/** BENCH_WIRE=file.pcapng captures the first W2 on loopback and prints where each proxy's time goes (wirePhases.ts). */
+const WIRE = process.env['BENCH_WIRE'];
 
 interface Result {
   workload: string;
@@ -307,7 +310,11 @@ async function main(): Promise<void> {
       // W1 and W2 take one connection from every mode in turn (in a new order each turn): a shared machine's load
       // changes by the second, and modes measured one after the other would each see a different load.
       if (selected('W1')) await interleaved('W1 cold (200 distinct hosts)', 200, (i) => `w1-${rep}-${i}.bench.test`);
-      if (selected('W2')) await interleaved('W2 warm (500 to one host)', 500, () => 'w2.bench.test');
+      if (selected('W2')) {
+        const capture = WIRE && rep === 0 ? await startCapture(WIRE) : undefined;
+        await interleaved('W2 warm (500 to one host)', 500, () => 'w2.bench.test');
+        if (capture) await stopCapture(capture);
+      }
       for (const [mode, route] of modes) {
         if (selected('W3'))
           await bounded(`W3 ${mode}`, async () => {
@@ -361,6 +368,16 @@ async function main(): Promise<void> {
     for (const child of [origin.child, tunnel.child, pinscope.child, off.child, bare.child, candidate?.child]) child?.kill('SIGTERM');
   }
   printTable();
+  if (WIRE && selected('W2')) {
+    const names = new Map([
+      [tunnel.port, 'tunnel'],
+      [pinscope.port, 'pinscope'],
+      [off.port, 'off'],
+      [bare.port, 'bare'],
+      ...(candidate ? [[candidate.port, 'candidate'] as [number, string]] : []),
+    ]);
+    process.stdout.write(`\n${wirePhases(WIRE, names, origin.port)}\n`);
+  }
 }
 
 /** Leaf issuance, the classifier and the extension bundle's load time, in this process. */
