@@ -18,7 +18,15 @@ import type { HostPolicy } from './hostPolicy';
 import { firstSpeaker, waitForFirstBytes } from './firstBytes';
 import { relay } from './relay';
 import { ClientRecordScanner } from './tunnelRecords';
-import { connectUpstream, directPath, handshakeUpstream, refusedLiteral, type UpstreamConfig, type UpstreamPath } from './upstream';
+import {
+  connectUpstream,
+  directPath,
+  handshakeUpstream,
+  refusedLiteral,
+  type UpstreamConfig,
+  type UpstreamPath,
+  type UpstreamTls,
+} from './upstream';
 import { recordUpstreamFailure, UpstreamFailure } from './upstreamFailures';
 import { errorMessage } from '../errors';
 import { HOSTNAME, usableSni, type HostName } from '../hostNames';
@@ -233,22 +241,25 @@ function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unkno
 }
 
 /**
- * The server's side: a connection of its own, made once the ClientHello is read (its reads make no
- * garbage, see UpstreamReads), or TLS over the upstream proxy's CONNECT.
+ * The server's side, made once the ClientHello is read: a connection of its own (its reads make no
+ * garbage, see UpstreamReads), or TLS over a TCP path opened first (the upstream proxy's CONNECT, or a
+ * connection whose bytes are captured). That path's opening is not waited for here: the forged flight
+ * need not wait for the round trip to the server (or the upstream proxy), and failing to open it is the
+ * server side's outcome, as a failed handshake is.
  */
-async function upstreamPath(
+function upstreamPath(
   context: InterceptionContext,
   { client, host, port, recorder }: InterceptedTunnel,
-): Promise<UpstreamPath | undefined> {
-  const refused = refusedLiteral(host, port, context.upstream);
-  if (refused) {
-    failUpstream(client, recorder, refused);
-    return undefined;
-  }
+): UpstreamPath | Promise<UpstreamPath> {
   if (!context.upstream.proxy && !isCaptured(client))
     return directPath(host, port, context.upstream, (address) => recorder.add({ kind: 'upstream-connected', address }));
-  const raw = await connectOrRecord(context, client, host, port, recorder);
-  return raw && { kind: 'socket', ...raw, socket: serverLeg(client, raw.socket) };
+  const opened = connectUpstream(host, port, context.upstream).then((raw): UpstreamPath => {
+    recorder.add({ kind: 'upstream-connected', address: raw.address });
+    return { kind: 'socket', ...raw, socket: serverLeg(client, raw.socket) };
+  });
+  // Its failure is taken where the server's side starts, maybe a turn later: never unhandled meanwhile.
+  opened.catch(() => undefined);
+  return opened;
 }
 
 interface InterceptedTunnel {
@@ -311,8 +322,12 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
         }
       : undefined;
   upstreamRunning = true;
-  const path = await upstreamPath(context, tunnel);
-  if (!path) return clearTimeout(handshakeDeadline);
+  const refused = refusedLiteral(host, port, context.upstream);
+  if (refused) {
+    failUpstream(client, recorder, refused);
+    return clearTimeout(handshakeDeadline);
+  }
+  const path = upstreamPath(context, tunnel);
   const plan = context.alpn.plan(leafHost, offer);
   const clientCertificate = context.upstream.clientCertificates?.forHost(servername ?? host);
   // The server refused the session after its handshake: the client's side ends too, whether or not it is relaying yet.
@@ -320,8 +335,8 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
     recorder.add({ kind: 'upstream-failed', stage: 'client-certificate', reason });
     client.destroy();
   };
-  const startUpstream = (): Promise<UpstreamOutcome> =>
-    handshakeUpstream(path, {
+  const handshake = (ready: UpstreamPath): Promise<UpstreamTls> =>
+    handshakeUpstream(ready, {
       servername,
       alpn: plan.upstreamOffer,
       secureContext: context.upstream.secureContext,
@@ -330,7 +345,9 @@ async function intercept(context: InterceptionContext, tunnel: InterceptedTunnel
       sessions: context.upstream.sessions,
       clientCertificate,
       onClientCertificateRefusal,
-    }).then(
+    });
+  const startUpstream = (): Promise<UpstreamOutcome> =>
+    (path instanceof Promise ? path.then(handshake) : handshake(path)).then(
       (upstream): UpstreamOutcome => {
         upstreamRunning = false;
         recorder.add({
