@@ -16,8 +16,7 @@ import type { RawAccounting } from './protocol/clientEnding';
 import { sameOffer, type AlpnMemory } from './protocol/alpnPlan';
 import type { HostPolicy } from './hostPolicy';
 import { firstSpeaker, waitForFirstBytes } from './firstBytes';
-import { relay } from './relay';
-import { ClientRecordScanner } from './tunnelRecords';
+import { FLIGHT_HOLD_MS, failUpstream, relayRaw, tunnelRaw } from './rawTunnel';
 import {
   connectUpstream,
   directPath,
@@ -50,15 +49,6 @@ export interface InterceptionContext {
   /** The server sides being relayed: closed by the proxy's stop, so that every relayed connection is finished and recorded. */
   readonly relayedUpstreams: Set<Duplex>;
 }
-
-/**
- * How long the forged flight may wait for the client's socket to be found (its owner located, not its
- * identity or trust, which are read in place at accept or later). The kernel lookup starts at accept and
- * nearly always answers before the ClientHello is read, so the flight does not wait; a client that
- * rejects our certificate closes its socket right after, after which it cannot be found, so under load the
- * flight waits for that one answer — never longer than this.
- */
-const FLIGHT_HOLD_MS = 50;
 
 export async function handleTunnel(
   context: InterceptionContext,
@@ -176,68 +166,6 @@ async function afterSilence(
     return recorder.finish(0, 0);
   }
   relayRaw(context, client, upstream.socket, recorder);
-}
-
-/** Relays the client's bytes untouched to host:port. */
-async function tunnelRaw(
-  context: InterceptionContext,
-  client: Socket,
-  host: string,
-  port: number,
-  recorder: ConnectionRecorder,
-): Promise<void> {
-  const upstream = await connectOrRecord(context, client, host, port, recorder);
-  if (upstream) relayRaw(context, client, upstream.socket, recorder);
-}
-
-function relayRaw(context: InterceptionContext, client: Socket, upstream: Socket, recorder: ConnectionRecorder): void {
-  relay({ client, upstream }, recorder, {
-    idleTimeoutMs: context.idleTimeoutMs,
-    clientRecords: new ClientRecordScanner(),
-    relayedUpstreams: context.relayedUpstreams,
-  });
-  client.resume();
-}
-
-/** An upstream TCP connection (for a tunnel, or for TLS through an upstream proxy), recorded; a failure ends the client's side. */
-async function connectOrRecord(
-  context: InterceptionContext,
-  client: Socket,
-  host: string,
-  port: number,
-  recorder: ConnectionRecorder,
-): Promise<{ socket: Socket; address: string } | undefined> {
-  let result;
-  try {
-    result = await connectUpstream(host, port, context.upstream);
-  } catch (error) {
-    failUpstream(client, recorder, error);
-    return undefined;
-  }
-  recorder.add({ kind: 'upstream-connected', address: result.address });
-  if (client.destroyed) {
-    result.socket.destroy();
-    recorder.finish(0, 0);
-    return undefined;
-  }
-  return result;
-}
-
-/**
- * The server cannot be reached: the client is told so by a close. A client whose socket is still being
- * located (a short-lived one, under load) is held as the forged flight is, so that its process is found
- * before its socket is gone.
- */
-function failUpstream(client: Socket, recorder: ConnectionRecorder, error: unknown): void {
-  recordUpstreamFailure(recorder, error);
-  const close = (): void => {
-    client.end();
-    client.destroySoon();
-    recorder.finish(0, 0);
-  };
-  const hold = recorder.clientWait(FLIGHT_HOLD_MS);
-  if (hold) void hold.then(close, close);
-  else close();
 }
 
 /**
