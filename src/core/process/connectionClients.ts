@@ -62,13 +62,25 @@ function unknownTrust(reason: string): TrustSummary {
   };
 }
 
-function percentile90(times: readonly number[]): number {
-  return [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] ?? 0;
-}
+/** The last RECENT_LOOKUPS durations and their 90th percentile, computed once per change (a burst of accepts reads it between two answers). */
+class RecentTimes {
+  private readonly times: number[] = [];
+  private p90: number | undefined;
 
-function remember(times: number[], ms: number): void {
-  times.push(ms);
-  if (times.length > RECENT_LOOKUPS) times.shift();
+  get size(): number {
+    return this.times.length;
+  }
+
+  add(ms: number): void {
+    this.times.push(ms);
+    if (this.times.length > RECENT_LOOKUPS) this.times.shift();
+    this.p90 = undefined;
+  }
+
+  percentile90(): number {
+    this.p90 ??= [...this.times].sort((a, b) => a - b)[Math.floor(this.times.length * 0.9)] ?? 0;
+    return this.p90;
+  }
 }
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -86,9 +98,9 @@ export class ConnectionAttribution {
   private readonly trust = new Map<string, Promise<TrustSummary>>();
   private readonly outstanding = new Set<Promise<ConnectionClient>>();
   /** How long the last lookups took (ms), oldest first. */
-  private readonly recent: number[] = [];
+  private readonly recent = new RecentTimes();
   /** How long the last sockets took to be located (ms), oldest first. */
-  private readonly recentLocated: number[] = [];
+  private readonly recentLocated = new RecentTimes();
   private disposed = false;
 
   constructor(options: ConnectionAttributionOptions) {
@@ -98,16 +110,16 @@ export class ConnectionAttribution {
 
   /** How long a finished record waits for its client now: it follows the recent lookup times. */
   get waitMs(): number {
-    return this.recent.length === 0
+    return this.recent.size === 0
       ? FIRST_WAIT_MS
-      : Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, percentile90(this.recent) * 3)));
+      : Math.round(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, this.recent.percentile90() * 3)));
   }
 
   /** How long the forged flight may wait for a socket to be located now. */
   get holdMs(): number {
     // Before any has been located (the helper starting, the first sweep of /proc): as long as the first ones take.
-    if (this.recentLocated.length === 0) return FIRST_HOLD_MS;
-    return Math.round(Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, percentile90(this.recentLocated) * 3)));
+    if (this.recentLocated.size === 0) return FIRST_HOLD_MS;
+    return Math.round(Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, this.recentLocated.percentile90() * 3)));
   }
 
   get method(): string {
@@ -124,7 +136,7 @@ export class ConnectionAttribution {
     const located = new Promise<void>((resolve) => {
       locate = resolve;
     });
-    void located.then(() => remember(this.recentLocated, performance.now() - started));
+    void located.then(() => this.recentLocated.add(performance.now() - started));
     const client = this.attributor
       .attribute({ remoteAddress, remotePort, localAddress, localPort }, locate)
       .catch((error: unknown) => unknownProcess(reasonOf(error)))
@@ -136,7 +148,7 @@ export class ConnectionAttribution {
       .finally(() => {
         locate();
         this.outstanding.delete(client);
-        remember(this.recent, performance.now() - started);
+        this.recent.add(performance.now() - started);
       });
     this.outstanding.add(client);
     this.pending.set(socket, { located, client, waitMs: this.waitMs, holdMs: this.holdMs });

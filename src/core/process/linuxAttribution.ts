@@ -83,6 +83,8 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly identities = new Map<number, { at: number; attribution: Extract<Attribution, { kind: 'local' }> }>();
   /** pid → its description being read (shared by the lookups of a burst from one process). */
   private readonly describing = new Map<number, Promise<Attribution>>();
+  /** pid → the program it was found still running in this turn of the event loop (see stillRuns). */
+  private readonly runningThisTurn = new Map<number, { readonly startTime: string; readonly path: string | null }>();
 
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
@@ -122,6 +124,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     this.snapshots.clear();
     this.identities.clear();
     this.describing.clear();
+    this.runningThisTurn.clear();
   }
 
   private async lookup(endpoints: AcceptedEndpoints, located: () => void): Promise<Attribution> {
@@ -162,12 +165,22 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     }
   }
 
-  /** The same process (start time) still running the same program (an exec keeps the pid and start time). */
+  /**
+   * The same process (start time) still running the same program (an exec keeps the pid and start time).
+   * Read once per turn of the event loop: the answers to a batch of lookups arrive together, and a burst
+   * of connections from one process is then one check, not one per connection.
+   */
   private stillRuns(pid: number, attribution: Extract<Attribution, { kind: 'local' }>): boolean {
+    const { startTime, path } = attribution.process;
+    const seen = this.runningThisTurn.get(pid);
+    if (seen && seen.startTime === startTime && seen.path === path) return true;
     const stat = readStatSync(pid, this.root);
-    return (
-      stat !== null && stat.startTime === attribution.process.startTime && readExecutableSync(pid, this.root) === attribution.process.path
-    );
+    const runs = stat !== null && stat.startTime === startTime && readExecutableSync(pid, this.root) === path;
+    if (runs) {
+      if (this.runningThisTurn.size === 0) setImmediate(() => this.runningThisTurn.clear());
+      this.runningThisTurn.set(pid, { startTime, path });
+    }
+    return runs;
   }
 
   private async describe(pid: number): Promise<Attribution> {
@@ -178,7 +191,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     const identity: ProcessIdentity = {
       pid,
       startTime: self.stat.startTime,
-      key: processKey(pid, self.stat.startTime),
+      key: processKey(pid, self.stat.startTime, self.link.path),
       path: self.link.path,
       name: self.link.name,
       command: redactCommand(self.link.argv.length > 0 ? self.link.argv : [self.link.name]),

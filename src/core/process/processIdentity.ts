@@ -3,8 +3,9 @@
  *
  * - An *attribution* is the answer for one accepted connection: a local process, a remote client (known
  *   only by its address), or "unknown process" with the reason (gone, no permission, too slow).
- * - A *process key* (`pid@start`) names one process for its whole life: a pid reused by a later process
- *   gets a different key, so evidence from one is never credited to the other.
+ * - A *process key* (`pid@start:path`) names one program run: a pid reused by a later process, or a
+ *   program a process execs into (same pid, same start time), gets another key, so evidence from one is
+ *   never credited to the other.
  * - The *ancestry* is the chain of parents up to a recognisable app or terminal, e.g.
  *   "Code terminal › bash › node server.js".
  *
@@ -24,7 +25,7 @@ export interface ProcessIdentity {
   readonly pid: number;
   /** When the process started, in the platform's unit (Linux: clock ticks since boot); with the pid, a unique key. */
   readonly startTime: string;
-  /** `pid@startTime`: equal for one process, different for a later process that reuses the pid. */
+  /** `pid@startTime:path` (see processKey): equal for one program run, different for a later process that reuses the pid or a program it execs into. */
   readonly key: string;
   /** Absolute path of the executable, when readable. */
   readonly path: string | null;

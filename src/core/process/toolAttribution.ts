@@ -137,7 +137,7 @@ export class ToolProcessAttributor implements ProcessAttributor {
     const identity: ProcessIdentity = {
       pid,
       startTime: self.startTime,
-      key: processKey(pid, self.startTime),
+      key: processKey(pid, self.startTime, self.path),
       path: self.path,
       name: self.path ? baseName(self.path) : self.name,
       command: redactCommand(argv.length > 0 ? argv : [self.name]),

@@ -62,15 +62,19 @@ export interface PendingClient {
   readonly waitMs: number;
 }
 
-/** The key of one process for its whole life (`pid@start`): a pid reused by a later process gets another. */
-export function processKey(pid: number, startTime: string): string {
-  return `${pid}@${startTime}`;
+/**
+ * The key of one program run (`pid@start:path`): a pid reused by a later process gets another, and so
+ * does the program a process execs into (an exec keeps the pid and the start time, not the program, its
+ * trust or its behaviour). Without a readable executable, `pid@start`.
+ */
+export function processKey(pid: number, startTime: string, path: string | null = null): string {
+  return path === null ? `${pid}@${startTime}` : `${pid}@${startTime}:${path}`;
 }
 
 /** The judgement's key of a recorded process (pid and start time), or null when it is not a local process. */
 export function processKeyOf(record: ProcessRecord): string | null {
   return record.kind === 'local' && record.pid !== undefined && record.startTime !== undefined
-    ? processKey(record.pid, record.startTime)
+    ? processKey(record.pid, record.startTime, record.path ?? null)
     : null;
 }
 

@@ -101,7 +101,7 @@ for (const source of ['netlink', 'tables'] as const)
       assert.equal(identity.name, 'curl');
       assert.match(identity.path ?? '', /\/curl$/);
       assert.match(identity.command, /^curl -sS --max-time 10 'https:\/\/localhost:\d+\/\?token=\*\*\*'$/);
-      assert.equal(identity.key, `${exited.pid}@${identity.startTime}`);
+      assert.equal(identity.key, `${exited.pid}@${identity.startTime}:${identity.path ?? ''}`);
       assert.ok(
         identity.parents.some((p) => p.pid === process.pid),
         'the test runner is among its parents',
@@ -153,6 +153,24 @@ for (const source of ['netlink', 'tables'] as const)
       assert.equal(identity.pid, exited.pid);
       assert.equal(identity.name, 'tlsclient');
       assert.equal(identity.path, goClient);
+    });
+
+    it('names the program a process execs into for the connections it makes after the exec (same pid, another key)', async () => {
+      const accepted = server.next(2);
+      // python3 fails verification, then execs node (its sockets close on exec), which connects and fails too.
+      const node = `require('tls').connect({ host: '127.0.0.1', port: ${server.port}, servername: 'localhost' }).on('error', () => process.exit(1))`;
+      const script = `import os, socket, ssl\ntry:\n    ssl.create_default_context().wrap_socket(socket.create_connection(("127.0.0.1", ${server.port})), server_hostname="localhost")\nexcept ssl.SSLError:\n    pass\nos.execv(${JSON.stringify(process.execPath)}, ["node", "-e", ${JSON.stringify(node)}])`;
+      const exited = await run('/usr/bin/python3', ['-c', script]);
+      assert.equal(exited.code, 1, exited.output);
+      const [before, after] = (await accepted).map(local);
+      assert.ok(before && after);
+      assert.equal(before.pid, exited.pid);
+      assert.equal(after.pid, exited.pid);
+      assert.equal(after.startTime, before.startTime);
+      assert.match(before.path ?? '', /^\/usr\/bin\/python3/);
+      assert.equal(after.path, process.execPath);
+      assert.equal(after.name, 'node');
+      assert.notEqual(after.key, before.key);
     });
 
     it('gives every connection of one long-running app process the same process key', async () => {

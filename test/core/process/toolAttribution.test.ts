@@ -83,7 +83,7 @@ describe('macOS attribution (lsof and ps, recorded)', () => {
     assert.equal(identity.pid, 48213);
     assert.equal(identity.path, '/usr/bin/curl');
     assert.equal(identity.name, 'curl');
-    assert.equal(identity.key, '48213@Mon Jun 10 09:15:02 2024');
+    assert.equal(identity.key, '48213@Mon Jun 10 09:15:02 2024:/usr/bin/curl');
     assert.equal(identity.app, 'Code terminal');
     assert.equal(identity.label, 'Code terminal › zsh › curl');
     assert.deepEqual(
@@ -164,7 +164,7 @@ describe('Windows attribution (Get-NetTCPConnection and Win32_Process, recorded)
       assert.equal(identity.pid, 8812);
       assert.equal(identity.path, 'C:\\Windows\\system32\\curl.exe');
       assert.equal(identity.name, 'curl.exe');
-      assert.equal(identity.key, '8812@1718003702123');
+      assert.equal(identity.key, '8812@1718003702123:C:\\Windows\\system32\\curl.exe');
       assert.equal(identity.app, 'Code terminal');
       assert.equal(identity.label, 'Code terminal › pwsh.exe › curl.exe api.example.com');
       assert.doesNotMatch(identity.command, /sk-live/);
