@@ -106,7 +106,7 @@ function conversation(stream: readonly Packet[], opener: number, since: number):
 /** The steps of every client connection to each named proxy port, and the server-side connection it made. */
 function stepsOf(all: readonly Packet[], names: ReadonlyMap<number, string>, originPort: number): Map<string, Steps[]> {
   const streams = new Map<number, Packet[]>();
-  for (const p of all) (streams.get(p.stream) ?? streams.set(p.stream, []).get(p.stream))?.push(p);
+  for (const p of all) append(streams, p.stream, p);
   const opened = [...streams.values()].flatMap((stream) => {
     const syn = stream.find((p) => p.syn && !p.ack);
     return syn ? [{ stream, syn }] : [];
@@ -136,9 +136,15 @@ function stepsOf(all: readonly Packet[], names: ReadonlyMap<number, string>, ori
       if (side.flight !== undefined) steps['server flight'] = side.flight;
       if (side.finished !== undefined) steps['server finished'] = side.finished;
     }
-    (result.get(name) ?? result.set(name, []).get(name))?.push(steps);
+    append(result, name, steps);
   }
   return result;
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 const median = (values: readonly number[]): number | undefined => {

@@ -71,7 +71,7 @@ export function processKey(pid: number, startTime: string, path: string | null =
   return path === null ? `${pid}@${startTime}` : `${pid}@${startTime}:${path}`;
 }
 
-/** The judgement's key of a recorded process (pid and start time), or null when it is not a local process. */
+/** The judgement's key of a recorded process (see processKey), or null when it is not a local process. */
 export function processKeyOf(record: ProcessRecord): string | null {
   return record.kind === 'local' && record.pid !== undefined && record.startTime !== undefined
     ? processKey(record.pid, record.startTime, record.path ?? null)
