@@ -94,6 +94,7 @@ export class ConnectionStore {
   open(host: HostName, port: number, mode: Mode): ConnectionRecorder {
     const record: ConnectionRecord = { id: this.nextId++, startedAt: Date.now(), host, port, mode, events: [], finished: false };
     this.records.set(record.id, record);
+    this.unclosed++;
     this.evict();
     return new ConnectionRecorder(record, this);
   }
@@ -109,6 +110,7 @@ export class ConnectionStore {
    * that depend on earlier connections (the same process accepted another host) see them first.
    */
   finish(record: ConnectionRecord, ready?: Promise<void>): void {
+    if (--this.unclosed === 0) for (const resolve of this.allClosed.splice(0)) resolve();
     this.onClosed.emit(record);
     const announce = (): void => {
       record.finished = true;
@@ -131,6 +133,20 @@ export class ConnectionStore {
   announced(): Promise<void> {
     return this.queue;
   }
+
+  /**
+   * Resolves once every connection opened so far has closed (its recorder finished) or after `maxMs`,
+   * whichever is first, then once those are announced. For a stop: its sockets are destroyed, and what
+   * they were doing (a relay's other side, a held close) ends soon after.
+   */
+  async settled(maxMs: number): Promise<void> {
+    if (this.unclosed > 0) await atMost(new Promise<void>((resolve) => this.allClosed.push(resolve)), maxMs);
+    await this.queue;
+  }
+
+  /** Connections opened and not closed yet; `settled` waits for none to be left. */
+  private unclosed = 0;
+  private readonly allClosed: (() => void)[] = [];
 
   /** @internal used by ConnectionRecorder: a finished record's client arrived. */
   clientUpdated(record: ConnectionRecord): void {

@@ -21,6 +21,9 @@ import { toConnectionLine, type ConnectionLine } from './report/connectionReport
 import type { ConnectionRecord } from './timeline';
 import { DEFAULT_MAX_CONNECTIONS_KEPT, type Mode } from '../shared/vocabulary';
 
+/** How long a stop waits for the connections it cut to close (their other sides, held closes). */
+const STOP_SETTLE_MS = 2_000;
+
 export interface JudgedNotice {
   readonly record: ConnectionRecord;
   readonly verdict: Verdict;
@@ -124,8 +127,9 @@ export class Session implements SessionView {
   }
 
   /**
-   * Stops listening, then waits until every connection that closed is judged and announced (`onJudged`):
-   * a connection still waiting for its process (bounded) is not lost to a stop. The records stay, to read,
+   * Stops listening and cuts every connection, then waits until each has closed and is judged and
+   * announced (`onJudged`): a connection still closing, or waiting for its process (both bounded), is not
+   * lost to a stop. The records stay, to read,
    * export or record into again.
    */
   async stop(): Promise<void> {
@@ -133,7 +137,7 @@ export class Session implements SessionView {
     if (!proxy) return;
     this.proxy = undefined;
     await proxy.stop();
-    await this.store.announced();
+    await this.store.settled(STOP_SETTLE_MS);
   }
 
   /** Where its proxy listens while it runs; undefined when stopped. */

@@ -3,9 +3,10 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
-export function openTunnel(proxyPort: number, host: string, port: number): Promise<Socket> {
+/** `allowHalfOpen`: the socket stays open when the far side ends (it is ended by the caller). */
+export function openTunnel(proxyPort: number, host: string, port: number, allowHalfOpen = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp(proxyPort, '127.0.0.1', () =>
+    const socket = connectTcp({ port: proxyPort, host: '127.0.0.1', allowHalfOpen }, () =>
       socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`),
     );
     let head = '';

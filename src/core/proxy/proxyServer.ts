@@ -351,9 +351,11 @@ export class InterceptingProxy {
     // The process lookups still running answer first (bounded): a short run's last clients are named.
     await this.attribution?.settled(ATTRIBUTION_STOP_WAIT_MS);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
+    // Each client socket's 'close' ends its relay and finishes its record; the server's own 'close' can
+    // come first (it is emitted once the sockets are destroyed, before they have closed), so both are waited for.
+    const clientsClosed = Promise.all([...this.sockets].map(closeNow));
     this.server.closeAllConnections();
-    await closed;
+    await Promise.all([closed, clientsClosed]);
     // A relayed server side still closing (the client's side is gone) would finish its record after the
     // stop, and the record would be lost: closed here, and waited for.
     await Promise.all([...this.context.relayedUpstreams].map(closeNow));
