@@ -7,7 +7,7 @@
  * that still comes and updates the record. Only a lookup that fails, or one still running after
  * LOOKUP_LIMIT_MS, is "unknown process", with its reason; trust that cannot be read is "unknown" with its reason.
  */
-import type { Socket } from 'node:net';
+import { isIPv4, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { processAttributorFor } from './platformAttribution';
 import { toProcessRecord, unknownProcess, type Attribution, type ProcessAttributor } from './processIdentity';
@@ -25,6 +25,8 @@ const MIN_WAIT_MS = 500;
 const MAX_WAIT_MS = 3_000;
 const FIRST_WAIT_MS = 1_500;
 const RECENT_LOOKUPS = 64;
+/** New lookup times after which their 90th percentile is computed again. */
+const RECOMPUTE_EVERY = 8;
 /** The forged flight waits for `located` at most three times its recent 90th percentile, within these bounds. */
 const MIN_HOLD_MS = 50;
 const MAX_HOLD_MS = 1_000;
@@ -62,10 +64,15 @@ function unknownTrust(reason: string): TrustSummary {
   };
 }
 
-/** The last RECENT_LOOKUPS durations and their 90th percentile, computed once per change (a burst of accepts reads it between two answers). */
+/**
+ * The last RECENT_LOOKUPS durations and their 90th percentile, computed again once RECOMPUTE_EVERY new
+ * times have come (every time while fewer than that are known): it moves slowly, and sorting the window
+ * at every accept of a one-by-one stream of connections cost more than the lookup's own request.
+ */
 class RecentTimes {
   private readonly times: number[] = [];
   private p90: number | undefined;
+  private sinceComputed = 0;
 
   get size(): number {
     return this.times.length;
@@ -74,11 +81,14 @@ class RecentTimes {
   add(ms: number): void {
     this.times.push(ms);
     if (this.times.length > RECENT_LOOKUPS) this.times.shift();
-    this.p90 = undefined;
+    if (++this.sinceComputed >= RECOMPUTE_EVERY || this.times.length < RECOMPUTE_EVERY) this.p90 = undefined;
   }
 
   percentile90(): number {
-    this.p90 ??= [...this.times].sort((a, b) => a - b)[Math.floor(this.times.length * 0.9)] ?? 0;
+    if (this.p90 === undefined) {
+      this.p90 = [...this.times].sort((a, b) => a - b)[Math.floor(this.times.length * 0.9)] ?? 0;
+      this.sinceComputed = 0;
+    }
     return this.p90;
   }
 }
@@ -88,6 +98,15 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
 export interface ConnectionAttributionOptions extends TrustKnowledgeOptions {
   /** For tests: the attributor to use instead of the platform's. */
   readonly attributor?: ProcessAttributor;
+  /** Where the proxy listens: on one IPv4 address, that is every accepted socket's local end. */
+  readonly listening?: { readonly host: string; readonly port: number };
+}
+
+/** The local end of every socket accepted on `listening`, when it is one IPv4 address (not 0.0.0.0): known without asking the kernel. */
+function fixedLocalEnd(listening: ConnectionAttributionOptions['listening']): { address: string; port: number } | undefined {
+  return listening && isIPv4(listening.host) && listening.host !== '0.0.0.0'
+    ? { address: listening.host, port: listening.port }
+    : undefined;
 }
 
 /** One per proxy: its attributor (and the attributor's helper process) and trust reader, released by dispose. */
@@ -102,8 +121,11 @@ export class ConnectionAttribution {
   /** How long the last sockets took to be located (ms), oldest first. */
   private readonly recentLocated = new RecentTimes();
   private disposed = false;
+  /** Every accepted socket's local end, when the proxy listens on one IPv4 address (reading it per socket is a system call). */
+  private readonly localEnd: { readonly address: string; readonly port: number } | undefined;
 
   constructor(options: ConnectionAttributionOptions) {
+    this.localEnd = fixedLocalEnd(options.listening);
     this.attributor = options.attributor ?? processAttributorFor(process.platform, { deadlineMs: LOOKUP_LIMIT_MS });
     this.reader = new TrustKnowledgeReader(options);
   }
@@ -129,7 +151,9 @@ export class ConnectionAttribution {
   /** Starts the lookup for a socket just accepted; call it first thing in the `connection` handler. */
   accepted(socket: Socket): void {
     if (this.disposed) return;
-    const { remoteAddress, remotePort, localAddress, localPort } = socket;
+    const { remoteAddress, remotePort } = socket;
+    const localAddress = this.localEnd ? this.localEnd.address : socket.localAddress;
+    const localPort = this.localEnd ? this.localEnd.port : socket.localPort;
     if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return;
     const started = performance.now();
     let locate: () => void = () => undefined;

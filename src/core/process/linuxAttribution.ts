@@ -19,6 +19,7 @@ import {
   readProcessSync,
   readStat,
   readStatSync,
+  ProcStatFiles,
   type ProcStat,
 } from './procProcess';
 import { processKey } from '../record/client';
@@ -85,10 +86,13 @@ export class LinuxProcessAttributor implements ProcessAttributor {
   private readonly describing = new Map<number, Promise<Attribution>>();
   /** pid → the program it was found still running in this turn of the event loop (see stillRuns). */
   private readonly runningThisTurn = new Map<number, { readonly startTime: string; readonly path: string | null }>();
+  /** The stat files of the processes checked by stillRuns, kept open. */
+  private readonly stats: ProcStatFiles;
 
   constructor(options: LinuxAttributionOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ATTRIBUTION_DEADLINE_MS;
     this.root = options.root ?? '/proc';
+    this.stats = new ProcStatFiles(this.root);
     this.sockets = new ClientSocketLookup({
       source: options.socketSource ?? 'auto',
       ...(options.tables ? { tables: options.tables } : {}),
@@ -120,6 +124,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
 
   dispose(): void {
     this.sockets.dispose();
+    this.stats.close();
     this.owners.clear();
     this.snapshots.clear();
     this.identities.clear();
@@ -174,7 +179,7 @@ export class LinuxProcessAttributor implements ProcessAttributor {
     const { startTime, path } = attribution.process;
     const seen = this.runningThisTurn.get(pid);
     if (seen && seen.startTime === startTime && seen.path === path) return true;
-    const stat = readStatSync(pid, this.root);
+    const stat = this.stats.read(pid);
     const runs = stat !== null && stat.startTime === startTime && readExecutableSync(pid, this.root) === path;
     if (runs) {
       if (this.runningThisTurn.size === 0) setImmediate(() => this.runningThisTurn.clear());

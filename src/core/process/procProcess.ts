@@ -3,7 +3,7 @@
  * ticks since boot, which with the pid names one process for its whole life), the executable, the
  * command line. Every reader resolves to null when the process is gone or not readable: never throws.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 
 export interface ProcStat {
@@ -46,6 +46,61 @@ export function readStatSync(pid: number, root = '/proc'): ProcStat | null {
     return parseStat(readFileSync(`${root}/${pid}/stat`, 'utf8'));
   } catch {
     return null;
+  }
+}
+
+/**
+ * `/proc/PID/stat` of the processes read again and again (a long-running client's every connection is
+ * checked: is it still the process described?), each kept open and read at offset 0: one system call
+ * where reading the file anew costs five. The open file stays bound to the process it was opened for:
+ * once that process is gone (or its pid reused), a read fails (ESRCH) and the reader answers null, as
+ * `readStatSync` does. At most `capacity` files are kept open; `close` closes them.
+ */
+export class ProcStatFiles {
+  private readonly open = new Map<number, number>();
+  private readonly buffer = Buffer.alloc(4096);
+
+  constructor(
+    private readonly root = '/proc',
+    private readonly capacity = 32,
+  ) {}
+
+  read(pid: number): ProcStat | null {
+    let fd = this.open.get(pid);
+    if (fd === undefined) {
+      try {
+        fd = openSync(`${this.root}/${pid}/stat`, 'r');
+      } catch {
+        return null;
+      }
+      this.keep(pid, fd);
+    }
+    try {
+      const length = readSync(fd, this.buffer, 0, this.buffer.length, 0);
+      // A stat longer than the buffer (it never is: the name is at most 15 characters) is read whole.
+      return length < this.buffer.length ? parseStat(this.buffer.toString('utf8', 0, length)) : readStatSync(pid, this.root);
+    } catch {
+      this.forget(pid);
+      return null;
+    }
+  }
+
+  close(): void {
+    for (const pid of [...this.open.keys()]) this.forget(pid);
+  }
+
+  private keep(pid: number, fd: number): void {
+    this.open.set(pid, fd);
+    for (const old of this.open.keys()) {
+      if (this.open.size <= this.capacity) break;
+      this.forget(old);
+    }
+  }
+
+  private forget(pid: number): void {
+    const fd = this.open.get(pid);
+    this.open.delete(pid);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

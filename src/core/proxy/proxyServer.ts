@@ -224,7 +224,9 @@ export class InterceptingProxy {
     const sessionId = randomBytes(12).toString('hex');
     const url = proxyUrl(host, boundPort);
     const attribution =
-      (options.attributeProcesses ?? true) ? new ConnectionAttribution({ caDer: ca.certDer, sessionId, proxyUrl: url }) : undefined;
+      (options.attributeProcesses ?? true)
+        ? new ConnectionAttribution({ caDer: ca.certDer, sessionId, proxyUrl: url, listening: { host, port: boundPort } })
+        : undefined;
     const proxy = new InterceptingProxy(
       server,
       ca,

@@ -33,6 +33,9 @@ export interface RememberedSession {
   readonly chain: SessionChain | undefined;
 }
 
+/** Names whose coverage a session remembers at most (a wildcard's hosts are few in practice). */
+const MAX_NAMES_PER_SESSION = 256;
+
 export class TlsSessions {
   private readonly byServer: BoundedMap<string, RememberedSession>;
   private readonly byAddress: BoundedMap<string, RememberedSession>;
@@ -47,11 +50,29 @@ export class TlsSessions {
     const own = this.byServer.get(serverKey(servername, address, alpn));
     if (own || servername === null) return own;
     const shared = this.byAddress.get(addressKey(address, alpn));
-    const names = shared?.chain?.names;
-    // checkServerIdentity reads only these two fields of a PeerCertificate.
-    const covered = names !== undefined && checkServerIdentity(servername, names as unknown as PeerCertificate) === undefined;
-    return covered ? shared : undefined;
+    return shared && this.covers(shared, servername) ? shared : undefined;
   }
+
+  /**
+   * Whether a sibling's session may be offered for `servername`: its certificate covers the name. Asked
+   * again for every connection to a host that resumes a sibling's session (a server that issues no new
+   * ticket on resumption leaves the host without one of its own), so each session remembers its answers.
+   */
+  private covers(session: RememberedSession, servername: string): boolean {
+    const names = session.chain?.names;
+    if (names === undefined) return false;
+    let answers = this.coverage.get(session);
+    if (!answers) this.coverage.set(session, (answers = new Map<string, boolean>()));
+    let covered = answers.get(servername);
+    if (covered === undefined) {
+      // checkServerIdentity reads only these two fields of a PeerCertificate.
+      covered = checkServerIdentity(servername, names as unknown as PeerCertificate) === undefined;
+      if (answers.size < MAX_NAMES_PER_SESSION) answers.set(servername, covered);
+    }
+    return covered;
+  }
+
+  private readonly coverage = new WeakMap<RememberedSession, Map<string, boolean>>();
 
   /** Keeps a ticket the server sent; with the certificate's chain and names once they are known, for sibling hosts too. */
   remember(servername: string | null, address: string, alpn: readonly string[], ticket: Buffer, chain: SessionChain | undefined): void {
