@@ -13,9 +13,10 @@ describe('kept-open stat files', { skip: process.platform !== 'linux' }, () => {
     const pid = child.pid ?? -1;
     try {
       // Opened while the child may still be the forked node, before its exec of sh: the file follows it.
-      const readComm = async (before: string): Promise<ReturnType<ProcStatFiles['read']>> => {
+      const readComm = async (wanted: string): Promise<ReturnType<ProcStatFiles['read']>> => {
         let stat = files.read(pid);
-        while (stat !== null && stat.comm !== before) {
+        // Waits for the exec, not for a time: the bound only keeps a broken run from hanging.
+        for (let tries = 0; stat !== null && stat.comm !== wanted && tries < 3000; tries++) {
           await new Promise((resolve) => setTimeout(resolve, 10));
           stat = files.read(pid);
         }
