@@ -129,15 +129,10 @@ export class ConnectionStore {
   private waiting = 0;
   private queue: Promise<void> = Promise.resolve();
 
-  /** Resolves once every connection closed so far is announced (each waits, bounded, for its process). */
-  announced(): Promise<void> {
-    return this.queue;
-  }
-
   /**
    * Resolves once every connection opened so far has closed (its recorder finished) or after `maxMs`,
-   * whichever is first, then once those are announced. For a stop: its sockets are destroyed, and what
-   * they were doing (a relay's other side, a held close) ends soon after.
+   * whichever is first, then once those are announced (each waits, bounded, for its process). For a stop:
+   * its sockets are destroyed, and what they were doing (a relay's other side, a held close) ends soon after.
    */
   async settled(maxMs: number): Promise<void> {
     if (this.unclosed > 0) await atMost(new Promise<void>((resolve) => this.allClosed.push(resolve)), maxMs);

@@ -129,8 +129,7 @@ export class Session implements SessionView {
   /**
    * Stops listening and cuts every connection, then waits until each has closed and is judged and
    * announced (`onJudged`): a connection still closing, or waiting for its process (both bounded), is not
-   * lost to a stop. The records stay, to read,
-   * export or record into again.
+   * lost to a stop. The records stay, to read, export or record into again.
    */
   async stop(): Promise<void> {
     const proxy = this.proxy;
