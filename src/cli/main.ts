@@ -8,7 +8,7 @@ import { errorMessage } from '../core/errors';
 import { terminalSafe } from '../core/report/connectionReport';
 import { RecordingError } from '../core/exemptions/recordedConnections';
 import { SnippetError } from '../core/exemptions/vendors/vendorFormat';
-import { ProxyOptionError } from '../core/proxy/proxyServer';
+import { ProxyOptionError } from '../core/proxy/proxyOptions';
 
 const HELP = `Usage: pinscope <command> [options]
 

@@ -5,7 +5,7 @@ import { errorMessage } from '../core/errors';
 import { DEFAULT_CONFIRMATION } from '../core/diagnosis/confirmation';
 import { humanLine } from '../core/report/connectionReport';
 import { Session, type JudgedNotice, type Listening } from '../core/session';
-import { ProxyStartError } from '../core/proxy/proxyServer';
+import { ProxyStartError } from '../core/proxy/proxyOptions';
 import { Channel } from '../core/connectionStore';
 import { reviewCertificateAuthority } from './caExport';
 import type { KeptPort } from './keptPort';

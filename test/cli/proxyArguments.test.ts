@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
 import { confirmByTunnelling, PROXY_FLAGS, PROXY_FLAGS_HELP, toProxyOptions } from '../../src/cli/proxyArguments';
-import type { ProxyOptions } from '../../src/core/proxy/proxyServer';
+import type { ProxyOptions } from '../../src/core/proxy/proxyOptions';
 import { UsageError } from '../../src/cli/usage';
 
 const parse = (args: string[]): ReturnType<typeof toProxyOptions> =>

@@ -1,6 +1,6 @@
 /**
  * The intercepting proxy: an HTTP proxy on loopback that answers CONNECT (intercepting or tunnelling
- * TLS) and forwards absolute-URI plain-HTTP requests. The only module that listens on a socket.
+ * TLS) and forwards absolute-URI plain-HTTP requests. With listening.ts, the only code that listens on a socket.
  */
 import type { WriteStream } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { ForgedCertificates } from '../pki/forgedCertificates';
 import { DEFAULT_PROFILE, InspectionProfileError, inspectionProfile, type InspectionProfile } from '../pki/inspectionProfiles';
 import { InspectionChainError, loadInspectionChain } from '../pki/inspectionChain';
 import { parseHostOverride, type HostOverride } from './protocol/hostPatterns';
-import { HostPolicy, type PolicyHook } from './hostPolicy';
+import { HostPolicy } from './hostPolicy';
 import { AlpnMemory } from './protocol/alpnPlan';
 import { handleTunnel, type InterceptionContext } from './interception';
 import { parseConnectTarget, parseProxyPort } from './protocol/proxyTargets';
@@ -25,94 +25,22 @@ import { parseUpstreamProxy } from './upstreamProxy';
 import { buildUpstreamSecureContext, readUpstreamCas, UpstreamCaError } from './upstreamTrust';
 import { forwardHttp, redactedUrl } from './httpForwarding';
 import { answerAndClose } from './clientAnswers';
-import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
+import { closeNow, listen, openKeylog, proxyUrl } from './listening';
+import { PROXY_DEFAULTS, ProxyOptionError, ProxyStartError, type ProxyOptions } from './proxyOptions';
 import { captureStore } from './legCapture';
 import type { SkippedCapture } from './capturePolicy';
 import type { CapturedConnection } from '../report/capturedTraffic';
 import { isLoopbackListen, targetGuard } from './localTargets';
 import { TlsSessions } from './tlsSessions';
-import { ClientCertificateError, ClientCertificates, type ClientCertificateOption } from './clientCertificates';
+import { ClientCertificateError, ClientCertificates } from './clientCertificates';
 import { writeTrustBundle } from '../setup/trustBundle';
 import { ConnectionAttribution } from '../process/connectionClients';
 import { randomBytes } from 'node:crypto';
 import { errorMessage, parkErrors } from '../errors';
 import { hostName } from '../hostNames';
 
-export interface ProxyOptions {
-  readonly caDir: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly handshakeTimeoutMs?: number;
-  readonly idleTimeoutMs?: number;
-  readonly connectTimeoutMs?: number;
-  readonly firstBytesTimeoutMs?: number;
-  /** Client sockets open at once (the server's limit); not to be confused with `maxConnectionsKept`. */
-  readonly maxOpenConnections?: number;
-  /** Host patterns tunnelled untouched (the `pinscope.tunnelHosts` setting). */
-  readonly tunnelHosts?: readonly string[];
-  /** `PATTERN=ADDRESS[:PORT]` connections to reach instead of DNS (the `pinscope.hostOverrides` setting). */
-  readonly hostOverrides?: readonly string[];
-  readonly upstreamCaFiles?: readonly string[];
-  /** The inspection profile (inspectionProfiles.ts): the chain, ALPN and TLS versions the client meets; default `generic`. */
-  readonly inspectionProfile?: string;
-  /** The organisation's inspection intermediate, for the `own-intermediate` profile. */
-  readonly intermediateCa?: { readonly certFile: string; readonly keyFile: string } | null;
-  /** The app's client certificates, presented to the servers whose host patterns they match (mutual TLS). */
-  readonly clientCertificates?: readonly ClientCertificateOption[];
-  readonly upstreamProxy?: string | null;
-  readonly keylogFile?: string | null;
-  /** Bytes kept of each direction of both legs of an intercepted connection, for pcapng exports (0: none; default 64 KiB). */
-  readonly captureBytes?: number;
-  /**
-   * Relay to this machine's own addresses (loopback, unspecified, link-local). Default: only when
-   * listening on loopback, where the user asking is on this machine anyway. Never to the proxy's own port.
-   */
-  readonly relayToLocalAddresses?: boolean;
-  /** How many connection records are kept (the `pinscope.maxConnectionsKept` setting). */
-  readonly maxConnectionsKept?: number;
-  /** How long a client may take to send its request head (slowloris bound). */
-  readonly headersTimeoutMs?: number;
-  /** Consulted before the tunnel patterns for every host (e.g. confirmation by tunnelling). */
-  readonly policyHook?: PolicyHook;
-  /**
-   * Name the process behind each connection from this machine (and whether it trusts the CA), looked up
-   * as it is accepted (the `pinscope.attributeProcesses` setting, `--no-attribution`). Default on.
-   */
-  readonly attributeProcesses?: boolean;
-  /** Records into this store (a session's, kept across restarts) instead of a new one. */
-  readonly store?: ConnectionStore;
-  /** Where internal errors go (never key material). */
-  readonly onError?: (message: string) => void;
-}
-
 /** How long a stopping proxy waits for the process lookups still running. */
 const ATTRIBUTION_STOP_WAIT_MS = 5_000;
-
-const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 0,
-  handshakeTimeoutMs: 10_000,
-  idleTimeoutMs: 300_000,
-  connectTimeoutMs: 10_000,
-  firstBytesTimeoutMs: 2_000,
-  maxOpenConnections: 2_000,
-  headersTimeoutMs: 10_000,
-} as const;
-
-export class ProxyStartError extends Error {
-  override name = 'ProxyStartError';
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-  }
-}
-
-/** An option value the proxy cannot use (a CA file without certificates, an unsafe key log path…): the caller's mistake. */
-export class ProxyOptionError extends ProxyStartError {
-  override name = 'ProxyOptionError';
-}
 
 /** The inspection profile and the forged leaves it shapes; a bad profile or intermediate is the caller's mistake. */
 async function profileCertificates(
@@ -156,8 +84,8 @@ export class InterceptingProxy {
 
   /** Validates options, loads or creates the CA, makes the leaf key, and listens. Throws precise errors. */
   static async start(options: ProxyOptions): Promise<InterceptingProxy> {
-    const host = options.host ?? DEFAULTS.host;
-    const port = options.port ?? DEFAULTS.port;
+    const host = options.host ?? PROXY_DEFAULTS.host;
+    const port = options.port ?? PROXY_DEFAULTS.port;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new ProxyStartError(`Port ${port} is not valid: use 0 (any free port) to 65535.`, 'EINVAL');
     const overrides: HostOverride[] = (options.hostOverrides ?? []).map(parseHostOverride);
@@ -199,27 +127,27 @@ export class InterceptingProxy {
         overrides,
         proxy: upstreamProxy,
         secureContext,
-        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+        connectTimeoutMs: options.connectTimeoutMs ?? PROXY_DEFAULTS.connectTimeoutMs,
         sessions: new TlsSessions(),
         chains: new ChainSummaries(),
         guard,
         clientCertificates,
       },
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
-      firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? DEFAULTS.firstBytesTimeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? PROXY_DEFAULTS.handshakeTimeoutMs,
+      firstBytesTimeoutMs: options.firstBytesTimeoutMs ?? PROXY_DEFAULTS.firstBytesTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? PROXY_DEFAULTS.idleTimeoutMs,
       keylog: keylogStream ? (line: Buffer) => void keylogStream.write(line) : undefined,
       capture: captureStore(options.captureBytes),
       relayedUpstreams: new Set<Duplex>(),
     };
-    const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
+    const headersTimeout = options.headersTimeoutMs ?? PROXY_DEFAULTS.headersTimeoutMs;
     const server = createServer({
       requestTimeout: Math.max(headersTimeout, 30_000),
       headersTimeout,
       maxHeaderSize: 16_384,
       connectionsCheckingInterval: Math.min(1000, headersTimeout),
     });
-    server.maxConnections = options.maxOpenConnections ?? DEFAULTS.maxOpenConnections;
+    server.maxConnections = options.maxOpenConnections ?? PROXY_DEFAULTS.maxOpenConnections;
     boundPort = await listen(server, host, port);
     const sessionId = randomBytes(12).toString('hex');
     const url = proxyUrl(host, boundPort);
@@ -366,42 +294,4 @@ export class InterceptingProxy {
     this.attribution?.dispose();
     await new Promise<void>((resolve) => (this.keylogStream ? this.keylogStream.end(() => resolve()) : resolve()));
   }
-}
-
-function closeNow(socket: Duplex): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.closed) return resolve();
-    socket.once('close', () => resolve());
-    socket.destroy();
-  });
-}
-
-function proxyUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-function openKeylog(path: string): KeylogFile {
-  try {
-    return openKeylogFile(path);
-  } catch (error) {
-    throw error instanceof KeylogFileError ? new ProxyOptionError(error.message, 'EINVAL') : error;
-  }
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
-      const messages: Record<string, string> = {
-        EADDRINUSE: `Port ${port} on ${host} is already in use by another program. Choose another port, or 0 for any free port.`,
-        EACCES: `Listening on ${where} needs privileges this process does not have. Choose a port above 1023.`,
-        EADDRNOTAVAIL: `${host} is not an address of this machine, so the proxy cannot listen on ${where}.`,
-      };
-      reject(new ProxyStartError(messages[error.code ?? ''] ?? `Cannot listen on ${where}: ${error.message}`, error.code));
-    });
-    server.listen({ host, port, exclusive: true }, () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }
