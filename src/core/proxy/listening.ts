@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { KeylogFileError, openKeylogFile, type KeylogFile } from './keylogFile';
 import { ProxyOptionError, ProxyStartError } from './proxyOptions';
 
+/** Destroys `socket` and resolves once it has closed (at once if it already has). */
 export function closeNow(socket: Duplex): Promise<void> {
   return new Promise((resolve) => {
     if (socket.closed) return resolve();
@@ -12,10 +13,12 @@ export function closeNow(socket: Duplex): Promise<void> {
   });
 }
 
+/** The URL clients are given for the proxy (an IPv6 host in brackets). */
 export function proxyUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** Opens the key log file (`--key-log-file`, `pinscope.keyLogFile`); a path it refuses is the caller's mistake (a ProxyOptionError). */
 export function openKeylog(path: string): KeylogFile {
   try {
     return openKeylogFile(path);
@@ -24,6 +27,7 @@ export function openKeylog(path: string): KeylogFile {
   }
 }
 
+/** Listens on host:port and resolves the bound port; a failure is a ProxyStartError that says what to do. */
 export function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
